@@ -1,0 +1,56 @@
+import type { Node } from 'node-red'
+import type { XoConnectedInfo, XoConnection, XoConnectionState, XoObjectsNotification } from '../xo/connection'
+import { connectionStatus, Translate } from './status'
+
+export interface ConnectionHandlers {
+  /** signed in; `resumed` is true after a reconnection, when derived state must be resynchronised */
+  connected?: (info: XoConnectedInfo) => void
+  disconnected?: (reason: string) => void
+  notification?: (notification: XoObjectsNotification) => void
+  state?: (state: XoConnectionState) => void
+}
+
+/**
+ * Lets a node use a shared connection: starts it if needed, mirrors its state in the node's status, and routes
+ * its events to the node's handlers. Returns the function that removes every listener it added, for `close`.
+ * A handler that throws is reported on its node and never reaches the connection or the other nodes.
+ */
+export function useConnection(connection: XoConnection, node: Node, t: Translate, handlers: ConnectionHandlers = {}): () => void {
+  const guard = <A extends unknown[]>(name: string, fn: ((...args: A) => void) | undefined) =>
+    fn &&
+    ((...args: A) => {
+      try {
+        fn(...args)
+      } catch (error) {
+        node.error(`${name} handler failed: ${(error as Error).message}`)
+      }
+    })
+
+  const onState = (state: XoConnectionState) => {
+    node.status(connectionStatus(state, t))
+    handlers.state?.(state)
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const listeners: Array<[string, (...args: any[]) => void]> = [['state', guard('state', onState)!]]
+  const connected = guard('connected', handlers.connected)
+  const disconnected = guard('disconnected', handlers.disconnected)
+  const notification = guard('notification', handlers.notification)
+  if (connected) listeners.push(['connected', connected])
+  if (disconnected) listeners.push(['disconnected', disconnected])
+  if (notification) listeners.push(['notification', notification])
+
+  const emitter = connection as unknown as NodeJS.EventEmitter
+  for (const [event, listener] of listeners) emitter.on(event, listener)
+  node.status(connectionStatus(connection.state, t))
+  connection.start()
+  // A node deployed after the connection came up still needs its first "connected".
+  const state = connection.state
+  if (state.status === 'connected' && connected) {
+    setImmediate(() => {
+      if (connection.state === state) connected({ user: state.user, serverVersion: state.serverVersion, resumed: false })
+    })
+  }
+  return () => {
+    for (const [event, listener] of listeners) emitter.off(event, listener)
+  }
+}

@@ -1,0 +1,59 @@
+import type { NodeAPI, NodeDef } from 'node-red'
+import { useConnection } from './node-red/connection-user'
+import { connectionOptions, XoServerConfig } from './node-red/server-settings'
+import type { XoServerNode } from './node-red/xo-server-node'
+import { XoConnection, XoConnectionState } from './xo/connection'
+
+export = function register(RED: NodeAPI) {
+  const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-server.${key}`, substitutions)
+
+  function XoServer(this: XoServerNode, config: NodeDef & XoServerConfig) {
+    RED.nodes.createNode(this, config)
+    const options = connectionOptions(config, this.credentials)
+    this.configError = 'error' in options ? options.error : undefined
+    this.connection = 'error' in options ? undefined : new XoConnection(options)
+
+    this.use = (node, handlers) => {
+      if (!this.connection) {
+        node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', { reason: this.configError ?? '' }) })
+        return () => {}
+      }
+      return useConnection(this.connection, node, t, handlers)
+    }
+
+    if (this.configError) this.warn(t('log.misconfigured', { reason: this.configError }))
+    this.connection?.on('state', (state) => logTransition(this, state))
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      const connection = this.connection
+      this.connection = undefined
+      if (!connection) return done()
+      connection.removeAllListeners()
+      connection.stop().then(done, done)
+    })
+  }
+
+  // Operators read the log when a status is not enough; it never carries a secret.
+  function logTransition(node: XoServerNode, state: XoConnectionState) {
+    const url = node.connection?.endpoint.wsUrl ?? ''
+    switch (state.status) {
+      case 'connected':
+        node.log(t('log.connected', { url, user: state.user.email, version: state.serverVersion }))
+        break
+      case 'auth-failed':
+        node.warn(t('log.authFailed', { url, reason: state.reason, retry: Math.round(state.retryInMs / 1000) }))
+        break
+      case 'unreachable':
+        node.warn(t('log.unreachable', { url, reason: state.reason, retry: Math.round(state.retryInMs / 1000) }))
+        break
+    }
+  }
+
+  RED.nodes.registerType('xo-server', XoServer as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+    credentials: {
+      token: { type: 'password' },
+      email: { type: 'text' },
+      password: { type: 'password' },
+    },
+  })
+}
