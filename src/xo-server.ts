@@ -1,8 +1,11 @@
 import type { NodeAPI, NodeDef } from 'node-red'
+import { HookRegistrar } from './hooks/registrar'
+import { registerServerRoutes } from './node-red/admin-routes'
 import { useConnection } from './node-red/connection-user'
 import { connectionOptions, XoServerConfig } from './node-red/server-settings'
-import type { XoServerNode } from './node-red/xo-server-node'
+import type { MethodInfo, XoServerNode } from './node-red/xo-server-node'
 import { XoConnection, XoConnectionState } from './xo/connection'
+import { ObjectStore } from './xo/object-store'
 
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-server.${key}`, substitutions)
@@ -15,10 +18,39 @@ export = function register(RED: NodeAPI) {
 
     this.use = (node, handlers) => {
       if (!this.connection) {
-        node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', { reason: this.configError ?? '' }) })
-        return () => {}
+        const show = () => node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', { reason: this.configError ?? '' }) })
+        show()
+        return { close: () => {}, refreshStatus: show }
       }
       return useConnection(this.connection, node, t, handlers)
+    }
+
+    this.hookBaseUrl = (config.hookBaseUrl ?? '').trim().replace(/\/+$/, '') || undefined
+
+    let store: ObjectStore | undefined
+    this.objects = (types) => {
+      if (!this.connection) return undefined
+      if (!store) {
+        store = new ObjectStore(this.connection, types)
+        store.on('error', (error) => this.warn(t('log.objectsFailed', { reason: error.message })))
+        store.start()
+      } else if (store.addTypes(types) && store.loaded) {
+        store.reload()
+      }
+      return store
+    }
+
+    let registrar: HookRegistrar | undefined
+    this.registrar = () => (this.connection ? (registrar ??= new HookRegistrar(this.connection)) : undefined)
+
+    let methods: Promise<Record<string, MethodInfo>> | undefined
+    this.connection?.on('connected', () => (methods = undefined)) // XO may have been upgraded meanwhile
+    this.methods = () => {
+      const connection = this.connection
+      if (!connection) return Promise.reject(new Error(this.configError))
+      methods ??= connection.call<Record<string, MethodInfo>>('system.getMethodsInfo', {})
+      methods.catch(() => (methods = undefined))
+      return methods
     }
 
     if (this.configError) this.warn(t('log.misconfigured', { reason: this.configError }))
@@ -27,6 +59,7 @@ export = function register(RED: NodeAPI) {
     this.on('close', (_removed: boolean, done: () => void) => {
       const connection = this.connection
       this.connection = undefined
+      store?.stop()
       if (!connection) return done()
       connection.removeAllListeners()
       connection.stop().then(done, done)
@@ -48,6 +81,8 @@ export = function register(RED: NodeAPI) {
         break
     }
   }
+
+  registerServerRoutes(RED)
 
   RED.nodes.registerType('xo-server', XoServer as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
     credentials: {

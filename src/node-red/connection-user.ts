@@ -1,6 +1,6 @@
 import type { Node } from 'node-red'
 import type { XoConnectedInfo, XoConnection, XoConnectionState, XoObjectsNotification } from '../xo/connection'
-import { connectionStatus, Translate } from './status'
+import { connectionStatus, StatusSpec, Translate } from './status'
 
 export interface ConnectionHandlers {
   /** signed in; `resumed` is true after a reconnection, when derived state must be resynchronised */
@@ -8,6 +8,15 @@ export interface ConnectionHandlers {
   disconnected?: (reason: string) => void
   notification?: (notification: XoObjectsNotification) => void
   state?: (state: XoConnectionState) => void
+  /** adjusts the status shown for a state (e.g. to add the node's own counters) */
+  status?: (spec: StatusSpec, state: XoConnectionState) => StatusSpec
+}
+
+export interface ConnectionUse {
+  /** removes every listener this use added (call it from the node's `close`) */
+  close(): void
+  /** shows the status again, after the node's own figures changed */
+  refreshStatus(): void
 }
 
 /**
@@ -15,7 +24,7 @@ export interface ConnectionHandlers {
  * its events to the node's handlers. Returns the function that removes every listener it added, for `close`.
  * A handler that throws is reported on its node and never reaches the connection or the other nodes.
  */
-export function useConnection(connection: XoConnection, node: Node, t: Translate, handlers: ConnectionHandlers = {}): () => void {
+export function useConnection(connection: XoConnection, node: Node, t: Translate, handlers: ConnectionHandlers = {}): ConnectionUse {
   const guard = <A extends unknown[]>(name: string, fn: ((...args: A) => void) | undefined) =>
     fn &&
     ((...args: A) => {
@@ -26,8 +35,12 @@ export function useConnection(connection: XoConnection, node: Node, t: Translate
       }
     })
 
+  const show = (state: XoConnectionState) => {
+    const spec = connectionStatus(state, t)
+    node.status(handlers.status ? handlers.status(spec, state) : spec)
+  }
   const onState = (state: XoConnectionState) => {
-    node.status(connectionStatus(state, t))
+    show(state)
     handlers.state?.(state)
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -41,7 +54,7 @@ export function useConnection(connection: XoConnection, node: Node, t: Translate
 
   const emitter = connection as unknown as NodeJS.EventEmitter
   for (const [event, listener] of listeners) emitter.on(event, listener)
-  node.status(connectionStatus(connection.state, t))
+  show(connection.state)
   connection.start()
   // A node deployed after the connection came up still needs its first "connected".
   const state = connection.state
@@ -50,7 +63,14 @@ export function useConnection(connection: XoConnection, node: Node, t: Translate
       if (connection.state === state) connected({ user: state.user, serverVersion: state.serverVersion, resumed: false })
     })
   }
-  return () => {
-    for (const [event, listener] of listeners) emitter.off(event, listener)
+  let closed = false
+  return {
+    close: () => {
+      closed = true
+      for (const [event, listener] of listeners) emitter.off(event, listener)
+    },
+    refreshStatus: () => {
+      if (!closed) show(connection.state)
+    },
   }
 }

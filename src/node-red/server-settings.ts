@@ -9,6 +9,8 @@ export interface XoServerConfig {
   /** PEM of a CA or certificate to trust for this connection only */
   ca?: string
   allowSelfSigned?: boolean
+  /** how XO reaches this Node-RED (for web-hook URLs) */
+  hookBaseUrl?: string
 }
 
 export interface XoServerCredentials {

@@ -1,13 +1,30 @@
 import type { Node } from 'node-red'
+import type { HookRegistrar } from '../hooks/registrar'
 import type { XoConnection } from '../xo/connection'
-import type { ConnectionHandlers } from './connection-user'
+import type { ObjectStore } from '../xo/object-store'
+import type { ConnectionHandlers, ConnectionUse } from './connection-user'
 import type { XoServerCredentials } from './server-settings'
+
+/** One method of XO's catalogue (`system.getMethodsInfo`). */
+export interface MethodInfo {
+  description?: string
+  params?: Record<string, unknown>
+  permission?: string | null
+}
 
 /** The `xo-server` config node as the package's other nodes see it (`RED.nodes.getNode(config.server)`). */
 export interface XoServerNode extends Node<XoServerCredentials> {
   /** undefined when the configuration is incomplete (see `configError`) */
   connection: XoConnection | undefined
   configError: string | undefined
-  /** Uses the shared connection from `node`; returns the function that removes every listener it added. */
-  use(node: Node, handlers?: ConnectionHandlers): () => void
+  /** how XO reaches this Node-RED's HTTP endpoints, e.g. `http://node-red.lan:1880` (no trailing slash) */
+  hookBaseUrl: string | undefined
+  /** Uses the shared connection from `node`: its status follows the connection, `close()` removes every listener. */
+  use(node: Node, handlers?: ConnectionHandlers): ConnectionUse
+  /** The connection's object store, keeping at least `types`; started on first use. */
+  objects(types: Iterable<string>): ObjectStore | undefined
+  /** The connection's web-hooks registrar (one per XO, so that nodes never overwrite each other). */
+  registrar(): HookRegistrar | undefined
+  /** XO's method catalogue, fetched once per sign-in. */
+  methods(): Promise<Record<string, MethodInfo>>
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { JsonRpcWebSocketClient } from 'jsonrpc-websocket-client'
 import { backoffDelay, BackoffPolicy, DEFAULT_BACKOFF } from './backoff'
 import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError, XO_ERROR } from './errors'
+import type { TlsOptions } from './ndjson'
 import { parseXoUrl } from './url'
 
 /** The public user XO returns from `session.signIn` / `session.getUser`. */
@@ -99,6 +100,11 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
 
   get state(): XoConnectionState {
     return this.#state
+  }
+
+  /** This connection's own TLS settings, for the other requests it makes (e.g. NDJSON downloads). */
+  get tls(): TlsOptions {
+    return { ca: this.#options.ca, allowSelfSigned: this.#options.allowSelfSigned }
   }
 
   get isConnected(): boolean {

@@ -1,0 +1,91 @@
+import type { XoObject } from '../xo/object-store'
+
+/** An object a call is about, and the part it plays in the call (`vm`, `targetHost`, `template`…). */
+export interface InvolvedRef {
+  role: string
+  id: string
+  /** the call created it: it may not be in the object stream yet */
+  created?: boolean
+}
+
+// Parameters that name objects, across XO's API (`id` takes the name of the method's namespace).
+const PARAM_ROLES = ['id', 'vm', 'host', 'targetHost', 'sr', 'template', 'pool'] as const
+
+// Methods whose result is the id of an object they created.
+const CREATED_BY: Record<string, string> = {
+  'vm.create': 'vm',
+  'vm.clone': 'clone',
+  'vm.copy': 'copy',
+  'vm.snapshot': 'snapshot',
+}
+
+export function involvedRefs(method: string, params: Record<string, unknown> | undefined, result?: unknown): InvolvedRef[] {
+  const refs: InvolvedRef[] = []
+  const namespace = method.slice(0, method.indexOf('.')) || method
+  for (const key of PARAM_ROLES) {
+    const value = params?.[key]
+    if (typeof value === 'string' && value !== '') refs.push({ role: key === 'id' ? namespace : key, id: value })
+  }
+  const createdRole = CREATED_BY[method]
+  if (createdRole && typeof result === 'string' && result !== '') refs.push({ role: createdRole, id: result, created: true })
+  return refs
+}
+
+export interface ObjectSummary {
+  id: string
+  type?: string
+  name?: string
+  powerState?: string
+  pool?: { id: string; name?: string }
+  host?: { id: string; name?: string }
+  address?: string
+  mainIpAddress?: string
+  vifs?: Array<{ id: string; mac?: string; device?: string; network?: { id: string; name?: string } }>
+}
+
+type Lookup = (id: string) => XoObject | undefined
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined)
+
+/** What a flow usually needs to know about an object, with the names of its pool, host and networks. */
+export function summarize(object: XoObject, lookup: Lookup): ObjectSummary {
+  const summary: ObjectSummary = { id: object.id, type: object.type }
+  const name = str(object.name_label)
+  if (name !== undefined) summary.name = name
+  const powerState = str(object.power_state)
+  if (powerState !== undefined) summary.powerState = powerState
+  const poolId = str(object.$pool)
+  if (poolId && object.type !== 'pool') summary.pool = named(poolId, lookup)
+  // A VM's $container is its host while resident, else its pool: there is no `$host`.
+  const containerId = str(object.$container)
+  if (containerId && lookup(containerId)?.type === 'host') summary.host = named(containerId, lookup)
+  if (object.type === 'host') {
+    const address = str(object.address)
+    if (address) summary.address = address
+  }
+  const mainIp = str(object.mainIpAddress)
+  if (mainIp) summary.mainIpAddress = mainIp
+  if (Array.isArray(object.VIFs)) {
+    summary.vifs = (object.VIFs as unknown[]).filter((id): id is string => typeof id === 'string').map((id) => {
+      const vif = lookup(id)
+      const networkId = str(vif?.$network)
+      return {
+        id,
+        ...(vif ? { mac: str(vif.MAC), device: str(vif.device) } : {}),
+        ...(networkId ? { network: named(networkId, lookup) } : {}),
+      }
+    })
+  }
+  return summary
+}
+
+function named(id: string, lookup: Lookup): { id: string; name?: string } {
+  const name = str(lookup(id)?.name_label)
+  return name === undefined ? { id } : { id, name }
+}
+
+/** A created VM is ready to describe once it is a VM (not the template it starts as) and its VIFs are known. */
+export function isSettled(object: XoObject, lookup: Lookup): boolean {
+  if (object.type === 'VM-template' && !object.isDefaultTemplate) return false
+  return !Array.isArray(object.VIFs) || (object.VIFs as unknown[]).every((id) => typeof id === 'string' && lookup(id) !== undefined)
+}

@@ -1,0 +1,36 @@
+import type { HookBody, HookError, HookPre } from './delivery'
+import type { ObjectSummary } from './involved'
+
+/** `msg.xo` of an xo-hook message: what the package derives from XO's body (which stays in `msg.payload`). */
+export interface XoHookInfo {
+  phase: 'pre' | 'post'
+  callId: string
+  method: string
+  /** who called: no id for calls made before sign-in, no ip for the backup job runner's own pair */
+  user: { id?: string; name?: string; ip?: string }
+  /** post only: whether the call succeeded */
+  ok?: boolean
+  /** post only */
+  durationMs?: number
+  /** post only, when the call failed */
+  error?: HookError
+  /** post only: the pre delivery of the same call, when this node received it */
+  pre?: HookPre
+  /** the objects the call is about, by role (`vm`, `host`, `targetHost`…): summaries, or just ids */
+  objects: Record<string, ObjectSummary>
+}
+
+export function describeCall(body: HookBody, pre: HookPre | undefined): XoHookInfo {
+  const user: XoHookInfo['user'] = {}
+  if (body.userId !== undefined) user.id = body.userId
+  if (body.userName !== undefined) user.name = body.userName
+  if (body.userIp !== undefined) user.ip = body.userIp
+  const info: XoHookInfo = { phase: body.type, callId: body.callId, method: body.method, user, objects: {} }
+  if (body.type === 'post') {
+    info.ok = body.error === undefined
+    if (typeof body.duration === 'number') info.durationMs = body.duration
+    if (body.error !== undefined) info.error = body.error
+    if (pre) info.pre = pre
+  }
+  return info
+}

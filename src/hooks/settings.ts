@@ -1,0 +1,71 @@
+import { compileMethods, MethodMatcher } from './patterns'
+import { AddressMatcher, compileAllowList } from './receiver'
+
+/** What the editor stores for an `xo-hook` node. */
+export interface XoHookConfig {
+  methods?: string[] | string
+  phase?: 'both' | 'pre' | 'post'
+  register?: boolean
+  enrich?: boolean
+  /** seconds to wait for an object created by the call to reach the object stream */
+  enrichWait?: number | string
+  gate?: boolean
+  /** seconds a gated pre delivery is held at most */
+  gateTimeout?: number | string
+  /** MiB */
+  maxBody?: number | string
+  allowFrom?: string
+}
+
+export interface HookSettings {
+  methods: MethodMatcher
+  patterns: string[]
+  pre: boolean
+  post: boolean
+  register: boolean
+  enrich: boolean
+  enrichWaitMs: number
+  gate: boolean
+  gateTimeoutMs: number
+  maxBytes: number
+  allowFrom: AddressMatcher | undefined
+}
+
+// XO gives up on a pre hook after about 10 s and then proceeds anyway.
+export const XO_WAIT_LIMIT_S = 10
+export const DEFAULT_GATE_TIMEOUT_S = 8
+
+const number = (value: unknown, fallback: number) => {
+  const n = typeof value === 'string' && value.trim() === '' ? NaN : Number(value)
+  return Number.isFinite(n) ? n : fallback
+}
+
+/** Compiles a node's configuration once, at deploy; every problem comes back as a message. */
+export function hookSettings(config: XoHookConfig): HookSettings | { error: string } {
+  const patterns = Array.isArray(config.methods) ? config.methods : String(config.methods ?? '').split(/[\s,]+/)
+  const methods = compileMethods(patterns)
+  if ('error' in methods) return methods
+  const phase = config.phase ?? 'both'
+  if (!['both', 'pre', 'post'].includes(phase)) return { error: `invalid phase: ${phase}` }
+  const gateTimeout = number(config.gateTimeout, DEFAULT_GATE_TIMEOUT_S)
+  if (gateTimeout <= 0 || gateTimeout > XO_WAIT_LIMIT_S) return { error: `gate timeout must be over 0 and at most ${XO_WAIT_LIMIT_S} s` }
+  const maxBody = number(config.maxBody, 16)
+  if (!(maxBody > 0)) return { error: 'size limit must be a positive number of MiB' }
+  const enrichWait = number(config.enrichWait, 5)
+  if (enrichWait < 0) return { error: 'enrichment wait must not be negative' }
+  const allowFrom = compileAllowList(config.allowFrom ?? '')
+  if (allowFrom && typeof allowFrom === 'object') return allowFrom
+  return {
+    methods,
+    patterns: patterns.map((p) => p.trim()).filter(Boolean),
+    pre: phase !== 'post',
+    post: phase !== 'pre',
+    register: config.register !== false,
+    enrich: config.enrich !== false,
+    enrichWaitMs: enrichWait * 1000,
+    gate: config.gate === true && phase !== 'post',
+    gateTimeoutMs: gateTimeout * 1000,
+    maxBytes: Math.round(maxBody * 1024 * 1024),
+    allowFrom,
+  }
+}

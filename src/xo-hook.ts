@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto'
+import type { Node, NodeAPI, NodeDef } from 'node-red'
+import type { Request, Response } from 'express'
+import { HookBody } from './hooks/delivery'
+import { ENRICHMENT_TYPES, resolveInvolved } from './hooks/enrich'
+import { HeldDeliveries } from './hooks/held-deliveries'
+import { involvedRefs } from './hooks/involved'
+import { describeCall, XoHookInfo } from './hooks/message'
+import { PreCallMemory } from './hooks/correlate'
+import { readDelivery } from './hooks/receiver'
+import { HookEntry } from './hooks/registrar'
+import { HookSettings, hookSettings, XoHookConfig } from './hooks/settings'
+import type { StatusSpec } from './node-red/status'
+import type { XoServerNode } from './node-red/xo-server-node'
+import { XoApiError, XO_ERROR } from './xo/errors'
+
+interface XoHookNode extends Node<{ secret?: string }> {
+  /** lets XO go on with a held pre delivery; false when it was no longer held */
+  proceed(key: string): boolean
+  /** the entries this node wants in XO's web-hooks plugin */
+  entries(): Promise<HookEntry[]>
+}
+
+type Receive = (req: Request, res: Response, secret: string | undefined) => void
+
+export = function register(RED: NodeAPI) {
+  const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-hook.${key}`, substitutions)
+
+  // One route for every xo-hook node, dispatching on the node id: redeploys never leave routes behind.
+  const endpoints = new Map<string, Receive>()
+  const dispatch = (req: Request, res: Response) => {
+    const receive = endpoints.get(String(req.params.nodeId))
+    if (!receive) return void res.status(404).end()
+    receive(req, res, req.params.secret === undefined ? undefined : String(req.params.secret))
+  }
+  RED.httpNode.all('/xo-hook/:nodeId', dispatch)
+  RED.httpNode.all('/xo-hook/:nodeId/:secret', dispatch)
+
+  RED.httpAdmin.get('/xo-hook/:id/entries', RED.auth.needsPermission('xo-hook.write'), async (req: Request, res: Response) => {
+    const node = RED.nodes.getNode(String(req.params.id)) as XoHookNode | null
+    if (!node || node.type !== 'xo-hook') return void res.status(404).json({ error: t('errors.notDeployed') })
+    try {
+      res.json({ entries: await node.entries() })
+    } catch (error) {
+      res.status(503).json({ error: (error as Error).message })
+    }
+  })
+
+  const nodeRoot = `/${String(RED.settings.httpNodeRoot ?? '/').replace(/^\/+|\/+$/g, '')}/`.replace('//', '/')
+
+  function XoHook(this: XoHookNode, config: NodeDef & XoHookConfig & { server?: string }) {
+    RED.nodes.createNode(this, config)
+    const node = this
+    const compiled = hookSettings(config)
+    const server = RED.nodes.getNode(config.server ?? '') as XoServerNode | null
+    if ('error' in compiled || !server) {
+      const reason = 'error' in compiled ? compiled.error : t('errors.noServer')
+      node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', { reason }) })
+      node.error(t('status.misconfigured', { reason }))
+      return
+    }
+    const settings: HookSettings = compiled
+    const xo: XoServerNode = server
+
+    // The secret is a credential set by the editor; an imported flow has none until then: use one per run.
+    const secret = node.credentials?.secret || randomBytes(24).toString('base64url')
+    if (!node.credentials?.secret && !settings.register) node.warn(t('errors.ephemeralSecret'))
+    const owner = `/xo-hook/${node.id}/`
+    const counters = { events: 0, rejected: 0, lastRejection: 0 }
+    let registration: { error?: string; count?: number } = {}
+    const memory = new PreCallMemory()
+    const held = new HeldDeliveries()
+    const store = settings.enrich ? xo.objects(ENRICHMENT_TYPES) : undefined
+    let closed = false
+
+    const hookUrl = () => (xo.hookBaseUrl ? `${xo.hookBaseUrl}${nodeRoot}xo-hook/${node.id}/${secret}` : undefined)
+
+    node.entries = async () => {
+      const url = hookUrl()
+      if (!url) throw new Error(t('errors.noBaseUrl'))
+      const catalogue = Object.keys(await xo.methods())
+      const type = settings.pre && settings.post ? 'pre/post' : settings.pre ? 'pre' : 'post'
+      return settings.methods.expand(catalogue).map((method) => ({
+        method,
+        type,
+        url,
+        format: 'json',
+        ...(settings.gate ? { waitForResponse: true } : {}),
+      }))
+    }
+
+    node.proceed = (key) => held.release(key)
+
+    const decorate = (spec: StatusSpec): StatusSpec => {
+      if (spec.fill !== 'green') return spec
+      if (registration.error) return { fill: 'red', shape: 'ring', text: t('status.notRegistered', { reason: registration.error }) }
+      if (counters.events === 0 && counters.rejected === 0) return spec
+      const text = counters.rejected
+        ? t('status.countsRejected', { events: counters.events, rejected: counters.rejected, code: counters.lastRejection })
+        : t('status.counts', { events: counters.events })
+      return { fill: 'green', shape: 'dot', text }
+    }
+
+    const registerInXo = async () => {
+      if (!settings.register || closed) return
+      try {
+        const entries = await node.entries()
+        const result = await xo.registrar()!.set(owner, entries)
+        registration = { count: result.entries.length }
+        if (result.rejected.length) node.warn(t('errors.rejectedMethods', { methods: result.rejected.join(', ') }))
+        const unknown = settings.methods.unknown(Object.keys(await xo.methods()))
+        if (unknown.length) node.warn(t('errors.unknownMethods', { methods: unknown.join(', ') }))
+        if (entries.length === 0) registration = { error: t('errors.noMethodMatches') }
+      } catch (error) {
+        const notAdmin = error instanceof XoApiError && error.code === XO_ERROR.unauthorized
+        registration = { error: notAdmin ? t('errors.notAdmin') : (error as Error).message }
+        node.warn(t('errors.registrationFailed', { reason: registration.error! }))
+      }
+      use.refreshStatus()
+    }
+
+    const use = xo.use(node, { connected: () => void registerInXo(), status: decorate })
+
+    const emit = async (body: HookBody, hold: string | undefined) => {
+      if (body.type === 'pre' && settings.post) memory.remember(body)
+      const pre = body.type === 'post' ? memory.take(body.method, body.callId) : undefined
+      const info: XoHookInfo & { hold?: { node: string; id: string } } = describeCall(body, pre)
+      const result = body.type === 'post' ? body.result : undefined
+      const refs = involvedRefs(body.method, body.params, result)
+      for (const ref of refs) info.objects[ref.role] = { id: ref.id }
+      if (store && refs.length) info.objects = await resolveInvolved(refs, store, settings.enrichWaitMs)
+      if (closed) return
+      if (hold) info.hold = { node: node.id, id: hold }
+      counters.events++
+      const msg = { topic: body.method, payload: body, xo: info }
+      node.send(body.type === 'pre' ? [msg, null] : [null, msg])
+      use.refreshStatus()
+    }
+
+    endpoints.set(node.id, async (req, res, presented) => {
+      const outcome = await readDelivery(req, presented, { secret, maxBytes: settings.maxBytes, allowFrom: settings.allowFrom }).catch(
+        () => ({ status: 400 as const, reason: 'unreadable body' }),
+      )
+      if ('status' in outcome) {
+        counters.rejected++
+        counters.lastRejection = outcome.status
+        if (outcome.status === 405) res.set('Allow', 'POST')
+        // Closing the connection after a refusal stops the rest of an oversized body from being read.
+        if (outcome.status === 413) res.set('Connection', 'close')
+        res.status(outcome.status).end()
+        node.debug(t('errors.rejected', { status: outcome.status, reason: outcome.reason }))
+        use.refreshStatus()
+        return
+      }
+      const body = outcome.body
+      const wanted = settings.methods.matches(body.method) && (body.type === 'pre' ? settings.pre : settings.post)
+      let hold: string | undefined
+      if (wanted && body.type === 'pre' && settings.gate && !closed) {
+        hold = `${body.method}:${body.callId}:${Date.now()}`
+        held.hold(
+          hold,
+          (how) => {
+            if (!res.writableEnded) res.status(204).end()
+            if (how === 'timeout') node.warn(t('errors.gateTimeout', { method: body.method, seconds: settings.gateTimeoutMs / 1000 }))
+          },
+          settings.gateTimeoutMs,
+        )
+      } else {
+        // XO is told at once; the flow runs after. XO never waits on an ungated delivery.
+        res.status(204).end()
+      }
+      if (!wanted) return
+      try {
+        await emit(body, hold)
+      } catch (error) {
+        node.error(t('errors.emitFailed', { reason: (error as Error).message }))
+      }
+    })
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      closed = true
+      endpoints.delete(node.id)
+      held.releaseAll()
+      memory.clear()
+      use.close()
+      const registrar = xo.registrar()
+      // On redeploy the new instance updates the entries; only removal or disabling takes them out of XO.
+      if (!removed || !settings.register || !registrar || !xo.connection?.isConnected) return done()
+      let finished = false
+      const finish = () => {
+        if (finished) return
+        finished = true
+        clearTimeout(giveUp)
+        done()
+      }
+      // Node-RED waits at most 15 s for a node to close; an unanswering XO must not hold the deploy that long.
+      const giveUp = setTimeout(finish, 5000)
+      registrar
+        .set(owner, [])
+        .catch((error: Error) => node.warn(t('errors.unregisterFailed', { reason: error.message })))
+        .finally(finish)
+    })
+  }
+
+  RED.nodes.registerType('xo-hook', XoHook as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+    credentials: { secret: { type: 'password' } },
+  })
+}

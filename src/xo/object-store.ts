@@ -1,0 +1,206 @@
+import { EventEmitter } from 'node:events'
+import type { XoConnection, XoObjectsNotification } from './connection'
+import { fetchNdjson } from './ndjson'
+
+/** An object of XO's object stream (pool, host, VM, VIF, network, SR, VDI, message, task…). */
+export interface XoObject {
+  id: string
+  type: string
+  [field: string]: unknown
+}
+
+export interface ObjectStoreEvents {
+  /** a snapshot was loaded (after every sign-in); `resumed` is true after a reconnection */
+  loaded: [{ count: number; resumed: boolean }]
+  enter: [XoObject, XoObject | undefined]
+  exit: [XoObject]
+  error: [Error]
+}
+
+/**
+ * XO's objects as the connection sees them: a snapshot from `xo.getAllObjects` after every sign-in, kept up to
+ * date by the `all` notifications. One store per connection, shared by every node that needs objects.
+ * Only the object types asked for are kept, so that a large XO does not cost memory nobody uses.
+ */
+export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
+  #objects = new Map<string, XoObject>()
+  #types: Set<string>
+  #connection: XoConnection
+  #loading = false
+  #loaded = false
+  #buffered: XoObjectsNotification[] = []
+  #waiters = new Set<() => void>()
+  #offs: Array<() => void> = []
+
+  constructor(connection: XoConnection, types: Iterable<string>) {
+    super()
+    this.setMaxListeners(0)
+    this.#connection = connection
+    this.#types = new Set(types)
+  }
+
+  get size(): number {
+    return this.#objects.size
+  }
+
+  get loaded(): boolean {
+    return this.#loaded
+  }
+
+  get(id: string): XoObject | undefined {
+    return this.#objects.get(id)
+  }
+
+  /** Widens what is kept; takes effect at the next snapshot (the next sign-in). */
+  addTypes(types: Iterable<string>): boolean {
+    let added = false
+    for (const type of types) {
+      if (!this.#types.has(type)) {
+        this.#types.add(type)
+        added = true
+      }
+    }
+    return added
+  }
+
+  /** Loads a fresh snapshot now (after the kept types were widened). */
+  reload(): void {
+    if (this.#connection.isConnected) void this.#load(false)
+  }
+
+  start(): void {
+    if (this.#offs.length) return
+    const onConnected = ({ resumed }: { resumed: boolean }) => void this.#load(resumed)
+    const onNotification = (notification: XoObjectsNotification) => this.#onNotification(notification)
+    this.#connection.on('connected', onConnected)
+    this.#connection.on('notification', onNotification)
+    this.#offs.push(
+      () => this.#connection.off('connected', onConnected),
+      () => this.#connection.off('notification', onNotification),
+    )
+    if (this.#connection.isConnected) void this.#load(false)
+  }
+
+  stop(): void {
+    for (const off of this.#offs.splice(0)) off()
+    for (const wake of this.#waiters) wake()
+    this.#objects.clear()
+    this.#loaded = false
+  }
+
+  /** Resolves once a snapshot is loaded, or after `timeoutMs` (then `loaded` is still false). */
+  whenLoaded(timeoutMs: number): Promise<boolean> {
+    if (this.#loaded) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer)
+        this.#waiters.delete(finish)
+        this.off('loaded', finish)
+        resolve(this.#loaded)
+      }
+      const timer = setTimeout(finish, timeoutMs)
+      this.#waiters.add(finish)
+      this.on('loaded', finish)
+    })
+  }
+
+  /**
+   * The object once it exists and satisfies `ready`, or undefined after `timeoutMs`: a VM created a moment ago
+   * may not have reached the stream yet (and first shows up as a template while XO provisions it).
+   */
+  waitFor(id: string, ready: (object: XoObject) => boolean, timeoutMs: number): Promise<XoObject | undefined> {
+    const now = this.#objects.get(id)
+    if (now && ready(now)) return Promise.resolve(now)
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer)
+        this.#waiters.delete(finish)
+        this.off('enter', onEnter)
+        this.off('loaded', onLoaded)
+        const object = this.#objects.get(id)
+        resolve(object && ready(object) ? object : undefined)
+      }
+      const onEnter = (object: XoObject) => {
+        if (object.id === id && ready(object)) finish()
+      }
+      const onLoaded = () => {
+        const object = this.#objects.get(id)
+        if (object && ready(object)) finish()
+      }
+      const timer = setTimeout(finish, timeoutMs)
+      this.#waiters.add(finish)
+      this.on('enter', onEnter)
+      this.on('loaded', onLoaded)
+    })
+  }
+
+  async #load(resumed: boolean): Promise<void> {
+    if (this.#loading) return
+    this.#loading = true
+    this.#buffered = []
+    const fresh = new Map<string, XoObject>()
+    const keep = (object: unknown) => {
+      const o = object as XoObject
+      if (o && typeof o.id === 'string' && this.#types.has(o.type)) fresh.set(o.id, o)
+    }
+    try {
+      await this.#fetchAll(keep)
+      this.#objects = fresh
+      this.#loaded = true
+      // What changed while the snapshot was on its way is newer than the snapshot: apply it on top.
+      const buffered = this.#buffered
+      this.#buffered = []
+      this.#loading = false
+      for (const notification of buffered) this.#apply(notification)
+      this.emit('loaded', { count: fresh.size, resumed })
+    } catch (error) {
+      this.#loading = false
+      this.#buffered = []
+      if (this.listenerCount('error')) this.emit('error', error as Error)
+    }
+  }
+
+  async #fetchAll(keep: (object: unknown) => void): Promise<void> {
+    const connection = this.#connection
+    // The NDJSON download streams; a single JSON-RPC reply for a large XO would be one huge frame.
+    const reply = await connection.call<{ $getFrom?: string } | Record<string, unknown>>('xo.getAllObjects', { ndjson: true })
+    const getFrom = (reply as { $getFrom?: unknown }).$getFrom
+    if (typeof getFrom === 'string') {
+      await fetchNdjson(connection.endpoint.httpBase + getFrom, connection.tls, keep)
+    } else {
+      for (const object of Object.values(reply)) keep(object)
+    }
+  }
+
+  #onNotification(notification: XoObjectsNotification): void {
+    if (this.#loading) this.#buffered.push(notification)
+    else if (this.#loaded) this.#apply(notification)
+  }
+
+  #apply({ type, items }: XoObjectsNotification): void {
+    if (!items || typeof items !== 'object') return
+    if (type === 'enter') {
+      for (const object of Object.values(items) as XoObject[]) {
+        if (!object || !this.#types.has(object.type)) {
+          // An object whose type changed to one not kept (template -> VM is kept both ways) leaves the store.
+          const previous = object && this.#objects.get(object.id)
+          if (previous) this.#remove(previous)
+          continue
+        }
+        const previous = this.#objects.get(object.id)
+        this.#objects.set(object.id, object)
+        this.emit('enter', object, previous)
+      }
+    } else if (type === 'exit') {
+      for (const id of Object.keys(items)) {
+        const previous = this.#objects.get(id)
+        if (previous) this.#remove(previous)
+      }
+    }
+  }
+
+  #remove(object: XoObject): void {
+    this.#objects.delete(object.id)
+    this.emit('exit', object)
+  }
+}
