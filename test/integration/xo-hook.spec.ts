@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict'
+import type { EventEmitter } from 'node:events'
+import { Harness } from '../support/harness'
+import { waitFor, waitForCall, waitForEvent } from '../support/node-red'
+
+type Msg = { topic: string; payload: Record<string, any>; xo: Record<string, any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+
+function hookNode(overrides: Record<string, unknown> = {}) {
+  return { id: 'hook', type: 'xo-hook', server: 'server', methods: ['vm.*'], wires: [['pre'], ['post']], ...overrides }
+}
+const sinks = [
+  { id: 'pre', type: 'helper' },
+  { id: 'post', type: 'helper' },
+]
+
+function nextMessage(h: Harness, id: string, filter: (msg: Msg) => boolean = () => true, timeoutMs = 5000): Promise<Msg> {
+  return waitForEvent<[Msg]>(h.helper.getNode(id), 'input', { timeoutMs, what: `a message on ${id}` }, filter).then(([msg]) => msg)
+}
+
+async function registered(h: Harness, count: number) {
+  return waitFor(async () => {
+    const entries = (await h.hookEntries()).filter((e) => e.url.includes('/xo-hook/'))
+    return entries.length === count && entries
+  }, { what: `${count} hook entries in XO` })
+}
+
+describe('xo-hook', function () {
+  let h: Harness
+
+  beforeEach(async () => {
+    h = await new Harness().start()
+  })
+  afterEach(() => h.stop())
+
+  describe('events', () => {
+    beforeEach(async () => {
+      await h.load([h.serverNode(), hookNode(), ...sinks])
+      await waitFor(async () => (await h.hookEntries()).some((e) => e.method === 'vm.migrate'), { what: 'vm.migrate registered' })
+    })
+
+    it('shows the connection as connected', async () => {
+      const hook = h.helper.getNode('hook') as TestNode
+      await waitForCall(hook, 'status', (s) => s.fill === 'green' && s.text === 'xo-server.status.connected')
+    })
+
+    it('emits the pre then the post of an XO call, correlated and enriched', async () => {
+      const vm = [...h.sim.objects.values()].find((o) => o.type === 'VM' && o.name_label === 'web-01')
+      const WEB = vm.id
+      const hostId = vm.$container
+      const targetHost = [...h.sim.objects.values()].find((o) => o.type === 'host' && o.id !== hostId && o.$pool === vm.$pool)
+      const pre = nextMessage(h, 'pre', (m) => m.topic === 'vm.migrate')
+      const post = nextMessage(h, 'post', (m) => m.topic === 'vm.migrate')
+      await h.sim.invoke('vm.migrate', { vm: WEB, targetHost: targetHost.id })
+
+      const p = await pre
+      assert.equal(p.payload.type, 'pre')
+      assert.deepEqual(p.payload.params, { vm: WEB, targetHost: targetHost.id })
+      assert.equal(p.xo.phase, 'pre')
+      assert.deepEqual(p.xo.user, { id: p.payload.userId, name: 'admin@admin.net', ip: '127.0.0.1' })
+      assert.equal(p.xo.objects.vm.name, vm.name_label)
+      assert.equal(p.xo.objects.vm.host.id, hostId)
+      assert.equal(p.xo.objects.targetHost.name, targetHost.name_label)
+
+      const q = await post
+      assert.equal(q.payload.type, 'post')
+      assert.equal(q.payload.result, true)
+      assert.equal(q.xo.ok, true)
+      assert.equal(q.xo.callId, p.xo.callId)
+      assert.equal(q.xo.durationMs, q.payload.duration)
+      assert.deepEqual(q.xo.pre, p.payload)
+      assert.equal(q.xo.objects.vm.id, WEB)
+    })
+
+    it('describes the VM a vm.create made, with its new MAC addresses and networks', async () => {
+      const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+      const networks = [...h.sim.objects.values()].filter((o) => o.type === 'network' && o.$pool === template.$pool).slice(0, 2)
+      const post = nextMessage(h, 'post', (m) => m.topic === 'vm.create')
+      const id = await h.sim.invoke('vm.create', { name_label: 'nr-test', template: template.id, VIFs: networks.map((n) => ({ network: n.id })) })
+      const msg = await post
+      assert.equal(msg.payload.result, id)
+      const created = msg.xo.objects.vm
+      assert.equal(created.id, id)
+      assert.equal(created.type, 'VM')
+      assert.equal(created.name, 'nr-test')
+      assert.equal(created.vifs.length, 2)
+      for (const vif of created.vifs) assert.match(vif.mac, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/)
+      assert.deepEqual(created.vifs.map((v: { network: { name: string } }) => v.network.name).sort(), networks.map((n) => n.name_label).sort())
+      assert.equal(msg.xo.objects.template.id, template.id)
+    })
+
+    it('passes a failed call on with its error', async () => {
+      const post = nextMessage(h, 'post', (m) => m.topic === 'vm.start')
+      await assert.rejects(h.sim.invoke('vm.start', { id: 'bogus-vm-id' }))
+      const msg = await post
+      assert.equal(msg.xo.ok, false)
+      assert.equal(msg.xo.error.code, 1)
+      assert.equal(msg.xo.error.message, 'no such VM bogus-vm-id')
+      assert.deepEqual(msg.xo.objects.vm, { id: 'bogus-vm-id' })
+    })
+  })
+
+  describe('registration in XO', () => {
+    const foreign = { method: 'vm.start', type: 'pre', url: 'https://chat.example.net/xo', format: 'json' }
+
+    it('adds its entries, updates them on redeploy, removes them on delete, and never touches others', async () => {
+      await h.sim.invoke('plugin.configure', { id: 'web-hooks', configuration: { hooks: [foreign] } })
+      const flow = [h.serverNode(), hookNode({ methods: ['vm.start', 'vm.stop'] }), hookNode({ id: 'hook2', methods: ['host.stop'], phase: 'post', wires: [[], []] }), ...sinks]
+      await h.load(flow)
+      const entries = await registered(h, 3)
+      assert.deepEqual(
+        entries.map((e) => [e.method, e.type, e.format]),
+        [
+          ['vm.start', 'pre/post', 'json'],
+          ['vm.stop', 'pre/post', 'json'],
+          ['host.stop', 'post', 'json'],
+        ],
+      )
+      assert.ok(entries[0].url.startsWith(`${h.nodeUrl}/xo-hook/hook/`))
+      assert.deepEqual((await h.hookEntries())[0], foreign)
+
+      // redeploy with other methods
+      await h.helper.setFlows([h.serverNode(), hookNode({ methods: ['vm.migrate'] }), flow[2], ...sinks], 'nodes')
+      await waitFor(async () => {
+        const now = await h.hookEntries()
+        return now.some((e) => e.method === 'vm.migrate') && !now.some((e) => e.method === 'vm.start' && e.url.includes('/xo-hook/'))
+      }, { what: 'entries updated' })
+
+      // delete one node: its entries go, the other's and the foreign one stay
+      await h.helper.setFlows([h.serverNode(), flow[2], ...sinks], 'nodes')
+      await waitFor(async () => (await h.hookEntries()).length === 2, { what: 'entries removed' })
+      assert.deepEqual((await h.hookEntries()).map((e) => e.method), ['vm.start', 'host.stop'])
+    })
+
+    it('says when the XO user may not register hooks', async () => {
+      await h.sim.invoke('user.create', { email: 'viewer@example.net', password: 'pw', permission: 'none' })
+      const token = h.sim.issueToken('viewer@example.net')
+      await h.load([h.serverNode(), hookNode(), ...sinks], { server: { token } })
+      const hook = h.helper.getNode('hook') as TestNode
+      await waitForCall(hook, 'status', (s) => s.fill === 'red' && /xo-hook.status.notRegistered/.test(s.text))
+    })
+  })
+
+  describe('XO waits for the flow', () => {
+    const gated = (overrides: Record<string, unknown> = {}) => [
+      h.serverNode(),
+      hookNode({ methods: ['group.create'], gate: true, wires: [['pre', 'proceed-in'], ['post']], ...overrides }),
+      { id: 'proceed-in', type: 'helper' },
+      { id: 'proceed', type: 'xo-proceed', wires: [['released']] },
+      { id: 'released', type: 'helper' },
+      ...sinks,
+    ]
+
+    it('registers waitForResponse and holds the call until xo proceed', async () => {
+      await h.load(gated())
+      const [entry] = await registered(h, 1)
+      assert.equal(entry.waitForResponse, true)
+      const order: string[] = []
+      ;(h.helper.getNode('proceed-in') as TestNode).on('input', (msg: Msg) => {
+        order.push('flow got pre')
+        assert.equal(msg.xo.hold.node, 'hook')
+        // the flow does its work, then lets XO go on
+        setTimeout(() => {
+          order.push('flow lets XO proceed')
+          h.helper.getNode('proceed').receive(msg)
+        }, 150)
+      })
+      await h.sim.invoke('group.create', { name: 'gated' })
+      order.push('XO call returned')
+      assert.deepEqual(order, ['flow got pre', 'flow lets XO proceed', 'XO call returned'])
+      await waitForCall(h.helper.getNode('proceed') as TestNode, 'status', (s) => s.fill === 'green')
+    })
+
+    it('releases a held call when nobody lets XO proceed, after the timeout', async () => {
+      await h.load(gated({ gateTimeout: 0.2 }))
+      await registered(h, 1)
+      const started = Date.now()
+      await h.sim.invoke('group.create', { name: 'timeout' })
+      assert.ok(Date.now() - started >= 150, `the call was held (${Date.now() - started} ms)`)
+      await waitForCall(h.helper.getNode('hook') as TestNode, 'warn', (text) => /xo-hook.errors.gateTimeout/.test(text))
+    })
+
+    it('releases held calls at once when the node is redeployed', async () => {
+      await h.load(gated({ gateTimeout: 10 }))
+      await registered(h, 1)
+      const held = nextMessage(h, 'proceed-in')
+      const call = h.sim.invoke('group.create', { name: 'redeploy' })
+      await held
+      const started = Date.now()
+      await h.helper.setFlows(gated({ gateTimeout: 9 }), 'nodes')
+      await call
+      assert.ok(Date.now() - started < 5000, 'released by the redeploy, not by a timeout')
+    })
+  })
+})
