@@ -20,10 +20,12 @@ function nextMessage(h: Harness, id: string, filter: (msg: Msg) => boolean = () 
 }
 
 async function registered(h: Harness, count: number) {
-  return waitFor(async () => {
-    const entries = (await h.hookEntries()).filter((e) => e.url.includes('/xo-hook/'))
-    return entries.length === count && entries
+  let entries: Awaited<ReturnType<Harness['hookEntries']>> = []
+  await waitFor(async () => {
+    entries = (await h.hookEntries()).filter((e) => e.url.includes('/xo-hook/'))
+    return entries.length === count
   }, { what: `${count} hook entries in XO` })
+  return entries
 }
 
 describe('xo-hook', function () {
