@@ -1,0 +1,132 @@
+// Server-independent state and the API call pipeline (what xo-server's api mixin does per call):
+// pre web-hook -> permission check -> parameter conveniences/validation -> handler -> reply + post hook.
+import { EventEmitter } from 'node:events'
+import { Auth, User } from './auth'
+import { Clock } from './clock'
+import { METHODS_INFO } from './data/method-catalogue'
+import { methodNotFound, notImplemented, serializeError, unauthorized } from './errors'
+import { generateInventory } from './inventory'
+import { applyConveniences, obfuscate, validateParams } from './params'
+import { Rng } from './rng'
+import type { XoObject } from './shapes'
+import { ObjectStore } from './store'
+import { WebHooks } from './webhooks'
+import { Xapi } from './xapi'
+
+/** One caller: a WebSocket connection, or sim.invoke(). */
+export interface Session {
+  user?: User
+  ip: string
+  /** token expiry (ms since epoch) when signed in with a token */
+  expiration?: number
+  /** set by the connection: called after session.signIn / signOut to (un)subscribe notifications */
+  onUserChange?: () => void
+}
+
+export type Handler = (core: Core, session: Session, params: any) => unknown
+
+export interface CoreOptions {
+  seed: number
+  size: number
+  timeScale: number
+  users: Array<{ email: string; password: string; permission: string }>
+  webhookTimeoutMs: number
+  log: (line: string) => void
+}
+
+export interface Job {
+  id: string
+  [key: string]: unknown
+}
+
+export class Core extends EventEmitter {
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly store = new ObjectStore()
+  readonly auth: Auth
+  readonly webhooks: WebHooks
+  readonly xapi: Xapi
+  readonly jobs = new Map<string, Job>()
+  readonly schedules = new Map<string, { id: string; jobId: string; [k: string]: unknown }>()
+  readonly runningJobs = new Set<string>()
+  readonly plugins = { audit: { loaded: true as boolean | undefined }, webHooks: { loaded: undefined as boolean | undefined, configuration: undefined as unknown } }
+  readonly handlers = new Map<string, Handler>()
+  /** Set by the HTTP server: registers a one-shot NDJSON download, returns its path. */
+  registerNdjson: (objects: XoObject[]) => string = () => {
+    throw new Error('no HTTP server')
+  }
+
+  constructor(readonly opts: CoreOptions) {
+    super()
+    this.clock = new Clock(opts.timeScale)
+    this.rng = new Rng(opts.seed)
+    this.auth = new Auth(this.clock, this.rng)
+    for (const u of opts.users) this.auth.createUser(u.email, u.password, u.permission)
+    const creator = [...this.auth.users.values()].find(u => u.permission === 'admin') ?? [...this.auth.users.values()][0]
+    generateInventory({ seed: opts.seed, size: opts.size, creatorUserId: creator?.id ?? '' }, o => this.store.load(o))
+    this.webhooks = new WebHooks(opts.webhookTimeoutMs, opts.log)
+    this.xapi = new Xapi(this)
+  }
+
+  register(handlers: Record<string, Handler>): void {
+    for (const [name, h] of Object.entries(handlers)) this.handlers.set(name, h)
+  }
+
+  /**
+   * Runs one API call exactly like xo-server: returns the result (undefined becomes true) or throws.
+   * `afterReply` is invoked once the caller had a chance to send the reply: post hooks follow it.
+   */
+  async call(session: Session, method: string, rawParams: Record<string, unknown>): Promise<unknown> {
+    const info = METHODS_INFO[method]
+    if (info === undefined) throw methodNotFound(method) // no hooks for unknown methods
+    this.emit('call', { method, params: rawParams, user: session.user?.email })
+    const callId = Math.random().toString(36).slice(2)
+    const userAtStart = session.user
+    const hookParams = obfuscate(rawParams)
+    const start = Date.now()
+    await this.webhooks.pre(this.payload(callId, userAtStart, session.ip, method, hookParams, start))
+    let result: unknown
+    let error: unknown
+    try {
+      // permission: null = anyone, undefined = signed in, 'admin' = admins only
+      if (info.permission !== null) {
+        if (session.user === undefined) throw unauthorized()
+        if (info.permission === 'admin' && session.user.permission !== 'admin') throw unauthorized('admin')
+      }
+      const params = applyConveniences(method, info.params, rawParams)
+      validateParams(info.params, params)
+      const handler = this.handlers.get(method)
+      if (handler === undefined) throw notImplemented()
+      result = await handler(this, session, params)
+      if (result === undefined) result = true
+    } catch (err) {
+      error = err
+    }
+    // session.signIn's post payload carries the user who just signed in
+    const user = method === 'session.signIn' && error === undefined ? session.user : userAtStart
+    const end = Date.now()
+    const post = this.payload(callId, user, session.ip, method, hookParams, end)
+    post.duration = end - start
+    if (error === undefined) post.result = result
+    else post.error = serializeError(error)
+    setImmediate(() => this.webhooks.post(post)) // a few ms after the reply, like the real plugin
+    if (error !== undefined) throw error
+    return result
+  }
+
+  private payload(callId: string, user: User | undefined, ip: string, method: string, params: unknown, timestamp: number): Record<string, unknown> {
+    const p: Record<string, unknown> = { callId }
+    if (user !== undefined) p.userId = user.id
+    p.userName = user?.email ?? '(unknown user)'
+    p.userIp = ip
+    p.method = method
+    p.params = params
+    p.timestamp = timestamp
+    return p
+  }
+
+  stop(): void {
+    this.clock.stop()
+    this.webhooks.abortAll()
+  }
+}

@@ -1,0 +1,209 @@
+// XoSimulator: a loopback server that behaves like xo-server 5.207.2 as captured (JSON-RPC over
+// WebSocket at /api/, `all` notifications, web-hooks plugin, one-shot NDJSON downloads).
+// Used by `npm start` (demo without XO) and as the test double of every test.
+import { EventEmitter } from 'node:events'
+import http from 'node:http'
+import https from 'node:https'
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo, Socket } from 'node:net'
+import { WebSocketServer } from 'ws'
+import { Core, Session } from './core'
+import { toJsonRpcError } from './errors'
+import { backupMethods } from './methods/backup'
+import { hostMethods } from './methods/host'
+import { pluginMethods } from './methods/plugin'
+import { sessionMethods } from './methods/session'
+import { vmMethods } from './methods/vm'
+import { RpcConnection } from './rpc-connection'
+import type { XoObject } from './shapes'
+
+export interface SimulatorOptions {
+  host?: string
+  port?: number
+  tls?: { key: string | Buffer; cert: string | Buffer }
+  seed?: number
+  size?: number
+  timeScale?: number
+  users?: Array<{ email: string; password: string; permission: 'admin' | 'none' }>
+  log?: (line: string) => void
+  /** how long a waitForResponse pre hook may delay a call (real ms, default 10 500 like XO) */
+  webhookTimeoutMs?: number
+}
+
+export class XoSimulator extends EventEmitter {
+  private readonly core: Core
+  private readonly server: http.Server
+  private readonly wss: WebSocketServer
+  private readonly sockets = new Set<Socket>()
+  private readonly connections = new Set<RpcConnection>()
+  private readonly held = new Set<Socket>()
+  private readonly downloads = new Map<string, XoObject[]>()
+  private frozen = false
+  private host: string
+  private currentUrl = ''
+  private currentPort = 0
+
+  private constructor(private readonly opts: SimulatorOptions) {
+    super()
+    const log = opts.log ?? (() => {})
+    this.host = opts.host ?? '127.0.0.1'
+    this.core = new Core({
+      seed: opts.seed ?? 1,
+      size: opts.size ?? 10,
+      timeScale: opts.timeScale ?? 1,
+      users: opts.users ?? [{ email: 'admin@admin.net', password: 'admin', permission: 'admin' }],
+      webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_500,
+      log,
+    })
+    for (const table of [sessionMethods, vmMethods, hostMethods, pluginMethods, backupMethods]) this.core.register(table)
+    this.core.on('call', info => this.emit('call', info))
+    this.core.on('userDeleted', (id: string) => {
+      for (const c of this.connections) if (c.session.user?.id === id) c.close()
+    })
+    this.core.registerNdjson = objects => {
+      const path = `/api/${randomBytes(16).toString('hex')}`
+      this.downloads.set(path, objects)
+      return path
+    }
+    const handler: http.RequestListener = (req, res) => this.onRequest(req, res)
+    this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler)
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s)
+      s.on('close', () => this.sockets.delete(s))
+    })
+    this.server.on('secureConnection', (s: Socket) => {
+      this.sockets.add(s)
+      s.on('close', () => this.sockets.delete(s))
+    })
+    // xo-server's [apiWebSocketOptions]: permessage-deflate above 512 KiB
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 524288 } })
+    this.server.on('upgrade', (req, socket: Socket, head) => this.onUpgrade(req, socket, head))
+  }
+
+  static async start(opts: SimulatorOptions = {}): Promise<XoSimulator> {
+    const sim = new XoSimulator(opts)
+    await sim.listen(opts.port ?? 0)
+    return sim
+  }
+
+  /** 'http://127.0.0.1:PORT' (https with tls) */
+  get url(): string {
+    return this.currentUrl
+  }
+
+  get port(): number {
+    return this.currentPort
+  }
+
+  get objects(): ReadonlyMap<string, any> {
+    return this.core.store.objects
+  }
+
+  /** Same as token.create for that user (expiresInMs may be below XO's 1 min minimum, for tests). */
+  issueToken(email: string, opts: { expiresInMs?: number } = {}): string {
+    const user = this.core.auth.findByEmail(email)
+    if (user === undefined) throw new Error(`unknown user ${email}`)
+    return this.core.auth.createToken(user.id, { expiresIn: opts.expiresInMs, unbounded: true }).id
+  }
+
+  /** Runs a method as that user (default: the first admin) through the whole pipeline (hooks, notifications). */
+  async invoke(method: string, params: Record<string, unknown>, asEmail?: string): Promise<unknown> {
+    const users = [...this.core.auth.users.values()]
+    const user = asEmail === undefined ? users.find(u => u.permission === 'admin') : this.core.auth.findByEmail(asEmail)
+    if (user === undefined) throw new Error(`unknown user ${asEmail}`)
+    const session: Session = { user, ip: '127.0.0.1' }
+    try {
+      return await this.core.call(session, method, params)
+    } catch (err) {
+      // same information as the JSON-RPC error a WebSocket client would get
+      const e = toJsonRpcError(err, user.permission === 'admin')
+      throw Object.assign(new Error(String(e.message)), { code: e.code, data: e.data })
+    }
+  }
+
+  dropConnections(): void {
+    for (const ws of this.wss.clients) ws.terminate()
+  }
+
+  freeze(on: boolean): void {
+    this.frozen = on
+    if (!on) {
+      for (const s of this.held) s.destroy() // upgrades that arrived while frozen never completed
+      this.held.clear()
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.close()
+    await this.listen(this.port)
+  }
+
+  async stop(): Promise<void> {
+    this.core.stop()
+    await this.close()
+    this.wss.close()
+    this.downloads.clear()
+  }
+
+  private listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, this.host, () => {
+        this.server.off('error', reject)
+        this.currentPort = (this.server.address() as AddressInfo).port
+        const host = this.host.includes(':') ? `[${this.host}]` : this.host
+        this.currentUrl = `${this.opts.tls ? 'https' : 'http'}://${host}:${this.currentPort}`
+        resolve()
+      })
+    })
+  }
+
+  private close(): Promise<void> {
+    this.frozen = false
+    for (const ws of this.wss.clients) ws.terminate()
+    for (const s of this.held) s.destroy()
+    this.held.clear()
+    const closed = new Promise<void>(resolve => this.server.close(() => resolve()))
+    for (const s of this.sockets) s.destroy()
+    return this.server.listening ? closed : Promise.resolve()
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => {})
+    if (this.frozen) {
+      this.held.add(socket)
+      return
+    }
+    if (req.url !== '/api/') {
+      // xo-server only upgrades the exact path /api/
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    this.wss.handleUpgrade(req, socket, head, ws => {
+      const ip = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '')
+      const conn = new RpcConnection(ws, this.core, ip, () => this.frozen)
+      this.connections.add(conn)
+      ws.on('close', () => this.connections.delete(conn))
+    })
+  }
+
+  /** One-shot unauthenticated NDJSON download registered by xo.getAllObjects {ndjson: true}. */
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.frozen) return
+    const objects = req.method === 'GET' && req.url !== undefined ? this.downloads.get(req.url) : undefined
+    if (objects === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
+      return
+    }
+    this.downloads.delete(req.url!)
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+    let i = 0
+    const pump = (): void => {
+      while (i < objects.length) {
+        if (!res.write(JSON.stringify(objects[i++]) + '\n')) return void res.once('drain', pump)
+      }
+      res.end()
+    }
+    pump()
+  }
+}

@@ -1,0 +1,121 @@
+// Server lifecycle used by the connection tests: drop, freeze (half-open), restart, stop, TLS, invoke, scenario.
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import WebSocket from 'ws'
+import { XoSimulator } from '../../src/simulator'
+import { runScenario } from '../../src/simulator/scenario'
+import { RpcClient } from './helpers'
+
+const ADMIN = { email: 'admin@admin.net', password: 'admin' }
+const closed = (c: RpcClient) => new Promise(r => (c.ws.readyState === WebSocket.CLOSED ? r(null) : c.ws.once('close', r)))
+
+describe('simulator: lifecycle', () => {
+  it('dropConnections, freeze and restart keep the state and the port', async () => {
+    const sim = await XoSimulator.start({ timeScale: 0.02 })
+    try {
+      const c = await RpcClient.connect(sim.url)
+      await c.call('session.signIn', ADMIN)
+      sim.dropConnections()
+      await closed(c)
+
+      const c2 = await RpcClient.connect(sim.url)
+      await c2.call('session.signIn', ADMIN)
+      sim.freeze(true)
+      const pending = c2.request('system.getVersion')
+      const answered = await Promise.race([pending.then(() => true), new Promise(r => setTimeout(() => r(false), 150))])
+      assert.equal(answered, false)
+      sim.freeze(false)
+      assert.equal(await c2.call('system.getVersion'), '0.1') // the frozen request was lost, the socket lives on
+
+      const token = sim.issueToken('admin@admin.net')
+      const vm = [...sim.objects.values()].find(o => o.type === 'VM' && o.power_state === 'Halted')
+      await sim.invoke('vm.set', { id: vm.id, name_label: 'renamed-before-restart' })
+      const port = sim.port
+      await sim.restart()
+      await closed(c2)
+      assert.equal(sim.port, port)
+      const c3 = await RpcClient.connect(sim.url)
+      await c3.call('session.signIn', { token })
+      const objs = await c3.call('xo.getAllObjects', { filter: { id: vm.id } })
+      assert.equal(objs[vm.id].name_label, 'renamed-before-restart')
+      await c3.close()
+    } finally {
+      await sim.stop()
+    }
+  })
+
+  it('stop closes everything: sockets, server, pending operations', async () => {
+    const sim = await XoSimulator.start({ timeScale: 1 })
+    const c = await RpcClient.connect(sim.url)
+    await c.call('session.signIn', { token: sim.issueToken('admin@admin.net') })
+    const host = [...sim.objects.values()].find(o => o.type === 'host')
+    const slow = c.request('host.start', { id: host.id }) // no-op but goes through the pipeline
+    const vm = [...sim.objects.values()].find(o => o.type === 'VM' && o.power_state === 'Halted')
+    void c.request('vm.start', { id: vm.id }) // ~1 s at timeScale 1: interrupted by stop()
+    await slow
+    await sim.stop()
+    await closed(c)
+    await assert.rejects(fetch(sim.url + '/api/x'))
+  })
+
+  it('invoke runs as a user and throws JSON-RPC-like errors; calls are observable', async () => {
+    const sim = await XoSimulator.start({ timeScale: 0.02, users: [
+      { email: 'admin@admin.net', password: 'admin', permission: 'admin' },
+      { email: 'joe@example.org', password: 'joe', permission: 'none' },
+    ] })
+    try {
+      const seen: string[] = []
+      sim.on('call', info => seen.push(`${info.method}:${info.user}`))
+      await assert.rejects(sim.invoke('user.getAll', {}, 'joe@example.org'), (e: any) => e.code === 2)
+      await assert.rejects(sim.invoke('vm.start', { id: 'nope' }), (e: any) => e.code === 1 && e.data.type === 'VM')
+      assert.equal(((await sim.invoke('user.getAll', {})) as any[]).length, 2)
+      assert.deepEqual(seen, ['user.getAll:joe@example.org', 'vm.start:admin@admin.net', 'user.getAll:admin@admin.net'])
+    } finally {
+      await sim.stop()
+    }
+  })
+
+  it('serves https + wss with the given certificate', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'xo-sim-tls-'))
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'),
+        '-out', path.join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' })
+    } catch {
+      rmSync(dir, { recursive: true, force: true })
+      return this.skip() // no openssl on this machine
+    }
+    const cert = readFileSync(path.join(dir, 'c.pem'))
+    const sim = await XoSimulator.start({ tls: { key: readFileSync(path.join(dir, 'k.pem')), cert } })
+    try {
+      assert.match(sim.url, /^https:\/\/127\.0\.0\.1:\d+$/)
+      const ws = new WebSocket(sim.url.replace('https', 'wss') + '/api/', { ca: cert })
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+      ws.close()
+    } finally {
+      await sim.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('the scenario runs one round and leaves the inventory as it was', async () => {
+    const sim = await XoSimulator.start({ timeScale: 0.01 })
+    try {
+      const before = sim.objects.size
+      const c = await RpcClient.connect(sim.url)
+      await c.call('session.signIn', ADMIN)
+      const lines: string[] = []
+      await runScenario(sim, { pauseMs: 0, log: s => lines.push(s) })
+      await c.settle(50)
+      assert.ok(lines.some(l => l.includes('cleaned up')) && !lines.some(l => l.includes('failed')), lines.join('\n'))
+      assert.equal(sim.objects.size, before)
+      const types = new Set(c.notifications.flatMap(n => Object.values(n.items).map((v: any) => v?.type)))
+      for (const t of ['VM-template', 'VM', 'VIF', 'VM-snapshot', 'host', 'task']) assert.ok(types.has(t), t)
+      await c.close()
+    } finally {
+      await sim.stop()
+    }
+  })
+})
