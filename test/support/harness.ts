@@ -26,7 +26,7 @@ export class Harness {
   }
 
   async start(options: SimulatorOptions = {}): Promise<this> {
-    this.sim = await XoSimulator.start({ timeScale: 0.02, ...options })
+    this.sim = await XoSimulator.start({ timeScale: 0.02, ...(process.env.SIM_LOG ? { log: (l: string) => console.log('[sim]', l) } : {}), ...options })
     this.token = this.sim.issueToken('admin@admin.net')
     this.#server = http.createServer((req, res) => {
       if (this.#app) this.#app(req, res)
@@ -51,10 +51,11 @@ export class Harness {
     return { id: 'server', type: 'xo-server', url: this.sim.url, authMethod: 'token', hookBaseUrl: this.nodeUrl, ...overrides }
   }
 
-  /** The hook entries the simulated XO has in its web-hooks plugin. */
+  /** The hook entries the simulated XO acts on: none while the web-hooks plugin is not loaded. */
   async hookEntries(): Promise<Array<{ method: string; type: string; url: string; format: string; waitForResponse?: boolean }>> {
-    const plugins = (await this.sim.invoke('plugin.get', {})) as Array<{ id: string; configuration?: { hooks?: [] } }>
-    return plugins.find((p) => p.id === 'web-hooks')?.configuration?.hooks ?? []
+    const plugins = (await this.sim.invoke('plugin.get', {})) as Array<{ id: string; loaded?: boolean; configuration?: { hooks?: [] } }>
+    const plugin = plugins.find((p) => p.id === 'web-hooks')
+    return plugin?.loaded ? (plugin.configuration?.hooks ?? []) : []
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,190 @@
+/**
+ * `npm start`: Node-RED embedded on http://127.0.0.1:1880 with this package loaded and the "start here" example
+ * deployed. With XO_URL and XO_TOKEN (or XO_USER / XO_PASSWORD) it uses that XO; otherwise it starts the XO
+ * simulator on loopback and plays a small scenario so that events show up in the debug sidebar at once.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
+import http from 'node:http'
+import { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { XoSimulator } from '../simulator'
+import { runScenario } from '../simulator/scenario'
+
+export const PACKAGE_ROOT = path.resolve(__dirname, '../..')
+export const DEMO_FLOW = path.join(PACKAGE_ROOT, 'examples', 'Start here - XO events to debug.json')
+
+export interface DemoOptions {
+  host?: string
+  /** 0 picks a free port */
+  port?: number
+  /** what the demo reads: XO_URL, XO_TOKEN, XO_USER, XO_PASSWORD, XO_CA, XO_ALLOW_SELF_SIGNED, NODE_RED_URL, NODE_RED_PATH */
+  env?: NodeJS.ProcessEnv
+  /** play the scenario against the simulator (default true) */
+  scenario?: boolean
+  /** the simulator's operation delays are multiplied by this (default 1) */
+  timeScale?: number
+  log?: (line: string) => void
+  quiet?: boolean
+}
+
+export interface Demo {
+  /** the editor's address */
+  url: string
+  /** the XO the flow talks to */
+  xoUrl: string
+  simulator: XoSimulator | undefined
+  stop(): Promise<void>
+}
+
+interface FlowNode {
+  id: string
+  type: string
+  [key: string]: unknown
+}
+
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const env = options.env ?? process.env
+  const log = options.log ?? ((line: string) => console.log(line))
+  const host = options.host ?? '127.0.0.1'
+  const RED = loadNodeRed(env.NODE_RED_PATH)
+
+  let simulator: XoSimulator | undefined
+  let xoUrl: string
+  let credentials: Record<string, string>
+  let authMethod: 'token' | 'password'
+  if (env.XO_URL) {
+    xoUrl = env.XO_URL
+    if (env.XO_TOKEN) {
+      authMethod = 'token'
+      credentials = { token: env.XO_TOKEN }
+    } else if (env.XO_USER && env.XO_PASSWORD) {
+      authMethod = 'password'
+      credentials = { email: env.XO_USER, password: env.XO_PASSWORD }
+    } else {
+      throw new Error('XO_URL needs XO_TOKEN, or XO_USER and XO_PASSWORD')
+    }
+  } else {
+    simulator = await XoSimulator.start({ timeScale: options.timeScale ?? 1 })
+    xoUrl = simulator.url
+    authMethod = 'token'
+    credentials = { token: simulator.issueToken('admin@admin.net') }
+  }
+
+  const userDir = mkdtempSync(path.join(tmpdir(), 'xo-node-red-demo-'))
+  const server = http.createServer((req, res) => {
+    // Same order as Node-RED's own server: the editor and its API first, then the flows' HTTP endpoints.
+    RED.httpAdmin(req, res, () => RED.httpNode(req, res, () => {
+      res.statusCode = 404
+      res.end()
+    }))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? Number(env.PORT ?? 1880), host, () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  const url = `http://${host}:${port}`
+
+  RED.init(server, {
+    userDir,
+    flowFile: 'flows.json',
+    // The demo's user dir is new on every run: a random key keeps the credentials file encrypted anyway.
+    credentialSecret: randomBytes(16).toString('hex'),
+    httpAdminRoot: '/',
+    httpNodeRoot: '/',
+    nodesDir: [PACKAGE_ROOT],
+    uiHost: host,
+    uiPort: port,
+    editorTheme: { tours: false, projects: { enabled: false } },
+    // The embedded runtime ignores NODE_RED_DISABLE_TELEMETRY; without this the editor opens with a modal prompt.
+    telemetry: { enabled: false },
+    logging: { console: { level: options.quiet ? 'warn' : 'info', metrics: false, audit: false } },
+    functionExternalModules: false,
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+  })
+  await RED.start()
+
+  const flows = JSON.parse(readFileSync(DEMO_FLOW, 'utf8')) as FlowNode[]
+  const serverNode = flows.find((n) => n.type === 'xo-server')
+  if (!serverNode) throw new Error(`${DEMO_FLOW} has no xo-server node`)
+  Object.assign(serverNode, {
+    url: xoUrl,
+    authMethod,
+    allowSelfSigned: env.XO_ALLOW_SELF_SIGNED === '1' || env.XO_ALLOW_SELF_SIGNED === 'true',
+    ca: env.XO_CA ? readFileSync(env.XO_CA, 'utf8') : '',
+    ...(env.NODE_RED_URL || simulator ? { hookBaseUrl: env.NODE_RED_URL ?? url } : {}),
+  })
+  await RED.runtime.flows.setFlows({
+    flows: { flows, credentials: { [serverNode.id]: credentials } },
+    deploymentType: 'full',
+  })
+
+  const abort = new AbortController()
+  let scenario: Promise<void> = Promise.resolve()
+  if (simulator && options.scenario !== false) {
+    const sim = simulator
+    scenario = runScenario(sim, { signal: abort.signal, loop: true, log: (s) => log(`[scenario] ${s}`) }).catch((error) => {
+      if (!abort.signal.aborted) log(`[scenario] stopped: ${(error as Error).message}`)
+    })
+  }
+
+  log('')
+  log(`Node-RED editor:   ${url}/`)
+  log(`Xen Orchestra:     ${xoUrl}${simulator ? ' (simulator: admin@admin.net / admin)' : ''}`)
+  log('Open the editor, then the debug sidebar (bug icon, top right) to watch XO events. Ctrl-C stops.')
+  log('')
+
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      abort.abort()
+      await RED.stop()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await scenario
+      await simulator?.stop()
+      rmSync(userDir, { recursive: true, force: true })
+    })())
+  return { url, xoUrl, simulator, stop }
+}
+
+interface EmbeddedNodeRed {
+  init(server: http.Server, settings: Record<string, unknown>): void
+  start(): Promise<void>
+  stop(): Promise<void>
+  httpAdmin: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void
+  httpNode: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void
+  runtime: { flows: { setFlows(opts: Record<string, unknown>): Promise<unknown> } }
+}
+
+/** Node-RED from NODE_RED_PATH (CI runs the suite on Node-RED 5 too), else this package's dev dependency. */
+export function loadNodeRed(nodeRedPath?: string): EmbeddedNodeRed {
+  return require(nodeRedPath ? require.resolve(nodeRedPath) : 'node-red') as EmbeddedNodeRed
+}
+
+if (require.main === module) {
+  startDemo().then(
+    (demo) => {
+      let signals = 0
+      const shutdown = () => {
+        if (signals++ > 0) process.exit(1)
+        console.log('\nStopping...')
+        demo.stop().then(
+          () => process.exit(0),
+          (error) => {
+            console.error(error)
+            process.exit(1)
+          },
+        )
+      }
+      process.on('SIGINT', shutdown)
+      process.on('SIGTERM', shutdown)
+    },
+    (error) => {
+      console.error(`Could not start the demo: ${(error as Error).message}`)
+      process.exit(1)
+    },
+  )
+}
