@@ -62,9 +62,11 @@ export = function register(RED: NodeAPI) {
     const settings: HookSettings = compiled
     const xo: XoServerNode = server
 
-    // The secret is a credential set by the editor; an imported flow has none until then: use one per run.
-    const secret = node.credentials?.secret || randomBytes(24).toString('base64url')
-    if (!node.credentials?.secret && !settings.register) node.warn(t('errors.ephemeralSecret'))
+    // The secret is a credential the editor sets. An imported flow has none until the node is edited: derive a
+    // stable one from the server's credentials, so the URL XO knows survives redeploys and restarts.
+    const derived = xo.deriveSecret(`xo-hook:${node.id}`)
+    const secret = node.credentials?.secret || derived || randomBytes(24).toString('base64url')
+    if (!node.credentials?.secret && !derived && !settings.register) node.warn(t('errors.ephemeralSecret'))
     const owner = `/xo-hook/${node.id}/`
     const counters = { events: 0, rejected: 0, lastRejection: 0 }
     let registration: { error?: string; count?: number } = {}
@@ -96,8 +98,8 @@ export = function register(RED: NodeAPI) {
       if (registration.error) return { fill: 'red', shape: 'ring', text: t('status.notRegistered', { reason: registration.error }) }
       if (counters.events === 0 && counters.rejected === 0) return spec
       const text = counters.rejected
-        ? t('status.countsRejected', { events: counters.events, rejected: counters.rejected, code: counters.lastRejection })
-        : t('status.counts', { events: counters.events })
+        ? t('status.countsRefused', { count: counters.events, refused: counters.rejected, code: counters.lastRejection })
+        : t('status.counts', { count: counters.events })
       return { fill: 'green', shape: 'dot', text }
     }
 

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import type { NodeAPI, NodeDef } from 'node-red'
 import { HookRegistrar } from './hooks/registrar'
 import { registerServerRoutes } from './node-red/admin-routes'
@@ -42,6 +43,11 @@ export = function register(RED: NodeAPI) {
 
     let registrar: HookRegistrar | undefined
     this.registrar = () => (this.connection ? (registrar ??= new HookRegistrar(this.connection)) : undefined)
+
+    this.deriveSecret = (purpose) => {
+      const key = this.credentials?.token || (this.credentials?.password && `${this.credentials.email}\n${this.credentials.password}`)
+      return key ? createHmac('sha256', key).update(purpose).digest('base64url') : undefined
+    }
 
     let methods: Promise<Record<string, MethodInfo>> | undefined
     this.connection?.on('connected', () => (methods = undefined)) // XO may have been upgraded meanwhile

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../xo/object-store'
+import type { ObjectStore, XoObject } from '../xo/object-store'
 import { InvolvedRef, isSettled, ObjectSummary, summarize } from './involved'
 
 /**
@@ -13,8 +13,9 @@ export async function resolveInvolved(refs: InvolvedRef[], store: ObjectStore, w
   await Promise.all(
     refs.map(async (ref) => {
       let object = lookup(ref.id)
-      if (ref.created && (!object || !isSettled(object, lookup))) {
-        object = (await store.waitFor(ref.id, (o) => isSettled(o, lookup), waitMs)) ?? lookup(ref.id)
+      const settled = (o: XoObject) => isSettled(o, lookup, ref.expectedVifs)
+      if (ref.created && (!object || !settled(object))) {
+        object = (await store.waitFor(ref.id, settled, waitMs)) ?? lookup(ref.id)
       }
       objects[ref.role] = object ? summarize(object, lookup) : { id: ref.id }
     }),

@@ -6,6 +6,8 @@ export interface InvolvedRef {
   id: string
   /** the call created it: it may not be in the object stream yet */
   created?: boolean
+  /** a created VM is complete once it has this many VIFs (the networks the call asked for) */
+  expectedVifs?: number
 }
 
 // Parameters that name objects, across XO's API (`id` takes the name of the method's namespace).
@@ -27,7 +29,11 @@ export function involvedRefs(method: string, params: Record<string, unknown> | u
     if (typeof value === 'string' && value !== '') refs.push({ role: key === 'id' ? namespace : key, id: value })
   }
   const createdRole = CREATED_BY[method]
-  if (createdRole && typeof result === 'string' && result !== '') refs.push({ role: createdRole, id: result, created: true })
+  if (createdRole && typeof result === 'string' && result !== '') {
+    const ref: InvolvedRef = { role: createdRole, id: result, created: true }
+    if (method === 'vm.create' && Array.isArray(params?.VIFs)) ref.expectedVifs = params.VIFs.length
+    refs.push(ref)
+  }
   return refs
 }
 
@@ -84,8 +90,14 @@ function named(id: string, lookup: Lookup): { id: string; name?: string } {
   return name === undefined ? { id } : { id, name }
 }
 
-/** A created VM is ready to describe once it is a VM (not the template it starts as) and its VIFs are known. */
-export function isSettled(object: XoObject, lookup: Lookup): boolean {
+/**
+ * A created VM is ready to describe once it is a VM (XO provisions it as a template first) with the VIFs the
+ * call asked for, all known: XO first copies the template's VIF, removes it, then adds the requested ones.
+ */
+export function isSettled(object: XoObject, lookup: Lookup, expectedVifs?: number): boolean {
   if (object.type === 'VM-template' && !object.isDefaultTemplate) return false
-  return !Array.isArray(object.VIFs) || (object.VIFs as unknown[]).every((id) => typeof id === 'string' && lookup(id) !== undefined)
+  if (!Array.isArray(object.VIFs)) return true
+  const vifs = object.VIFs as unknown[]
+  if (expectedVifs !== undefined && vifs.length !== expectedVifs) return false
+  return vifs.every((id) => typeof id === 'string' && lookup(id)?.$VM === object.id)
 }

@@ -25,6 +25,11 @@ export interface XoServerNode extends Node<XoServerCredentials> {
   objects(types: Iterable<string>): ObjectStore | undefined
   /** The connection's web-hooks registrar (one per XO, so that nodes never overwrite each other). */
   registrar(): HookRegistrar | undefined
+  /**
+   * A stable secret for `purpose`, derived from this server's credentials (HMAC): the same after every restart and
+   * redeploy, unguessable without the token or password, and revealing nothing of them. Undefined without credentials.
+   */
+  deriveSecret(purpose: string): string | undefined
   /** XO's method catalogue, fetched once per sign-in. */
   methods(): Promise<Record<string, MethodInfo>>
 }

@@ -77,7 +77,7 @@ describe('xo-hook refuses bad deliveries', function () {
     assert.deepEqual(msg.payload, pre)
     assert.equal(msg.topic, 'user.create')
     const hook = h.helper.getNode('hook') as TestNode
-    await waitForCall(hook, 'status', (s) => /xo-hook.status.countsRejected/.test(s.text) && s.fill === 'green')
+    await waitForCall(hook, 'status', (s) => /xo-hook.status.countsRefused/.test(s.text) && s.fill === 'green')
   })
 
   it('keeps taking deliveries while being flooded with bad ones', async () => {

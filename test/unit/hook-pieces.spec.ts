@@ -83,7 +83,7 @@ describe('object summaries', () => {
     const vm: XoObject = { id: 'vm1', type: 'VM', name_label: 'web', power_state: 'Halted', $pool: 'p', $container: 'p', VIFs: ['vif1'] }
     const table: Record<string, XoObject> = {
       p: { id: 'p', type: 'pool', name_label: 'pool-a' },
-      vif1: { id: 'vif1', type: 'VIF', MAC: 'ea:f3:39:8a:74:ca', device: '0', $network: 'net' },
+      vif1: { id: 'vif1', type: 'VIF', MAC: 'ea:f3:39:8a:74:ca', device: '0', $network: 'net', $VM: 'vm1' },
       net: { id: 'net', type: 'network', name_label: 'DMZ' },
     }
     const get = (id: string) => table[id]
@@ -98,6 +98,9 @@ describe('object summaries', () => {
     assert.equal(isSettled(vm, get), true)
     assert.equal(isSettled({ ...vm, type: 'VM-template' }, get), false)
     assert.equal(isSettled({ ...vm, VIFs: ['vif1', 'vif2'] }, get), false)
+    // the moment between the template's VIF removed and the requested ones added
+    assert.equal(isSettled({ ...vm, VIFs: [] }, get, 1), false)
+    assert.equal(isSettled(vm, get, 1), true)
   })
 })
 
