@@ -73,8 +73,8 @@ export class Core extends EventEmitter {
   }
 
   /**
-   * Runs one API call exactly like xo-server: returns the result (undefined becomes true) or throws.
-   * `afterReply` is invoked once the caller had a chance to send the reply: post hooks follow it.
+   * Runs one API call like xo-server: returns the result (undefined becomes true) or throws.
+   * Post hooks are sent on setImmediate, i.e. just after the caller has sent its reply.
    */
   async call(session: Session, method: string, rawParams: Record<string, unknown>): Promise<unknown> {
     const info = METHODS_INFO[method]
