@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { XoConnection, XoObjectsNotification } from './connection'
+import { deepEqual } from '../events/diff'
 import { fetchNdjson } from './ndjson'
 
 /** An object of XO's object stream (pool, host, VM, VIF, network, SR, VDI, message, task…). */
@@ -25,6 +26,8 @@ export interface ObjectStoreEvents {
 export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
   #objects = new Map<string, XoObject>()
   #types: Set<string>
+  /** the types the current snapshot was taken with: a resync compares only those */
+  #snapshotTypes = new Set<string>()
   #connection: XoConnection
   #loading = false
   #loaded = false
@@ -49,6 +52,10 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
 
   get(id: string): XoObject | undefined {
     return this.#objects.get(id)
+  }
+
+  values(): IterableIterator<XoObject> {
+    return this.#objects.values()
   }
 
   /** Widens what is kept; takes effect at the next snapshot (the next sign-in). */
@@ -145,8 +152,13 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     }
     try {
       await this.#fetchAll(keep)
+      const previous = this.#loaded ? this.#objects : undefined
+      const previousTypes = this.#snapshotTypes
       this.#objects = fresh
+      this.#snapshotTypes = new Set(this.#types)
       this.#loaded = true
+      // After a reconnection, what changed while nobody was listening: each difference once, as XO would have said it.
+      if (previous) this.#emitDifferences(previous, fresh, previousTypes)
       // What changed while the snapshot was on its way is newer than the snapshot: apply it on top.
       const buffered = this.#buffered
       this.#buffered = []
@@ -158,6 +170,15 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
       this.#buffered = []
       if (this.listenerCount('error')) this.emit('error', error as Error)
     }
+  }
+
+  #emitDifferences(previous: Map<string, XoObject>, fresh: Map<string, XoObject>, types: Set<string>): void {
+    for (const [id, object] of fresh) {
+      if (!types.has(object.type)) continue
+      const old = previous.get(id)
+      if (!old || !deepEqual(old, object)) this.emit('enter', object, old)
+    }
+    for (const [id, old] of previous) if (!fresh.has(id)) this.emit('exit', old)
   }
 
   async #fetchAll(keep: (object: unknown) => void): Promise<void> {

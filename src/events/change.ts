@@ -1,0 +1,29 @@
+import type { XoObject } from '../xo/object-store'
+import { deriveEvents, DerivedEvent } from './derive'
+import { Changes, diffFields } from './diff'
+
+type Lookup = (id: string) => XoObject | undefined
+
+/**
+ * One change of the object stream, shared by every node that looks at it: the field diff and the derived
+ * events are computed at most once, and only if a node whose filters match asks for them.
+ */
+export class ObjectChange {
+  #changes: Changes | undefined
+  #derived: DerivedEvent[] | undefined
+
+  constructor(
+    readonly kind: 'enter' | 'exit',
+    readonly object: XoObject,
+    readonly previous: XoObject | undefined,
+    private readonly lookup: Lookup,
+  ) {}
+
+  get changes(): Changes {
+    return (this.#changes ??= this.kind === 'enter' && this.previous ? diffFields(this.previous, this.object) : {})
+  }
+
+  get derived(): DerivedEvent[] {
+    return (this.#derived ??= this.kind === 'enter' ? deriveEvents(this.object, this.previous, this.changes, this.lookup) : [])
+  }
+}

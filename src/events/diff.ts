@@ -1,0 +1,35 @@
+/** For each changed field, its value before and after. */
+export type Changes = Record<string, { before: unknown; after: unknown }>
+
+/**
+ * The top-level fields that differ between two versions of an object. XO sends whole objects, never diffs, so
+ * this is how a flow learns what actually changed. Values are compared deeply, without copying anything.
+ */
+export function diffFields(previous: Record<string, unknown>, current: Record<string, unknown>): Changes {
+  const changes: Changes = {}
+  for (const key in current) {
+    if (!deepEqual(previous[key], current[key])) changes[key] = { before: previous[key], after: current[key] }
+  }
+  for (const key in previous) {
+    if (!(key in current)) changes[key] = { before: previous[key], after: undefined }
+  }
+  return changes
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b)
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  for (const key of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, key)) return false
+    if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false
+  }
+  return true
+}

@@ -1,0 +1,110 @@
+import type { XoObject } from '../xo/object-store'
+import type { ObjectChange } from './change'
+import { EVENT_NAMES } from './derive'
+import { Changes, deepEqual } from './diff'
+import { compileObjectFilter, ObjectFilter, ObjectFilterSpec } from './filter'
+
+/** What the editor stores for an `xo-events` node. */
+export interface XoEventsConfig extends ObjectFilterSpec {
+  types?: string[]
+  events?: string[]
+  /** fields whose changes do not count (`memory.usage` ignores one sub-field) */
+  ignore?: string[] | string
+  /** emit the matching objects as `initial` events when the node starts */
+  initial?: boolean
+}
+
+export interface SelectedEvent {
+  event: string
+  detail?: Record<string, unknown>
+  /** the changed fields that count (ignored ones left out) */
+  changes: Changes
+}
+
+export interface EventSelection {
+  types: Set<string>
+  initial: boolean
+  matches(object: XoObject, lookup: Lookup): boolean
+  select(change: ObjectChange, lookup: Lookup): SelectedEvent[]
+}
+
+type Lookup = (id: string) => XoObject | undefined
+
+export const OBJECT_TYPES = ['VM', 'VM-template', 'VM-snapshot', 'host', 'pool', 'SR', 'VDI', 'network', 'VIF', 'message', 'task'] as const
+
+/** Noise: fields that change all the time without meaning anything to most flows. */
+export const DEFAULT_IGNORE = ['current_operations', 'memory.usage', 'startTime', 'xenTools', 'pvDriversDetected', 'managementAgentDetected', 'residentVms']
+
+const KNOWN_EVENTS = new Set<string>(Object.values(EVENT_NAMES).flat())
+
+/** Compiles a node's selection once, at deploy; every problem comes back as a message. */
+export function compileSelection(config: XoEventsConfig): EventSelection | { error: string } {
+  const types = new Set(config.types ?? [])
+  if (types.size === 0) return { error: 'no object type selected' }
+  const events = new Set(config.events ?? [])
+  if (events.size === 0) return { error: 'no event selected' }
+  const unknown = [...events].filter((e) => !KNOWN_EVENTS.has(e))
+  if (unknown.length) return { error: `unknown events: ${unknown.join(', ')}` }
+  const filter = compileObjectFilter(config)
+  if (typeof filter === 'object') return filter
+  const ignore = compileIgnore(config.ignore)
+  const objectFilter: ObjectFilter = filter
+
+  const select = (change: ObjectChange, lookup: Lookup): SelectedEvent[] => {
+    const { object, previous } = change
+    if (!types.has(object.type)) return []
+    if (!objectFilter(object, lookup) && !(previous && objectFilter(previous, lookup))) return []
+    if (change.kind === 'exit') return events.has('removed') ? [{ event: 'removed', changes: {} }] : []
+    const selected: SelectedEvent[] = []
+    if (!previous && events.has('created')) selected.push({ event: 'created', changes: {} })
+    const changes = previous ? ignore(change.changes) : {}
+    const explained = new Set<string>()
+    for (const derived of change.derived) {
+      if (!events.has(derived.event)) continue
+      selected.push({ event: derived.event, detail: derived.detail, changes })
+      for (const field of derived.explains) explained.add(field)
+    }
+    if (previous && events.has('updated')) {
+      const rest = Object.keys(changes).filter((field) => !explained.has(field))
+      if (rest.length) selected.push({ event: 'updated', changes: Object.fromEntries(rest.map((f) => [f, changes[f]])) })
+    }
+    return selected
+  }
+
+  return {
+    types,
+    initial: config.initial === true,
+    matches: (object, lookup) => types.has(object.type) && objectFilter(object, lookup),
+    select,
+  }
+}
+
+/** `current_operations, memory.usage` -> a function dropping those changes (sub-fields compared without them). */
+export function compileIgnore(list: string[] | string | undefined): (changes: Changes) => Changes {
+  const entries = (Array.isArray(list) ? list : String(list ?? '').split(/[\s,]+/)).map((e) => e.trim()).filter(Boolean)
+  const whole = new Set<string>()
+  const partial = new Map<string, string[]>()
+  for (const entry of entries) {
+    const dot = entry.indexOf('.')
+    if (dot === -1) whole.add(entry)
+    else partial.set(entry.slice(0, dot), [...(partial.get(entry.slice(0, dot)) ?? []), entry.slice(dot + 1)])
+  }
+  if (whole.size === 0 && partial.size === 0) return (changes) => changes
+  return (changes) => {
+    const kept: Changes = {}
+    for (const field in changes) {
+      if (whole.has(field)) continue
+      const subs = partial.get(field)
+      if (subs && deepEqual(without(changes[field].before, subs), without(changes[field].after, subs))) continue
+      kept[field] = changes[field]
+    }
+    return kept
+  }
+}
+
+function without(value: unknown, keys: string[]): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) }
+  for (const key of keys) delete copy[key]
+  return copy
+}

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict'
+import { ObjectChange } from '../../src/events/change'
+import { deriveEvents } from '../../src/events/derive'
+import { diffFields } from '../../src/events/diff'
+import { compileMatcher, compileObjectFilter, Matcher } from '../../src/events/filter'
+import { compileIgnore, compileSelection, DEFAULT_IGNORE, EventSelection } from '../../src/events/selection'
+import type { XoObject } from '../../src/xo/object-store'
+import { capture } from '../support/captures'
+
+type Notification = { params: { type: 'enter' | 'exit'; items: Record<string, XoObject | 0> } }
+type Phase = { name: string; notifications: Notification[] }
+
+/** Replays captured notifications on a map of objects, as the object store does, and collects the events. */
+function replay(selection: EventSelection, phases: Phase[], objects = new Map<string, XoObject>()): string[] {
+  const lookup = (id: string) => objects.get(id)
+  const topics: string[] = []
+  for (const phase of phases) {
+    for (const { params } of phase.notifications) {
+      for (const [id, item] of Object.entries(params.items)) {
+        const previous = objects.get(id)
+        let change: ObjectChange
+        if (params.type === 'exit') {
+          if (!previous) continue
+          objects.delete(id)
+          change = new ObjectChange('exit', previous, undefined, lookup)
+        } else {
+          objects.set(id, item as XoObject)
+          change = new ObjectChange('enter', item as XoObject, previous, lookup)
+        }
+        for (const e of selection.select(change, lookup)) topics.push(`${change.object.type}.${e.event}`)
+      }
+    }
+  }
+  return topics
+}
+
+describe('object events from captured notifications', () => {
+  const phases = capture<{ phases: Phase[] }>('notifications.fake-xapi.json').phases
+  const byName = (prefix: string) => phases.find((p) => p.name.startsWith(prefix))!
+  const initial = () => {
+    const objects = new Map<string, XoObject>()
+    for (const { params } of byName('server.add').notifications) {
+      for (const [id, item] of Object.entries(params.items)) if (params.type === 'enter') objects.set(id, item as XoObject)
+    }
+    return objects
+  }
+  const selection = (events: string[], ignore: string[] = DEFAULT_IGNORE) =>
+    compileSelection({ types: ['VM', 'host'], events, ignore }) as EventSelection
+
+  it('vm.start yields exactly VM.started, and vm.stop exactly VM.stopped', () => {
+    const objects = initial()
+    const power = selection(['started', 'stopped', 'updated'])
+    assert.deepEqual(replay(power, [byName('vm.start fake')], objects), ['VM.started'])
+    assert.deepEqual(replay(power, [byName('vm.stop')], objects), ['VM.stopped'])
+  })
+
+  it('reports what else changed as updated, with the fields that changed', () => {
+    const objects = initial()
+    const everything = selection(['started', 'updated'], [])
+    const topics = replay(everything, [byName('vm.start fake')], objects)
+    assert.ok(topics.includes('VM.started'))
+    assert.ok(topics.includes('VM.updated')) // current_operations, startTime… when nothing is ignored
+  })
+
+  it('renaming is an update of name_label', () => {
+    const objects = initial()
+    const vm = [...objects.values()].find((o) => o.type === 'VM' && o.name_label === 'fake-vm-1')!
+    const lookup = (id: string) => objects.get(id)
+    const renamed = { ...vm, name_label: 'fake-vm-1-renamed' }
+    const [event] = selection(['updated']).select(new ObjectChange('enter', renamed, vm, lookup), lookup)
+    assert.deepEqual(event, { event: 'updated', changes: { name_label: { before: 'fake-vm-1', after: 'fake-vm-1-renamed' } } })
+  })
+
+  it('server disconnect and reconnect are removals and creations', () => {
+    const objects = initial()
+    const lifecycle = compileSelection({ types: ['VM', 'host', 'pool'], events: ['created', 'removed'] }) as EventSelection
+    const removed = replay(lifecycle, [byName('server.disable')], objects)
+    assert.ok(removed.includes('VM.removed') && removed.includes('host.removed'))
+    const created = replay(lifecycle, [byName('server.enable')], objects)
+    assert.ok(created.includes('VM.created') && created.includes('pool.created'))
+  })
+})
+
+describe('derived events', () => {
+  const hosts: Record<string, XoObject> = {
+    h1: { id: 'h1', type: 'host', name_label: 'xcp-host-1' },
+    h2: { id: 'h2', type: 'host', name_label: 'xcp-host-2' },
+    p: { id: 'p', type: 'pool', name_label: 'pool' },
+  }
+  const lookup = (id: string) => hosts[id]
+  const vm = (power: string, container: string, extra: Partial<XoObject> = {}): XoObject => ({ id: 'v', type: 'VM', power_state: power, $container: container, ...extra })
+  const events = (before: XoObject, after: XoObject) => deriveEvents(after, before, diffFields(before, after), lookup).map((e) => e.event)
+
+  it('names power transitions', () => {
+    assert.deepEqual(events(vm('Halted', 'p'), vm('Running', 'h1')), ['started'])
+    assert.deepEqual(events(vm('Running', 'h1'), vm('Halted', 'p')), ['stopped'])
+    assert.deepEqual(events(vm('Running', 'h1'), vm('Suspended', 'p')), ['suspended'])
+    assert.deepEqual(events(vm('Suspended', 'p'), vm('Running', 'h2')), ['resumed'])
+    assert.deepEqual(events(vm('Running', 'h1'), vm('Paused', 'h1')), ['paused'])
+    assert.deepEqual(events(vm('Paused', 'h1'), vm('Running', 'h1')), ['resumed'])
+  })
+
+  it('names a migration with its source and target hosts', () => {
+    const [migrated] = deriveEvents(vm('Running', 'h2'), vm('Running', 'h1'), diffFields(vm('Running', 'h1'), vm('Running', 'h2')), lookup)
+    assert.deepEqual(migrated.detail, { from: { id: 'h1', name: 'xcp-host-1' }, to: { id: 'h2', name: 'xcp-host-2' } })
+    assert.deepEqual(events(vm('Halted', 'p'), vm('Halted', 'h1')), []) // a halted VM's disk placement is not a migration
+  })
+
+  it('names host state, tags and alarms', () => {
+    const host = (power: string, enabled: boolean): XoObject => ({ id: 'h1', type: 'host', power_state: power, enabled })
+    assert.deepEqual(events(host('Running', true), host('Halted', true)), ['down'])
+    assert.deepEqual(events(host('Halted', false), host('Running', false)), ['up'])
+    assert.deepEqual(events(host('Running', true), host('Running', false)), ['disabled'])
+    assert.deepEqual(events(host('Running', false), host('Running', true)), ['enabled'])
+    assert.deepEqual(events(vm('Halted', 'p', { tags: ['a'] }), vm('Halted', 'p', { tags: ['b'] })), ['tagged', 'untagged'])
+    const alarm: XoObject = { id: 'm', type: 'message', name: 'ALARM', body: 'value: 0.95' }
+    assert.deepEqual(deriveEvents(alarm, undefined, {}, lookup).map((e) => e.event), ['alarm'])
+  })
+})
+
+describe('event filters', () => {
+  it('matches exact lists, globs and regular expressions, compiled once', () => {
+    const m = (mode: 'exact' | 'glob' | 'regex', value: string) => compileMatcher({ mode, value }) as Matcher
+    assert.equal(m('exact', 'web-01, db-01')('db-01'), true)
+    assert.equal(m('exact', 'web-01')('web-011'), false)
+    assert.equal(m('glob', 'web-*, db-?1')('web-42'), true)
+    assert.equal(m('glob', 'web-*')('xweb-1'), false)
+    assert.equal(m('regex', '^prod-(web|db)')('prod-db-3'), true)
+    assert.deepEqual(compileMatcher({ mode: 'regex', value: '(' })?.hasOwnProperty('error'), true)
+    assert.equal(compileMatcher({ mode: 'exact', value: '  ' }), undefined)
+  })
+
+  it('filters on name, tag, pool name or id, and id', () => {
+    const objects: Record<string, XoObject> = { p: { id: 'p', type: 'pool', name_label: 'prod' } }
+    const lookup = (id: string) => objects[id]
+    const web: XoObject = { id: 'v1', type: 'VM', name_label: 'web-01', tags: ['frontend'], $pool: 'p' }
+    const filter = (spec: object) => compileObjectFilter(spec) as (o: XoObject, l: typeof lookup) => boolean
+    assert.equal(filter({ name: { mode: 'glob', value: 'web-*' }, tag: { value: 'frontend' }, pool: { value: 'prod' } })(web, lookup), true)
+    assert.equal(filter({ pool: { value: 'p' } })(web, lookup), true)
+    assert.equal(filter({ tag: { value: 'backend' } })(web, lookup), false)
+    assert.equal(filter({ id: { value: 'v2' } })(web, lookup), false)
+    assert.deepEqual(compileObjectFilter({ name: { mode: 'regex', value: '[' } }).hasOwnProperty('error'), true)
+  })
+
+  it('ignores whole fields and sub-fields', () => {
+    const ignore = compileIgnore('current_operations, memory.usage')
+    const changes = diffFields(
+      { current_operations: {}, memory: { size: 1, usage: 1 }, name_label: 'a' },
+      { current_operations: { t: 'start' }, memory: { size: 1, usage: 2 }, name_label: 'b' },
+    )
+    assert.deepEqual(Object.keys(ignore(changes)), ['name_label'])
+    const resized = diffFields({ memory: { size: 1, usage: 1 } }, { memory: { size: 2, usage: 2 } })
+    assert.deepEqual(Object.keys(ignore(resized)), ['memory'])
+  })
+
+  it('refuses selections that cannot work', () => {
+    assert.deepEqual(compileSelection({ types: [], events: ['created'] }), { error: 'no object type selected' })
+    assert.deepEqual(compileSelection({ types: ['VM'], events: [] }), { error: 'no event selected' })
+    assert.deepEqual(compileSelection({ types: ['VM'], events: ['exploded'] }), { error: 'unknown events: exploded' })
+  })
+})
