@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto'
 import type { NodeAPI, NodeDef } from 'node-red'
+import { ChangeFeed } from './events/change-feed'
 import { HookRegistrar } from './hooks/registrar'
 import { registerServerRoutes } from './node-red/admin-routes'
 import { useConnection } from './node-red/connection-user'
@@ -41,6 +42,9 @@ export = function register(RED: NodeAPI) {
       return store
     }
 
+    let feed: ChangeFeed | undefined
+    this.changeFeed = () => (store ? (feed ??= new ChangeFeed(store)) : undefined)
+
     let registrar: HookRegistrar | undefined
     this.registrar = () => (this.connection ? (registrar ??= new HookRegistrar(this.connection)) : undefined)
 
@@ -65,6 +69,7 @@ export = function register(RED: NodeAPI) {
     this.on('close', (_removed: boolean, done: () => void) => {
       const connection = this.connection
       this.connection = undefined
+      feed?.stop()
       store?.stop()
       if (!connection) return done()
       connection.removeAllListeners()

@@ -2,10 +2,14 @@ import type { XoObject } from '../xo/object-store'
 import type { ObjectChange } from './change'
 import { EVENT_NAMES } from './derive'
 import { Changes, deepEqual } from './diff'
-import { compileObjectFilter, ObjectFilter, ObjectFilterSpec } from './filter'
+import { compileObjectFilter, MatchSpec, ObjectFilter } from './filter'
 
-/** What the editor stores for an `xo-events` node. */
-export interface XoEventsConfig extends ObjectFilterSpec {
+/** What the editor stores for an `xo-events` node (filter keys avoid the node's own `name` and `id`). */
+export interface XoEventsConfig {
+  nameFilter?: MatchSpec
+  tagFilter?: MatchSpec
+  poolFilter?: MatchSpec
+  idFilter?: MatchSpec
   types?: string[]
   events?: string[]
   /** fields whose changes do not count (`memory.usage` ignores one sub-field) */
@@ -45,7 +49,7 @@ export function compileSelection(config: XoEventsConfig): EventSelection | { err
   if (events.size === 0) return { error: 'no event selected' }
   const unknown = [...events].filter((e) => !KNOWN_EVENTS.has(e))
   if (unknown.length) return { error: `unknown events: ${unknown.join(', ')}` }
-  const filter = compileObjectFilter(config)
+  const filter = compileObjectFilter({ name: config.nameFilter, tag: config.tagFilter, pool: config.poolFilter, id: config.idFilter })
   if (typeof filter === 'object') return filter
   const ignore = compileIgnore(config.ignore)
   const objectFilter: ObjectFilter = filter

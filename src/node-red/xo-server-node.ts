@@ -1,4 +1,5 @@
 import type { Node } from 'node-red'
+import type { ChangeFeed } from '../events/change-feed'
 import type { HookRegistrar } from '../hooks/registrar'
 import type { XoConnection } from '../xo/connection'
 import type { ObjectStore } from '../xo/object-store'
@@ -23,6 +24,8 @@ export interface XoServerNode extends Node<XoServerCredentials> {
   use(node: Node, handlers?: ConnectionHandlers): ConnectionUse
   /** The connection's object store, keeping at least `types`; started on first use. */
   objects(types: Iterable<string>): ObjectStore | undefined
+  /** The changes of the connection's object store, shared by every xo-events node (call `objects()` first). */
+  changeFeed(): ChangeFeed | undefined
   /** The connection's web-hooks registrar (one per XO, so that nodes never overwrite each other). */
   registrar(): HookRegistrar | undefined
   /**

@@ -138,6 +138,16 @@ export class XoSimulator extends EventEmitter {
     await this.listen(this.port)
   }
 
+  /** XO down: every connection closed and the port no longer listening; `invoke` still changes the state. */
+  async suspend(): Promise<void> {
+    await this.close()
+  }
+
+  /** XO back on the same port, with everything that changed meanwhile. */
+  async resume(): Promise<void> {
+    if (!this.server.listening) await this.listen(this.port)
+  }
+
   async stop(): Promise<void> {
     this.core.stop()
     await this.close()

@@ -1,0 +1,105 @@
+import type { Node, NodeAPI, NodeDef } from 'node-red'
+import type { ObjectChange } from './events/change'
+import type { Changes } from './events/diff'
+import { compileSelection, EventSelection, XoEventsConfig } from './events/selection'
+import type { StatusSpec } from './node-red/status'
+import type { XoServerNode } from './node-red/xo-server-node'
+import type { XoObject } from './xo/object-store'
+
+/** `msg.payload` of an xo-events message. */
+interface ObjectEventPayload {
+  event: string
+  type: string
+  id: string
+  object: XoObject
+  previous?: XoObject
+  changes: Changes
+  pool?: { id: string; name?: string }
+  host?: { id: string; name?: string }
+  [detail: string]: unknown
+}
+
+// Names of related objects are resolved, so kept whatever types the node selects.
+const NAMING_TYPES = ['pool', 'host']
+
+export = function register(RED: NodeAPI) {
+  const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-events.${key}`, substitutions)
+
+  function XoEvents(this: Node, config: NodeDef & XoEventsConfig & { server?: string }) {
+    RED.nodes.createNode(this, config)
+    const node = this
+    const compiled = compileSelection(config)
+    const server = RED.nodes.getNode(config.server ?? '') as XoServerNode | null
+    const store = server && !('error' in compiled) ? server.objects([...compiled.types, ...NAMING_TYPES]) : undefined
+    const feed = server?.changeFeed()
+    if ('error' in compiled || !server || !store || !feed) {
+      const reason = 'error' in compiled ? compiled.error : !server ? t('errors.noServer') : (server.configError ?? '')
+      node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', { reason }) })
+      node.error(t('status.misconfigured', { reason }))
+      return
+    }
+    const selection: EventSelection = compiled
+    const lookup = (id: string) => store.get(id)
+    let count = 0
+    let initialSent = false
+
+    const named = (id: unknown) => {
+      if (typeof id !== 'string') return undefined
+      const name = lookup(id)?.name_label
+      return typeof name === 'string' ? { id, name } : { id }
+    }
+
+    const send = (event: string, object: XoObject, previous: XoObject | undefined, changes: Changes, detail?: Record<string, unknown>) => {
+      const payload: ObjectEventPayload = { event, type: object.type, id: object.id, object, changes, ...detail }
+      if (previous) payload.previous = previous
+      if (object.type !== 'pool' && object.$pool) payload.pool = named(object.$pool)
+      if (typeof object.$container === 'string' && lookup(object.$container)?.type === 'host') payload.host = named(object.$container)
+      node.send({ topic: `${object.type}.${event}`, payload })
+      count++
+    }
+
+    const onChange = (change: ObjectChange) => {
+      let selected
+      try {
+        selected = selection.select(change, lookup)
+      } catch (error) {
+        return void node.error(t('errors.failed', { reason: (error as Error).message }))
+      }
+      if (selected.length === 0) return
+      for (const e of selected) send(e.event, change.object, change.previous, e.changes, e.detail)
+      use.refreshStatus()
+    }
+
+    // The state at start, once per deployment, when asked for.
+    const sendInitial = () => {
+      if (!selection.initial || initialSent || !store.loaded) return
+      initialSent = true
+      for (const object of store.values()) if (selection.matches(object, lookup)) send('initial', object, undefined, {})
+      use.refreshStatus()
+    }
+    const onLoaded = () => {
+      sendInitial()
+      use.refreshStatus()
+    }
+
+    const decorate = (spec: StatusSpec): StatusSpec => {
+      if (spec.fill !== 'green') return spec
+      if (!store.loaded) return { fill: 'yellow', shape: 'dot', text: t('status.loading') }
+      return count ? { fill: 'green', shape: 'dot', text: t('status.counts', { count }) } : spec
+    }
+
+    feed.on('change', onChange)
+    store.on('loaded', onLoaded)
+    const use = server.use(node, { status: decorate })
+    sendInitial()
+
+    node.on('close', (done: () => void) => {
+      feed.off('change', onChange)
+      store.off('loaded', onLoaded)
+      use.close()
+      done()
+    })
+  }
+
+  RED.nodes.registerType('xo-events', XoEvents as unknown as Parameters<NodeAPI['nodes']['registerType']>[1])
+}
