@@ -19,6 +19,7 @@ import { nodeRedPath, nodeRedVersion } from '../support/node-red'
 
 /** The editor's `RED` global, inside page.evaluate(). */
 declare const RED: any // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const $: any // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const ROOT = path.resolve(__dirname, '../..')
 const MODULE = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }).name
@@ -347,6 +348,29 @@ describe('editor (Playwright, headless Chromium)', function () {
         { timeout: 5_000 },
       )
     }
+  })
+
+  it('opens the dialog of every deployed node of the package with translated labels and help for it', async () => {
+    const types = new Set((await packageTypes()).filter((t) => t !== 'xo-server'))
+    const nodes = (await deployedFlows()).filter((n) => types.has(n.type))
+    assert.ok(nodes.length > 0, 'the demo flow uses the package')
+    const seen = new Set<string>()
+    for (const node of nodes) {
+      if (seen.has(node.type)) continue
+      seen.add(node.type)
+      await page.evaluate((id: string) => RED.editor.edit(RED.nodes.node(id)), node.id)
+      const form = page.locator('#dialog-form')
+      await form.waitFor({ state: 'visible' })
+      const text = await form.innerText()
+      assert.doesNotMatch(text, /xo-[a-z]+\.(label|placeholder|mode|tip|phase|auth)\./, `an untranslated label in ${node.type}`)
+      const placeholders = await form.locator('[placeholder]').evaluateAll((els) => els.map((e) => e.getAttribute('placeholder') ?? ''))
+      for (const p of placeholders) assert.doesNotMatch(p, /xo-[a-z]+\./, `an untranslated placeholder in ${node.type}`)
+      const help = await page.evaluate((type: string) => RED.nodes.getNodeHelp?.(type) ?? $(`script[data-help-name="${type}"]`).html(), node.type)
+      assert.ok(typeof help === 'string' && help.length > 300, `help text for ${node.type}`)
+      await page.locator('#node-dialog-cancel').click()
+      await form.waitFor({ state: 'detached' })
+    }
+    assert.deepEqual(pageErrors, [], 'uncaught errors in the page')
   })
 
   it("shows the simulator's XO events in the debug sidebar, without the token", async function () {
