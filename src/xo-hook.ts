@@ -7,7 +7,7 @@ import { HeldDeliveries } from './hooks/held-deliveries'
 import { involvedRefs } from './hooks/involved'
 import { describeCall, XoHookInfo } from './hooks/message'
 import { PreCallMemory } from './hooks/correlate'
-import { readDelivery } from './hooks/receiver'
+import { readDelivery, secretDigest } from './hooks/receiver'
 import { HookEntry } from './hooks/registrar'
 import { HookSettings, hookSettings, XoHookConfig } from './hooks/settings'
 import type { StatusSpec } from './node-red/status'
@@ -67,6 +67,7 @@ export = function register(RED: NodeAPI) {
     const derived = xo.deriveSecret(`xo-hook:${node.id}`)
     const secret = node.credentials?.secret || derived || randomBytes(24).toString('base64url')
     if (!node.credentials?.secret && !derived && !settings.register) node.warn(t('errors.ephemeralSecret'))
+    const receiving = { secret: secretDigest(secret), maxBytes: settings.maxBytes, allowFrom: settings.allowFrom }
     const owner = `/xo-hook/${node.id}/`
     const counters = { events: 0, rejected: 0, lastRejection: 0 }
     let registration: { error?: string; count?: number } = {}
@@ -140,7 +141,7 @@ export = function register(RED: NodeAPI) {
     }
 
     endpoints.set(node.id, async (req, res, presented) => {
-      const outcome = await readDelivery(req, presented, { secret, maxBytes: settings.maxBytes, allowFrom: settings.allowFrom }).catch(
+      const outcome = await readDelivery(req, presented, receiving).catch(
         () => ({ status: 400 as const, reason: 'unreadable body' }),
       )
       if ('status' in outcome) {

@@ -9,7 +9,8 @@ export interface Rejection {
 }
 
 export interface ReceiverOptions {
-  secret: string
+  /** `secretDigest(secret)`, computed once when the node starts */
+  secret: Buffer
   maxBytes: number
   /** source addresses XO may deliver from; empty: any */
   allowFrom: AddressMatcher | undefined
@@ -24,7 +25,7 @@ export async function readDelivery(req: IncomingMessage, presentedSecret: string
   if (options.allowFrom && !options.allowFrom(req.socket.remoteAddress ?? '')) {
     return { status: 403, reason: `source ${normalizeAddress(req.socket.remoteAddress ?? '')} not allowed` }
   }
-  if (!presentedSecret || !secretsMatch(presentedSecret, options.secret)) return { status: 401, reason: 'missing or wrong secret' }
+  if (!presentedSecret || !digestsMatch(presentedSecret, options.secret)) return { status: 401, reason: 'missing or wrong secret' }
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
   if (type !== 'application/json' && !type.endsWith('+json')) return { status: 415, reason: `content-type ${type || 'missing'} is not JSON` }
   const declared = Number(req.headers['content-length'])
@@ -69,11 +70,15 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
   })
 }
 
+/** What a secret is compared as; an empty secret gets a digest nothing can match. */
+export function secretDigest(secret: string): Buffer {
+  return secret ? createHash('sha256').update(secret).digest() : Buffer.alloc(0)
+}
+
 /** Constant-time comparison: digests have the same length whatever was presented. */
-export function secretsMatch(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented).digest()
-  const b = createHash('sha256').update(expected).digest()
-  return timingSafeEqual(a, b) && expected.length > 0
+export function digestsMatch(presented: string, expected: Buffer): boolean {
+  const digest = createHash('sha256').update(presented).digest()
+  return expected.length === digest.length && timingSafeEqual(digest, expected)
 }
 
 export type AddressMatcher = (address: string) => boolean

@@ -19,6 +19,8 @@ export interface ConnectionUse {
   refreshStatus(): void
 }
 
+const STATUS_INTERVAL_MS = 250
+
 /**
  * Lets a node use a shared connection: starts it if needed, mirrors its state in the node's status, and routes
  * its events to the node's handlers. Returns the function that removes every listener it added, for `close`.
@@ -63,14 +65,22 @@ export function useConnection(connection: XoConnection, node: Node, t: Translate
       if (connection.state === state) connected({ user: state.user, serverVersion: state.serverVersion, resumed: false })
     })
   }
+  // A node's own figures change with every message: showing them is coalesced to a few times a second, as a
+  // status costs translations and an editor message each time.
   let closed = false
+  let pending: NodeJS.Timeout | undefined
   return {
     close: () => {
       closed = true
+      clearTimeout(pending)
       for (const [event, listener] of listeners) emitter.off(event, listener)
     },
     refreshStatus: () => {
-      if (!closed) show(connection.state)
+      if (closed || pending) return
+      pending = setTimeout(() => {
+        pending = undefined
+        if (!closed) show(connection.state)
+      }, STATUS_INTERVAL_MS)
     },
   }
 }

@@ -1,0 +1,27 @@
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
+import path from 'node:path'
+
+/**
+ * With BENCH_PROFILE=<directory>, the parent (where every target runs) records a V8 CPU profile of each
+ * full-speed phase, to open in Chrome DevTools or read with `node bench/profile-top.ts <file>`: where a
+ * target's time goes, not only how much. Off by default: the profiler itself slows the targets down.
+ */
+export async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const directory = process.env.BENCH_PROFILE
+  if (!directory) return run()
+  const session = new Session()
+  session.connect()
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))))
+  await post('Profiler.enable')
+  await post('Profiler.setSamplingInterval', { interval: 200 })
+  await post('Profiler.start')
+  try {
+    return await run()
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: object }
+    writeFileSync(path.join(directory, `${name}.cpuprofile`), JSON.stringify(profile))
+    session.disconnect()
+  }
+}
