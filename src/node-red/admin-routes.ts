@@ -1,6 +1,10 @@
 import type { NodeAPI } from 'node-red'
 import type { Request, Response } from 'express'
-import type { XoServerNode } from './xo-server-node'
+import { searchObjects } from '../call/search'
+import { connectionOptions, XoServerConfig, XoServerCredentials } from './server-settings'
+import type { MethodInfo, XoServerNode } from './xo-server-node'
+import { XoConnection } from '../xo/connection'
+import type { XoObject } from '../xo/object-store'
 
 /** A method as the editor's pickers need it: small, with the description XO gives. */
 export interface MethodChoice {
@@ -10,27 +14,105 @@ export interface MethodChoice {
   permission?: string | null
 }
 
+/** What the editor can ask of an XO. */
+interface Lookup {
+  methods(): Promise<Record<string, MethodInfo>>
+  objects(type: string): Promise<Iterable<XoObject>>
+}
+
+const SEARCH_LIMIT = 50
+const LOOKUP_TIMEOUT_MS = 10_000
+
 /**
- * Editor look-ups answered from a deployed `xo-server` node's live connection. Behind Node-RED's admin
- * authentication, with the package's own permission.
+ * Editor look-ups, behind Node-RED's admin authentication with the package's own permissions: from a deployed
+ * `xo-server` node's live connection (GET), or from the editor's unsaved values of one not deployed yet (POST,
+ * a short-lived connection).
  */
 export function registerServerRoutes(RED: NodeAPI): void {
-  RED.httpAdmin.get('/xo-server/:id/methods', RED.auth.needsPermission('xo-server.read'), async (req: Request, res: Response) => {
+  const read = RED.auth.needsPermission('xo-server.read')
+  const write = RED.auth.needsPermission('xo-server.write')
+
+  const deployed = (req: Request, res: Response): Lookup | undefined => {
     const server = RED.nodes.getNode(String(req.params.id)) as XoServerNode | null
     if (!server || server.type !== 'xo-server') {
       return void res.status(404).json({ error: 'deploy the XO server configuration first' })
     }
-    if (!server.connection?.isConnected) {
-      return void res.status(503).json({ error: `not connected to XO (${server.configError ?? server.connection?.state.status})` })
+    const connection = server.connection
+    if (!connection?.isConnected) {
+      return void res.status(503).json({ error: `not connected to XO (${server.configError ?? connection?.state.status})` })
     }
+    return {
+      methods: () => server.methods(),
+      objects: async (type) => {
+        const store = server.objects([])
+        return store?.loaded && store.keeps(type) ? store.values() : fetchObjects(connection, type)
+      },
+    }
+  }
+
+  const answer = async (res: Response, lookup: Lookup | undefined, what: (lookup: Lookup) => Promise<unknown>) => {
+    if (!lookup) return
     try {
-      const catalogue = await server.methods()
-      const methods: MethodChoice[] = Object.entries(catalogue)
-        .map(([name, info]) => ({ name, description: info.description, permission: info.permission ?? null }))
-        .sort((a, b) => a.name.localeCompare(b.name))
-      res.json({ methods })
+      res.json(await what(lookup))
     } catch (error) {
-      res.status(502).json({ error: (error as Error).message })
+      if (!res.headersSent) res.status(502).json({ error: (error as Error).message })
+    }
+  }
+
+  const methods = async (lookup: Lookup) => ({
+    methods: Object.entries(await lookup.methods())
+      .map(([name, info]): MethodChoice => ({ name, description: info.description, permission: info.permission ?? null }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+  })
+  const method = (name: string) => async (lookup: Lookup) => {
+    const info = (await lookup.methods())[name]
+    if (!info) throw new Error(`no method ${name} in this XO`)
+    return { name, ...info }
+  }
+  const objects = (type: string, query: string) => async (lookup: Lookup) => {
+    const all = [...(await lookup.objects(type)), ...(type === 'pool' ? [] : await lookup.objects('pool'))]
+    const byId = new Map(all.map((o) => [o.id, o]))
+    return { objects: searchObjects(all, type, query, SEARCH_LIMIT, (id) => byId.get(id)) }
+  }
+
+  RED.httpAdmin.get('/xo-server/:id/methods', read, (req: Request, res: Response) => void answer(res, deployed(req, res), methods))
+  RED.httpAdmin.get('/xo-server/:id/methods/:name', read, (req: Request, res: Response) =>
+    void answer(res, deployed(req, res), method(String(req.params.name))),
+  )
+  RED.httpAdmin.get('/xo-server/:id/objects', read, (req: Request, res: Response) =>
+    void answer(res, deployed(req, res), objects(String(req.query.type ?? 'VM'), String(req.query.q ?? ''))),
+  )
+
+  // A configuration not deployed yet: the editor sends its unsaved values; unchanged secrets come from the
+  // stored credentials (the editor only ever holds Node-RED's placeholder for them).
+  RED.httpAdmin.post('/xo-server/lookup/:what', write, async (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as XoServerConfig & XoServerCredentials & { id?: string; type?: string; q?: string; name?: string }
+    const stored = (body.id ? RED.nodes.getCredentials(body.id) : undefined) as XoServerCredentials | undefined
+    const secret = (key: 'token' | 'password') => (body[key] === '__PWRD__' ? stored?.[key] : body[key])
+    const options = connectionOptions(body, { token: secret('token'), email: body.email ?? stored?.email, password: secret('password') })
+    if ('error' in options) return void res.status(400).json({ error: options.error })
+    const connection = new XoConnection({ ...options, heartbeatMs: 0, backoff: { initialMs: 60_000, maxMs: 60_000 } })
+    try {
+      connection.start()
+      if (!(await connection.whenConnected(LOOKUP_TIMEOUT_MS))) {
+        const state = connection.state
+        return void res.status(502).json({ error: 'reason' in state ? state.reason : `could not connect (${state.status})` })
+      }
+      const lookup: Lookup = {
+        methods: () => connection.call('system.getMethodsInfo', {}),
+        objects: (type) => fetchObjects(connection, type),
+      }
+      const what = String(req.params.what)
+      if (what === 'methods') await answer(res, lookup, body.name ? method(body.name) : methods)
+      else if (what === 'objects') await answer(res, lookup, objects(body.type ?? 'VM', body.q ?? ''))
+      else res.status(404).json({ error: `no look-up ${what}` })
+    } finally {
+      await connection.stop()
     }
   })
+}
+
+async function fetchObjects(connection: XoConnection, type: string): Promise<XoObject[]> {
+  const map = await connection.call<Record<string, XoObject>>('xo.getAllObjects', { filter: { type } })
+  return Object.values(map)
 }

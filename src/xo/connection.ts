@@ -130,6 +130,25 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     if (client) await closeClient(client)
   }
 
+  /** Resolves true once signed in (at once if already), false after `timeoutMs` or when `signal` aborts. */
+  whenConnected(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.isConnected) return Promise.resolve(true)
+    if (signal?.aborted || !(timeoutMs > 0)) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const finish = (connected: boolean) => {
+        clearTimeout(timer)
+        this.off('connected', onConnected)
+        signal?.removeEventListener('abort', onAbort)
+        resolve(connected)
+      }
+      const onConnected = () => finish(true)
+      const onAbort = () => finish(false)
+      const timer = setTimeout(() => finish(false), timeoutMs)
+      this.on('connected', onConnected)
+      signal?.addEventListener('abort', onAbort)
+    })
+  }
+
   /** Calls an XO API method on the shared, signed-in session. */
   async call<T = unknown>(method: string, params: Record<string, unknown> = {}, timeoutMs = 0): Promise<T> {
     if (SESSION_METHODS.test(method)) {

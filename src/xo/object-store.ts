@@ -54,6 +54,11 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     return this.#objects.get(id)
   }
 
+  /** Whether objects of this type are kept (as of the current snapshot). */
+  keeps(type: string): boolean {
+    return this.#snapshotTypes.has(type)
+  }
+
   values(): IterableIterator<XoObject> {
     return this.#objects.values()
   }

@@ -2,6 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { NodeAPI } from 'node-red'
 import { XoSimulator, SimulatorOptions } from '../../src/simulator'
+import xoCall from '../../src/xo-call'
 import xoEvents from '../../src/xo-events'
 import xoHook from '../../src/xo-hook'
 import xoProceed from '../../src/xo-proceed'
@@ -45,7 +46,7 @@ export class Harness {
       this.#app = RED.httpNode as unknown as (req: http.IncomingMessage, res: http.ServerResponse) => void
       xoServer(RED)
     }
-    await this.helper.load([capture, xoHook, xoProceed, xoEvents] as NodeModule[], flow, { server: { token: this.token }, ...credentials })
+    await this.helper.load([capture, xoHook, xoProceed, xoEvents, xoCall] as NodeModule[], flow, { server: { token: this.token }, ...credentials })
   }
 
   serverNode(overrides: Record<string, unknown> = {}): Record<string, unknown> {
