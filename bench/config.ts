@@ -1,5 +1,7 @@
-/** The bench's knobs, from the environment, with defaults that keep a whole run well under two minutes. */
+/** The bench's knobs, from the environment, with defaults that keep a whole run (both scenarios) under three minutes. */
 export interface BenchConfig {
+  /** which scenarios run: BENCH_SCENARIO=hooks|objects|all */
+  scenarios: { hooks: boolean; objects: boolean }
   /** measuring time per phase */
   measureMs: number
   /** warm-up before each phase (JIT, connection set-up, Node-RED's first messages), not measured */
@@ -10,8 +12,25 @@ export interface BenchConfig {
   concurrency: number
   /** the simulator's VM count: the inventory the deliveries' ids come from */
   inventorySize: number
+  objects: ObjectStreamConfig
 }
 
+/** The object-stream scenario's knobs. */
+export interface ObjectStreamConfig {
+  /** the simulator's VM count: about 5 objects each (VIFs, VBDs, VDIs, plus hosts, SRs…): 10,000 is ~50,000 objects */
+  vms: number
+  /** object updates measured per round */
+  updates: number
+  /** measured rounds (the median one, by CPU ratio, is reported) */
+  rounds: number
+  /** object updates sent before measuring (JIT, first messages), not measured */
+  warmupUpdates: number
+  /** objects per notification */
+  minBatch: number
+  maxBatch: number
+  /** notifications sent and not yet taken in by both receivers at most */
+  window: number
+}
 function positive(name: string, fallback: number): number {
   const raw = process.env[name]
   if (raw === undefined || raw.trim() === '') return fallback
@@ -20,13 +39,40 @@ function positive(name: string, fallback: number): number {
   return value
 }
 
+function scenarios(): BenchConfig['scenarios'] {
+  const raw = (process.env.BENCH_SCENARIO ?? 'all').trim() || 'all'
+  if (!['hooks', 'objects', 'all'].includes(raw)) throw new Error(`BENCH_SCENARIO must be hooks, objects or all, not "${raw}"`)
+  return { hooks: raw !== 'objects', objects: raw !== 'hooks' }
+}
+
+function nonNegative(name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw.trim() === '') return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number >= 0, not "${raw}"`)
+  return value
+}
+
 export function benchConfig(): BenchConfig {
   const seconds = positive('BENCH_SECONDS', 5)
+  const minBatch = Math.round(positive('BENCH_BATCH_MIN', 10))
+  const maxBatch = Math.round(positive('BENCH_BATCH_MAX', 200))
+  if (maxBatch < minBatch) throw new Error(`BENCH_BATCH_MAX (${maxBatch}) is below BENCH_BATCH_MIN (${minBatch})`)
   return {
+    scenarios: scenarios(),
     measureMs: Math.round(seconds * 1000),
     warmupMs: Math.round(positive('BENCH_WARMUP_SECONDS', Math.min(2, seconds / 2)) * 1000),
     rate: positive('BENCH_RATE', 1000),
     concurrency: Math.round(positive('BENCH_CONCURRENCY', 16)),
     inventorySize: Math.round(positive('BENCH_INVENTORY', 400)),
+    objects: {
+      vms: Math.round(positive('BENCH_OBJECT_VMS', 10_000)),
+      updates: Math.round(positive('BENCH_OBJECT_UPDATES', 10_000)),
+      rounds: Math.round(positive('BENCH_OBJECT_ROUNDS', 5)),
+      warmupUpdates: Math.round(nonNegative('BENCH_OBJECT_WARMUP', 5000)),
+      minBatch,
+      maxBatch,
+      window: Math.round(positive('BENCH_CHURN_WINDOW', 2)),
+    },
   }
 }

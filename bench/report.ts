@@ -1,6 +1,6 @@
 /**
  * Turns the phases' results into what a reader needs: one table per mode, the ratios of the xo-hook node to
- * its two baselines, whether the aims hold, and one last line of JSON for machines. Only ratios and the p99 aim
+ * its two baselines, whether the aims hold, and the hook-ingest part of the last line of JSON for machines. Only ratios and the p99 aim
  * are judged: absolute figures depend on the machine and on whatever else it runs.
  */
 import type { BenchConfig } from './config'
@@ -104,7 +104,8 @@ function compact(r: Measured | undefined) {
   }
 }
 
-export function render(results: Results, config: BenchConfig, context: Record<string, unknown>, failures: string[]): string[] {
+/** The tables, ratios and aims, and the scenario's part of the final JSON line (printed by run.ts, with the other scenario's). */
+export function render(results: Results, config: BenchConfig, context: Record<string, unknown>, failures: string[]): { lines: string[]; json: Record<string, unknown> } {
   const lines = [
     ...table(`fixed rate: ${config.rate} deliveries/s, open loop, up to ${config.concurrency} keep-alive connections`, results.fixedRate),
     '',
@@ -130,8 +131,7 @@ export function render(results: Results, config: BenchConfig, context: Record<st
     aims: Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v.holds])),
     failures,
   }
-  lines.push('', JSON.stringify(json))
-  return lines
+  return { lines, json }
 }
 
 function mapTargets(rows: Partial<Record<TargetKey, Measured>>) {

@@ -1,13 +1,24 @@
 /**
- * `npm run bench`: how fast the xo-hook node takes in XO's web-hook deliveries, measured only against
- * baselines run in the same process, one after another, with the same load generator:
+ * `npm run bench`: two scenarios, each measured only against baselines run in the same process tree, in the
+ * same run; BENCH_SCENARIO=hooks|objects|all (default all) chooses. One line of JSON at the end covers both.
+ *
+ * hook ingest: how fast the xo-hook node takes in XO's web-hook deliveries, against baselines run in the same
+ * process, one after another, with the same load generator:
  *   (a) a bare node:http server, (b) Node-RED's own http in -> http response, (c) the xo-hook node, with
  *   enrichment off and on (its XO being the simulator, started here with a real inventory).
  * Each target gets a fixed-rate phase (open loop) and a full-speed phase (closed loop), after a warm-up.
- * Exits 0 whether or not the aims hold; non-zero only when deliveries failed or a target could not start.
- * Env: BENCH_SECONDS (measuring time per phase, default 5), BENCH_WARMUP_SECONDS, BENCH_RATE (1000),
- * BENCH_CONCURRENCY (16), BENCH_INVENTORY (simulator VMs, 400), BENCH_PROFILE (a directory for CPU profiles),
- * BENCH_NODE_RED_LOG (Node-RED's console log level, default warn).
+ *
+ * object stream (object-stream/scenario.ts): the xo-events nodes on XO's object stream (~50,000 objects, a
+ * churn of 10,000 updates), against a parse-only ws client, both forked alike and fed the same frames.
+ *
+ * Exits 0 whether or not the aims hold; non-zero only when deliveries failed or a target or receiver could not
+ * start or failed.
+ * Env: BENCH_SCENARIO, BENCH_SECONDS (measuring time per hook-ingest phase, default 5), BENCH_WARMUP_SECONDS,
+ * BENCH_RATE (1000), BENCH_CONCURRENCY (16), BENCH_INVENTORY (hook-ingest simulator VMs, 400), BENCH_OBJECT_VMS
+ * (object-stream simulator VMs, 10000: ~50,000 objects), BENCH_OBJECT_UPDATES (10000 per round), BENCH_OBJECT_ROUNDS (5), BENCH_OBJECT_WARMUP
+ * (5000), BENCH_BATCH_MIN / BENCH_BATCH_MAX (objects per notification, 10 / 200), BENCH_CHURN_WINDOW
+ * (notifications in flight, 2), BENCH_PROFILE (a directory for CPU profiles), BENCH_NODE_RED_LOG (Node-RED's
+ * console log level, default warn).
  */
 import http from 'node:http'
 import os from 'node:os'
@@ -18,6 +29,8 @@ import { profiled } from './cpu-profile'
 import { deliveryBodies, inventoryOf } from './deliveries'
 import { LoadGeneratorProcess } from './load-generator-process'
 import { errorCount, PhaseSpec } from './protocol'
+import { renderObjectStream } from './object-stream/report'
+import { runObjectStream } from './object-stream/scenario'
 import { Measured, Mode, render, Results, TargetKey, TARGETS } from './report'
 import { startBareServer } from './targets/bare-http'
 import { EmbeddedNodeRed, startNodeRed } from './targets/embedded-node-red'
@@ -92,86 +105,120 @@ async function measure(target: Target, mode: Mode, generator: LoadGeneratorProce
   return measured
 }
 
+/** The hook-ingest scenario: its tables on stdout, its part of the final JSON line returned. */
+async function hookIngest(config: BenchConfig, stops: Array<() => Promise<void>>, failures: string[]): Promise<Record<string, unknown>> {
+  const results: Results = { fixedRate: {}, fullSpeed: {} }
+  // Everything is started before the first measurement, so that every target runs in the same process state.
+  const simulator = await XoSimulator.start({ timeScale: 0.01, size: config.inventorySize, seed: 1 })
+  stops.push(() => simulator.stop())
+  const bodies = deliveryBodies(inventoryOf(simulator.objects.values()), PAIRS)
+  const bare = await startBareServer()
+  stops.push(() => bare.stop())
+  const red = await startNodeRed()
+  stops.push(() => red.stop())
+  const generator = await LoadGeneratorProcess.fork(bodies)
+  stops.push(() => generator.stop())
+
+  const token = simulator.issueToken('admin@admin.net')
+  const credentials = { [SERVER_NODE_ID]: { token }, [HOOK_NODE_ID]: { secret: HOOK_SECRET } }
+  const hook = (key: TargetKey, enrich: boolean): Target => ({
+    key,
+    port: red.port,
+    path: hookPath(),
+    flow: red,
+    prepare: async () => {
+      await red.deploy(hookFlow(simulator.url, enrich), credentials)
+      await red.hookReady(enrich, 15_000)
+    },
+  })
+  const targets: Target[] = [
+    { key: 'bare', port: bare.port, path: bare.path, prepare: async () => {} },
+    { key: 'nodeRedCore', port: red.port, path: CORE_PATH, prepare: () => red.deploy(coreFlow()) },
+    hook('xoHook', false),
+    hook('xoHookEnriched', true),
+  ]
+
+  const context = {
+    node: process.version,
+    loadAverage: Number(os.loadavg()[0].toFixed(2)),
+    nodeRed: red.version,
+    cpus: os.cpus().length,
+    seconds: config.measureMs / 1000,
+    warmupSeconds: config.warmupMs / 1000,
+    deliveries: { pairs: PAIRS, inventoryVms: config.inventorySize, meanBytes: Math.round(bodies.reduce((s, b) => s + b.length, 0) / bodies.length) },
+  }
+  console.log(`hook-ingest bench: Node ${context.node}, Node-RED ${context.nodeRed}, ${context.cpus} CPUs; ` +
+    `${context.seconds} s per phase after ${context.warmupSeconds} s warm-up; ${PAIRS} pre/post pairs of ${context.deliveries.meanBytes} bytes on average; ` +
+    `load average ${context.loadAverage} (the machine's other work moves absolute figures: compare the ratios)`)
+
+  const own: string[] = []
+  for (const target of targets) {
+    try {
+      await target.prepare()
+      await probe(target.port, target.path, bodies[0])
+      if (target.flow) await catchUp(target.flow, 1, 5000)
+    } catch (error) {
+      own.push(`${TARGETS[target.key]} could not start: ${(error as Error).message}`)
+      continue
+    }
+    for (const mode of ['fixedRate', 'fullSpeed'] as const) {
+      const measured = await measure(target, mode, generator, config)
+      results[mode][target.key] = measured
+      const errors = errorCount(measured.errors)
+      if (errors) own.push(`${TARGETS[target.key]}, ${mode}: ${errors} failed deliveries ${JSON.stringify(measured.errors)}`)
+      if (measured.flowed !== undefined && measured.flowed < measured.ackedTotal) {
+        own.push(`${TARGETS[target.key]}, ${mode}: the flow let out ${measured.flowed} of ${measured.ackedTotal} acknowledged deliveries`)
+      }
+      console.log(`  measured ${TARGETS[target.key].trim()}, ${mode}: ${measured.throughput.toFixed(0)} acks/s, p99 ${measured.latencyMs.p99.toFixed(2)} ms`)
+    }
+  }
+  console.log('')
+  const final = { ...context, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
+  const { lines, json } = render(results, config, final, own)
+  for (const line of lines) console.log(line)
+  failures.push(...own.map((f) => `hook ingest: ${f}`))
+  return json
+}
+
+/** The object-stream scenario: its table on stdout, its part of the final JSON line returned. */
+async function objectStream(config: BenchConfig, stops: Array<() => Promise<void>>): Promise<Record<string, unknown>> {
+  console.log(`object-stream bench: Node ${process.version}, ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)} (compare the ratios)`)
+  const results = await runObjectStream(config.objects, stops, (line) => console.log(line))
+  console.log('')
+  const { lines, json } = renderObjectStream(results, config.objects)
+  for (const line of lines) console.log(line)
+  return { ...json, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
+}
+
 async function main(): Promise<number> {
   const config = benchConfig()
-  const stops: Array<() => Promise<void>> = []
   const failures: string[] = []
-  const results: Results = { fixedRate: {}, fullSpeed: {} }
+  const summary: Record<string, unknown> = { bench: 'xo-flows', node: process.version, cpus: os.cpus().length }
   // Nothing may keep the process alive once the bench is done; if something does, say so rather than hang.
   const watchdog = () => setTimeout(() => {
     console.error('bench: something kept the process alive 10 s after the end; exiting')
     process.exit(process.exitCode ?? 1)
   }, 10_000).unref()
+  // One scenario at a time, each stopping everything it started before the next one starts.
+  const scenario = async (name: string, key: string, run: (stops: Array<() => Promise<void>>) => Promise<Record<string, unknown>>) => {
+    const stops: Array<() => Promise<void>> = []
+    try {
+      summary[key] = await run(stops)
+    } catch (error) {
+      failures.push(`${name}: ${(error as Error).stack ?? (error as Error).message}`)
+      console.error(`ERROR: ${name} failed: ${(error as Error).stack ?? (error as Error).message}`)
+    } finally {
+      for (const stop of stops.reverse()) await stop().catch((error: Error) => console.error(`bench: stopping failed: ${error.message}`))
+    }
+  }
   try {
-    // Everything is started before the first measurement, so that every target runs in the same process state.
-    const simulator = await XoSimulator.start({ timeScale: 0.01, size: config.inventorySize, seed: 1 })
-    stops.push(() => simulator.stop())
-    const bodies = deliveryBodies(inventoryOf(simulator.objects.values()), PAIRS)
-    const bare = await startBareServer()
-    stops.push(() => bare.stop())
-    const red = await startNodeRed()
-    stops.push(() => red.stop())
-    const generator = await LoadGeneratorProcess.fork(bodies)
-    stops.push(() => generator.stop())
-
-    const token = simulator.issueToken('admin@admin.net')
-    const credentials = { [SERVER_NODE_ID]: { token }, [HOOK_NODE_ID]: { secret: HOOK_SECRET } }
-    const hook = (key: TargetKey, enrich: boolean): Target => ({
-      key,
-      port: red.port,
-      path: hookPath(),
-      flow: red,
-      prepare: async () => {
-        await red.deploy(hookFlow(simulator.url, enrich), credentials)
-        await red.hookReady(enrich, 15_000)
-      },
-    })
-    const targets: Target[] = [
-      { key: 'bare', port: bare.port, path: bare.path, prepare: async () => {} },
-      { key: 'nodeRedCore', port: red.port, path: CORE_PATH, prepare: () => red.deploy(coreFlow()) },
-      hook('xoHook', false),
-      hook('xoHookEnriched', true),
-    ]
-
-    const context = {
-      node: process.version,
-      loadAverage: Number(os.loadavg()[0].toFixed(2)),
-      nodeRed: red.version,
-      cpus: os.cpus().length,
-      seconds: config.measureMs / 1000,
-      warmupSeconds: config.warmupMs / 1000,
-      deliveries: { pairs: PAIRS, inventoryVms: config.inventorySize, meanBytes: Math.round(bodies.reduce((s, b) => s + b.length, 0) / bodies.length) },
-    }
-    console.log(`hook-ingest bench: Node ${context.node}, Node-RED ${context.nodeRed}, ${context.cpus} CPUs; ` +
-      `${context.seconds} s per phase after ${context.warmupSeconds} s warm-up; ${PAIRS} pre/post pairs of ${context.deliveries.meanBytes} bytes on average; ` +
-      `load average ${context.loadAverage} (the machine's other work moves absolute figures: compare the ratios)`)
-
-    for (const target of targets) {
-      try {
-        await target.prepare()
-        await probe(target.port, target.path, bodies[0])
-        if (target.flow) await catchUp(target.flow, 1, 5000)
-      } catch (error) {
-        failures.push(`${TARGETS[target.key]} could not start: ${(error as Error).message}`)
-        continue
-      }
-      for (const mode of ['fixedRate', 'fullSpeed'] as const) {
-        const measured = await measure(target, mode, generator, config)
-        results[mode][target.key] = measured
-        const errors = errorCount(measured.errors)
-        if (errors) failures.push(`${TARGETS[target.key]}, ${mode}: ${errors} failed deliveries ${JSON.stringify(measured.errors)}`)
-        if (measured.flowed !== undefined && measured.flowed < measured.ackedTotal) {
-          failures.push(`${TARGETS[target.key]}, ${mode}: the flow let out ${measured.flowed} of ${measured.ackedTotal} acknowledged deliveries`)
-        }
-        console.log(`  measured ${TARGETS[target.key].trim()}, ${mode}: ${measured.throughput.toFixed(0)} acks/s, p99 ${measured.latencyMs.p99.toFixed(2)} ms`)
-      }
-    }
+    if (config.scenarios.hooks) await scenario('hook ingest', 'hookIngest', (stops) => hookIngest(config, stops, failures))
+    if (config.scenarios.hooks && config.scenarios.objects) console.log('')
+    if (config.scenarios.objects) await scenario('object stream', 'objectStream', (stops) => objectStream(config, stops))
     console.log('')
-    const final = { ...context, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
-    for (const line of render(results, config, final, failures)) console.log(line)
+    console.log(JSON.stringify({ ...summary, failures }))
     return failures.length ? 1 : 0
   } finally {
-    for (const stop of stops.reverse()) await stop().catch((error: Error) => console.error(`bench: stopping failed: ${error.message}`))
     watchdog()
   }
 }

@@ -35,7 +35,14 @@ export interface EmbeddedNodeRed {
   deploy(flows: FlowNode[], credentials?: Record<string, Record<string, string>>): Promise<void>
   /** resolves once the xo-hook's connection is up and, with enrichment, its object store is loaded */
   hookReady(enrich: boolean, timeoutMs: number): Promise<void>
+  /** a node of the deployed flows (RED.nodes.getNode) */
+  getNode(id: string): unknown
   stop(): Promise<void>
+}
+
+export interface NodeRedOptions {
+  /** more of Node-RED's functionGlobalContext, shared by reference with the flows' function nodes */
+  globals?: Record<string, unknown>
 }
 
 /** The Node-RED tests use: NODE_RED_PATH (CI's Node-RED 5 run) or the `node-red` dev dependency. */
@@ -44,7 +51,7 @@ function nodeRedDirectory(): string {
   return fromEnv ? path.resolve(fromEnv) : path.dirname(require.resolve('node-red/package.json'))
 }
 
-export async function startNodeRed(): Promise<EmbeddedNodeRed> {
+export async function startNodeRed(options: NodeRedOptions = {}): Promise<EmbeddedNodeRed> {
   if (!existsSync(path.join(PACKAGE_ROOT, 'nodes', 'xo-hook.js'))) throw new Error('nodes/xo-hook.js is missing: run `npm run build` first')
   const directory = nodeRedDirectory()
   const RED = require(require.resolve(directory)) as NodeRedModule
@@ -83,7 +90,7 @@ export async function startNodeRed(): Promise<EmbeddedNodeRed> {
     nodesDir: [PACKAGE_ROOT],
     uiHost: '127.0.0.1',
     uiPort: port,
-    functionGlobalContext: { [COUNTER_KEY]: counter },
+    functionGlobalContext: { ...options.globals, [COUNTER_KEY]: counter },
     editorTheme: { tours: false, projects: { enabled: false } },
     logging: { console: { level: process.env.BENCH_NODE_RED_LOG ?? 'warn', metrics: false, audit: false } },
     functionExternalModules: false,
@@ -125,6 +132,7 @@ export async function startNodeRed(): Promise<EmbeddedNodeRed> {
       // No types: the store the xo-hook node asked for at deploy, not a wider one.
       if (enrich) await waitUntil("the XO object store's snapshot", () => xo()?.objects([])?.loaded === true, timeoutMs)
     },
+    getNode: (id) => RED.nodes.getNode(id),
     async stop() {
       await RED.stop()
       server.closeAllConnections()

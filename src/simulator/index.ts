@@ -7,6 +7,7 @@ import https from 'node:https'
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
+import { churn, ChurnOptions, ChurnResult } from './churn'
 import { Core, Session } from './core'
 import { toJsonRpcError } from './errors'
 import { backupMethods } from './methods/backup'
@@ -16,6 +17,8 @@ import { sessionMethods } from './methods/session'
 import { vmMethods } from './methods/vm'
 import { RpcConnection } from './rpc-connection'
 import type { XoObject } from './shapes'
+
+export type { ChurnBatch, ChurnOperation, ChurnOptions, ChurnResult } from './churn'
 
 export interface SimulatorOptions {
   host?: string
@@ -119,6 +122,16 @@ export class XoSimulator extends EventEmitter {
       const e = toJsonRpcError(err, user.permission === 'admin')
       throw Object.assign(new Error(String(e.message)), { code: e.code, data: e.data })
     }
+  }
+
+  /**
+   * A busy pool's background activity, for load tests: `updates` changes of existing objects (VMs started and
+   * stopped with their host, VBDs and VIFs, live migrations, tags, running operations, host memory and
+   * maintenance, disk usage), whole objects in `all` notifications of `minBatch`-`maxBatch` objects, through the
+   * same store and batching as real operations. Paced by `options.pace`, else XAPI's 200 ms (scaled).
+   */
+  churn(options: ChurnOptions): Promise<ChurnResult> {
+    return churn(this.core, options)
   }
 
   dropConnections(): void {

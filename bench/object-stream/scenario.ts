@@ -1,0 +1,182 @@
+/**
+ * The object-stream scenario: XO's object stream into the xo-events nodes, judged only against a parse-only
+ * baseline run side by side, in the same kind of process (both forked from here, with --expose-gc), on the
+ * same frames. The simulator, here in the parent, holds ~50,000 objects and churns them
+ * (XoSimulator.churn): every frame goes to both receivers at once, and the next one only once both have taken
+ * in all but `window - 1` of those sent. The pace is the slowest process's: on 2 cores, often the simulator's.
+ *   1. initial load: each receiver alone (the baseline first), from deploy / first connection to loaded, and
+ *      its resident memory before and after (each after a full GC);
+ *   2. a warm-up churn (not measured), then `rounds` measured ones of `updates` updates each: CPU time of each
+ *      receiver, messages out of the xo-events nodes, and the lag from the frame being sent to each message
+ *      (baseline: to its frame parsed). The round with the median CPU ratio is the one reported.
+ */
+import http from 'node:http'
+import { startProfile } from '../cpu-profile'
+import { LatencyRecorder } from '../latency'
+import type { ObjectStreamConfig } from '../config'
+import { XoSimulator } from '../../src/simulator'
+import type { LatencySummary } from '../protocol'
+import type { LoadResult, StreamResult } from './protocol'
+import { ReceiverProcess } from './receiver-process'
+import { EVENT_NODES } from './flows'
+
+const ACK_TIMEOUT_MS = 30_000
+
+/** xo.getAllObjects {ndjson: true} and its download, read and discarded. */
+async function drainDownload(simulator: XoSimulator): Promise<void> {
+  const { $getFrom } = (await simulator.invoke('xo.getAllObjects', { ndjson: true })) as { $getFrom: string }
+  await new Promise<void>((resolve, reject) => {
+    http.get(simulator.url + $getFrom, (response) => {
+      response.on('data', () => {})
+      response.on('end', resolve)
+      response.on('error', reject)
+    }).on('error', reject)
+  })
+}
+
+/** One receiver over one measured churn. */
+export interface StreamFigures {
+  /** process.cpuUsage() over the churn (user, system, both) */
+  cpuUserMs: number
+  cpuSystemMs: number
+  cpuMs: number
+  cpuUsPerUpdate: number
+  eventLoopUtilization: number
+  /** Node-RED: messages out of the xo-events nodes (per node in `perNode`); baseline: frames parsed */
+  messages: number
+  perNode?: Record<string, number>
+  /** messages (baseline: frames) per second, from the first frame sent to the last message out */
+  perSecond: number
+  updatesPerSecond: number
+  lagMs: LatencySummary
+}
+
+/** One measured churn of `updates` updates, both receivers fed the same frames. */
+export interface Round {
+  updates: number
+  notifications: number
+  operations: Record<string, number>
+  /** the simulator's (the parent's) CPU time over the churn, for reference */
+  simulatorCpuMs: number
+  durationMs: number
+  nodeRed: StreamFigures
+  baseline: StreamFigures
+  /** CPU Node-RED / baseline */
+  cpuRatio: number
+}
+
+export interface ObjectStreamResults {
+  objects: number
+  objectsByType: Record<string, number>
+  warmupUpdates: number
+  load: { nodeRed: LoadResult; baseline: LoadResult }
+  rounds: Round[]
+  /** the round with the median CPU ratio: the one the table shows */
+  median: Round
+}
+
+const cpuText = (f: StreamFigures) => `${f.cpuUserMs.toFixed(0)} + ${f.cpuSystemMs.toFixed(0)} ms`
+
+interface SentFrame {
+  size: number
+  sentAt: number
+}
+
+export async function runObjectStream(config: ObjectStreamConfig, stops: Array<() => Promise<void>>, log: (line: string) => void): Promise<ObjectStreamResults> {
+  const simulator = await XoSimulator.start({ timeScale: 0.01, size: config.vms, seed: 1 })
+  stops.push(() => simulator.stop())
+  const objectsByType: Record<string, number> = {}
+  for (const o of simulator.objects.values()) objectsByType[o.type] = (objectsByType[o.type] ?? 0) + 1
+  const objects = simulator.objects.size
+  log(`  object stream: simulator with ${objects} objects (${config.vms} VMs); starting both receivers`)
+
+  const [nodeRed, baseline] = await Promise.all([ReceiverProcess.fork('nodeRed'), ReceiverProcess.fork('parseOnly')])
+  stops.push(() => nodeRed.stop(), () => baseline.stop())
+  const receivers = [nodeRed, baseline]
+  const token = simulator.issueToken('admin@admin.net')
+
+  // 1. Initial load, one receiver at a time: neither shares the simulator or the CPUs with the other. A first
+  // download, thrown away, warms the simulator's own NDJSON path so that the first receiver does not pay for it.
+  await drainDownload(simulator)
+  const baselineLoad = await baseline.load(simulator.url, token)
+  log(`  object stream: baseline loaded ${baselineLoad.kept} objects in ${baselineLoad.loadMs.toFixed(0)} ms`)
+  const nodeRedLoad = await nodeRed.load(simulator.url, token)
+  log(`  object stream: Node-RED loaded ${nodeRedLoad.kept} objects in ${nodeRedLoad.loadMs.toFixed(0)} ms`)
+
+  // 2. The churn, paced by the slower receiver.
+  const sent: SentFrame[] = []
+  const allAcked = () => Promise.all(receivers.map((r) => r.waitAcked(sent.length, ACK_TIMEOUT_MS)))
+  const stream = async (updates: number, seed: number) => {
+    await allAcked()
+    const result = await simulator.churn({
+      updates, seed, minBatch: config.minBatch, maxBatch: config.maxBatch,
+      // At least one turn of the event loop between two frames, so the last one's bytes leave before the next is built.
+      pace: async () => {
+        await Promise.all(receivers.map((r) => r.waitAcked(sent.length - config.window + 1, ACK_TIMEOUT_MS)))
+        await new Promise((resolve) => setImmediate(resolve))
+      },
+      onBatch: (batch) => sent.push({ size: batch.ids.length, sentAt: batch.sentAt }),
+    })
+    if (result.updates !== updates) throw new Error(`the churn sent ${result.updates} of ${updates} updates`)
+    await allAcked()
+    return result
+  }
+  if (config.warmupUpdates > 0) await stream(config.warmupUpdates, 11)
+
+  const rounds: Round[] = []
+  for (let round = 0; round < config.rounds; round++) {
+    await Promise.all(receivers.map((r) => r.begin()))
+    const first = sent.length
+    // With BENCH_PROFILE, each process's profile of the last round (the receivers write theirs).
+    const stopProfile = await startProfile('object-stream-simulator')
+    const simulatorCpu = process.cpuUsage()
+    const result = await stream(config.updates, 12 + round)
+    const simulatorUsed = process.cpuUsage(simulatorCpu)
+    await stopProfile()
+    const [nodeRedStream, baselineStream] = await Promise.all(receivers.map((r) => r.end(sent.length)))
+    const measured = sent.slice(first)
+
+    // Both receivers must have seen exactly the churn's frames, in order.
+    for (const [r, s] of [[nodeRed, nodeRedStream], [baseline, baselineStream]] as const) {
+      if (s.framesBefore !== first || s.frameItems.length !== measured.length || s.frameItems.some((n, i) => n !== measured[i].size)) {
+        throw new Error(`the ${r.kind} receiver saw other frames than the churn sent (${s.framesBefore}+${s.frameItems.length} frames, expected ${first}+${measured.length})`)
+      }
+    }
+    const start = measured[0].sentAt
+    const figures = (s: StreamResult, names?: readonly string[]): StreamFigures => {
+      const lag = new LatencyRecorder()
+      let last = start
+      let unknown = 0
+      s.sampleFrames.forEach((frame, i) => {
+        if (frame < first || frame >= sent.length) return void unknown++
+        lag.record(s.sampleAt[i] - sent[frame].sentAt)
+        last = Math.max(last, s.sampleAt[i])
+      })
+      if (unknown) throw new Error(`${unknown} messages came out for no frame of the measured churn`)
+      const seconds = (last - start) / 1000
+      const messages = s.messages.reduce((a, b) => a + b, 0)
+      const cpuUs = s.cpuUserUs + s.cpuSystemUs
+      return {
+        cpuUserMs: s.cpuUserUs / 1000, cpuSystemMs: s.cpuSystemUs / 1000, cpuMs: cpuUs / 1000, cpuUsPerUpdate: cpuUs / config.updates,
+        eventLoopUtilization: s.eventLoopUtilization, messages,
+        ...(names ? { perNode: Object.fromEntries(names.map((name, i) => [name, s.messages[i]])) } : {}),
+        perSecond: seconds > 0 ? messages / seconds : 0,
+        updatesPerSecond: seconds > 0 ? config.updates / seconds : 0,
+        lagMs: lag.summary(),
+      }
+    }
+    const nodeRedFigures = figures(nodeRedStream, EVENT_NODES.map((n) => n.name))
+    if (nodeRedFigures.messages === 0) throw new Error('no message came out of the xo-events nodes')
+    const baselineFigures = figures(baselineStream)
+    const end = [...nodeRedStream.sampleAt, ...baselineStream.sampleAt].reduce((a, b) => Math.max(a, b), start)
+    rounds.push({
+      updates: result.updates, notifications: result.batches, operations: result.operations,
+      simulatorCpuMs: (simulatorUsed.user + simulatorUsed.system) / 1000, durationMs: end - start,
+      nodeRed: nodeRedFigures, baseline: baselineFigures, cpuRatio: nodeRedFigures.cpuMs / baselineFigures.cpuMs,
+    })
+    log(`  object stream, round ${round + 1}: ${result.updates} updates in ${result.batches} notifications, ` +
+      `${nodeRedFigures.messages} xo-events messages; CPU (user + system) Node-RED ${cpuText(nodeRedFigures)}, baseline ${cpuText(baselineFigures)}`)
+  }
+  const median = [...rounds].sort((a, b) => a.cpuRatio - b.cpuRatio)[Math.floor((rounds.length - 1) / 2)]
+  return { objects, objectsByType, warmupUpdates: config.warmupUpdates, load: { nodeRed: nodeRedLoad, baseline: baselineLoad }, rounds, median }
+}
