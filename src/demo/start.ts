@@ -27,6 +27,8 @@ export interface DemoOptions {
   timeScale?: number
   log?: (line: string) => void
   quiet?: boolean
+  /** more Node-RED settings (e.g. `adminAuth`), over the demo's own */
+  settings?: Record<string, unknown>
 }
 
 export interface Demo {
@@ -103,6 +105,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     logging: { console: { level: options.quiet ? 'warn' : 'info', metrics: false, audit: false } },
     functionExternalModules: false,
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    ...options.settings,
   })
   await RED.start()
 

@@ -11,6 +11,7 @@ type Lookup = (id: string) => XoObject | undefined
 export class ObjectChange {
   #changes: Changes | undefined
   #derived: DerivedEvent[] | undefined
+  #filtered: Map<(changes: Changes) => Changes, Changes> | undefined
 
   constructor(
     readonly kind: 'enter' | 'exit',
@@ -21,6 +22,14 @@ export class ObjectChange {
 
   get changes(): Changes {
     return (this.#changes ??= this.kind === 'enter' && this.previous ? diffFields(this.previous, this.object) : {})
+  }
+
+  /** The changes seen through an ignore list; nodes sharing a list share the result. */
+  changesWithout(ignore: (changes: Changes) => Changes): Changes {
+    this.#filtered ??= new Map()
+    let filtered = this.#filtered.get(ignore)
+    if (!filtered) this.#filtered.set(ignore, (filtered = ignore(this.changes)))
+    return filtered
   }
 
   get derived(): DerivedEvent[] {

@@ -61,10 +61,12 @@ export function compileSelection(config: XoEventsConfig): EventSelection | { err
     if (change.kind === 'exit') return events.has('removed') ? [{ event: 'removed', changes: {} }] : []
     const selected: SelectedEvent[] = []
     if (!previous && events.has('created')) selected.push({ event: 'created', changes: {} })
-    const changes = previous ? ignore(change.changes) : {}
+    // Most changes interest no node (memory usage, running operations): decide before looking at fields.
+    const wanted = change.derived.filter((derived) => events.has(derived.event))
+    if (wanted.length === 0 && !(previous && events.has('updated'))) return selected
+    const changes = previous ? change.changesWithout(ignore) : {}
     const explained = new Set<string>()
-    for (const derived of change.derived) {
-      if (!events.has(derived.event)) continue
+    for (const derived of wanted) {
       selected.push({ event: derived.event, detail: derived.detail, changes })
       for (const field of derived.explains) explained.add(field)
     }
@@ -83,9 +85,19 @@ export function compileSelection(config: XoEventsConfig): EventSelection | { err
   }
 }
 
+// One function per distinct list, so that nodes with the same list share what a change looks like through it.
+const ignoreFunctions = new Map<string, (changes: Changes) => Changes>()
+
 /** `current_operations, memory.usage` -> a function dropping those changes (sub-fields compared without them). */
 export function compileIgnore(list: string[] | string | undefined): (changes: Changes) => Changes {
   const entries = (Array.isArray(list) ? list : String(list ?? '').split(/[\s,]+/)).map((e) => e.trim()).filter(Boolean)
+  const key = [...new Set(entries)].sort().join(',')
+  let compiled = ignoreFunctions.get(key)
+  if (!compiled) ignoreFunctions.set(key, (compiled = buildIgnore(entries)))
+  return compiled
+}
+
+function buildIgnore(entries: string[]): (changes: Changes) => Changes {
   const whole = new Set<string>()
   const partial = new Map<string, string[]>()
   for (const entry of entries) {

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express'
 import { searchObjects } from '../call/search'
 import { connectionOptions, XoServerConfig, XoServerCredentials } from './server-settings'
 import type { MethodInfo, XoServerNode } from './xo-server-node'
-import { XoConnection } from '../xo/connection'
+import { XoConnection, XoConnectionState } from '../xo/connection'
 import type { XoObject } from '../xo/object-store'
 
 /** A method as the editor's pickers need it: small, with the description XO gives. */
@@ -94,8 +94,8 @@ export function registerServerRoutes(RED: NodeAPI): void {
     const connection = new XoConnection({ ...options, heartbeatMs: 0, backoff: { initialMs: 60_000, maxMs: 60_000 } })
     try {
       connection.start()
-      if (!(await connection.whenConnected(LOOKUP_TIMEOUT_MS))) {
-        const state = connection.state
+      const state = await firstOutcome(connection, LOOKUP_TIMEOUT_MS)
+      if (state.status !== 'connected') {
         return void res.status(502).json({ error: 'reason' in state ? state.reason : `could not connect (${state.status})` })
       }
       const lookup: Lookup = {
@@ -109,6 +109,22 @@ export function registerServerRoutes(RED: NodeAPI): void {
     } finally {
       await connection.stop()
     }
+  })
+}
+
+/** The connection's state once its first attempt is over: connected, refused or failed (or still trying at the timeout). */
+function firstOutcome(connection: XoConnection, timeoutMs: number): Promise<XoConnectionState> {
+  const over = (state: XoConnectionState) => state.status === 'connected' || state.status === 'auth-failed' || state.status === 'unreachable'
+  if (over(connection.state)) return Promise.resolve(connection.state)
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer)
+      connection.off('state', onState)
+      resolve(connection.state)
+    }
+    const onState = (state: XoConnectionState) => over(state) && finish()
+    const timer = setTimeout(finish, timeoutMs)
+    connection.on('state', onState)
   })
 }
 

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { startDemo, type Demo } from '../../src/demo/start'
+import { waitFor } from '../support/node-red'
+
+const USERS: Record<string, { password: string; permissions: string | string[] }> = {
+  admin: { password: 'admin-pw', permissions: '*' },
+  viewer: { password: 'viewer-pw', permissions: 'read' },
+  nobody: { password: 'nobody-pw', permissions: ['flows.read'] },
+}
+
+/**
+ * The editor look-ups behind Node-RED's real admin authentication (the test helper lets every request through):
+ * an embedded Node-RED with `adminAuth`, users with different permissions, and bearer tokens.
+ */
+describe('admin endpoints and permissions', function () {
+  let demo: Demo
+  const tokens: Record<string, string> = {}
+
+  before(async function () {
+    this.timeout(60_000)
+    demo = await startDemo({
+      port: 0,
+      quiet: true,
+      scenario: false,
+      log: () => {},
+      settings: {
+        adminAuth: {
+          type: 'credentials',
+          users: async (username: string) => (USERS[username] ? { username, permissions: USERS[username].permissions } : null),
+          authenticate: async (username: string, password: string) =>
+            USERS[username]?.password === password ? { username, permissions: USERS[username].permissions } : null,
+        },
+      },
+    })
+    for (const username of Object.keys(USERS)) {
+      const response = await fetch(`${demo.url}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: [USERS[username].permissions].flat().join(' '), username, password: USERS[username].password }),
+      })
+      assert.equal(response.status, 200, `sign-in of ${username}`)
+      tokens[username] = ((await response.json()) as { access_token: string }).access_token
+    }
+    await waitFor(async () => (await get('/xo-server/0f4c1d2a7b3e5a10/methods', 'admin')).status === 200, { timeoutMs: 20_000, what: 'the demo connected' })
+  })
+  after(() => demo?.stop())
+
+  function get(path: string, user?: string) {
+    return fetch(`${demo.url}${path}`, { headers: user ? { authorization: `Bearer ${tokens[user]}` } : {} })
+  }
+  function post(path: string, body: unknown, user?: string) {
+    return fetch(`${demo.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(user ? { authorization: `Bearer ${tokens[user]}` } : {}) },
+      body: JSON.stringify(body),
+    })
+  }
+  const SERVER = '0f4c1d2a7b3e5a10'
+  const HOOK = '0f4c1d2a7b3e5a03'
+
+  it('refuses anonymous requests', async () => {
+    assert.equal((await get(`/xo-server/${SERVER}/methods`)).status, 401)
+    assert.equal((await get(`/xo-server/${SERVER}/objects?type=VM`)).status, 401)
+    assert.equal((await get(`/xo-hook/${HOOK}/entries`)).status, 401)
+    assert.equal((await post('/xo-server/lookup/methods', { url: demo.xoUrl })).status, 401)
+  })
+
+  // Node-RED answers 401 to a signed-in user who lacks the permission, as to an anonymous one.
+  it('refuses a user without the package read permission', async () => {
+    assert.equal((await get(`/xo-server/${SERVER}/methods`, 'nobody')).status, 401)
+    assert.equal((await get(`/xo-server/${SERVER}/objects?type=VM`, 'nobody')).status, 401)
+    assert.equal((await get('/flows', 'nobody')).status, 200, 'the same user may read the flows')
+  })
+
+  it('lets a read-only user look up methods and objects, but not see hook secrets or open connections', async () => {
+    assert.equal((await get(`/xo-server/${SERVER}/methods`, 'viewer')).status, 200)
+    const vms = await get(`/xo-server/${SERVER}/objects?type=VM&q=web`, 'viewer')
+    assert.equal(vms.status, 200)
+    assert.ok(((await vms.json()) as { objects: unknown[] }).objects.length > 0)
+    assert.equal((await get(`/xo-hook/${HOOK}/entries`, 'viewer')).status, 401)
+    assert.equal((await post('/xo-server/lookup/methods', { url: demo.xoUrl }, 'viewer')).status, 401)
+  })
+
+  it('gives everything to an admin', async () => {
+    const entries = await get(`/xo-hook/${HOOK}/entries`, 'admin')
+    assert.equal(entries.status, 200)
+    const { entries: list } = (await entries.json()) as { entries: Array<{ url: string }> }
+    assert.ok(list.length > 10)
+    assert.ok(list.every((e) => e.url.includes(`/xo-hook/${HOOK}/`)))
+    const lookup = await post('/xo-server/lookup/methods', { id: SERVER, url: demo.xoUrl, authMethod: 'token', token: '__PWRD__' }, 'admin')
+    assert.equal(lookup.status, 200)
+  })
+})
