@@ -70,9 +70,12 @@ export function registerServerRoutes(RED: NodeAPI): void {
     return { name, ...info }
   }
   const objects = (type: string, query: string) => async (lookup: Lookup) => {
-    const all = [...(await lookup.objects(type)), ...(type === 'pool' ? [] : await lookup.objects('pool'))]
-    const byId = new Map(all.map((o) => [o.id, o]))
-    return { objects: searchObjects(all, type, query, SEARCH_LIMIT, (id) => byId.get(id)) }
+    // The pools name the objects; both may come from the same store, hence one map by id.
+    const byId = new Map<string, XoObject>()
+    for (const source of [await lookup.objects(type), type === 'pool' ? [] : await lookup.objects('pool')]) {
+      for (const object of source) byId.set(object.id, object)
+    }
+    return { objects: searchObjects(byId.values(), type, query, SEARCH_LIMIT, (id) => byId.get(id)) }
   }
 
   RED.httpAdmin.get('/xo-server/:id/methods', read, (req: Request, res: Response) => void answer(res, deployed(req, res), methods))

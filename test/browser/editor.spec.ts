@@ -373,6 +373,32 @@ describe('editor (Playwright, headless Chromium)', function () {
     assert.deepEqual(pageErrors, [], 'uncaught errors in the page')
   })
 
+  it('searches XO objects by name from an xo-call parameter and puts the picked id in it', async () => {
+    const call = (await deployedFlows()).find((n) => n.type === 'xo-call')
+    assert.ok(call, 'the demo flow has an xo-call node')
+    await page.evaluate((id: string) => RED.editor.edit(RED.nodes.node(id)), call.id)
+    const form = page.locator('#dialog-form')
+    await form.waitFor({ state: 'visible' })
+    // the method's description and parameters come from the live catalogue
+    await page.locator('#node-input-method').fill('vm.start')
+    await page.locator('#node-input-method').dispatchEvent('change')
+    await page.locator('#xo-call-method-info code', { hasText: 'id: string' }).waitFor()
+    await page.locator('#node-input-params-container-row, .red-ui-editableList-addButton').last().click()
+    const row = page.locator('#node-input-params-container li').last()
+    await row.locator('.xo-call-param-name').fill('id')
+    await row.locator('.xo-call-param-name').dispatchEvent('keyup')
+    await row.locator('button:has(i.fa-search)').click()
+    await row.locator('.xo-object-picker input').fill('web')
+    const result = row.locator('.xo-object-picker .red-ui-search-result', { hasText: 'web-01' })
+    await result.waitFor()
+    const id = await result.getAttribute('title')
+    await result.click()
+    assert.equal(await row.locator('.xo-call-param-value').inputValue(), id)
+    await page.locator('#node-dialog-cancel').click()
+    await form.waitFor({ state: 'detached' })
+    assert.deepEqual(pageErrors, [], 'uncaught errors in the page')
+  })
+
   it("shows the simulator's XO events in the debug sidebar, without the token", async function () {
     this.timeout(STATUS_TIMEOUT_MS + 15_000)
     const debugIds = (await deployedFlows()).filter((n) => n.type === 'debug' && n.active !== false).map((n) => n.id)
