@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
-import { startDemo, type Demo } from '../../src/demo/start'
-import { waitFor } from '../support/node-red'
+import { fork, type ChildProcess } from 'node:child_process'
+import path from 'node:path'
+import { waitFor, waitForEvent } from '../support/node-red'
 
 const USERS: Record<string, { password: string; permissions: string | string[] }> = {
   admin: { password: 'admin-pw', permissions: '*' },
@@ -13,25 +14,19 @@ const USERS: Record<string, { password: string; permissions: string | string[] }
  * an embedded Node-RED with `adminAuth`, users with different permissions, and bearer tokens.
  */
 describe('admin endpoints and permissions', function () {
-  let demo: Demo
+  let child: ChildProcess
+  let demo: { url: string; xoUrl: string }
   const tokens: Record<string, string> = {}
 
   before(async function () {
     this.timeout(60_000)
-    demo = await startDemo({
-      port: 0,
-      quiet: true,
-      scenario: false,
-      log: () => {},
-      settings: {
-        adminAuth: {
-          type: 'credentials',
-          users: async (username: string) => (USERS[username] ? { username, permissions: USERS[username].permissions } : null),
-          authenticate: async (username: string, password: string) =>
-            USERS[username]?.password === password ? { username, permissions: USERS[username].permissions } : null,
-        },
-      },
+    // Its own process: the test helper's Node-RED shares Node-RED's module state with anything embedded here.
+    child = fork(path.join(__dirname, '../support/demo-child.ts'), {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, DEMO_OPTIONS: JSON.stringify({ users: USERS }) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
+    ;[demo] = await waitForEvent<[{ url: string; xoUrl: string }]>(child, 'message', { timeoutMs: 45_000, what: 'the demo process' })
     for (const username of Object.keys(USERS)) {
       const response = await fetch(`${demo.url}/auth/token`, {
         method: 'POST',
@@ -43,7 +38,12 @@ describe('admin endpoints and permissions', function () {
     }
     await waitFor(async () => (await get('/xo-server/0f4c1d2a7b3e5a10/methods', 'admin')).status === 200, { timeoutMs: 20_000, what: 'the demo connected' })
   })
-  after(() => demo?.stop())
+  after(async () => {
+    if (!child || child.exitCode !== null) return
+    const exited = waitForEvent(child, 'exit', 15_000)
+    child.send('stop')
+    await exited
+  })
 
   function get(path: string, user?: string) {
     return fetch(`${demo.url}${path}`, { headers: user ? { authorization: `Bearer ${tokens[user]}` } : {} })

@@ -1,0 +1,40 @@
+/**
+ * `npm start`'s demo in a process of its own, for tests that need a real Node-RED runtime with settings of their
+ * own (adminAuth): the test helper's Node-RED lives in the test process and shares Node-RED's module state.
+ * Receives its options as JSON in DEMO_OPTIONS; says `{url, xoUrl}` to its parent; stops on 'stop'.
+ */
+import { startDemo } from '../../src/demo/start'
+
+interface Users {
+  [username: string]: { password: string; permissions: string | string[] }
+}
+
+const options = JSON.parse(process.env.DEMO_OPTIONS ?? '{}') as { users?: Users }
+const users = options.users ?? {}
+const user = (username: string) => (users[username] ? { username, permissions: users[username].permissions } : null)
+
+startDemo({
+  port: 0,
+  quiet: true,
+  scenario: false,
+  log: () => {},
+  settings: {
+    adminAuth: {
+      type: 'credentials',
+      users: async (username: string) => user(username),
+      authenticate: async (username: string, password: string) => (users[username]?.password === password ? user(username) : null),
+    },
+  },
+}).then(
+  (demo) => {
+    process.send?.({ url: demo.url, xoUrl: demo.xoUrl })
+    process.on('message', (message) => {
+      if (message === 'stop') void demo.stop().then(() => process.exit(0))
+    })
+    process.on('disconnect', () => void demo.stop().then(() => process.exit(0)))
+  },
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  },
+)
