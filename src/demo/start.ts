@@ -29,6 +29,8 @@ export interface DemoOptions {
   quiet?: boolean
   /** more Node-RED settings (e.g. `adminAuth`), over the demo's own */
   settings?: Record<string, unknown>
+  /** the flow file to deploy (default: the Start here example) */
+  flow?: string
 }
 
 export interface Demo {
@@ -109,15 +111,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   })
   await RED.start()
 
-  const flows = JSON.parse(readFileSync(DEMO_FLOW, 'utf8')) as FlowNode[]
+  const flowFile = options.flow ?? DEMO_FLOW
+  const flows = JSON.parse(readFileSync(flowFile, 'utf8')) as FlowNode[]
   const serverNode = flows.find((n) => n.type === 'xo-server')
-  if (!serverNode) throw new Error(`${DEMO_FLOW} has no xo-server node`)
+  if (!serverNode) throw new Error(`${flowFile} has no xo-server node`)
   Object.assign(serverNode, {
     url: xoUrl,
     authMethod,
     allowSelfSigned: env.XO_ALLOW_SELF_SIGNED === '1' || env.XO_ALLOW_SELF_SIGNED === 'true',
     ca: env.XO_CA ? readFileSync(env.XO_CA, 'utf8') : '',
-    ...(env.NODE_RED_URL || simulator ? { hookBaseUrl: env.NODE_RED_URL ?? url } : {}),
+    // How XO reaches this Node-RED: set NODE_RED_URL when XO runs elsewhere.
+    hookBaseUrl: env.NODE_RED_URL ?? url,
   })
   await RED.runtime.flows.setFlows({
     flows: { flows, credentials: { [serverNode.id]: credentials } },

@@ -1,0 +1,66 @@
+import { summarizeCall, summarizeHook } from './from-call'
+import { summarizeObjectEvent } from './from-events'
+import { isRecord, str } from './text'
+
+/** An object the event is about, as the destinations show it (a summary of xo-hook, or just an id). */
+export interface ObjectRef {
+  id: string
+  type?: string
+  name?: string
+  [k: string]: unknown
+}
+
+/**
+ * What happened, in one shape whatever node saw it (xo-hook, xo-events, xo-call): every destination module
+ * formats from this, so that a message reads the same in Slack, Teams, PagerDuty or a CloudEvent.
+ */
+export interface XoEventSummary {
+  source: 'hook' | 'events' | 'call'
+  /** deterministic, so that a retried delivery carries the same id and receivers can deduplicate */
+  id: string
+  /** the method (`vm.create`) or the xo-events topic (`VM.migrated`) */
+  kind: string
+  phase?: 'pre' | 'post'
+  /** false for a failed call (post or xo-call error) */
+  ok: boolean
+  error?: { message: string; code?: number | string }
+  user?: { id?: string; name?: string; ip?: string }
+  /** the main object: the VM of vm.*, the host of host.*, the created VM of vm.create, the object of an event */
+  subject?: ObjectRef
+  /** every object involved, by role (`vm`, `targetHost`, `template`…) */
+  objects: Record<string, ObjectRef>
+  pool?: { id: string; name?: string }
+  host?: { id: string; name?: string }
+  durationMs?: number
+  /** ISO 8601 */
+  time: string
+  /** one readable line */
+  title: string
+  /** what is known, in reading order */
+  facts: Array<{ label: string; value: string }>
+  /** the original payload, with credentials (token.create's token, transfer paths) hidden */
+  raw: unknown
+}
+
+/**
+ * Whether `summarizeMessage` summarised the message. Test with this, not `'error' in result`: a summary of a
+ * failed call has an `error` too.
+ */
+export function isXoEventSummary(result: XoEventSummary | { error: string }): result is XoEventSummary {
+  return 'kind' in result
+}
+
+/**
+ * Summarises a message of xo-hook (`msg.xo.phase`), xo-events (`msg.payload.event`) or xo-call
+ * (`msg.xo.method`). `now` gives the time of events and calls, which carry none.
+ */
+export function summarizeMessage(msg: { topic?: unknown; payload?: unknown; xo?: unknown }, now: () => Date = () => new Date()): XoEventSummary | { error: string } {
+  if (!isRecord(msg)) return { error: 'not a message' }
+  const { xo, payload } = msg
+  if (isRecord(xo) && (xo.phase === 'pre' || xo.phase === 'post') && str(xo.method) && str(xo.callId)) {
+    return summarizeHook(xo, payload, now)
+  }
+  if (isRecord(payload) && str(payload.event) && str(payload.type) && str(payload.id)) return summarizeObjectEvent(payload, now)
+  if (isRecord(xo) && str(xo.method)) return summarizeCall(xo, payload, now)
+  return { error: 'not a message of xo-hook (msg.xo.phase), xo-events (msg.payload.event) or xo-call (msg.xo.method)' }
+}

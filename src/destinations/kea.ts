@@ -1,0 +1,124 @@
+import type { ObjectRef, XoEventSummary } from './event'
+import { isRecord, str } from './text'
+
+export interface KeaCommand {
+  command: string
+  arguments: Record<string, unknown>
+}
+
+export interface KeaOptions {
+  /** Kea subnet id by XO network id or name: only VIFs on these networks get a reservation */
+  subnets: Record<string, number>
+  hostnameFrom?: 'name'
+  /** where host_cmds writes: Kea's default is `alternate` (the hosts database) */
+  operationTarget?: 'alternate' | 'primary' | 'all'
+}
+
+type Vif = { id?: string; mac?: string; network?: { id?: string; name?: string } }
+
+/**
+ * Kea host_cmds commands for a VM's DHCP reservations, one per VIF on a mapped network. A created VM (post of
+ * vm.create, VM.created) gets `reservation-del` then `reservation-add` for each MAC: Kea refuses to add a
+ * reservation that exists, so deleting first (accepting "not found") makes a retried delivery harmless. A
+ * deleted VM (pre of vm.delete, while XO still knows its VIFs; VM.removed) gets `reservation-del`. Send the
+ * commands in order, one request each.
+ */
+export function keaReservationCommands(s: XoEventSummary, opts: KeaOptions): KeaCommand[] {
+  const change = changeOf(s)
+  if (!change) return []
+  const target = opts.operationTarget ? { 'operation-target': opts.operationTarget } : {}
+  const hostname = hostLabel(change.vm.name)
+  const commands: KeaCommand[] = []
+  const seen = new Set<string>()
+  for (const vif of vifsOf(change.vm)) {
+    const mac = normalizeMac(vif.mac)
+    const subnetId = subnetOf(vif, opts.subnets)
+    if (!mac || subnetId === undefined || seen.has(mac)) continue
+    seen.add(mac)
+    commands.push({ command: 'reservation-del', arguments: { 'subnet-id': subnetId, 'identifier-type': 'hw-address', identifier: mac, ...target } })
+    if (change.action === 'add') {
+      const reservation: Record<string, unknown> = { 'subnet-id': subnetId, 'hw-address': mac }
+      if (hostname) reservation.hostname = hostname
+      commands.push({ command: 'reservation-add', arguments: { reservation, ...target } })
+    }
+  }
+  return commands
+}
+
+function changeOf(s: XoEventSummary): { action: 'add' | 'del'; vm: ObjectRef } | undefined {
+  const vm = s.objects.vm
+  if (!vm || !s.ok) return undefined
+  if (s.kind === 'vm.create' && s.phase !== 'pre') return { action: 'add', vm }
+  if (s.kind === 'VM.created') return { action: 'add', vm }
+  if (s.kind === 'vm.delete' && s.phase === 'pre') return { action: 'del', vm }
+  if (s.kind === 'VM.removed') return { action: 'del', vm }
+  return undefined
+}
+
+const vifsOf = (vm: ObjectRef): Vif[] => (Array.isArray(vm.vifs) ? vm.vifs.filter(isRecord) : [])
+
+function subnetOf(vif: Vif, subnets: Record<string, number>): number | undefined {
+  const network = isRecord(vif.network) ? vif.network : {}
+  for (const key of [str(network.id), str(network.name)]) {
+    if (key !== undefined && Object.hasOwn(subnets, key) && Number.isInteger(subnets[key])) return subnets[key]
+  }
+  return undefined
+}
+
+/** `aa:bb:cc:dd:ee:ff`, whatever the separator or case XO used; undefined for anything that is not a MAC. */
+export function normalizeMac(mac: unknown): string | undefined {
+  if (typeof mac !== 'string') return undefined
+  const hex = mac.toLowerCase().replace(/[:.-]/g, '')
+  return /^[0-9a-f]{12}$/.test(hex) ? hex.match(/../g)!.join(':') : undefined
+}
+
+/**
+ * A valid DNS label (RFC 1123: letters, digits and inner hyphens, at most 63) from a VM name: "Web 01 (prod)"
+ * → "web-01-prod". Undefined when nothing usable is left: the reservation is then made without a hostname.
+ */
+export function hostLabel(name: string | undefined): string | undefined {
+  if (!name) return undefined
+  const label = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '')
+  return label || undefined
+}
+
+/**
+ * What Kea answered. Over HTTP, Kea answers `[{result, text}]` (one per service), or a bare object for
+ * authentication failures (`{result: 403}`), always with HTTP 200: `result` is the truth. 0 is success; 3
+ * (empty) and "not found" are success too, marked `notFound`, as deleting a reservation that is not there is
+ * the expected first step of an upsert.
+ */
+export function keaOutcome(body: unknown): { ok: boolean; notFound?: boolean; text: string; result?: number } {
+  let parsed = body
+  if (Buffer.isBuffer(parsed)) parsed = parsed.toString('utf8')
+  if (typeof parsed === 'string') {
+    const text = parsed
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      return { ok: false, text: `not a Kea answer: ${text.slice(0, 200)}` }
+    }
+  }
+  const answers = Array.isArray(parsed) ? parsed : [parsed]
+  if (answers.length === 0 || !answers.every((a) => isRecord(a) && typeof a.result === 'number')) {
+    return { ok: false, text: 'not a Kea answer (no result)' }
+  }
+  const worst = answers.map((a) => answerOf(a as Record<string, unknown>)).find((a) => !a.ok) ?? answerOf(answers[0] as Record<string, unknown>)
+  return worst
+}
+
+function answerOf(a: Record<string, unknown>): { ok: boolean; notFound?: boolean; text: string; result: number } {
+  const result = a.result as number
+  const text = typeof a.text === 'string' ? a.text : ''
+  if (result === 0) return { ok: true, text, result }
+  if (result === 3 || (result === 1 && /not found/i.test(text))) return { ok: true, notFound: true, text, result }
+  return { ok: false, text, result }
+}

@@ -1,0 +1,138 @@
+import { keaOutcome } from './kea'
+import { isRecord } from './text'
+
+export type Outcome = { outcome: 'ok' } | { outcome: 'retry'; afterMs?: number; reason: string } | { outcome: 'fail'; reason: string }
+
+export type Destination = 'slack' | 'mattermost' | 'teams' | 'pagerduty' | 'kea' | 'cloudevents' | 'gitlab' | 'github' | 'haproxy' | 'generic'
+
+export interface HttpResponse {
+  statusCode?: number | string
+  headers?: Record<string, unknown>
+  payload?: unknown
+  /** `msg.error` of the http request node: set when no answer came (refused, timeout, DNS…) */
+  error?: unknown
+}
+
+const SNIPPET_MAX = 200
+
+/**
+ * What to do after the http request node answered: `ok`; `retry` (network errors and timeouts, 408, 429 with
+ * its Retry-After, 5xx, and what each destination adds); `fail` for the rest, which a retry cannot fix (bad
+ * payload, revoked URL or key: dead-letter it and tell a human). A 3xx is a failure: the node follows
+ * redirects unless told not to. `now` (ms) reads Retry-After dates.
+ */
+export function classifyResponse(destination: Destination, response: HttpResponse, now: () => number = Date.now): Outcome {
+  const status = Number(response.statusCode)
+  if (response.statusCode === undefined || response.statusCode === '' || !Number.isInteger(status)) {
+    return { outcome: 'retry', reason: `no answer: ${describeError(response.error)}` }
+  }
+  const body = bodyText(response.payload)
+  const said = body ? `: ${snippet(body)}` : ''
+  if (status === 408 || status === 429 || status >= 500) {
+    const afterMs = retryAfterMs(header(response.headers, 'retry-after'), now)
+    return afterMs === undefined ? { outcome: 'retry', reason: `HTTP ${status}${said}` } : { outcome: 'retry', afterMs, reason: `HTTP ${status}${said}` }
+  }
+  if (destination === 'github' && (status === 403 || status === 429) && header(response.headers, 'x-ratelimit-remaining') === '0') {
+    const reset = Number(header(response.headers, 'x-ratelimit-reset'))
+    const afterMs = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : undefined
+    return { outcome: 'retry', ...(afterMs !== undefined ? { afterMs } : {}), reason: `GitHub rate limit${said}` }
+  }
+  if (destination === 'haproxy' && status === 409) return { outcome: 'retry', reason: `HAProxy configuration changed meanwhile (409)${said}` }
+  if (status >= 300 && status < 400) return { outcome: 'fail', reason: `HTTP ${status} redirect to ${String(header(response.headers, 'location') ?? '?')}` }
+  if (status >= 400) return { outcome: 'fail', reason: `HTTP ${status}${failureDetail(destination, status, response.payload, body)}` }
+  return success(destination, status, response.payload, body)
+}
+
+function success(destination: Destination, status: number, payload: unknown, body: string): Outcome {
+  switch (destination) {
+    case 'slack':
+      // Slack's webhooks answer 200 "ok", errors are plain-text codes.
+      return body.trim() === 'ok' ? { outcome: 'ok' } : { outcome: 'fail', reason: `Slack answered HTTP ${status} ${snippet(body) || '(empty)'}` }
+    case 'mattermost': {
+      // Mattermost answers "ok", Rocket.Chat {"success": true}.
+      const json = jsonOf(payload, body)
+      return isRecord(json) && json.success === false ? { outcome: 'fail', reason: `HTTP ${status}: ${snippet(body)}` } : { outcome: 'ok' }
+    }
+    case 'kea': {
+      const answer = keaOutcome(payload)
+      if (answer.ok) return { outcome: 'ok' }
+      return { outcome: 'fail', reason: `Kea result ${answer.result ?? '?'}: ${snippet(answer.text)}` }
+    }
+    default:
+      // Teams Workflows 202 (queued: later failures show only in the flow's run history), PagerDuty 202,
+      // GitHub 204, GitLab 201, HAProxy 200/202, CloudEvents receivers any 2xx.
+      return { outcome: 'ok' }
+  }
+}
+
+function failureDetail(destination: Destination, status: number, payload: unknown, body: string): string {
+  const json = jsonOf(payload, body)
+  if (destination === 'pagerduty' && isRecord(json)) {
+    const errors = Array.isArray(json.errors) ? ` (${json.errors.join('; ')})` : ''
+    return `: ${snippet(`${String(json.message ?? json.status ?? '')}${errors}`)}`
+  }
+  if ((destination === 'gitlab' || destination === 'github') && isRecord(json) && json.message !== undefined) {
+    return `: ${snippet(typeof json.message === 'string' ? json.message : JSON.stringify(json.message))}`
+  }
+  if (destination === 'slack' && status === 410) return `: ${snippet(body)} (disable this route)`
+  return body ? `: ${snippet(body)}` : ''
+}
+
+/** Retry-After in seconds or as an HTTP date, in ms from now; undefined when absent or unreadable. */
+export function retryAfterMs(value: unknown, now: () => number = Date.now): number | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined
+  const text = String(value).trim()
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000)
+  const date = Date.parse(text)
+  return Number.isFinite(date) ? Math.max(0, date - now()) : undefined
+}
+
+/**
+ * The delay before retry number `attempt` (0 for the first retry): exponential from `baseMs` (1 s), capped at
+ * `maxMs` (5 min), with full jitter (anywhere between 0 and that), so that many failed deliveries do not
+ * all come back at the same instant.
+ */
+export function backoffMs(attempt: number, opts: { baseMs?: number; maxMs?: number; random?: () => number } = {}): number {
+  const base = opts.baseMs ?? 1000
+  const max = opts.maxMs ?? 300_000
+  const ceiling = Math.min(max, base * 2 ** Math.max(0, Math.min(attempt, 60)))
+  return Math.floor((opts.random ?? Math.random)() * ceiling)
+}
+
+function header(headers: Record<string, unknown> | undefined, name: string): unknown {
+  if (!headers) return undefined
+  const value = Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1]
+  return Array.isArray(value) ? value[0] : value
+}
+
+function bodyText(payload: unknown): string {
+  if (payload === undefined || payload === null) return ''
+  if (typeof payload === 'string') return payload
+  if (Buffer.isBuffer(payload)) return payload.toString('utf8')
+  try {
+    return JSON.stringify(payload)
+  } catch {
+    return String(payload)
+  }
+}
+
+function jsonOf(payload: unknown, body: string): unknown {
+  if (typeof payload === 'object' && payload !== null && !Buffer.isBuffer(payload)) return payload
+  try {
+    return JSON.parse(body)
+  } catch {
+    return undefined
+  }
+}
+
+const snippet = (text: string) => (text.length > SNIPPET_MAX ? `${text.slice(0, SNIPPET_MAX - 1)}…` : text).replace(/\s+/g, ' ').trim()
+
+function describeError(error: unknown): string {
+  if (!error) return 'no status code'
+  if (typeof error === 'string') return error
+  if (isRecord(error) || error instanceof Error) {
+    const e = error as { message?: unknown; code?: unknown }
+    return [e.code, e.message].filter((part) => typeof part === 'string' && part !== '').join(' ') || 'unknown error'
+  }
+  return String(error)
+}

@@ -1,0 +1,124 @@
+import type { XoEventSummary } from './event'
+import { xoLink } from './links'
+import { describe } from './phrases'
+import { jsonRequest, type HttpRequestMessage } from './request'
+import { stableHash, truncate } from './text'
+
+export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info'
+
+export interface PagerDutyOptions {
+  /** the integration key: the credential, sent in the body */
+  routingKey: string
+  /** `payload.source`; default: XO's host name, else the pool's name */
+  source?: string
+  /** alert: trigger failures and resolve successes; change: a change event for everything; auto (default): both, see below */
+  mode?: 'alert' | 'change' | 'auto'
+  /** by method or event (`host.stop`, `VM.migrated`): overrides the defaults below */
+  severity?: Record<string, PagerDutySeverity>
+  xoUrl?: string
+  /**
+   * The dedup keys triggered and not resolved yet (kept by the caller, e.g. in flow context): in auto mode, a
+   * success whose key is open resolves it instead of being a change event. PagerDuty itself cannot be asked.
+   */
+  open?: { has(key: string): boolean }
+}
+
+const ENQUEUE = 'https://events.pagerduty.com/v2/enqueue'
+const CHANGE_ENQUEUE = 'https://events.pagerduty.com/v2/change/enqueue'
+const SUMMARY_MAX = 1024
+const KEY_MAX = 255
+
+// A host going down, however it went: one alert per host, resolved when it is back.
+const HOST_DOWN = new Set(['host.stop', 'host.emergencyShutdownHost', 'host.restart', 'host.down'])
+const HOST_UP = new Set(['host.start', 'host.up'])
+
+const SEVERITY: Record<string, PagerDutySeverity> = {
+  'host.emergencyShutdownHost': 'critical',
+  'host.down': 'critical',
+  'host.stop': 'error',
+  'host.restart': 'error',
+}
+
+/**
+ * The dedup key of what the event is about: `xo:<method or event>:<subject id>`, except that every way a host
+ * goes down or comes back shares `xo:host.down:<host id>`, so that the host's return resolves the alert.
+ */
+export function pagerDutyDedupKey(s: XoEventSummary): string {
+  const condition = HOST_DOWN.has(s.kind) || HOST_UP.has(s.kind) ? 'host.down' : s.kind
+  const key = s.subject ? `xo:${condition}:${s.subject.id}` : `xo:${condition}`
+  return key.length <= KEY_MAX ? key : `${key.slice(0, KEY_MAX - 17)}~${stableHash(key)}`
+}
+
+/**
+ * A PagerDuty Events v2 event for the summary, or undefined when there is nothing to tell PagerDuty: a pre
+ * (the call has not happened), a routine event in alert mode, a change for a ruleset key (PagerDuty refuses).
+ *
+ * auto: failures, host shutdowns and host down trigger; a host's return resolves; a success whose key is
+ * `open` resolves; any other success (a migration, a snapshot, VM.migrated…) is a change event, which gives
+ * responders context without paging anyone.
+ */
+export function pagerDutyEvent(s: XoEventSummary, opts: PagerDutyOptions): { url: string; body: Record<string, unknown> } | undefined {
+  const action = actionOf(s, opts)
+  if (!action) return undefined
+  const key = pagerDutyDedupKey(s)
+  const routing_key = opts.routingKey
+  if (action === 'resolve') return { url: ENQUEUE, body: { routing_key, event_action: 'resolve', dedup_key: key } }
+  const link = xoLink(opts.xoUrl, s)
+  const links = link ? [{ href: link, text: 'Open in Xen Orchestra' }] : undefined
+  const payload: Record<string, unknown> = {
+    summary: truncate(s.title, SUMMARY_MAX),
+    source: truncate(sourceOf(s, opts), 255),
+    timestamp: s.time,
+    custom_details: detailsOf(s),
+  }
+  if (action === 'change') {
+    // Ruleset integration keys (R…) take no change events.
+    if (routing_key.startsWith('R')) return undefined
+    return { url: CHANGE_ENQUEUE, body: { routing_key, payload, ...(links ? { links } : {}) } }
+  }
+  const component = describe(s.subject)
+  Object.assign(payload, {
+    severity: opts.severity?.[s.kind] ?? (s.ok ? SEVERITY[s.kind] : undefined) ?? 'error',
+    class: s.kind,
+    ...(component ? { component: truncate(component, 255) } : {}),
+    ...(s.pool ? { group: truncate(s.pool.name ?? s.pool.id, 255) } : {}),
+  })
+  const body: Record<string, unknown> = { routing_key, event_action: 'trigger', dedup_key: key, payload, client: 'Xen Orchestra' }
+  if (link) body.client_url = link
+  if (links) body.links = links
+  return { url: ENQUEUE, body }
+}
+
+/** The request for the http request node. */
+export function pagerDutyRequest(event: { url: string; body: Record<string, unknown> }): HttpRequestMessage {
+  return jsonRequest(event.url, event.body)
+}
+
+function actionOf(s: XoEventSummary, opts: PagerDutyOptions): 'trigger' | 'resolve' | 'change' | undefined {
+  if (s.phase === 'pre') return undefined
+  const mode = opts.mode ?? 'auto'
+  if (mode === 'change') return 'change'
+  if (!s.ok || (HOST_DOWN.has(s.kind) && s.ok)) return 'trigger'
+  if (HOST_UP.has(s.kind)) return 'resolve'
+  if (mode === 'alert') return s.source === 'events' ? undefined : 'resolve'
+  return opts.open?.has(pagerDutyDedupKey(s)) ? 'resolve' : 'change'
+}
+
+function sourceOf(s: XoEventSummary, opts: PagerDutyOptions): string {
+  if (opts.source) return opts.source
+  try {
+    if (opts.xoUrl) return new URL(opts.xoUrl).hostname
+  } catch {
+    // not a URL: fall back to the pool
+  }
+  return s.pool?.name ?? s.pool?.id ?? 'xen-orchestra'
+}
+
+// Facts and ids only: never the raw payload, which may hold anything a method returned.
+function detailsOf(s: XoEventSummary): Record<string, string> {
+  const details: Record<string, string> = { event_id: s.id }
+  if (s.subject) details.subject_id = s.subject.id
+  if (s.pool) details.pool_id = s.pool.id
+  for (const fact of s.facts.slice(0, 50)) details[truncate(fact.label, 100)] = truncate(fact.value, 1000)
+  return details
+}

@@ -1,0 +1,138 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
+import { gitlabTrigger, githubDispatch } from './destinations/ci'
+import { cloudEvent, structuredRequest } from './destinations/cloudevents'
+import { summarizeMessage, XoEventSummary } from './destinations/event'
+import { keaOutcome } from './destinations/kea'
+import { classifyResponse } from './destinations/outcome'
+import { pagerDutyEvent, pagerDutyRequest } from './destinations/pagerduty'
+import { HttpRequestMessage, jsonRequest } from './destinations/request'
+import { slackMessage } from './destinations/slack'
+import { teamsMessage } from './destinations/teams'
+import { DestinationConfig, secretOf } from './node-red/destination-settings'
+import { registerKeaNode } from './node-red/kea-node'
+import { registerOutcomeNode } from './node-red/outcome-node'
+
+type Msg = NodeMessage & Record<string, unknown>
+type Send = (msg: Msg | Array<Msg | Msg[] | null>) => void
+type Done = (error?: Error) => void
+
+/** What a destination node makes of one summarised XO event: requests for the core http request node. */
+type Build = (summary: XoEventSummary, node: DestinationNode, msg: Msg) => HttpRequestMessage[]
+
+interface DestinationNode extends Node<Record<string, string>> {
+  config: NodeDef & DestinationConfig
+  secret(name: string): string | undefined
+}
+
+export = function register(RED: NodeAPI) {
+  const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-destinations.${key}`, substitutions)
+
+  /**
+   * One destination node: XO event in, ready request(s) out (`msg.url`, `msg.method`, `msg.headers`,
+   * `msg.payload`, and `msg.xoDestination` for the xo outcome node). Secrets come from the node's credentials, or
+   * from the environment variable the node names.
+   */
+  function destination(type: string, destinationName: string, credentials: string[], build: Build) {
+    function DestinationNodeCtor(this: DestinationNode, config: NodeDef & DestinationConfig) {
+      RED.nodes.createNode(this, config)
+      const node = this
+      node.config = config
+      node.secret = (name) => secretOf(node.credentials?.[name], config[`${name}Env`])
+      let sent = 0
+      node.on('input', (msg: Msg, send: Send, done: Done) => {
+        const summary = summarizeMessage(msg)
+        if (!('kind' in summary)) return done(new Error(t('errors.notAnEvent', { reason: summary.error })))
+        let requests: HttpRequestMessage[]
+        try {
+          requests = build(summary, node, msg)
+        } catch (error) {
+          return done(error as Error)
+        }
+        if (requests.length === 0) return done()
+        const out = requests.map((request, i) => ({
+          ...(i === 0 ? msg : RED.util.cloneMessage(msg)),
+          ...request,
+          // http request replaces payload and headers with the answer's: a retry re-sends this copy.
+          xoRequest: request,
+          xoDestination: destinationName,
+          xoSummary: { id: summary.id, kind: summary.kind, title: summary.title, ok: summary.ok },
+        }))
+        sent += out.length
+        node.status({ fill: 'green', shape: 'dot', text: t('status.sent', { count: sent }) })
+        send([out])
+        done()
+      })
+    }
+    RED.nodes.registerType(type, DestinationNodeCtor as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+      credentials: Object.fromEntries(credentials.map((name) => [name, { type: 'password' }])),
+    })
+  }
+
+  const required = (node: DestinationNode, name: string): string => {
+    const value = node.secret(name)
+    if (!value) throw new Error(t('errors.missingSecret', { name, env: String(node.config[`${name}Env`] ?? '') }))
+    return value
+  }
+  const property = (node: DestinationNode, name: string): string | undefined => {
+    const value = node.config[name]
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+  }
+
+  destination('xo-slack', 'slack', ['url'], (s, node) => [
+    jsonRequest(required(node, 'url'), slackMessage(s, { style: node.config.style === 'attachments' ? 'attachments' : 'blocks', xoUrl: property(node, 'xoUrl') })),
+  ])
+
+  destination('xo-teams', 'teams', ['url'], (s, node) => [jsonRequest(required(node, 'url'), teamsMessage(s, { xoUrl: property(node, 'xoUrl') }))])
+
+  destination('xo-pagerduty', 'pagerduty', ['routingKey'], (s, node) => {
+    // Which alerts are open is only known here: kept in the node's context so that a success can resolve one.
+    const context = node.context()
+    const open = new Set<string>((context.get('openAlerts') as string[] | undefined) ?? [])
+    const mode = (property(node, 'mode') ?? 'auto') as 'auto' | 'alert' | 'change'
+    const event = pagerDutyEvent(s, { routingKey: required(node, 'routingKey'), source: property(node, 'source'), mode, xoUrl: property(node, 'xoUrl'), open })
+    if (!event) return []
+    const action = event.body.event_action
+    const key = event.body.dedup_key
+    if (typeof key === 'string' && (action === 'trigger' || action === 'resolve')) {
+      if (action === 'trigger') open.add(key)
+      else open.delete(key)
+      context.set('openAlerts', [...open])
+    }
+    const request = pagerDutyRequest(event)
+    const base = property(node, 'eventsUrl')
+    if (base) request.url = request.url.replace(/^https:\/\/events\.pagerduty\.com/, base.replace(/\/+$/, ''))
+    return [request]
+  })
+
+  destination('xo-cloudevent', 'cloudevents', ['secret'], (s, node) => {
+    const url = property(node, 'url')
+    if (!url) throw new Error(t('errors.missingUrl'))
+    const event = cloudEvent(s, {
+      source: property(node, 'source') ?? 'urn:xen-orchestra',
+      typePrefix: property(node, 'typePrefix'),
+      subject: (property(node, 'subject') as 'user' | 'pool' | 'object' | undefined) ?? 'user',
+    })
+    const secret = node.secret('secret')
+    return [structuredRequest(event, url, secret ? { secret } : undefined)]
+  })
+
+  destination('xo-ci', 'ci', ['token'], (s, node) => {
+    const token = required(node, 'token')
+    if (node.config.kind === 'github') {
+      return [
+        githubDispatch(s, {
+          owner: property(node, 'owner') ?? '',
+          repo: property(node, 'repo') ?? '',
+          token,
+          eventType: property(node, 'eventType'),
+          apiUrl: property(node, 'apiUrl'),
+        }),
+      ]
+    }
+    return [gitlabTrigger(s, { baseUrl: property(node, 'baseUrl') ?? '', project: property(node, 'project') ?? '', token, ref: property(node, 'ref') ?? 'main' })]
+  })
+
+  registerKeaNode(RED, t)
+
+  registerOutcomeNode(RED, { classify: classifyResponse, keaOutcome })
+}

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { verifyStandardWebhook } from '../../src/destinations/cloudevents'
+import { EXAMPLES, ExampleRun, Sink } from '../support/examples'
+import { waitFor } from '../support/node-red'
+
+const json = (body: string) => JSON.parse(body) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+const SECRET = 'whsec_' + Buffer.from('a test secret of 32 bytes, fine.').toString('base64')
+
+describe('example flows, as they ship', function () {
+  this.timeout(90_000)
+  let run: ExampleRun | undefined
+  let sink: Sink
+  let dir: string
+
+  beforeEach(async () => {
+    sink = await new Sink().start()
+    dir = mkdtempSync(path.join(tmpdir(), 'xo-examples-'))
+  })
+  afterEach(async () => {
+    await run?.stop()
+    run = undefined
+    await sink.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const start = async (file: string, env: Record<string, string>) => (run = await ExampleRun.start(file, env))
+  const createVm = (r: ExampleRun, name: string) => {
+    const template = r.object('VM-template', 'Debian 12 template')
+    const networks = [...r.sim.objects.values()].filter((o) => o.type === 'network' && /eth0|DMZ/.test(o.name_label))
+    return r.sim.invoke('vm.create', { name_label: name, template: template.id, VIFs: networks.map((n) => ({ network: n.id })) }) as Promise<string>
+  }
+
+  it('every package node type (but the configuration) is used by an example', () => {
+    const pkg = JSON.parse(readFileSync(path.join(EXAMPLES, '../package.json'), 'utf8'))
+    const html = Object.values(pkg['node-red'].nodes as Record<string, string>).map((js) => readFileSync(path.join(EXAMPLES, '..', js.replace(/\.js$/, '.html')), 'utf8'))
+    const types = html.flatMap((h) => [...h.matchAll(/registerType\('(xo-[a-z-]+)'/g)].map((m) => m[1])).filter((t) => t !== 'xo-server')
+    const used = new Set(readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).flatMap((f) => (JSON.parse(readFileSync(path.join(EXAMPLES, f), 'utf8')) as Array<{ type: string }>).map((n) => n.type)))
+    assert.deepEqual(types.filter((t) => !used.has(t)), [])
+  })
+
+  it('01 Slack: a Block Kit message when a VM is created', async () => {
+    const r = await start('01 Slack - VM created or shut down.json', { SLACK_WEBHOOK_URL: `${sink.url}/slack/T1/B1/x`, DEAD_LETTER_FILE: path.join(dir, 'dead.jsonl') })
+    await r.hooksRegistered(['vm.create', 'vm.stop'])
+    await createVm(r, 'slack-vm')
+    const [request] = await sink.until(1, '/slack')
+    assert.equal(request.method, 'POST')
+    assert.match(String(request.headers['content-type']), /^application\/json/)
+    const body = json(request.body)
+    assert.match(body.text, /slack-vm/)
+    assert.ok(Array.isArray(body.blocks) && body.blocks.length > 0 && body.blocks.length <= 50)
+    assert.equal(body.blocks[0].type, 'header')
+    assert.ok(body.blocks[0].text.text.length <= 150)
+  })
+
+  it('03 PagerDuty: a host shut down pages, its return resolves, a migration is a change event', async () => {
+    const r = await start('03 PagerDuty - host shutdowns and VM migrations.json', {
+      PAGERDUTY_ROUTING_KEY: 'R'.repeat(0) + 'a'.repeat(32),
+      PAGERDUTY_EVENTS_URL: sink.url,
+      DEAD_LETTER_FILE: path.join(dir, 'dead.jsonl'),
+    })
+    sink.answer(() => ({ status: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"success","message":"Event processed"}' }))
+    await r.hooksRegistered(['host.stop', 'host.start', 'vm.migrate'])
+    const host = r.object('host', 'xcp-host-2')
+    await r.sim.invoke('host.stop', { id: host.id })
+    const [trigger] = await sink.until(1, '/v2/enqueue')
+    const t = json(trigger.body)
+    assert.equal(t.event_action, 'trigger')
+    assert.equal(t.routing_key, 'a'.repeat(32))
+    assert.ok(t.dedup_key.includes(host.id) && t.dedup_key.length <= 255)
+    assert.ok(t.payload.summary.length <= 1024)
+    assert.ok(['critical', 'error'].includes(t.payload.severity))
+    await r.sim.invoke('host.start', { id: host.id })
+    const [, resolve] = await sink.until(2, '/v2/enqueue')
+    assert.deepEqual([json(resolve.body).event_action, json(resolve.body).dedup_key], ['resolve', t.dedup_key])
+    const web = r.object('VM', 'web-01')
+    const target = [...r.sim.objects.values()].find((o) => o.type === 'host' && o.id !== web.$container)
+    await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: target.id })
+    const [change] = await sink.until(1, '/v2/change/enqueue')
+    assert.match(json(change.body).payload.summary, /web-01/)
+    assert.equal(json(change.body).event_action, undefined)
+  })
+
+  it('04 Kea: reservations added for a new VM in order (delete, add), removed when it is deleted', async () => {
+    const r = await start('04 Kea DHCP - reservations for new VMs.json', { KEA_URL: `${sink.url}/kea`, KEA_PASSWORD: 'kea-pw' })
+    sink.answer((req) => {
+      const command = json(req.body).command
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify([command === 'reservation-del' ? { result: 3, text: 'Host not deleted (not found).' } : { result: 0, text: 'Host added.' }]) }
+    })
+    await r.hooksRegistered(['vm.create', 'vm.delete'])
+    const id = await createVm(r, 'kea-vm.example')
+    const requests = await sink.until(4, '/kea')
+    const commands = requests.map((q) => json(q.body))
+    assert.deepEqual(commands.map((c) => c.command), ['reservation-del', 'reservation-add', 'reservation-del', 'reservation-add'])
+    assert.equal(requests[0].headers.authorization, `Basic ${Buffer.from('kea-api:kea-pw').toString('base64')}`)
+    const vifs = (r.sim.objects.get(id).VIFs as string[]).map((v) => r.sim.objects.get(v))
+    const adds = commands.filter((c) => c.command === 'reservation-add').map((c) => c.arguments.reservation)
+    assert.deepEqual(adds.map((a) => a['hw-address']).sort(), vifs.map((v) => v.MAC.toLowerCase()).sort())
+    assert.deepEqual(adds.map((a) => a['subnet-id']).sort(), [1, 2])
+    assert.ok(adds.every((a) => /^kea-vm/.test(a.hostname) && !a.hostname.includes('.')))
+    // each command left only after the previous answer
+    assert.ok(requests.every((q, i) => i === 0 || q.at >= requests[i - 1].at))
+    await r.sim.invoke('vm.delete', { id })
+    const after = await sink.until(6, '/kea')
+    assert.deepEqual(after.slice(4).map((q) => json(q.body).command), ['reservation-del', 'reservation-del'])
+  })
+
+  it('05 Billing: a signed CloudEvent naming who created which VM', async () => {
+    const r = await start('05 Billing - signed CloudEvents for VMs.json', { BILLING_URL: `${sink.url}/billing`, BILLING_SIGNING_SECRET: SECRET, DEAD_LETTER_FILE: path.join(dir, 'd') })
+    await r.hooksRegistered(['vm.create', 'vm.delete'])
+    const id = await createVm(r, 'billed-vm')
+    const [request] = await sink.until(1, '/billing')
+    assert.match(String(request.headers['content-type']), /^application\/cloudevents\+json/)
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]))
+    assert.ok(verifyStandardWebhook(headers, request.body, SECRET), 'the signature covers the exact bytes received')
+    const event = json(request.body)
+    assert.equal(event.specversion, '1.0')
+    assert.equal(event.type, 'net.example.xo.vm.create.post')
+    assert.equal(event.subject, 'admin@admin.net')
+    assert.equal(headers['webhook-id'], event.id)
+    assert.ok(JSON.stringify(event.data).includes(id))
+  })
+
+  it('07 HA database: XO waits for the master switch before migrating', async () => {
+    const r = await start('07 HA database - switch master before migration.json', { DB_SWITCH_URL: `${sink.url}/switch` })
+    sink.answer((req) => (req.url.startsWith('/switch') ? { status: 200, body: '{}', delayMs: 400 } : undefined))
+    await r.hooksRegistered(['vm.migrate'])
+    const web = r.object('VM', 'web-01')
+    const target = [...r.sim.objects.values()].find((o) => o.type === 'host' && o.id !== web.$container)
+    await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: target.id })
+    const returned = Date.now()
+    const [request] = sink.on('/switch')
+    assert.ok(request, 'the switch was asked for')
+    assert.deepEqual(json(request.body), { vm: 'web-01', vmId: web.id, to: target.name_label })
+    assert.ok(returned >= request.at + 400, 'XO returned only after the switch was answered')
+  })
+
+  it('11 Security: an alert for a new token that never shows the token', async () => {
+    const r = await start('11 Security alert - users and tokens created.json', { SECURITY_SLACK_WEBHOOK_URL: `${sink.url}/sec`, DEAD_LETTER_FILE: path.join(dir, 'd') })
+    await r.hooksRegistered(['user.create', 'token.create'])
+    const token = (await r.sim.invoke('token.create', { description: 'ci' })) as string
+    await r.sim.invoke('user.create', { email: 'intruder@example.net', password: 'x1' })
+    const requests = await sink.until(2, '/sec')
+    assert.ok(requests.every((q) => !q.body.includes(token)), 'the token is not in any alert')
+    assert.ok(requests.some((q) => q.body.includes('intruder@example.net')))
+  })
+
+  it('12 Inventory: one CSV line per VM created', async () => {
+    const file = path.join(dir, 'inventory.csv')
+    const r = await start('12 Inventory - every VM ever created.json', { INVENTORY_FILE: file })
+    await r.hooksRegistered(['vm.create'])
+    const id = await createVm(r, 'inventoried')
+    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes(id), { timeoutMs: 15_000, what: 'the inventory line' })
+    const [line] = readFileSync(file, 'utf8').trim().split('\n')
+    assert.match(line, new RegExp(`^"${id}","inventoried","admin@admin.net","\\d{4}-\\d\\d-\\d\\dT`))
+  })
+
+  it('13 Retry: retries a failing receiver, honours Retry-After, and parks permanent failures', async () => {
+    const dead = path.join(dir, 'dead.jsonl')
+    const r = await start('13 Retry with backoff and a dead-letter file.json', { RECEIVER_URL: `${sink.url}/receiver`, DEAD_LETTER_FILE: dead })
+    let calls = 0
+    sink.answer((req) => {
+      if (!req.url.startsWith('/receiver')) return undefined
+      calls++
+      if (calls === 1) return { status: 503 }
+      if (calls === 2) return { status: 429, headers: { 'retry-after': '0' } }
+      if (calls === 3) return { status: 202 }
+      return { status: 400, body: 'bad event' }
+    })
+    await r.hooksRegistered(['vm.start'])
+    const db = r.object('VM', 'db-01')
+    await r.sim.invoke('vm.start', { id: db.id })
+    const attempts = await sink.until(3, '/receiver', 30_000)
+    assert.equal(new Set(attempts.map((a) => a.headers['content-type'])).size, 1)
+    assert.equal(new Set(attempts.map((a) => json(a.body).id)).size, 1, 'a retry re-sends the same event')
+    await r.sim.invoke('vm.stop', { id: db.id, force: true })
+    await waitFor(() => existsSync(dead) && readFileSync(dead, 'utf8').includes('400'), { timeoutMs: 15_000, what: 'the dead letter' })
+    assert.equal(sink.on('/receiver').length, 4, 'a 400 is not retried')
+  })
+})

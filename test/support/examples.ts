@@ -1,0 +1,116 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { XoSimulator } from '../../src/simulator'
+import { waitFor, waitForEvent } from './node-red'
+
+export const EXAMPLES = path.resolve(__dirname, '../../examples')
+
+export interface Received {
+  method: string
+  url: string
+  headers: http.IncomingHttpHeaders
+  body: string
+  at: number
+}
+
+type Answer = { status?: number; headers?: Record<string, string>; body?: string; delayMs?: number }
+
+/** A local HTTP server standing in for the destinations: records every request, answers as told (default 200). */
+export class Sink {
+  received: Received[] = []
+  #answers: Array<(r: Received) => Answer | undefined> = []
+  #server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const r: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() }
+      this.received.push(r)
+      let answer: Answer = { status: 200, body: 'ok' }
+      for (const rule of this.#answers) answer = rule(r) ?? answer
+      setTimeout(() => res.writeHead(answer.status ?? 200, answer.headers ?? { 'content-type': 'text/plain' }).end(answer.body ?? ''), answer.delayMs ?? 0)
+    })
+  })
+  url = ''
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve))
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    return this
+  }
+
+  /** Adds an answering rule; later rules win. */
+  answer(rule: (r: Received) => Answer | undefined): this {
+    this.#answers.push(rule)
+    return this
+  }
+
+  on(pathPrefix: string): Received[] {
+    return this.received.filter((r) => r.url.startsWith(pathPrefix))
+  }
+
+  async until(count: number, pathPrefix = '/', timeoutMs = 15_000): Promise<Received[]> {
+    await waitFor(() => this.on(pathPrefix).length >= count, { timeoutMs, what: `${count} requests on ${pathPrefix}` })
+    return this.on(pathPrefix)
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections()
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+}
+
+/**
+ * One example file as it ships, deployed in a Node-RED process of its own (the demo's embedding) against a
+ * simulated XO in this process; destinations are local sinks named through the environment, as a user would.
+ */
+export class ExampleRun {
+  sim!: XoSimulator
+  child!: ChildProcess
+  url = ''
+
+  static async start(file: string, env: Record<string, string>): Promise<ExampleRun> {
+    const run = new ExampleRun()
+    run.sim = await XoSimulator.start({ timeScale: 0.04 })
+    run.child = fork(path.join(__dirname, 'example-child.ts'), {
+      execArgv: ['--import', 'tsx'],
+      env: {
+        ...process.env,
+        ...env,
+        XO_URL: run.sim.url,
+        XO_TOKEN: run.sim.issueToken('admin@admin.net'),
+        DEMO_OPTIONS: JSON.stringify({ flow: path.join(EXAMPLES, file) }),
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    const [ready] = await waitForEvent<[{ url: string }]>(run.child, 'message', { timeoutMs: 45_000, what: `${file} deployed` })
+    run.url = ready.url
+    return run
+  }
+
+  /** Waits until the example's xo-hook nodes have their entries in XO and the plugin is loaded. */
+  async hooksRegistered(methods: string[]): Promise<void> {
+    await waitFor(
+      async () => {
+        const plugins = (await this.sim.invoke('plugin.get', {})) as Array<{ id: string; loaded?: boolean; configuration?: { hooks?: Array<{ method: string }> } }>
+        const hooks = plugins.find((p) => p.id === 'web-hooks')
+        return hooks?.loaded && methods.every((m) => hooks.configuration?.hooks?.some((h) => h.method === m))
+      },
+      { timeoutMs: 20_000, what: `hooks for ${methods.join(', ')}` },
+    )
+  }
+
+  object(type: string, name: string): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return [...this.sim.objects.values()].find((o) => o.type === type && o.name_label === name)
+  }
+
+  async stop(): Promise<void> {
+    if (this.child && this.child.exitCode === null) {
+      const exited = waitForEvent(this.child, 'exit', 15_000)
+      this.child.send('stop')
+      await exited
+    }
+    await this.sim?.stop()
+  }
+}

@@ -1,0 +1,411 @@
+import assert from 'node:assert/strict'
+import type { HookBody, HookPre } from '../../src/hooks/delivery'
+import { involvedRefs, summarize } from '../../src/hooks/involved'
+import { describeCall } from '../../src/hooks/message'
+import { isXoEventSummary, summarizeMessage, XoEventSummary } from '../../src/destinations/event'
+import type { XoObject } from '../../src/xo/object-store'
+import { capture } from '../support/captures'
+
+// Shared fixtures of the destinations specs: the captured XO bodies, turned into messages shaped as the
+// package's nodes send them (xo-hook, xo-events, xo-call).
+
+type Msg = { topic?: unknown; payload?: unknown; xo?: unknown }
+
+export const NOW = new Date('2026-11-30T08:00:00.000Z')
+export const now = () => NOW
+export const ADMIN_ID = 'a79f5df8-e61f-4e94-869b-1c18d0c36ad9'
+
+export function summary(msg: Msg): XoEventSummary {
+  const result = summarizeMessage(msg, now)
+  if (!isXoEventSummary(result)) throw new Error(result.error)
+  return result
+}
+
+// ---- webhooks-scenarios.json: every hook body the real xo-server sent
+
+interface Scenario {
+  name: string
+  webhookEvents: Array<{ json?: Record<string, unknown> }>
+}
+
+export const scenarios = capture<{ scenarios: Scenario[] }>('webhooks-scenarios.json').scenarios
+
+export function scenarioBodies(): Array<{ scenario: string; body: HookBody }> {
+  return scenarios.flatMap((s) =>
+    s.webhookEvents
+      .map((e) => e.json)
+      .filter((json): json is Record<string, unknown> => !!json && (json.type === 'pre' || json.type === 'post'))
+      .map((json) => ({ scenario: s.name, body: json as unknown as HookBody })),
+  )
+}
+
+/** A message as xo-hook sends it, its objects resolved against `lookup` as xo-hook's enrichment does. */
+export function hookMessage(body: HookBody, lookup: (id: string) => XoObject | undefined = () => undefined, pre?: HookPre): Msg {
+  const xo = describeCall(body, pre)
+  const result = body.type === 'post' ? body.result : undefined
+  for (const ref of involvedRefs(body.method, body.params, result)) {
+    const object = lookup(ref.id)
+    xo.objects[ref.role] = object ? summarize(object, lookup) : { id: ref.id }
+  }
+  return { topic: body.method, payload: body, xo }
+}
+
+// ---- usecases.json: the seed's operations over a two-host pool, with the object stream around them
+
+interface Inventory {
+  pool: { id: string; name_label: string }
+  hosts: Array<Record<string, unknown> & { id: string }>
+  networks: Array<Record<string, unknown> & { id: string; name_label: string }>
+  VMs: Array<Record<string, unknown> & { id: string; VIFs: Array<Record<string, unknown> & { id: string }> }>
+  templates: Array<Record<string, unknown> & { id: string; VIFs: Array<Record<string, unknown> & { id: string }> }>
+}
+interface Item {
+  relMs: number
+  kind: 'enter' | 'exit'
+  id: string
+  type?: string
+  [field: string]: unknown
+}
+interface Operation {
+  step: number
+  name: string
+  webhooks: { requests: Array<Record<string, unknown> & { type: 'pre' | 'post'; relMs: number; receivedAt: string }> }
+  notifications: { items: Item[] }
+}
+
+export const usecases = capture<{ initialInventory: Inventory; operations: Operation[] }>('usecases.json')
+export const POOL_ID = usecases.initialInventory.pool.id
+export const [HOST1, HOST2] = usecases.initialInventory.hosts.map((h) => h.id)
+export const [NET_ETH0, NET_DMZ] = usecases.initialInventory.networks.map((n) => n.id)
+export const WEB01 = usecases.initialInventory.VMs.find((vm) => vm.name_label === 'web-01')!
+
+function initialObjects(): Map<string, XoObject> {
+  const inv = usecases.initialInventory
+  const objects = new Map<string, XoObject>()
+  const put = (o: Record<string, unknown> & { id: string; type: string }) => objects.set(o.id, { $pool: POOL_ID, ...o })
+  objects.set(POOL_ID, { id: POOL_ID, type: 'pool', name_label: inv.pool.name_label })
+  for (const host of inv.hosts) put({ ...host, type: 'host', residentVms: undefined })
+  const networkId = (name: unknown) => inv.networks.find((n) => n.name_label === name)?.id
+  for (const network of inv.networks) put({ id: network.id, type: 'network', name_label: network.name_label })
+  for (const [type, vms] of [['VM', inv.VMs], ['VM-template', inv.templates]] as const) {
+    for (const vm of vms) {
+      for (const vif of vm.VIFs) put({ id: vif.id, type: 'VIF', MAC: vif.MAC, device: vif.device, $network: networkId(vif.network), $VM: vm.id })
+      put({ ...vm, type, VIFs: vm.VIFs.map((vif) => vif.id), disks: undefined })
+    }
+  }
+  return objects
+}
+
+/** Every pre and post of the use cases, as xo-hook would have sent them, with the object stream as it was. */
+export function usecaseMessages(): Array<{ step: number; operation: string; msg: Msg }> {
+  const objects = initialObjects()
+  const lookup = (id: string) => objects.get(id)
+  const out: Array<{ step: number; operation: string; msg: Msg }> = []
+  for (const op of usecases.operations) {
+    const items = [...op.notifications.items].sort((a, b) => a.relMs - b.relMs)
+    let pre: HookPre | undefined
+    for (const request of op.webhooks.requests) {
+      // The stream as it was when the hook arrived.
+      while (items.length && items[0].relMs <= request.relMs) {
+        const item = items.shift()!
+        if (item.kind === 'exit') objects.delete(item.id)
+        else if (item.type) {
+          const { relMs: _r, kind: _k, ...object } = item
+          objects.set(item.id, { $pool: POOL_ID, ...object } as XoObject)
+        }
+      }
+      const { url: _u, receivedAt, relMs: _rel, ...rest } = request
+      const body = { ...rest, userId: ADMIN_ID, userIp: '127.0.0.1', timestamp: Date.parse(receivedAt) } as unknown as HookBody
+      if (body.type === 'pre') pre = body
+      out.push({ step: op.step, operation: op.name, msg: hookMessage(body, lookup, body.type === 'post' ? pre : undefined) })
+    }
+  }
+  return out
+}
+
+// ---- xo-events messages, shaped as src/xo-events.ts sends them
+
+const inventoryVm = (name: string) => usecases.initialInventory.VMs.find((vm) => vm.name_label === name)!
+const host = (id: string) => ({ id, name: String(usecases.initialInventory.hosts.find((h) => h.id === id)!.name_label) })
+const pool = { id: POOL_ID, name: usecases.initialInventory.pool.name_label }
+export const NEW_VM = 'b8191686-5310-4ce6-aa26-fae7b49fbf04'
+export const NEW_VIFS = [
+  { id: '4055e7d8-05d6-47ca-aebf-f7cb1ad67965', mac: '92:cd:09:3f:54:f0', device: '0', network: { id: NET_ETH0, name: 'Pool-wide network associated with eth0' } },
+  { id: '3b098356-3006-404a-ac27-8cfaf0baa74f', mac: '6a:76:60:4d:c1:ed', device: '1', network: { id: NET_DMZ, name: 'DMZ' } },
+]
+
+export function eventMessage(payload: Record<string, unknown> & { event: string; type: string; id: string }): Msg {
+  return { topic: `${payload.type}.${payload.event}`, payload: { changes: {}, ...payload } }
+}
+
+export function vmMigrated(): Msg {
+  const web = inventoryVm('web-01')
+  const before = { id: web.id, type: 'VM', name_label: 'web-01', power_state: 'Running', $container: HOST1, $pool: POOL_ID, VIFs: web.VIFs.map((v) => v.id) }
+  const after = { ...before, $container: HOST2 }
+  return eventMessage({
+    event: 'migrated', type: 'VM', id: web.id, object: after, previous: before,
+    changes: { $container: { before: HOST1, after: HOST2 } }, pool, host: host(HOST2), from: host(HOST1), to: host(HOST2),
+  })
+}
+
+export function hostDown(): Msg {
+  const before = { id: HOST2, type: 'host', name_label: 'xcp-host-2', power_state: 'Running', $pool: POOL_ID, enabled: true }
+  const after = { ...before, power_state: 'Halted' }
+  return eventMessage({ event: 'down', type: 'host', id: HOST2, object: after, previous: before, changes: { power_state: { before: 'Running', after: 'Halted' } }, pool, from: 'Running', to: 'Halted' })
+}
+
+export function hostUp(): Msg {
+  const before = { id: HOST2, type: 'host', name_label: 'xcp-host-2', power_state: 'Halted', $pool: POOL_ID }
+  return eventMessage({ event: 'up', type: 'host', id: HOST2, object: { ...before, power_state: 'Running' }, previous: before, pool, from: 'Halted', to: 'Running' })
+}
+
+/** VM.created as the object stream has it (VIF ids), with the VIFs a flow resolved in `payload.vifs`. */
+export function vmCreated(withVifs = true): Msg {
+  const object = { id: NEW_VM, type: 'VM', name_label: 'nr-vm-d9ibu', power_state: 'Halted', $container: POOL_ID, $pool: POOL_ID, VIFs: NEW_VIFS.map((v) => v.id) }
+  return eventMessage({ event: 'created', type: 'VM', id: NEW_VM, object, pool, ...(withVifs ? { vifs: NEW_VIFS } : {}) })
+}
+
+/** VM.removed: the last known version, whose VIFs (resolved, as XO objects) say which MACs to release. */
+export function vmRemoved(): Msg {
+  const vifs = NEW_VIFS.map((v) => ({ id: v.id, type: 'VIF', MAC: v.mac, device: v.device, $network: v.network.id, $VM: NEW_VM }))
+  const object = { id: NEW_VM, type: 'VM', name_label: 'nr-vm-d9ibu', power_state: 'Halted', $pool: POOL_ID, VIFs: vifs }
+  return eventMessage({ event: 'removed', type: 'VM', id: NEW_VM, object, previous: object, pool })
+}
+
+/** An xo-call message: the result in msg.payload, msg.xo {method, params, durationMs, error?}. */
+export function callMessage(method: string, params: Record<string, unknown>, result: unknown, error?: Record<string, unknown>): Msg {
+  return { topic: method, payload: result, xo: { method, params, durationMs: 12, ...(error ? { error } : {}) } }
+}
+
+export const TOKEN = 'YL7at_QJqsv4boSb8o5q50z0Kasrd1vXmO9p-Va7PMs'
+
+// ---- the summaries themselves
+
+const oneLine = (text: string) => !/[\r\n]/.test(text)
+
+describe('destinations: summarising xo-hook messages', () => {
+  it('summarises every hook body the real XO sent (webhooks-scenarios.json)', () => {
+    const bodies = scenarioBodies()
+    assert.ok(bodies.length >= 30, `${bodies.length} bodies`)
+    for (const { scenario, body } of bodies) {
+      const s = summary(hookMessage(body))
+      const where = `${scenario} ${body.type} ${body.method}`
+      assert.equal(s.source, 'hook', where)
+      assert.equal(s.id, `${body.callId}:${body.type}`, where)
+      assert.equal(s.kind, body.method, where)
+      assert.equal(s.phase, body.type, where)
+      assert.equal(s.ok, body.type === 'pre' || body.error === undefined, where)
+      assert.equal(s.time, new Date(body.timestamp).toISOString(), where)
+      assert.ok(s.title && oneLine(s.title) && s.title.length <= 1000, where)
+      if (body.type === 'pre') assert.match(s.title, / is about to /, where)
+      for (const fact of s.facts) assert.ok(fact.value !== '' && oneLine(fact.value), `${where}: ${fact.label}`)
+      if (body.type === 'post' && body.error) assert.equal(s.facts.find((f) => f.label === 'Error')?.value, body.error.message.split('\n')[0], where)
+    }
+  })
+
+  it('says who did what in words', () => {
+    const titles = new Map(scenarioBodies().map(({ scenario, body }) => [`${scenario.split(' ')[0]} ${body.type}`, summary(hookMessage(body)).title]))
+    assert.equal(titles.get('A1 pre'), 'admin@admin.net is about to create user hooktest@example.org')
+    assert.equal(titles.get('A1 post'), 'admin@admin.net created user hooktest@example.org')
+    assert.equal(titles.get('A2 post'), 'user.create of user hooktest@example.org failed: the user hooktest@example.org already exists')
+    assert.equal(titles.get('A4 post'), 'vm.start of VM bogus-vm-id failed: no such VM bogus-vm-id')
+    assert.equal(titles.get('A5 post'), 'admin@admin.net created a token')
+    assert.equal(titles.get('A6 pre'), '(unknown user) is about to sign in')
+    assert.equal(titles.get('J post'), 'xo.getAllObjects failed: not enough permissions')
+  })
+
+  it('keeps the error message and code, never the stack', () => {
+    const { body } = scenarioBodies().find(({ scenario, body }) => scenario.startsWith('A4') && body.type === 'post')!
+    assert.match(String((body as { error?: { stack?: string } }).error?.stack), /noSuchObject/, 'the capture has a stack')
+    const s = summary(hookMessage(body))
+    assert.deepEqual(s.error, { message: 'no such VM bogus-vm-id', code: 1 })
+    const { raw: _raw, ...shown } = s
+    assert.doesNotMatch(JSON.stringify(shown), /noSuchObject|api-errors/)
+  })
+
+  it("never carries token.create's token, not even in raw", () => {
+    for (const { body } of scenarioBodies().filter(({ body }) => body.method === 'token.create')) {
+      const s = summary(hookMessage(body))
+      assert.doesNotMatch(JSON.stringify(s), new RegExp(TOKEN))
+      if (body.type === 'post') assert.equal((s.raw as { result: unknown }).result, '* obfuscated *')
+    }
+  })
+
+  it("tells the backup job runner's own pair (no user id, no ip) from the caller's", () => {
+    const runs = scenarioBodies().filter(({ body }) => body.method === 'backupNg.runJob')
+    assert.equal(runs.length, 4)
+    const own = runs.map(({ body }) => summary(hookMessage(body))).filter((s) => !s.user?.ip)
+    assert.equal(own.length, 2)
+    for (const s of own) assert.deepEqual(s.user, { name: 'admin@admin.net' })
+    assert.equal(own[0].subject?.id, 'db87e177-1199-4ba4-80f8-76d2350130e8')
+  })
+
+  it('summarises every operation of the use cases, with the objects xo-hook resolves', () => {
+    const messages = usecaseMessages()
+    assert.equal(messages.length, 60)
+    const byStep = new Map<string, XoEventSummary>()
+    for (const { step, msg } of messages) {
+      const s = summary(msg)
+      byStep.set(`${step} ${s.phase}`, s)
+      assert.ok(oneLine(s.title), s.title)
+      assert.equal(s.user?.name, 'admin@admin.net')
+    }
+    const title = (key: string) => byStep.get(key)?.title
+    assert.equal(title('1 pre'), 'admin@admin.net is about to create VM nr-vm-d9ibu on pool fake-pool')
+    assert.equal(title('1 post'), 'admin@admin.net created VM nr-vm-d9ibu on pool fake-pool')
+    assert.equal(title('6 post'), 'admin@admin.net shut down VM nr-vm-d9ibu on pool fake-pool')
+    assert.equal(title('8 post'), 'admin@admin.net force-stopped VM nr-vm-d9ibu on pool fake-pool')
+    assert.equal(title('9 post'), 'admin@admin.net migrated VM web-01 to host xcp-host-2 on pool fake-pool')
+    assert.equal(title('10 post'), 'admin@admin.net snapshotted VM web-01 as web-01-snap-d9ibu on pool fake-pool')
+    assert.equal(title('11 post'), 'admin@admin.net cloned VM test-01 as test-01-clone-d9ibu on pool fake-pool')
+    assert.equal(title('12 post'), 'admin@admin.net tagged VM web-01 with nr-test on pool fake-pool')
+    assert.equal(title('17 pre'), 'admin@admin.net is about to delete VM nr-vm-d9ibu on pool fake-pool')
+    assert.equal(title('18 post'), 'admin@admin.net put host xcp-host-2 in maintenance mode in pool fake-pool')
+    assert.equal(title('19 post'), 'admin@admin.net took host xcp-host-2 out of maintenance mode in pool fake-pool')
+    assert.equal(title('21 pre'), 'admin@admin.net is about to shut down host xcp-host-2 in pool fake-pool')
+    assert.equal(title('23 post'), 'admin@admin.net restarted host xcp-host-2 in pool fake-pool')
+    assert.equal(title('25 post'), 'admin@admin.net emergency-stopped host xcp-host-2 in pool fake-pool')
+    assert.equal(title('28 post'), 'vm.start of VM web-01 failed: VM_BAD_POWER_STATE(OpaqueRef:5841a7d1-57f5-438c-801b-edf9499f0260, halted, running)')
+
+    const created = byStep.get('1 post')!
+    assert.equal(byStep.get('1 pre')!.subject, undefined, 'the VM vm.create makes has no id before it runs')
+    assert.equal(created.subject?.id, NEW_VM)
+    assert.deepEqual(created.pool, { id: POOL_ID, name: 'fake-pool' })
+    assert.deepEqual((created.objects.vm.vifs as Array<{ mac: string }>).map((v) => v.mac), ['92:cd:09:3f:54:f0', '6a:76:60:4d:c1:ed'])
+    assert.deepEqual(created.facts.slice(0, 3), [
+      { label: 'VM', value: 'nr-vm-d9ibu' },
+      { label: 'Template', value: 'Debian 12 template' },
+      { label: 'Pool', value: 'fake-pool' },
+    ])
+    const migrated = byStep.get('9 post')!
+    assert.equal(migrated.subject?.name, 'web-01')
+    assert.equal(migrated.objects.targetHost.name, 'xcp-host-2')
+    assert.deepEqual(migrated.facts.find((f) => f.label === 'Duration'), { label: 'Duration', value: '919 ms' })
+    const emergency = byStep.get('25 post')!
+    assert.deepEqual([emergency.subject?.type, emergency.host?.name], ['host', 'xcp-host-2'])
+    assert.deepEqual(byStep.get('29 post')!.error, { message: 'VM_REQUIRES_SR(OpaqueRef:28c299de-9b30-41a5-81e0-1f98ef05080d, OpaqueRef:3c537a36-6314-456e-80ca-c96e87c2e312)', code: 'VM_REQUIRES_SR' })
+  })
+
+  it('works without enrichment: ids, types from the parameters, names from the parameters of created objects', () => {
+    const post = usecases.operations[0].webhooks.requests[1]
+    const body = { ...post, userId: ADMIN_ID, timestamp: Date.parse(post.receivedAt) } as unknown as HookBody
+    const s = summary(hookMessage(body))
+    assert.deepEqual(s.subject, { id: NEW_VM, type: 'VM', name: 'nr-vm-d9ibu' })
+    assert.equal(s.title, 'admin@admin.net created VM nr-vm-d9ibu')
+    assert.deepEqual(s.objects.template, { id: 'f1f1f1f1-0000-4000-8000-0000000000b1', type: 'VM-template' })
+  })
+})
+
+describe('destinations: summarising xo-events and xo-call messages', () => {
+  it('VM.migrated: from and to hosts', () => {
+    const s = summary(vmMigrated())
+    assert.equal(s.source, 'events')
+    assert.equal(s.kind, 'VM.migrated')
+    assert.equal(s.title, 'VM web-01 migrated from xcp-host-1 to xcp-host-2')
+    assert.equal(s.ok, true)
+    assert.equal(s.phase, undefined)
+    assert.equal(s.time, NOW.toISOString())
+    assert.deepEqual(s.host, { id: HOST2, name: 'xcp-host-2' })
+    assert.deepEqual(s.facts.filter((f) => /host/i.test(f.label)), [
+      { label: 'Host', value: 'xcp-host-2' },
+      { label: 'From host', value: 'xcp-host-1' },
+      { label: 'To host', value: 'xcp-host-2' },
+    ])
+    assert.match(s.id, new RegExp(`^VM:${WEB01.id}:migrated:[0-9a-f]{16}$`))
+  })
+
+  it('ids are deterministic: the same object version gives the same id, another version another', () => {
+    const a = summary(vmMigrated())
+    const b = summarizeMessage(vmMigrated(), () => new Date(0)) as XoEventSummary
+    assert.equal(a.id, b.id, 'the id does not depend on the time of summarising')
+    const moved = vmMigrated()
+    ;((moved.payload as { object: Record<string, unknown> }).object).name_label = 'web-01b'
+    assert.notEqual(summary(moved).id, a.id)
+  })
+
+  it('host.down and host.up', () => {
+    const down = summary(hostDown())
+    assert.equal(down.title, 'Host xcp-host-2 went down')
+    assert.deepEqual(down.subject, { id: HOST2, type: 'host', name: 'xcp-host-2' })
+    assert.deepEqual(down.facts.find((f) => f.label === 'Power state'), { label: 'Power state', value: 'Running → Halted' })
+    assert.equal(summary(hostUp()).title, 'Host xcp-host-2 came up')
+  })
+
+  it('VM.created carries the VIFs a flow resolved; VM.removed the last known ones', () => {
+    const created = summary(vmCreated())
+    assert.equal(created.title, 'VM nr-vm-d9ibu created')
+    assert.deepEqual(created.objects.vm.vifs, NEW_VIFS)
+    assert.equal(summary(vmCreated(false)).objects.vm.vifs, undefined, 'the object stream alone has VIF ids, no MACs')
+    const removed = summary(vmRemoved())
+    assert.equal(removed.title, 'VM nr-vm-d9ibu removed')
+    assert.deepEqual((removed.objects.vm.vifs as Array<{ mac: string; network: { id: string } }>).map((v) => [v.mac, v.network.id]), [
+      ['92:cd:09:3f:54:f0', NET_ETH0],
+      ['6a:76:60:4d:c1:ed', NET_DMZ],
+    ])
+  })
+
+  it('takes the time of an event when given', () => {
+    const msg = hostDown()
+    ;(msg.payload as Record<string, unknown>).time = '2026-05-01T10:00:00Z'
+    assert.equal(summary(msg).time, '2026-05-01T10:00:00.000Z')
+  })
+
+  it('xo-call results and errors', () => {
+    const ok = summary(callMessage('vm.start', { id: WEB01.id }, true))
+    assert.equal(ok.source, 'call')
+    assert.equal(ok.title, `Started VM ${WEB01.id}`)
+    assert.equal(ok.ok, true)
+    assert.equal(ok.time, NOW.toISOString())
+    assert.match(ok.id, /^call:vm\.start:[0-9a-f]{16}$/)
+    assert.equal(summary(callMessage('vm.start', { id: WEB01.id }, true)).id, ok.id, 'same call, same instant: same id')
+    assert.notEqual(summary(callMessage('vm.start', { id: 'other' }, true)).id, ok.id)
+    const failed = summary(callMessage('vm.start', { id: WEB01.id }, { id: WEB01.id }, { name: 'XoApiError', message: 'VM state is running but should be halted', code: 13 }))
+    assert.equal(failed.ok, false)
+    assert.equal(failed.title, `vm.start of VM ${WEB01.id} failed: VM state is running but should be halted`)
+    assert.deepEqual(failed.error, { message: 'VM state is running but should be halted', code: 13 })
+    const token = summary(callMessage('token.create', { description: 'x' }, TOKEN))
+    assert.equal(token.title, 'Created a token')
+    assert.doesNotMatch(JSON.stringify(token), new RegExp(TOKEN))
+  })
+
+  it('hides transfer paths (they are credentials) in raw', () => {
+    const s = summary(callMessage('vm.export', { vm: WEB01.id }, { $getFrom: '/api/6rhpbs3o5yq' }))
+    assert.doesNotMatch(JSON.stringify(s), /6rhpbs3o5yq/)
+  })
+
+  it('says what is not an XO message', () => {
+    for (const msg of [{}, { payload: 'hello' }, { xo: { phase: 'pre' } }, { payload: { event: 'x' } }]) {
+      const result = summarizeMessage(msg, now)
+      assert.equal(isXoEventSummary(result), false)
+      assert.match((result as { error: string }).error, /not a message/)
+    }
+    const failed = summarizeMessage(callMessage('vm.start', {}, undefined, { message: 'boom' }), now)
+    assert.ok(isXoEventSummary(failed) && 'error' in failed, "a failed call's summary has an error too: use isXoEventSummary")
+  })
+})
+
+describe('destinations: other xo-events titles, and links to XO', () => {
+  const vm = { id: 'vm-9', type: 'VM', name_label: 'db-01', power_state: 'Running', $pool: POOL_ID }
+
+  it('updated, tagged, started, alarm, initial', () => {
+    const title = (payload: Record<string, unknown>) => summary(eventMessage({ type: 'VM', id: 'vm-9', object: vm, event: 'x', ...payload })).title
+    assert.equal(title({ event: 'updated', changes: { name_label: {}, memory: {} } }), 'VM db-01 updated (name_label, memory)')
+    assert.equal(title({ event: 'tagged', tags: ['prod', 'db'] }), 'VM db-01 tagged prod, db')
+    assert.equal(title({ event: 'started', host: host(HOST1) }), 'VM db-01 started on xcp-host-1')
+    assert.equal(title({ event: 'initial' }), 'VM db-01 (initial state)')
+    const alarm = { id: 'm-1', type: 'message', name: 'ALARM', body: 'value: 0.95\nconfig: cpu_usage', $object: 'vm-9' }
+    assert.equal(summary(eventMessage({ type: 'message', id: 'm-1', event: 'alarm', object: alarm })).title, 'Alarm: value: 0.95 config: cpu_usage')
+  })
+
+  it('links to the page of the subject, from any form of XO URL', async () => {
+    const { xoLink } = await import('../../src/destinations/links')
+    const s = summary(vmMigrated())
+    assert.equal(xoLink('https://xo.example.net', s), `https://xo.example.net/#/vms/${WEB01.id}`)
+    assert.equal(xoLink('wss://xo.example.net/api/', s), `https://xo.example.net/#/vms/${WEB01.id}`)
+    assert.equal(xoLink('https://example.net/xo/', summary(hostDown())), `https://example.net/xo/#/hosts/${HOST2}`)
+    assert.equal(xoLink('https://xo.example.net', summary(vmRemoved())), 'https://xo.example.net/', 'a removed VM has no page')
+    assert.equal(xoLink('javascript:alert(1)', s), undefined)
+    assert.equal(xoLink('not a url', s), undefined)
+    assert.equal(xoLink(undefined, s), undefined)
+  })
+})
