@@ -5,6 +5,7 @@ import { summarizeMessage, XoEventSummary } from './destinations/event'
 import { keaOutcome } from './destinations/kea'
 import { classifyResponse } from './destinations/outcome'
 import { pagerDutyEvent, pagerDutyRequest } from './destinations/pagerduty'
+import { haproxyServerState } from './destinations/haproxy'
 import { HttpRequestMessage, jsonRequest } from './destinations/request'
 import { slackMessage } from './destinations/slack'
 import { teamsMessage } from './destinations/teams'
@@ -130,6 +131,18 @@ export = function register(RED: NodeAPI) {
       ]
     }
     return [gitlabTrigger(s, { baseUrl: property(node, 'baseUrl') ?? '', project: property(node, 'project') ?? '', token, ref: property(node, 'ref') ?? 'main' })]
+  })
+
+  // Runtime admin state of the VM's server in a backend: drain before XO moves or stops the VM, ready after.
+  destination('xo-haproxy', 'haproxy', ['password'], (s, node) => {
+    const baseUrl = property(node, 'url')
+    if (!baseUrl) throw new Error(t('errors.missingUrl'))
+    const server = node.config.serverFrom === 'id' ? s.subject?.id : s.subject?.name
+    if (!server || !s.ok) return []
+    const state = s.phase === 'pre' ? 'drain' : 'ready'
+    return [
+      haproxyServerState({ baseUrl, backend: property(node, 'backend') ?? '', server, state, user: property(node, 'user') ?? '', password: required(node, 'password') }),
+    ]
   })
 
   registerKeaNode(RED, t)

@@ -137,6 +137,97 @@ describe('example flows, as they ship', function () {
     assert.ok(returned >= request.at + 400, 'XO returned only after the switch was answered')
   })
 
+  it('02 Teams: an Adaptive Card for a host operation', async () => {
+    const r = await start('02 Teams - host operations.json', { TEAMS_WEBHOOK_URL: `${sink.url}/teams?sig=x`, DEAD_LETTER_FILE: path.join(dir, 'd') })
+    sink.answer(() => ({ status: 202, body: '' }))
+    await r.hooksRegistered(['host.setMaintenanceMode'])
+    const host = r.object('host', 'xcp-host-2')
+    await r.sim.invoke('host.setMaintenanceMode', { id: host.id, maintenance: true })
+    const [request] = await sink.until(1, '/teams')
+    const body = json(request.body)
+    assert.equal(body.type, 'message')
+    assert.equal(body.attachments[0].contentType, 'application/vnd.microsoft.card.adaptive')
+    assert.equal(body.attachments[0].content.version, '1.4')
+    assert.match(JSON.stringify(body.attachments[0].content.body), /xcp-host-2/)
+    assert.ok(Buffer.byteLength(request.body) < 28 * 1024)
+  })
+
+  it('06 CI/CD: xo call creates a VM, its post hook starts a GitLab pipeline', async () => {
+    const r = await start('06 CI-CD - pipeline when a VM is created.json', { GITLAB_URL: `${sink.url}/gitlab`, CI_TRIGGER_TOKEN: 'glptt-test', DEAD_LETTER_FILE: path.join(dir, 'd') })
+    sink.answer(() => ({ status: 201, headers: { 'content-type': 'application/json' }, body: '{"id":1}' }))
+    await r.hooksRegistered(['vm.create'])
+    const flows = (await (await fetch(`${r.url}/flows`)).json()) as Array<{ id: string; type: string }>
+    const inject = flows.find((n) => n.type === 'inject')!
+    const template = r.object('VM-template', 'Debian 12 template')
+    // The person clicks the inject button, with the template they picked.
+    const clicked = await fetch(`${r.url}/inject/${inject.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ __user_inject_props__: [{ p: 'payload', v: JSON.stringify({ template: template.id }), vt: 'json' }] }),
+    })
+    assert.equal(clicked.status, 200)
+    const [request] = await sink.until(1, '/gitlab')
+    assert.equal(request.url, '/gitlab/api/v4/projects/infra%2Fprovisioning/trigger/pipeline')
+    const body = json(request.body)
+    assert.equal(body.token, 'glptt-test')
+    assert.equal(body.ref, 'main')
+    assert.equal(body.variables.XO_VM_NAME, 'ci-test-vm')
+    assert.equal(r.sim.objects.get(body.variables.XO_VM_ID)?.name_label, 'ci-test-vm')
+  })
+
+  it('08 HAProxy: drained before the migration (XO waits), ready after', async () => {
+    const r = await start('08 HAProxy - drain before migration, ready after.json', { HAPROXY_URL: `${sink.url}/lb`, HAPROXY_PASSWORD: 'lb-pw' })
+    sink.answer((req) => (req.url.startsWith('/lb') ? { status: 200, body: '{}', delayMs: 300 } : undefined))
+    await r.hooksRegistered(['vm.migrate'])
+    const web = r.object('VM', 'web-01')
+    const target = [...r.sim.objects.values()].find((o) => o.type === 'host' && o.id !== web.$container)
+    await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: target.id })
+    const returned = Date.now()
+    const requests = await sink.until(2, '/lb')
+    assert.deepEqual(requests.map((q) => [q.method, q.url, json(q.body).admin_state]), [
+      ['PUT', '/lb/v3/services/haproxy/runtime/backends/web/servers/web-01', 'drain'],
+      ['PUT', '/lb/v3/services/haproxy/runtime/backends/web/servers/web-01', 'ready'],
+    ])
+    assert.equal(requests[0].headers.authorization, `Basic ${Buffer.from('admin:lb-pw').toString('base64')}`)
+    assert.ok(returned >= requests[0].at + 300, 'XO migrated only after the drain was answered')
+    assert.ok(requests[1].at >= requests[0].at + 300)
+  })
+
+  it('09 UPS: a call-out as soon as XO is about to emergency-stop a host', async () => {
+    const r = await start('09 UPS - call out on emergency shutdown.json', { UPS_URL: `${sink.url}/ups`, DEAD_LETTER_FILE: path.join(dir, 'd') })
+    await r.hooksRegistered(['host.emergencyShutdownHost'])
+    const host = r.object('host', 'xcp-host-2')
+    await r.sim.invoke('host.emergencyShutdownHost', { host: host.id })
+    const [request] = await sink.until(1, '/ups')
+    const event = json(request.body)
+    assert.equal(event.type, 'net.example.xo.host.emergencyShutdownHost.pre')
+    assert.equal(event.subject, host.$pool)
+    assert.match(JSON.stringify(event.data), /xcp-host-2/)
+  })
+
+  it('10 Firewall: rules follow VMs created and migrated, whoever did it', async () => {
+    const r = await start('10 Firewall - rules follow new and moved VMs.json', { FIREWALL_URL: `${sink.url}/fw`, FIREWALL_SIGNING_SECRET: SECRET, DEAD_LETTER_FILE: path.join(dir, 'd') })
+    const web = r.object('VM', 'web-01')
+    const hosts = [...r.sim.objects.values()].filter((o) => o.type === 'host').map((o) => o.id as string)
+    // xo events follows XO's object stream: a change made before its snapshot loaded is part of the snapshot, not
+    // an event. So move the VM from host to host until the first migration event arrives.
+    let moves = 0
+    await waitFor(async () => {
+      if (sink.on('/fw').length > 0) return true
+      const here = r.sim.objects.get(web.id).$container
+      await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: hosts.find((h) => h !== here) })
+      moves++
+      return false
+    }, { timeoutMs: 20_000, intervalMs: 500, what: 'the migration event' })
+    assert.ok(moves >= 1)
+    const [request] = sink.on('/fw')
+    const event = json(request.body)
+    assert.equal(event.type, 'net.example.xo.VM.migrated')
+    assert.equal(event.subject, web.id)
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]))
+    assert.ok(verifyStandardWebhook(headers, request.body, SECRET))
+  })
+
   it('11 Security: an alert for a new token that never shows the token', async () => {
     const r = await start('11 Security alert - users and tokens created.json', { SECURITY_SLACK_WEBHOOK_URL: `${sink.url}/sec`, DEAD_LETTER_FILE: path.join(dir, 'd') })
     await r.hooksRegistered(['user.create', 'token.create'])
