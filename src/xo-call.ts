@@ -4,6 +4,7 @@ import { obfuscate } from './call/obfuscate'
 import { checkParams, MethodSchema, normalizeParams } from './call/params'
 import { CallSettings, callSettings, XoCallConfig } from './call/settings'
 import { transferOf } from './call/transfer'
+import { refuseToRun } from './node-red/misconfigured'
 import type { StatusSpec } from './node-red/status'
 import type { XoServerNode } from './node-red/xo-server-node'
 import { XoApiError, XoConnectionError } from './xo/errors'
@@ -30,9 +31,7 @@ export = function register(RED: NodeAPI) {
     const server = RED.nodes.getNode(config.server ?? '') as XoServerNode | null
     if ('error' in compiled || !server) {
       const reason = 'error' in compiled ? compiled.error : t('errors.noServer')
-      node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', { reason }) })
-      node.on('input', (_msg: Msg, _send: Send, done: Done) => done(new XoCallError(t('status.misconfigured', { reason }))))
-      return
+      return refuseToRun(node, t('status.misconfigured', { reason }))
     }
     const settings: CallSettings = compiled
     const xo: XoServerNode = server

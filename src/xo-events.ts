@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red'
 import type { ObjectChange } from './events/change'
 import type { Changes } from './events/diff'
 import { compileSelection, EventSelection, XoEventsConfig } from './events/selection'
+import { refuseToRun } from './node-red/misconfigured'
 import type { StatusSpec } from './node-red/status'
 import type { XoServerNode } from './node-red/xo-server-node'
 import type { XoObject } from './xo/object-store'
@@ -34,9 +35,7 @@ export = function register(RED: NodeAPI) {
     const feed = server?.changeFeed()
     if ('error' in compiled || !server || !store || !feed) {
       const reason = 'error' in compiled ? compiled.error : !server ? t('errors.noServer') : (server.configError ?? '')
-      node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', { reason }) })
-      node.error(t('status.misconfigured', { reason }))
-      return
+      return refuseToRun(node, t('status.misconfigured', { reason }))
     }
     const selection: EventSelection = compiled
     const lookup = (id: string) => store.get(id)

@@ -10,6 +10,7 @@ import { PreCallMemory } from './hooks/correlate'
 import { readDelivery, secretDigest } from './hooks/receiver'
 import { HookEntry } from './hooks/registrar'
 import { HookSettings, hookSettings, XoHookConfig } from './hooks/settings'
+import { refuseToRun } from './node-red/misconfigured'
 import type { StatusSpec } from './node-red/status'
 import type { XoServerNode } from './node-red/xo-server-node'
 import { XoApiError, XO_ERROR } from './xo/errors'
@@ -55,9 +56,7 @@ export = function register(RED: NodeAPI) {
     const server = RED.nodes.getNode(config.server ?? '') as XoServerNode | null
     if ('error' in compiled || !server) {
       const reason = 'error' in compiled ? compiled.error : t('errors.noServer')
-      node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', { reason }) })
-      node.error(t('status.misconfigured', { reason }))
-      return
+      return refuseToRun(node, t('status.misconfigured', { reason }))
     }
     const settings: HookSettings = compiled
     const xo: XoServerNode = server
