@@ -350,25 +350,39 @@ describe('editor (Playwright, headless Chromium)', function () {
     }
   })
 
-  it('opens the dialog of every deployed node of the package with translated labels and help for it', async () => {
-    const types = new Set((await packageTypes()).filter((t) => t !== 'xo-server'))
-    const nodes = (await deployedFlows()).filter((n) => types.has(n.type))
-    assert.ok(nodes.length > 0, 'the demo flow uses the package')
-    const seen = new Set<string>()
-    for (const node of nodes) {
-      if (seen.has(node.type)) continue
-      seen.add(node.type)
-      await page.evaluate((id: string) => RED.editor.edit(RED.nodes.node(id)), node.id)
+  it('opens the dialog of every node type of the package with translated labels and help for it', async () => {
+    const types = (await packageTypes()).filter((t) => t !== 'xo-server')
+    const deployed = await deployedFlows()
+    for (const type of types) {
+      // A deployed node of that type, or a new one dropped on the workspace (removed again afterwards).
+      const existing = deployed.find((n) => n.type === type)
+      const id = existing
+        ? existing.id
+        : await page.evaluate((t: string) => {
+            const nodeId = RED.nodes.id()
+            RED.view.importNodes([{ id: nodeId, type: t, z: RED.workspaces.active(), x: 700, y: 500 }])
+            return nodeId
+          }, type)
+      await page.evaluate((nodeId: string) => RED.editor.edit(RED.nodes.node(nodeId)), id)
       const form = page.locator('#dialog-form')
       await form.waitFor({ state: 'visible' })
       const text = await form.innerText()
-      assert.doesNotMatch(text, /xo-[a-z]+\.(label|placeholder|mode|tip|phase|auth)\./, `an untranslated label in ${node.type}`)
+      assert.doesNotMatch(text, /xo-[a-z]+\.(label|placeholder|mode|tip|phase|auth|style|subject|target|destination|whenDown|serverFrom)\./, `an untranslated label in ${type}`)
       const placeholders = await form.locator('[placeholder]').evaluateAll((els) => els.map((e) => e.getAttribute('placeholder') ?? ''))
-      for (const p of placeholders) assert.doesNotMatch(p, /xo-[a-z]+\./, `an untranslated placeholder in ${node.type}`)
-      const help = await page.evaluate((type: string) => RED.nodes.getNodeHelp?.(type) ?? $(`script[data-help-name="${type}"]`).html(), node.type)
-      assert.ok(typeof help === 'string' && help.length > 300, `help text for ${node.type}`)
+      for (const p of placeholders) assert.doesNotMatch(p, /xo-[a-z]+\./, `an untranslated placeholder in ${type}`)
+      const options = await form.locator('option').allInnerTexts()
+      for (const o of options) assert.ok(o.trim() !== '' && !/^xo-[a-z]+\./.test(o), `an untranslated option in ${type}: "${o}"`)
+      const help = await page.evaluate((t: string) => RED.nodes.getNodeHelp?.(t) ?? $(`script[data-help-name="${t}"]`).html(), type)
+      assert.ok(typeof help === 'string' && help.length > 300, `help text for ${type}`)
       await page.locator('#node-dialog-cancel').click()
       await form.waitFor({ state: 'detached' })
+      if (!existing) {
+        await page.evaluate((nodeId: string) => {
+          RED.nodes.remove(nodeId)
+          RED.nodes.dirty(false)
+          RED.view.redraw(true)
+        }, id)
+      }
     }
     assert.deepEqual(pageErrors, [], 'uncaught errors in the page')
   })
