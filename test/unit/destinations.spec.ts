@@ -177,7 +177,8 @@ export function callMessage(method: string, params: Record<string, unknown>, res
   return { topic: method, payload: result, xo: { method, params, durationMs: 12, ...(error ? { error } : {}) } }
 }
 
-export const TOKEN = 'YL7at_QJqsv4boSb8o5q50z0Kasrd1vXmO9p-Va7PMs'
+// The token XO handed out in the captured token.create, read from the capture rather than copied here.
+export const TOKEN = String((scenarioBodies().find(({ body }) => body.method === 'token.create' && body.type === 'post')!.body as { result?: unknown }).result)
 
 // ---- the summaries themselves
 
