@@ -4,27 +4,11 @@
  * from its compiled nodes/ (nodesDir = the package root). Node-RED is a singleton, so targets (b) and (c) are
  * one instance with different flows deployed in turn.
  */
-import { randomBytes } from 'node:crypto'
-import { EventEmitter, once } from 'node:events'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { embedNodeRed, PACKAGE_ROOT } from '../../src/demo/embed'
 import type { XoServerNode } from '../../src/node-red/xo-server-node'
 import { COUNTER_KEY, FlowNode, HOOK_NODE_ID, SERVER_NODE_ID } from './flows'
-
-export const PACKAGE_ROOT = path.resolve(__dirname, '../..')
-
-interface NodeRedModule {
-  init(server: http.Server, settings: Record<string, unknown>): void
-  start(): Promise<void>
-  stop(): Promise<void>
-  httpAdmin: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void
-  httpNode: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void
-  nodes: { getNode(id: string): unknown }
-  runtime: { flows: { setFlows(opts: Record<string, unknown>): Promise<unknown> }; events: EventEmitter }
-}
 
 export interface EmbeddedNodeRed {
   port: number
@@ -54,52 +38,16 @@ function nodeRedDirectory(): string {
 export async function startNodeRed(options: NodeRedOptions = {}): Promise<EmbeddedNodeRed> {
   if (!existsSync(path.join(PACKAGE_ROOT, 'nodes', 'xo-hook.js'))) throw new Error('nodes/xo-hook.js is missing: run `npm run build` first')
   const directory = nodeRedDirectory()
-  const RED = require(require.resolve(directory)) as NodeRedModule
   const version = (JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as { version: string }).version
 
   // Shared by reference with the function node's global context: the bench reads what the flow counted.
   const counter = { n: 0 }
-  // Node-RED announces on its runtime events when the flows of a start or a deploy are running.
-  const flowsStarted = () =>
-    once(RED.runtime.events, 'flows:started', { signal: AbortSignal.timeout(15_000) }).then(
-      () => {},
-      () => {
-        throw new Error('Node-RED did not start the flows within 15 s')
-      },
-    )
-  const userDir = mkdtempSync(path.join(tmpdir(), 'xo-bench-node-red-'))
-  const server = http.createServer((req, res) => {
-    RED.httpAdmin(req, res, () =>
-      RED.httpNode(req, res, () => {
-        res.statusCode = 404
-        res.end()
-      }),
-    )
+  const embedded = await embedNodeRed({
+    nodeRedPath: directory,
+    logLevel: process.env.BENCH_NODE_RED_LOG ?? 'warn',
+    settings: { functionGlobalContext: { ...options.globals, [COUNTER_KEY]: counter } },
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  RED.init(server, {
-    userDir,
-    flowFile: 'flows.json',
-    credentialSecret: randomBytes(16).toString('hex'),
-    httpAdminRoot: '/',
-    httpNodeRoot: '/',
-    nodesDir: [PACKAGE_ROOT],
-    uiHost: '127.0.0.1',
-    uiPort: port,
-    functionGlobalContext: { ...options.globals, [COUNTER_KEY]: counter },
-    editorTheme: { tours: false, projects: { enabled: false } },
-    logging: { console: { level: process.env.BENCH_NODE_RED_LOG ?? 'warn', metrics: false, audit: false } },
-    functionExternalModules: false,
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-  })
-  // RED.start() resolves before the flows (of the empty flow file) are started: wait, so no deploy overlaps.
-  const firstStart = flowsStarted()
-  await RED.start()
-  await firstStart
+  const { RED, port } = embedded
 
   const waitUntil = async (what: string, ready: () => boolean, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs
@@ -119,10 +67,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<Embedd
       counter.n = 0
     },
     async deploy(flows, credentials = {}) {
-      // setFlows resolves once the old flows are stopped, before the new ones start (their http routes too).
-      const started = flowsStarted()
-      await RED.runtime.flows.setFlows({ flows: { flows, credentials }, deploymentType: 'full' })
-      await started
+      await embedded.deploy(flows, credentials)
       counter.n = 0
     },
     async hookReady(enrich, timeoutMs) {
@@ -133,11 +78,6 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<Embedd
       if (enrich) await waitUntil("the XO object store's snapshot", () => xo()?.objects([])?.loaded === true, timeoutMs)
     },
     getNode: (id) => RED.nodes.getNode(id),
-    async stop() {
-      await RED.stop()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      rmSync(userDir, { recursive: true, force: true })
-    },
+    stop: () => embedded.stop(),
   }
 }

@@ -3,16 +3,14 @@
  * deployed. With XO_URL and XO_TOKEN (or XO_USER / XO_PASSWORD) it uses that XO; otherwise it starts the XO
  * simulator on loopback and plays a small scenario so that events show up in the debug sidebar at once.
  */
-import { randomBytes } from 'node:crypto'
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
-import http from 'node:http'
-import { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { XoSimulator } from '../simulator'
 import { runScenario } from '../simulator/scenario'
+import { embedNodeRed, PACKAGE_ROOT } from './embed'
 
-export const PACKAGE_ROOT = path.resolve(__dirname, '../..')
+export { PACKAGE_ROOT }
+
 export const DEMO_FLOW = path.join(PACKAGE_ROOT, 'examples', 'Start here - XO events to debug.json')
 
 export interface DemoOptions {
@@ -52,7 +50,6 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const env = options.env ?? process.env
   const log = options.log ?? ((line: string) => console.log(line))
   const host = options.host ?? '127.0.0.1'
-  const RED = loadNodeRed(env.NODE_RED_PATH)
 
   let simulator: XoSimulator | undefined
   let xoUrl: string
@@ -76,40 +73,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     credentials = { token: simulator.issueToken('admin@admin.net') }
   }
 
-  const userDir = mkdtempSync(path.join(tmpdir(), 'xo-node-red-demo-'))
-  const server = http.createServer((req, res) => {
-    // Same order as Node-RED's own server: the editor and its API first, then the flows' HTTP endpoints.
-    RED.httpAdmin(req, res, () => RED.httpNode(req, res, () => {
-      res.statusCode = 404
-      res.end()
-    }))
+  const embedded = await embedNodeRed({
+    host,
+    port: options.port ?? Number(env.PORT ?? 1880),
+    nodeRedPath: env.NODE_RED_PATH,
+    logLevel: options.quiet ? 'warn' : 'info',
+    settings: options.settings,
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? Number(env.PORT ?? 1880), host, () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  const url = `http://${host}:${port}`
-
-  RED.init(server, {
-    userDir,
-    flowFile: 'flows.json',
-    // The demo's user dir is new on every run: a random key keeps the credentials file encrypted anyway.
-    credentialSecret: randomBytes(16).toString('hex'),
-    httpAdminRoot: '/',
-    httpNodeRoot: '/',
-    nodesDir: [PACKAGE_ROOT],
-    uiHost: host,
-    uiPort: port,
-    editorTheme: { tours: false, projects: { enabled: false } },
-    // The embedded runtime ignores NODE_RED_DISABLE_TELEMETRY; without this the editor opens with a modal prompt.
-    telemetry: { enabled: false },
-    logging: { console: { level: options.quiet ? 'warn' : 'info', metrics: false, audit: false } },
-    functionExternalModules: false,
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    ...options.settings,
-  })
-  await RED.start()
+  const url = embedded.url
 
   const flowFile = options.flow ?? DEMO_FLOW
   const flows = JSON.parse(readFileSync(flowFile, 'utf8')) as FlowNode[]
@@ -123,10 +94,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     // How XO reaches this Node-RED: set NODE_RED_URL when XO runs elsewhere.
     hookBaseUrl: env.NODE_RED_URL ?? url,
   })
-  await RED.runtime.flows.setFlows({
-    flows: { flows, credentials: { [serverNode.id]: credentials } },
-    deploymentType: 'full',
-  })
+  await embedded.deploy(flows, { [serverNode.id]: credentials })
 
   const abort = new AbortController()
   let scenario: Promise<void> = Promise.resolve()
@@ -147,28 +115,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const stop = () =>
     (stopping ??= (async () => {
       abort.abort()
-      await RED.stop()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await embedded.stop()
       await scenario
       await simulator?.stop()
-      rmSync(userDir, { recursive: true, force: true })
     })())
   return { url, xoUrl, simulator, stop }
-}
-
-interface EmbeddedNodeRed {
-  init(server: http.Server, settings: Record<string, unknown>): void
-  start(): Promise<void>
-  stop(): Promise<void>
-  httpAdmin: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void
-  httpNode: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void
-  runtime: { flows: { setFlows(opts: Record<string, unknown>): Promise<unknown> } }
-}
-
-/** Node-RED from NODE_RED_PATH (CI runs the suite on Node-RED 5 too), else this package's dev dependency. */
-export function loadNodeRed(nodeRedPath?: string): EmbeddedNodeRed {
-  return require(nodeRedPath ? require.resolve(nodeRedPath) : 'node-red') as EmbeddedNodeRed
 }
 
 if (require.main === module) {

@@ -1,0 +1,115 @@
+/**
+ * Node-RED embedded in this process with this package loaded from its compiled `nodes/`, served the way
+ * Node-RED's own server does (the editor and its API first, then the flows' HTTP endpoints). Used by `npm start`
+ * and by the bench, so that both measure and show the same thing.
+ */
+import { randomBytes } from 'node:crypto'
+import { EventEmitter, once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+
+export const PACKAGE_ROOT = path.resolve(__dirname, '../..')
+
+export interface NodeRedModule {
+  init(server: http.Server, settings: Record<string, unknown>): void
+  start(): Promise<void>
+  stop(): Promise<void>
+  httpAdmin: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void
+  httpNode: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void
+  nodes: { getNode(id: string): unknown }
+  runtime: { flows: { setFlows(opts: Record<string, unknown>): Promise<unknown> }; events: EventEmitter }
+}
+
+export interface EmbedOptions {
+  host?: string
+  /** 0 picks a free port */
+  port?: number
+  /** Node-RED's package directory (CI runs the suite on Node-RED 5 too); default: this package's dev dependency */
+  nodeRedPath?: string
+  logLevel?: string
+  /** more Node-RED settings, over these defaults */
+  settings?: Record<string, unknown>
+}
+
+export interface EmbeddedNodeRed {
+  RED: NodeRedModule
+  url: string
+  port: number
+  /** replaces the flows and resolves once the new ones run (their HTTP routes included) */
+  deploy(flows: unknown[], credentials?: Record<string, Record<string, string>>): Promise<void>
+  stop(): Promise<void>
+}
+
+export function loadNodeRed(nodeRedPath?: string): NodeRedModule {
+  return require(nodeRedPath ? require.resolve(nodeRedPath) : 'node-red') as NodeRedModule
+}
+
+export async function embedNodeRed(options: EmbedOptions = {}): Promise<EmbeddedNodeRed> {
+  const RED = loadNodeRed(options.nodeRedPath)
+  const host = options.host ?? '127.0.0.1'
+  // Node-RED says on its runtime events when the flows of a start or a deploy are running: setFlows resolves
+  // earlier, once the old flows are stopped.
+  const flowsStarted = () =>
+    once(RED.runtime.events, 'flows:started', { signal: AbortSignal.timeout(30_000) }).then(
+      () => {},
+      () => {
+        throw new Error('Node-RED did not start the flows within 30 s')
+      },
+    )
+  const userDir = mkdtempSync(path.join(tmpdir(), 'xo-node-red-'))
+  const server = http.createServer((req, res) => {
+    RED.httpAdmin(req, res, () =>
+      RED.httpNode(req, res, () => {
+        res.statusCode = 404
+        res.end()
+      }),
+    )
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+
+  RED.init(server, {
+    userDir,
+    flowFile: 'flows.json',
+    // The user dir is new on every run: a random key keeps the credentials file encrypted anyway.
+    credentialSecret: randomBytes(16).toString('hex'),
+    httpAdminRoot: '/',
+    httpNodeRoot: '/',
+    nodesDir: [PACKAGE_ROOT],
+    uiHost: host,
+    uiPort: port,
+    editorTheme: { tours: false, projects: { enabled: false } },
+    // The embedded runtime ignores NODE_RED_DISABLE_TELEMETRY; without this the editor opens with a modal prompt.
+    telemetry: { enabled: false },
+    logging: { console: { level: options.logLevel ?? 'info', metrics: false, audit: false } },
+    functionExternalModules: false,
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    ...options.settings,
+  })
+  const firstStart = flowsStarted()
+  await RED.start()
+  await firstStart
+
+  return {
+    RED,
+    url: `http://${host}:${port}`,
+    port,
+    async deploy(flows, credentials = {}) {
+      const started = flowsStarted()
+      await RED.runtime.flows.setFlows({ flows: { flows, credentials }, deploymentType: 'full' })
+      await started
+    },
+    async stop() {
+      await RED.stop()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      rmSync(userDir, { recursive: true, force: true })
+    },
+  }
+}
