@@ -2,8 +2,6 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { gitlabTrigger, githubDispatch } from './destinations/ci'
 import { cloudEvent, structuredRequest } from './destinations/cloudevents'
 import { summarizeMessage, XoEventSummary } from './destinations/event'
-import { keaOutcome } from './destinations/kea'
-import { classifyResponse } from './destinations/outcome'
 import { pagerDutyEvent, pagerDutyRequest } from './destinations/pagerduty'
 import { haproxyServerState } from './destinations/haproxy'
 import { HttpRequestMessage, jsonRequest } from './destinations/request'
@@ -147,5 +145,5 @@ export = function register(RED: NodeAPI) {
 
   registerKeaNode(RED, t)
 
-  registerOutcomeNode(RED, { classify: classifyResponse, keaOutcome })
+  registerOutcomeNode(RED)
 }

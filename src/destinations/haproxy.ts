@@ -1,5 +1,5 @@
 import type { HttpRequestMessage } from './request'
-import { jsonRequest, trimSlashes } from './request'
+import { basicAuth, jsonRequest, trimSlashes } from './request'
 
 /**
  * HAProxy Data Plane API (v3): set a server's runtime admin state, e.g. `drain` before a VM migrates or shuts
@@ -11,6 +11,6 @@ export function haproxyServerState(opts: { baseUrl: string; backend: string; ser
   const base = trimSlashes(opts.baseUrl)
   const root = /\/v\d+$/.test(base) ? base : `${base}/v3`
   const url = `${root}/services/haproxy/runtime/backends/${encodeURIComponent(opts.backend)}/servers/${encodeURIComponent(opts.server)}`
-  const authorization = `Basic ${Buffer.from(`${opts.user}:${opts.password}`, 'utf8').toString('base64')}`
+  const authorization = basicAuth(opts.user, opts.password)
   return jsonRequest(url, { admin_state: opts.state }, { Authorization: authorization }, 'PUT')
 }

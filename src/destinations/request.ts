@@ -18,3 +18,8 @@ export function jsonRequest(url: string, body: unknown, headers: Record<string, 
 }
 
 export const trimSlashes = (url: string): string => url.replace(/\/+$/, '')
+
+/** An HTTP Basic `Authorization` header value. */
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`
+}

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { summarizeMessage } from '../destinations/event'
 import { keaOutcome, keaReservationCommands, KeaCommand } from '../destinations/kea'
-import { jsonRequest } from '../destinations/request'
+import { basicAuth, jsonRequest } from '../destinations/request'
 import { parseSubnets, secretOf } from './destination-settings'
 
 type Msg = NodeMessage & Record<string, unknown>
@@ -39,7 +39,7 @@ export function registerKeaNode(RED: NodeAPI, t: (key: string, subs?: Record<str
 
     const request = (msg: Msg, progress: KeaProgress): Msg => {
       const password = secretOf(node.credentials?.password, config.passwordEnv)
-      const headers: Record<string, string> = user && password ? { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } : {}
+      const headers: Record<string, string> = user && password ? { Authorization: basicAuth(user, password) } : {}
       const [command, ...rest] = progress.pending
       const http = jsonRequest(url, command, headers)
       return { ...msg, ...http, xoRequest: http, xoDestination: 'kea', xoKea: { ...progress, pending: rest, current: command.command } }

@@ -14,8 +14,7 @@ const DESTINATIONS = new Set(['slack', 'mattermost', 'teams', 'pagerduty', 'kea'
  * (`msg.delay` set for a delay node looping back to http request; `Retry-After` honoured, else exponential
  * backoff with jitter), output 3 failed for good (or out of attempts): park it (dead-letter).
  */
-export function registerOutcomeNode(RED: NodeAPI, deps: { classify: typeof classifyResponse; keaOutcome: unknown }): void {
-  void deps.keaOutcome
+export function registerOutcomeNode(RED: NodeAPI): void {
   function XoOutcome(this: Node, config: NodeDef & { destination?: string; maxAttempts?: number | string; maxDelay?: number | string }) {
     RED.nodes.createNode(this, config)
     const node = this
@@ -27,7 +26,7 @@ export function registerOutcomeNode(RED: NodeAPI, deps: { classify: typeof class
       const configured = config.destination && config.destination !== 'auto' ? config.destination : undefined
       const name = configured ?? fromMsg ?? 'generic'
       const destination = (DESTINATIONS.has(name) ? name : 'generic') as Destination
-      const outcome = deps.classify(destination, {
+      const outcome = classifyResponse(destination, {
         statusCode: msg.statusCode as number | string | undefined,
         headers: msg.headers as Record<string, unknown> | undefined,
         payload: msg.payload,

@@ -142,13 +142,7 @@ export async function cloneVm(x: Xapi, src: XoObject, name: string, fullCopy: bo
   }))
   linkDevices(x, copy)
   x.store.update(src.id, { current_operations: {} })
-  await x.step(200)
-  x.finish(task, 'success')
-  x.core.clock.background(async () => {
-    await x.step(200)
-    x.store.touch(id)
-  }, x.core.opts.log)
-  return id
+  return finishCopy(x, task, id)
 }
 
 export async function snapshotVm(x: Xapi, vm: XoObject, name: string | undefined): Promise<string> {
@@ -169,13 +163,7 @@ export async function snapshotVm(x: Xapi, vm: XoObject, name: string | undefined
   for (const vdi of copy.vdis) x.listEdit(vdi.parent, 'snapshots', [vdi.id])
   for (const vifId of copy.VIFs) x.listEdit(x.store.get(vifId)!.$network, 'VIFs', [vifId])
   x.store.update(vm.id, { current_operations: {}, snapshots: [...vm.snapshots, id], parent: id })
-  await x.step(200)
-  x.finish(task, 'success')
-  x.core.clock.background(async () => {
-    await x.step(200)
-    x.store.touch(id)
-  }, x.core.opts.log)
-  return id
+  return finishCopy(x, task, id)
 }
 
 export async function deleteVm(x: Xapi, vm: XoObject, deleteDisks: boolean): Promise<void> {
@@ -221,4 +209,18 @@ export async function deleteVm(x: Xapi, vm: XoObject, deleteDisks: boolean): Pro
   await x.nextTurn()
   x.store.remove(task.id)
   for (const vdi of vdis) x.store.remove(vdi.id)
+}
+
+/**
+ * The end of a clone or snapshot as XAPI does it: the task succeeds, and a moment later the new VM is sent
+ * once more (XAPI's own follow-up update, as in the captures).
+ */
+async function finishCopy(x: Xapi, task: Parameters<Xapi['finish']>[0], id: string): Promise<string> {
+  await x.step(200)
+  x.finish(task, 'success')
+  x.core.clock.background(async () => {
+    await x.step(200)
+    x.store.touch(id)
+  }, x.core.opts.log)
+  return id
 }
