@@ -1,12 +1,10 @@
 // Test helpers: a raw JSON-RPC WebSocket client (ws), an HTTP sink for web-hooks, capture loading.
-import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import path from 'node:path'
 import WebSocket from 'ws'
+import { capture as typedCapture } from '../support/captures'
 
-export const CAPTURES = path.resolve(__dirname, '../../../shared/xo/captures')
-export const capture = (file: string): any => JSON.parse(readFileSync(path.join(CAPTURES, file), 'utf8'))
+export const capture = (file: string): any => typedCapture(file)
 
 export interface Notification {
   at: number

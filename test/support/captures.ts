@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 
-/** The recorded traffic of a real xo-server 5.207.2 (shared/xo/captures beside the repository). */
-export const CAPTURES = path.resolve(__dirname, '../../../shared/xo/captures')
+/** The recorded traffic of a real xo-server 5.207.2, kept in the repository (test/fixtures/xo/README.md). */
+export const CAPTURES = path.resolve(__dirname, '../fixtures/xo')
 
 export function capture<T = unknown>(file: string): T {
   return JSON.parse(readFileSync(path.join(CAPTURES, file), 'utf8')) as T
