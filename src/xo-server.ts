@@ -4,6 +4,7 @@ import { ChangeFeed } from './events/change-feed'
 import { HookRegistrar } from './hooks/registrar'
 import { registerServerRoutes } from './node-red/admin-routes'
 import { useConnection } from './node-red/connection-user'
+import { throttledLog } from './node-red/log-throttle'
 import { connectionOptions, XoServerConfig } from './node-red/server-settings'
 import type { MethodInfo, XoServerNode } from './node-red/xo-server-node'
 import { XoConnection, XoConnectionState } from './xo/connection'
@@ -27,23 +28,31 @@ export = function register(RED: NodeAPI) {
       return useConnection(this.connection, node, t, handlers)
     }
 
+    const warn = throttledLog((message, held) => {
+      const line = t('log.warning', { url: this.connection?.endpoint.wsUrl ?? '', message })
+      this.warn(held ? t('log.suppressed', { line, count: held, seconds: 10 }) : line)
+    })
+
     this.hookBaseUrl = (config.hookBaseUrl ?? '').trim().replace(/\/+$/, '') || undefined
 
     let store: ObjectStore | undefined
+    const logWarning = (message: string) => warn(message)
     this.objects = (types) => {
       if (!this.connection) return undefined
       if (!store) {
         store = new ObjectStore(this.connection, types)
         store.on('error', (error) => this.warn(t('log.objectsFailed', { reason: error.message })))
+        store.on('warning', logWarning)
         store.start()
-      } else if (store.addTypes(types) && store.loaded) {
-        store.reload()
+      } else {
+        store.addTypes(types)
       }
       return store
     }
+    this.objectStore = () => store
 
     let feed: ChangeFeed | undefined
-    this.changeFeed = () => (store ? (feed ??= new ChangeFeed(store)) : undefined)
+    this.changeFeed = () => (store ? (feed ??= new ChangeFeed(store, logWarning)) : undefined)
 
     let registrar: HookRegistrar | undefined
     this.registrar = () => (this.connection ? (registrar ??= new HookRegistrar(this.connection)) : undefined)
@@ -65,6 +74,7 @@ export = function register(RED: NodeAPI) {
 
     if (this.configError) this.warn(t('log.misconfigured', { reason: this.configError }))
     this.connection?.on('state', (state) => logTransition(this, state))
+    this.connection?.on('warning', warn)
 
     this.on('close', (_removed: boolean, done: () => void) => {
       const connection = this.connection

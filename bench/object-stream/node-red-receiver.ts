@@ -30,8 +30,8 @@ void runReceiver('nodeRed', async (frames: FrameLog): Promise<Receiver> => {
       await red.deploy(objectStreamFlow(url), { [SERVER_NODE_ID]: { token } })
       const server = red.getNode(SERVER_NODE_ID) as XoServerNode | null
       const connection = server?.connection
-      // The store the xo-events nodes asked for at deploy (no types: not a wider one).
-      const store = server?.objects([])
+      // The store the xo-events nodes started at deploy.
+      const store = server?.objectStore()
       if (!connection || !store) throw new Error(`the xo-server node is not configured: ${server?.configError ?? 'missing'}`)
       let current = -1
       // Before the store sees the frame: its number, for each object in it.

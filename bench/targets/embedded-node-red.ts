@@ -75,7 +75,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<Embedd
       await waitUntil('the xo-hook node', () => RED.nodes.getNode(HOOK_NODE_ID) !== null, timeoutMs)
       await waitUntil('the XO connection', () => xo()?.connection?.isConnected === true, timeoutMs)
       // No types: the store the xo-hook node asked for at deploy, not a wider one.
-      if (enrich) await waitUntil("the XO object store's snapshot", () => xo()?.objects([])?.loaded === true, timeoutMs)
+      if (enrich) await waitUntil("the XO object store's snapshot", () => xo()?.objectStore()?.loaded === true, timeoutMs)
     },
     getNode: (id) => RED.nodes.getNode(id),
     stop: () => embedded.stop(),

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { ObjectStore, XoObject } from '../xo/object-store'
+import { emitSafely } from '../xo/safe-emit'
 import { ObjectChange } from './change'
 
 export interface ChangeFeedEvents {
@@ -13,15 +14,18 @@ export interface ChangeFeedEvents {
 export class ChangeFeed extends EventEmitter<ChangeFeedEvents> {
   #offs: Array<() => void>
 
-  constructor(store: ObjectStore) {
+  /** `warn` hears of a listener (an xo-events node) that failed on a change; the others still get it. */
+  constructor(store: ObjectStore, warn: (message: string) => void) {
     super()
     this.setMaxListeners(0)
     const lookup = (id: string) => store.get(id)
+    const emit = (change: ObjectChange) =>
+      emitSafely(this, 'change', [change], (error) => warn(`an object change listener failed: ${(error as Error)?.message ?? error}`))
     const onEnter = (object: XoObject, previous: XoObject | undefined) => {
-      if (this.listenerCount('change')) this.emit('change', new ObjectChange('enter', object, previous, lookup))
+      if (this.listenerCount('change')) emit(new ObjectChange('enter', object, previous, lookup))
     }
     const onExit = (object: XoObject) => {
-      if (this.listenerCount('change')) this.emit('change', new ObjectChange('exit', object, undefined, lookup))
+      if (this.listenerCount('change')) emit(new ObjectChange('exit', object, undefined, lookup))
     }
     store.on('enter', onEnter)
     store.on('exit', onExit)

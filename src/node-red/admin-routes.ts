@@ -5,6 +5,7 @@ import { connectionOptions, XoServerConfig, XoServerCredentials } from './server
 import type { MethodInfo, XoServerNode } from './xo-server-node'
 import { XoConnection, XoConnectionState } from '../xo/connection'
 import type { XoObject } from '../xo/object-store'
+import { parseXoUrl } from '../xo/url'
 
 /** A method as the editor's pickers need it: small, with the description XO gives. */
 export interface MethodChoice {
@@ -44,7 +45,7 @@ export function registerServerRoutes(RED: NodeAPI): void {
     return {
       methods: () => server.methods(),
       objects: async (type) => {
-        const store = server.objects([])
+        const store = server.objectStore()
         return store?.loaded && store.keeps(type) ? store.values() : fetchObjects(connection, type)
       },
     }
@@ -86,11 +87,28 @@ export function registerServerRoutes(RED: NodeAPI): void {
     void answer(res, deployed(req, res), objects(String(req.query.type ?? 'VM'), String(req.query.q ?? ''))),
   )
 
+  /**
+   * The stored credentials of the deployed xo-server node the editor names, only when the look-up goes to that
+   * node's own XO: a caller must not have a stored token or password sent to a URL of its choosing.
+   */
+  const storedCredentialsFor = (body: XoServerConfig & { id?: string }): XoServerCredentials | undefined => {
+    if (!body.id) return undefined
+    const server = RED.nodes.getNode(body.id) as XoServerNode | null
+    const own = server?.type === 'xo-server' ? server.connection?.endpoint.wsUrl : undefined
+    let asked: string | undefined
+    try {
+      asked = parseXoUrl(body.url ?? '').wsUrl
+    } catch {
+      return undefined
+    }
+    return own !== undefined && own === asked ? (RED.nodes.getCredentials(body.id) as XoServerCredentials | undefined) : undefined
+  }
+
   // A configuration not deployed yet: the editor sends its unsaved values; unchanged secrets come from the
   // stored credentials (the editor only ever holds Node-RED's placeholder for them).
   RED.httpAdmin.post('/xo-server/lookup/:what', write, async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as XoServerConfig & XoServerCredentials & { id?: string; type?: string; q?: string; name?: string }
-    const stored = (body.id ? RED.nodes.getCredentials(body.id) : undefined) as XoServerCredentials | undefined
+    const stored = storedCredentialsFor(body)
     const secret = (key: 'token' | 'password') => (body[key] === '__PWRD__' ? stored?.[key] : body[key])
     const options = connectionOptions(body, { token: secret('token'), email: body.email ?? stored?.email, password: secret('password') })
     if ('error' in options) return void res.status(400).json({ error: options.error })

@@ -24,6 +24,8 @@ export interface XoServerNode extends Node<XoServerCredentials> {
   use(node: Node, handlers?: ConnectionHandlers): ConnectionUse
   /** The connection's object store, keeping at least `types`; started on first use. */
   objects(types: Iterable<string>): ObjectStore | undefined
+  /** The connection's object store if some node started it (never starts one: look-ups must not load XO for nothing). */
+  objectStore(): ObjectStore | undefined
   /** The changes of the connection's object store, shared by every xo-events node (call `objects()` first). */
   changeFeed(): ChangeFeed | undefined
   /** The connection's web-hooks registrar (one per XO, so that nodes never overwrite each other). */

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
-import { JsonRpcWebSocketClient } from 'jsonrpc-websocket-client'
 import { backoffDelay, BackoffPolicy, DEFAULT_BACKOFF } from './backoff'
-import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError, XO_ERROR } from './errors'
+import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError, XoProtocolError, XO_ERROR } from './errors'
+import { JsonRpcSocket } from './json-rpc'
 import type { TlsOptions } from './ndjson'
+import { emitSafely } from './safe-emit'
 import { parseXoUrl } from './url'
 
 /** The public user XO returns from `session.signIn` / `session.getUser`. */
@@ -44,7 +45,7 @@ export interface XoConnectionOptions {
 export type XoConnectionState =
   | { status: 'idle' }
   | { status: 'connecting'; attempt: number }
-  | { status: 'connected'; user: XoUser; serverVersion: string }
+  | { status: 'connected'; user: XoUser; serverVersion: string; /** frames XO should not have sent, since sign-in */ badFrames?: number }
   | { status: 'auth-failed'; reason: string; retryInMs: number }
   | { status: 'unreachable'; reason: string; retryInMs: number }
   | { status: 'closed' }
@@ -61,6 +62,8 @@ export interface XoConnectionEvents {
   connected: [XoConnectedInfo]
   disconnected: [string]
   notification: [XoObjectsNotification]
+  /** something went wrong that changes no state: a frame XO should not have sent, a listener that failed */
+  warning: [string]
 }
 
 // Methods that would change the shared session under every node using this connection.
@@ -75,12 +78,16 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
   readonly endpoint: ReturnType<typeof parseXoUrl>
   #options: Required<Omit<XoConnectionOptions, 'ca' | 'allowSelfSigned'>> & Pick<XoConnectionOptions, 'ca' | 'allowSelfSigned'>
   #state: XoConnectionState = { status: 'idle' }
-  #client: JsonRpcWebSocketClient | undefined
+  #client: JsonRpcSocket | undefined
   #running = false
   #attempt = 0
   #everConnected = false
   #retryTimer: NodeJS.Timeout | undefined
+  #currentAttempt: symbol | undefined
+  /** the socket of an attempt still signing in: stop() must not wait for it */
+  #signingIn: JsonRpcSocket | undefined
   #heartbeatTimer: NodeJS.Timeout | undefined
+  #badFramesShownAt = 0
 
   constructor(options: XoConnectionOptions) {
     super()
@@ -122,12 +129,15 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
   /** Closes the socket and every timer; resolves once the socket is closed. */
   async stop(): Promise<void> {
     this.#running = false
+    this.#currentAttempt = undefined
+    this.#signingIn?.terminate()
     clearTimeout(this.#retryTimer)
     this.#stopHeartbeat()
     const client = this.#client
     this.#client = undefined
     this.#setState({ status: 'closed' })
-    if (client) await closeClient(client)
+    // A graceful close signs the session out on XO; a peer that no longer answers is cut off after a second.
+    if (client) await client.close()
   }
 
   /** Resolves true once signed in (at once if already), false after `timeoutMs` or when `signal` aborts. */
@@ -163,62 +173,95 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
 
   async #connect(): Promise<void> {
     this.#setState({ status: 'connecting', attempt: this.#attempt })
-    const client = this.#createClient()
-    this.#client = client
-    const stale = () => !this.#running || this.#client !== client
+    const attempt = Symbol('attempt')
+    this.#currentAttempt = attempt
+    const stale = () => !this.#running || this.#currentAttempt !== attempt
     const { connectTimeoutMs } = this.#options
+    let socket: JsonRpcSocket | undefined
+    // Until signed in, anything that is not XO's JSON-RPC ends the attempt: this is not an XO API.
+    let refuse: (error: Error) => void = () => {}
+    const refused = new Promise<never>((_, reject) => (refuse = reject))
+    refused.catch(() => {})
+    const onProtocolError = (reason: string) => refuse(new XoProtocolError(`not an XO API: ${reason}`))
     try {
-      await withTimeout(client.open(), connectTimeoutMs, 'connection timed out')
-      if (stale()) return void closeClient(client)
-      const user = (await this.#rawCall(client, 'session.signIn', { ...this.#options.credentials }, connectTimeoutMs)) as XoUser
-      const serverVersion = String(await this.#rawCall(client, 'system.getServerVersion', {}, connectTimeoutMs))
-      if (stale()) return void closeClient(client)
+      socket = new JsonRpcSocket(this.endpoint.wsUrl, this.#socketOptions())
+      socket.on('protocol-error', onProtocolError)
+      this.#signingIn = socket
+      await socket.opened
+      if (stale()) return void socket.close()
+      const signIn = this.#rawCall(socket, 'session.signIn', { ...this.#options.credentials }, connectTimeoutMs)
+      const user = (await Promise.race([signIn, refused])) as XoUser
+      const version = this.#rawCall(socket, 'system.getServerVersion', {}, connectTimeoutMs)
+      const serverVersion = String(await Promise.race([version, refused]))
+      socket.off('protocol-error', onProtocolError)
+      this.#signingIn = undefined
+      if (stale()) return void socket.close()
+      if (!socket.isOpen) throw new XoConnectionError('connection lost')
+      this.#adopt(socket)
       this.#attempt = 0
       this.#setState({ status: 'connected', user, serverVersion })
-      this.#startHeartbeat(client)
+      this.#startHeartbeat(socket)
       const resumed = this.#everConnected
       this.#everConnected = true
-      this.emit('connected', { user, serverVersion, resumed })
+      this.#emitSafely('connected', { user, serverVersion, resumed })
     } catch (error) {
+      socket?.off('protocol-error', onProtocolError)
+      if (this.#signingIn === socket) this.#signingIn = undefined
+      void socket?.close()
       if (stale()) return
-      this.#client = undefined
-      void closeClient(client)
       if (error instanceof XoApiError && error.code === XO_ERROR.invalidCredentials) {
         this.#scheduleRetry({ status: 'auth-failed', reason: error.message, retryInMs: this.#options.authRetryMs })
       } else {
-        const reason = error instanceof XoApiError ? error.message : describeNetworkError(unwrap(error))
+        const reason = error instanceof XoApiError || error instanceof XoProtocolError ? error.message : describeNetworkError(error)
         this.#scheduleRetry({ status: 'unreachable', reason, retryInMs: this.#nextDelay() })
       }
     }
   }
 
-  #createClient(): JsonRpcWebSocketClient {
+  #socketOptions() {
     const { ca, allowSelfSigned, connectTimeoutMs } = this.#options
-    const client = new JsonRpcWebSocketClient({
-      url: this.endpoint.wsUrl,
+    return {
       // TLS options of this socket only: verification stays on unless this connection says otherwise.
       rejectUnauthorized: !allowSelfSigned,
       ...(ca ? { ca } : {}),
       handshakeTimeout: connectTimeoutMs,
-      maxPayload: 512 * 1024 * 1024,
-    })
-    // Socket errors after open are re-emitted here; without a listener they would crash Node-RED.
-    client.on('error', () => {})
-    client.on('notification', (message) => {
-      if (message.method === 'all' && this.#client === client && this.isConnected) {
-        this.emit('notification', message.params as XoObjectsNotification)
-      }
-    })
-    client.on('closed', () => this.#onClosed(client))
-    return client
+      maxPayload: MAX_FRAME_BYTES,
+      // XO answers without compression; not negotiating it keeps ws from spending memory on zlib contexts.
+      perMessageDeflate: false,
+    }
   }
 
-  #onClosed(client: JsonRpcWebSocketClient): void {
-    // Only a drop of the established session matters here; failed attempts are handled by #connect.
-    if (this.#client !== client || !this.#running || this.#state.status !== 'connected') return
+  /** The signed-in socket becomes the connection's: its notifications, warnings and close now matter. */
+  #adopt(socket: JsonRpcSocket): void {
+    this.#client = socket
+    socket.on('notification', (method, params) => {
+      if (method !== 'all' || this.#client !== socket) return
+      if (!isObjectsNotification(params)) return this.#onBadFrame(socket, 'a malformed "all" notification')
+      this.#emitSafely('notification', params)
+    })
+    socket.on('protocol-error', (reason) => this.#onBadFrame(socket, reason))
+    socket.once('close', (reason) => this.#onClosed(socket, reason))
+  }
+
+  /** A frame that is not XO's JSON-RPC, after sign-in: logged, counted in the state (shown every few seconds). */
+  #onBadFrame(socket: JsonRpcSocket, reason: string): void {
+    this.#warn(`XO sent ${reason}`)
+    const state = this.#state
+    if (this.#client !== socket || state.status !== 'connected') return
+    const badFrames = (state.badFrames ?? 0) + 1
+    const now = Date.now()
+    const shown = now - this.#badFramesShownAt >= BAD_FRAMES_STATUS_MS
+    if (shown) this.#badFramesShownAt = now
+    // The count always grows; the state event (a status on every node) is coalesced against a flood of garbage.
+    if (shown) this.#setState({ ...state, badFrames })
+    else this.#state = { ...state, badFrames }
+  }
+
+  #onClosed(socket: JsonRpcSocket, reason: string): void {
+    if (this.#client !== socket || !this.#running) return
     this.#client = undefined
     this.#stopHeartbeat()
-    this.emit('disconnected', 'connection lost')
+    this.#emitSafely('disconnected', reason)
     this.#scheduleRetry({ status: 'unreachable', reason: 'connection lost', retryInMs: this.#nextDelay() })
   }
 
@@ -232,18 +275,20 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     return backoffDelay(this.#attempt++, this.#options.backoff, this.#options.random)
   }
 
-  #startHeartbeat(client: JsonRpcWebSocketClient): void {
+  #startHeartbeat(socket: JsonRpcSocket): void {
     const { heartbeatMs, heartbeatTimeoutMs } = this.#options
     if (!(heartbeatMs > 0)) return
     const beat = async () => {
       try {
-        await this.#rawCall(client, 'system.getServerVersion', {}, heartbeatTimeoutMs)
+        await this.#rawCall(socket, 'system.getServerVersion', {}, heartbeatTimeoutMs)
       } catch (error) {
         // An XO error still proves the socket is alive; silence or a dead socket does not.
-        if (!(error instanceof XoApiError) && this.#client === client) terminate(client)
-        return
+        if (!(error instanceof XoApiError)) {
+          if (this.#client === socket) socket.terminate()
+          return
+        }
       }
-      if (this.#client === client) this.#heartbeatTimer = setTimeout(beat, heartbeatMs)
+      if (this.#client === socket) this.#heartbeatTimer = setTimeout(beat, heartbeatMs)
     }
     this.#heartbeatTimer = setTimeout(beat, heartbeatMs)
   }
@@ -253,9 +298,9 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     this.#heartbeatTimer = undefined
   }
 
-  async #rawCall(client: JsonRpcWebSocketClient, method: string, params: Record<string, unknown>, timeoutMs: number) {
+  async #rawCall(socket: JsonRpcSocket, method: string, params: Record<string, unknown>, timeoutMs: number) {
     try {
-      return await withTimeout(client.call(method, params), timeoutMs, `${method} timed out after ${timeoutMs} ms`)
+      return await socket.call(method, params, timeoutMs)
     } catch (error) {
       throw toXoApiError(method, error)
     }
@@ -263,43 +308,27 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
 
   #setState(state: XoConnectionState): void {
     this.#state = state
-    this.emit('state', state)
+    this.#emitSafely('state', state)
+  }
+
+  #warn(message: string): void {
+    // A listener of warnings that throws has nowhere left to report to.
+    emitSafely(this, 'warning', [message], () => {})
+  }
+
+  /** Listeners are nodes' code: one that throws is reported, and neither stops the others nor this connection. */
+  #emitSafely<E extends keyof XoConnectionEvents>(event: E, ...args: XoConnectionEvents[E]): void {
+    emitSafely(this, event, args, (error) => this.#warn(`a ${event} listener failed: ${(error as Error)?.message ?? error}`))
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  if (!(ms > 0)) return promise
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new XoConnectionError(message)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
+const BAD_FRAMES_STATUS_MS = 5000
 
-// The client wraps errors of the first connection attempt as-is; ws errors carry the useful `code`.
-function unwrap(error: unknown): unknown {
-  return error instanceof XoConnectionError ? error : ((error as { error?: unknown })?.error ?? error)
-}
+// XO sends whole objects in one frame; a full inventory (the NDJSON download is used for that) stays far below.
+const MAX_FRAME_BYTES = 512 * 1024 * 1024
 
-/**
- * jsonrpc-websocket-client only offers a graceful close, which waits for the peer: a half-open socket would
- * hang it. ws's `terminate()` destroys the socket at once and still emits `close`, so pending calls fail.
- */
-function terminate(client: JsonRpcWebSocketClient): void {
-  const socket = (client as unknown as { _socket?: { terminate?: () => void } })._socket
-  socket?.terminate?.()
-}
-
-async function closeClient(client: JsonRpcWebSocketClient): Promise<void> {
-  client.removeAllListeners('notification')
-  client.removeAllListeners('closed')
-  // A graceful close signs the session out on XO; do not wait for a peer that no longer answers.
-  const grace = setTimeout(() => terminate(client), 1000)
-  try {
-    await client.close()
-  } catch {
-    terminate(client)
-  } finally {
-    clearTimeout(grace)
-  }
+function isObjectsNotification(params: unknown): params is XoObjectsNotification {
+  if (typeof params !== 'object' || params === null) return false
+  const { type, items } = params as Record<string, unknown>
+  return (type === 'enter' || type === 'exit') && typeof items === 'object' && items !== null && !Array.isArray(items)
 }

@@ -20,6 +20,14 @@ export class XoConnectionError extends Error {
   }
 }
 
+/** What came back is not XO's JSON-RPC: a frame that is not JSON, an answer to nothing asked, a malformed error. */
+export class XoProtocolError extends XoConnectionError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'XoProtocolError'
+  }
+}
+
 /** XO's error codes that matter to the connection (packages/xo-common/api-errors.js). */
 export const XO_ERROR = {
   noSuchObject: 1,

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { XoConnection, XoObjectsNotification } from './connection'
 import { deepEqual } from '../events/diff'
 import { fetchNdjson } from './ndjson'
+import { emitSafely } from './safe-emit'
 
 /** An object of XO's object stream (pool, host, VM, VIF, network, SR, VDI, message, task…). */
 export interface XoObject {
@@ -15,7 +16,10 @@ export interface ObjectStoreEvents {
   loaded: [{ count: number; resumed: boolean }]
   enter: [XoObject, XoObject | undefined]
   exit: [XoObject]
+  /** a snapshot could not be loaded */
   error: [Error]
+  /** a listener failed: reported, and the store and the other listeners went on */
+  warning: [string]
 }
 
 /**
@@ -30,6 +34,10 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
   #snapshotTypes = new Set<string>()
   #connection: XoConnection
   #loading = false
+  /** types were added while a snapshot was on its way: it lacks them, load again once it is in */
+  #reloadAfterLoad = false
+  /** bumped by stop(): a load that started before must not fill the stopped store */
+  #generation = 0
   #loaded = false
   #buffered: XoObjectsNotification[] = []
   #waiters = new Set<() => void>()
@@ -63,7 +71,7 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     return this.#objects.values()
   }
 
-  /** Widens what is kept; takes effect at the next snapshot (the next sign-in). */
+  /** Widens what is kept: a fresh snapshot is loaded for the new types (after the one on its way, if any). */
   addTypes(types: Iterable<string>): boolean {
     let added = false
     for (const type of types) {
@@ -72,12 +80,10 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
         added = true
       }
     }
+    if (!added || this.#offs.length === 0) return added
+    if (this.#loading) this.#reloadAfterLoad = true
+    else if (this.#loaded && this.#connection.isConnected) void this.#load(false)
     return added
-  }
-
-  /** Loads a fresh snapshot now (after the kept types were widened). */
-  reload(): void {
-    if (this.#connection.isConnected) void this.#load(false)
   }
 
   start(): void {
@@ -94,10 +100,14 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
   }
 
   stop(): void {
+    this.#generation++
     for (const off of this.#offs.splice(0)) off()
     for (const wake of this.#waiters) wake()
     this.#objects.clear()
     this.#loaded = false
+    this.#loading = false
+    this.#reloadAfterLoad = false
+    this.#buffered = []
   }
 
   /** Resolves once a snapshot is loaded, or after `timeoutMs` (then `loaded` is still false). */
@@ -148,42 +158,57 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
 
   async #load(resumed: boolean): Promise<void> {
     if (this.#loading) return
+    const generation = this.#generation
     this.#loading = true
+    this.#reloadAfterLoad = false
     this.#buffered = []
     const fresh = new Map<string, XoObject>()
+    const types = new Set(this.#types)
     const keep = (object: unknown) => {
       const o = object as XoObject
-      if (o && typeof o.id === 'string' && this.#types.has(o.type)) fresh.set(o.id, o)
+      if (o && typeof o.id === 'string' && types.has(o.type)) fresh.set(o.id, o)
     }
     try {
-      await this.#fetchAll(keep)
-      const previous = this.#loaded ? this.#objects : undefined
-      const previousTypes = this.#snapshotTypes
-      this.#objects = fresh
-      this.#snapshotTypes = new Set(this.#types)
-      this.#loaded = true
-      // After a reconnection, what changed while nobody was listening: each difference once, as XO would have said it.
-      if (previous) this.#emitDifferences(previous, fresh, previousTypes)
-      // What changed while the snapshot was on its way is newer than the snapshot: apply it on top.
-      const buffered = this.#buffered
-      this.#buffered = []
-      this.#loading = false
-      for (const notification of buffered) this.#apply(notification)
-      this.emit('loaded', { count: fresh.size, resumed })
+      // Nobody wants any object (yet): no need to download XO's whole inventory for nothing.
+      if (types.size > 0) await this.#fetchAll(keep)
     } catch (error) {
+      if (generation !== this.#generation) return
       this.#loading = false
       this.#buffered = []
       if (this.listenerCount('error')) this.emit('error', error as Error)
+      return
     }
+    if (generation !== this.#generation) return
+    const previous = this.#loaded ? this.#objects : undefined
+    const previousTypes = this.#snapshotTypes
+    this.#objects = fresh
+    this.#snapshotTypes = types
+    this.#loaded = true
+    // What changed while the snapshot was on its way is newer than the snapshot: applied on top, after the
+    // differences with what the store had before (after a reconnection: what changed while nobody listened).
+    const buffered = this.#buffered
+    this.#buffered = []
+    this.#loading = false
+    if (previous) this.#emitDifferences(previous, fresh, previousTypes)
+    for (const notification of buffered) this.#apply(notification)
+    this.#emit('loaded', { count: fresh.size, resumed })
+    if (this.#reloadAfterLoad && this.#connection.isConnected) void this.#load(false)
+  }
+
+  /** Listeners are nodes' code: one that throws must not stop the store nor the listeners after it. */
+  #emit<E extends 'enter' | 'exit' | 'loaded'>(event: E, ...args: ObjectStoreEvents[E]): void {
+    emitSafely(this, event, args, (error) => {
+      emitSafely(this, 'warning', [`an object ${event} listener failed: ${(error as Error)?.message ?? error}`], () => {})
+    })
   }
 
   #emitDifferences(previous: Map<string, XoObject>, fresh: Map<string, XoObject>, types: Set<string>): void {
     for (const [id, object] of fresh) {
       if (!types.has(object.type)) continue
       const old = previous.get(id)
-      if (!old || !deepEqual(old, object)) this.emit('enter', object, old)
+      if (!old || !deepEqual(old, object)) this.#emit('enter', object, old)
     }
-    for (const [id, old] of previous) if (!fresh.has(id)) this.emit('exit', old)
+    for (const [id, old] of previous) if (!fresh.has(id)) this.#emit('exit', old)
   }
 
   async #fetchAll(keep: (object: unknown) => void): Promise<void> {
@@ -215,7 +240,7 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
         }
         const previous = this.#objects.get(object.id)
         this.#objects.set(object.id, object)
-        this.emit('enter', object, previous)
+        this.#emit('enter', object, previous)
       }
     } else if (type === 'exit') {
       for (const id of Object.keys(items)) {
@@ -227,6 +252,6 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
 
   #remove(object: XoObject): void {
     this.#objects.delete(object.id)
-    this.emit('exit', object)
+    this.#emit('exit', object)
   }
 }

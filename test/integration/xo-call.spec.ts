@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import type { EventEmitter } from 'node:events'
+import { XoSimulator } from '../../src/simulator'
 import { Harness } from '../support/harness'
 import { waitFor, waitForCall, waitForEvent } from '../support/node-red'
 
@@ -177,6 +178,26 @@ describe('xo-call', function () {
     assert.equal(stored.body.methods.length, 352)
     const wrong = await h.helper.request().post('/xo-server/lookup/methods').send({ ...body, token: 'nope' }).expect(502)
     assert.equal(wrong.body.error, 'invalid credentials')
+  })
+
+  it('never sends a stored secret to a URL other than its own XO', async () => {
+    await deploy({ method: 'vm.start' })
+    const other = await XoSimulator.start({ timeScale: 0.02 })
+    const signIns: unknown[] = []
+    other.on('call', ({ method, params }: { method: string; params: unknown }) => void (method === 'session.signIn' && signIns.push(params)))
+    try {
+      const body = { id: 'server', url: other.url, authMethod: 'token', token: '__PWRD__' }
+      const refused = await h.helper.request().post('/xo-server/lookup/methods').send(body).expect(400)
+      assert.equal(refused.body.error, 'no authentication token')
+      const password = { id: 'server', url: other.url, authMethod: 'password', email: 'admin@admin.net', password: '__PWRD__' }
+      await h.helper.request().post('/xo-server/lookup/methods').send(password).expect(400)
+      assert.deepEqual(signIns, [])
+      // its own XO, written another way, still gets the stored token
+      const own = await h.helper.request().post('/xo-server/lookup/methods').send({ ...body, url: `${h.sim.url}/api/` }).expect(200)
+      assert.equal(own.body.methods.length, 352)
+    } finally {
+      await other.stop()
+    }
   })
 
   it('shows its calls in its status', async () => {
