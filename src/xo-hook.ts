@@ -7,8 +7,9 @@ import { HeldDeliveries } from './hooks/held-deliveries'
 import { involvedRefs } from './hooks/involved'
 import { describeCall, XoHookInfo } from './hooks/message'
 import { PreCallMemory } from './hooks/correlate'
-import { readDelivery, secretDigest } from './hooks/receiver'
-import { HookEntry } from './hooks/registrar'
+import { readDelivery, ReceiverOptions, secretDigest } from './hooks/receiver'
+import { Endpoints } from './hooks/endpoints'
+import { entriesFor, HookEntry, HookWish, RegistrationReport } from './hooks/registrar'
 import { HookSettings, hookSettings, XoHookConfig } from './hooks/settings'
 import { refuseToRun } from './node-red/misconfigured'
 import type { StatusSpec } from './node-red/status'
@@ -24,13 +25,19 @@ interface XoHookNode extends Node<{ secret?: string }> {
 
 type Receive = (req: Request, res: Response, secret: string | undefined) => void
 
+// How long the URL of a redeployed node's predecessor stays valid: enough for XO's entries to be rewritten.
+const FORMER_SECRET_GRACE_MS = 10_000
+
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-hook.${key}`, substitutions)
 
-  // One route for every xo-hook node, dispatching on the node id: redeploys never leave routes behind.
-  const endpoints = new Map<string, Receive>()
-  const dispatch = (req: Request, res: Response) => {
-    const receive = endpoints.get(String(req.params.nodeId))
+  // One route for every xo-hook node, dispatching on the node id: redeploys never leave routes behind, and a
+  // delivery for a node being redeployed waits for its successor.
+  const endpoints = new Endpoints<Receive>()
+  // The secrets of redeployed nodes, still accepted for a while: XO's entries change after the new node starts.
+  const retired = new Map<string, { secret: Buffer; until: number }>()
+  const dispatch = async (req: Request, res: Response) => {
+    const receive = await endpoints.get(String(req.params.nodeId))
     if (!receive) return void res.status(404).end()
     receive(req, res, req.params.secret === undefined ? undefined : String(req.params.secret))
   }
@@ -46,8 +53,6 @@ export = function register(RED: NodeAPI) {
       res.status(503).json({ error: (error as Error).message })
     }
   })
-
-  const nodeRoot = `/${String(RED.settings.httpNodeRoot ?? '/').replace(/^\/+|\/+$/g, '')}/`.replace('//', '/')
 
   function XoHook(this: XoHookNode, config: NodeDef & XoHookConfig & { server?: string }) {
     RED.nodes.createNode(this, config)
@@ -66,8 +71,9 @@ export = function register(RED: NodeAPI) {
     const derived = xo.deriveSecret(`xo-hook:${node.id}`)
     const secret = node.credentials?.secret || derived || randomBytes(24).toString('base64url')
     if (!node.credentials?.secret && !derived && !settings.register) node.warn(t('errors.ephemeralSecret'))
-    const receiving = { secret: secretDigest(secret), maxBytes: settings.maxBytes, allowFrom: settings.allowFrom }
-    const owner = `/xo-hook/${node.id}/`
+    const receiving: ReceiverOptions = { secret: secretDigest(secret), maxBytes: settings.maxBytes, allowFrom: settings.allowFrom }
+    const former = retired.get(node.id)
+    if (former && !former.secret.equals(receiving.secret)) receiving.former = former
     const counters = { events: 0, rejected: 0, lastRejection: 0 }
     let registration: { error?: string; count?: number } = {}
     const memory = new PreCallMemory()
@@ -75,20 +81,18 @@ export = function register(RED: NodeAPI) {
     const store = settings.enrich ? xo.objects(ENRICHMENT_TYPES) : undefined
     let closed = false
 
-    const hookUrl = () => (xo.hookBaseUrl ? `${xo.hookBaseUrl}${nodeRoot}xo-hook/${node.id}/${secret}` : undefined)
+    const wish: HookWish | undefined = xo.hookPrefix
+      ? {
+          url: `${xo.hookPrefix}${node.id}/${secret}`,
+          methods: settings.methods,
+          type: settings.pre && settings.post ? 'pre/post' : settings.pre ? 'pre' : 'post',
+          waitForResponse: settings.gate,
+        }
+      : undefined
 
     node.entries = async () => {
-      const url = hookUrl()
-      if (!url) throw new Error(t('errors.noBaseUrl'))
-      const catalogue = Object.keys(await xo.methods())
-      const type = settings.pre && settings.post ? 'pre/post' : settings.pre ? 'pre' : 'post'
-      return settings.methods.expand(catalogue).map((method) => ({
-        method,
-        type,
-        url,
-        format: 'json',
-        ...(settings.gate ? { waitForResponse: true } : {}),
-      }))
+      if (!wish) throw new Error(t('errors.noBaseUrl'))
+      return entriesFor(wish, Object.keys(await xo.methods()))
     }
 
     node.proceed = (key) => held.release(key)
@@ -103,25 +107,30 @@ export = function register(RED: NodeAPI) {
       return { fill: 'green', shape: 'dot', text }
     }
 
-    const registerInXo = async () => {
-      if (!settings.register || closed) return
-      try {
-        const entries = await node.entries()
-        const result = await xo.registrar()!.set(owner, entries)
-        registration = { count: result.entries.length }
-        if (result.rejected.length) node.warn(t('errors.rejectedMethods', { methods: result.rejected.join(', ') }))
-        const unknown = settings.methods.unknown(Object.keys(await xo.methods()))
-        if (unknown.length) node.warn(t('errors.unknownMethods', { methods: unknown.join(', ') }))
-        if (entries.length === 0) registration = { error: t('errors.noMethodMatches') }
-      } catch (error) {
+    // XO's entries follow the deployed nodes: the registrar writes them once the flows have started, and again
+    // after every reconnection; this node hears how it went.
+    const onReport = (report: RegistrationReport) => {
+      if (closed) return
+      if (report.ok) {
+        registration = report.entries.length ? { count: report.entries.length } : { error: t('errors.noMethodMatches') }
+        if (report.rejected.length) node.warn(t('errors.rejectedMethods', { methods: report.rejected.join(', ') }))
+        if (report.unknown.length) node.warn(t('errors.unknownMethods', { methods: report.unknown.join(', ') }))
+      } else {
+        const error = report.error
         const notAdmin = error instanceof XoApiError && error.code === XO_ERROR.unauthorized
-        registration = { error: notAdmin ? t('errors.notAdmin') : (error as Error).message }
+        registration = { error: notAdmin ? t('errors.notAdmin') : error.message }
         node.warn(t('errors.registrationFailed', { reason: registration.error! }))
       }
       use.refreshStatus()
     }
+    if (settings.register && !wish) registration = { error: t('errors.noBaseUrl') }
+    const registrar = xo.hooks()
+    const release =
+      registrar && xo.hookPrefix
+        ? registrar.claim({ nodeId: node.id, prefix: xo.hookPrefix, wish: settings.register ? wish : undefined, report: onReport })
+        : undefined
 
-    const use = xo.use(node, { connected: () => void registerInXo(), status: decorate })
+    const use = xo.use(node, { status: decorate })
 
     const emit = async (body: HookBody, hold: string | undefined) => {
       if (body.type === 'pre' && settings.post) memory.remember(body)
@@ -130,7 +139,8 @@ export = function register(RED: NodeAPI) {
       const result = body.type === 'post' ? body.result : undefined
       const refs = involvedRefs(body.method, body.params, result)
       for (const ref of refs) info.objects[ref.role] = { id: ref.id }
-      if (store && refs.length) info.objects = await resolveInvolved(refs, store, settings.enrichWaitMs)
+      const done = body.type === 'post' && body.error === undefined ? { method: body.method, params: body.params } : undefined
+      if (store && refs.length) info.objects = await resolveInvolved(refs, store, settings.enrichWaitMs, done)
       if (closed) return
       if (hold) info.hold = { node: node.id, id: hold }
       counters.events++
@@ -181,26 +191,16 @@ export = function register(RED: NodeAPI) {
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true
-      endpoints.delete(node.id)
+      endpoints.delete(node.id, !removed)
+      if (removed) retired.delete(node.id)
+      else retired.set(node.id, { secret: receiving.secret, until: Date.now() + FORMER_SECRET_GRACE_MS })
       held.releaseAll()
       memory.clear()
       use.close()
-      const registrar = xo.registrar()
-      // On redeploy the new instance updates the entries; only removal or disabling takes them out of XO.
-      if (!removed || !settings.register || !registrar || !xo.connection?.isConnected) return done()
-      let finished = false
-      const finish = () => {
-        if (finished) return
-        finished = true
-        clearTimeout(giveUp)
-        done()
-      }
-      // Node-RED waits at most 15 s for a node to close; an unanswering XO must not hold the deploy that long.
-      const giveUp = setTimeout(finish, 5000)
-      registrar
-        .set(owner, [])
-        .catch((error: Error) => node.warn(t('errors.unregisterFailed', { reason: error.message })))
-        .finally(finish)
+      // A deleted or disabled node's entries leave XO (through its config node's connection, which waits for it);
+      // a redeployed one keeps them for its successor.
+      release?.(removed)
+      done()
     })
   }
 

@@ -1,17 +1,24 @@
 import { createHmac } from 'node:crypto'
+import type { EventEmitter } from 'node:events'
 import type { NodeAPI, NodeDef } from 'node-red'
 import { ChangeFeed } from './events/change-feed'
-import { HookRegistrar } from './hooks/registrar'
+import type { HookRegistrar } from './hooks/registrar'
 import { registerServerRoutes } from './node-red/admin-routes'
 import { useConnection } from './node-red/connection-user'
+import { hookRegistrars } from './node-red/hook-registrars'
 import { throttledLog } from './node-red/log-throttle'
 import { connectionOptions, XoServerConfig } from './node-red/server-settings'
 import type { MethodInfo, XoServerNode } from './node-red/xo-server-node'
 import { XoConnection, XoConnectionState } from './xo/connection'
 import { ObjectStore } from './xo/object-store'
 
+// How long a closing config node waits for the hook entries of removed nodes to leave XO (Node-RED allows 15 s).
+const CLOSE_WRITE_MS = 5000
+
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-server.${key}`, substitutions)
+  const registrarOf = hookRegistrars(RED.events as unknown as EventEmitter)
+  const nodeRoot = `/${String(RED.settings.httpNodeRoot ?? '/').replace(/^\/+|\/+$/g, '')}/`.replace('//', '/')
 
   function XoServer(this: XoServerNode, config: NodeDef & XoServerConfig) {
     RED.nodes.createNode(this, config)
@@ -34,6 +41,7 @@ export = function register(RED: NodeAPI) {
     })
 
     this.hookBaseUrl = (config.hookBaseUrl ?? '').trim().replace(/\/+$/, '') || undefined
+    this.hookPrefix = this.hookBaseUrl ? `${this.hookBaseUrl}${nodeRoot}xo-hook/` : undefined
 
     let store: ObjectStore | undefined
     const logWarning = (message: string) => warn(message)
@@ -54,9 +62,6 @@ export = function register(RED: NodeAPI) {
     let feed: ChangeFeed | undefined
     this.changeFeed = () => (store ? (feed ??= new ChangeFeed(store, logWarning)) : undefined)
 
-    let registrar: HookRegistrar | undefined
-    this.registrar = () => (this.connection ? (registrar ??= new HookRegistrar(this.connection)) : undefined)
-
     this.deriveSecret = (purpose) => {
       const key = this.credentials?.token || (this.credentials?.password && `${this.credentials.email}\n${this.credentials.password}`)
       return key ? createHmac('sha256', key).update(purpose).digest('base64url') : undefined
@@ -72,18 +77,37 @@ export = function register(RED: NodeAPI) {
       return methods
     }
 
+    // The XO's registrar, shared with every other config node reaching the same XO.
+    const hooks = this.connection ? registrarOf(this.connection.endpoint.wsUrl) : undefined
+    const detach = this.connection
+      ? hooks!.registrar.attach({ connection: this.connection, prefix: this.hookPrefix, catalogue: async () => Object.keys(await this.methods()) })
+      : undefined
+    this.hooks = (): HookRegistrar | undefined => hooks?.registrar
+    // A config node that receives hooks keeps XO's entries in line with the deployed nodes, even when none of its
+    // nodes is enabled any more (their entries must leave XO): it connects whether or not a node uses it.
+    if (this.hookPrefix) this.connection?.start()
+
     if (this.configError) this.warn(t('log.misconfigured', { reason: this.configError }))
     this.connection?.on('state', (state) => logTransition(this, state))
     this.connection?.on('warning', warn)
 
-    this.on('close', (_removed: boolean, done: () => void) => {
+    this.on('close', (removed: boolean, done: () => void) => {
       const connection = this.connection
       this.connection = undefined
       feed?.stop()
       store?.stop()
-      if (!connection) return done()
-      connection.removeAllListeners()
-      connection.stop().then(done, done)
+      if (!connection || !hooks) return done()
+      // The xo-hook nodes of this deploy close in the same tick: their removals go through this connection
+      // before it stops (a removed config node takes its whole prefix along).
+      setImmediate(async () => {
+        if (removed && this.hookPrefix) hooks.registrar.removePrefix(this.hookPrefix)
+        await hooks.registrar.idle(CLOSE_WRITE_MS)
+        detach?.()
+        hooks.release()
+        connection.removeAllListeners()
+        await connection.stop().catch(() => {})
+        done()
+      })
     })
   }
 

@@ -1,23 +1,40 @@
 import type { ObjectStore, XoObject } from '../xo/object-store'
+import { changesObjects, expectedAfter, POST_SETTLE_MS } from './after-call'
 import { InvolvedRef, isSettled, ObjectSummary, summarize } from './involved'
+
+/** A call that is over (its post delivery, successful): its objects are described as it left them. */
+export interface CallDone {
+  method: string
+  params: Record<string, unknown> | undefined
+}
 
 /**
  * Resolves the objects a call is about into summaries, by role. Objects the call created are waited for
- * (bounded): the post hook often comes before XO's object stream shows them. Unknown ids stay as `{id}`.
+ * (bounded by `waitMs`): the post often comes before XO's object stream shows them. After a call (`done`), the
+ * objects it changed are waited for too, for a short while (POST_SETTLE_MS): until they show what the call did
+ * when that is known (a started VM running), else until their next update. Unknown ids stay as `{id}`; an
+ * object the call removed is described as it last was, with `removed: true`.
  */
-export async function resolveInvolved(refs: InvolvedRef[], store: ObjectStore, waitMs: number): Promise<Record<string, ObjectSummary>> {
+export async function resolveInvolved(refs: InvolvedRef[], store: ObjectStore, waitMs: number, done?: CallDone): Promise<Record<string, ObjectSummary>> {
   const objects: Record<string, ObjectSummary> = {}
   if (refs.length === 0) return objects
   if (!store.loaded) await store.whenLoaded(waitMs)
   const lookup = (id: string) => store.get(id)
+  const settle = done !== undefined && changesObjects(done.method)
   await Promise.all(
     refs.map(async (ref) => {
-      let object = lookup(ref.id)
-      const settled = (o: XoObject) => isSettled(o, lookup, ref.expectedVifs)
-      if (ref.created && (!object || !settled(object))) {
-        object = (await store.waitFor(ref.id, settled, waitMs)) ?? lookup(ref.id)
+      const before = lookup(ref.id)
+      let object = before
+      if (ref.created) {
+        const settled = (o: XoObject | undefined) => o !== undefined && isSettled(o, lookup, ref.expectedVifs)
+        object = await store.until(ref.id, settled, waitMs)
+      } else if (settle && before) {
+        const expected = expectedAfter(done.method, done.params, ref.role)
+        object = expected ? await store.until(ref.id, expected, POST_SETTLE_MS) : await store.nextChange(ref.id, POST_SETTLE_MS)
       }
-      objects[ref.role] = object ? summarize(object, lookup) : { id: ref.id }
+      if (object) objects[ref.role] = summarize(object, lookup)
+      else if (before && settle) objects[ref.role] = { ...summarize(before, lookup), removed: true }
+      else objects[ref.role] = { id: ref.id }
     }),
   )
   return objects

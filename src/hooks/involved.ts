@@ -42,11 +42,14 @@ export interface ObjectSummary {
   type?: string
   name?: string
   powerState?: string
+  tags?: string[]
   pool?: { id: string; name?: string }
   host?: { id: string; name?: string }
   address?: string
   mainIpAddress?: string
   vifs?: Array<{ id: string; mac?: string; device?: string; network?: { id: string; name?: string } }>
+  /** the call removed it: this is how it last was */
+  removed?: boolean
 }
 
 type Lookup = (id: string) => XoObject | undefined
@@ -60,6 +63,7 @@ export function summarize(object: XoObject, lookup: Lookup): ObjectSummary {
   if (name !== undefined) summary.name = name
   const powerState = str(object.power_state)
   if (powerState !== undefined) summary.powerState = powerState
+  if (Array.isArray(object.tags)) summary.tags = (object.tags as unknown[]).filter((tag): tag is string => typeof tag === 'string')
   const poolId = str(object.$pool)
   if (poolId && object.type !== 'pool') summary.pool = named(poolId, lookup)
   // A VM's $container is its host while resident, else its pool: there is no `$host`.

@@ -11,6 +11,11 @@ export interface Rejection {
 export interface ReceiverOptions {
   /** `secretDigest(secret)`, computed once when the node starts */
   secret: Buffer
+  /**
+   * The secret of the node this one replaced at a redeploy, while XO may still deliver to its URL (a token
+   * rotated, a secret changed: XO's entries follow a moment after the new node starts).
+   */
+  former?: { secret: Buffer; until: number }
   maxBytes: number
   /** source addresses XO may deliver from; empty: any */
   allowFrom: AddressMatcher | undefined
@@ -25,7 +30,7 @@ export async function readDelivery(req: IncomingMessage, presentedSecret: string
   if (options.allowFrom && !options.allowFrom(req.socket.remoteAddress ?? '')) {
     return { status: 403, reason: `source ${normalizeAddress(req.socket.remoteAddress ?? '')} not allowed` }
   }
-  if (!presentedSecret || !digestsMatch(presentedSecret, options.secret)) return { status: 401, reason: 'missing or wrong secret' }
+  if (!presentedSecret || !secretAccepted(presentedSecret, options)) return { status: 401, reason: 'missing or wrong secret' }
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
   if (type !== 'application/json' && !type.endsWith('+json')) return { status: 415, reason: `content-type ${type || 'missing'} is not JSON` }
   const declared = Number(req.headers['content-length'])
@@ -68,6 +73,11 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
     req.once('end', () => resolve(size > maxBytes ? undefined : Buffer.concat(chunks).toString('utf8')))
     req.once('error', reject)
   })
+}
+
+function secretAccepted(presented: string, { secret, former }: ReceiverOptions): boolean {
+  if (digestsMatch(presented, secret)) return true
+  return former !== undefined && Date.now() < former.until && digestsMatch(presented, former.secret)
 }
 
 /** What a secret is compared as; an empty secret gets a digest nothing can match. */

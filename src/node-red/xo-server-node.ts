@@ -28,8 +28,10 @@ export interface XoServerNode extends Node<XoServerCredentials> {
   objectStore(): ObjectStore | undefined
   /** The changes of the connection's object store, shared by every xo-events node (call `objects()` first). */
   changeFeed(): ChangeFeed | undefined
-  /** The connection's web-hooks registrar (one per XO, so that nodes never overwrite each other). */
-  registrar(): HookRegistrar | undefined
+  /** `<hookBaseUrl><httpNodeRoot>xo-hook/`: the URLs of this Node-RED's hook entries begin so */
+  hookPrefix: string | undefined
+  /** The XO's web-hooks registrar (one per XO in this Node-RED, so that nodes never overwrite each other). */
+  hooks(): HookRegistrar | undefined
   /**
    * A stable secret for `purpose`, derived from this server's credentials (HMAC): the same after every restart and
    * redeploy, unguessable without the token or password, and revealing nothing of them. Undefined without credentials.

@@ -31,6 +31,12 @@ export interface SimulatorOptions {
   log?: (line: string) => void
   /** how long a waitForResponse pre hook may delay a call (real ms, default 10 500 like XO) */
   webhookTimeoutMs?: number
+  /**
+   * Real ms between an object change and its `all` notification, drawn per batch in [min, max] (default [0, 4];
+   * under 1 ms: at once): a call's post delivery and the update of its last step then arrive within a few ms,
+   * either first, as from XO.
+   */
+  notificationLagMs?: number | [number, number]
 }
 
 export class XoSimulator extends EventEmitter {
@@ -56,6 +62,7 @@ export class XoSimulator extends EventEmitter {
       timeScale: opts.timeScale ?? 1,
       users: opts.users ?? [{ email: 'admin@admin.net', password: 'admin', permission: 'admin' }],
       webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_500,
+      notificationLagMs: typeof opts.notificationLagMs === 'number' ? [opts.notificationLagMs, opts.notificationLagMs] : (opts.notificationLagMs ?? [0, 4]),
       log,
     })
     for (const table of [sessionMethods, vmMethods, hostMethods, pluginMethods, backupMethods]) this.core.register(table)

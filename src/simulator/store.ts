@@ -2,6 +2,9 @@
 // Like xo-collection, every change made during one tick is coalesced and flushed on the next tick
 // as at most one "enter" message (added or updated, whole objects) and one "exit" message (removed).
 // Operations therefore model an XAPI event batch as "mutate synchronously, then sleep".
+// Each message reaches the connections a few ms later (`lag`, in order): XO's web-hook deliveries travel apart
+// from the notifications, and the post of a call and the object update of its last step arrive within the same
+// few ms, either first.
 import { reorder, XoObject } from './shapes'
 
 export type NotificationListener = (frame: string) => void
@@ -12,6 +15,12 @@ export class ObjectStore {
   private entered = new Set<string>()
   private exited = new Set<string>()
   private scheduled = false
+  private outbox: Array<{ frames: string[]; due: number }> = []
+  private lastDue = 0
+  private timer: NodeJS.Timeout | undefined
+
+  /** `lag()`: real ms between a batch and its messages reaching the connections */
+  constructor(private readonly lag: () => number = () => 0) {}
 
   get(id: string): XoObject | undefined {
     return this.objects.get(id)
@@ -48,6 +57,12 @@ export class ObjectStore {
     this.entered.delete(id)
     this.exited.add(id)
     this.schedule()
+  }
+
+  /** Drops messages not sent yet (the simulator stops). */
+  stop(): void {
+    clearTimeout(this.timer)
+    this.outbox = []
   }
 
   subscribe(listener: NotificationListener): () => void {
@@ -88,6 +103,23 @@ export class ObjectStore {
       for (const id of exited) items[id] = 0
       frames.push(JSON.stringify({ jsonrpc: '2.0', method: 'all', params: { type: 'exit', items } }))
     }
-    for (const frame of frames) for (const l of this.listeners) l(frame)
+    if (frames.length === 0) return
+    // A lag under a millisecond is no lag: sent at once.
+    const lag = this.lag()
+    const due = Math.max(this.lastDue, Date.now() + (lag < 1 ? 0 : lag))
+    this.lastDue = due
+    this.outbox.push({ frames, due })
+    if (this.outbox.length === 1) this.drain()
+  }
+
+  /** Sends the batches that are due, in order; waits for the next one. */
+  private drain(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    while (this.outbox.length > 0 && this.outbox[0].due <= Date.now()) {
+      const { frames } = this.outbox.shift()!
+      for (const frame of frames) for (const l of this.listeners) l(frame)
+    }
+    if (this.outbox.length > 0) this.timer = setTimeout(() => this.drain(), this.outbox[0].due - Date.now())
   }
 }

@@ -91,9 +91,14 @@ export class WebHooks {
     await Promise.all(waits)
   }
 
-  /** Post hooks are fire-and-forget (waitForResponse is ignored on them). */
-  post(payload: Payload): void {
-    for (const hook of this.matching(String(payload.method), 'post')) void this.deliver(hook, { ...payload, type: 'post' })
+  /**
+   * Post hooks are fire-and-forget for XO (waitForResponse is ignored on them): the promise only tells the
+   * caller when they were delivered; undefined when no hook matches.
+   */
+  post(payload: Payload): Promise<void> | undefined {
+    const hooks = this.matching(String(payload.method), 'post')
+    if (hooks.length === 0) return undefined
+    return Promise.all(hooks.map(hook => this.deliver(hook, { ...payload, type: 'post' }))).then(() => {})
   }
 
   /** plugin.test: the fixed fake call, to every hook, one after the other. */

@@ -127,31 +127,39 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
   }
 
   /**
-   * The object once it exists and satisfies `ready`, or undefined after `timeoutMs`: a VM created a moment ago
-   * may not have reached the stream yet (and first shows up as a template while XO provisions it).
+   * The object once `test` holds for it (given undefined while it does not exist), or whatever it is after
+   * `timeoutMs`: a VM created a moment ago may not have reached the stream yet, a started one may not show as
+   * running yet, a deleted one may still be there.
    */
-  waitFor(id: string, ready: (object: XoObject) => boolean, timeoutMs: number): Promise<XoObject | undefined> {
-    const now = this.#objects.get(id)
-    if (now && ready(now)) return Promise.resolve(now)
+  until(id: string, test: (object: XoObject | undefined) => boolean, timeoutMs: number): Promise<XoObject | undefined> {
+    if (test(this.#objects.get(id))) return Promise.resolve(this.#objects.get(id))
+    return this.#watch(id, timeoutMs, () => test(this.#objects.get(id)))
+  }
+
+  /** Resolves at the next change of the object (updated, removed, or a new snapshot), or after `timeoutMs`. */
+  async nextChange(id: string, timeoutMs: number): Promise<XoObject | undefined> {
+    return this.#watch(id, timeoutMs, () => true)
+  }
+
+  /** Resolves with the object once `done()` says so after one of its changes, or after `timeoutMs`. */
+  #watch(id: string, timeoutMs: number, done: () => boolean): Promise<XoObject | undefined> {
     return new Promise((resolve) => {
       const finish = () => {
         clearTimeout(timer)
         this.#waiters.delete(finish)
-        this.off('enter', onEnter)
+        this.off('enter', onChange)
+        this.off('exit', onChange)
         this.off('loaded', onLoaded)
-        const object = this.#objects.get(id)
-        resolve(object && ready(object) ? object : undefined)
+        resolve(this.#objects.get(id))
       }
-      const onEnter = (object: XoObject) => {
-        if (object.id === id && ready(object)) finish()
+      const onChange = (object: XoObject) => {
+        if (object.id === id && done()) finish()
       }
-      const onLoaded = () => {
-        const object = this.#objects.get(id)
-        if (object && ready(object)) finish()
-      }
+      const onLoaded = () => done() && finish()
       const timer = setTimeout(finish, timeoutMs)
       this.#waiters.add(finish)
-      this.on('enter', onEnter)
+      this.on('enter', onChange)
+      this.on('exit', onChange)
       this.on('loaded', onLoaded)
     })
   }

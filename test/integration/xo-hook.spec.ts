@@ -92,6 +92,30 @@ describe('xo-hook', function () {
       assert.equal(msg.xo.objects.template.id, template.id)
     })
 
+    it('describes the objects of a post as the call left them, whichever of the post and the update XO sends first', async () => {
+      const vm = [...h.sim.objects.values()].find((o) => o.type === 'VM' && o.power_state === 'Halted')
+      const hosts = [...h.sim.objects.values()].filter((o) => o.type === 'host' && o.$pool === vm.$pool)
+      // The simulator, like XO, sends the post and the call's last object update within a few ms, either first.
+      for (let round = 0; round < 6; round++) {
+        const host = hosts[round % hosts.length]
+        const started = nextMessage(h, 'post', (m) => m.topic === 'vm.start')
+        await h.sim.invoke('vm.start', { id: vm.id, host: host.id })
+        const start = (await started).xo.objects.vm
+        assert.equal(start.powerState, 'Running', `round ${round}: vm.start's post shows the VM running`)
+        assert.deepEqual(start.host, { id: host.id, name: host.name_label })
+
+        const renamed = nextMessage(h, 'post', (m) => m.topic === 'vm.set')
+        await h.sim.invoke('vm.set', { id: vm.id, name_label: `renamed ${round}` })
+        assert.equal((await renamed).xo.objects.vm.name, `renamed ${round}`, `round ${round}: vm.set's post shows the new name`)
+
+        const stopped = nextMessage(h, 'post', (m) => m.topic === 'vm.stop')
+        await h.sim.invoke('vm.stop', { id: vm.id })
+        const stop = (await stopped).xo.objects.vm
+        assert.equal(stop.powerState, 'Halted', `round ${round}: vm.stop's post shows the VM halted`)
+        assert.equal(stop.host, undefined)
+      }
+    })
+
     it('passes a failed call on with its error', async () => {
       const post = nextMessage(h, 'post', (m) => m.topic === 'vm.start')
       await assert.rejects(h.sim.invoke('vm.start', { id: 'bogus-vm-id' }))
@@ -100,6 +124,25 @@ describe('xo-hook', function () {
       assert.equal(msg.xo.error.code, 1)
       assert.equal(msg.xo.error.message, 'no such VM bogus-vm-id')
       assert.deepEqual(msg.xo.objects.vm, { id: 'bogus-vm-id' })
+    })
+  })
+
+  describe('objects XO shows only after the post', () => {
+    it('waits for the VM a vm.create made, when XO shows it after the post', async () => {
+      // Every notification 30 ms late: the post of vm.create always comes before XO shows the new VM settled.
+      await h.stop()
+      h = await new Harness().start({ notificationLagMs: 30 })
+      await h.load([h.serverNode(), hookNode({ methods: ['vm.create'], phase: 'post' }), ...sinks])
+      await registered(h, 1)
+      const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+      const networks = [...h.sim.objects.values()].filter((o) => o.type === 'network' && o.$pool === template.$pool).slice(0, 2)
+      const post = nextMessage(h, 'post', (m) => m.topic === 'vm.create')
+      const id = await h.sim.invoke('vm.create', { name_label: 'late', template: template.id, VIFs: networks.map((n) => ({ network: n.id })) })
+      const created = (await post).xo.objects.vm
+      assert.equal(created.id, id)
+      assert.equal(created.type, 'VM')
+      assert.equal(created.vifs.length, 2)
+      for (const vif of created.vifs) assert.match(vif.mac, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/)
     })
   })
 

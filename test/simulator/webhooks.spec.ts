@@ -230,4 +230,41 @@ describe('simulator: web-hooks (vs captures)', function () {
       await quick.stop()
     }
   })
+
+  it('sends the post before the reply, and the call\'s object update within the same few ms, either first', async () => {
+    // Captured: the receiver had the post before the caller had the reply in 15 of 17 scenarios.
+    const capturedBefore = wh.scenarios.flatMap((sc: any) =>
+      sc.calls.flatMap((call: any) =>
+        sc.webhookEvents.filter((e: any) => e.json?.type === 'post' && e.json.method === call.request.method && call.answeredAtMs).map((e: any) => e.receivedAtMs <= call.answeredAtMs),
+      ),
+    )
+    assert.ok(capturedBefore.filter(Boolean).length >= capturedBefore.length - 2)
+
+    await configure([hook('tag.add', 'post')])
+    const vm = [...sim.objects.values()].find((o: any) => o.type === 'VM')
+    const watcher = await RpcClient.connect(sim.url)
+    await watcher.call('session.signIn', ADMIN)
+    const orders = { postFirst: 0, updateFirst: 0 }
+    try {
+      for (let i = 0; i < 32; i++) {
+        const n = sink.requests.length
+        const tag = `order-${i}`
+        const reply = main.call('tag.add', { tag, id: vm.id })
+        let repliedAt = 0
+        void reply.then(() => (repliedAt = Date.now()))
+        await sink.waitForCount(n + 1)
+        const postAt = sink.requests[n].at
+        assert.equal(repliedAt, 0, `call ${i}: the reply came before the post`)
+        await reply
+        await watcher.waitFor(() => watcher.notifications.some((m) => m.type === 'enter' && m.items[vm.id]?.tags?.includes(tag)))
+        const update = watcher.notifications.find((m) => m.type === 'enter' && m.items[vm.id]?.tags?.includes(tag))!
+        assert.ok(Math.abs(update.at - postAt) < 100, `call ${i}: update ${update.at - postAt} ms from the post`)
+        if (update.at > postAt) orders.postFirst++
+        else orders.updateFirst++
+      }
+    } finally {
+      await watcher.close()
+    }
+    assert.ok(orders.postFirst > 0 && orders.updateFirst > 0, `both orders happen: ${JSON.stringify(orders)}`)
+  })
 })

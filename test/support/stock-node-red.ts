@@ -32,41 +32,43 @@ export class StockNodeRed {
   #comms: WebSocket | undefined
   #userDir: string
   #stopping = false
+  #settings: Record<string, unknown> = {}
+  #sentCredentials = new Map<string, string>()
+  /** runtime-state "start" notifications seen on the comms socket */
+  #flowStarts = 0
 
   private constructor(userDir: string) {
     this.#userDir = userDir
   }
 
   static async start(settings: Record<string, unknown> = {}): Promise<StockNodeRed> {
-    const userDir = mkdtempSync(path.join(tmpdir(), 'xo-stock-node-red-'))
-    const settingsFile = path.join(userDir, 'test-settings.js')
-    writeFileSync(
-      settingsFile,
-      `module.exports = ${JSON.stringify({
-        uiHost: '127.0.0.1',
-        uiPort: 0,
-        flowFile: 'flows.json',
-        credentialSecret: 'stock-node-red-test',
-        nodesDir: [PACKAGE_ROOT],
-        httpAdminRoot: '/',
-        httpNodeRoot: '/',
-        editorTheme: { tours: false, projects: { enabled: false } },
-        telemetry: { enabled: false },
-        logging: { console: { level: 'info', metrics: false, audit: false } },
-        externalModules: { autoInstall: false, palette: { allowInstall: false } },
-        ...settings,
-      })}\n`,
-    )
-    const red = new StockNodeRed(userDir)
+    const red = new StockNodeRed(mkdtempSync(path.join(tmpdir(), 'xo-stock-node-red-')))
+    red.#settings = {
+      uiHost: '127.0.0.1',
+      uiPort: 0,
+      flowFile: 'flows.json',
+      credentialSecret: 'stock-node-red-test',
+      nodesDir: [PACKAGE_ROOT],
+      httpAdminRoot: '/',
+      httpNodeRoot: '/',
+      editorTheme: { tours: false, projects: { enabled: false } },
+      telemetry: { enabled: false },
+      logging: { console: { level: 'info', metrics: false, audit: false } },
+      externalModules: { autoInstall: false, palette: { allowInstall: false } },
+      ...settings,
+    }
     await red.launch()
     return red
   }
 
   /** Starts the process (again) on the same user directory and waits until it serves its editor. */
   async launch(): Promise<void> {
+    // A restarted Node-RED listens where it did before: XO knows it by that URL.
+    const port = this.url ? Number(new URL(this.url).port) : this.#settings.uiPort
+    writeFileSync(this.#settingsFile, `module.exports = ${JSON.stringify({ ...this.#settings, uiPort: port })}\n`)
     this.#stopping = false
     this.statuses.clear()
-    const child = spawn(process.execPath, [path.join(nodeRedPath(), 'red.js'), '--userDir', this.#userDir, '--settings', path.join(this.#userDir, 'test-settings.js')], {
+    const child = spawn(process.execPath, [path.join(nodeRedPath(), 'red.js'), '--userDir', this.#userDir, '--settings', this.#settingsFile], {
       env: { ...process.env, NODE_RED_DISABLE_TELEMETRY: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -89,6 +91,15 @@ export class StockNodeRed {
     await this.#subscribeToStatuses()
   }
 
+  get #settingsFile(): string {
+    return path.join(this.#userDir, 'test-settings.js')
+  }
+
+  /** Node-RED's user directory: its flow file, credentials and settings */
+  get userDir(): string {
+    return this.#userDir
+  }
+
   get alive(): boolean {
     return this.#child?.exitCode === null && this.#child.signalCode === null
   }
@@ -98,14 +109,33 @@ export class StockNodeRed {
     return this.exits.filter((e) => !e.asked).map((e) => `exit code ${e.code} signal ${e.signal}`)
   }
 
-  /** Deploys like the editor: the whole flow file, with credentials inline on the nodes that have them. */
+  /**
+   * Deploys like the editor: the whole flow file; credentials go inline on a node only when they changed since
+   * they were last sent (the editor never sends unchanged ones).
+   */
   async deploy(flows: unknown[], type: DeploymentType = 'full'): Promise<void> {
+    // A node deployed without its credentials after being deleted has none: a new node sends them again.
+    const ids = new Set((flows as Array<{ id?: unknown }>).map((node) => String(node.id)))
+    for (const id of this.#sentCredentials.keys()) if (!ids.has(id)) this.#sentCredentials.delete(id)
+    const sent = (flows as Array<Record<string, unknown>>).map((node) => {
+      if (!('credentials' in node)) return node
+      const key = JSON.stringify(node.credentials)
+      if (this.#sentCredentials.get(String(node.id)) === key) {
+        const { credentials: _unchanged, ...rest } = node
+        return rest
+      }
+      this.#sentCredentials.set(String(node.id), key)
+      return node
+    })
+    const starts = this.#flowStarts
     const response = await fetch(`${this.url}/flows`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': type },
-      body: JSON.stringify({ flows }),
+      body: JSON.stringify({ flows: sent }),
     })
     if (!response.ok) throw new Error(`deploy answered HTTP ${response.status}: ${await response.text()}`)
+    // Node-RED answers once the old flows stopped; a person deploys again only after the new ones run.
+    await waitFor(() => this.#flowStarts > starts, { timeoutMs: 30_000, what: 'the deployed flows to start' })
   }
 
   async request(pathname: string, init: RequestInit = {}): Promise<Response> {
@@ -153,11 +183,14 @@ export class StockNodeRed {
         return
       }
       for (const message of Array.isArray(messages) ? messages : [messages]) {
-        const { topic, data: status } = (message ?? {}) as { topic?: string; data?: NodeStatus }
-        if (typeof topic === 'string' && topic.startsWith('status/')) this.statuses.set(topic.slice('status/'.length), status ?? {})
+        const { topic, data } = (message ?? {}) as { topic?: string; data?: NodeStatus & { state?: string } }
+        if (typeof topic !== 'string') continue
+        if (topic.startsWith('status/')) this.statuses.set(topic.slice('status/'.length), data ?? {})
+        if (topic === 'notification/runtime-state' && data?.state === 'start') this.#flowStarts++
       }
     })
     await waitForEvent(comms, 'open', 10_000)
     comms.send(JSON.stringify({ subscribe: 'status/#' }))
+    comms.send(JSON.stringify({ subscribe: 'notification/#' }))
   }
 }

@@ -3,7 +3,6 @@ import { HeldDeliveries } from '../../src/hooks/held-deliveries'
 import { isSettled, summarize } from '../../src/hooks/involved'
 import { compileMethods, MethodMatcher } from '../../src/hooks/patterns'
 import { compileAllowList, digestsMatch, secretDigest } from '../../src/hooks/receiver'
-import { HookEntry, mergeEntries } from '../../src/hooks/registrar'
 import { hookSettings, HookSettings } from '../../src/hooks/settings'
 import type { XoObject } from '../../src/xo/object-store'
 import { capture } from '../support/captures'
@@ -46,19 +45,6 @@ describe('delivery checks', () => {
     assert.equal(compileAllowList('  '), undefined)
     assert.deepEqual(compileAllowList('10.0.0.0/33'), { error: 'invalid address or CIDR: 10.0.0.0/33' })
     assert.deepEqual(compileAllowList('xo.lan'), { error: 'invalid address or CIDR: xo.lan' })
-  })
-})
-
-describe('registrar merge', () => {
-  const entry = (method: string, url: string): HookEntry => ({ method, type: 'pre/post', url, format: 'json' })
-  const foreign = entry('vm.start', 'https://chat.example.net/hook')
-  const mine = entry('vm.stop', 'http://nr:1880/xo-hook/n1/s')
-  const other = entry('vm.stop', 'http://nr:1880/xo-hook/n2/s')
-
-  it('replaces only the owner entries and keeps every other in place', () => {
-    const next = mergeEntries([foreign, mine, other], '/xo-hook/n1/', [entry('host.stop', 'http://nr:1880/xo-hook/n1/s2')])
-    assert.deepEqual(next, [foreign, other, entry('host.stop', 'http://nr:1880/xo-hook/n1/s2')])
-    assert.deepEqual(mergeEntries([foreign, mine, other], '/xo-hook/n1/', []), [foreign, other])
   })
 })
 

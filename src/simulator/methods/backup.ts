@@ -34,7 +34,7 @@ async function runJob(core: Core, job: Job, scheduleId: string): Promise<void> {
   else post.result = true
   post.duration = end - start
   post.type = 'post'
-  core.webhooks.post(post)
+  void core.webhooks.post(post)
   await core.xapi.step(8)
   if (error !== undefined) throw error
 }

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict'
+import { EventEmitter } from 'node:events'
+import { Endpoints } from '../../src/hooks/endpoints'
+import { compileMethods, MethodMatcher } from '../../src/hooks/patterns'
+import { HookClaim, HookEntry, HookRegistrar, ownerOf, reconcileEntries, RegistrationReport } from '../../src/hooks/registrar'
+import { XoApiError } from '../../src/xo/errors'
+
+const PREFIX = 'http://nr:1880/xo-hook/'
+const entry = (method: string, url: string, type: HookEntry['type'] = 'pre/post'): HookEntry => ({ method, type, url, format: 'json' })
+const foreign = entry('vm.start', 'https://chat.example.net/hook')
+const sameIdElsewhere = entry('vm.stop', 'http://other:1880/xo-hook/n1/s')
+const catalogue = ['vm.start', 'vm.stop', 'vm.migrate', 'host.stop']
+
+/** An XO whose web-hooks plugin configuration the registrar reads and writes, counting the writes. */
+class FakeXo extends EventEmitter {
+  isConnected = true
+  hooks: HookEntry[] = []
+  writes = 0
+  loaded = true
+  failWith: Error | undefined
+  async call<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    if (this.failWith) throw this.failWith
+    if (method === 'plugin.get') return [{ id: 'web-hooks', loaded: this.loaded, configuration: { hooks: this.hooks } }] as T
+    if (method === 'plugin.configure') {
+      this.writes++
+      this.hooks = (params.configuration as { hooks: HookEntry[] }).hooks
+      return true as T
+    }
+    if (method === 'plugin.load') return void (this.loaded = true) as T
+    throw new Error(`unexpected ${method}`)
+  }
+}
+
+function setup() {
+  const xo = new FakeXo()
+  const registrar = new HookRegistrar()
+  registrar.attach({ connection: xo as never, prefix: PREFIX, catalogue: async () => catalogue })
+  const reports = new Map<string, RegistrationReport>()
+  const claim = (nodeId: string, methods: string[] | undefined): ((removed: boolean) => void) =>
+    registrar.claim({
+      nodeId,
+      prefix: PREFIX,
+      wish: methods && { url: `${PREFIX}${nodeId}/secret`, methods: compileMethods(methods) as MethodMatcher, type: 'pre/post', waitForResponse: false },
+      report: (r) => reports.set(nodeId, r),
+    })
+  const idle = () => registrar.idle(5000)
+  return { xo, registrar, claim, reports, idle }
+}
+
+describe('hook registrar', () => {
+  it("knows this Node-RED's entries by prefix and node id, and nobody else's", () => {
+    assert.deepEqual(ownerOf(entry('vm.stop', `${PREFIX}n1/s`), [PREFIX]), { prefix: PREFIX, nodeId: 'n1' })
+    assert.equal(ownerOf(sameIdElsewhere, [PREFIX]), undefined)
+    assert.equal(ownerOf(foreign, [PREFIX]), undefined)
+    assert.equal(ownerOf({ url: 42 } as unknown as HookEntry, [PREFIX]), undefined)
+  })
+
+  it('reconciles fully: unclaimed entries go, claimed ones are replaced, others stay in place', () => {
+    const claims = new Map<string, HookClaim>([[`${PREFIX}n1`, { nodeId: 'n1', prefix: PREFIX, wish: {} as never }], [`${PREFIX}n3`, { nodeId: 'n3', prefix: PREFIX }]])
+    const wanted = new Map([[`${PREFIX}n1`, [entry('host.stop', `${PREFIX}n1/s2`)]]])
+    const current = [entry('vm.stop', `${PREFIX}n1/s`), foreign, entry('vm.stop', `${PREFIX}n2/s`), sameIdElsewhere, entry('vm.start', `${PREFIX}n3/hand`)]
+    const full = reconcileEntries(current, { full: true, prefixes: new Set([PREFIX]), claims, wanted, removals: [] })
+    assert.deepEqual(full, [foreign, sameIdElsewhere, entry('vm.start', `${PREFIX}n3/hand`), entry('host.stop', `${PREFIX}n1/s2`)])
+    // during a deploy, only what was removed goes
+    const partial = reconcileEntries(current, { full: false, prefixes: new Set([PREFIX]), claims, wanted, removals: [`${PREFIX}n2/`] })
+    assert.deepEqual(partial, [entry('vm.stop', `${PREFIX}n1/s`), foreign, sameIdElsewhere, entry('vm.start', `${PREFIX}n3/hand`)])
+  })
+
+  it('writes nothing before the flows have started, then everything in one write', async () => {
+    const { xo, registrar, claim, reports, idle } = setup()
+    xo.hooks = [foreign, entry('vm.stop', `${PREFIX}gone/s`)]
+    claim('n1', ['vm.start', 'vm.fly'])
+    claim('n2', ['host.*'])
+    await idle()
+    assert.equal(xo.writes, 0)
+    registrar.flowsStarted()
+    await idle()
+    assert.equal(xo.writes, 1)
+    assert.deepEqual(xo.hooks, [foreign, entry('vm.start', `${PREFIX}n1/secret`), entry('host.stop', `${PREFIX}n2/secret`)])
+    assert.deepEqual(reports.get('n1'), { ok: true, entries: [entry('vm.start', `${PREFIX}n1/secret`)], rejected: [], unknown: ['vm.fly'] })
+    registrar.flowsStarted()
+    await idle()
+    assert.equal(xo.writes, 1, 'nothing changed, nothing written')
+  })
+
+  it('takes the entries of a removed node out during a deploy, and keeps those of a redeployed one', async () => {
+    const { xo, registrar, claim, idle } = setup()
+    const release1 = claim('n1', ['vm.start'])
+    const release2 = claim('n2', ['vm.stop'])
+    registrar.flowsStarted()
+    await idle()
+    registrar.flowsStopping()
+    release1(false) // redeployed
+    release2(true) // deleted
+    await idle()
+    assert.deepEqual(xo.hooks, [entry('vm.start', `${PREFIX}n1/secret`)])
+  })
+
+  it('catches up when XO comes back, and says why it could not meanwhile', async () => {
+    const { xo, registrar, claim, reports, idle } = setup()
+    xo.hooks = [entry('vm.stop', `${PREFIX}deleted-while-down/s`)]
+    xo.failWith = new XoApiError('plugin.get', 2, 'not enough permissions')
+    claim('n1', ['vm.start'])
+    registrar.flowsStarted()
+    await idle()
+    assert.equal((reports.get('n1') as { error: Error }).error.message, 'not enough permissions')
+    xo.failWith = undefined
+    xo.emit('connected', {})
+    await idle()
+    assert.deepEqual(xo.hooks, [entry('vm.start', `${PREFIX}n1/secret`)])
+  })
+
+  it('takes out the whole prefix of a removed config node, except what is still claimed', async () => {
+    const { xo, registrar, claim, idle } = setup()
+    xo.hooks = [foreign, entry('vm.stop', `${PREFIX}a/s`), entry('vm.stop', `${PREFIX}b/s`)]
+    claim('b', undefined)
+    registrar.removePrefix(PREFIX)
+    await idle()
+    assert.deepEqual(xo.hooks, [foreign, entry('vm.stop', `${PREFIX}b/s`)])
+  })
+})
+
+describe('hook endpoints during a redeploy', () => {
+  it('hands a delivery for a redeployed node to its successor, and none for a removed or unknown one', async () => {
+    const endpoints = new Endpoints<string>(2000)
+    endpoints.set('a', 'first')
+    endpoints.delete('a', true)
+    const waiting = endpoints.get('a')
+    endpoints.set('a', 'second')
+    assert.equal(await waiting, 'second')
+    endpoints.delete('a', false)
+    assert.equal(await endpoints.get('a'), undefined)
+    assert.equal(await endpoints.get('nobody'), undefined)
+  })
+
+  it('gives up after the grace period when the node does not come back', async () => {
+    let now = 0
+    const endpoints = new Endpoints<string>(50, () => now)
+    endpoints.delete('a', true)
+    const started = Date.now()
+    assert.equal(await endpoints.get('a'), undefined)
+    assert.ok(Date.now() - started >= 40)
+    now = 100
+    assert.equal(await endpoints.get('a'), undefined)
+  })
+})
