@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { gitlabTrigger, githubDispatch } from './destinations/ci'
 import { cloudEvent, structuredRequest } from './destinations/cloudevents'
+import type { Destination } from './destinations/outcome'
 import { summarizeMessage, XoEventSummary } from './destinations/event'
 import { pagerDutyEvent, pagerDutyRequest } from './destinations/pagerduty'
 import { haproxyServerState } from './destinations/haproxy'
@@ -18,6 +19,9 @@ type Done = (error?: Error) => void
 /** What a destination node makes of one summarised XO event: requests for the core http request node. */
 type Build = (summary: XoEventSummary, node: DestinationNode, msg: Msg) => HttpRequestMessage[]
 
+/** Which service the requests go to, as the xo outcome node reads its answers (one node type may serve several). */
+type DestinationOf = (config: NodeDef & DestinationConfig) => Destination
+
 interface DestinationNode extends Node<Record<string, string>> {
   config: NodeDef & DestinationConfig
   secret(name: string): string | undefined
@@ -31,12 +35,13 @@ export = function register(RED: NodeAPI) {
    * `msg.payload`, and `msg.xoDestination` for the xo outcome node). Secrets come from the node's credentials, or
    * from the environment variable the node names.
    */
-  function destination(type: string, destinationName: string, credentials: string[], build: Build) {
+  function destination(type: string, destinationOf: DestinationOf, credentials: string[], build: Build) {
     function DestinationNodeCtor(this: DestinationNode, config: NodeDef & DestinationConfig) {
       RED.nodes.createNode(this, config)
       const node = this
       node.config = config
       node.secret = (name) => secretOf(node.credentials?.[name], config[`${name}Env`])
+      const destinationName = destinationOf(config)
       let sent = 0
       node.on('input', (msg: Msg, send: Send, done: Done) => {
         const summary = summarizeMessage(msg)
@@ -77,13 +82,14 @@ export = function register(RED: NodeAPI) {
     return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
   }
 
-  destination('xo-slack', 'slack', ['url'], (s, node) => [
+  // Text + attachments is what Mattermost and Rocket.Chat take; they answer as they do, not as Slack.
+  destination('xo-slack', (config) => (config.style === 'attachments' ? 'mattermost' : 'slack'), ['url'], (s, node) => [
     jsonRequest(required(node, 'url'), slackMessage(s, { style: node.config.style === 'attachments' ? 'attachments' : 'blocks', xoUrl: property(node, 'xoUrl') })),
   ])
 
-  destination('xo-teams', 'teams', ['url'], (s, node) => [jsonRequest(required(node, 'url'), teamsMessage(s, { xoUrl: property(node, 'xoUrl') }))])
+  destination('xo-teams', () => 'teams', ['url'], (s, node) => [jsonRequest(required(node, 'url'), teamsMessage(s, { xoUrl: property(node, 'xoUrl') }))])
 
-  destination('xo-pagerduty', 'pagerduty', ['routingKey'], (s, node) => {
+  destination('xo-pagerduty', () => 'pagerduty', ['routingKey'], (s, node) => {
     // Which alerts are open is only known here: kept in the node's context so that a success can resolve one.
     const context = node.context()
     const open = new Set<string>((context.get('openAlerts') as string[] | undefined) ?? [])
@@ -103,7 +109,7 @@ export = function register(RED: NodeAPI) {
     return [request]
   })
 
-  destination('xo-cloudevent', 'cloudevents', ['secret'], (s, node) => {
+  destination('xo-cloudevent', () => 'cloudevents', ['secret'], (s, node) => {
     const url = property(node, 'url')
     if (!url) throw new Error(t('errors.missingUrl'))
     const event = cloudEvent(s, {
@@ -115,7 +121,7 @@ export = function register(RED: NodeAPI) {
     return [structuredRequest(event, url, secret ? { secret } : undefined)]
   })
 
-  destination('xo-ci', 'ci', ['token'], (s, node) => {
+  destination('xo-ci', (config) => (config.kind === 'github' ? 'github' : 'gitlab'), ['token'], (s, node) => {
     const token = required(node, 'token')
     if (node.config.kind === 'github') {
       return [
@@ -132,7 +138,7 @@ export = function register(RED: NodeAPI) {
   })
 
   // Runtime admin state of the VM's server in a backend: drain before XO moves or stops the VM, ready after.
-  destination('xo-haproxy', 'haproxy', ['password'], (s, node) => {
+  destination('xo-haproxy', () => 'haproxy', ['password'], (s, node) => {
     const baseUrl = property(node, 'url')
     if (!baseUrl) throw new Error(t('errors.missingUrl'))
     const server = node.config.serverFrom === 'id' ? s.subject?.id : s.subject?.name

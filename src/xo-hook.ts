@@ -23,7 +23,12 @@ interface XoHookNode extends Node<{ secret?: string }> {
   entries(): Promise<HookEntry[]>
 }
 
-type Receive = (req: Request, res: Response, secret: string | undefined) => void
+/** One xo-hook node as its route sees it: deliveries over HTTP, and deliveries handed over by its predecessor. */
+interface HookEndpoint {
+  /** `arrived`: when the delivery came in (XO's wait runs from then) */
+  receive(req: Request, res: Response, secret: string | undefined, arrived: number): void
+  deliver(body: HookBody, bytes: number): Promise<void>
+}
 
 // How long the URL of a redeployed node's predecessor stays valid: enough for XO's entries to be rewritten.
 const FORMER_SECRET_GRACE_MS = 10_000
@@ -33,13 +38,14 @@ export = function register(RED: NodeAPI) {
 
   // One route for every xo-hook node, dispatching on the node id: redeploys never leave routes behind, and a
   // delivery for a node being redeployed waits for its successor.
-  const endpoints = new Endpoints<Receive>()
+  const endpoints = new Endpoints<HookEndpoint>()
   // The secrets of redeployed nodes, still accepted for a while: XO's entries change after the new node starts.
   const retired = new Map<string, { secret: Buffer; until: number }>()
   const dispatch = async (req: Request, res: Response) => {
-    const receive = await endpoints.get(String(req.params.nodeId))
-    if (!receive) return void res.status(404).end()
-    receive(req, res, req.params.secret === undefined ? undefined : String(req.params.secret))
+    const arrived = Date.now()
+    const endpoint = await endpoints.get(String(req.params.nodeId))
+    if (!endpoint) return void res.status(404).end()
+    endpoint.receive(req, res, req.params.secret === undefined ? undefined : String(req.params.secret), arrived)
   }
   RED.httpNode.all('/xo-hook/:nodeId', dispatch)
   RED.httpNode.all('/xo-hook/:nodeId/:secret', dispatch)
@@ -132,8 +138,8 @@ export = function register(RED: NodeAPI) {
 
     const use = xo.use(node, { status: decorate })
 
-    const emit = async (body: HookBody, hold: string | undefined) => {
-      if (body.type === 'pre' && settings.post) memory.remember(body)
+    const emit = async (body: HookBody, bytes: number, hold: string | undefined) => {
+      if (body.type === 'pre' && settings.post) memory.remember(body, bytes)
       const pre = body.type === 'post' ? memory.take(body.method, body.callId) : undefined
       const info: XoHookInfo & { hold?: { node: string; id: string } } = describeCall(body, pre)
       const result = body.type === 'post' ? body.result : undefined
@@ -141,7 +147,8 @@ export = function register(RED: NodeAPI) {
       for (const ref of refs) info.objects[ref.role] = { id: ref.id }
       const done = body.type === 'post' && body.error === undefined ? { method: body.method, params: body.params } : undefined
       if (store && refs.length) info.objects = await resolveInvolved(refs, store, settings.enrichWaitMs, done)
-      if (closed) return
+      // XO was told it was delivered: if this node was redeployed meanwhile, its successor emits it.
+      if (closed) return handOver(body, bytes)
       if (hold) info.hold = { node: node.id, id: hold }
       counters.events++
       const msg = { topic: body.method, payload: body, xo: info }
@@ -149,7 +156,13 @@ export = function register(RED: NodeAPI) {
       use.refreshStatus()
     }
 
-    endpoints.set(node.id, async (req, res, presented) => {
+    const handOver = async (body: HookBody, bytes: number) => {
+      const successor = await endpoints.get(node.id)
+      if (successor) await successor.deliver(body, bytes)
+      else node.warn(t('errors.dropped', { method: body.method, phase: body.type }))
+    }
+
+    const receive = async (req: Request, res: Response, presented: string | undefined, arrived: number) => {
       const outcome = await readDelivery(req, presented, receiving).catch(
         () => ({ status: 400 as const, reason: 'unreadable body' }),
       )
@@ -175,7 +188,8 @@ export = function register(RED: NodeAPI) {
             if (!res.writableEnded) res.status(204).end()
             if (how === 'timeout') node.warn(t('errors.gateTimeout', { method: body.method, seconds: settings.gateTimeoutMs / 1000 }))
           },
-          settings.gateTimeoutMs,
+          // XO's own limit runs from when it sent the delivery: so does the gate's.
+          Math.max(0, settings.gateTimeoutMs - (Date.now() - arrived)),
         )
       } else {
         // XO is told at once; the flow runs after. XO never waits on an ungated delivery.
@@ -183,10 +197,20 @@ export = function register(RED: NodeAPI) {
       }
       if (!wanted) return
       try {
-        await emit(body, hold)
+        await emit(body, outcome.bytes, hold)
       } catch (error) {
+        // No flow will let XO go on with this call: it must not wait for the timeout.
+        if (hold) held.release(hold)
         node.error(t('errors.emitFailed', { reason: (error as Error).message }))
       }
+    }
+
+    endpoints.set(node.id, {
+      receive: (req, res, presented, arrived) => void receive(req, res, presented, arrived),
+      deliver: async (body, bytes) => {
+        const wanted = settings.methods.matches(body.method) && (body.type === 'pre' ? settings.pre : settings.post)
+        if (wanted) await emit(body, bytes, undefined)
+      },
     })
 
     node.on('close', (removed: boolean, done: () => void) => {

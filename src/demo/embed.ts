@@ -17,10 +17,29 @@ export interface NodeRedModule {
   init(server: http.Server, settings: Record<string, unknown>): void
   start(): Promise<void>
   stop(): Promise<void>
-  httpAdmin: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void
-  httpNode: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void
+  httpAdmin: Handler
+  httpNode: Handler
   nodes: { getNode(id: string): unknown }
   runtime: { flows: { setFlows(opts: Record<string, unknown>): Promise<unknown> }; events: EventEmitter }
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, next: (error?: unknown) => void) => void
+
+/** `app` served under `root` (as Express's `app.use(root, app)`): it sees paths relative to the root. */
+function mount(root: string, appOf: () => Handler): Handler {
+  const prefix = `/${root.replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '')
+  return (req, res, next) => {
+    const app = appOf()
+    if (prefix === '') return app(req, res, next)
+    const url = req.url ?? '/'
+    if (url !== prefix && !url.startsWith(`${prefix}/`) && !url.startsWith(`${prefix}?`)) return next()
+    const original = url
+    req.url = url.slice(prefix.length).replace(/^(?!\/)/, '/')
+    app(req, res, (error) => {
+      req.url = original
+      next(error)
+    })
+  }
 }
 
 export interface EmbedOptions {
@@ -36,7 +55,10 @@ export interface EmbedOptions {
 
 export interface EmbeddedNodeRed {
   RED: NodeRedModule
+  /** origin of the HTTP server (the flows' endpoints are under httpNodeRoot) */
   url: string
+  /** the editor: the origin and httpAdminRoot */
+  editorUrl: string
   port: number
   /** replaces the flows and resolves once the new ones run (their HTTP routes included) */
   deploy(flows: unknown[], credentials?: Record<string, Record<string, string>>): Promise<void>
@@ -60,13 +82,25 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
       },
     )
   const userDir = mkdtempSync(path.join(tmpdir(), 'xo-node-red-'))
+  const settings = {
+    httpAdminRoot: '/',
+    httpNodeRoot: '/',
+    ...options.settings,
+  }
+  // As Node-RED's own server: the editor and its API under httpAdminRoot first, then the flows' endpoints under
+  // httpNodeRoot. An error of the admin app (its body parser refusing a body over apiMaxLength: 413) is answered
+  // as such, never passed on to the flows with a body half read.
+  // Node-RED makes its apps in RED.init, below.
+  const admin = mount(String(settings.httpAdminRoot), () => RED.httpAdmin)
+  const flows = mount(String(settings.httpNodeRoot), () => RED.httpNode)
   const server = http.createServer((req, res) => {
-    RED.httpAdmin(req, res, () =>
-      RED.httpNode(req, res, () => {
-        res.statusCode = 404
-        res.end()
-      }),
-    )
+    const fail = (error?: unknown) => {
+      const status = Number((error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode)
+      res.statusCode = error === undefined ? 404 : status >= 400 && status < 600 ? status : 500
+      if (res.statusCode === 413) res.setHeader('Connection', 'close')
+      res.end()
+    }
+    admin(req, res, (error) => (error === undefined ? flows(req, res, fail) : fail(error)))
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -79,8 +113,6 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
     flowFile: 'flows.json',
     // The user dir is new on every run: a random key keeps the credentials file encrypted anyway.
     credentialSecret: randomBytes(16).toString('hex'),
-    httpAdminRoot: '/',
-    httpNodeRoot: '/',
     nodesDir: [PACKAGE_ROOT],
     uiHost: host,
     uiPort: port,
@@ -90,7 +122,7 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
     logging: { console: { level: options.logLevel ?? 'info', metrics: false, audit: false } },
     functionExternalModules: false,
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    ...options.settings,
+    ...settings,
   })
   const firstStart = flowsStarted()
   await RED.start()
@@ -99,6 +131,7 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
   return {
     RED,
     url: `http://${host}:${port}`,
+    editorUrl: `http://${host}:${port}/${String(settings.httpAdminRoot).replace(/^\/+|\/+$/g, '')}`.replace(/\/$/, ''),
     port,
     async deploy(flows, credentials = {}) {
       const started = flowsStarted()

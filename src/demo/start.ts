@@ -32,7 +32,7 @@ export interface DemoOptions {
 }
 
 export interface Demo {
-  /** the editor's address */
+  /** the editor's address (the HTTP server's origin plus httpAdminRoot) */
   url: string
   /** the XO the flow talks to */
   xoUrl: string
@@ -80,7 +80,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     logLevel: options.quiet ? 'warn' : 'info',
     settings: options.settings,
   })
-  const url = embedded.url
+  const url = embedded.editorUrl
 
   const flowFile = options.flow ?? DEMO_FLOW
   const flows = JSON.parse(readFileSync(flowFile, 'utf8')) as FlowNode[]
@@ -92,7 +92,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     allowSelfSigned: env.XO_ALLOW_SELF_SIGNED === '1' || env.XO_ALLOW_SELF_SIGNED === 'true',
     ca: env.XO_CA ? readFileSync(env.XO_CA, 'utf8') : '',
     // How XO reaches this Node-RED: set NODE_RED_URL when XO runs elsewhere.
-    hookBaseUrl: env.NODE_RED_URL ?? url,
+    hookBaseUrl: env.NODE_RED_URL ?? embedded.url,
   })
   await embedded.deploy(flows, { [serverNode.id]: credentials })
 

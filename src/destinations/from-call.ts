@@ -92,7 +92,8 @@ function describeCall(c: CallFacts): XoEventSummary {
   } else if (c.source === 'call') {
     title = capitalize(`${phrase.past}${rest}${where}`)
   } else {
-    const actor = c.user?.name ?? c.user?.id ?? 'XO'
+    // A caller XO does not know (a call before sign-in) has neither name nor id.
+    const actor = c.user ? (c.user.name ?? c.user.id ?? `An anonymous caller${c.user.ip ? ` (${c.user.ip})` : ''}`) : 'XO'
     title = c.phase === 'pre' ? `${actor} is about to ${phrase.base}${rest}${where}` : `${actor} ${phrase.past}${rest}${where}`
   }
   const summary: XoEventSummary = {
@@ -176,7 +177,7 @@ function factsOf(s: XoEventSummary, subjectRole: string | undefined): XoEventSum
   if (s.pool && !known.has(s.pool.id)) add('Pool', s.pool.name ?? s.pool.id)
   if (s.host && !known.has(s.host.id)) add('Host', s.host.name ?? s.host.id)
   add('IP address', s.subject?.mainIpAddress)
-  if (s.user) add('User', `${s.user.name ?? s.user.id ?? ''}${s.user.ip ? ` (${s.user.ip})` : ''}`)
+  if (s.user) add('User', `${s.user.name ?? s.user.id ?? 'anonymous'}${s.user.ip ? ` (${s.user.ip})` : ''}`)
   add('Method', s.kind)
   if (s.durationMs !== undefined) add('Duration', formatDuration(s.durationMs))
   if (s.error?.code !== undefined) add('Error code', String(s.error.code))

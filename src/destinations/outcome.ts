@@ -3,7 +3,9 @@ import { isRecord } from './text'
 
 export type Outcome = { outcome: 'ok' } | { outcome: 'retry'; afterMs?: number; reason: string } | { outcome: 'fail'; reason: string }
 
-export type Destination = 'slack' | 'mattermost' | 'teams' | 'pagerduty' | 'kea' | 'cloudevents' | 'gitlab' | 'github' | 'haproxy' | 'generic'
+export const DESTINATIONS = ['slack', 'mattermost', 'teams', 'pagerduty', 'kea', 'cloudevents', 'gitlab', 'github', 'haproxy', 'generic'] as const
+
+export type Destination = (typeof DESTINATIONS)[number]
 
 export interface HttpResponse {
   statusCode?: number | string
@@ -28,14 +30,15 @@ export function classifyResponse(destination: Destination, response: HttpRespons
   }
   const body = bodyText(response.payload)
   const said = body ? `: ${snippet(body)}` : ''
+  // GitHub says when its rate limit resets (403 or 429, no Retry-After on the primary limit): before the generic 429.
+  if (destination === 'github' && (status === 403 || status === 429) && header(response.headers, 'x-ratelimit-remaining') === '0') {
+    const reset = Number(header(response.headers, 'x-ratelimit-reset'))
+    const afterMs = retryAfterMs(header(response.headers, 'retry-after'), now) ?? (Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : undefined)
+    return { outcome: 'retry', ...(afterMs !== undefined ? { afterMs } : {}), reason: `GitHub rate limit${said}` }
+  }
   if (status === 408 || status === 429 || status >= 500) {
     const afterMs = retryAfterMs(header(response.headers, 'retry-after'), now)
     return afterMs === undefined ? { outcome: 'retry', reason: `HTTP ${status}${said}` } : { outcome: 'retry', afterMs, reason: `HTTP ${status}${said}` }
-  }
-  if (destination === 'github' && (status === 403 || status === 429) && header(response.headers, 'x-ratelimit-remaining') === '0') {
-    const reset = Number(header(response.headers, 'x-ratelimit-reset'))
-    const afterMs = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : undefined
-    return { outcome: 'retry', ...(afterMs !== undefined ? { afterMs } : {}), reason: `GitHub rate limit${said}` }
   }
   if (destination === 'haproxy' && status === 409) return { outcome: 'retry', reason: `HAProxy configuration changed meanwhile (409)${said}` }
   if (status >= 300 && status < 400) return { outcome: 'fail', reason: `HTTP ${status} redirect to ${String(header(response.headers, 'location') ?? '?')}` }

@@ -1,28 +1,51 @@
 import type { HookPre } from './delivery'
 
+export interface PreCallMemoryOptions {
+  maxEntries?: number
+  /** bound on the bodies kept, as delivered (JSON bytes) */
+  maxBytes?: number
+  maxAgeMs?: number
+  now?: () => number
+}
+
 /**
- * Remembers pre deliveries until their post arrives, so a post message can carry its pre. Bounded in count and
- * age: a post may never come (XO stopped, the call hangs), and callIds are random, not guaranteed unique.
+ * Remembers pre deliveries until their post arrives, so a post message can carry its pre. Bounded in count,
+ * bytes and age: a post may never come (XO stopped, the call hangs), callIds are random, not guaranteed unique,
+ * and parameters can be large. A pre larger than a quarter of the byte bound is not kept (its post carries the
+ * same parameters).
  */
 export class PreCallMemory {
-  #entries = new Map<string, { pre: HookPre; at: number }>()
-  constructor(
-    readonly maxEntries = 10_000,
-    readonly maxAgeMs = 60 * 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  #entries = new Map<string, { pre: HookPre; at: number; bytes: number }>()
+  #bytes = 0
+  readonly maxEntries: number
+  readonly maxBytes: number
+  readonly maxAgeMs: number
+  readonly #now: () => number
+
+  constructor(options: PreCallMemoryOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 10_000
+    this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024
+    this.maxAgeMs = options.maxAgeMs ?? 60 * 60_000
+    this.#now = options.now ?? Date.now
+  }
 
   get size(): number {
     return this.#entries.size
   }
 
-  remember(pre: HookPre): void {
+  /** The bytes of the bodies kept. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** Keeps `pre`, `bytes` long as delivered. */
+  remember(pre: HookPre, bytes: number): void {
     const key = keyOf(pre.method, pre.callId)
-    this.#entries.delete(key) // re-insert at the end: Map order is the eviction order
-    this.#entries.set(key, { pre, at: this.now() })
-    if (this.#entries.size > this.maxEntries) {
-      this.#entries.delete(this.#entries.keys().next().value as string)
-    }
+    this.#forget(key) // re-insert at the end: Map order is the eviction order
+    if (bytes > this.maxBytes / 4) return
+    this.#entries.set(key, { pre, at: this.#now(), bytes })
+    this.#bytes += bytes
+    while (this.#entries.size > this.maxEntries || this.#bytes > this.maxBytes) this.#forget(this.#entries.keys().next().value as string)
   }
 
   /** The matching pre, forgotten once taken (each call has one post). */
@@ -30,12 +53,20 @@ export class PreCallMemory {
     const key = keyOf(method, callId)
     const entry = this.#entries.get(key)
     if (!entry) return undefined
-    this.#entries.delete(key)
-    return this.now() - entry.at <= this.maxAgeMs ? entry.pre : undefined
+    this.#forget(key)
+    return this.#now() - entry.at <= this.maxAgeMs ? entry.pre : undefined
   }
 
   clear(): void {
     this.#entries.clear()
+    this.#bytes = 0
+  }
+
+  #forget(key: string): void {
+    const entry = this.#entries.get(key)
+    if (!entry) return
+    this.#entries.delete(key)
+    this.#bytes -= entry.bytes
   }
 }
 

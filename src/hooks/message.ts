@@ -6,7 +6,10 @@ export interface XoHookInfo {
   phase: 'pre' | 'post'
   callId: string
   method: string
-  /** who called: no id for calls made before sign-in, no ip for the backup job runner's own pair */
+  /**
+   * who called: neither id nor name for calls made before sign-in (an anonymous caller: XO's placeholder name
+   * is not kept), no ip for the backup job runner's own pair
+   */
   user: { id?: string; name?: string; ip?: string }
   /** post only: whether the call succeeded */
   ok?: boolean
@@ -20,10 +23,14 @@ export interface XoHookInfo {
   objects: Record<string, ObjectSummary>
 }
 
+// What XO puts as the name of a caller it does not know (a call made before sign-in).
+export const UNKNOWN_USER = '(unknown user)'
+
 export function describeCall(body: HookBody, pre: HookPre | undefined): XoHookInfo {
   const user: XoHookInfo['user'] = {}
   if (body.userId !== undefined) user.id = body.userId
-  if (body.userName !== undefined) user.name = body.userName
+  const anonymous = body.userId === undefined && body.userName === UNKNOWN_USER
+  if (body.userName !== undefined && !anonymous) user.name = body.userName
   if (body.userIp !== undefined) user.ip = body.userIp
   const info: XoHookInfo = { phase: body.type, callId: body.callId, method: body.method, user, objects: {} }
   if (body.type === 'post') {

@@ -25,7 +25,7 @@ export interface ReceiverOptions {
  * Reads and checks one delivery: the method, the source address, the secret from the URL (XO sends no auth
  * header), the media type, the size and the shape. Answers with the body, or with the status to send back.
  */
-export async function readDelivery(req: IncomingMessage, presentedSecret: string | undefined, options: ReceiverOptions): Promise<{ body: HookBody } | Rejection> {
+export async function readDelivery(req: IncomingMessage, presentedSecret: string | undefined, options: ReceiverOptions): Promise<{ body: HookBody; bytes: number } | Rejection> {
   if (req.method !== 'POST') return { status: 405, reason: `method ${req.method} not allowed` }
   if (options.allowFrom && !options.allowFrom(req.socket.remoteAddress ?? '')) {
     return { status: 403, reason: `source ${normalizeAddress(req.socket.remoteAddress ?? '')} not allowed` }
@@ -37,13 +37,16 @@ export async function readDelivery(req: IncomingMessage, presentedSecret: string
   if (declared > options.maxBytes) return { status: 413, reason: `body of ${declared} bytes over the ${options.maxBytes} limit` }
 
   let parsed: unknown
+  let bytes: number
   const preParsed = (req as IncomingMessage & { _body?: boolean; body?: unknown })
   if (preParsed._body) {
     // A middleware of the host application (httpNodeMiddleware) already read and parsed the body.
     parsed = preParsed.body
+    bytes = declared || JSON.stringify(parsed).length
   } else {
     const raw = await readBody(req, options.maxBytes)
     if (raw === undefined) return { status: 413, reason: `body over the ${options.maxBytes} bytes limit` }
+    bytes = raw.length
     try {
       parsed = JSON.parse(raw)
     } catch {
@@ -51,7 +54,7 @@ export async function readDelivery(req: IncomingMessage, presentedSecret: string
     }
   }
   const checked = validateHookBody(parsed)
-  return 'error' in checked ? { status: 400, reason: `not an XO hook: ${checked.error}` } : checked
+  return 'error' in checked ? { status: 400, reason: `not an XO hook: ${checked.error}` } : { body: checked.body, bytes }
 }
 
 /** The body as text, or undefined as soon as it grows past `maxBytes` (then the rest is not read). */

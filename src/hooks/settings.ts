@@ -31,8 +31,9 @@ export interface HookSettings {
   allowFrom: AddressMatcher | undefined
 }
 
-// XO gives up on a pre hook after about 10 s and then proceeds anyway.
-export const XO_WAIT_LIMIT_S = 10
+// XO gives up on a pre hook after about 10.5 s and then proceeds anyway. A gate releases at least a second
+// before, even with hundreds of deliveries held at once (then releases lag by a few hundred ms).
+export const XO_WAIT_LIMIT_S = 9
 export const DEFAULT_GATE_TIMEOUT_S = 8
 
 const number = (value: unknown, fallback: number) => {

@@ -1,12 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { backoffMs, classifyResponse } from '../destinations/outcome'
+import { backoffMs, classifyResponse, Destination, DESTINATIONS } from '../destinations/outcome'
 
 type Msg = NodeMessage & Record<string, unknown>
 type Send = (msg: Array<Msg | null>) => void
 type Done = (error?: Error) => void
-type Destination = Parameters<typeof classifyResponse>[0]
-
-const DESTINATIONS = new Set(['slack', 'mattermost', 'teams', 'pagerduty', 'kea', 'cloudevents', 'gitlab', 'github', 'haproxy', 'generic'])
+const KNOWN = new Set<string>(DESTINATIONS)
 
 /**
  * `xo outcome`: reads a destination's answer after the core http request node, the way that destination means
@@ -21,11 +19,16 @@ export function registerOutcomeNode(RED: NodeAPI): void {
     const maxAttempts = Number(config.maxAttempts) > 0 ? Number(config.maxAttempts) : 5
     const maxDelayMs = (Number(config.maxDelay) > 0 ? Number(config.maxDelay) : 300) * 1000
     const counts = { ok: 0, retry: 0, failed: 0 }
+    const unknown = new Set<string>()
     node.on('input', (msg: Msg, send: Send, done: Done) => {
       const fromMsg = typeof msg.xoDestination === 'string' ? msg.xoDestination : undefined
       const configured = config.destination && config.destination !== 'auto' ? config.destination : undefined
       const name = configured ?? fromMsg ?? 'generic'
-      const destination = (DESTINATIONS.has(name) ? name : 'generic') as Destination
+      if (!KNOWN.has(name) && !unknown.has(name)) {
+        unknown.add(name)
+        node.warn(`unknown destination "${name}": its answers are read as a generic receiver's`)
+      }
+      const destination = (KNOWN.has(name) ? name : 'generic') as Destination
       const outcome = classifyResponse(destination, {
         statusCode: msg.statusCode as number | string | undefined,
         headers: msg.headers as Record<string, unknown> | undefined,

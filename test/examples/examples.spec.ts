@@ -135,6 +135,8 @@ describe('example flows, as they ship', function () {
     assert.ok(request, 'the switch was asked for')
     assert.deepEqual(json(request.body), { vm: 'web-01', vmId: web.id, to: target.name_label })
     assert.ok(returned >= request.at + 400, 'XO returned only after the switch was answered')
+    // …and at once after it, not when the gate gave up (8 s): xo proceed lets XO go on.
+    assert.ok(returned < request.at + 400 + 2000, `XO went on ${returned - request.at - 400} ms after the switch answered`)
   })
 
   it('02 Teams: an Adaptive Card for a host operation', async () => {
@@ -190,6 +192,7 @@ describe('example flows, as they ship', function () {
     ])
     assert.equal(requests[0].headers.authorization, `Basic ${Buffer.from('admin:lb-pw').toString('base64')}`)
     assert.ok(returned >= requests[0].at + 300, 'XO migrated only after the drain was answered')
+    assert.ok(returned < requests[0].at + 300 + 2000, `XO went on ${returned - requests[0].at - 300} ms after the drain answered`)
     assert.ok(requests[1].at >= requests[0].at + 300)
   })
 

@@ -211,10 +211,26 @@ describe('xo-hook', function () {
           h.helper.getNode('proceed').receive(msg)
         }, 150)
       })
+      const started = Date.now()
       await h.sim.invoke('group.create', { name: 'gated' })
       order.push('XO call returned')
       assert.deepEqual(order, ['flow got pre', 'flow lets XO proceed', 'XO call returned'])
+      // XO goes on as soon as the flow says so, not when the gate gives up (8 s by default).
+      assert.ok(Date.now() - started < 1500, `XO's call took ${Date.now() - started} ms`)
       await waitForCall(h.helper.getNode('proceed') as TestNode, 'status', (s) => s.fill === 'green')
+    })
+
+    it('lets XO go on at once when the pre cannot be emitted', async () => {
+      await h.load(gated())
+      await registered(h, 1)
+      const hook = h.helper.getNode('hook') as TestNode
+      hook.send = () => {
+        throw new Error('the flow is broken')
+      }
+      const started = Date.now()
+      await h.sim.invoke('group.create', { name: 'broken flow' })
+      assert.ok(Date.now() - started < 1500, `XO's call took ${Date.now() - started} ms`)
+      await waitForCall(hook, 'error', (text) => /xo-hook.errors.emitFailed/.test(text))
     })
 
     it('releases a held call when nobody lets XO proceed, after the timeout', async () => {
@@ -226,14 +242,34 @@ describe('xo-hook', function () {
       await waitForCall(h.helper.getNode('hook') as TestNode, 'warn', (text) => /xo-hook.errors.gateTimeout/.test(text))
     })
 
+    it('releases 200 calls held at once at least a second before XO gives up (10.5 s)', async function () {
+      this.timeout(30_000)
+      await h.stop()
+      const gaveUp: string[] = []
+      h = await new Harness().start({ log: (line) => void (/timeout/.test(line) && gaveUp.push(line)) })
+      await h.load(gated({ gateTimeout: 9, wires: [[], []] }))
+      await registered(h, 1)
+      const durations = await Promise.all(
+        Array.from({ length: 200 }, async (_, i) => {
+          const started = Date.now()
+          await h.sim.invoke('group.create', { name: `held ${i}` })
+          return Date.now() - started
+        }),
+      )
+      assert.deepEqual(gaveUp, [], 'XO gave up on no delivery')
+      const longest = Math.max(...durations)
+      assert.ok(longest >= 8900, `held for the gate's 9 s (${longest} ms)`)
+      assert.ok(longest <= 9500, `released ${10_500 - longest} ms before XO would give up`)
+    })
+
     it('releases held calls at once when the node is redeployed', async () => {
-      await h.load(gated({ gateTimeout: 10 }))
+      await h.load(gated({ gateTimeout: 9 }))
       await registered(h, 1)
       const held = nextMessage(h, 'proceed-in')
       const call = h.sim.invoke('group.create', { name: 'redeploy' })
       await held
       const started = Date.now()
-      await h.helper.setFlows(gated({ gateTimeout: 9 }), 'nodes')
+      await h.helper.setFlows(gated({ gateTimeout: 8 }))
       await call
       assert.ok(Date.now() - started < 5000, 'released by the redeploy, not by a timeout')
     })

@@ -9,7 +9,7 @@ interface Users {
   [username: string]: { password: string; permissions: string | string[] }
 }
 
-const options = JSON.parse(process.env.DEMO_OPTIONS ?? '{}') as { users?: Users }
+const options = JSON.parse(process.env.DEMO_OPTIONS ?? '{}') as { users?: Users; settings?: Record<string, unknown> }
 const users = options.users ?? {}
 const user = (username: string) => (users[username] ? { username, permissions: users[username].permissions } : null)
 
@@ -19,11 +19,16 @@ startDemo({
   scenario: false,
   log: () => {},
   settings: {
-    adminAuth: {
-      type: 'credentials',
-      users: async (username: string) => user(username),
-      authenticate: async (username: string, password: string) => (users[username]?.password === password ? user(username) : null),
-    },
+    ...options.settings,
+    ...(options.users
+      ? {
+          adminAuth: {
+            type: 'credentials',
+            users: async (username: string) => user(username),
+            authenticate: async (username: string, password: string) => (users[username]?.password === password ? user(username) : null),
+          },
+        }
+      : {}),
   },
 }).then(
   (demo) => {

@@ -197,6 +197,9 @@ describe('destinations: classifying answers', () => {
     const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 90) }
     assert.deepEqual(classify('github', { statusCode: 403, headers, payload: '' }), { outcome: 'retry', afterMs: 90_000, reason: 'GitHub rate limit' })
     assert.equal(outcome(classify('github', { statusCode: 403, payload: '{"message":"Resource not accessible"}' })), 'fail')
+    // a secondary limit answers 429: the reset still counts, and a Retry-After wins over it
+    assert.deepEqual(classify('github', { statusCode: 429, headers, payload: '' }), { outcome: 'retry', afterMs: 90_000, reason: 'GitHub rate limit' })
+    assert.deepEqual(classify('github', { statusCode: 429, headers: { ...headers, 'retry-after': '60' }, payload: '' }), { outcome: 'retry', afterMs: 60_000, reason: 'GitHub rate limit' })
   })
 
   it('keeps reasons short', () => {

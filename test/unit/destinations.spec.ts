@@ -211,8 +211,20 @@ describe('destinations: summarising xo-hook messages', () => {
     assert.equal(titles.get('A2 post'), 'user.create of user hooktest@example.org failed: the user hooktest@example.org already exists')
     assert.equal(titles.get('A4 post'), 'vm.start of VM bogus-vm-id failed: no such VM bogus-vm-id')
     assert.equal(titles.get('A5 post'), 'admin@admin.net created a token')
-    assert.equal(titles.get('A6 pre'), '(unknown user) is about to sign in')
+    // XO's placeholder name for a caller it does not know is not a user's name
+    assert.equal(titles.get('A6 pre'), 'An anonymous caller (127.0.0.1) is about to sign in')
     assert.equal(titles.get('J post'), 'xo.getAllObjects failed: not enough permissions')
+  })
+
+  it('never shows XO\'s "(unknown user)" placeholder as a name', () => {
+    const anonymous = scenarioBodies().filter(({ body }) => body.userName === '(unknown user)')
+    assert.ok(anonymous.length >= 3)
+    for (const { body } of anonymous) {
+      const s = summary(hookMessage(body))
+      const { raw: _raw, ...shown } = s
+      assert.doesNotMatch(JSON.stringify(shown), /unknown user/, `${body.type} ${body.method}`)
+      assert.equal(s.facts.find((f) => f.label === 'User')?.value, 'anonymous (127.0.0.1)')
+    }
   })
 
   it('keeps the error message and code, never the stack', () => {

@@ -30,7 +30,7 @@ describe('web-hook deliveries of a real XO', () => {
       if (!('body' in checked)) continue
       const body = checked.body
       if (body.type === 'pre') {
-        memory.remember(body)
+        memory.remember(body, JSON.stringify(body).length)
         const info = describeCall(body, undefined)
         assert.equal(info.phase, 'pre')
         assert.equal(info.ok, undefined)
@@ -45,7 +45,7 @@ describe('web-hook deliveries of a real XO', () => {
       assert.equal(info.ok, body.error === undefined)
       assert.equal(info.durationMs, body.duration)
       assert.equal(info.user.id, body.userId)
-      assert.equal(info.user.name, body.userName)
+      assert.equal(info.user.name, body.userName === '(unknown user)' && !body.userId ? undefined : body.userName)
       assert.equal(info.user.ip, body.userIp)
       if (pre) {
         matched++
@@ -64,7 +64,7 @@ describe('web-hook deliveries of a real XO', () => {
     const checked = validateHookBody(unauthenticated)
     assert.ok('body' in checked)
     const info = describeCall(checked.body, undefined)
-    assert.deepEqual(info.user, { name: '(unknown user)', ip: '127.0.0.1' })
+    assert.deepEqual(info.user, { ip: '127.0.0.1' }, 'an anonymous caller, not a user named "(unknown user)"')
     assert.equal(info.ok, false)
     assert.equal(info.error?.code, 2)
 
@@ -96,15 +96,15 @@ describe('PreCallMemory', () => {
 
   it('hands a pre over once', () => {
     const memory = new PreCallMemory()
-    memory.remember(pre('a'))
+    memory.remember(pre('a'), 100)
     assert.equal(memory.take('vm.start', 'a')?.callId, 'a')
     assert.equal(memory.take('vm.start', 'a'), undefined)
     assert.equal(memory.take('vm.stop', 'a'), undefined)
   })
 
   it('is bounded in count, oldest out first', () => {
-    const memory = new PreCallMemory(3)
-    for (const id of ['a', 'b', 'c', 'd']) memory.remember(pre(id))
+    const memory = new PreCallMemory({ maxEntries: 3 })
+    for (const id of ['a', 'b', 'c', 'd']) memory.remember(pre(id), 100)
     assert.equal(memory.size, 3)
     assert.equal(memory.take('vm.start', 'a'), undefined)
     assert.ok(memory.take('vm.start', 'd'))
@@ -112,9 +112,22 @@ describe('PreCallMemory', () => {
 
   it('forgets pres older than its age limit', () => {
     let now = 0
-    const memory = new PreCallMemory(10, 1000, () => now)
-    memory.remember(pre('a'))
+    const memory = new PreCallMemory({ maxEntries: 10, maxAgeMs: 1000, now: () => now })
+    memory.remember(pre('a'), 100)
     now = 1001
     assert.equal(memory.take('vm.start', 'a'), undefined)
+  })
+
+  it('is bounded in bytes: 1,000 unmatched pres of 256 KiB keep at most the byte bound', () => {
+    const memory = new PreCallMemory({ maxBytes: 16 * 1024 * 1024 })
+    for (let i = 0; i < 1000; i++) memory.remember(pre(`c${i}`), 256 * 1024)
+    assert.ok(memory.bytes <= 16 * 1024 * 1024, `${memory.bytes} bytes`)
+    assert.equal(memory.size, 64)
+    assert.ok(memory.take('vm.start', 'c999'), 'the newest are kept')
+    assert.equal(memory.take('vm.start', 'c0'), undefined)
+    assert.equal(memory.bytes, 63 * 256 * 1024)
+    // one pre over a quarter of the bound is not kept at all
+    memory.remember(pre('huge'), 5 * 1024 * 1024)
+    assert.equal(memory.take('vm.start', 'huge'), undefined)
   })
 })

@@ -117,7 +117,7 @@ describe('xo-hook settings', () => {
 
   it('refuses what XO could not honour', () => {
     assert.deepEqual(hookSettings({ methods: [] }), { error: 'no method selected' })
-    assert.deepEqual(hookSettings({ methods: ['vm.start'], gateTimeout: 11 }), { error: 'gate timeout must be over 0 and at most 10 s' })
+    assert.deepEqual(hookSettings({ methods: ['vm.start'], gateTimeout: 10 }), { error: 'gate timeout must be over 0 and at most 9 s' })
     assert.deepEqual(hookSettings({ methods: ['vm.start'], allowFrom: 'nope' }), { error: 'invalid address or CIDR: nope' })
     assert.equal((hookSettings({ methods: ['vm.start'], phase: 'post', gate: true }) as HookSettings).gate, false)
   })
