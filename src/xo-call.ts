@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { CallLimiter } from './call/limiter'
+import type { XoCallInfo } from './call/message'
 import { obfuscate } from './call/obfuscate'
 import { checkParams, MethodSchema, normalizeParams } from './call/params'
 import { CallSettings, callSettings, XoCallConfig } from './call/settings'
@@ -86,10 +87,10 @@ export = function register(RED: NodeAPI) {
         const e = error as Partial<XoApiError>
         msg.xo = {
           method,
-          params: obfuscate(params),
+          params: obfuscate(params) as Record<string, unknown>,
           durationMs: Date.now() - started,
           error: { name: error.name, message: error.message, code: e.code, data: e.data },
-        }
+        } satisfies XoCallInfo
         if (closing.signal.aborted) return done()
         if (settings.errorOutput) {
           send([null, msg])
@@ -113,7 +114,7 @@ export = function register(RED: NodeAPI) {
           const transfer = transferOf(result, xo.connection?.endpoint.httpBase ?? '')
           RED.util.setMessageProperty(msg, settings.property, transfer ? { ...(result as object), url: transfer.url } : result, true)
           if (transfer) Object.assign(msg, { url: transfer.url, method: transfer.method })
-          msg.xo = { method, params: obfuscate(sent), durationMs: Date.now() - started }
+          msg.xo = { method, params: obfuscate(sent) as Record<string, unknown>, durationMs: Date.now() - started } satisfies XoCallInfo
           send(settings.errorOutput ? [msg, null] : msg)
           done()
         })

@@ -1,24 +1,12 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red'
 import type { ObjectChange } from './events/change'
 import type { Changes } from './events/diff'
+import type { ObjectEventPayload, XoEventMessage } from './events/message'
 import { compileSelection, EventSelection, XoEventsConfig } from './events/selection'
 import { refuseToRun } from './node-red/misconfigured'
 import type { StatusSpec } from './node-red/status'
 import type { XoServerNode } from './node-red/xo-server-node'
 import type { XoObject } from './xo/object-store'
-
-/** `msg.payload` of an xo-events message. */
-interface ObjectEventPayload {
-  event: string
-  type: string
-  id: string
-  object: XoObject
-  previous?: XoObject
-  changes: Changes
-  pool?: { id: string; name?: string }
-  host?: { id: string; name?: string }
-  [detail: string]: unknown
-}
 
 // Names of related objects are resolved, so kept whatever types the node selects.
 const NAMING_TYPES = ['pool', 'host']
@@ -53,7 +41,8 @@ export = function register(RED: NodeAPI) {
       if (previous) payload.previous = previous
       if (object.type !== 'pool' && object.$pool) payload.pool = named(object.$pool)
       if (typeof object.$container === 'string' && lookup(object.$container)?.type === 'host') payload.host = named(object.$container)
-      node.send({ topic: `${object.type}.${event}`, payload })
+      const msg: XoEventMessage = { topic: `${object.type}.${event}`, payload }
+      node.send(msg)
       count++
     }
 

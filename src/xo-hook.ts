@@ -5,7 +5,7 @@ import { HookBody } from './hooks/delivery'
 import { ENRICHMENT_TYPES, resolveInvolved } from './hooks/enrich'
 import { HeldDeliveries } from './hooks/held-deliveries'
 import { involvedRefs } from './hooks/involved'
-import { describeCall, XoHookInfo } from './hooks/message'
+import { describeCall, XoHookInfo, XoHookMessage } from './hooks/message'
 import { PreCallMemory } from './hooks/correlate'
 import { readDelivery, ReceiverOptions, secretDigest } from './hooks/receiver'
 import { Endpoints } from './hooks/endpoints'
@@ -151,7 +151,7 @@ export = function register(RED: NodeAPI) {
       if (closed) return handOver(body, bytes)
       if (hold) info.hold = { node: node.id, id: hold }
       counters.events++
-      const msg = { topic: body.method, payload: body, xo: info }
+      const msg: XoHookMessage = { topic: body.method, payload: body, xo: info }
       node.send(body.type === 'pre' ? [msg, null] : [null, msg])
       use.refreshStatus()
     }

@@ -23,6 +23,17 @@ export interface XoHookInfo {
   objects: Record<string, ObjectSummary>
 }
 
+/** A message of xo-hook: XO's delivery as it came (`payload`), and what the package derived from it (`xo`). */
+export interface XoHookMessage<Body extends HookBody = HookBody> {
+  /** the method */
+  topic: string
+  payload: Body
+  /** `hold`: a gated pre held until an xo proceed node gets the message */
+  xo: XoHookInfo & { hold?: { node: string; id: string } }
+  /** what the flow adds on its way */
+  [property: string]: unknown
+}
+
 // What XO puts as the name of a caller it does not know (a call made before sign-in).
 export const UNKNOWN_USER = '(unknown user)'
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import net from 'node:net'
+import net, { type AddressInfo } from 'node:net'
+import { WebSocketServer } from 'ws'
 import { XoSimulator } from '../../src/simulator'
 import { XoConnection, XoConnectionOptions, XoConnectionState } from '../../src/xo/connection'
 import { XoApiError, XoConnectionError } from '../../src/xo/errors'
@@ -119,6 +120,33 @@ describe('XoConnection against the simulator', function () {
     await lost
     sim.freeze(false)
     await waitForEvent(connection, 'connected', 10_000)
+  })
+
+  it('keeps its heartbeat after XO answers one with an error (the socket is alive)', async () => {
+    // An "XO" whose second heartbeat answer is an error: the next beats must still come.
+    const beats: number[] = []
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+    wss.on('connection', (ws) =>
+      ws.on('message', (data) => {
+        const { id, method } = JSON.parse(String(data)) as { id: number; method: string }
+        if (method === 'session.signIn') return ws.send(JSON.stringify({ jsonrpc: '2.0', id, result: { id: 'u', email: 'a@b', groups: [], permission: 'admin', preferences: {} } }))
+        beats.push(Date.now())
+        if (beats.length === 2) return ws.send(JSON.stringify({ jsonrpc: '2.0', id, error: { code: 11, message: 'XO is busy' } }))
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id, result: '5.207.2' }))
+      }),
+    )
+    await waitForEvent(wss, 'listening')
+    const connection = new XoConnection({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, credentials: { token: 't' }, heartbeatMs: 20, heartbeatTimeoutMs: 500 })
+    connections.push(connection)
+    connection.start()
+    try {
+      // the sign-in's own version call, then beats: an error on the first beat, then more beats
+      await waitFor(() => beats.length >= 5, { timeoutMs: 3000, what: 'heartbeats after an XO error' })
+      assert.equal(connection.state.status, 'connected')
+    } finally {
+      await connection.stop()
+      wss.close()
+    }
   })
 
   it('stops without leaving sockets or timers behind', async () => {

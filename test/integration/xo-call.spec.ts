@@ -3,8 +3,12 @@ import type { EventEmitter } from 'node:events'
 import { XoSimulator } from '../../src/simulator'
 import { Harness } from '../support/harness'
 import { waitFor, waitForCall, waitForEvent } from '../support/node-red'
+import type { XoCallInfo } from '../../src/call/message'
+import type { HookPost } from '../../src/hooks/delivery'
+import type { XoHookMessage } from '../../src/hooks/message'
 
-type Msg = { topic?: string; payload: any; xo: Record<string, any>; error?: Record<string, any>; url?: string; method?: string } // eslint-disable-line @typescript-eslint/no-explicit-any
+// msg.xo is the package's shape; payload is whatever XO answered.
+type Msg = { topic?: string; payload: any; xo: XoCallInfo; error?: Record<string, any>; url?: string; method?: string } // eslint-disable-line @typescript-eslint/no-explicit-any
 type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('xo-call', function () {
@@ -74,7 +78,7 @@ describe('xo-call', function () {
     const msg = await caught
     assert.equal(msg.error!.code, 1)
     assert.match(msg.error!.message, /no such VM bogus-vm-id/)
-    assert.deepEqual(msg.xo.error.data, { id: 'bogus-vm-id', type: 'VM' })
+    assert.deepEqual(msg.xo.error!.data, { id: 'bogus-vm-id', type: 'VM' })
   })
 
   it('sends errors to a second output when asked', async () => {
@@ -82,7 +86,7 @@ describe('xo-call', function () {
     const errors = next('errors')
     h.helper.getNode('call').receive({ payload: { id: 'bogus-vm-id' } })
     const msg = await errors
-    assert.equal(msg.xo.error.code, 1)
+    assert.equal(msg.xo.error!.code, 1)
   })
 
   it('times out a call that takes too long', async () => {
@@ -110,7 +114,7 @@ describe('xo-call', function () {
     assert.equal(most, 1)
     const refused = done.filter((m) => m.xo.error)
     assert.equal(refused.length, 1)
-    assert.match(refused[0].xo.error.message, /queue of 1 full/)
+    assert.match(refused[0].xo.error!.message, /queue of 1 full/)
   })
 
   it('fails at once while XO is down, or waits for it, as configured', async () => {
@@ -148,7 +152,7 @@ describe('xo-call', function () {
       { id: 'hooked', type: 'helper' },
     ])
     await waitFor(async () => (await h.hookEntries()).some((e) => e.method === 'vm.create'), { what: 'hook registered' })
-    const hooked = next('hooked')
+    const hooked = waitForEvent<[XoHookMessage<HookPost>]>(h.helper.getNode('hooked'), 'input', 10_000).then(([m]) => m)
     const out = next('out')
     h.helper.getNode('call').receive({ payload: { name_label: 'from-a-flow' } })
     const created = (await out).payload
@@ -166,6 +170,20 @@ describe('xo-call', function () {
     assert.equal(hosts.body.objects[0].pool, 'sim-pool')
     const templates = await h.helper.request().get('/xo-server/server/objects').query({ type: 'VM-template', q: 'debian' }).expect(200)
     assert.ok(templates.body.objects.some((o: { name: string }) => o.name === 'Debian 12 template'))
+  })
+
+  it('looks objects up for the editor without keeping a store that downloads XO at every sign-in', async () => {
+    await deploy({ method: 'vm.start' })
+    const downloads: unknown[] = []
+    h.sim.on('call', ({ method, params }: { method: string; params: { ndjson?: boolean } }) => void (method === 'xo.getAllObjects' && downloads.push(params)))
+    const found = await h.helper.request().get('/xo-server/server/objects').query({ type: 'VM', q: 'web' }).expect(200)
+    assert.ok(found.body.objects.length > 0)
+    assert.equal(h.helper.getNode('server').objectStore(), undefined, 'no object store was started')
+    assert.deepEqual(downloads, [{ filter: { type: 'VM' } }, { filter: { type: 'pool' } }], 'only what the look-up needed')
+    const back = waitForEvent(h.helper.getNode('server').connection, 'connected', 10_000)
+    h.sim.dropConnections()
+    await back
+    assert.equal(downloads.length, 2, 'signing in again downloads nothing')
   })
 
   it("answers the editor for an XO server not deployed yet, from the editor's values", async () => {

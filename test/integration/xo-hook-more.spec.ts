@@ -2,8 +2,12 @@ import assert from 'node:assert/strict'
 import WebSocket from 'ws'
 import { Harness } from '../support/harness'
 import { waitFor, waitForEvent } from '../support/node-red'
+import type { HookPost } from '../../src/hooks/delivery'
+import type { XoHookMessage } from '../../src/hooks/message'
 
-type Msg = { topic: string; payload: Record<string, any>; xo: Record<string, any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+// The message shapes of the package: renaming a field of msg.xo fails the type check here. The payload is XO's
+// body as delivered, read as a post (a pre has the same fields, minus those of the result).
+type Msg = XoHookMessage<HookPost & { type: 'pre' | 'post' }>
 
 function collect(h: Harness, id: string): Msg[] {
   const messages: Msg[] = []
@@ -49,7 +53,7 @@ describe('xo-hook, more cases', function () {
     assert.deepEqual(runner.xo.user, { name: 'admin@admin.net' })
     assert.equal(api.xo.user.ip, '127.0.0.1')
     assert.notEqual(runner.xo.callId, api.xo.callId)
-    for (const post of posts) assert.equal(post.xo.pre.callId, post.xo.callId)
+    for (const post of posts) assert.equal(post.xo.pre!.callId, post.xo.callId)
   })
 
   it('emits calls made before sign-in, with no user id', async () => {
@@ -64,8 +68,8 @@ describe('xo-hook, more cases', function () {
     // XO's placeholder name is not a user: the caller is anonymous
     assert.deepEqual(msg.xo.user, { ip: '127.0.0.1' })
     assert.equal(msg.xo.ok, false)
-    assert.equal(msg.xo.error.code, 2)
-    assert.equal(msg.xo.pre.userName, '(unknown user)')
+    assert.equal(msg.xo.error!.code, 2)
+    assert.equal(msg.xo.pre!.userName, '(unknown user)')
   })
 
   it('gives only ids when enrichment is off', async () => {

@@ -2,8 +2,12 @@ import assert from 'node:assert/strict'
 import type { EventEmitter } from 'node:events'
 import { Harness } from '../support/harness'
 import { waitFor, waitForCall, waitForEvent } from '../support/node-red'
+import type { HookPost } from '../../src/hooks/delivery'
+import type { XoHookMessage } from '../../src/hooks/message'
 
-type Msg = { topic: string; payload: Record<string, any>; xo: Record<string, any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+// The message shapes of the package: renaming a field of msg.xo fails the type check here. The payload is XO's
+// body as delivered, read as a post (a pre has the same fields, minus those of the result).
+type Msg = XoHookMessage<HookPost & { type: 'pre' | 'post' }>
 type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
 
@@ -62,7 +66,7 @@ describe('xo-hook', function () {
       assert.equal(p.xo.phase, 'pre')
       assert.deepEqual(p.xo.user, { id: p.payload.userId, name: 'admin@admin.net', ip: '127.0.0.1' })
       assert.equal(p.xo.objects.vm.name, vm.name_label)
-      assert.equal(p.xo.objects.vm.host.id, hostId)
+      assert.equal(p.xo.objects.vm.host!.id, hostId)
       assert.equal(p.xo.objects.targetHost.name, targetHost.name_label)
 
       const q = await post
@@ -86,9 +90,9 @@ describe('xo-hook', function () {
       assert.equal(created.id, id)
       assert.equal(created.type, 'VM')
       assert.equal(created.name, 'nr-test')
-      assert.equal(created.vifs.length, 2)
-      for (const vif of created.vifs) assert.match(vif.mac, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/)
-      assert.deepEqual(created.vifs.map((v: { network: { name: string } }) => v.network.name).sort(), networks.map((n) => n.name_label).sort())
+      assert.equal(created.vifs!.length, 2)
+      for (const vif of created.vifs!) assert.match(vif.mac!, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/)
+      assert.deepEqual(created.vifs!.map((v) => v.network?.name).sort(), networks.map((n) => n.name_label).sort())
       assert.equal(msg.xo.objects.template.id, template.id)
     })
 
@@ -121,8 +125,8 @@ describe('xo-hook', function () {
       await assert.rejects(h.sim.invoke('vm.start', { id: 'bogus-vm-id' }))
       const msg = await post
       assert.equal(msg.xo.ok, false)
-      assert.equal(msg.xo.error.code, 1)
-      assert.equal(msg.xo.error.message, 'no such VM bogus-vm-id')
+      assert.equal(msg.xo.error!.code, 1)
+      assert.equal(msg.xo.error!.message, 'no such VM bogus-vm-id')
       assert.deepEqual(msg.xo.objects.vm, { id: 'bogus-vm-id' })
     })
   })
@@ -141,8 +145,8 @@ describe('xo-hook', function () {
       const created = (await post).xo.objects.vm
       assert.equal(created.id, id)
       assert.equal(created.type, 'VM')
-      assert.equal(created.vifs.length, 2)
-      for (const vif of created.vifs) assert.match(vif.mac, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/)
+      assert.equal(created.vifs!.length, 2)
+      for (const vif of created.vifs!) assert.match(vif.mac!, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/)
     })
   })
 
@@ -204,7 +208,7 @@ describe('xo-hook', function () {
       const order: string[] = []
       ;(h.helper.getNode('proceed-in') as TestNode).on('input', (msg: Msg) => {
         order.push('flow got pre')
-        assert.equal(msg.xo.hold.node, 'hook')
+        assert.equal(msg.xo.hold!.node, 'hook')
         // the flow does its work, then lets XO go on
         setTimeout(() => {
           order.push('flow lets XO proceed')

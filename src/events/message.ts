@@ -1,0 +1,27 @@
+import type { XoObject } from '../xo/object-store'
+import type { Changes } from './diff'
+
+/** `msg.payload` of an xo-events message. */
+export interface ObjectEventPayload {
+  event: string
+  type: string
+  id: string
+  object: XoObject
+  previous?: XoObject
+  changes: Changes
+  pool?: { id: string; name?: string }
+  host?: { id: string; name?: string }
+  /** power events: the power states before and after; `migrated`: the hosts `{id, name}` */
+  from?: string | { id: string; name?: string }
+  to?: string | { id: string; name?: string }
+  /** `tagged` / `untagged`: the tags added or removed */
+  tags?: string[]
+}
+
+/** A message of xo-events: `topic` is `<type>.<event>` (`VM.started`). */
+export interface XoEventMessage {
+  topic: string
+  payload: ObjectEventPayload
+  /** what the flow adds on its way */
+  [property: string]: unknown
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict'
+import { EventEmitter } from 'node:events'
+import { ChangeFeed } from '../../src/events/change-feed'
+import type { ObjectChange } from '../../src/events/change'
+import type { XoConnection } from '../../src/xo/connection'
+import { ObjectStore, type XoObject } from '../../src/xo/object-store'
+import { waitForEvent } from '../support/node-red'
+
+const vm = (id: string, extra: Record<string, unknown> = {}): XoObject => ({ id, type: 'VM', name_label: id, power_state: 'Halted', ...extra })
+
+/** A connection whose `xo.getAllObjects` answers when the test says so. */
+class FakeConnection extends EventEmitter {
+  isConnected = true
+  endpoint = { httpBase: 'http://xo.invalid', wsUrl: 'ws://xo.invalid/api/', secure: false }
+  tls = {}
+  loads: Array<{ types: unknown; answer: (objects: XoObject[]) => void }> = []
+  call(method: string, params: Record<string, unknown>): Promise<unknown> {
+    assert.equal(method, 'xo.getAllObjects')
+    return new Promise((resolve) => this.loads.push({ types: params, answer: (objects) => resolve(Object.fromEntries(objects.map((o) => [o.id, o]))) }))
+  }
+  notify(type: 'enter' | 'exit', items: Record<string, unknown>): void {
+    this.emit('notification', { type, items })
+  }
+}
+
+function storeOn(types: string[]) {
+  const connection = new FakeConnection()
+  const store = new ObjectStore(connection as unknown as XoConnection, types)
+  const warnings: string[] = []
+  store.on('warning', (w) => warnings.push(w))
+  store.start()
+  return { connection, store, warnings }
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve))
+
+describe('object store', () => {
+  it('drops a load that was on its way when it was stopped', async () => {
+    const { connection, store } = storeOn(['VM'])
+    assert.equal(connection.loads.length, 1)
+    let loaded = false
+    store.on('loaded', () => (loaded = true))
+    store.stop()
+    connection.loads[0].answer([vm('a')])
+    await tick()
+    assert.equal(store.size, 0)
+    assert.equal(store.loaded, false)
+    assert.equal(loaded, false)
+  })
+
+  it('loads again for types asked for while a load was on its way', async () => {
+    const { connection, store } = storeOn(['VM'])
+    store.addTypes(['host'])
+    connection.loads[0].answer([vm('a'), { id: 'h', type: 'host' }])
+    await waitForEvent(store, 'loaded')
+    assert.equal(store.get('h'), undefined, 'the first snapshot was asked without hosts')
+    assert.equal(connection.loads.length, 2, 'a second snapshot is asked for')
+    connection.loads[1].answer([vm('a'), { id: 'h', type: 'host' }])
+    await waitForEvent(store, 'loaded')
+    assert.equal(store.get('h')?.type, 'host')
+    assert.ok(store.keeps('host'))
+  })
+
+  it('downloads nothing while nobody wants any object', async () => {
+    const { connection, store } = storeOn([])
+    await tick()
+    assert.equal(connection.loads.length, 0)
+    assert.equal(store.loaded, true)
+  })
+
+  it('keeps going when a listener throws during a load: notifications that came meanwhile are applied, loaded comes', async () => {
+    const { connection, store, warnings } = storeOn(['VM'])
+    connection.loads[0].answer([vm('a')])
+    await waitForEvent(store, 'loaded')
+    // XO goes away and comes back: a second load, with changes during it
+    connection.emit('connected', { resumed: true })
+    store.on('enter', () => {
+      throw new Error('a broken listener')
+    })
+    const seen: string[] = []
+    store.on('enter', (o) => seen.push(o.id))
+    connection.notify('enter', { b: vm('b') })
+    connection.loads[1].answer([vm('a', { power_state: 'Running' })])
+    await waitForEvent(store, 'loaded')
+    assert.equal(store.get('a')?.power_state, 'Running')
+    assert.equal(store.get('b')?.type, 'VM', 'the notification buffered during the load was applied')
+    assert.deepEqual(seen, ['a', 'b'], 'the other listener heard every change')
+    assert.ok(warnings.length >= 2 && warnings.every((w) => /a broken listener/.test(w)), JSON.stringify(warnings))
+  })
+
+  it('waits until an object shows what a call did, or for its next change, or gives what it has', async () => {
+    const { connection, store } = storeOn(['VM'])
+    connection.loads[0].answer([vm('a')])
+    await waitForEvent(store, 'loaded')
+    const running = store.until('a', (o) => o?.power_state === 'Running', 1000)
+    connection.notify('enter', { a: vm('a', { power_state: 'Running' }) })
+    assert.equal((await running)?.power_state, 'Running')
+    const gone = store.until('a', (o) => o === undefined, 1000)
+    connection.notify('exit', { a: 0 })
+    assert.equal(await gone, undefined)
+    const next = store.nextChange('b', 1000)
+    connection.notify('enter', { b: vm('b') })
+    assert.equal((await next)?.id, 'b')
+    assert.equal((await store.nextChange('b', 20))?.id, 'b', 'no change: what it has, after the bound')
+  })
+})
+
+describe('change feed', () => {
+  it('gives a change to every node even when one of them throws, and says so', async () => {
+    const { connection, store } = storeOn(['VM'])
+    const warnings: string[] = []
+    const feed = new ChangeFeed(store, (w) => warnings.push(w))
+    connection.loads[0].answer([vm('a')])
+    await waitForEvent(store, 'loaded')
+    const got: ObjectChange[] = []
+    feed.on('change', () => {
+      throw new Error('node one is broken')
+    })
+    feed.on('change', (change) => got.push(change))
+    connection.notify('enter', { a: vm('a', { name_label: 'renamed' }) })
+    assert.equal(got.length, 1)
+    assert.match(warnings[0], /node one is broken/)
+    feed.stop()
+  })
+})
