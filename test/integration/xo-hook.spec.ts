@@ -170,14 +170,14 @@ describe('xo-hook', function () {
       assert.deepEqual((await h.hookEntries())[0], foreign)
 
       // redeploy with other methods
-      await h.helper.setFlows([h.serverNode(), hookNode({ methods: ['vm.migrate'] }), flow[2], ...sinks], 'nodes')
+      await h.helper.setFlows([h.serverNode(), hookNode({ methods: ['vm.migrate'] }), flow[2], ...sinks])
       await waitFor(async () => {
         const now = await h.hookEntries()
         return now.some((e) => e.method === 'vm.migrate') && !now.some((e) => e.method === 'vm.start' && e.url.includes('/xo-hook/'))
       }, { what: 'entries updated' })
 
       // delete one node: its entries go, the other's and the foreign one stay
-      await h.helper.setFlows([h.serverNode(), flow[2], ...sinks], 'nodes')
+      await h.helper.setFlows([h.serverNode(), flow[2], ...sinks])
       await waitFor(async () => (await h.hookEntries()).length === 2, { what: 'entries removed' })
       assert.deepEqual((await h.hookEntries()).map((e) => e.method), ['vm.start', 'host.stop'])
     })
