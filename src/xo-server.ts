@@ -12,12 +12,9 @@ import type { MethodInfo, XoServerNode } from './node-red/xo-server-node'
 import { XoConnection, XoConnectionState } from './xo/connection'
 import { ObjectStore } from './xo/object-store'
 
-// How long a closing config node waits for the hook entries of removed nodes to leave XO (Node-RED allows 15 s).
-const CLOSE_WRITE_MS = 5000
-
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-server.${key}`, substitutions)
-  const registrarOf = hookRegistrars(RED.events as unknown as EventEmitter)
+  const hooksOf = hookRegistrars(RED.events as unknown as EventEmitter, (message) => RED.log.warn(`[xo-server] ${message}`))
   const nodeRoot = `/${String(RED.settings.httpNodeRoot ?? '/').replace(/^\/+|\/+$/g, '')}/`.replace('//', '/')
 
   function XoServer(this: XoServerNode, config: NodeDef & XoServerConfig) {
@@ -78,10 +75,10 @@ export = function register(RED: NodeAPI) {
     }
 
     // The XO's registrar, shared with every other config node reaching the same XO.
-    const hooks = this.connection ? registrarOf(this.connection.endpoint.wsUrl) : undefined
-    const detach = this.connection
-      ? hooks!.registrar.attach({ connection: this.connection, prefix: this.hookPrefix, catalogue: async () => Object.keys(await this.methods()) })
-      : undefined
+    const connection = this.connection
+    const hooks = connection && !('error' in options)
+      ? hooksOf({ id: this.id, connection, options, prefix: this.hookPrefix, catalogue: async () => Object.keys(await this.methods()) })
+      : hooksOf({ id: this.id })
     this.hooks = (): HookRegistrar | undefined => hooks?.registrar
     // A config node that receives hooks keeps XO's entries in line with the deployed nodes, even when none of its
     // nodes is enabled any more (their entries must leave XO): it connects whether or not a node uses it.
@@ -97,13 +94,7 @@ export = function register(RED: NodeAPI) {
       feed?.stop()
       store?.stop()
       if (!connection || !hooks) return done()
-      // The xo-hook nodes of this deploy close in the same tick: their removals go through this connection
-      // before it stops (a removed config node takes its whole prefix along).
-      setImmediate(async () => {
-        if (removed && this.hookPrefix) hooks.registrar.removePrefix(this.hookPrefix)
-        await hooks.registrar.idle(CLOSE_WRITE_MS)
-        detach?.()
-        hooks.release()
+      void hooks.close(removed).then(async () => {
         connection.removeAllListeners()
         await connection.stop().catch(() => {})
         done()

@@ -120,6 +120,8 @@ export class HookRegistrar {
   #claims = new Map<string, HookClaim>()
   /** URL prefixes whose entries go (a removed node's, or a removed config node's whole prefix), with their prefix */
   #removals = new Map<string, string>()
+  /** who waits for a removal to be written */
+  #removed = new Map<string, Array<() => void>>()
   #started = false
   #fullWanted = false
   #running: Promise<void> | undefined
@@ -160,10 +162,15 @@ export class HookRegistrar {
     }
   }
 
-  /** A config node with this prefix was removed: what its nodes had in XO goes (except what is still claimed). */
-  removePrefix(prefix: string): void {
+  /**
+   * A config node with this prefix was removed, or now points elsewhere: what its nodes had in XO goes (except
+   * what is still claimed). Resolves once written.
+   */
+  removePrefix(prefix: string): Promise<void> {
     this.#removals.set(prefix, prefix)
+    const written = new Promise<void>((resolve) => this.#removed.set(prefix, [...(this.#removed.get(prefix) ?? []), resolve]))
     this.#schedule()
+    return written
   }
 
   /** Every node of the deploy exists now: reconcile fully. */
@@ -235,7 +242,11 @@ export class HookRegistrar {
         await link.connection.call('plugin.configure', { id: PLUGIN_ID, configuration: { ...plugin.configuration, hooks: next } }, CALL_TIMEOUT_MS)
       }
       if (!plugin.loaded && next.length > 0) await link.connection.call('plugin.load', { id: PLUGIN_ID }, CALL_TIMEOUT_MS)
-      for (const removal of removals.keys()) this.#removals.delete(removal)
+      for (const removal of removals.keys()) {
+        this.#removals.delete(removal)
+        for (const resolve of this.#removed.get(removal) ?? []) resolve()
+        this.#removed.delete(removal)
+      }
       if (full) this.#fullWanted = false
       if (full) for (const [claim, report] of reports) claim.report?.(report)
     } catch (error) {

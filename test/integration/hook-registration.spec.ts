@@ -135,7 +135,7 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
     const methods = ['vm.start', 'vm.stop', 'vm.migrate', 'host.stop', 'vm.snapshot', 'vm.delete']
     let flow: FlowNode[] = [server(), tab('t1'), tab('t2'), hook('h1', 't1', ['vm.start']), hook('h2', 't2', ['vm.stop'])]
     let next = 3
-    for (let step = 0; step < 24; step++) {
+    for (let step = 0; step < 40; step++) {
       const hooks = flow.filter((n) => n.type === 'xo-hook')
       const action = rng.pick(['add', 'delete', 'disable', 'enable', 'methods', 'move', 'tab'])
       const target = hooks.length ? rng.pick(hooks) : undefined
@@ -185,6 +185,33 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
     await red.deploy(flow)
     await settles(flow, 'deployed', red.url, [`${red.url}/xo-hook/h9 vm.stop post`])
     assert.ok((await entries()).some((e) => e.url === manual.url), 'the hand-made entry stays')
+  })
+
+  it('takes its entries out of an XO its config node no longer points at', async () => {
+    const other = await XoSimulator.start({ timeScale: 0.02 })
+    try {
+      const flow = [server(), tab('t1'), hook('h1', 't1', ['vm.start'])]
+      await red.deploy(flow)
+      await settles(flow, 'on the first XO')
+      const moved = flow.map((n) => (n.id === 'xo' ? { ...n, url: other.url, credentials: { token: other.issueToken('admin@admin.net') } } : n))
+      await red.deploy(moved)
+      await settles([], 'the first XO keeps none of ours')
+      const plugins = async () => (await other.invoke('plugin.get', {})) as Array<{ id: string; configuration?: { hooks?: Entry[] } }>
+      await waitFor(async () => (await plugins()).find((p) => p.id === 'web-hooks')?.configuration?.hooks?.length === 1, { what: 'the other XO has the hook' })
+    } finally {
+      await other.stop()
+    }
+  })
+
+  it('takes out the entries under its former URL when the Node-RED URL for XO changes', async () => {
+    const flow = [server(), tab('t1'), hook('h1', 't1', ['vm.start']), hook('h2', 't1', ['vm.stop'])]
+    await red.deploy(flow)
+    await settles(flow, 'under the first URL')
+    const otherBase = red.url.replace('127.0.0.1', 'localhost')
+    const renamed = flow.map((n) => (n.id === 'xo' ? { ...n, hookBaseUrl: otherBase } : n))
+    await red.deploy(renamed, 'nodes')
+    await settles(renamed, 'under the new URL', otherBase)
+    await settles([], 'nothing under the former URL')
   })
 
   it("two Node-REDs running the same flow keep each other's entries", async () => {
