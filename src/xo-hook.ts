@@ -153,6 +153,7 @@ export = function register(RED: NodeAPI) {
       counters.events++
       const msg: XoHookMessage = { topic: body.method, payload: body, xo: info }
       node.send(body.type === 'pre' ? [msg, null] : [null, msg])
+      node.trace(`emitted ${body.type} ${body.method} ${body.callId}`)
       use.refreshStatus()
     }
 

@@ -71,7 +71,8 @@ export class Core extends EventEmitter {
     for (const u of opts.users) this.auth.createUser(u.email, u.password, u.permission)
     const creator = [...this.auth.users.values()].find(u => u.permission === 'admin') ?? [...this.auth.users.values()][0]
     generateInventory({ seed: opts.seed, size: opts.size, creatorUserId: creator?.id ?? '' }, o => this.store.load(o))
-    this.webhooks = new WebHooks(opts.webhookTimeoutMs, opts.log)
+    // Observable by tests: every web-hook delivery with the receiver's answer.
+    this.webhooks = new WebHooks(opts.webhookTimeoutMs, opts.log, (delivery) => this.emit('delivery', delivery))
     this.xapi = new Xapi(this)
   }
 

@@ -67,6 +67,7 @@ export class XoSimulator extends EventEmitter {
     })
     for (const table of [sessionMethods, vmMethods, hostMethods, pluginMethods, backupMethods]) this.core.register(table)
     this.core.on('call', info => this.emit('call', info))
+    this.core.on('delivery', delivery => this.emit('delivery', delivery))
     this.core.on('userDeleted', (id: string) => {
       for (const c of this.connections) if (c.session.user?.id === id) c.close()
     })

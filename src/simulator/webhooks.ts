@@ -69,12 +69,24 @@ export function office365Card(payload: Payload): Record<string, unknown> {
   }
 }
 
+/** One delivery as it went: the receiver's HTTP status, or why there was none. */
+export interface Delivery {
+  url: string
+  payload: Payload
+  status?: number
+  error?: string
+}
+
 export class WebHooks {
   hooks: Hook[] = []
   loaded = false
   private readonly pending = new Set<AbortController>()
 
-  constructor(private readonly timeoutMs: number, private readonly log: (s: string) => void) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly log: (s: string) => void,
+    private readonly delivered: (delivery: Delivery) => void = () => {},
+  ) {}
 
   private matching(method: string, phase: 'pre' | 'post'): Hook[] {
     if (!this.loaded) return []
@@ -124,8 +136,10 @@ export class WebHooks {
       })
       await res.arrayBuffer() // drain so the keep-alive socket is reusable; the body is ignored
       if (!res.ok) this.log(`web-hook ${hook.url}: HTTP ${res.status}`)
+      this.delivered({ url: hook.url, payload, status: res.status })
     } catch (err) {
       this.log(`web-hook ${hook.url}: ${(err as Error).message}`)
+      this.delivered({ url: hook.url, payload, error: (err as Error).message })
     } finally {
       clearTimeout(timer)
       this.pending.delete(ctl)
