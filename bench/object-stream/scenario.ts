@@ -83,7 +83,8 @@ interface SentFrame {
 }
 
 export async function runObjectStream(config: ObjectStreamConfig, stops: Array<() => Promise<void>>, log: (line: string) => void): Promise<ObjectStreamResults> {
-  const simulator = await XoSimulator.start({ timeScale: 0.01, size: config.vms, seed: 1 })
+  // Notifications as they are made (no XO-like lag): the lag is measured from the frame handed to the sockets.
+  const simulator = await XoSimulator.start({ timeScale: 0.01, size: config.vms, seed: 1, notificationLagMs: 0 })
   stops.push(() => simulator.stop())
   const objectsByType: Record<string, number> = {}
   for (const o of simulator.objects.values()) objectsByType[o.type] = (objectsByType[o.type] ?? 0) + 1
