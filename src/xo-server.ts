@@ -11,17 +11,40 @@ import { connectionOptions, XoServerConfig } from './node-red/server-settings'
 import type { MethodInfo, XoServerNode } from './node-red/xo-server-node'
 import { XoConnection, XoConnectionState } from './xo/connection'
 import { ObjectStore } from './xo/object-store'
+import { leaseSimulatedXo, type SimulatedXoLease } from './simulator/shared'
 
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-server.${key}`, substitutions)
   const hooksOf = hookRegistrars(RED.events as unknown as EventEmitter, (message) => RED.log.warn(`[xo-server] ${message}`))
   const nodeRoot = `/${String(RED.settings.httpNodeRoot ?? '/').replace(/^\/+|\/+$/g, '')}/`.replace('//', '/')
+  /** This Node-RED's own address for a client on the same machine. */
+  const ownUrl = () => {
+    const host = String(RED.settings.uiHost ?? '')
+    const local = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+    return `${RED.settings.https ? 'https' : 'http'}://${local}:${Number(RED.settings.uiPort ?? 1880)}`
+  }
 
   function XoServer(this: XoServerNode, config: NodeDef & XoServerConfig) {
     RED.nodes.createNode(this, config)
     const options = connectionOptions(config, this.credentials)
     this.configError = 'error' in options ? options.error : undefined
-    this.connection = 'error' in options ? undefined : new XoConnection(options)
+    // The simulated XO is leased while this node lives; the connection asks where it is at each attempt.
+    let lease: SimulatedXoLease | undefined
+    let leasing: Promise<SimulatedXoLease> | undefined
+    let closing = false
+    const locate = async () => {
+      if (!lease) {
+        const taken = await (leasing ??= leaseSimulatedXo({ log: (line) => this.debug(line) }))
+        if (closing) {
+          taken.release()
+          throw new Error('closed')
+        }
+        lease = taken
+      }
+      return { url: lease.url, credentials: { token: lease.token } }
+    }
+    const simulated = !('error' in options) && options.simulated === true
+    this.connection = 'error' in options ? undefined : new XoConnection(simulated ? { ...options, locate } : options)
 
     this.use = (node, handlers) => {
       if (!this.connection) {
@@ -37,7 +60,8 @@ export = function register(RED: NodeAPI) {
       this.warn(held ? t('log.suppressed', { line, count: held, seconds: 10 }) : line)
     })
 
-    this.hookBaseUrl = (config.hookBaseUrl ?? '').trim().replace(/\/+$/, '') || undefined
+    // The simulated XO runs beside Node-RED: unless told otherwise, it reaches it on loopback.
+    this.hookBaseUrl = (config.hookBaseUrl ?? '').trim().replace(/\/+$/, '') || (simulated ? ownUrl() : undefined)
     this.hookPrefix = this.hookBaseUrl ? `${this.hookBaseUrl}${nodeRoot}xo-hook/` : undefined
 
     let store: ObjectStore | undefined
@@ -77,7 +101,7 @@ export = function register(RED: NodeAPI) {
     // The XO's registrar, shared with every other config node reaching the same XO.
     const connection = this.connection
     const hooks = connection && !('error' in options)
-      ? hooksOf({ id: this.id, connection, options, prefix: this.hookPrefix, catalogue: async () => Object.keys(await this.methods()) })
+      ? hooksOf({ id: this.id, connection, options: simulated ? { ...options, locate } : options, prefix: this.hookPrefix, catalogue: async () => Object.keys(await this.methods()) })
       : hooksOf({ id: this.id })
     this.hooks = (): HookRegistrar | undefined => hooks?.registrar
     // A config node that receives hooks keeps XO's entries in line with the deployed nodes, even when none of its
@@ -89,14 +113,19 @@ export = function register(RED: NodeAPI) {
     this.connection?.on('warning', warn)
 
     this.on('close', (removed: boolean, done: () => void) => {
+      closing = true
       const connection = this.connection
       this.connection = undefined
       feed?.stop()
       store?.stop()
-      if (!connection || !hooks) return done()
+      if (!connection || !hooks) {
+        lease?.release()
+        return done()
+      }
       void hooks.close(removed).then(async () => {
         connection.removeAllListeners()
         await connection.stop().catch(() => {})
+        lease?.release()
         done()
       })
     })

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { XoSimulator } from '../simulator'
-import { runScenario } from '../simulator/scenario'
+import type { XoSimulator } from '../simulator'
+import { leaseSimulatedXo, type SimulatedXoLease } from '../simulator/shared'
 import { embedNodeRed, PACKAGE_ROOT } from './embed'
 
 export { PACKAGE_ROOT }
@@ -51,75 +51,68 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const log = options.log ?? ((line: string) => console.log(line))
   const host = options.host ?? '127.0.0.1'
 
-  let simulator: XoSimulator | undefined
-  let xoUrl: string
-  let credentials: Record<string, string>
-  let authMethod: 'token' | 'password'
+  // The simulated XO of the xo-server nodes set to it (the examples' own), started here with the demo's pace, or
+  // a real XO given in the environment.
+  let lease: SimulatedXoLease | undefined
+  let real: { url: string; authMethod: 'token' | 'password'; credentials: Record<string, string> } | undefined
   if (env.XO_URL) {
-    xoUrl = env.XO_URL
-    if (env.XO_TOKEN) {
-      authMethod = 'token'
-      credentials = { token: env.XO_TOKEN }
-    } else if (env.XO_USER && env.XO_PASSWORD) {
-      authMethod = 'password'
-      credentials = { email: env.XO_USER, password: env.XO_PASSWORD }
-    } else {
-      throw new Error('XO_URL needs XO_TOKEN, or XO_USER and XO_PASSWORD')
-    }
+    if (env.XO_TOKEN) real = { url: env.XO_URL, authMethod: 'token', credentials: { token: env.XO_TOKEN } }
+    else if (env.XO_USER && env.XO_PASSWORD) real = { url: env.XO_URL, authMethod: 'password', credentials: { email: env.XO_USER, password: env.XO_PASSWORD } }
+    else throw new Error('XO_URL needs XO_TOKEN, or XO_USER and XO_PASSWORD')
   } else {
-    simulator = await XoSimulator.start({ timeScale: options.timeScale ?? 1 })
-    xoUrl = simulator.url
-    authMethod = 'token'
-    credentials = { token: simulator.issueToken('admin@admin.net') }
+    lease = await leaseSimulatedXo({ timeScale: options.timeScale ?? 1, scenario: options.scenario !== false, log })
   }
+  const xoUrl = real?.url ?? lease!.url
 
-  const embedded = await embedNodeRed({
-    host,
-    port: options.port ?? Number(env.PORT ?? 1880),
-    nodeRedPath: env.NODE_RED_PATH,
-    logLevel: options.quiet ? 'warn' : 'info',
-    settings: options.settings,
-  })
+  let embedded: Awaited<ReturnType<typeof embedNodeRed>>
+  try {
+    embedded = await embedNodeRed({
+      host,
+      port: options.port ?? Number(env.PORT ?? 1880),
+      nodeRedPath: env.NODE_RED_PATH,
+      logLevel: options.quiet ? 'warn' : 'info',
+      settings: options.settings,
+    })
+  } catch (error) {
+    lease?.release()
+    throw error
+  }
   const url = embedded.editorUrl
 
   const flowFile = options.flow ?? DEMO_FLOW
   const flows = JSON.parse(readFileSync(flowFile, 'utf8')) as FlowNode[]
   const serverNode = flows.find((n) => n.type === 'xo-server')
   if (!serverNode) throw new Error(`${flowFile} has no xo-server node`)
-  Object.assign(serverNode, {
-    url: xoUrl,
-    authMethod,
-    allowSelfSigned: env.XO_ALLOW_SELF_SIGNED === '1' || env.XO_ALLOW_SELF_SIGNED === 'true',
-    ca: env.XO_CA ? readFileSync(env.XO_CA, 'utf8') : '',
-    // How XO reaches this Node-RED: set NODE_RED_URL when XO runs elsewhere.
-    hookBaseUrl: env.NODE_RED_URL ?? embedded.url,
-  })
-  await embedded.deploy(flows, { [serverNode.id]: credentials })
-
-  const abort = new AbortController()
-  let scenario: Promise<void> = Promise.resolve()
-  if (simulator && options.scenario !== false) {
-    const sim = simulator
-    scenario = runScenario(sim, { signal: abort.signal, loop: true, log: (s) => log(`[scenario] ${s}`) }).catch((error) => {
-      if (!abort.signal.aborted) log(`[scenario] stopped: ${(error as Error).message}`)
+  // How XO reaches this Node-RED: set NODE_RED_URL when XO runs elsewhere.
+  serverNode.hookBaseUrl = env.NODE_RED_URL ?? embedded.url
+  const credentials: Record<string, Record<string, string>> = {}
+  if (real) {
+    Object.assign(serverNode, {
+      source: 'xo',
+      url: real.url,
+      authMethod: real.authMethod,
+      allowSelfSigned: env.XO_ALLOW_SELF_SIGNED === '1' || env.XO_ALLOW_SELF_SIGNED === 'true',
+      ca: env.XO_CA ? readFileSync(env.XO_CA, 'utf8') : '',
     })
+    credentials[serverNode.id] = real.credentials
+  } else {
+    serverNode.source = 'simulated'
   }
+  await embedded.deploy(flows, credentials)
 
   log('')
   log(`Node-RED editor:   ${url}/`)
-  log(`Xen Orchestra:     ${xoUrl}${simulator ? ' (simulator: admin@admin.net / admin)' : ''}`)
+  log(`Xen Orchestra:     ${xoUrl}${lease ? ' (simulated XO: admin@admin.net / admin)' : ''}`)
   log('Open the editor, then the debug sidebar (bug icon, top right) to watch XO events. Ctrl-C stops.')
   log('')
 
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {
-      abort.abort()
       await embedded.stop()
-      await scenario
-      await simulator?.stop()
+      lease?.release()
     })())
-  return { url, xoUrl, simulator, stop }
+  return { url, xoUrl, simulator: lease?.simulator, stop }
 }
 
 if (require.main === module) {

@@ -64,6 +64,8 @@ export function hookRegistrars(events: EventEmitter, warn: (message: string) => 
 
   /** Takes this Node-RED's entries under `prefix` out of an XO no config node reaches any more. */
   const retire = async (former: { xo: string; prefix: string; options: XoConnectionOptions }) => {
+    // The simulated XO forgets everything once nobody uses it: nothing to take out.
+    if (former.options.locate) return
     const connection = new XoConnection({ ...former.options, heartbeatMs: 0 })
     const { registrar, give } = take(former.xo)
     const detach = registrar.attach({ connection, prefix: former.prefix, catalogue: async () => [] })

@@ -4,6 +4,8 @@ import { parseXoUrl } from '../xo/url'
 /** What the editor stores for an `xo-server` node (secrets live in credentials, never here). */
 export interface XoServerConfig {
   name?: string
+  /** `simulated`: the package's simulated XO on loopback (nothing else to set); `xo` (default): a real XO */
+  source?: 'xo' | 'simulated'
   url?: string
   authMethod?: 'token' | 'password'
   /** PEM of a CA or certificate to trust for this connection only */
@@ -23,7 +25,9 @@ export interface XoServerCredentials {
  * Turns a config node's properties and credentials into connection options, or a message that says what is
  * missing. Kept apart from Node-RED so that every case is unit-tested.
  */
-export function connectionOptions(config: XoServerConfig, credentials: XoServerCredentials | undefined): XoConnectionOptions | { error: string } {
+export function connectionOptions(config: XoServerConfig, credentials: XoServerCredentials | undefined): (XoConnectionOptions & { simulated?: true }) | { error: string } {
+  // Where the simulated XO listens, and its token, are known once it runs: the connection locates it.
+  if (config.source === 'simulated') return { url: 'ws://127.0.0.1/', credentials: { token: '' }, simulated: true }
   const url = (config.url ?? '').trim()
   if (!url) return { error: 'no XO URL' }
   try {

@@ -76,6 +76,10 @@ export class Auth {
     for (const g of this.groups.values()) g.users = g.users.filter(u => u !== id)
   }
 
+  deleteToken(id: string): void {
+    this.tokens.delete(id)
+  }
+
   createToken(userId: string, opts: { expiresIn?: unknown; description?: string; clientId?: string; unbounded?: boolean } = {}): Token {
     let validity = DEFAULT_VALIDITY
     if (opts.expiresIn !== undefined) {

@@ -142,6 +142,12 @@ export class XoSimulator extends EventEmitter {
     return churn(this.core, options)
   }
 
+  /** Whether the simulator's listening socket alone keeps the process running (Node-RED's own server does). */
+  keepsProcessAlive(on: boolean): void {
+    if (on) this.server.ref()
+    else this.server.unref()
+  }
+
   dropConnections(): void {
     for (const ws of this.wss.clients) ws.terminate()
   }

@@ -1,6 +1,7 @@
 // A small realistic story played through sim.invoke (so web-hooks and notifications fire as for a
 // real client): create a VM from a template with VIFs on two networks, start it, migrate it,
-// snapshot it, create a user, put a host in maintenance, stop and start it, stop the VM, clean up.
+// snapshot it, create a user and a token, put a host in maintenance, emergency-stop it (empty) and start it,
+// take it out of maintenance, stop and start it, stop the VM, clean up. Every example flow has its trigger here.
 // Cleanup leaves the inventory as it was, so `loop: true` can run forever.
 import type { XoSimulator } from './index'
 
@@ -44,7 +45,7 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
     round++
     const { template, hosts, nets } = pickSetting(sim)
     const [hostA, hostB] = hosts
-    const created: { vm?: string; snapshot?: string; user?: string } = {}
+    const created: { vm?: string; snapshot?: string; user?: string; token?: string } = {}
     const step = async (what: string, method: string, params: Record<string, unknown>) => {
       if (signal?.aborted) throw new Error('aborted')
       log(`scenario: ${what}`)
@@ -65,7 +66,11 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
       created.user = (await step('create a user', 'user.create', {
         email: `demo-user-${round}-${Date.now()}@example.org`, password: 'demo-password', permission: 'none',
       })) as string
+      created.token = (await step('create an authentication token', 'token.create', { description: `demo token ${round}` })) as string
       await step(`put ${hostB.name_label} in maintenance`, 'host.setMaintenanceMode', { id: hostB.id, maintenance: true })
+      // evacuated: an emergency shutdown has no VM to suspend
+      await step(`emergency-stop ${hostB.name_label}`, 'host.emergencyShutdownHost', { host: hostB.id })
+      await step(`start ${hostB.name_label}`, 'host.start', { id: hostB.id })
       await step(`leave maintenance on ${hostB.name_label}`, 'host.setMaintenanceMode', { id: hostB.id, maintenance: false })
       await step(`stop ${hostB.name_label}`, 'host.stop', { id: hostB.id })
       await step(`start ${hostB.name_label}`, 'host.start', { id: hostB.id })
@@ -78,6 +83,7 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
     if (created.snapshot !== undefined) await quiet(sim.invoke('vm.delete', { id: created.snapshot }))
     if (created.vm !== undefined) await quiet(sim.invoke('vm.delete', { id: created.vm, deleteDisks: true }))
     if (created.user !== undefined) await quiet(sim.invoke('user.delete', { id: created.user }))
+    if (created.token !== undefined) await quiet(sim.invoke('token.delete', { tokens: [created.token] }))
     if (!signal?.aborted) log('scenario: cleaned up')
     if (opts.loop && !signal?.aborted) await pause(pauseMs, signal)
   } while (opts.loop && !signal?.aborted)

@@ -4,7 +4,7 @@ import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError, XoPr
 import { JsonRpcSocket } from './json-rpc'
 import type { TlsOptions } from './ndjson'
 import { emitSafely } from './safe-emit'
-import { parseXoUrl } from './url'
+import { parseXoUrl, type XoEndpoint } from './url'
 
 /** The public user XO returns from `session.signIn` / `session.getUser`. */
 export interface XoUser {
@@ -27,6 +27,11 @@ export interface XoConnectionOptions {
   /** what the user typed: http(s)/ws(s), with or without `/api/` */
   url: string
   credentials: XoCredentials
+  /**
+   * Where XO is, asked before every connection attempt, over `url` and `credentials` (an XO that starts on
+   * demand, such as the package's simulated XO, whose address is known once it listens).
+   */
+  locate?: () => Promise<{ url: string; credentials: XoCredentials }>
   /** PEM of a CA (or of the self-signed certificate itself) to trust for this connection only */
   ca?: string
   /** accept any certificate for this connection only (self-signed XOA); never process-wide */
@@ -75,8 +80,8 @@ const SESSION_METHODS = /^session\.(signIn|signOut|signInWithPassword|signInWith
  * signs in again after every reconnection. It knows nothing of Node-RED.
  */
 export class XoConnection extends EventEmitter<XoConnectionEvents> {
-  readonly endpoint: ReturnType<typeof parseXoUrl>
-  #options: Required<Omit<XoConnectionOptions, 'ca' | 'allowSelfSigned'>> & Pick<XoConnectionOptions, 'ca' | 'allowSelfSigned'>
+  #endpoint: XoEndpoint
+  #options: Required<Omit<XoConnectionOptions, 'ca' | 'allowSelfSigned' | 'locate'>> & Pick<XoConnectionOptions, 'ca' | 'allowSelfSigned' | 'locate'>
   #state: XoConnectionState = { status: 'idle' }
   #client: JsonRpcSocket | undefined
   #running = false
@@ -91,7 +96,7 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
 
   constructor(options: XoConnectionOptions) {
     super()
-    this.endpoint = parseXoUrl(options.url)
+    this.#endpoint = parseXoUrl(options.url)
     this.#options = {
       heartbeatMs: 30_000,
       heartbeatTimeoutMs: 10_000,
@@ -103,6 +108,11 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     }
     // Many nodes may listen to one connection; that is by design, not a leak.
     this.setMaxListeners(0)
+  }
+
+  /** Where XO's API is (for a located XO: as of the last connection attempt). */
+  get endpoint(): XoEndpoint {
+    return this.#endpoint
   }
 
   get state(): XoConnectionState {
@@ -184,12 +194,19 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     refused.catch(() => {})
     const onProtocolError = (reason: string) => refuse(new XoProtocolError(`not an XO API: ${reason}`))
     try {
-      socket = new JsonRpcSocket(this.endpoint.wsUrl, this.#socketOptions())
+      let credentials = this.#options.credentials
+      if (this.#options.locate) {
+        const where = await this.#options.locate()
+        if (stale()) return
+        this.#endpoint = parseXoUrl(where.url)
+        credentials = where.credentials
+      }
+      socket = new JsonRpcSocket(this.#endpoint.wsUrl, this.#socketOptions())
       socket.on('protocol-error', onProtocolError)
       this.#signingIn = socket
       await socket.opened
       if (stale()) return void socket.close()
-      const signIn = this.#rawCall(socket, 'session.signIn', { ...this.#options.credentials }, connectTimeoutMs)
+      const signIn = this.#rawCall(socket, 'session.signIn', { ...credentials }, connectTimeoutMs)
       const user = (await Promise.race([signIn, refused])) as XoUser
       const version = this.#rawCall(socket, 'system.getServerVersion', {}, connectTimeoutMs)
       const serverVersion = String(await Promise.race([version, refused]))

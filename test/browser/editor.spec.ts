@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { startDemo, type Demo } from '../../src/demo/start'
+import { XoSimulator } from '../../src/simulator'
+import { runScenario } from '../../src/simulator/scenario'
 import { nodeRedPath, nodeRedVersion } from '../support/node-red'
 
 /** The editor's `RED` global, inside page.evaluate(). */
@@ -56,6 +58,9 @@ interface FlowNode {
 
 describe('editor (Playwright, headless Chromium)', function () {
   let demo: Demo | undefined
+  let xo: XoSimulator | undefined
+  let scenario: Promise<void> | undefined
+  const stopScenario = new AbortController()
   let context: BrowserContext | undefined
   let userDataDir: string | undefined
   let page: Page
@@ -72,7 +77,11 @@ describe('editor (Playwright, headless Chromium)', function () {
       this.skip()
     }
 
-    demo = await startDemo({ port: 0, quiet: true, timeScale: 0.05, log: () => {} })
+    // An XO given as a real one is (URL and token credential), so that the editor can be shown never to see the
+    // token; the simulator's scenario plays on it.
+    xo = await XoSimulator.start({ timeScale: 0.05 })
+    scenario = runScenario(xo, { loop: true, signal: stopScenario.signal, pauseMs: 200 }).catch(() => {})
+    demo = await startDemo({ port: 0, quiet: true, log: () => {}, env: { ...process.env, XO_URL: xo.url, XO_TOKEN: xo.issueToken('admin@admin.net') } })
 
     userDataDir = mkdtempSync(path.join(tmpdir(), 'xo-editor-chromium-'))
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -132,6 +141,9 @@ describe('editor (Playwright, headless Chromium)', function () {
     await context?.close()
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true })
     await demo?.stop()
+    stopScenario.abort()
+    await scenario
+    await xo?.stop()
   })
 
   /**

@@ -23,7 +23,8 @@ describe('admin endpoints and permissions', function () {
     // Its own process: the test helper's Node-RED shares Node-RED's module state with anything embedded here.
     child = fork(path.join(__dirname, '../support/demo-child.ts'), {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, DEMO_OPTIONS: JSON.stringify({ users: USERS }) },
+      // A real XO's way: a URL and a token credential, which the look-ups may use but never reveal.
+      env: { ...process.env, DEMO_OPTIONS: JSON.stringify({ users: USERS, ownXo: true }) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     ;[demo] = await waitForEvent<[{ url: string; xoUrl: string }]>(child, 'message', { timeoutMs: 45_000, what: 'the demo process' })

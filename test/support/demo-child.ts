@@ -4,16 +4,25 @@
  * Receives its options as JSON in DEMO_OPTIONS; says `{url, xoUrl}` to its parent; stops on 'stop'.
  */
 import { startDemo } from '../../src/demo/start'
+import { XoSimulator } from '../../src/simulator'
 
 interface Users {
   [username: string]: { password: string; permissions: string | string[] }
 }
 
-const options = JSON.parse(process.env.DEMO_OPTIONS ?? '{}') as { users?: Users; settings?: Record<string, unknown> }
+const options = JSON.parse(process.env.DEMO_OPTIONS ?? '{}') as { users?: Users; settings?: Record<string, unknown>; ownXo?: boolean }
 const users = options.users ?? {}
 const user = (username: string) => (users[username] ? { username, permissions: users[username].permissions } : null)
 
-startDemo({
+/** `ownXo`: an XO simulator of its own, given to the demo as a real XO is (URL and token credential). */
+async function xoEnv(): Promise<NodeJS.ProcessEnv> {
+  if (!options.ownXo) return process.env
+  const sim = await XoSimulator.start({ timeScale: 0.05 })
+  return { ...process.env, XO_URL: sim.url, XO_TOKEN: sim.issueToken('admin@admin.net') }
+}
+
+xoEnv().then((env) => startDemo({
+  env,
   port: 0,
   quiet: true,
   scenario: false,
@@ -30,7 +39,7 @@ startDemo({
         }
       : {}),
   },
-}).then(
+})).then(
   (demo) => {
     process.send?.({ url: demo.url, xoUrl: demo.xoUrl })
     process.on('message', (message) => {

@@ -97,5 +97,9 @@ export const sessionMethods: Record<string, Handler> = {
     await core.xapi.step(9)
     return core.auth.createToken(session.user!.id, { expiresIn: p.expiresIn, description: p.description, clientId: p.client?.id }).id
   },
+  'token.delete': async (core, _s, p) => {
+    await core.xapi.step(9)
+    for (const id of Array.isArray(p.tokens) ? p.tokens : []) core.auth.deleteToken(id)
+  },
 }
 

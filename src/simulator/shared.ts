@@ -1,0 +1,95 @@
+/**
+ * The simulated XO of this process: one XO simulator on loopback, with its scenario playing, shared by every
+ * `xo-server` node set to "simulated XO" and by `npm start`. It starts with its first user and stops a few
+ * seconds after its last one leaves (a full deploy closes every node before it starts them again: the same XO,
+ * with its state, serves the new nodes).
+ *
+ * Shared through a process-wide slot, not a module variable: Node-RED may load the package's compiled files
+ * while a test or the demo loads its sources.
+ */
+import { XoSimulator } from './index'
+import { runScenario } from './scenario'
+
+export interface SimulatedXoOptions {
+  /** the simulator's operation delays are multiplied by this (default 1: XO's own pace) */
+  timeScale?: number
+  /** play the scenario while it has users (default true) */
+  scenario?: boolean
+  log?: (line: string) => void
+}
+
+export interface SimulatedXoLease {
+  simulator: XoSimulator
+  url: string
+  /** an admin token of the simulated XO (admin@admin.net, password admin) */
+  token: string
+  release(): void
+}
+
+interface Shared {
+  starting?: Promise<XoSimulator>
+  simulator?: XoSimulator
+  options: SimulatedXoOptions
+  users: number
+  scenario?: AbortController
+  stopTimer?: NodeJS.Timeout
+}
+
+const SLOT = Symbol.for('@xo-flows/node-red-xen-orchestra/simulated-xo')
+const STOP_AFTER_MS = 5000
+
+function shared(): Shared {
+  const g = globalThis as unknown as Record<symbol, Shared | undefined>
+  return (g[SLOT] ??= { options: {}, users: 0 })
+}
+
+/** Uses the simulated XO (starting it, with `options`, if nobody does yet); `release()` when done. */
+export async function leaseSimulatedXo(options: SimulatedXoOptions = {}): Promise<SimulatedXoLease> {
+  const s = shared()
+  s.users++
+  clearTimeout(s.stopTimer)
+  try {
+    if (!s.simulator) {
+      if (!s.starting) {
+        s.options = options
+        s.starting = XoSimulator.start({ host: '127.0.0.1', timeScale: options.timeScale ?? 1 })
+      }
+      s.simulator = await s.starting
+    }
+  } catch (error) {
+    s.users--
+    s.starting = undefined
+    throw error
+  }
+  const simulator = s.simulator
+  simulator.keepsProcessAlive(true)
+  if (s.options.scenario !== false && !s.scenario) {
+    const abort = (s.scenario = new AbortController())
+    const log = s.options.log ?? (() => {})
+    void runScenario(simulator, { signal: abort.signal, loop: true, log: (line) => log(`[scenario] ${line}`) }).catch((error) => {
+      if (!abort.signal.aborted) log(`[scenario] stopped: ${(error as Error).message}`)
+    })
+  }
+  let released = false
+  return {
+    simulator,
+    url: simulator.url,
+    token: simulator.issueToken('admin@admin.net'),
+    release: () => {
+      if (released) return
+      released = true
+      if (--s.users > 0) return
+      s.scenario?.abort()
+      s.scenario = undefined
+      // Nothing of it keeps the process running meanwhile.
+      simulator.keepsProcessAlive(false)
+      s.stopTimer = setTimeout(() => {
+        if (s.users > 0 || s.simulator !== simulator) return
+        s.simulator = undefined
+        s.starting = undefined
+        void simulator.stop()
+      }, STOP_AFTER_MS)
+      s.stopTimer.unref()
+    },
+  }
+}
