@@ -51,6 +51,8 @@ export interface EmbedOptions {
   logLevel?: string
   /** more Node-RED settings, over these defaults */
   settings?: Record<string, unknown>
+  /** serves what it takes (answers true) before Node-RED sees the request */
+  serve?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean
 }
 
 export interface EmbeddedNodeRed {
@@ -94,6 +96,7 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
   const admin = mount(String(settings.httpAdminRoot), () => RED.httpAdmin)
   const flows = mount(String(settings.httpNodeRoot), () => RED.httpNode)
   const server = http.createServer((req, res) => {
+    if (options.serve?.(req, res)) return
     const fail = (error?: unknown) => {
       const status = Number((error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode)
       res.statusCode = error === undefined ? 404 : status >= 400 && status < 600 ? status : 500

@@ -3,11 +3,13 @@
  * deployed. With XO_URL and XO_TOKEN (or XO_USER / XO_PASSWORD) it uses that XO; otherwise it starts the XO
  * simulator on loopback and plays a small scenario so that events show up in the debug sidebar at once.
  */
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { XoSimulator } from '../simulator'
 import { leaseSimulatedXo, type SimulatedXoLease } from '../simulator/shared'
 import { embedNodeRed, PACKAGE_ROOT } from './embed'
+import { STAND_INS_PATH, StandIns } from './stand-ins'
 
 export { PACKAGE_ROOT }
 
@@ -29,11 +31,18 @@ export interface DemoOptions {
   settings?: Record<string, unknown>
   /** the flow file to deploy (default: the Start here example) */
   flow?: string
+  /**
+   * serve stand-ins for the examples' destinations and point their environment variables (those not set already)
+   * at them (default true)
+   */
+  standIns?: boolean
 }
 
 export interface Demo {
   /** the editor's address (the HTTP server's origin plus httpAdminRoot) */
   url: string
+  /** the page listing what the stand-ins received, when they are served */
+  standInsUrl: string | undefined
   /** the XO the flow talks to */
   xoUrl: string
   simulator: XoSimulator | undefined
@@ -60,10 +69,16 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     else if (env.XO_USER && env.XO_PASSWORD) real = { url: env.XO_URL, authMethod: 'password', credentials: { email: env.XO_USER, password: env.XO_PASSWORD } }
     else throw new Error('XO_URL needs XO_TOKEN, or XO_USER and XO_PASSWORD')
   } else {
-    lease = await leaseSimulatedXo({ timeScale: options.timeScale ?? 1, scenario: options.scenario !== false, log })
+    // The scenario plays once the flows run (below), so that their hooks see it from its first step.
+    lease = await leaseSimulatedXo({ timeScale: options.timeScale ?? 1, scenario: false, log })
   }
   const xoUrl = real?.url ?? lease!.url
 
+  // The examples' files (dead letters, inventory) go to a folder of the demo's own, removed when it stops.
+  const files = options.standIns === false ? undefined : mkdtempSync(path.join(tmpdir(), 'xo-demo-files-'))
+  const standIns = files
+    ? new StandIns({ DEAD_LETTER_FILE: path.join(files, 'dead-letters.jsonl'), INVENTORY_FILE: path.join(files, 'inventory.csv') })
+    : undefined
   let embedded: Awaited<ReturnType<typeof embedNodeRed>>
   try {
     embedded = await embedNodeRed({
@@ -72,10 +87,19 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       nodeRedPath: env.NODE_RED_PATH,
       logLevel: options.quiet ? 'warn' : 'info',
       settings: options.settings,
+      serve: standIns && ((req, res) => standIns.handle(req, res)),
     })
   } catch (error) {
     lease?.release()
+    if (files) rmSync(files, { recursive: true, force: true })
     throw error
+  }
+  // The nodes read these when a message comes: set before the flows run, put back when the demo stops.
+  const restoreEnv: Record<string, string | undefined> = {}
+  for (const [name, value] of Object.entries(standIns?.env(embedded.url) ?? {})) {
+    if (process.env[name] !== undefined) continue
+    restoreEnv[name] = undefined
+    process.env[name] = value
   }
   const url = embedded.editorUrl
 
@@ -99,10 +123,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     serverNode.source = 'simulated'
   }
   await embedded.deploy(flows, credentials)
+  if (options.scenario !== false) lease?.play()
 
   log('')
   log(`Node-RED editor:   ${url}/`)
   log(`Xen Orchestra:     ${xoUrl}${lease ? ' (simulated XO: admin@admin.net / admin)' : ''}`)
+  const standInsUrl = standIns ? `${embedded.url}${STAND_INS_PATH}/` : undefined
+  if (standInsUrl) log(`Destinations:      ${standInsUrl} (what the examples' destinations received)`)
   log('Open the editor, then the debug sidebar (bug icon, top right) to watch XO events. Ctrl-C stops.')
   log('')
 
@@ -111,8 +138,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     (stopping ??= (async () => {
       await embedded.stop()
       lease?.release()
+      for (const name of Object.keys(restoreEnv)) delete process.env[name]
+      if (files) rmSync(files, { recursive: true, force: true })
     })())
-  return { url, xoUrl, simulator: lease?.simulator, stop }
+  return { url, xoUrl, standInsUrl, simulator: lease?.simulator, stop }
 }
 
 if (require.main === module) {

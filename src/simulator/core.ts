@@ -67,7 +67,8 @@ export class Core extends EventEmitter {
     this.rng = new Rng(opts.seed)
     const [lagMin, lagMax] = opts.notificationLagMs
     this.store = new ObjectStore(() => lagMin + Math.random() * (lagMax - lagMin))
-    this.auth = new Auth(this.clock, this.rng)
+    // Its own sequence: ids of users must not repeat those of the inventory, drawn from the same seed.
+    this.auth = new Auth(this.clock, new Rng(opts.seed + 0x5eed))
     for (const u of opts.users) this.auth.createUser(u.email, u.password, u.permission)
     const creator = [...this.auth.users.values()].find(u => u.permission === 'admin') ?? [...this.auth.users.values()][0]
     generateInventory({ seed: opts.seed, size: opts.size, creatorUserId: creator?.id ?? '' }, o => this.store.load(o))

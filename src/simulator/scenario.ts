@@ -41,6 +41,8 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
   const pauseMs = opts.pauseMs ?? 2000
   const { signal } = opts
   let round = 0
+  // A moment first: whoever started it (a web-hook registration, say) is ready for its first step.
+  await pause(pauseMs, signal)
   do {
     round++
     const { template, hosts, nets } = pickSetting(sim)

@@ -13,7 +13,7 @@ import { runScenario } from './scenario'
 export interface SimulatedXoOptions {
   /** the simulator's operation delays are multiplied by this (default 1: XO's own pace) */
   timeScale?: number
-  /** play the scenario while it has users (default true) */
+  /** play the scenario as soon as it has users (default true); else only once a lease says `play()` */
   scenario?: boolean
   log?: (line: string) => void
 }
@@ -23,6 +23,8 @@ export interface SimulatedXoLease {
   url: string
   /** an admin token of the simulated XO (admin@admin.net, password admin) */
   token: string
+  /** plays the scenario (if it does not play yet), until the last user leaves */
+  play(): void
   release(): void
 }
 
@@ -63,18 +65,21 @@ export async function leaseSimulatedXo(options: SimulatedXoOptions = {}): Promis
   }
   const simulator = s.simulator
   simulator.keepsProcessAlive(true)
-  if (s.options.scenario !== false && !s.scenario) {
+  const play = () => {
+    if (s.scenario) return
     const abort = (s.scenario = new AbortController())
     const log = s.options.log ?? (() => {})
     void runScenario(simulator, { signal: abort.signal, loop: true, log: (line) => log(`[scenario] ${line}`) }).catch((error) => {
       if (!abort.signal.aborted) log(`[scenario] stopped: ${(error as Error).message}`)
     })
   }
+  if (s.options.scenario !== false) play()
   let released = false
   return {
     simulator,
     url: simulator.url,
     token: simulator.issueToken('admin@admin.net'),
+    play,
     release: () => {
       if (released) return
       released = true
