@@ -54,7 +54,10 @@ export = function register(RED: NodeAPI) {
         return void node.error(t('errors.failed', { reason: (error as Error).message }))
       }
       if (selected.length === 0) return
-      for (const e of selected) send(e.event, change.object, change.previous, e.changes, e.detail)
+      for (const e of selected) {
+        if (e.object) send(e.event, e.object, undefined, e.changes, e.detail)
+        else send(e.event, change.object, e.event === 'created' ? undefined : change.previous, e.changes, e.detail)
+      }
       use.refreshStatus()
     }
 

@@ -13,7 +13,7 @@ import { STAND_INS_PATH, StandIns } from './stand-ins'
 
 export { PACKAGE_ROOT }
 
-export const DEMO_FLOW = path.join(PACKAGE_ROOT, 'examples', 'Start here - XO events to debug.json')
+export const DEMO_FLOW = path.join(PACKAGE_ROOT, 'examples', '00 Start here - XO events to debug.json')
 
 export interface DemoOptions {
   host?: string

@@ -23,6 +23,8 @@ export interface SelectedEvent {
   detail?: Record<string, unknown>
   /** the changed fields that count (ignored ones left out) */
   changes: Changes
+  /** the object as this node knew it, when that is not the change's object (it left the node's types) */
+  object?: XoObject
 }
 
 export interface EventSelection {
@@ -55,7 +57,21 @@ export function compileSelection(config: XoEventsConfig): EventSelection | { err
   const objectFilter: ObjectFilter = filter
 
   const select = (change: ObjectChange, lookup: Lookup): SelectedEvent[] => {
-    const { object, previous } = change
+    const { object } = change
+    let previous = change.previous
+    // An object whose type changed (XO provisions a new VM as a template first) is new to a node that did not
+    // see it under its former type, and gone for a node that saw it only under that type; whichever types the
+    // store keeps for other nodes.
+    if (previous && previous.type !== object.type) {
+      if (!types.has(object.type)) {
+        const gone = types.has(previous.type) && events.has('removed') && objectFilter(previous, lookup)
+        return gone ? [{ event: 'removed', changes: {}, object: previous }] : []
+      }
+      if (!types.has(previous.type)) {
+        if (!objectFilter(object, lookup)) return []
+        return events.has('created') ? [{ event: 'created', changes: {} }] : []
+      }
+    }
     if (!types.has(object.type)) return []
     if (!objectFilter(object, lookup) && !(previous && objectFilter(previous, lookup))) return []
     if (change.kind === 'exit') return events.has('removed') ? [{ event: 'removed', changes: {} }] : []

@@ -1,22 +1,18 @@
 /**
  * The Node-RED editor, as a person sees it: the demo (embedded Node-RED, this package, the XO simulator and the
- * "start here" flow) driven by Playwright in Debian's headless Chromium.
- *
- * Chromium: env CHROMIUM_PATH, else /usr/bin/chromium (`apt-get install chromium`; `.ci/run` does it).
- * `npx playwright install` cannot download a browser on these machines. Without Chromium the suite is skipped,
- * except under CI (env CI set), where it fails.
+ * "start here" flow) driven by Playwright in Debian's headless Chromium (test/support/browser.ts).
  *
  * The suite runs on whichever Node-RED the run uses (NODE_RED_PATH: `.ci/run` runs it on Node-RED 4 and 5); it
  * waits on selectors and conditions only, never for a fixed time. test-results/editor.png is for humans.
  */
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { startDemo, type Demo } from '../../src/demo/start'
 import { XoSimulator } from '../../src/simulator'
 import { runScenario } from '../../src/simulator/scenario'
+import { launchBrowser, openEditor, requireChromium, RESULTS, screenshot, type Editor } from '../support/browser'
 import { nodeRedPath, nodeRedVersion } from '../support/node-red'
 
 /** The editor's `RED` global, inside page.evaluate(). */
@@ -25,20 +21,6 @@ declare const $: any // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const ROOT = path.resolve(__dirname, '../..')
 const MODULE = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }).name
-const RESULTS = path.join(ROOT, 'test-results')
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-// As on the machine notes: without the background-networking flags Chromium keeps trying Google's hosts, which
-// this closed network refuses. Playwright adds --no-sandbox (needed as root) and its own automation flags.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const STATUS_TIMEOUT_MS = 20_000
 
 interface NodeSet {
@@ -61,8 +43,8 @@ describe('editor (Playwright, headless Chromium)', function () {
   let xo: XoSimulator | undefined
   let scenario: Promise<void> | undefined
   const stopScenario = new AbortController()
+  let browser: Editor | undefined
   let context: BrowserContext | undefined
-  let userDataDir: string | undefined
   let page: Page
   /** every response body of the demo's own server the page received, and every websocket frame (comms) */
   const received: Array<Promise<{ what: string; body: string }>> = []
@@ -70,12 +52,7 @@ describe('editor (Playwright, headless Chromium)', function () {
 
   before(async function () {
     this.timeout(90_000)
-    if (!existsSync(CHROMIUM)) {
-      const why = `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
-      if (process.env.CI) throw new Error(`browser tests cannot run under CI: ${why}`)
-      console.warn(`      skipping the editor tests: ${why}`)
-      this.skip()
-    }
+    requireChromium(this)
 
     // An XO given as a real one is (URL and token credential), so that the editor can be shown never to see the
     // token; the simulator's scenario plays on it.
@@ -83,16 +60,9 @@ describe('editor (Playwright, headless Chromium)', function () {
     scenario = runScenario(xo, { loop: true, signal: stopScenario.signal, pauseMs: 200 }).catch(() => {})
     demo = await startDemo({ port: 0, quiet: true, log: () => {}, env: { ...process.env, XO_URL: xo.url, XO_TOKEN: xo.issueToken('admin@admin.net') } })
 
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'xo-editor-chromium-'))
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1400, height: 900 },
-    })
-    page = context.pages()[0] ?? (await context.newPage())
-    // Fail within a test's time with Playwright's own message (what it waited for), not with mocha's timeout.
-    page.setDefaultTimeout(10_000)
+    browser = await launchBrowser()
+    context = browser.context
+    page = browser.page
     page.on('pageerror', (error) => pageErrors.push(error.message))
     const origin = new URL(demo.url).origin
     page.on('response', (response) => {
@@ -109,64 +79,22 @@ describe('editor (Playwright, headless Chromium)', function () {
     page.on('websocket', (ws) =>
       ws.on('framereceived', ({ payload }) => received.push(Promise.resolve({ what: `websocket ${ws.url()}`, body: String(payload) }))),
     )
-
-    await page.goto(`${demo.url}/`)
-    // The editor is ready when it has loaded the node definitions and the deployed flows (with their config nodes).
-    await page.waitForFunction(
-      () => {
-        if (typeof RED === 'undefined' || !RED.nodes?.getType?.('xo-server')) return false
-        let loaded = false
-        RED.nodes.eachConfig((n: { type: string }) => {
-          if (n.type === 'xo-server') loaded = true
-        })
-        return loaded
-      },
-      undefined,
-      { timeout: 60_000 },
-    )
-    await dismissUpdateNotificationsPrompt()
+    await openEditor(page, `${demo.url}/`)
   })
 
   afterEach(async function () {
     // A picture of a failure helps more than its stack trace.
-    if (this.currentTest?.state === 'failed' && context && page && !page.isClosed()) {
-      mkdirSync(RESULTS, { recursive: true })
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 60)
-      await page.screenshot({ path: path.join(RESULTS, `editor-failed-${name}.png`) }).catch(() => {})
-    }
+    if (this.currentTest?.state === 'failed' && context && page && !page.isClosed()) await screenshot(page, `editor-failed-${this.currentTest.title}`)
   })
 
   after(async function () {
     this.timeout(60_000)
-    await context?.close()
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true })
+    await browser?.close()
     await demo?.stop()
     stopScenario.abort()
     await scenario
     await xo?.stop()
   })
-
-  /**
-   * On first start Node-RED asks whether to enable update notifications (which call nodered.org), in a modal that
-   * blocks every click, unless its settings answer already (`telemetry: { enabled: false }`). Say no if it asks.
-   */
-  async function dismissUpdateNotificationsPrompt() {
-    const asked = await page.waitForFunction(
-      () =>
-        RED.settings.telemetryEnabled !== undefined || !RED.user.hasPermission('settings.write')
-          ? 'no'
-          : document.querySelector('.red-ui-dialog .red-ui-dialog-toolbar button')
-            ? 'yes'
-            : false,
-      undefined,
-      { timeout: 10_000 },
-    )
-    if ((await asked.jsonValue()) !== 'yes') return
-    const no = await page.evaluate(() => RED._('telemetry.disableLabel') as string)
-    await page.locator('.red-ui-dialog .red-ui-dialog-toolbar button', { hasText: no }).click()
-    await page.locator('.red-ui-dialog').waitFor({ state: 'detached' })
-    await page.locator('.red-ui-shade').first().waitFor({ state: 'hidden' })
-  }
 
   /** The deployed flows, as the runtime has them. */
   async function deployedFlows(): Promise<FlowNode[]> {

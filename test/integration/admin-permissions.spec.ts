@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
-import { fork, type ChildProcess } from 'node:child_process'
-import path from 'node:path'
-import { waitFor, waitForEvent } from '../support/node-red'
+import { startDemoProcess, type DemoProcess } from '../support/demo-process'
+import { waitFor } from '../support/node-red'
 
 const USERS: Record<string, { password: string; permissions: string | string[] }> = {
   admin: { password: 'admin-pw', permissions: '*' },
@@ -14,20 +13,14 @@ const USERS: Record<string, { password: string; permissions: string | string[] }
  * an embedded Node-RED with `adminAuth`, users with different permissions, and bearer tokens.
  */
 describe('admin endpoints and permissions', function () {
-  let child: ChildProcess
-  let demo: { url: string; xoUrl: string }
+  let demo: DemoProcess
   const tokens: Record<string, string> = {}
 
   before(async function () {
     this.timeout(60_000)
     // Its own process: the test helper's Node-RED shares Node-RED's module state with anything embedded here.
-    child = fork(path.join(__dirname, '../support/demo-child.ts'), {
-      execArgv: ['--import', 'tsx'],
-      // A real XO's way: a URL and a token credential, which the look-ups may use but never reveal.
-      env: { ...process.env, DEMO_OPTIONS: JSON.stringify({ users: USERS, ownXo: true }) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    ;[demo] = await waitForEvent<[{ url: string; xoUrl: string }]>(child, 'message', { timeoutMs: 45_000, what: 'the demo process' })
+    // A real XO's way: a URL and a token credential, which the look-ups may use but never reveal.
+    demo = await startDemoProcess({ users: USERS, ownXo: true })
     for (const username of Object.keys(USERS)) {
       const response = await fetch(`${demo.url}/auth/token`, {
         method: 'POST',
@@ -39,12 +32,7 @@ describe('admin endpoints and permissions', function () {
     }
     await waitFor(async () => (await get('/xo-server/0f4c1d2a7b3e5a10/methods', 'admin')).status === 200, { timeoutMs: 20_000, what: 'the demo connected' })
   })
-  after(async () => {
-    if (!child || child.exitCode !== null) return
-    const exited = waitForEvent(child, 'exit', 15_000)
-    child.send('stop')
-    await exited
-  })
+  after(() => demo?.stop())
 
   function get(path: string, user?: string) {
     return fetch(`${demo.url}${path}`, { headers: user ? { authorization: `Bearer ${tokens[user]}` } : {} })

@@ -1,30 +1,12 @@
 import assert from 'node:assert/strict'
-import { fork, type ChildProcess } from 'node:child_process'
-import path from 'node:path'
-import { waitFor, waitForEvent } from '../support/node-red'
+import { startDemoProcess } from '../support/demo-process'
+import { waitFor } from '../support/node-red'
 import { RpcClient } from '../simulator/helpers'
 
 type Entry = { method: string; url: string }
 
 /** `npm start`'s embedding with the given Node-RED settings, in a process of its own. */
-async function demo(settings: Record<string, unknown>): Promise<{ child: ChildProcess; url: string; xoUrl: string; stop(): Promise<void> }> {
-  const child = fork(path.join(__dirname, '../support/demo-child.ts'), {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, DEMO_OPTIONS: JSON.stringify({ settings }) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  const [started] = await waitForEvent<[{ url: string; xoUrl: string }]>(child, 'message', { timeoutMs: 45_000, what: 'the demo process' })
-  return {
-    child,
-    ...started,
-    stop: async () => {
-      if (child.exitCode !== null) return
-      const exited = waitForEvent(child, 'exit', 15_000)
-      child.send('stop')
-      await exited
-    },
-  }
-}
+const demo = (settings: Record<string, unknown>) => startDemoProcess({ settings })
 
 /** The hook entry XO has for the demo's xo-hook node. */
 async function hookEntry(xoUrl: string): Promise<Entry> {

@@ -10,7 +10,7 @@ interface Users {
   [username: string]: { password: string; permissions: string | string[] }
 }
 
-const options = JSON.parse(process.env.DEMO_OPTIONS ?? '{}') as { users?: Users; settings?: Record<string, unknown>; ownXo?: boolean }
+const options = JSON.parse(process.env.DEMO_OPTIONS ?? '{}') as { users?: Users; settings?: Record<string, unknown>; ownXo?: boolean; timeScale?: number }
 const users = options.users ?? {}
 const user = (username: string) => (users[username] ? { username, permissions: users[username].permissions } : null)
 
@@ -24,6 +24,7 @@ async function xoEnv(): Promise<NodeJS.ProcessEnv> {
 xoEnv().then((env) => startDemo({
   env,
   port: 0,
+  timeScale: options.timeScale,
   quiet: true,
   scenario: false,
   log: () => {},
@@ -41,7 +42,7 @@ xoEnv().then((env) => startDemo({
   },
 })).then(
   (demo) => {
-    process.send?.({ url: demo.url, xoUrl: demo.xoUrl })
+    process.send?.({ url: demo.url, xoUrl: demo.xoUrl, standInsUrl: demo.standInsUrl })
     process.on('message', (message) => {
       if (message === 'stop') void demo.stop().then(() => process.exit(0))
     })

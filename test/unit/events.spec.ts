@@ -158,4 +158,17 @@ describe('event filters', () => {
     assert.deepEqual(compileSelection({ types: ['VM'], events: [] }), { error: 'no event selected' })
     assert.deepEqual(compileSelection({ types: ['VM'], events: ['exploded'] }), { error: 'unknown events: exploded' })
   })
+
+  it('a new VM is created for a VM node even when the store keeps templates for another node, and a template turned VM is removed for a template node', () => {
+    const lookup = () => undefined
+    const template: XoObject = { id: 'v1', type: 'VM-template', name_label: 'web-09', power_state: 'Halted' }
+    const vm: XoObject = { ...template, type: 'VM' }
+    const provisioned = new ObjectChange('enter', vm, template, lookup)
+    const vms = compileSelection({ types: ['VM'], events: ['created', 'removed', 'updated'] }) as EventSelection
+    assert.deepEqual(vms.select(provisioned, lookup), [{ event: 'created', changes: {} }])
+    const templates = compileSelection({ types: ['VM-template'], events: ['created', 'removed', 'updated'] }) as EventSelection
+    assert.deepEqual(templates.select(provisioned, lookup), [{ event: 'removed', changes: {}, object: template }])
+    const both = compileSelection({ types: ['VM', 'VM-template'], events: ['updated'] }) as EventSelection
+    assert.deepEqual(both.select(provisioned, lookup).map((e) => e.event), ['updated'])
+  })
 })

@@ -1,0 +1,212 @@
+/**
+ * The examples as a new user meets them: the demo of `npm start` (its simulated XO and its stand-ins for the
+ * destinations), each example imported through the editor's *Import > Examples*, deployed with the Deploy button,
+ * then the example's XO action: the destination's stand-in must receive its request.
+ */
+import assert from 'node:assert/strict'
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
+import type { Page } from 'playwright-core'
+import { RpcClient } from '../simulator/helpers'
+import { launchBrowser, openEditor, requireChromium, screenshot, type Editor } from '../support/browser'
+import { startDemoProcess, type DemoProcess } from '../support/demo-process'
+import { waitFor } from '../support/node-red'
+
+declare const RED: any // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const MODULE = '@xo-flows/node-red-xen-orchestra'
+const EXAMPLES = readdirSync(path.resolve(__dirname, '../../examples')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length))
+
+interface Received {
+  at: number
+  name: string
+  title: string
+}
+
+/** What each example waits for in XO, and which stand-in (or file) shows that it ran. */
+const ACTIONS: Record<string, { standIn: string; act: (xo: Xo) => Promise<unknown> }> = {
+  '01': { standIn: 'slack', act: (xo) => xo.createVm('ex-01') },
+  '02': { standIn: 'teams', act: (xo) => xo.maintenance() },
+  '03': { standIn: 'pagerduty', act: (xo) => xo.stopAndStartHost() },
+  '04': { standIn: 'kea', act: (xo) => xo.createVm('ex-04') },
+  '05': { standIn: 'billing', act: (xo) => xo.createVm('ex-05') },
+  '06': { standIn: 'gitlab', act: (xo) => xo.createVm('ex-06') },
+  '07': { standIn: 'db-switch', act: (xo) => xo.migrate() },
+  '08': { standIn: 'haproxy', act: (xo) => xo.migrate() },
+  '09': { standIn: 'ups', act: (xo) => xo.emergencyStopAndStart() },
+  '10': { standIn: 'firewall', act: (xo) => xo.createVm('ex-10') },
+  '11': { standIn: 'security-slack', act: (xo) => xo.call('user.create', { email: `ex-11-${Date.now()}@example.org`, password: 'pw', permission: 'none' }) },
+  '12': { standIn: 'inventory', act: (xo) => xo.createVm('ex-12') },
+  '13': { standIn: 'receiver', act: (xo) => xo.createVm('ex-13') },
+}
+
+/** The simulated XO, driven as its web UI would: JSON-RPC, signed in as its admin. */
+class Xo {
+  private constructor(private readonly rpc: RpcClient) {}
+
+  static async connect(url: string): Promise<Xo> {
+    const rpc = await RpcClient.connect(url)
+    await rpc.call('session.signIn', { email: 'admin@admin.net', password: 'admin' })
+    return new Xo(rpc)
+  }
+
+  call(method: string, params: Record<string, unknown>): Promise<unknown> {
+    return this.rpc.call(method, params)
+  }
+
+  async objects(type: string): Promise<Array<Record<string, any>>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return Object.values((await this.call('xo.getAllObjects', { filter: { type } })) as Record<string, Record<string, unknown>>)
+  }
+
+  async createVm(name: string): Promise<unknown> {
+    const template = (await this.objects('VM-template')).find((t) => t.name_label === 'Debian 12 template')!
+    const networks = (await this.objects('network')).filter((n) => n.$pool === template.$pool && n.bridge !== 'xenapi').slice(0, 2)
+    return this.call('vm.create', { name_label: name, template: template.id, VIFs: networks.map((n) => ({ network: n.id })) })
+  }
+
+  /** The second host of the pool, which the scenario of the simulated XO also uses. */
+  async hostB(): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const hosts = (await this.objects('host')).sort((a, b) => a.name_label.localeCompare(b.name_label))
+    return hosts.find((h) => h.$pool === hosts[0].$pool && h !== hosts[0])!
+  }
+
+  async maintenance(): Promise<void> {
+    const host = await this.hostB()
+    await this.call('host.setMaintenanceMode', { id: host.id, maintenance: true })
+    await this.call('host.setMaintenanceMode', { id: host.id, maintenance: false })
+  }
+
+  async stopAndStartHost(): Promise<void> {
+    const host = await this.hostB()
+    await this.call('host.stop', { id: host.id })
+    await this.call('host.start', { id: host.id })
+  }
+
+  async emergencyStopAndStart(): Promise<void> {
+    const host = await this.hostB()
+    await this.call('host.emergencyShutdownHost', { host: host.id })
+    await this.call('host.start', { id: host.id })
+  }
+
+  async migrate(): Promise<void> {
+    const vm = (await this.objects('VM')).find((v) => v.power_state === 'Running' && !v.is_control_domain)!
+    const target = (await this.objects('host')).find((h) => h.id !== vm.$container && h.$pool === vm.$pool && h.enabled && h.power_state === 'Running')!
+    await this.call('vm.migrate', { vm: vm.id, targetHost: target.id })
+  }
+
+  close(): Promise<void> {
+    return this.rpc.close()
+  }
+}
+
+describe('examples imported through the editor run where they land', function () {
+  this.timeout(240_000)
+  let demo: DemoProcess
+  let browser: Editor
+  let page: Page
+  let xo: Xo
+
+  before(async function () {
+    requireChromium(this)
+    demo = await startDemoProcess({ timeScale: 0.05 })
+    xo = await Xo.connect(demo.xoUrl)
+    browser = await launchBrowser()
+    page = browser.page
+    await openEditor(page, `${demo.url}/`)
+  })
+  after(async () => {
+    await browser?.close()
+    await xo?.close()
+    await demo?.stop()
+  })
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page && !page.isClosed()) await screenshot(page, `examples-failed-${this.currentTest.title}`)
+  })
+
+  async function received(): Promise<Received[]> {
+    return (await (await fetch(`${demo.standInsUrl}received.json`)).json()) as Received[]
+  }
+
+  const workspaces = () =>
+    page.evaluate(() => {
+      const ids: string[] = []
+      RED.nodes.eachWorkspace((w: { id: string }) => void ids.push(w.id))
+      return ids
+    })
+
+  /** Import > Examples > this package > `name`, as a person clicks it; shows the flow it brought. */
+  async function importExample(name: string): Promise<void> {
+    const before = await workspaces()
+    await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'))
+    const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples')
+    const example = tree.locator('.red-ui-treeList-label-text', { hasText: name })
+    if (!(await example.isVisible())) await tree.locator('.red-ui-treeList-label-text', { hasText: MODULE }).click()
+    await example.click()
+    await page.locator('#red-ui-clipboard-dialog-ok').click()
+    // The examples share their XO configuration: Node-RED says so, and "Import copy" keeps the one already there.
+    const copy = page.locator('.red-ui-notification button', { hasText: 'Import copy' })
+    const added = async () => (await workspaces()).find((id) => !before.includes(id))
+    await Promise.race([copy.waitFor({ state: 'visible', timeout: 5000 }).then(() => copy.click()), waitFor(added, { timeoutMs: 5000 })]).catch(() => {})
+    const tab = await waitFor(added, { timeoutMs: 10_000, what: `the flow of ${name}` })
+    await page.evaluate((id) => RED.workspaces.show(id), tab)
+  }
+
+  async function deploy(): Promise<void> {
+    await page.locator('#red-ui-header-button-deploy').click()
+    await page.waitForFunction(() => !RED.nodes.dirty())
+  }
+
+  it('lists Start here first among the examples', async () => {
+    await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'))
+    const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples')
+    await tree.locator('.red-ui-treeList-label-text', { hasText: MODULE }).click()
+    const names = await tree.locator('.red-ui-treeList-label-text').allTextContents()
+    const listed = names.slice(names.indexOf(MODULE) + 1).filter((n) => EXAMPLES.includes(n))
+    assert.equal(listed[0], '00 Start here - XO events to debug')
+    assert.deepEqual(listed, [...EXAMPLES].sort())
+    await page.locator('#red-ui-clipboard-dialog-cancel').click()
+  })
+
+  for (const name of EXAMPLES.filter((n) => ACTIONS[n.slice(0, 2)])) {
+    it(`${name}: imports, deploys and reaches its destination`, async () => {
+      await importExample(name)
+      await deploy()
+      // Every node of the example is known, valid, on one shared XO configuration, and none is misconfigured.
+      const problems = await page.evaluate(() => {
+        const tab = RED.workspaces.active()
+        const found: string[] = []
+        let servers = 0
+        RED.nodes.eachConfig((n: any) => void (n.type === 'xo-server' && servers++)) // eslint-disable-line @typescript-eslint/no-explicit-any
+        if (servers !== 1) found.push(`${servers} xo-server configuration nodes`)
+        RED.nodes.eachNode((n: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+          if (n.z !== tab) return
+          if (!RED.nodes.getType(n.type)) found.push(`unknown node ${n.type}`)
+          if (n.valid === false) found.push(`invalid ${n.type} ${n.name ?? n.id}`)
+        })
+        return found
+      })
+      assert.deepEqual(problems, [])
+      const statuses = () =>
+        page.evaluate(() => {
+          const tab = RED.workspaces.active()
+          const texts: string[] = []
+          RED.nodes.eachNode((n: any) => void (n.z === tab && n.status?.text && texts.push(`${n.type}: ${n.status.text}`))) // eslint-disable-line @typescript-eslint/no-explicit-any
+          return texts
+        })
+      await waitFor(async () => (await statuses()).some((s) => /connected/.test(s)), { timeoutMs: 15_000, what: 'the example connected to XO' })
+      assert.deepEqual((await statuses()).filter((s) => /misconfigured|not registered|unreachable/.test(s)), [])
+
+      const { standIn, act } = ACTIONS[name.slice(0, 2)]
+      const started = Date.now()
+      await act(xo)
+      if (standIn === 'inventory') {
+        await waitFor(async () => /ex-12/.test(await (await fetch(demo.standInsUrl!)).text()), { timeoutMs: 20_000, what: 'the inventory file written' })
+      } else {
+        await waitFor(async () => (await received()).some((r) => r.name === standIn && r.at >= started), { timeoutMs: 20_000, what: `the ${standIn} stand-in reached` }).catch(async (error: Error) => {
+          throw new Error(`${error.message}; received: ${JSON.stringify((await received()).map((r) => r.title))}; statuses: ${JSON.stringify(await statuses())}`)
+        })
+      }
+      await screenshot(page, `example-${name}`)
+    })
+  }
+})
