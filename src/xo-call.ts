@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { CallLimiter } from './call/limiter'
+import { summaryLine } from './destinations/event'
 import type { XoCallInfo } from './call/message'
 import { obfuscate } from './call/obfuscate'
 import { checkParams, MethodSchema, normalizeParams } from './call/params'
@@ -91,6 +92,7 @@ export = function register(RED: NodeAPI) {
           durationMs: Date.now() - started,
           error: { name: error.name, message: error.message, code: e.code, data: e.data },
         } satisfies XoCallInfo
+        msg.summary = summaryLine(msg)
         if (closing.signal.aborted) return done()
         if (settings.errorOutput) {
           send([null, msg])
@@ -115,6 +117,7 @@ export = function register(RED: NodeAPI) {
           RED.util.setMessageProperty(msg, settings.property, transfer ? { ...(result as object), url: transfer.url } : result, true)
           if (transfer) Object.assign(msg, { url: transfer.url, method: transfer.method })
           msg.xo = { method, params: obfuscate(sent) as Record<string, unknown>, durationMs: Date.now() - started } satisfies XoCallInfo
+          msg.summary = summaryLine(msg)
           send(settings.errorOutput ? [msg, null] : msg)
           done()
         })

@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red'
+import { summaryLine } from './destinations/event'
 import type { ObjectChange } from './events/change'
 import type { Changes } from './events/diff'
 import type { ObjectEventPayload, XoEventMessage } from './events/message'
@@ -42,6 +43,7 @@ export = function register(RED: NodeAPI) {
       if (object.type !== 'pool' && object.$pool) payload.pool = named(object.$pool)
       if (typeof object.$container === 'string' && lookup(object.$container)?.type === 'host') payload.host = named(object.$container)
       const msg: XoEventMessage = { topic: `${object.type}.${event}`, payload }
+      msg.summary = summaryLine(msg)
       node.send(msg)
       count++
     }

@@ -8,6 +8,7 @@ import { involvedRefs } from './hooks/involved'
 import { describeCall, XoHookInfo, XoHookMessage } from './hooks/message'
 import { PreCallMemory } from './hooks/correlate'
 import { readDelivery, ReceiverOptions, secretDigest } from './hooks/receiver'
+import { summaryLine } from './destinations/event'
 import { Endpoints } from './hooks/endpoints'
 import { entriesFor, HookEntry, HookWish, RegistrationReport } from './hooks/registrar'
 import { HookSettings, hookSettings, XoHookConfig } from './hooks/settings'
@@ -152,6 +153,7 @@ export = function register(RED: NodeAPI) {
       if (hold) info.hold = { node: node.id, id: hold }
       counters.events++
       const msg: XoHookMessage = { topic: body.method, payload: body, xo: info }
+      msg.summary = summaryLine(msg)
       node.send(body.type === 'pre' ? [msg, null] : [null, msg])
       node.trace(`emitted ${body.type} ${body.method} ${body.callId}`)
       use.refreshStatus()

@@ -1,6 +1,6 @@
 import { summarizeCall, summarizeHook } from './from-call'
 import { summarizeObjectEvent } from './from-events'
-import { isRecord, str } from './text'
+import { formatDuration, isRecord, str } from './text'
 
 /** An object the event is about, as the destinations show it (a summary of xo-hook, or just an id). */
 export interface ObjectRef {
@@ -54,13 +54,25 @@ export function isXoEventSummary(result: XoEventSummary | { error: string }): re
  * Summarises a message of xo-hook (`msg.xo.phase`), xo-events (`msg.payload.event`) or xo-call
  * (`msg.xo.method`). `now` gives the time of events and calls, which carry none.
  */
-export function summarizeMessage(msg: { topic?: unknown; payload?: unknown; xo?: unknown }, now: () => Date = () => new Date()): XoEventSummary | { error: string } {
+export function summarizeMessage(msg: { topic?: unknown; payload?: unknown; xo?: unknown }, now: () => Date = () => new Date(), detail = true): XoEventSummary | { error: string } {
   if (!isRecord(msg)) return { error: 'not a message' }
   const { xo, payload } = msg
   if (isRecord(xo) && (xo.phase === 'pre' || xo.phase === 'post') && str(xo.method) && str(xo.callId)) {
-    return summarizeHook(xo, payload, now)
+    return summarizeHook(xo, payload, now, detail)
   }
-  if (isRecord(payload) && str(payload.event) && str(payload.type) && str(payload.id)) return summarizeObjectEvent(payload, now)
-  if (isRecord(xo) && str(xo.method)) return summarizeCall(xo, payload, now)
+  if (isRecord(payload) && str(payload.event) && str(payload.type) && str(payload.id)) return summarizeObjectEvent(payload, now, detail)
+  if (isRecord(xo) && str(xo.method)) return summarizeCall(xo, payload, now, detail)
   return { error: 'not a message of xo-hook (msg.xo.phase), xo-events (msg.payload.event) or xo-call (msg.xo.method)' }
+}
+
+/**
+ * `msg.summary` of every message of the package: what happened, in one line a person reads at once
+ * ("admin@admin.net started VM web-01 on pool sim-pool in 0.8 s", "VM db-01 migrated from xcp-host-1 to
+ * xcp-host-2"). Cheap: neither facts nor the raw payload are built.
+ */
+export function summaryLine(msg: { topic?: unknown; payload?: unknown; xo?: unknown }): string | undefined {
+  const s = summarizeMessage(msg, () => new Date(), false)
+  if (!isXoEventSummary(s)) return undefined
+  const took = s.ok && s.phase !== 'pre' && s.durationMs !== undefined && s.durationMs >= 100 ? ` in ${formatDuration(s.durationMs)}` : ''
+  return `${s.title}${took}`
 }

@@ -28,7 +28,7 @@ const ERROR_MAX = 2000
 const TITLE_MAX = 1000
 
 /** xo-hook's `msg.xo` (XoHookInfo) and `msg.payload` (XO's body). */
-export function summarizeHook(xo: Record<string, unknown>, payload: unknown, now: () => Date): XoEventSummary {
+export function summarizeHook(xo: Record<string, unknown>, payload: unknown, now: () => Date, detail = true): XoEventSummary {
   const body = isRecord(payload) ? payload : {}
   const method = String(xo.method)
   const phase = xo.phase === 'pre' ? 'pre' : 'post'
@@ -36,7 +36,8 @@ export function summarizeHook(xo: Record<string, unknown>, payload: unknown, now
   const params = isRecord(body.params) ? body.params : isRecord(pre.params) ? pre.params : {}
   const error = phase === 'post' ? errorOf(xo.error ?? body.error) : undefined
   const timestamp = typeof body.timestamp === 'number' && Number.isFinite(body.timestamp) ? new Date(body.timestamp) : now()
-  const raw = isRecord(payload) ? hideSecrets('result' in body ? { ...body, result: safeResult(method, body.result) } : body) : undefined
+  // A copy with secrets hidden: only when the whole summary is asked for (not for a one-line summary).
+  const raw = detail && isRecord(payload) ? hideSecrets('result' in body ? { ...body, result: safeResult(method, body.result) } : body) : undefined
   return describeCall({
     source: 'hook',
     id: `${String(xo.callId)}:${phase}`,
@@ -50,11 +51,11 @@ export function summarizeHook(xo: Record<string, unknown>, payload: unknown, now
     durationMs: typeof xo.durationMs === 'number' ? xo.durationMs : undefined,
     time: timestamp.toISOString(),
     raw,
-  })
+  }, detail)
 }
 
 /** xo-call's `msg.xo` ({method, params, durationMs, error?}) and its result in `msg.payload`. */
-export function summarizeCall(xo: Record<string, unknown>, payload: unknown, now: () => Date): XoEventSummary {
+export function summarizeCall(xo: Record<string, unknown>, payload: unknown, now: () => Date, detail = true): XoEventSummary {
   const method = String(xo.method)
   const params = isRecord(xo.params) ? xo.params : {}
   const error = errorOf(xo.error)
@@ -70,11 +71,11 @@ export function summarizeCall(xo: Record<string, unknown>, payload: unknown, now
     resolved: {},
     durationMs: typeof xo.durationMs === 'number' ? xo.durationMs : undefined,
     time,
-    raw: error ? hideSecrets(payload) : safeResult(method, payload),
-  })
+    raw: !detail ? undefined : error ? hideSecrets(payload) : safeResult(method, payload),
+  }, detail)
 }
 
-function describeCall(c: CallFacts): XoEventSummary {
+function describeCall(c: CallFacts, detail: boolean): XoEventSummary {
   const ok = c.error === undefined
   const { objects, createdRoles } = objectsOf(c)
   const subjectRole = subjectRoleOf(c.method, objects, createdRoles)
@@ -114,7 +115,7 @@ function describeCall(c: CallFacts): XoEventSummary {
   if (pool) summary.pool = pool
   if (host) summary.host = host
   if (c.durationMs !== undefined) summary.durationMs = c.durationMs
-  summary.facts = factsOf(summary, subjectRole)
+  if (detail) summary.facts = factsOf(summary, subjectRole)
   return summary
 }
 

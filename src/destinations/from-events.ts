@@ -13,7 +13,7 @@ const placeRef = (value: unknown): Place | undefined =>
   isRecord(value) && str(value.id) ? (str(value.name) ? { id: value.id as string, name: value.name as string } : { id: value.id as string }) : undefined
 
 /** xo-events' `msg.payload`: {event, type, id, object, previous, changes, pool, host, ...detail}. */
-export function summarizeObjectEvent(payload: Record<string, unknown>, now: () => Date): XoEventSummary {
+export function summarizeObjectEvent(payload: Record<string, unknown>, now: () => Date, detail = true): XoEventSummary {
   const event = payload.event as string
   const type = payload.type as string
   const id = payload.id as string
@@ -44,7 +44,7 @@ export function summarizeObjectEvent(payload: Record<string, unknown>, now: () =
   }
   if (pool) summary.pool = pool
   if (host) summary.host = host
-  summary.facts = factsOf(summary, payload)
+  if (detail) summary.facts = factsOf(summary, payload)
   return summary
 }
 

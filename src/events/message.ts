@@ -22,6 +22,8 @@ export interface ObjectEventPayload {
 export interface XoEventMessage {
   topic: string
   payload: ObjectEventPayload
+  /** what happened, in one line a person reads at once */
+  summary?: string
   /** what the flow adds on its way */
   [property: string]: unknown
 }

@@ -30,6 +30,8 @@ export interface XoHookMessage<Body extends HookBody = HookBody> {
   payload: Body
   /** `hold`: a gated pre held until an xo proceed node gets the message */
   xo: XoHookInfo & { hold?: { node: string; id: string } }
+  /** what happened, in one line a person reads at once */
+  summary?: string
   /** what the flow adds on its way */
   [property: string]: unknown
 }

@@ -8,7 +8,7 @@ import type { HookPost } from '../../src/hooks/delivery'
 import type { XoHookMessage } from '../../src/hooks/message'
 
 // msg.xo is the package's shape; payload is whatever XO answered.
-type Msg = { topic?: string; payload: any; xo: XoCallInfo; error?: Record<string, any>; url?: string; method?: string } // eslint-disable-line @typescript-eslint/no-explicit-any
+type Msg = { topic?: string; payload: any; xo: XoCallInfo; summary?: string; error?: Record<string, any>; url?: string; method?: string } // eslint-disable-line @typescript-eslint/no-explicit-any
 type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('xo-call', function () {
@@ -55,6 +55,7 @@ describe('xo-call', function () {
     const msg = await out
     assert.match(msg.payload, /^[0-9a-f-]{36}$/)
     assert.deepEqual(msg.xo.params, { email: 'ci@example.net', password: '* obfuscated *' })
+    assert.equal(msg.summary, 'Created user ci@example.net')
   })
 
   it('refuses missing and wrong parameters before calling XO, naming them', async () => {

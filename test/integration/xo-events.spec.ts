@@ -40,6 +40,7 @@ describe('xo-events', function () {
     await until('VM.migrated', 'web-01')
     const msg = messages.find((m) => m.topic === 'VM.migrated')!
     assert.deepEqual(msg.payload.from, { id: web.$container, name: h.sim.objects.get(web.$container).name_label })
+    assert.equal(msg.summary, `VM web-01 migrated from ${h.sim.objects.get(web.$container).name_label} to ${target.name_label}`)
     assert.deepEqual(msg.payload.to, { id: target.id, name: target.name_label })
     assert.deepEqual(msg.payload.host, { id: target.id, name: target.name_label })
     assert.equal(msg.payload.pool?.id, web.$pool)

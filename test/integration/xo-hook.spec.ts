@@ -77,6 +77,9 @@ describe('xo-hook', function () {
       assert.equal(q.xo.durationMs, q.payload.duration)
       assert.deepEqual(q.xo.pre, p.payload)
       assert.equal(q.xo.objects.vm.id, WEB)
+      // one line a person reads at once, in the debug sidebar
+      assert.equal(p.summary, `admin@admin.net is about to migrate VM web-01 to host ${targetHost.name_label} on pool sim-pool`)
+      assert.match(q.summary!, new RegExp(`^admin@admin.net migrated VM web-01 to host ${targetHost.name_label} on pool sim-pool( in [0-9.]+ (ms|s))?$`))
     })
 
     it('describes the VM a vm.create made, with its new MAC addresses and networks', async () => {
