@@ -256,7 +256,9 @@ function slackLines(b: Record<string, any>): string[] {
   const blocks = Array.isArray(b.blocks) ? b.blocks : []
   const texts = blocks.flatMap((block: Record<string, any>) => [block.text?.text, ...(Array.isArray(block.fields) ? block.fields.map((f: { text?: string }) => f.text) : []), ...(Array.isArray(block.elements) ? block.elements.map((e: { text?: string }) => e.text) : [])]) // eslint-disable-line @typescript-eslint/no-explicit-any
   const attachments = Array.isArray(b.attachments) ? b.attachments.map((a: Record<string, unknown>) => String(a.text ?? a.fallback ?? '')) : []
-  return [...texts, ...attachments].filter((t): t is string => typeof t === 'string' && t !== '').map(oneLine)
+  // Slack's mrkdwn (*bold*, <url|text>) read as plain text
+  const plain = (t: string) => t.replace(/\*([^*\n]+)\*/g, '$1').replace(/<([^|>]+)\|([^>]+)>/g, '$2')
+  return [...texts, ...attachments].filter((t): t is string => typeof t === 'string' && t !== '').map((t) => oneLine(plain(t)))
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -4,11 +4,11 @@
  * then the example's XO action: the destination's stand-in must receive its request.
  */
 import assert from 'node:assert/strict'
-import { readdirSync } from 'node:fs'
+import { mkdirSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { RpcClient } from '../simulator/helpers'
-import { launchBrowser, openEditor, requireChromium, screenshot, type Editor } from '../support/browser'
+import { launchBrowser, openEditor, requireChromium, RESULTS, screenshot, type Editor } from '../support/browser'
 import { startDemoProcess, type DemoProcess } from '../support/demo-process'
 import { waitFor } from '../support/node-red'
 
@@ -123,6 +123,35 @@ describe('examples imported through the editor run where they land', function ()
     if (this.currentTest?.state === 'failed' && page && !page.isClosed()) await screenshot(page, `examples-failed-${this.currentTest.title}`)
   })
 
+  async function picture(name: string, forReadme: boolean, flowOnly = true, target: Page = page): Promise<void> {
+    await pictureOf(target, path.join(RESULTS, `${name}.png`), flowOnly)
+    if (forReadme && process.env.UPDATE_PICTURES) await pictureOf(target, path.join(DOCS, `${name}.png`), flowOnly)
+  }
+
+  /** Pairs of nodes of the shown flow whose boxes overlap, or whose status text runs into another node. */
+  async function overlaps(): Promise<string[]> {
+    // A string: the test runner names the functions of its sources with a helper the page does not have.
+    return page.evaluate(`(() => {
+      const boxes = Array.from(document.querySelectorAll('#red-ui-workspace-chart g.red-ui-flow-node')).map((g) => {
+        const status = g.querySelector('.red-ui-flow-node-status-label')
+        return {
+          label: (g.querySelector('.red-ui-flow-node-label-text')?.textContent ?? '').trim(),
+          body: g.querySelector('.red-ui-flow-node').getBoundingClientRect(),
+          status: status && status.textContent ? status.getBoundingClientRect() : undefined,
+        }
+      })
+      const found = []
+      for (const [i, a] of boxes.entries()) {
+        for (const [j, b] of boxes.entries()) {
+          const meet = (p, q) => p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom
+          if (i < j && meet(a.body, b.body)) found.push(a.label + ' on ' + b.label)
+          if (i !== j && a.status && meet(a.status, b.body)) found.push('status of ' + a.label + ' under ' + b.label)
+        }
+      }
+      return found
+    })()`)
+  }
+
   async function received(): Promise<Received[]> {
     return (await (await fetch(`${demo.standInsUrl}received.json`)).json()) as Received[]
   }
@@ -196,6 +225,8 @@ describe('examples imported through the editor run where they land', function ()
       await waitFor(async () => (await statuses()).some((s) => /connected/.test(s)), { timeoutMs: 15_000, what: 'the example connected to XO' })
       assert.deepEqual((await statuses()).filter((s) => /misconfigured|not registered|unreachable/.test(s)), [])
 
+      assert.deepEqual(await overlaps(), [], 'nodes and their status texts do not overlap')
+
       const { standIn, act } = ACTIONS[name.slice(0, 2)]
       const started = Date.now()
       await act(xo)
@@ -206,7 +237,66 @@ describe('examples imported through the editor run where they land', function ()
           throw new Error(`${error.message}; received: ${JSON.stringify((await received()).map((r) => r.title))}; statuses: ${JSON.stringify(await statuses())}`)
         })
       }
-      await screenshot(page, `example-${name}`)
+      await picture(`example-${name.slice(0, 2)}`, PICTURES.includes(name.slice(0, 2)))
     })
   }
+
+  it('shows the demo: the events of the simulated XO in the debug sidebar, in one line each; and what the stand-ins received', async () => {
+    await page.evaluate(() => {
+      let tab = ''
+      RED.nodes.eachWorkspace((w: { id: string; label: string }) => void (w.label === 'XO events' && (tab = w.id)))
+      RED.workspaces.show(tab)
+      RED.sidebar.show('debug')
+    })
+    await xo.createVm('demo-picture')
+    await page.locator('.red-ui-debug-msg-payload', { hasText: 'created VM demo-picture' }).first().waitFor()
+    assert.equal(await page.locator('.red-ui-debug-msg-payload', { hasText: /[0-9a-f]{8}-[0-9a-f]{4}-/ }).count(), 0, 'names, not ids')
+    await picture('demo', true, false)
+    const standIns = await browser.context.newPage()
+    await standIns.goto(demo.standInsUrl!)
+    await standIns.locator('#received li').first().waitFor()
+    await picture('stand-ins', true, false, standIns)
+    await standIns.close()
+  })
 })
+
+// The pictures in the README, taken from the real editor: written to docs/images with UPDATE_PICTURES=1.
+const PICTURES = ['01', '04', '08']
+const DOCS = path.resolve(__dirname, '../../docs/images')
+
+/**
+ * A picture of the current flow (palette and sidebar closed, zoomed out, notifications hidden, so that the flow has
+ * the room) or of a page.
+ */
+async function pictureOf(target: Page, file: string, flowOnly: boolean): Promise<void> {
+  const hide = target.url().includes('/stand-ins') ? undefined : await target.addStyleTag({ content: '.red-ui-notification { display: none !important }' })
+  if (flowOnly) {
+    await target.evaluate(() => {
+      RED.menu.setSelected('menu-item-palette', false)
+      RED.menu.setSelected('menu-item-sidebar', false)
+      for (let i = 0; i < 3; i++) RED.actions.invoke('core:zoom-out')
+    })
+    // The panels slide away: the picture waits until the workspace has stopped moving.
+    await target.waitForFunction(
+      `(() => {
+        const box = JSON.stringify(document.getElementById('red-ui-workspace').getBoundingClientRect())
+        const same = window.__lastWorkspaceBox === box
+        window.__lastWorkspaceBox = box
+        return same
+      })()`,
+      undefined,
+      { polling: 100 },
+    )
+    await target.evaluate(() => document.getElementById('red-ui-workspace-chart')!.scrollTo(0, 0))
+  }
+  mkdirSync(path.dirname(file), { recursive: true })
+  await target.screenshot({ path: file })
+  if (flowOnly) {
+    await target.evaluate(() => {
+      RED.actions.invoke('core:zoom-reset')
+      RED.menu.setSelected('menu-item-palette', true)
+      RED.menu.setSelected('menu-item-sidebar', true)
+    })
+  }
+  await hide?.evaluate((style) => (style as unknown as { remove(): void }).remove())
+}
