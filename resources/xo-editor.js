@@ -70,5 +70,33 @@
     search.focus()
   }
 
-  window.XoEditor = { lookup: lookup, failure: failure, objectPicker: objectPicker }
+  /** The id of the only xo-server configuration node, when there is exactly one. */
+  function onlyServer() {
+    var ids = []
+    RED.nodes.eachConfig(function (n) {
+      if (n.type === 'xo-server') ids.push(n.id)
+    })
+    return ids.length === 1 ? ids[0] : undefined
+  }
+
+  /**
+   * A node dropped from the palette uses the only XO server there is (`onadd`); its dialog selects it too when the
+   * node has none yet (`oneditprepare`).
+   */
+  function useOnlyServer(node, select) {
+    var only = onlyServer()
+    if (!only) return
+    if (!node.server) node.server = only
+    if (select && !select.val()) select.val(only).trigger('change')
+  }
+
+  /** A `validate` for `<name>Env`: valid when it names a variable, or when the credential `<name>` is set. */
+  function secretOrEnv(name) {
+    return function (value) {
+      var creds = this.credentials || {}
+      return !!(value && String(value).trim()) || !!creds['has_' + name] || !!creds[name]
+    }
+  }
+
+  window.XoEditor = { lookup: lookup, failure: failure, objectPicker: objectPicker, useOnlyServer: useOnlyServer, secretOrEnv: secretOrEnv }
 })()

@@ -35,13 +35,18 @@ export = function register(RED: NodeAPI) {
    * `msg.payload`, and `msg.xoDestination` for the xo outcome node). Secrets come from the node's credentials, or
    * from the environment variable the node names.
    */
-  function destination(type: string, destinationOf: DestinationOf, credentials: string[], build: Build) {
+  /** `needs`: the secret without which the node cannot work (said in its status as soon as it is deployed) */
+  function destination(type: string, destinationOf: DestinationOf, credentials: string[], build: Build, needs?: string) {
     function DestinationNodeCtor(this: DestinationNode, config: NodeDef & DestinationConfig) {
       RED.nodes.createNode(this, config)
       const node = this
       node.config = config
       node.secret = (name) => secretOf(node.credentials?.[name], config[`${name}Env`])
       const destinationName = destinationOf(config)
+      if (needs && !node.secret(needs)) {
+        const env = String(config[`${needs}Env`] ?? '').trim()
+        node.status({ fill: 'red', shape: 'ring', text: env ? t('status.missingEnv', { name: needs, env }) : t('status.missing', { name: needs }) })
+      }
       let sent = 0
       node.on('input', (msg: Msg, send: Send, done: Done) => {
         const summary = summarizeMessage(msg)
@@ -85,9 +90,9 @@ export = function register(RED: NodeAPI) {
   // Text + attachments is what Mattermost and Rocket.Chat take; they answer as they do, not as Slack.
   destination('xo-slack', (config) => (config.style === 'attachments' ? 'mattermost' : 'slack'), ['url'], (s, node) => [
     jsonRequest(required(node, 'url'), slackMessage(s, { style: node.config.style === 'attachments' ? 'attachments' : 'blocks', xoUrl: property(node, 'xoUrl') })),
-  ])
+  ], 'url')
 
-  destination('xo-teams', () => 'teams', ['url'], (s, node) => [jsonRequest(required(node, 'url'), teamsMessage(s, { xoUrl: property(node, 'xoUrl') }))])
+  destination('xo-teams', () => 'teams', ['url'], (s, node) => [jsonRequest(required(node, 'url'), teamsMessage(s, { xoUrl: property(node, 'xoUrl') }))], 'url')
 
   destination('xo-pagerduty', () => 'pagerduty', ['routingKey'], (s, node) => {
     // Which alerts are open is only known here: kept in the node's context so that a success can resolve one.
@@ -107,7 +112,7 @@ export = function register(RED: NodeAPI) {
     const base = property(node, 'eventsUrl')
     if (base) request.url = request.url.replace(/^https:\/\/events\.pagerduty\.com/, base.replace(/\/+$/, ''))
     return [request]
-  })
+  }, 'routingKey')
 
   destination('xo-cloudevent', () => 'cloudevents', ['secret'], (s, node) => {
     const url = property(node, 'url')
@@ -135,7 +140,7 @@ export = function register(RED: NodeAPI) {
       ]
     }
     return [gitlabTrigger(s, { baseUrl: property(node, 'baseUrl') ?? '', project: property(node, 'project') ?? '', token, ref: property(node, 'ref') ?? 'main' })]
-  })
+  }, 'token')
 
   // Runtime admin state of the VM's server in a backend: drain before XO moves or stops the VM, ready after.
   destination('xo-haproxy', () => 'haproxy', ['password'], (s, node) => {
@@ -147,7 +152,7 @@ export = function register(RED: NodeAPI) {
     return [
       haproxyServerState({ baseUrl, backend: property(node, 'backend') ?? '', server, state, user: property(node, 'user') ?? '', password: required(node, 'password') }),
     ]
-  })
+  }, 'password')
 
   registerKeaNode(RED, t)
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { NodeAPI } from 'node-red'
 import xoDestinations from '../../src/xo-destinations'
-import { initHelper, waitForEvent } from '../support/node-red'
+import { initHelper, waitForCall, waitForEvent } from '../support/node-red'
 
 type Msg = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -74,5 +74,37 @@ describe('xo outcome reads each destination as the destination node tagged it', 
     const { output, msg } = await answer(slack, { url: 'https://hooks.slack.com/services/T/B/x' }, { statusCode: 400, payload: 'invalid_blocks' })
     assert.equal(output, 'failed')
     assert.match(msg.xoOutcome.reason, /invalid_blocks/)
+  })
+})
+
+describe('a destination node without its secret says so as soon as it is deployed', function () {
+  const helper = initHelper()
+  before(() => helper.startServer())
+  after(() => helper.stopServer())
+  afterEach(() => helper.unload())
+
+  const cases: [Record<string, unknown>, string][] = [
+    [{ type: 'xo-slack', urlEnv: '' }, 'xo-destinations.status.missing'],
+    [{ type: 'xo-teams', urlEnv: 'XO_TEST_UNSET_TEAMS_URL' }, 'xo-destinations.status.missingEnv'],
+    [{ type: 'xo-pagerduty', routingKeyEnv: '' }, 'xo-destinations.status.missing'],
+    [{ type: 'xo-ci', kind: 'github', owner: 'acme', repo: 'infra', tokenEnv: '' }, 'xo-destinations.status.missing'],
+    [{ type: 'xo-haproxy', url: 'http://lb.example.net:5555', backend: 'web', passwordEnv: 'XO_TEST_UNSET_HAPROXY' }, 'xo-destinations.status.missingEnv'],
+  ]
+  for (const [node, text] of cases) {
+    it(`${node.type}: a red status before any message`, async () => {
+      await helper.load(xoDestinations as unknown as (red: NodeAPI) => void, [{ id: 'dest', ...node, wires: [[]] }], {})
+      await waitForCall(helper.getNode('dest'), 'status', (s) => s.fill === 'red' && s.text === text)
+    })
+  }
+
+  it('no red status when the variable it names is set', async () => {
+    process.env.XO_TEST_SET_SLACK_URL = 'https://hooks.slack.com/services/T/B/x'
+    try {
+      await helper.load(xoDestinations as unknown as (red: NodeAPI) => void, [{ id: 'dest', type: 'xo-slack', urlEnv: 'XO_TEST_SET_SLACK_URL', wires: [[]] }], {})
+      const node = helper.getNode('dest') as unknown as { status: { getCalls?: () => { args: [{ fill?: string }] }[] } }
+      assert.deepEqual((node.status.getCalls?.() ?? []).filter((c) => c.args[0]?.fill === 'red'), [])
+    } finally {
+      delete process.env.XO_TEST_SET_SLACK_URL
+    }
   })
 })
