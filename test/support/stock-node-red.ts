@@ -41,8 +41,10 @@ export class StockNodeRed {
     this.#userDir = userDir
   }
 
-  static async start(settings: Record<string, unknown> = {}): Promise<StockNodeRed> {
+  /** `prepare` gets the user directory before Node-RED starts in it (to install a package there, say). */
+  static async start(settings: Record<string, unknown> = {}, prepare?: (userDir: string) => void): Promise<StockNodeRed> {
     const red = new StockNodeRed(mkdtempSync(path.join(tmpdir(), 'xo-stock-node-red-')))
+    prepare?.(red.#userDir)
     red.#settings = {
       uiHost: '127.0.0.1',
       uiPort: 0,
