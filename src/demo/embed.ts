@@ -71,6 +71,17 @@ export function loadNodeRed(nodeRedPath?: string): NodeRedModule {
   return require(nodeRedPath ? require.resolve(nodeRedPath) : 'node-red') as NodeRedModule
 }
 
+/** The port asked for is taken (another Node-RED?): said with the port, so the caller can tell how to pick another. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`port ${port} of ${host} is already in use`)
+    this.name = 'PortInUseError'
+  }
+}
+
 export async function embedNodeRed(options: EmbedOptions = {}): Promise<EmbeddedNodeRed> {
   const RED = loadNodeRed(options.nodeRedPath)
   const host = options.host ?? '127.0.0.1'
@@ -83,7 +94,6 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
         throw new Error('Node-RED did not start the flows within 30 s')
       },
     )
-  const userDir = mkdtempSync(path.join(tmpdir(), 'xo-node-red-'))
   const settings = {
     httpAdminRoot: '/',
     httpNodeRoot: '/',
@@ -95,7 +105,7 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
   // Node-RED makes its apps in RED.init, below.
   const admin = mount(String(settings.httpAdminRoot), () => RED.httpAdmin)
   const flows = mount(String(settings.httpNodeRoot), () => RED.httpNode)
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (options.serve?.(req, res)) return
     const fail = (error?: unknown) => {
       const status = Number((error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode)
@@ -104,32 +114,49 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
       res.end()
     }
     admin(req, res, (error) => (error === undefined ? flows(req, res, fail) : fail(error)))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  }
+  // A browser opened at once waits for the runtime instead of getting Node-RED's "runtime not started" error.
+  let waiting: Array<() => void> | undefined = []
+  const server = http.createServer((req, res) => (waiting ? waiting.push(() => handle(req, res)) : handle(req, res)))
+  const port = await listen(server, host, options.port ?? 0)
 
-  RED.init(server, {
-    userDir,
-    flowFile: 'flows.json',
-    // The user dir is new on every run: a random key keeps the credentials file encrypted anyway.
-    credentialSecret: randomBytes(16).toString('hex'),
-    nodesDir: [PACKAGE_ROOT],
-    uiHost: host,
-    uiPort: port,
-    editorTheme: { tours: false, projects: { enabled: false } },
-    // The embedded runtime ignores NODE_RED_DISABLE_TELEMETRY; without this the editor opens with a modal prompt.
-    telemetry: { enabled: false },
-    logging: { console: { level: options.logLevel ?? 'info', metrics: false, audit: false } },
-    functionExternalModules: false,
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    ...settings,
-  })
-  const firstStart = flowsStarted()
-  await RED.start()
-  await firstStart
+  // Made once the port is ours, removed on any failure from here on.
+  const userDir = mkdtempSync(path.join(tmpdir(), 'xo-node-red-'))
+  const release = async () => {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    rmSync(userDir, { recursive: true, force: true })
+  }
+  try {
+    RED.init(server, {
+      userDir,
+      flowFile: 'flows.json',
+      // The user dir is new on every run: a random key keeps the credentials file encrypted anyway.
+      credentialSecret: randomBytes(16).toString('hex'),
+      nodesDir: [PACKAGE_ROOT],
+      uiHost: host,
+      uiPort: port,
+      editorTheme: { tours: false, projects: { enabled: false } },
+      // The embedded runtime ignores NODE_RED_DISABLE_TELEMETRY; without this the editor opens with a modal prompt.
+      telemetry: { enabled: false },
+      logging: { console: { level: options.logLevel ?? 'info', metrics: false, audit: false } },
+      functionExternalModules: false,
+      externalModules: { autoInstall: false, palette: { allowInstall: false } },
+      ...settings,
+    })
+    const firstStart = flowsStarted()
+    await RED.start()
+    await firstStart
+  } catch (error) {
+    waiting = []
+    await RED.stop().catch(() => {})
+    await release()
+    throw error
+  } finally {
+    const held = waiting ?? []
+    waiting = undefined
+    for (const serve of held) serve()
+  }
 
   return {
     RED,
@@ -143,9 +170,14 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
     },
     async stop() {
       await RED.stop()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      rmSync(userDir, { recursive: true, force: true })
+      await release()
     },
   }
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error))
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port))
+  })
 }

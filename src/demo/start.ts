@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { XoSimulator } from '../simulator'
 import { leaseSimulatedXo, type SimulatedXoLease } from '../simulator/shared'
-import { embedNodeRed, PACKAGE_ROOT } from './embed'
+import { embedNodeRed, PACKAGE_ROOT, PortInUseError, type EmbeddedNodeRed } from './embed'
 import { STAND_INS_PATH, StandIns } from './stand-ins'
 
 export { PACKAGE_ROOT }
@@ -63,7 +63,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   // The simulated XO of the xo-server nodes set to it (the examples' own), started here with the demo's pace, or
   // a real XO given in the environment.
   let lease: SimulatedXoLease | undefined
-  let real: { url: string; authMethod: 'token' | 'password'; credentials: Record<string, string> } | undefined
+  let real: RealXo | undefined
   if (env.XO_URL) {
     if (env.XO_TOKEN) real = { url: env.XO_URL, authMethod: 'token', credentials: { token: env.XO_TOKEN } }
     else if (env.XO_USER && env.XO_PASSWORD) real = { url: env.XO_URL, authMethod: 'password', credentials: { email: env.XO_USER, password: env.XO_PASSWORD } }
@@ -79,11 +79,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const standIns = files
     ? new StandIns({ DEAD_LETTER_FILE: path.join(files, 'dead-letters.jsonl'), INVENTORY_FILE: path.join(files, 'inventory.csv') })
     : undefined
-  let embedded: Awaited<ReturnType<typeof embedNodeRed>>
+  let embedded: EmbeddedNodeRed
   try {
     embedded = await embedNodeRed({
       host,
-      port: options.port ?? Number(env.PORT ?? 1880),
+      port: options.port ?? portOf(env.PORT),
       nodeRedPath: env.NODE_RED_PATH,
       logLevel: options.quiet ? 'warn' : 'info',
       settings: options.settings,
@@ -96,14 +96,46 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   }
   // The nodes read these when a message comes: set before the flows run, put back when the demo stops.
   const restoreEnv: Record<string, string | undefined> = {}
-  for (const [name, value] of Object.entries(standIns?.env(embedded.url) ?? {})) {
-    if (process.env[name] !== undefined) continue
-    restoreEnv[name] = undefined
-    process.env[name] = value
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      await embedded.stop()
+      lease?.release()
+      for (const name of Object.keys(restoreEnv)) delete process.env[name]
+      if (files) rmSync(files, { recursive: true, force: true })
+    })())
+  try {
+    for (const [name, value] of Object.entries(standIns?.env(embedded.url) ?? {})) {
+      if (process.env[name] !== undefined) continue
+      restoreEnv[name] = undefined
+      process.env[name] = value
+    }
+    await deployDemoFlow(embedded, options.flow ?? DEMO_FLOW, env, real)
+  } catch (error) {
+    await stop()
+    throw error
   }
-  const url = embedded.editorUrl
+  if (options.scenario !== false) lease?.play()
 
-  const flowFile = options.flow ?? DEMO_FLOW
+  const url = embedded.editorUrl
+  log('')
+  log(`Node-RED editor:   ${url}/`)
+  log(`Xen Orchestra:     ${xoUrl}${lease ? ' (simulated XO: admin@admin.net / admin)' : ''}`)
+  const standInsUrl = standIns ? `${embedded.url}${STAND_INS_PATH}/` : undefined
+  if (standInsUrl) log(`Destinations:      ${standInsUrl} (what the examples' destinations received)`)
+  log('Open the editor, then the debug sidebar (bug icon, top right) to watch XO events. Ctrl-C stops.')
+  log('')
+  return { url, xoUrl, standInsUrl, simulator: lease?.simulator, stop }
+}
+
+interface RealXo {
+  url: string
+  authMethod: 'token' | 'password'
+  credentials: Record<string, string>
+}
+
+/** Deploys the flow file with its xo-server node set to the simulated XO, or to the real XO of the environment. */
+async function deployDemoFlow(embedded: EmbeddedNodeRed, flowFile: string, env: NodeJS.ProcessEnv, real: RealXo | undefined): Promise<void> {
   const flows = JSON.parse(readFileSync(flowFile, 'utf8')) as FlowNode[]
   const serverNode = flows.find((n) => n.type === 'xo-server')
   if (!serverNode) throw new Error(`${flowFile} has no xo-server node`)
@@ -123,25 +155,25 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     serverNode.source = 'simulated'
   }
   await embedded.deploy(flows, credentials)
-  if (options.scenario !== false) lease?.play()
+}
 
-  log('')
-  log(`Node-RED editor:   ${url}/`)
-  log(`Xen Orchestra:     ${xoUrl}${lease ? ' (simulated XO: admin@admin.net / admin)' : ''}`)
-  const standInsUrl = standIns ? `${embedded.url}${STAND_INS_PATH}/` : undefined
-  if (standInsUrl) log(`Destinations:      ${standInsUrl} (what the examples' destinations received)`)
-  log('Open the editor, then the debug sidebar (bug icon, top right) to watch XO events. Ctrl-C stops.')
-  log('')
+function portOf(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return 1880
+  const port = Number(text)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (0 to 65535), not "${text}"`)
+  return port
+}
 
-  let stopping: Promise<void> | undefined
-  const stop = () =>
-    (stopping ??= (async () => {
-      await embedded.stop()
-      lease?.release()
-      for (const name of Object.keys(restoreEnv)) delete process.env[name]
-      if (files) rmSync(files, { recursive: true, force: true })
-    })())
-  return { url, xoUrl, standInsUrl, simulator: lease?.simulator, stop }
+/** What `npm start` says when it cannot start: for a busy port, which one and how to choose another. */
+export function startFailure(error: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  if (error instanceof PortInUseError) {
+    const other = error.port + 1
+    return [
+      `Could not start: port ${error.port} of ${error.host} is already in use (another Node-RED, or an earlier npm start?).`,
+      `Stop what uses it, or choose another port: PORT=${other} npm start${env.PORT ? ` (PORT is ${env.PORT} now)` : ''}`,
+    ].join('\n')
+  }
+  return `Could not start the demo: ${(error as Error)?.message ?? error}`
 }
 
 if (require.main === module) {
@@ -163,7 +195,7 @@ if (require.main === module) {
       process.on('SIGTERM', shutdown)
     },
     (error) => {
-      console.error(`Could not start the demo: ${(error as Error).message}`)
+      console.error(startFailure(error))
       process.exit(1)
     },
   )
