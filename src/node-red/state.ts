@@ -1,0 +1,27 @@
+import path from 'node:path'
+import type { NodeAPI } from 'node-red'
+import { FileStateStore } from '../state/file-state-store'
+import { MemoryStateStore, StateStore } from '../state/state-store'
+
+// One store per Node-RED runtime (its settings object), shared by the package's node modules.
+const stores = new WeakMap<object, StateStore>()
+
+/**
+ * Where the package's nodes keep state across restarts: `xoStateDir` of Node-RED's settings, else `xo-state/` in
+ * Node-RED's user directory; in memory (with a warning) when there is neither.
+ */
+export function stateStoreOf(RED: NodeAPI): StateStore {
+  const settings = RED.settings as unknown as { userDir?: string; xoStateDir?: string }
+  let store = stores.get(settings)
+  if (!store) {
+    const dir = settings.xoStateDir ?? (settings.userDir ? path.join(settings.userDir, 'xo-state') : undefined)
+    if (dir) {
+      store = new FileStateStore(dir, (message) => RED.log.warn(`[xo] ${message}`))
+    } else {
+      RED.log.warn('[xo] Node-RED has no user directory: state kept in memory only (lost on restart)')
+      store = new MemoryStateStore()
+    }
+    stores.set(settings, store)
+  }
+  return store
+}
