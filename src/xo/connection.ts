@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { backoffDelay, BackoffPolicy, DEFAULT_BACKOFF } from './backoff'
 import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError, XoProtocolError, XO_ERROR } from './errors'
 import { JsonRpcSocket } from './json-rpc'
-import type { TlsOptions } from './ndjson'
+import { DownloadOptions, DownloadResult, NdjsonDownloader, TlsOptions } from './ndjson'
 import { emitSafely } from './safe-emit'
 import { parseXoUrl, type XoEndpoint } from './url'
 
@@ -93,6 +93,7 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
   #signingIn: JsonRpcSocket | undefined
   #heartbeatTimer: NodeJS.Timeout | undefined
   #badFramesShownAt = 0
+  #downloads: NdjsonDownloader | undefined
 
   constructor(options: XoConnectionOptions) {
     super()
@@ -124,6 +125,15 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     return { ca: this.#options.ca, allowSelfSigned: this.#options.allowSelfSigned }
   }
 
+  /**
+   * Streams an NDJSON download XO handed out (`$getFrom` of `xo.getAllObjects` or `audit.getRecords`), over HTTP(S)
+   * with this connection's TLS settings; `onItem` answering false ends it early.
+   */
+  download(getFrom: string, onItem: (item: unknown) => boolean | void, options?: DownloadOptions): Promise<DownloadResult> {
+    this.#downloads ??= new NdjsonDownloader(this.tls)
+    return this.#downloads.fetch(this.#endpoint.httpBase + getFrom, onItem, options)
+  }
+
   get isConnected(): boolean {
     return this.#state.status === 'connected'
   }
@@ -146,6 +156,9 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     const client = this.#client
     this.#client = undefined
     this.#setState({ status: 'closed' })
+    const downloads = this.#downloads
+    this.#downloads = undefined
+    void downloads?.close()
     // A graceful close signs the session out on XO; a peer that no longer answers is cut off after a second.
     if (client) await client.close()
   }

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { XoConnection, XoObjectsNotification } from './connection'
 import { deepEqual } from '../events/diff'
-import { fetchNdjson } from './ndjson'
 import { emitSafely } from './safe-emit'
 
 /** An object of XO's object stream (pool, host, VM, VIF, network, SR, VDI, message, task…). */
@@ -225,7 +224,7 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     const reply = await connection.call<{ $getFrom?: string } | Record<string, unknown>>('xo.getAllObjects', { ndjson: true })
     const getFrom = (reply as { $getFrom?: unknown }).$getFrom
     if (typeof getFrom === 'string') {
-      await fetchNdjson(connection.endpoint.httpBase + getFrom, connection.tls, keep)
+      await connection.download(getFrom, keep)
     } else {
       for (const object of Object.values(reply)) keep(object)
     }

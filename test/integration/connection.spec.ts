@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws'
 import { XoSimulator } from '../../src/simulator'
 import { XoConnection, XoConnectionOptions, XoConnectionState } from '../../src/xo/connection'
 import { XoApiError, XoConnectionError } from '../../src/xo/errors'
+import { NdjsonDownloader } from '../../src/xo/ndjson'
 import { selfSignedCertificate, waitFor, waitForEvent } from '../support/node-red'
 
 const FAST = { heartbeatMs: 0, backoff: { initialMs: 50, maxMs: 200 } }
@@ -187,6 +188,24 @@ describe('XoConnection against the simulator', function () {
       await untilState(tlsOpen({ ca: pair.cert }), 'connected')
       await untilState(tlsOpen({ allowSelfSigned: true }), 'connected')
       assert.equal(process.env.NODE_TLS_REJECT_UNAUTHORIZED, undefined)
+    })
+
+    it("downloads XO's NDJSON with the connection's own trust, and refuses the certificate without it", async () => {
+      const connection = tlsOpen({ ca: pair.cert })
+      await untilState(connection, 'connected')
+      const { $getFrom } = await connection.call<{ $getFrom: string }>('xo.getAllObjects', { ndjson: true })
+      const types = new Set<string>()
+      const { count } = await connection.download($getFrom, (o) => void types.add((o as { type: string }).type))
+      assert.ok(count > 50 && types.has('VM') && types.has('host'), `${count} objects`)
+      const again = await connection.call<{ $getFrom: string }>('xo.getAllObjects', { ndjson: true })
+      const untrusting = new NdjsonDownloader({})
+      await assert.rejects(untrusting.fetch(tlsSim.url + again.$getFrom, () => {}), /self-signed certificate/)
+      await untrusting.close()
+      // stopped early by its consumer: the rest is not read
+      const third = await connection.call<{ $getFrom: string }>('xo.getAllObjects', { ndjson: true })
+      const accepting = new NdjsonDownloader({ allowSelfSigned: true })
+      assert.deepEqual(await accepting.fetch(tlsSim.url + third.$getFrom, () => false), { count: 1, stopped: true })
+      await accepting.close()
     })
   })
 })
