@@ -16,6 +16,10 @@ import { refuseToRun } from './node-red/misconfigured'
 import type { StatusSpec } from './node-red/status'
 import type { XoServerNode } from './node-red/xo-server-node'
 import { XoApiError, XO_ERROR } from './xo/errors'
+import { CatchUp, CatchUpStatus } from './audit/catch-up'
+import type { AuditRecord } from './audit/records'
+import type { HookPost } from './hooks/delivery'
+import { stateStoreOf } from './node-red/state'
 
 interface XoHookNode extends Node<{ secret?: string }> {
   /** lets XO go on with a held pre delivery; false when it was no longer held */
@@ -104,14 +108,33 @@ export = function register(RED: NodeAPI) {
 
     node.proceed = (key) => held.release(key)
 
+    let catchUpStatus: CatchUpStatus | undefined
     const decorate = (spec: StatusSpec): StatusSpec => {
       if (spec.fill !== 'green') return spec
       if (registration.error) return { fill: 'red', shape: 'ring', text: t('status.notRegistered', { reason: registration.error }) }
-      if (counters.events === 0 && counters.rejected === 0) return spec
-      const text = counters.rejected
-        ? t('status.countsRefused', { count: counters.events, refused: counters.rejected, code: counters.lastRejection })
-        : t('status.counts', { count: counters.events })
-      return { fill: 'green', shape: 'dot', text }
+      const counted = counters.events === 0 && counters.rejected === 0
+        ? spec
+        : {
+            fill: 'green' as const,
+            shape: 'dot' as const,
+            text: counters.rejected
+              ? t('status.countsRefused', { count: counters.events, refused: counters.rejected, code: counters.lastRejection })
+              : t('status.counts', { count: counters.events }),
+          }
+      return withCatchUp(counted, catchUpStatus)
+    }
+    // Live deliveries go on whatever the catch-up says: it only adds to the status, in yellow when it cannot work.
+    const withCatchUp = (spec: StatusSpec, status: CatchUpStatus | undefined): StatusSpec => {
+      if (!status || status.state === 'waiting') return spec
+      const text = (part: string) => `${spec.text ?? ''} · ${part}`
+      switch (status.state) {
+        case 'catching-up':
+          return { ...spec, text: text(t('status.catchingUp')) }
+        case 'caught-up':
+          return status.replayed ? { ...spec, text: text(t('status.caughtUp', { count: status.replayed })) } : spec
+        case 'unavailable':
+          return { fill: 'yellow', shape: 'dot', text: text(t(`status.noCatchUp.${status.reason}`, { reason: status.message ?? '' })) }
+      }
     }
 
     // XO's entries follow the deployed nodes: the registrar writes them once the flows have started, and again
@@ -139,17 +162,44 @@ export = function register(RED: NodeAPI) {
 
     const use = xo.use(node, { status: decorate })
 
-    const emit = async (body: HookBody, bytes: number, hold: string | undefined) => {
+    const connection = xo.connection
+    const catchUp = settings.catchUp && connection
+      ? new CatchUp({
+          key: `xo-hook/${node.id}`,
+          xo: () => connection.endpoint.wsUrl,
+          store: stateStoreOf(RED),
+          source: connection,
+          selects: (method) => settings.methods.matches(method),
+          ...settings.catchUp,
+          // A flow that fails on a recovered call is told (catch node), and the call counts as delivered.
+          emit: (body: HookPost, record: AuditRecord) =>
+            emit(body, 0, undefined, record).then(
+              (sent) => sent !== false,
+              (error: Error) => void node.error(t('errors.emitFailed', { reason: error.message })),
+            ),
+          report: (status) => {
+            catchUpStatus = status
+            use.refreshStatus()
+          },
+          warn: (message) => node.warn(message),
+          log: (message) => node.log(message),
+        })
+      : undefined
+    catchUp?.start()
+
+    const emit = async (body: HookBody, bytes: number, hold: string | undefined, replayed?: AuditRecord) => {
       if (body.type === 'pre' && settings.post) memory.remember(body, bytes)
       const pre = body.type === 'post' ? memory.take(body.method, body.callId) : undefined
       const info: XoHookInfo & { hold?: { node: string; id: string } } = describeCall(body, pre)
+      if (replayed) info.replayed = true
       const result = body.type === 'post' ? body.result : undefined
       const refs = involvedRefs(body.method, body.params, result)
       for (const ref of refs) info.objects[ref.role] = { id: ref.id }
-      const done = body.type === 'post' && body.error === undefined ? { method: body.method, params: body.params } : undefined
-      if (store && refs.length) info.objects = await resolveInvolved(refs, store, settings.enrichWaitMs, done)
+      // A call from the audit log ran a while ago: its objects are described as they are now, without waiting.
+      const done = body.type === 'post' && body.error === undefined && !replayed ? { method: body.method, params: body.params } : undefined
+      if (store && refs.length) info.objects = await resolveInvolved(refs, store, replayed ? 0 : settings.enrichWaitMs, done)
       // XO was told it was delivered: if this node was redeployed meanwhile, its successor emits it.
-      if (closed) return handOver(body, bytes)
+      if (closed) return replayed ? false : handOver(body, bytes)
       if (hold) info.hold = { node: node.id, id: hold }
       counters.events++
       const msg: XoHookMessage = { topic: body.method, payload: body, xo: info }
@@ -157,7 +207,12 @@ export = function register(RED: NodeAPI) {
       node.send(body.type === 'pre' ? [msg, null] : [null, msg])
       node.trace(`emitted ${body.type} ${body.method} ${body.callId}`)
       use.refreshStatus()
+      return true
     }
+
+    // A post the audit log already gave (while this delivery was late) is not emitted twice.
+    const selects = (body: HookBody) => settings.methods.matches(body.method) && (body.type === 'pre' ? settings.pre : settings.post)
+    const isWanted = (body: HookBody) => selects(body) && (body.type !== 'post' || catchUp?.claim(body.callId) !== false)
 
     const handOver = async (body: HookBody, bytes: number) => {
       const successor = await endpoints.get(node.id)
@@ -181,7 +236,7 @@ export = function register(RED: NodeAPI) {
         return
       }
       const body = outcome.body
-      const wanted = settings.methods.matches(body.method) && (body.type === 'pre' ? settings.pre : settings.post)
+      const wanted = isWanted(body)
       let hold: string | undefined
       if (wanted && body.type === 'pre' && settings.gate && !closed) {
         hold = `${body.method}:${body.callId}:${Date.now()}`
@@ -211,13 +266,17 @@ export = function register(RED: NodeAPI) {
     endpoints.set(node.id, {
       receive: (req, res, presented, arrived) => void receive(req, res, presented, arrived),
       deliver: async (body, bytes) => {
-        const wanted = settings.methods.matches(body.method) && (body.type === 'pre' ? settings.pre : settings.post)
-        if (wanted) await emit(body, bytes, undefined)
+        // Handed over by this node's predecessor, which took it live: this node remembers it, and emits it.
+        if (!selects(body)) return
+        if (body.type === 'post') catchUp?.claim(body.callId)
+        await emit(body, bytes, undefined)
       },
     })
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true
+      // Saved before the flows stop: the next start (or the redeployed node) goes on from there.
+      const saving = catchUp?.stop(removed)
       endpoints.delete(node.id, !removed)
       if (removed) retired.delete(node.id)
       else retired.set(node.id, { secret: receiving.secret, until: Date.now() + FORMER_SECRET_GRACE_MS })
@@ -227,7 +286,8 @@ export = function register(RED: NodeAPI) {
       // A deleted or disabled node's entries leave XO (through its config node's connection, which waits for it);
       // a redeployed one keeps them for its successor.
       release?.(removed)
-      done()
+      if (saving) void saving.then(done, done)
+      else done()
     })
   }
 

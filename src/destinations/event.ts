@@ -32,6 +32,8 @@ export interface XoEventSummary {
   pool?: { id: string; name?: string }
   host?: { id: string; name?: string }
   durationMs?: number
+  /** xo-hook: the call came from XO's audit log, XO having missed its live delivery */
+  replayed?: true
   /** ISO 8601 */
   time: string
   /** one readable line */
@@ -74,5 +76,5 @@ export function summaryLine(msg: { topic?: unknown; payload?: unknown; xo?: unkn
   const s = summarizeMessage(msg, () => new Date(), false)
   if (!isXoEventSummary(s)) return undefined
   const took = s.ok && s.phase !== 'pre' && s.durationMs !== undefined && s.durationMs >= 100 ? ` in ${formatDuration(s.durationMs)}` : ''
-  return `${s.title}${took}`
+  return `${s.title}${took}${s.replayed ? " (from XO's audit log)" : ''}`
 }

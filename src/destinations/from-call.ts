@@ -38,7 +38,7 @@ export function summarizeHook(xo: Record<string, unknown>, payload: unknown, now
   const timestamp = typeof body.timestamp === 'number' && Number.isFinite(body.timestamp) ? new Date(body.timestamp) : now()
   // A copy with secrets hidden: only when the whole summary is asked for (not for a one-line summary).
   const raw = detail && isRecord(payload) ? hideSecrets('result' in body ? { ...body, result: safeResult(method, body.result) } : body) : undefined
-  return describeCall({
+  const summary = describeCall({
     source: 'hook',
     id: `${String(xo.callId)}:${phase}`,
     method,
@@ -52,6 +52,12 @@ export function summarizeHook(xo: Record<string, unknown>, payload: unknown, now
     time: timestamp.toISOString(),
     raw,
   }, detail)
+  // XO could not deliver it when it ran: it comes from XO's audit log, later.
+  if (xo.replayed === true) {
+    summary.replayed = true
+    if (detail) summary.facts.push({ label: 'Delivered', value: "later, from XO's audit log (missed live)" })
+  }
+  return summary
 }
 
 /** xo-call's `msg.xo` ({method, params, durationMs, error?}) and its result in `msg.payload`. */

@@ -21,6 +21,11 @@ export interface XoHookInfo {
   pre?: HookPre
   /** the objects the call is about, by role (`vm`, `host`, `targetHost`…): summaries, or just ids */
   objects: Record<string, ObjectSummary>
+  /**
+   * post only: XO could not deliver this call when it ran (Node-RED stopped or unreachable); it comes from XO's
+   * audit log, its objects described as they are now
+   */
+  replayed?: true
 }
 
 /** A message of xo-hook: XO's delivery as it came (`payload`), and what the package derived from it (`xo`). */

@@ -15,6 +15,23 @@ export interface XoHookConfig {
   /** MiB */
   maxBody?: number | string
   allowFrom?: string
+  /** emit post deliveries XO could not make, from its audit log */
+  catchUp?: boolean
+  /** hours: missed calls older than this are not caught up */
+  catchUpHours?: number | string
+  /** missed calls caught up at most in one go (the newest) */
+  catchUpMax?: number | string
+  /** seconds between two reads of the audit log while connected */
+  catchUpEvery?: number | string
+  /** seconds a call stays in the log before it is taken from there (it may still come live) */
+  catchUpGrace?: number | string
+}
+
+export interface CatchUpSettings {
+  maxAgeMs: number
+  maxCalls: number
+  periodMs: number
+  graceMs: number
 }
 
 export interface HookSettings {
@@ -29,6 +46,8 @@ export interface HookSettings {
   gateTimeoutMs: number
   maxBytes: number
   allowFrom: AddressMatcher | undefined
+  /** undefined: no catch-up (off, or the node takes no post deliveries) */
+  catchUp: CatchUpSettings | undefined
 }
 
 // XO gives up on a pre hook after about 10.5 s and then proceeds anyway. A gate releases at least a second
@@ -56,6 +75,8 @@ export function hookSettings(config: XoHookConfig): HookSettings | { error: stri
   if (enrichWait < 0) return { error: 'enrichment wait must not be negative' }
   const allowFrom = compileAllowList(config.allowFrom ?? '')
   if (allowFrom && typeof allowFrom === 'object') return allowFrom
+  const catchUp = catchUpSettings(config, phase !== 'pre')
+  if (catchUp && 'error' in catchUp) return catchUp
   return {
     methods,
     patterns: patterns.map((p) => p.trim()).filter(Boolean),
@@ -68,5 +89,23 @@ export function hookSettings(config: XoHookConfig): HookSettings | { error: stri
     gateTimeoutMs: gateTimeout * 1000,
     maxBytes: Math.round(maxBody * 1024 * 1024),
     allowFrom,
+    catchUp,
   }
+}
+
+// Defaults: a day back, a thousand calls, a read a minute, ten seconds for a live delivery to arrive first.
+export const CATCH_UP_DEFAULTS = { hours: 24, max: 1000, every: 60, grace: 10 }
+
+/** Pre deliveries cannot be recovered (XO's audit log records calls once they ran): catch-up needs post. */
+function catchUpSettings(config: XoHookConfig, post: boolean): CatchUpSettings | undefined | { error: string } {
+  if (config.catchUp !== true || !post) return undefined
+  const hours = number(config.catchUpHours, CATCH_UP_DEFAULTS.hours)
+  if (!(hours > 0)) return { error: 'catch-up age must be a positive number of hours' }
+  const max = number(config.catchUpMax, CATCH_UP_DEFAULTS.max)
+  if (!(max >= 1) || !Number.isInteger(max)) return { error: 'catch-up count must be a whole number of calls, 1 or more' }
+  const every = number(config.catchUpEvery, CATCH_UP_DEFAULTS.every)
+  if (!(every >= 1)) return { error: 'catch-up period must be at least 1 s' }
+  const grace = number(config.catchUpGrace, CATCH_UP_DEFAULTS.grace)
+  if (!(grace >= 0)) return { error: 'catch-up grace must not be negative' }
+  return { maxAgeMs: hours * 3_600_000, maxCalls: max, periodMs: every * 1000, graceMs: grace * 1000 }
 }

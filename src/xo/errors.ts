@@ -33,6 +33,8 @@ export const XO_ERROR = {
   noSuchObject: 1,
   unauthorized: 2,
   invalidCredentials: 3,
+  /** JSON-RPC's: a method XO does not have (a plugin's, while the plugin is not loaded) */
+  methodNotFound: -32601,
 } as const
 
 export function toXoApiError(method: string, error: unknown): XoApiError | XoConnectionError {
