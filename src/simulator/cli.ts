@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Standalone simulator: node nodes/simulator/cli.js --port 18080 --seed 1 --size 20
-//   [--tls-key key.pem --tls-cert cert.pem] [--scenario] [--time-scale 1]
+//   [--tls-key key.pem --tls-cert cert.pem] [--scenario] [--time-scale 1] [--audit]
 import { readFileSync } from 'node:fs'
 import { XoSimulator } from './index'
 import { runScenario } from './scenario'
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     seed: num('seed', 1),
     size: num('size', 20),
     timeScale: num('time-scale', 1),
+    audit: process.argv.includes('--audit'),
     tls: key && cert ? { key: readFileSync(key), cert: readFileSync(cert) } : undefined,
     log: line => console.log(line),
   })

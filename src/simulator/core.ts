@@ -1,6 +1,7 @@
 // Server-independent state and the API call pipeline (what xo-server's api mixin does per call):
 // pre web-hook -> permission check -> parameter conveniences/validation -> handler -> reply + post hook.
 import { EventEmitter } from 'node:events'
+import { AuditPlugin } from './audit'
 import { Auth, User } from './auth'
 import { Clock } from './clock'
 import { METHODS_INFO } from './data/method-catalogue'
@@ -8,7 +9,6 @@ import { methodNotFound, notImplemented, serializeError, unauthorized } from './
 import { generateInventory } from './inventory'
 import { applyConveniences, obfuscate, validateParams } from './params'
 import { Rng } from './rng'
-import type { XoObject } from './shapes'
 import { ObjectStore } from './store'
 import { WebHooks } from './webhooks'
 import { Xapi } from './xapi'
@@ -36,7 +36,18 @@ export interface CoreOptions {
   webhookTimeoutMs: number
   /** real ms between an object change and its notification, drawn in this range for each batch */
   notificationLagMs: [number, number]
+  /** the audit plugin starts configured {active: true} */
+  audit: boolean
   log: (line: string) => void
+}
+
+/** A one-shot unauthenticated download (`$getFrom`), produced when fetched. */
+export interface Download {
+  contentType: string
+  /** the body, chunk by chunk, read as the client takes it */
+  chunks: () => Iterable<string>
+  /** the random part of the path: XO's (32 bytes, base64url) by default */
+  token?: 'xo' | 'hex'
 }
 
 export interface Job {
@@ -54,10 +65,11 @@ export class Core extends EventEmitter {
   readonly jobs = new Map<string, Job>()
   readonly schedules = new Map<string, { id: string; jobId: string; [k: string]: unknown }>()
   readonly runningJobs = new Set<string>()
-  readonly plugins = { audit: { loaded: true as boolean | undefined }, webHooks: { loaded: undefined as boolean | undefined, configuration: undefined as unknown } }
+  readonly audit: AuditPlugin
+  readonly plugins: { audit: AuditPlugin; webHooks: { loaded: boolean | undefined; configuration: unknown } }
   readonly handlers = new Map<string, Handler>()
-  /** Set by the HTTP server: registers a one-shot NDJSON download, returns its path. */
-  registerNdjson: (objects: XoObject[]) => string = () => {
+  /** Set by the HTTP server: registers a one-shot download, returns its path (/api/...). */
+  registerDownload: (download: Download) => string = () => {
     throw new Error('no HTTP server')
   }
 
@@ -75,6 +87,14 @@ export class Core extends EventEmitter {
     // Observable by tests: every web-hook delivery with the receiver's answer.
     this.webhooks = new WebHooks(opts.webhookTimeoutMs, opts.log, (delivery) => this.emit('delivery', delivery))
     this.xapi = new Xapi(this)
+    this.audit = new AuditPlugin(opts.audit)
+    this.plugins = { audit: this.audit, webHooks: { loaded: undefined, configuration: undefined } }
+  }
+
+  /** Whether the API has this method now (a plugin's methods go away while it is unloaded). */
+  hasMethod(method: string): boolean {
+    if (METHODS_INFO[method] === undefined) return false
+    return this.audit.loaded === true || !method.startsWith('audit.')
   }
 
   register(handlers: Record<string, Handler>): void {
@@ -88,8 +108,8 @@ export class Core extends EventEmitter {
    * reaches the connections within the same few ms, either first (the store's lag).
    */
   async call(session: Session, method: string, rawParams: Record<string, unknown>): Promise<unknown> {
+    if (!this.hasMethod(method)) throw methodNotFound(method) // no hooks for unknown methods
     const info = METHODS_INFO[method]
-    if (info === undefined) throw methodNotFound(method) // no hooks for unknown methods
     this.emit('call', { method, params: rawParams, user: session.user?.email })
     const callId = Math.random().toString(36).slice(2)
     const userAtStart = session.user
@@ -121,6 +141,9 @@ export class Core extends EventEmitter {
     if (error === undefined) post.result = result
     else post.error = serializeError(error)
     const delivered = this.webhooks.post(post)
+    // The audit plugin listens to the same event (xo:postCall) as web-hooks. Its record's time is the call's end
+    // (captured: that ms or the next), not what serialising the error or starting the deliveries takes here.
+    this.audit.onPostCall(post, end)
     if (delivered) await Promise.race([delivered, this.clock.sleepReal(POST_BEFORE_REPLY_MS).catch(() => {})])
     if (error !== undefined) throw error
     return result

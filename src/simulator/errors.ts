@@ -16,9 +16,16 @@ export class JsonRpcError extends Error {
   }
 }
 
+/** The XAPI call an error came from, as xen-api attaches it (session id obfuscated). */
+export interface XapiCall {
+  duration: number
+  method: string
+  params: unknown[]
+}
+
 /** Errors from XAPI: string code + params. XO maps a few of them to XO errors in its reply. */
 export class XapiError extends Error {
-  constructor(readonly code: string, readonly params: string[], readonly objectId?: string) {
+  constructor(readonly code: string, readonly params: string[], readonly objectId?: string, readonly call?: XapiCall) {
     super(`${code}(${params.join(', ')})`)
   }
 }
@@ -46,6 +53,11 @@ export const invalidParameters = (errors: unknown[]): XoError =>
   new XoError(10, 'invalid parameters', { errors })
 export const vmBadPowerState = (objectId: string, expected: string, actual: string): XoError =>
   new XoError(13, `VM state is ${actual} but should be ${expected}`, { objectId, expected, actual })
+// audit plugin: a broken record chain (audit.checkIntegrity)
+export const missingAuditRecord = (id: string | undefined, nValid: number): XoError =>
+  new XoError(22, 'missing record', { id, nValid })
+export const alteredAuditRecord = (id: string, record: unknown, nValid: number): XoError =>
+  new XoError(23, 'altered record', { id, record, nValid })
 export const methodNotFound = (method: string): JsonRpcError =>
   new JsonRpcError(-32601, `method not found: ${method}`, method)
 
@@ -95,8 +107,10 @@ export function serializeError(err: unknown): Record<string, unknown> {
     out.code = err.code
     if (err.data !== undefined) out.data = strip(err.data)
   } else if (err instanceof XapiError) {
+    // captured (audit.json, notifications): {"code", "params", "call": {duration, method, params}, "message", ...}
     out.code = err.code
     out.params = err.params
+    if (err.call !== undefined) out.call = strip(err.call)
   } else {
     for (const [k, v] of Object.entries(err)) if (k !== 'objectId') out[k] = strip(v)
   }

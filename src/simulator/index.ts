@@ -1,5 +1,5 @@
 // XoSimulator: a loopback server that behaves like xo-server 5.207.2 as captured (JSON-RPC over
-// WebSocket at /api/, `all` notifications, web-hooks plugin, one-shot NDJSON downloads).
+// WebSocket at /api/, `all` notifications, web-hooks and audit plugins, one-shot NDJSON downloads).
 // Used by `npm start` (demo without XO) and as the test double of every test.
 import { EventEmitter } from 'node:events'
 import http from 'node:http'
@@ -7,17 +7,19 @@ import https from 'node:https'
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
+import type { AuditRecord } from './audit'
 import { churn, ChurnOptions, ChurnResult } from './churn'
-import { Core, Session } from './core'
+import { Core, Download, Session } from './core'
 import { toJsonRpcError } from './errors'
+import { auditMethods } from './methods/audit'
 import { backupMethods } from './methods/backup'
 import { hostMethods } from './methods/host'
 import { pluginMethods } from './methods/plugin'
 import { sessionMethods } from './methods/session'
 import { vmMethods } from './methods/vm'
 import { RpcConnection } from './rpc-connection'
-import type { XoObject } from './shapes'
 
+export type { AuditRecord } from './audit'
 export type { ChurnBatch, ChurnOperation, ChurnOptions, ChurnResult } from './churn'
 
 export interface SimulatorOptions {
@@ -37,6 +39,11 @@ export interface SimulatorOptions {
    * either first, as from XO.
    */
   notificationLagMs?: number | [number, number]
+  /**
+   * The audit plugin records API calls from the start, as if configured `{active: true}` (default false: like a
+   * fresh XO, it records nothing until `plugin.configure {id: 'audit', configuration: {active: true}}`).
+   */
+  audit?: boolean
 }
 
 export class XoSimulator extends EventEmitter {
@@ -46,7 +53,7 @@ export class XoSimulator extends EventEmitter {
   private readonly sockets = new Set<Socket>()
   private readonly connections = new Set<RpcConnection>()
   private readonly held = new Set<Socket>()
-  private readonly downloads = new Map<string, XoObject[]>()
+  private readonly downloads = new Map<string, Download>()
   private frozen = false
   private host: string
   private currentUrl = ''
@@ -63,17 +70,19 @@ export class XoSimulator extends EventEmitter {
       users: opts.users ?? [{ email: 'admin@admin.net', password: 'admin', permission: 'admin' }],
       webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_500,
       notificationLagMs: typeof opts.notificationLagMs === 'number' ? [opts.notificationLagMs, opts.notificationLagMs] : (opts.notificationLagMs ?? [0, 4]),
+      audit: opts.audit ?? false,
       log,
     })
-    for (const table of [sessionMethods, vmMethods, hostMethods, pluginMethods, backupMethods]) this.core.register(table)
+    for (const table of [sessionMethods, vmMethods, hostMethods, pluginMethods, auditMethods, backupMethods]) this.core.register(table)
     this.core.on('call', info => this.emit('call', info))
     this.core.on('delivery', delivery => this.emit('delivery', delivery))
     this.core.on('userDeleted', (id: string) => {
       for (const c of this.connections) if (c.session.user?.id === id) c.close()
     })
-    this.core.registerNdjson = objects => {
-      const path = `/api/${randomBytes(16).toString('hex')}`
-      this.downloads.set(path, objects)
+    this.core.registerDownload = download => {
+      // XO's registerHttpRequest: /api/ and 32 random bytes (base64url)
+      const path = `/api/${download.token === 'hex' ? randomBytes(16).toString('hex') : randomBytes(32).toString('base64url')}`
+      this.downloads.set(path, download)
       return path
     }
     const handler: http.RequestListener = (req, res) => this.onRequest(req, res)
@@ -115,6 +124,11 @@ export class XoSimulator extends EventEmitter {
     const user = this.core.auth.findByEmail(email)
     if (user === undefined) throw new Error(`unknown user ${email}`)
     return this.core.auth.createToken(user.id, { expiresIn: opts.expiresInMs, unbounded: true }).id
+  }
+
+  /** The audit plugin's records, newest first (the simulator's own objects: do not change them). */
+  auditRecords(): readonly AuditRecord[] {
+    return [...this.core.audit.getFrom()]
   }
 
   /** Runs a method as that user (default: the first admin) through the whole pipeline (hooks, notifications). */
@@ -224,22 +238,48 @@ export class XoSimulator extends EventEmitter {
     })
   }
 
-  /** One-shot unauthenticated NDJSON download registered by xo.getAllObjects {ndjson: true}. */
+  /**
+   * One-shot unauthenticated downloads (`$getFrom` of xo.getAllObjects and audit.getRecords {ndjson: true}):
+   * produced as the client reads them (back-pressure), given up when it goes away.
+   */
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.frozen) return
-    const objects = req.method === 'GET' && req.url !== undefined ? this.downloads.get(req.url) : undefined
-    if (objects === undefined) {
+    const download = req.method === 'GET' && req.url !== undefined ? this.downloads.get(req.url) : undefined
+    if (download === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
       return
     }
     this.downloads.delete(req.url!)
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' })
-    let i = 0
+    let chunks: Iterator<string>
+    try {
+      chunks = download.chunks()[Symbol.iterator]()
+    } catch (error) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String((error as Error).message))
+      return
+    }
+    res.writeHead(200, { 'content-type': download.contentType })
+    let done = false
+    const finish = (): void => {
+      if (done) return
+      done = true
+      chunks.return?.()
+    }
+    res.once('close', finish)
     const pump = (): void => {
-      while (i < objects.length) {
-        if (!res.write(JSON.stringify(objects[i++]) + '\n')) return void res.once('drain', pump)
+      try {
+        while (!done) {
+          const next = chunks.next()
+          if (next.done === true) {
+            done = true
+            res.end()
+            return
+          }
+          if (!res.write(next.value)) return void res.once('drain', pump)
+        }
+      } catch (error) {
+        finish()
+        res.destroy(error as Error)
       }
-      res.end()
     }
     pump()
   }

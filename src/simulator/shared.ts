@@ -1,8 +1,8 @@
 /**
- * The simulated XO of this process: one XO simulator on loopback, with its scenario playing, shared by every
- * `xo-server` node set to "simulated XO" and by `npm start`. It starts with its first user and stops a few
- * seconds after its last one leaves (a full deploy closes every node before it starts them again: the same XO,
- * with its state, serves the new nodes).
+ * The simulated XO of this process: one XO simulator on loopback, with its scenario playing and its audit plugin
+ * active, shared by every `xo-server` node set to "simulated XO" and by `npm start`. It starts with its first user
+ * and stops a few seconds after its last one leaves (a full deploy closes every node before it starts them again:
+ * the same XO, with its state, serves the new nodes).
  *
  * Shared through a process-wide slot, not a module variable: Node-RED may load the package's compiled files
  * while a test or the demo loads its sources.
@@ -54,7 +54,8 @@ export async function leaseSimulatedXo(options: SimulatedXoOptions = {}): Promis
     if (!s.simulator) {
       if (!s.starting) {
         s.options = options
-        s.starting = XoSimulator.start({ host: '127.0.0.1', timeScale: options.timeScale ?? 1 })
+        // its audit log records from the start, so that audit.getRecords has something to show
+        s.starting = XoSimulator.start({ host: '127.0.0.1', timeScale: options.timeScale ?? 1, audit: true })
       }
       s.simulator = await s.starting
     }

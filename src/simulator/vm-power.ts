@@ -17,9 +17,14 @@ function guestBoots(x: Xapi, vmId: string): void {
 
 export async function startVm(x: Xapi, vm: XoObject, hostId?: string): Promise<void> {
   if (vm.power_state === 'Suspended' || vm.power_state === 'Paused') return resumeVm(x, vm)
+  const startedAt = Date.now()
   await x.step(14)
   vm = x.store.get(vm.id) ?? vm
-  if (vm.power_state !== 'Halted') throw x.badPowerState(vm, 'halted')
+  if (vm.power_state !== 'Halted') {
+    // XAPI refuses it: the error carries the call (captured: VM.start(session, ref, false, false))
+    const args = hostId === undefined ? [vm._xapiRef, false, false] : [vm._xapiRef, x.store.get(hostId)?._xapiRef, false, false]
+    throw x.badPowerState(vm, 'halted', { method: hostId === undefined ? 'VM.start' : 'VM.start_on', args, startedAt })
+  }
   const pool = vm.$pool
   let host: XoObject
   let task: XoObject | undefined

@@ -131,8 +131,10 @@ export class Xapi {
     return ips
   }
 
-  badPowerState(vm: XoObject, expected: string): XapiError {
-    return new XapiError('VM_BAD_POWER_STATE', [vm._xapiRef, expected, String(vm.power_state).toLowerCase()], vm.id)
+  /** `call`: the XAPI call that failed (method, its arguments after the session, when it started), if XAPI's own */
+  badPowerState(vm: XoObject, expected: string, call?: { method: string; args: unknown[]; startedAt: number }): XapiError {
+    const xapiCall = call && { duration: Date.now() - call.startedAt, method: call.method, params: ['* session id *', ...call.args] }
+    return new XapiError('VM_BAD_POWER_STATE', [vm._xapiRef, expected, String(vm.power_state).toLowerCase()], vm.id, xapiCall)
   }
 
   /** Adds/removes ids in an array field of an object (network.VIFs, SR.VDIs...). */

@@ -1,8 +1,8 @@
-// plugin.* handlers (all admin-only per the catalogue). Only web-hooks does something; audit is listed
-// as loaded like on the captured server.
+// plugin.* handlers (all admin-only per the catalogue): web-hooks and audit (loaded like on the captured server;
+// it records once configured {active: true}, see ../audit.ts).
 import type { Core, Handler } from '../core'
 import { AUDIT_PLUGIN, PluginDescriptor, WEB_HOOKS_PLUGIN } from '../data/plugins'
-import { noSuchObject, plainError } from '../errors'
+import { invalidParameters, noSuchObject, plainError } from '../errors'
 import { validateConfiguration } from '../webhooks'
 
 /** plugin.get entry with the captured key order; `loaded`/`configuration` only when they exist. */
@@ -22,14 +22,29 @@ function pluginState(core: Core, id: unknown) {
   throw noSuchObject(id, 'plugin')
 }
 
+/** Ajv-like validation against the audit plugin's schema ({active?: boolean}). */
+function validateAuditConfiguration(configuration: unknown): Record<string, unknown> {
+  const error = (instancePath: string, type: string) =>
+    invalidParameters([{ instancePath, schemaPath: `#${instancePath === '' ? '' : '/properties' + instancePath}/type`, keyword: 'type', params: { type }, message: `must be ${type}` }])
+  if (typeof configuration !== 'object' || configuration === null || Array.isArray(configuration)) throw error('', 'object')
+  const { active } = configuration as Record<string, unknown>
+  if (active !== undefined && typeof active !== 'boolean') throw error('/active', 'boolean')
+  return configuration as Record<string, unknown>
+}
+
 export const pluginMethods: Record<string, Handler> = {
   'plugin.get': core => [
-    describe(AUDIT_PLUGIN, core.plugins.audit.loaded, undefined),
+    describe(AUDIT_PLUGIN, core.audit.loaded, core.audit.configuration),
     describe(WEB_HOOKS_PLUGIN, core.plugins.webHooks.loaded, core.plugins.webHooks.configuration),
   ],
   'plugin.configure': async (core, _s, p) => {
     pluginState(core, p.id)
     await core.xapi.step(8)
+    if (p.id === 'audit') {
+      // kept even while unloaded; records from this very call on (its post is recorded) when loaded and active
+      core.audit.configure(structuredClone(validateAuditConfiguration(p.configuration)))
+      return
+    }
     if (p.id !== 'web-hooks') return
     // replaces the whole configuration (no merge) and applies it live
     const config = validateConfiguration(structuredClone(p.configuration))
@@ -63,8 +78,9 @@ export const pluginMethods: Record<string, Handler> = {
       core.plugins.webHooks.configuration = undefined
       core.webhooks.hooks = []
     }
+    // XO forgets the stored configuration only: the audit plugin keeps recording until it is configured again
+    if (p.id === 'audit') core.audit.configuration = undefined
   },
   'plugin.enableAutoload': (core, _s, p) => void pluginState(core, p.id),
   'plugin.disableAutoload': (core, _s, p) => void pluginState(core, p.id),
-  'audit.getRecords': () => [],
 }

@@ -4,6 +4,7 @@ import { publicUser } from '../auth'
 import { METHODS_INFO } from '../data/method-catalogue'
 import { invalidParameters, noSuchObject } from '../errors'
 import { makeFilter } from '../matcher'
+import type { XoObject } from '../shapes'
 
 function getUser(core: Core, id: unknown) {
   const user = typeof id === 'string' ? core.auth.users.get(id) : undefined
@@ -26,12 +27,13 @@ export const sessionMethods: Record<string, Handler> = {
     session.onUserChange?.()
   },
 
-  'system.getMethodsInfo': () => METHODS_INFO,
-  'system.listMethods': () => Object.keys(METHODS_INFO),
+  'system.getMethodsInfo': core =>
+    core.audit.loaded === true ? METHODS_INFO : Object.fromEntries(Object.entries(METHODS_INFO).filter(([name]) => core.hasMethod(name))),
+  'system.listMethods': core => Object.keys(METHODS_INFO).filter(name => core.hasMethod(name)),
   'system.getServerVersion': () => '5.207.2',
   'system.getVersion': () => '0.1',
-  'system.methodSignature': (_core, _s, p) => {
-    const info = METHODS_INFO[p.method]
+  'system.methodSignature': (core, _s, p) => {
+    const info = core.hasMethod(p.method) ? METHODS_INFO[p.method] : undefined
     if (info === undefined) throw noSuchObject(p.method, 'method')
     return [{ name: p.method, description: info.description, params: info.params, permission: info.permission }]
   },
@@ -39,12 +41,21 @@ export const sessionMethods: Record<string, Handler> = {
   'xo.getAllObjects': (core, _s, p) => {
     const match = makeFilter(p.filter)
     const limit = typeof p.limit === 'number' ? p.limit : Infinity
-    const picked = []
+    const picked: XoObject[] = []
     for (const obj of core.store.objects.values()) {
       if (picked.length >= limit) break
       if (match(obj)) picked.push(obj)
     }
-    if (p.ndjson === true) return { $getFrom: core.registerNdjson(picked) }
+    if (p.ndjson === true) {
+      const $getFrom = core.registerDownload({
+        contentType: 'application/x-ndjson',
+        chunks: function* () {
+          for (const obj of picked) yield JSON.stringify(obj) + '\n'
+        },
+        token: 'hex',
+      })
+      return { $getFrom }
+    }
     const out: Record<string, unknown> = {}
     for (const obj of picked) out[obj.id] = obj
     return out
