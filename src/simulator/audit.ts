@@ -111,8 +111,8 @@ export class AuditPlugin {
   private records: AuditRecord[] = []
   private readonly positions = new Map<string, number>()
 
-  /** `active`: as if configured `{active: true}` before the simulator started */
-  constructor(active: boolean) {
+  /** `active`: as if configured `{active: true}` before the simulator started; `maxRecords`: older ones dropped */
+  constructor(active: boolean, private readonly maxRecords = Infinity) {
     if (active) this.configure({ active: true })
   }
 
@@ -145,6 +145,14 @@ export class AuditPlugin {
     record.id = auditRecordId(record)
     this.positions.set(record.id, this.records.length)
     this.records.push(record)
+    if (this.records.length > this.maxRecords) this.dropOldest(Math.ceil(this.maxRecords / 10))
+  }
+
+  /** Drops the oldest records (as audit.deleteRange would, without rewriting the chain). */
+  private dropOldest(count: number): void {
+    this.records = this.records.slice(count)
+    this.positions.clear()
+    this.records.forEach((r, i) => this.positions.set(r.id, i))
   }
 
   get(id: string | undefined): AuditRecord | undefined {

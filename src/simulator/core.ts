@@ -38,6 +38,8 @@ export interface CoreOptions {
   notificationLagMs: [number, number]
   /** the audit plugin starts configured {active: true} */
   audit: boolean
+  /** the audit log's size at most (oldest records dropped); undefined: no limit */
+  auditMaxRecords?: number
   log: (line: string) => void
 }
 
@@ -87,7 +89,7 @@ export class Core extends EventEmitter {
     // Observable by tests: every web-hook delivery with the receiver's answer.
     this.webhooks = new WebHooks(opts.webhookTimeoutMs, opts.log, (delivery) => this.emit('delivery', delivery))
     this.xapi = new Xapi(this)
-    this.audit = new AuditPlugin(opts.audit)
+    this.audit = new AuditPlugin(opts.audit, opts.auditMaxRecords)
     this.plugins = { audit: this.audit, webHooks: { loaded: undefined, configuration: undefined } }
   }
 

@@ -44,6 +44,11 @@ export interface SimulatorOptions {
    * fresh XO, it records nothing until `plugin.configure {id: 'audit', configuration: {active: true}}`).
    */
   audit?: boolean
+  /**
+   * The audit log keeps this many records at most, the oldest dropped past it (default: all, like XO). The shared
+   * simulated XO plays its scenario for as long as Node-RED runs: its log must not grow without end.
+   */
+  auditMaxRecords?: number
 }
 
 export class XoSimulator extends EventEmitter {
@@ -71,6 +76,7 @@ export class XoSimulator extends EventEmitter {
       webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_500,
       notificationLagMs: typeof opts.notificationLagMs === 'number' ? [opts.notificationLagMs, opts.notificationLagMs] : (opts.notificationLagMs ?? [0, 4]),
       audit: opts.audit ?? false,
+      auditMaxRecords: opts.auditMaxRecords,
       log,
     })
     for (const table of [sessionMethods, vmMethods, hostMethods, pluginMethods, auditMethods, backupMethods]) this.core.register(table)

@@ -55,7 +55,7 @@ export async function leaseSimulatedXo(options: SimulatedXoOptions = {}): Promis
       if (!s.starting) {
         s.options = options
         // its audit log records from the start, so that audit.getRecords has something to show
-        s.starting = XoSimulator.start({ host: '127.0.0.1', timeScale: options.timeScale ?? 1, audit: true })
+        s.starting = XoSimulator.start({ host: '127.0.0.1', timeScale: options.timeScale ?? 1, audit: true, auditMaxRecords: 20_000 })
       }
       s.simulator = await s.starting
     }

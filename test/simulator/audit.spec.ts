@@ -372,3 +372,20 @@ describe('simulator: audit option and large NDJSON downloads', function () {
     assert.equal(await sim.invoke('audit.checkIntegrity', {}), count)
   })
 })
+
+describe('simulator: audit log bounded on request', () => {
+  it('keeps at most auditMaxRecords, dropping the oldest, and still walks from any record it holds', async () => {
+    const sim = await XoSimulator.start({ timeScale: 0.01, audit: true, auditMaxRecords: 10 })
+    try {
+      const vm = [...sim.objects.values()].find((o) => o.type === 'VM')!.id
+      for (let i = 0; i < 25; i++) await sim.invoke('vm.set', { id: vm, name_description: `round ${i}` })
+      const records = sim.auditRecords()
+      assert.ok(records.length <= 10 && records.length >= 9, `${records.length} records`)
+      assert.equal((records[0].data.params as { name_description: string }).name_description, 'round 24')
+      const walked = (await sim.invoke('audit.getRecords', { id: records[3].id })) as unknown[]
+      assert.equal(walked.length, records.length - 3)
+    } finally {
+      await sim.stop()
+    }
+  })
+})
