@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import net from 'node:net'
 import path from 'node:path'
 import { XoSimulator } from '../../src/simulator'
@@ -159,6 +160,20 @@ return msg`,
     await reads(2)
     assert.deepEqual(seen().slice(5).map((s) => [s.method, s.replayed]), [['vm.stop', false]])
     assert.equal(seen().length, 6)
+  })
+
+  it("keeps its state where settings.js's xoStateDir says, never in the flow file", async () => {
+    const token = sim.issueToken('admin@admin.net')
+    const dir = mkdtempSync(path.join(tmpdir(), 'xo-state-dir-'))
+    try {
+      red = await StockNodeRed.start({ xoStateDir: dir })
+      await red.deploy(flow({ token }))
+      await waitFor(() => readdirSync(dir).some((f) => f.startsWith('xo-hook_hook-')), { timeoutMs: 15_000, what: 'the state file in xoStateDir' })
+      assert.equal(existsSync(path.join(red.userDir, 'xo-state')), false)
+      assert.doesNotMatch(readFileSync(path.join(red.userDir, 'flows.json'), 'utf8'), /cursor/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('live deliveries and the log overlapping: every call comes out once', async () => {
