@@ -3,8 +3,11 @@ import { summaryLine } from './destinations/event'
 import type { ObjectChange } from './events/change'
 import type { Changes } from './events/diff'
 import type { ObjectEventPayload, XoEventMessage } from './events/message'
+import { RememberedObjects } from './events/remembered-objects'
 import { compileSelection, EventSelection, XoEventsConfig } from './events/selection'
+import type { FoundChange } from './events/snapshot'
 import { refuseToRun } from './node-red/misconfigured'
+import { stateStoreOf } from './node-red/state'
 import type { StatusSpec } from './node-red/status'
 import type { XoServerNode } from './node-red/xo-server-node'
 import type { XoObject } from './xo/object-store'
@@ -30,6 +33,8 @@ export = function register(RED: NodeAPI) {
     const lookup = (id: string) => store.get(id)
     let count = 0
     let initialSent = false
+    // Without *remember*, `initial` goes out as soon as the store is loaded; with it, only if nothing was remembered.
+    let initialAllowed = config.remember !== true
 
     const named = (id: unknown) => {
       if (typeof id !== 'string') return undefined
@@ -48,7 +53,9 @@ export = function register(RED: NodeAPI) {
       count++
     }
 
-    const onChange = (change: ObjectChange) => {
+    // `shown` is what the message carries as the object: the change's own, or XO's full version of an object
+    // compared at start on its remembered fields only.
+    const sendChange = (change: ObjectChange, shown = change.object, extra?: Record<string, unknown>) => {
       let selected
       try {
         selected = selection.select(change, lookup)
@@ -57,15 +64,46 @@ export = function register(RED: NodeAPI) {
       }
       if (selected.length === 0) return
       for (const e of selected) {
-        if (e.object) send(e.event, e.object, undefined, e.changes, e.detail)
-        else send(e.event, change.object, e.event === 'created' ? undefined : change.previous, e.changes, e.detail)
+        const detail = extra ? { ...e.detail, ...extra } : e.detail
+        if (e.object) send(e.event, e.object, undefined, e.changes, detail)
+        else send(e.event, shown, e.event === 'created' ? undefined : change.previous, e.changes, detail)
       }
       use.refreshStatus()
     }
 
+    // With *remember*: what the node knew before a restart or redeploy, compared once XO's objects are loaded.
+    const memory = config.remember === true
+      ? new RememberedObjects({
+          state: stateStoreOf(RED),
+          key: `xo-events/${node.id}`,
+          objects: store,
+          needs: [...selection.types, ...NAMING_TYPES],
+          selection,
+          config,
+          server: () => server.connection?.endpoint.wsUrl ?? '',
+          found: (changes: FoundChange[]) => {
+            initialSent = true // the remembered objects and these changes already say what is there
+            for (const found of changes) sendChange(found.change, found.object, { foundAtStart: true })
+            use.refreshStatus()
+          },
+          fresh: (held: ObjectChange[]) => {
+            initialAllowed = true
+            for (const change of held) sendChange(change)
+            sendInitial()
+          },
+          log: (message) => node.log(message),
+          warn: (message) => node.warn(message),
+          onProblem: () => use.refreshStatus(),
+        })
+      : undefined
+    const onChange = (change: ObjectChange) => {
+      if (memory && !memory.accept(change)) return
+      sendChange(change)
+    }
+
     // The state at start, once per deployment, when asked for.
     const sendInitial = () => {
-      if (!selection.initial || initialSent || !store.loaded) return
+      if (!selection.initial || initialSent || !initialAllowed || !store.loaded) return
       initialSent = true
       for (const object of store.values()) if (selection.matches(object, lookup)) send('initial', object, undefined, {})
       use.refreshStatus()
@@ -78,6 +116,7 @@ export = function register(RED: NodeAPI) {
     const decorate = (spec: StatusSpec): StatusSpec => {
       if (spec.fill !== 'green') return spec
       if (!store.loaded) return { fill: 'yellow', shape: 'dot', text: t('status.loading') }
+      if (memory?.problem) return { fill: 'yellow', shape: 'ring', text: t('status.notRemembered', { count }) }
       return count ? { fill: 'green', shape: 'dot', text: t('status.counts', { count }) } : spec
     }
 
@@ -85,12 +124,18 @@ export = function register(RED: NodeAPI) {
     store.on('loaded', onLoaded)
     const use = server.use(node, { status: decorate })
     sendInitial()
+    void memory?.start()
 
-    node.on('close', (done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       feed.off('change', onChange)
       store.off('loaded', onLoaded)
       use.close()
-      done()
+      // Node-RED waits for the last snapshot on disk: a node redeployed in its place reads it next.
+      if (!memory) return done()
+      memory.close(removed).then(done, (error: Error) => {
+        node.warn(t('errors.failed', { reason: error?.message }))
+        done()
+      })
     })
   }
 

@@ -47,6 +47,9 @@ export interface ObjectFilterSpec {
   id?: MatchSpec
 }
 
+/** The fields of an object that the filters below read (kept by remembered objects, like FIELDS_DERIVE_READS). */
+export const FIELDS_FILTERS_READ = ['id', 'name_label', 'name', 'tags', '$pool'] as const
+
 export type ObjectFilter = (object: XoObject, lookup: (id: string) => XoObject | undefined) => boolean
 
 /**

@@ -16,6 +16,11 @@ export interface ObjectEventPayload {
   to?: string | { id: string; name?: string }
   /** `tagged` / `untagged`: the tags added or removed */
   tags?: string[]
+  /**
+   * true when the change happened while Node-RED was stopped (or the node redeployed), found at start by comparing
+   * XO with the objects the node remembered; `previous` then holds only the remembered fields
+   */
+  foundAtStart?: boolean
 }
 
 /** A message of xo-events: `topic` is `<type>.<event>` (`VM.started`). */

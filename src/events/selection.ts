@@ -16,6 +16,8 @@ export interface XoEventsConfig {
   ignore?: string[] | string
   /** emit the matching objects as `initial` events when the node starts */
   initial?: boolean
+  /** keep a snapshot of the selected objects across restarts of Node-RED, and send what changed meanwhile */
+  remember?: boolean
 }
 
 export interface SelectedEvent {
@@ -106,11 +108,16 @@ const ignoreFunctions = new Map<string, (changes: Changes) => Changes>()
 
 /** `current_operations, memory.usage` -> a function dropping those changes (sub-fields compared without them). */
 export function compileIgnore(list: string[] | string | undefined): (changes: Changes) => Changes {
-  const entries = (Array.isArray(list) ? list : String(list ?? '').split(/[\s,]+/)).map((e) => e.trim()).filter(Boolean)
+  const entries = ignoreEntries(list)
   const key = [...new Set(entries)].sort().join(',')
   let compiled = ignoreFunctions.get(key)
   if (!compiled) ignoreFunctions.set(key, (compiled = buildIgnore(entries)))
   return compiled
+}
+
+/** The entries of an ignore list as the editor stores it (a list, or text separated by commas or spaces). */
+export function ignoreEntries(list: string[] | string | undefined): string[] {
+  return (Array.isArray(list) ? list : String(list ?? '').split(/[\s,]+/)).map((e) => e.trim()).filter(Boolean)
 }
 
 function buildIgnore(entries: string[]): (changes: Changes) => Changes {
