@@ -120,7 +120,12 @@ describe('examples imported through the editor run where they land', function ()
     await demo?.stop()
   })
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page && !page.isClosed()) await screenshot(page, `examples-failed-${this.currentTest.title}`)
+    if (this.currentTest?.state === 'failed' && page && !page.isClosed()) {
+      await screenshot(page, `examples-failed-${this.currentTest.title}`)
+      // A dialog left open would stop every test after this one.
+      const cancel = page.locator('#red-ui-clipboard-dialog-cancel')
+      if (await cancel.isVisible()) await cancel.click()
+    }
   })
 
   async function picture(name: string, forReadme: boolean, flowOnly = true, target: Page = page): Promise<void> {
@@ -189,6 +194,8 @@ describe('examples imported through the editor run where they land', function ()
     await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'))
     const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples')
     await tree.locator('.red-ui-treeList-label-text', { hasText: MODULE }).click()
+    // The editor asks Node-RED for the module's examples when the folder opens: wait for them.
+    await tree.locator('.red-ui-treeList-label-text', { hasText: EXAMPLES.at(-1)! }).waitFor()
     const names = await tree.locator('.red-ui-treeList-label-text').allTextContents()
     const listed = names.slice(names.indexOf(MODULE) + 1).filter((n) => EXAMPLES.includes(n))
     assert.equal(listed[0], '00 Start here - XO events to debug')
