@@ -1,7 +1,7 @@
-/** The bench's knobs, from the environment, with defaults that keep a whole run (both scenarios) under three minutes. */
+/** The bench's knobs, from the environment, with defaults that keep a whole run (all three scenarios) under three minutes. */
 export interface BenchConfig {
-  /** which scenarios run: BENCH_SCENARIO=hooks|objects|all */
-  scenarios: { hooks: boolean; objects: boolean }
+  /** which scenarios run: BENCH_SCENARIO=hooks|objects|catchup|all */
+  scenarios: { hooks: boolean; objects: boolean; catchUp: boolean }
   /** measuring time per phase */
   measureMs: number
   /** warm-up before each phase (JIT, connection set-up, Node-RED's first messages), not measured */
@@ -13,6 +13,15 @@ export interface BenchConfig {
   /** the simulator's VM count: the inventory the deliveries' ids come from */
   inventorySize: number
   objects: ObjectStreamConfig
+  catchUp: CatchUpConfig
+}
+
+/** The catch-up scenario's knobs. */
+export interface CatchUpConfig {
+  /** audit records in the log, every one but the oldest missed and caught up */
+  records: number
+  /** rounds, each running every variant once in a fresh child (the median one is reported) */
+  rounds: number
 }
 
 /** The object-stream scenario's knobs. */
@@ -41,8 +50,8 @@ function positive(name: string, fallback: number): number {
 
 function scenarios(): BenchConfig['scenarios'] {
   const raw = (process.env.BENCH_SCENARIO ?? 'all').trim() || 'all'
-  if (!['hooks', 'objects', 'all'].includes(raw)) throw new Error(`BENCH_SCENARIO must be hooks, objects or all, not "${raw}"`)
-  return { hooks: raw !== 'objects', objects: raw !== 'hooks' }
+  if (!['hooks', 'objects', 'catchup', 'all'].includes(raw)) throw new Error(`BENCH_SCENARIO must be hooks, objects, catchup or all, not "${raw}"`)
+  return { hooks: raw === 'hooks' || raw === 'all', objects: raw === 'objects' || raw === 'all', catchUp: raw === 'catchup' || raw === 'all' }
 }
 
 function nonNegative(name: string, fallback: number): number {
@@ -73,6 +82,11 @@ export function benchConfig(): BenchConfig {
       minBatch,
       maxBatch,
       window: Math.round(positive('BENCH_CHURN_WINDOW', 2)),
+    },
+    catchUp: {
+      // At least 2: the oldest record is the saved cursor, the others are what is caught up.
+      records: Math.max(2, Math.round(positive('BENCH_AUDIT_RECORDS', 10_000))),
+      rounds: Math.round(positive('BENCH_CATCHUP_ROUNDS', 3)),
     },
   }
 }

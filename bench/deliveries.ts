@@ -44,7 +44,7 @@ export function inventoryOf(objects: Iterable<InventoryObject>): Inventory {
 }
 
 /** Deterministic (mulberry32): every run sends the same deliveries. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

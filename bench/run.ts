@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: two scenarios, each measured only against baselines run in the same process tree, in the
- * same run; BENCH_SCENARIO=hooks|objects|all (default all) chooses. One line of JSON at the end covers both.
+ * `npm run bench`: three scenarios, each measured only against baselines run in the same process tree, in the
+ * same run; BENCH_SCENARIO=hooks|objects|catchup|all (default all) chooses. One line of JSON at the end covers
+ * them all.
  *
  * hook ingest: how fast the xo-hook node takes in XO's web-hook deliveries, against baselines run in the same
  * process, one after another, with the same load generator:
@@ -11,14 +12,17 @@
  * object stream (object-stream/scenario.ts): the xo-events nodes on XO's object stream (~50,000 objects, a
  * churn of 10,000 updates), against a parse-only ws client, both forked alike and fed the same frames.
  *
- * Exits 0 whether or not the aims hold; non-zero only when deliveries failed or a target or receiver could not
- * start or failed.
+ * catch-up (catch-up/scenario.ts): the xo-hook node's recovery of missed calls from XO's audit log (10,000
+ * records), against merely downloading and parsing the same NDJSON (the package's node:http downloader; undici beside it), each in a fresh child.
+ *
+ * Exits 0 whether or not the aims hold; non-zero only when deliveries failed, a target, receiver or child could
+ * not start or failed, or a catch-up variant did not see every record.
  * Env: BENCH_SCENARIO, BENCH_SECONDS (measuring time per hook-ingest phase, default 5), BENCH_WARMUP_SECONDS,
  * BENCH_RATE (1000), BENCH_CONCURRENCY (16), BENCH_INVENTORY (hook-ingest simulator VMs, 400), BENCH_OBJECT_VMS
  * (object-stream simulator VMs, 10000: ~50,000 objects), BENCH_OBJECT_UPDATES (10000 per round), BENCH_OBJECT_ROUNDS (5), BENCH_OBJECT_WARMUP
  * (5000), BENCH_BATCH_MIN / BENCH_BATCH_MAX (objects per notification, 10 / 200), BENCH_CHURN_WINDOW
- * (notifications in flight, 2), BENCH_PROFILE (a directory for CPU profiles), BENCH_NODE_RED_LOG (Node-RED's
- * console log level, default warn).
+ * (notifications in flight, 2), BENCH_AUDIT_RECORDS (catch-up audit records, 10000), BENCH_CATCHUP_ROUNDS (3),
+ * BENCH_PROFILE (a directory for CPU profiles), BENCH_NODE_RED_LOG (Node-RED's console log level, default warn).
  */
 import http from 'node:http'
 import os from 'node:os'
@@ -29,6 +33,8 @@ import { profiled } from './cpu-profile'
 import { deliveryBodies, inventoryOf } from './deliveries'
 import { LoadGeneratorProcess } from './load-generator-process'
 import { errorCount, PhaseSpec } from './protocol'
+import { renderCatchUp } from './catch-up/report'
+import { runCatchUp } from './catch-up/scenario'
 import { renderObjectStream } from './object-stream/report'
 import { runObjectStream } from './object-stream/scenario'
 import { Measured, Mode, render, Results, TargetKey, TARGETS } from './report'
@@ -190,6 +196,17 @@ async function objectStream(config: BenchConfig, stops: Array<() => Promise<void
   return { ...json, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
 }
 
+/** The catch-up scenario: its table on stdout, its part of the final JSON line returned; its checks in `failures`. */
+async function catchUpScenario(config: BenchConfig, stops: Array<() => Promise<void>>, failures: string[]): Promise<Record<string, unknown>> {
+  console.log(`catch-up bench: Node ${process.version}, ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)} (compare the ratios)`)
+  const results = await runCatchUp(config.catchUp, stops, (line) => console.log(line))
+  console.log('')
+  const { lines, json } = renderCatchUp(results, config.catchUp)
+  for (const line of lines) console.log(line)
+  failures.push(...results.failures.map((f) => `catch-up: ${f}`))
+  return { ...json, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
+}
+
 async function main(): Promise<number> {
   const config = benchConfig()
   const failures: string[] = []
@@ -212,9 +229,14 @@ async function main(): Promise<number> {
     }
   }
   try {
-    if (config.scenarios.hooks) await scenario('hook ingest', 'hookIngest', (stops) => hookIngest(config, stops, failures))
-    if (config.scenarios.hooks && config.scenarios.objects) console.log('')
-    if (config.scenarios.objects) await scenario('object stream', 'objectStream', (stops) => objectStream(config, stops))
+    const runs: Array<() => Promise<void>> = []
+    if (config.scenarios.hooks) runs.push(() => scenario('hook ingest', 'hookIngest', (stops) => hookIngest(config, stops, failures)))
+    if (config.scenarios.objects) runs.push(() => scenario('object stream', 'objectStream', (stops) => objectStream(config, stops)))
+    if (config.scenarios.catchUp) runs.push(() => scenario('catch-up', 'catchUp', (stops) => catchUpScenario(config, stops, failures)))
+    for (const [i, run] of runs.entries()) {
+      if (i > 0) console.log('')
+      await run()
+    }
     console.log('')
     console.log(JSON.stringify({ ...summary, failures }))
     return failures.length ? 1 : 0
