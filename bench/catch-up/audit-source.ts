@@ -9,7 +9,7 @@ import { StringDecoder } from 'node:string_decoder'
 import { Agent, request } from 'undici'
 import type { CatchUpSource } from '../../src/audit/catch-up'
 import type { DownloadOptions, DownloadResult } from '../../src/xo/ndjson'
-import { NdjsonDownloader } from '../../src/xo/ndjson'
+import { NdjsonDownloader, NdjsonLines } from '../../src/xo/ndjson'
 
 export class BenchAuditSource extends EventEmitter implements CatchUpSource {
   readonly isConnected = true
@@ -76,22 +76,9 @@ export async function undiciDownload(url: string, onItem: (item: unknown) => voi
     throw new Error(`GET ${url} answered ${statusCode}`)
   }
   const decoder = new StringDecoder('utf8')
-  let pending = ''
-  let count = 0
-  const consume = (text: string, last: boolean) => {
-    let start = 0
-    let newline: number
-    while ((newline = text.indexOf('\n', start)) !== -1 || (last && start < text.length)) {
-      const end = newline === -1 ? text.length : newline
-      const line = text.slice(start, end)
-      start = end + 1
-      if (line.trim() === '') continue
-      count++
-      onItem(JSON.parse(line))
-    }
-    pending = last ? '' : text.slice(start)
-  }
-  for await (const chunk of body) consume(pending + decoder.write(chunk as Buffer), false)
-  consume(pending + decoder.end(), true)
-  return count
+  const lines = new NdjsonLines((item) => void onItem(item))
+  for await (const chunk of body) lines.push(decoder.write(chunk as Buffer))
+  lines.push(decoder.end())
+  lines.end()
+  return lines.count
 }

@@ -52,23 +52,7 @@ export class NdjsonDownloader {
           return finish(new Error(`GET ${new URL(url).pathname} answered HTTP ${response.statusCode}`))
         }
         response.setEncoding('utf8')
-        let pending = ''
-        let count = 0
-        // Lines are cut where they end in the text received so far: what follows the last newline waits for more.
-        const consume = (text: string, last: boolean): boolean => {
-          let start = 0
-          let newline: number
-          while ((newline = text.indexOf('\n', start)) !== -1 || (last && start < text.length)) {
-            const end = newline === -1 ? text.length : newline
-            const line = text.slice(start, end)
-            start = end + 1
-            if (line.trim() === '') continue
-            count++
-            if (onItem(JSON.parse(line)) === false) return false
-          }
-          pending = last ? '' : text.slice(start)
-          return true
-        }
+        const lines = new NdjsonLines(onItem)
         const fail = (error: Error) => {
           request.destroy()
           finish(error)
@@ -76,10 +60,10 @@ export class NdjsonDownloader {
         response.on('data', (chunk: string) => {
           if (settled) return
           try {
-            if (!consume(pending + chunk, false)) {
+            if (!lines.push(chunk)) {
               // Enough read: the rest of the body is not wanted (its socket is not reused).
               request.destroy()
-              finish(undefined, { count, stopped: true })
+              finish(undefined, { count: lines.count, stopped: true })
             }
           } catch (error) {
             fail(error as Error)
@@ -88,8 +72,8 @@ export class NdjsonDownloader {
         response.on('end', () => {
           if (settled) return
           try {
-            const stopped = !consume(pending, true)
-            finish(undefined, { count, stopped })
+            const stopped = !lines.end()
+            finish(undefined, { count: lines.count, stopped })
           } catch (error) {
             fail(error as Error)
           }
@@ -130,5 +114,41 @@ export class NdjsonDownloader {
       rejectUnauthorized: !this.tls.allowSelfSigned,
       ...(this.tls.ca ? { ca: this.tls.ca } : {}),
     }))
+  }
+}
+
+/**
+ * Cuts NDJSON text arriving in chunks into parsed lines for `onItem`, cutting where lines end in the text received
+ * so far (what follows the last newline waits for the next chunk). `push` and `end` answer false once `onItem` asked
+ * to stop.
+ */
+export class NdjsonLines {
+  #pending = ''
+  /** lines handed to `onItem` */
+  count = 0
+
+  constructor(private readonly onItem: (item: unknown) => boolean | void) {}
+
+  push(chunk: string): boolean {
+    return this.#consume(this.#pending + chunk, false)
+  }
+
+  end(): boolean {
+    return this.#consume(this.#pending, true)
+  }
+
+  #consume(text: string, last: boolean): boolean {
+    let start = 0
+    let newline: number
+    while ((newline = text.indexOf('\n', start)) !== -1 || (last && start < text.length)) {
+      const end = newline === -1 ? text.length : newline
+      const line = text.slice(start, end)
+      start = end + 1
+      if (line.trim() === '') continue
+      this.count++
+      if (this.onItem(JSON.parse(line)) === false) return false
+    }
+    this.#pending = last ? '' : text.slice(start)
+    return true
   }
 }
