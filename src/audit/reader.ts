@@ -83,7 +83,14 @@ export async function readSince(source: AuditSource, since: string | undefined, 
         }
         return true
       },
-      options,
+      // A line that is not JSON still took its place in the page: counted, said, skipped.
+      {
+        ...options,
+        onBadLine: (error) => {
+          inPage++
+          limits.onBadLine?.(error.message)
+        },
+      },
     )
     // A page shorter than asked for is the start of the log; so is a record with no previous one.
     if (done || inPage < pageSize || !last || last.previousId === NULL_ID) return result

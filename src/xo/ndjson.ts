@@ -10,6 +10,8 @@ export interface DownloadOptions {
   /** the whole download (default 120 s) */
   timeoutMs?: number
   signal?: AbortSignal
+  /** a line that is not JSON: skipped and said here (without this, it fails the download) */
+  onBadLine?: (error: Error) => void
 }
 
 export interface DownloadResult {
@@ -52,7 +54,7 @@ export class NdjsonDownloader {
           return finish(new Error(`GET ${new URL(url).pathname} answered HTTP ${response.statusCode}`))
         }
         response.setEncoding('utf8')
-        const lines = new NdjsonLines(onItem)
+        const lines = new NdjsonLines(onItem, options.onBadLine)
         const fail = (error: Error) => {
           request.destroy()
           finish(error)
@@ -127,7 +129,10 @@ export class NdjsonLines {
   /** lines handed to `onItem` */
   count = 0
 
-  constructor(private readonly onItem: (item: unknown) => boolean | void) {}
+  constructor(
+    private readonly onItem: (item: unknown) => boolean | void,
+    private readonly onBadLine?: (error: Error) => void,
+  ) {}
 
   push(chunk: string): boolean {
     return this.#consume(this.#pending + chunk, false)
@@ -145,8 +150,16 @@ export class NdjsonLines {
       const line = text.slice(start, end)
       start = end + 1
       if (line.trim() === '') continue
+      let item: unknown
+      try {
+        item = JSON.parse(line)
+      } catch (error) {
+        if (!this.onBadLine) throw error
+        this.onBadLine(error as Error)
+        continue
+      }
       this.count++
-      if (this.onItem(JSON.parse(line)) === false) return false
+      if (this.onItem(item) === false) return false
     }
     this.#pending = last ? '' : text.slice(start)
     return true

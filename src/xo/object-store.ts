@@ -224,7 +224,10 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     const reply = await connection.call<{ $getFrom?: string } | Record<string, unknown>>('xo.getAllObjects', { ndjson: true })
     const getFrom = (reply as { $getFrom?: unknown }).$getFrom
     if (typeof getFrom === 'string') {
-      await connection.download(getFrom, keep)
+      // One object XO could not write is skipped and said; the rest of the inventory still loads.
+      await connection.download(getFrom, keep, {
+        onBadLine: (error) => emitSafely(this, 'warning', [`an object of XO's inventory is not JSON (skipped): ${error.message}`], () => {}),
+      })
     } else {
       for (const object of Object.values(reply)) keep(object)
     }

@@ -6,6 +6,7 @@ import { AuditRecord, NULL_ID, postDeliveryOf } from '../../src/audit/records'
 import type { HookPost } from '../../src/hooks/delivery'
 import { MemoryStateStore } from '../../src/state/state-store'
 import { XoApiError } from '../../src/xo/errors'
+import type { DownloadOptions } from '../../src/xo/ndjson'
 import { waitFor } from '../support/node-red'
 
 /** XO's audit plugin as catch-up sees it: plugin.get, audit.getRecords {ndjson} and its one-shot downloads. */
@@ -56,7 +57,7 @@ class FakeAudit extends EventEmitter {
     throw new Error(`unexpected ${method}`)
   }
 
-  async download(getFrom: string, onItem: (item: unknown) => boolean | void) {
+  async download(getFrom: string, onItem: (item: unknown) => boolean | void, _options?: DownloadOptions) {
     const lines = this.#downloads.get(getFrom)
     if (!lines) throw new Error(`GET ${getFrom} answered HTTP 404`)
     this.#downloads.delete(getFrom)
@@ -283,6 +284,27 @@ describe('catch-up from XO audit log', () => {
     const whole = await readSince(xo, undefined, { notBefore: 0, maxKept: 100, pageSize: 4, keep: () => true })
     assert.equal(whole.kept.length, 10)
     assert.equal(whole.stoppedAt, 'start')
+  })
+
+  it('walks on past a line of the log that is not JSON, which still takes its place in the page', async () => {
+    const xo = new FakeAudit()
+    for (let i = 0; i < 6; i++) xo.add('vm.start')
+    const original = xo.download.bind(xo)
+    let first = true
+    // The first page's second line arrives damaged: XO wrote it, the walk must neither stop nor lose the next page.
+    xo.download = async (getFrom, onItem, options) =>
+      original(getFrom, (item) => {
+        if (first && (item as AuditRecord).data?.callId === 'call-5') {
+          first = false
+          options?.onBadLine?.(new SyntaxError('Unexpected token'))
+          return true
+        }
+        return onItem(item)
+      })
+    const bad: string[] = []
+    const result = await readSince(xo, undefined, { notBefore: 0, maxKept: 100, pageSize: 3, keep: () => true, onBadLine: (line) => void bad.push(String(line)) })
+    assert.deepEqual(result.kept.map((r) => r.data?.callId), ['call-6', 'call-4', 'call-3', 'call-2', 'call-1'])
+    assert.equal(bad.length, 1)
   })
 
   it('skips what is not a record, with a warning', async () => {

@@ -19,4 +19,13 @@ describe('NDJSON lines', () => {
     assert.deepEqual(seen, [1, 2])
     assert.throws(() => new NdjsonLines(() => {}).push('{"a":\n'), SyntaxError)
   })
+
+  it('skips a line that is not JSON when told how to say so', () => {
+    const items: unknown[] = []
+    const bad: string[] = []
+    const lines = new NdjsonLines((item) => void items.push(item), (error) => bad.push(error.name))
+    lines.push('1\n{oops\n2\n')
+    assert.deepEqual(items, [1, 2])
+    assert.deepEqual(bad, ['SyntaxError'])
+  })
 })
