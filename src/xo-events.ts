@@ -8,6 +8,7 @@ import { compileSelection, EventSelection, XoEventsConfig } from './events/selec
 import type { FoundChange } from './events/snapshot'
 import { refuseToRun } from './node-red/misconfigured'
 import { stateStoreOf } from './node-red/state'
+import { runtimeOf, serverLabel } from './node-red/runtime'
 import type { StatusSpec } from './node-red/status'
 import type { XoServerNode } from './node-red/xo-server-node'
 import type { XoObject } from './xo/object-store'
@@ -30,6 +31,8 @@ export = function register(RED: NodeAPI) {
       return refuseToRun(node, t('status.misconfigured', { reason }))
     }
     const selection: EventSelection = compiled
+    const metrics = runtimeOf(RED).metrics
+    const serverName = serverLabel(server)
     const lookup = (id: string) => store.get(id)
     let count = 0
     let initialSent = false
@@ -51,6 +54,12 @@ export = function register(RED: NodeAPI) {
       msg.summary = summaryLine(msg)
       node.send(msg)
       count++
+      metrics.events.inc({ server: serverName, type: object.type, event })
+      // The lag of live changes only: initial and found-at-start events come from a snapshot, not a notification.
+      const notified = server.notifiedAt()
+      if (notified && event !== 'initial' && detail?.foundAtStart === undefined) {
+        metrics.eventLag.observe({ server: serverName }, (performance.now() - notified) / 1000)
+      }
     }
 
     // `shown` is what the message carries as the object: the change's own, or XO's full version of an object

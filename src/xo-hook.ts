@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Node, NodeAPI, NodeDef } from 'node-red'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Request, Response } from 'express'
 import { HookBody } from './hooks/delivery'
 import { ENRICHMENT_TYPES, resolveInvolved } from './hooks/enrich'
@@ -9,7 +10,8 @@ import { describeCall, XoHookInfo, XoHookMessage } from './hooks/message'
 import { PreCallMemory } from './hooks/correlate'
 import { readDelivery, ReceiverOptions, secretDigest } from './hooks/receiver'
 import { summaryLine } from './destinations/event'
-import { Endpoints } from './hooks/endpoints'
+import { DeliveryPath, hookDispatchOf } from './node-red/hook-dispatch'
+import { runtimeOf, serverLabel } from './node-red/runtime'
 import { entriesFor, HookEntry, HookWish, RegistrationReport } from './hooks/registrar'
 import { HookSettings, hookSettings, XoHookConfig } from './hooks/settings'
 import { refuseToRun } from './node-red/misconfigured'
@@ -28,13 +30,6 @@ interface XoHookNode extends Node<{ secret?: string }> {
   entries(): Promise<HookEntry[]>
 }
 
-/** One xo-hook node as its route sees it: deliveries over HTTP, and deliveries handed over by its predecessor. */
-interface HookEndpoint {
-  /** `arrived`: when the delivery came in (XO's wait runs from then) */
-  receive(req: Request, res: Response, secret: string | undefined, arrived: number): void
-  deliver(body: HookBody, bytes: number): Promise<void>
-}
-
 // How long the URL of a redeployed node's predecessor stays valid: enough for XO's entries to be rewritten.
 const FORMER_SECRET_GRACE_MS = 10_000
 
@@ -42,18 +37,14 @@ export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-hook.${key}`, substitutions)
 
   // One route for every xo-hook node, dispatching on the node id: redeploys never leave routes behind, and a
-  // delivery for a node being redeployed waits for its successor.
-  const endpoints = new Endpoints<HookEndpoint>()
+  // delivery for a node being redeployed waits for its successor. The listeners of xo-server nodes dispatch there too.
+  const { endpoints, dispatch } = hookDispatchOf(RED)
   // The secrets of redeployed nodes, still accepted for a while: XO's entries change after the new node starts.
   const retired = new Map<string, { secret: Buffer; until: number }>()
-  const dispatch = async (req: Request, res: Response) => {
-    const arrived = Date.now()
-    const endpoint = await endpoints.get(String(req.params.nodeId))
-    if (!endpoint) return void res.status(404).end()
-    endpoint.receive(req, res, req.params.secret === undefined ? undefined : String(req.params.secret), arrived)
-  }
-  RED.httpNode.all('/xo-hook/:nodeId', dispatch)
-  RED.httpNode.all('/xo-hook/:nodeId/:secret', dispatch)
+  const route = (req: Request, res: Response) =>
+    void dispatch('node-red', String(req.params.nodeId), req.params.secret === undefined ? undefined : String(req.params.secret), req, res)
+  RED.httpNode.all('/xo-hook/:nodeId', route)
+  RED.httpNode.all('/xo-hook/:nodeId/:secret', route)
 
   RED.httpAdmin.get('/xo-hook/:id/entries', RED.auth.needsPermission('xo-hook.write'), async (req: Request, res: Response) => {
     const node = RED.nodes.getNode(String(req.params.id)) as XoHookNode | null
@@ -82,7 +73,13 @@ export = function register(RED: NodeAPI) {
     const derived = xo.deriveSecret(`xo-hook:${node.id}`)
     const secret = node.credentials?.secret || derived || randomBytes(24).toString('base64url')
     if (!node.credentials?.secret && !derived && !settings.register) node.warn(t('errors.ephemeralSecret'))
-    const receiving: ReceiverOptions = { secret: secretDigest(secret), maxBytes: settings.maxBytes, allowFrom: settings.allowFrom }
+    // On a listener, its own allow-list applies too: both must allow the source.
+    const nodeAllows = settings.allowFrom
+    const listenerAllows = xo.listener?.settings.allowFrom
+    const allowFrom = nodeAllows && listenerAllows ? (address: string) => nodeAllows(address) && listenerAllows(address) : (nodeAllows ?? listenerAllows)
+    const receiving: ReceiverOptions = { secret: secretDigest(secret), maxBytes: settings.maxBytes, allowFrom }
+    const metrics = runtimeOf(RED).metrics
+    const serverName = serverLabel(xo)
     const former = retired.get(node.id)
     if (former && !former.secret.equals(receiving.secret)) receiving.former = former
     const counters = { events: 0, rejected: 0, lastRejection: 0 }
@@ -111,6 +108,8 @@ export = function register(RED: NodeAPI) {
     let catchUpStatus: CatchUpStatus | undefined
     const decorate = (spec: StatusSpec): StatusSpec => {
       if (spec.fill !== 'green') return spec
+      const listening = xo.listener?.state
+      if (listening?.status === 'failed') return { fill: 'red', shape: 'ring', text: t('status.listenerFailed', { reason: listening.reason }) }
       if (registration.error) return { fill: 'red', shape: 'ring', text: t('status.notRegistered', { reason: registration.error }) }
       const counted = counters.events === 0 && counters.rejected === 0
         ? spec
@@ -161,6 +160,8 @@ export = function register(RED: NodeAPI) {
         : undefined
 
     const use = xo.use(node, { status: decorate })
+    const onListener = () => use.refreshStatus()
+    xo.listener?.on('state', onListener)
 
     const connection = xo.connection
     const catchUp = settings.catchUp && connection
@@ -179,6 +180,8 @@ export = function register(RED: NodeAPI) {
             ),
           report: (status) => {
             catchUpStatus = status
+            if (status.state === 'caught-up') metrics.catchUpPasses.inc({ server: serverName, outcome: 'ok' })
+            else if (status.state === 'unavailable') metrics.catchUpPasses.inc({ server: serverName, outcome: status.reason })
             use.refreshStatus()
           },
           warn: (message) => node.warn(message),
@@ -205,6 +208,8 @@ export = function register(RED: NodeAPI) {
       const msg: XoHookMessage = { topic: body.method, payload: body, xo: info }
       msg.summary = summaryLine(msg)
       node.send(body.type === 'pre' ? [msg, null] : [null, msg])
+      if (replayed) metrics.caughtUp.inc({ server: serverName, method: body.method })
+      else metrics.deliveries.inc({ server: serverName, method: body.method, phase: body.type })
       node.trace(`emitted ${body.type} ${body.method} ${body.callId}`)
       use.refreshStatus()
       return true
@@ -220,17 +225,25 @@ export = function register(RED: NodeAPI) {
       else node.warn(t('errors.dropped', { method: body.method, phase: body.type }))
     }
 
-    const receive = async (req: Request, res: Response, presented: string | undefined, arrived: number) => {
+    const answer = (res: ServerResponse, status: number) => {
+      res.statusCode = status
+      res.end()
+    }
+    const receive = async (req: IncomingMessage, res: ServerResponse, presented: string | undefined, arrived: number, via: DeliveryPath) => {
+      // A node whose XO server receives on its own listener is not reachable through Node-RED's endpoints, and
+      // the other way round: only the path whose URL is registered in XO.
+      if (via !== xo.deliveryPath) return answer(res, 404)
       const outcome = await readDelivery(req, presented, receiving).catch(
         () => ({ status: 400 as const, reason: 'unreadable body' }),
       )
       if ('status' in outcome) {
         counters.rejected++
         counters.lastRejection = outcome.status
-        if (outcome.status === 405) res.set('Allow', 'POST')
+        metrics.refusals.inc({ server: serverName, status: String(outcome.status) })
+        if (outcome.status === 405) res.setHeader('Allow', 'POST')
         // Closing the connection after a refusal stops the rest of an oversized body from being read.
-        if (outcome.status === 413) res.set('Connection', 'close')
-        res.status(outcome.status).end()
+        if (outcome.status === 413) res.setHeader('Connection', 'close')
+        answer(res, outcome.status)
         node.debug(t('errors.rejected', { status: outcome.status, reason: outcome.reason }))
         use.refreshStatus()
         return
@@ -240,10 +253,12 @@ export = function register(RED: NodeAPI) {
       let hold: string | undefined
       if (wanted && body.type === 'pre' && settings.gate && !closed) {
         hold = `${body.method}:${body.callId}:${Date.now()}`
+        metrics.gated.inc({ server: serverName, outcome: 'held' })
         held.hold(
           hold,
           (how) => {
-            if (!res.writableEnded) res.status(204).end()
+            metrics.gated.inc({ server: serverName, outcome: how })
+            if (!res.writableEnded) answer(res, 204)
             if (how === 'timeout') node.warn(t('errors.gateTimeout', { method: body.method, seconds: settings.gateTimeoutMs / 1000 }))
           },
           // XO's own limit runs from when it sent the delivery: so does the gate's.
@@ -251,7 +266,7 @@ export = function register(RED: NodeAPI) {
         )
       } else {
         // XO is told at once; the flow runs after. XO never waits on an ungated delivery.
-        res.status(204).end()
+        answer(res, 204)
       }
       if (!wanted) return
       try {
@@ -264,7 +279,7 @@ export = function register(RED: NodeAPI) {
     }
 
     endpoints.set(node.id, {
-      receive: (req, res, presented, arrived) => void receive(req, res, presented, arrived),
+      receive: (req, res, presented, arrived, via) => void receive(req, res, presented, arrived, via),
       deliver: async (body, bytes) => {
         // Handed over by this node's predecessor, which took it live: this node remembers it, and emits it.
         if (!selects(body)) return
@@ -282,6 +297,7 @@ export = function register(RED: NodeAPI) {
       else retired.set(node.id, { secret: receiving.secret, until: Date.now() + FORMER_SECRET_GRACE_MS })
       held.releaseAll()
       memory.clear()
+      xo.listener?.off('state', onListener)
       use.close()
       // A deleted or disabled node's entries leave XO (through its config node's connection, which waits for it);
       // a redeployed one keeps them for its successor.

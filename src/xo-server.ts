@@ -7,11 +7,13 @@ import { registerServerRoutes } from './node-red/admin-routes'
 import { useConnection } from './node-red/connection-user'
 import { hookRegistrars } from './node-red/hook-registrars'
 import { throttledLog } from './node-red/log-throttle'
-import { connectionOptions, XoServerConfig } from './node-red/server-settings'
+import { runtimeOf, serverLabel } from './node-red/runtime'
+import { connectionOptions, listenerSettings, XoServerConfig } from './node-red/server-settings'
 import type { MethodInfo, XoServerNode } from './node-red/xo-server-node'
 import { XoConnection, XoConnectionState } from './xo/connection'
 import { ObjectStore } from './xo/object-store'
 import { leaseSimulatedXo, type SimulatedXoLease } from './simulator/shared'
+import type { ListenerState } from './listener/hook-listener'
 
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-server.${key}`, substitutions)
@@ -26,8 +28,10 @@ export = function register(RED: NodeAPI) {
 
   function XoServer(this: XoServerNode, config: NodeDef & XoServerConfig) {
     RED.nodes.createNode(this, config)
+    const runtime = runtimeOf(RED)
     const options = connectionOptions(config, this.credentials)
-    this.configError = 'error' in options ? options.error : undefined
+    const listening = listenerSettings(config, this.credentials)
+    this.configError = 'error' in options ? options.error : listening && 'error' in listening ? listening.error : undefined
     // The simulated XO is leased while this node lives; the connection asks where it is at each attempt.
     let lease: SimulatedXoLease | undefined
     let leasing: Promise<SimulatedXoLease> | undefined
@@ -44,7 +48,7 @@ export = function register(RED: NodeAPI) {
       return { url: lease.url, credentials: { token: lease.token } }
     }
     const simulated = !('error' in options) && options.simulated === true
-    this.connection = 'error' in options ? undefined : new XoConnection(simulated ? { ...options, locate } : options)
+    this.connection = this.configError || 'error' in options ? undefined : new XoConnection(simulated ? { ...options, locate } : options)
 
     this.use = (node, handlers) => {
       if (!this.connection) {
@@ -60,9 +64,26 @@ export = function register(RED: NodeAPI) {
       this.warn(held ? t('log.suppressed', { line, count: held, seconds: 10 }) : line)
     })
 
-    // The simulated XO runs beside Node-RED: unless told otherwise, it reaches it on loopback.
-    this.hookBaseUrl = (config.hookBaseUrl ?? '').trim().replace(/\/+$/, '') || (simulated ? ownUrl() : undefined)
-    this.hookPrefix = this.hookBaseUrl ? `${this.hookBaseUrl}${nodeRoot}xo-hook/` : undefined
+    // XO's deliveries come in on Node-RED's endpoints, or on a listener of the package's own (shared by every
+    // config node with the same address and port), which keeps the editor off XO's network.
+    this.listener = this.connection && listening && !('error' in listening) ? runtime.listeners.acquire(listening) : undefined
+    this.deliveryPath = this.listener ? 'listener' : 'node-red'
+    // Unless told otherwise, XO reaches the listener where it binds, and the simulated XO (beside Node-RED)
+    // reaches Node-RED on loopback.
+    const ownBase = this.listener?.localUrl ?? (simulated ? ownUrl() : undefined)
+    this.hookBaseUrl = (config.hookBaseUrl ?? '').trim().replace(/\/+$/, '') || ownBase
+    this.hookPrefix = this.hookBaseUrl ? `${this.hookBaseUrl}${this.listener ? '/' : nodeRoot}xo-hook/` : undefined
+    const onListener = (state: ListenerState) => {
+      if (state.status === 'failed') this.warn(t('log.listenerFailed', { reason: state.reason, seconds: state.retryInMs / 1000 }))
+      else if (state.status === 'listening') this.log(t('log.listening', { url: this.listener?.localUrl ?? '' }))
+    }
+    this.listener?.on('state', onListener)
+    runtime.servers.add(this)
+    // For the object-event lag: when XO's latest notification came in (the store applies it right then).
+    let notifiedAt = 0
+    this.connection?.prependListener('notification', () => (notifiedAt = performance.now()))
+    this.notifiedAt = () => notifiedAt
+    this.connection?.on('connected', ({ resumed }) => resumed && runtime.metrics.reconnections.inc({ server: serverLabel(this) }))
 
     let store: ObjectStore | undefined
     const logWarning = (message: string) => warn(message)
@@ -114,6 +135,8 @@ export = function register(RED: NodeAPI) {
 
     this.on('close', (removed: boolean, done: () => void) => {
       closing = true
+      runtime.servers.delete(this)
+      this.listener?.release()
       const connection = this.connection
       this.connection = undefined
       feed?.stop()
@@ -154,6 +177,8 @@ export = function register(RED: NodeAPI) {
       token: { type: 'password' },
       email: { type: 'text' },
       password: { type: 'password' },
+      listenCert: { type: 'text' },
+      listenKey: { type: 'password' },
     },
   })
 }

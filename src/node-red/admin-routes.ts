@@ -3,6 +3,7 @@ import type { Request, Response } from 'express'
 import { searchObjects } from '../call/search'
 import { connectionOptions, XoServerConfig, XoServerCredentials } from './server-settings'
 import type { MethodInfo, XoServerNode } from './xo-server-node'
+import { runtimeOf } from './runtime'
 import { XoConnection, XoConnectionState } from '../xo/connection'
 import type { XoObject } from '../xo/object-store'
 import { parseXoUrl } from '../xo/url'
@@ -32,6 +33,13 @@ const LOOKUP_TIMEOUT_MS = 10_000
 export function registerServerRoutes(RED: NodeAPI): void {
   const read = RED.auth.needsPermission('xo-server.read')
   const write = RED.auth.needsPermission('xo-server.write')
+
+  // The listener's health and metrics, also on Node-RED's admin API (behind its permissions).
+  RED.httpAdmin.get('/xo/healthz', read, (_req: Request, res: Response) => void res.set('Cache-Control', 'no-store').json(runtimeOf(RED).health()))
+  RED.httpAdmin.get('/xo/metrics', read, async (_req: Request, res: Response) => {
+    const { contentType, body } = await runtimeOf(RED).metrics.text()
+    res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body)
+  })
 
   const deployed = (req: Request, res: Response): Lookup | undefined => {
     const server = RED.nodes.getNode(String(req.params.id)) as XoServerNode | null

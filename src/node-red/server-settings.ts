@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import { compileAllowList } from '../hooks/receiver'
+import type { ListenerSettings } from '../listener/listener-pool'
 import type { XoConnectionOptions, XoCredentials } from '../xo/connection'
 import { parseXoUrl } from '../xo/url'
 
@@ -13,12 +17,54 @@ export interface XoServerConfig {
   allowSelfSigned?: boolean
   /** how XO reaches this Node-RED (for web-hook URLs) */
   hookBaseUrl?: string
+  /** where XO's deliveries come in: Node-RED's HTTP endpoints (default) or a listener of the package's own */
+  receiveOn?: 'node-red' | 'listener'
+  listenHost?: string
+  listenPort?: number | string
+  listenTls?: boolean
+  /** PEM files, read at deploy, instead of the certificate and key credentials */
+  listenCertFile?: string
+  listenKeyFile?: string
+  /** addresses or CIDR ranges that may deliver to the listener (and read its health and metrics) */
+  listenAllowFrom?: string
 }
 
 export interface XoServerCredentials {
   token?: string
   email?: string
   password?: string
+  /** the listener's certificate (PEM, with its chain) */
+  listenCert?: string
+  /** the listener's private key (PEM) */
+  listenKey?: string
+}
+
+/** The listener a config node asks for (undefined: deliveries come in on Node-RED's endpoints), or what is wrong. */
+export function listenerSettings(config: XoServerConfig, credentials: XoServerCredentials | undefined): ListenerSettings | undefined | { error: string } {
+  if (config.receiveOn !== 'listener') return undefined
+  const host = (config.listenHost ?? '').trim() || '127.0.0.1'
+  if (!isIP(host) && host !== 'localhost') return { error: `listener address ${host} is not an IP address` }
+  const port = Number(String(config.listenPort ?? '').trim() || NaN)
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return { error: 'listener port must be a number from 1 to 65535' }
+  const allowFrom = compileAllowList(config.listenAllowFrom ?? '')
+  if (allowFrom && typeof allowFrom === 'object') return { error: `listener allow-list: ${allowFrom.error}` }
+  if (config.listenTls !== true) return { host, port, tls: undefined, allowFrom }
+  const read = (file: string | undefined, credential: string | undefined, what: string): string | { error: string } => {
+    const path = (file ?? '').trim()
+    if (!path) return (credential ?? '').trim() || { error: `listener TLS: no ${what}` }
+    try {
+      return readFileSync(path, 'utf8')
+    } catch (error) {
+      return { error: `listener TLS: cannot read the ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }
+    }
+  }
+  const cert = read(config.listenCertFile, credentials?.listenCert, 'certificate')
+  if (typeof cert === 'object') return cert
+  const key = read(config.listenKeyFile, credentials?.listenKey, 'private key')
+  if (typeof key === 'object') return key
+  if (!cert.includes('-----BEGIN CERTIFICATE-----')) return { error: 'listener TLS: the certificate is not PEM' }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) return { error: 'listener TLS: the private key is not PEM' }
+  return { host, port, tls: { cert, key }, allowFrom }
 }
 
 /**

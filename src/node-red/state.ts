@@ -1,9 +1,10 @@
 import path from 'node:path'
 import type { NodeAPI } from 'node-red'
+import { runtimeKey } from './runtime-key'
 import { FileStateStore } from '../state/file-state-store'
 import { MemoryStateStore, StateStore } from '../state/state-store'
 
-// One store per Node-RED runtime (its settings object), shared by the package's node modules.
+// One store per Node-RED runtime, shared by the package's node modules.
 const stores = new WeakMap<object, StateStore>()
 
 /**
@@ -12,7 +13,7 @@ const stores = new WeakMap<object, StateStore>()
  */
 export function stateStoreOf(RED: NodeAPI): StateStore {
   const settings = RED.settings as unknown as { userDir?: string; xoStateDir?: string }
-  let store = stores.get(settings)
+  let store = stores.get(runtimeKey(RED))
   if (!store) {
     const dir = settings.xoStateDir ?? (settings.userDir ? path.join(settings.userDir, 'xo-state') : undefined)
     if (dir) {
@@ -21,7 +22,7 @@ export function stateStoreOf(RED: NodeAPI): StateStore {
       RED.log.warn('[xo] Node-RED has no user directory: state kept in memory only (lost on restart)')
       store = new MemoryStateStore()
     }
-    stores.set(settings, store)
+    stores.set(runtimeKey(RED), store)
   }
   return store
 }

@@ -5,6 +5,8 @@ import type { XoConnection } from '../xo/connection'
 import type { ObjectStore } from '../xo/object-store'
 import type { ConnectionHandlers, ConnectionUse } from './connection-user'
 import type { XoServerCredentials } from './server-settings'
+import type { DeliveryPath } from './hook-dispatch'
+import type { ListenerLease } from '../listener/listener-pool'
 
 /** One method of XO's catalogue (`system.getMethodsInfo`). */
 export interface MethodInfo {
@@ -28,8 +30,14 @@ export interface XoServerNode extends Node<XoServerCredentials> {
   objectStore(): ObjectStore | undefined
   /** The changes of the connection's object store, shared by every xo-events node (call `objects()` first). */
   changeFeed(): ChangeFeed | undefined
-  /** `<hookBaseUrl><httpNodeRoot>xo-hook/`: the URLs of this Node-RED's hook entries begin so */
+  /** `<hookBaseUrl><httpNodeRoot>xo-hook/` (or `<hookBaseUrl>/xo-hook/` on a listener): hook entry URLs begin so */
   hookPrefix: string | undefined
+  /** where XO's deliveries for this server's xo-hook nodes come in */
+  deliveryPath: DeliveryPath
+  /** the listener's lease when deliveries come in on one (its state, its own allow-list) */
+  listener: ListenerLease | undefined
+  /** when XO's latest notification came in (performance.now()), for the object-event lag */
+  notifiedAt(): number
   /** The XO's web-hooks registrar (one per XO in this Node-RED, so that nodes never overwrite each other). */
   hooks(): HookRegistrar | undefined
   /**

@@ -52,12 +52,15 @@ describe('admin endpoints and permissions', function () {
     assert.equal((await get(`/xo-server/${SERVER}/objects?type=VM`)).status, 401)
     assert.equal((await get(`/xo-hook/${HOOK}/entries`)).status, 401)
     assert.equal((await post('/xo-server/lookup/methods', { url: demo.xoUrl })).status, 401)
+    assert.equal((await get('/xo/metrics')).status, 401)
+    assert.equal((await get('/xo/healthz')).status, 401)
   })
 
   // Node-RED answers 401 to a signed-in user who lacks the permission, as to an anonymous one.
   it('refuses a user without the package read permission', async () => {
     assert.equal((await get(`/xo-server/${SERVER}/methods`, 'nobody')).status, 401)
     assert.equal((await get(`/xo-server/${SERVER}/objects?type=VM`, 'nobody')).status, 401)
+    assert.equal((await get('/xo/metrics', 'nobody')).status, 401)
     assert.equal((await get('/flows', 'nobody')).status, 200, 'the same user may read the flows')
   })
 
@@ -68,6 +71,9 @@ describe('admin endpoints and permissions', function () {
     assert.ok(((await vms.json()) as { objects: unknown[] }).objects.length > 0)
     assert.equal((await get(`/xo-hook/${HOOK}/entries`, 'viewer')).status, 401)
     assert.equal((await post('/xo-server/lookup/methods', { url: demo.xoUrl }, 'viewer')).status, 401)
+    // Health and metrics are read permissions: they hold no secret.
+    assert.equal((await get('/xo/metrics', 'viewer')).status, 200)
+    assert.equal(((await (await get('/xo/healthz', 'viewer')).json()) as { servers: unknown[] }).servers.length, 1)
   })
 
   it('gives everything to an admin', async () => {

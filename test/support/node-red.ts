@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import type { EventEmitter } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -108,6 +108,34 @@ export function selfSignedCertificate(commonName = '127.0.0.1'): KeyPair {
     const e = error as NodeJS.ErrnoException & { stderr?: Buffer }
     if (e.code === 'ENOENT') throw new Error('selfSignedCertificate needs the openssl command (apt-get install openssl)')
     throw new Error(`openssl failed: ${e.stderr?.toString().trim() || e.message}`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** A test certificate authority and a server certificate it signed (for 127.0.0.1 and localhost). */
+export interface SignedPair extends KeyPair {
+  /** PEM of the CA: what a client trusts */
+  ca: string
+}
+
+let authority: SignedPair | undefined
+
+/** A CA and a loopback server certificate signed by it, made once per process with the `openssl` command. */
+export function certificateFromTestCa(): SignedPair {
+  if (authority) return authority
+  const dir = mkdtempSync(path.join(tmpdir(), 'xo-test-ca-'))
+  const file = (name: string) => path.join(dir, name)
+  const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  try {
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-keyout', file('ca.key'), '-out', file('ca.pem'),
+      '-subj', '/CN=xo-flows test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1'])
+    writeFileSync(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n')
+    openssl(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
+      '-out', file('server.pem'), '-days', '2', '-extfile', file('ext.cnf')])
+    authority = { ca: readFileSync(file('ca.pem'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8'), key: readFileSync(file('server.key'), 'utf8') }
+    return authority
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -1,0 +1,97 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+/** One XO connection as the metrics read it at scrape time. */
+export interface ServerReading {
+  /** the config node's name, or its id */
+  server: string
+  connected: boolean
+  /** objects kept in its object store (0 when no node uses the store) */
+  objects: number
+}
+
+/**
+ * The package's metrics in Prometheus' text exposition format (prom-client), one registry per Node-RED runtime:
+ * deliveries, refusals, gated deliveries, XO connections, objects kept, object-event lag, catch-up. Every series is
+ * labelled with its `server` (the xo-server node's name, or id). Never the default global registry: Node-RED may
+ * run other code that uses prom-client.
+ */
+export class XoMetrics {
+  readonly registry = new Registry()
+  readonly deliveries = new Counter({
+    name: 'xo_hook_deliveries_total',
+    help: "XO's web-hook deliveries emitted by xo-hook nodes, by method and phase",
+    labelNames: ['server', 'method', 'phase'] as const,
+    registers: [this.registry],
+  })
+  readonly refusals = new Counter({
+    name: 'xo_hook_refusals_total',
+    help: 'Deliveries refused, by HTTP status (401 wrong secret, 403 source not allowed, 413 too large, 400/415 not an XO hook, 405 not POST)',
+    labelNames: ['server', 'status'] as const,
+    registers: [this.registry],
+  })
+  readonly gated = new Counter({
+    name: 'xo_hook_gated_total',
+    help: 'Gated pre deliveries (XO waits): held, released by xo proceed, released at the timeout, released when the node closed or failed',
+    labelNames: ['server', 'outcome'] as const,
+    registers: [this.registry],
+  })
+  readonly caughtUp = new Counter({
+    name: 'xo_hook_caught_up_total',
+    help: "Calls XO could not deliver, emitted from XO's audit log, by method",
+    labelNames: ['server', 'method'] as const,
+    registers: [this.registry],
+  })
+  readonly catchUpPasses = new Counter({
+    name: 'xo_hook_catch_up_passes_total',
+    help: "Reads of XO's audit log by the catch-up, by outcome (ok, not-loaded, inactive, not-admin, failed)",
+    labelNames: ['server', 'outcome'] as const,
+    registers: [this.registry],
+  })
+  readonly reconnections = new Counter({
+    name: 'xo_connection_reconnections_total',
+    help: 'Sign-ins to XO after the first one (after XO restarted or the network dropped)',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+  })
+  readonly events = new Counter({
+    name: 'xo_events_messages_total',
+    help: 'Messages of xo-events nodes, by object type and event',
+    labelNames: ['server', 'type', 'event'] as const,
+    registers: [this.registry],
+  })
+  readonly eventLag = new Histogram({
+    name: 'xo_events_lag_seconds',
+    help: "From XO's notification received to the xo-events message sent",
+    labelNames: ['server'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  })
+
+  constructor(read: () => ServerReading[]) {
+    const registry = this.registry
+    new Gauge({
+      name: 'xo_connection_up',
+      help: '1 while the connection to XO is signed in, else 0',
+      labelNames: ['server'] as const,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const r of read()) this.set({ server: r.server }, r.connected ? 1 : 0)
+      },
+    })
+    new Gauge({
+      name: 'xo_objects_kept',
+      help: "XO objects kept in the connection's object store",
+      labelNames: ['server'] as const,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const r of read()) this.set({ server: r.server }, r.objects)
+      },
+    })
+  }
+
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+  }
+}

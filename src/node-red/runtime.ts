@@ -1,0 +1,56 @@
+import type { NodeAPI } from 'node-red'
+import { runtimeKey } from './runtime-key'
+import { ListenerPool } from '../listener/listener-pool'
+import { XoMetrics } from '../metrics/xo-metrics'
+import { hookDispatchOf } from './hook-dispatch'
+import type { XoServerNode } from './xo-server-node'
+
+/** `/healthz`: each XO connection's state, never a secret. */
+export interface Health {
+  status: 'ok' | 'degraded'
+  servers: Array<{ id: string; name?: string; url?: string; state: string; user?: string; version?: string; reason?: string; listener?: string }>
+}
+
+/** What the package keeps once per Node-RED runtime: its xo-server nodes, their metrics, their listeners. */
+export interface PackageRuntime {
+  servers: Set<XoServerNode>
+  metrics: XoMetrics
+  listeners: ListenerPool
+  health(): Health
+}
+
+const runtimes = new WeakMap<object, PackageRuntime>()
+
+/** The config node as metrics and health name it. */
+export const serverLabel = (node: XoServerNode): string => node.name || node.id
+
+export function runtimeOf(RED: NodeAPI): PackageRuntime {
+  let found = runtimes.get(runtimeKey(RED))
+  if (found) return found
+  const servers = new Set<XoServerNode>()
+  const metrics = new XoMetrics(() =>
+    [...servers].map((node) => ({ server: serverLabel(node), connected: node.connection?.isConnected === true, objects: node.objectStore()?.size ?? 0 })),
+  )
+  const health = (): Health => {
+    const list = [...servers].map((node) => {
+      const state = node.connection?.state ?? { status: 'misconfigured' as const }
+      const entry: Health['servers'][number] = { id: node.id, state: state.status }
+      if (node.name) entry.name = node.name
+      if (node.connection) entry.url = node.connection.endpoint.wsUrl
+      if (state.status === 'connected') Object.assign(entry, { user: state.user.email, version: state.serverVersion })
+      if ('reason' in state && typeof state.reason === 'string') entry.reason = state.reason
+      if (node.listener) entry.listener = node.listener.state.status === 'failed' ? `failed: ${node.listener.state.reason}` : node.listener.state.status
+      return entry
+    })
+    return { status: list.every((s) => s.state === 'connected') ? 'ok' : 'degraded', servers: list }
+  }
+  const dispatch = hookDispatchOf(RED)
+  const listeners = new ListenerPool({
+    hook: (nodeId, secret, req, res) => void dispatch.dispatch('listener', nodeId, secret, req, res),
+    health,
+    metrics: () => metrics.text(),
+  })
+  found = { servers, metrics, listeners, health }
+  runtimes.set(runtimeKey(RED), found)
+  return found
+}
