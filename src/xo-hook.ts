@@ -35,6 +35,8 @@ const FORMER_SECRET_GRACE_MS = 10_000
 
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-hook.${key}`, substitutions)
+  const logging = (RED.settings as unknown as { logging?: Record<string, { level?: string } | undefined> }).logging ?? {}
+  const tracing = Object.values(logging).some((handler) => handler?.level === 'trace')
 
   // One route for every xo-hook node, dispatching on the node id: redeploys never leave routes behind, and a
   // delivery for a node being redeployed waits for its successor. The listeners of xo-server nodes dispatch there too.
@@ -210,7 +212,8 @@ export = function register(RED: NodeAPI) {
       node.send(body.type === 'pre' ? [msg, null] : [null, msg])
       if (replayed) metrics.caughtUp.inc({ server: serverName, method: body.method })
       else metrics.deliveries.inc({ server: serverName, method: body.method, phase: body.type })
-      node.trace(`emitted ${body.type} ${body.method} ${body.callId}`)
+      // Node-RED builds a trace line even when nothing shows it: only when a log handler wants trace.
+      if (tracing) node.trace(`emitted ${body.type} ${body.method} ${body.callId}`)
       use.refreshStatus()
       return true
     }

@@ -76,6 +76,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<Embedd
       await waitUntil('the XO connection', () => xo()?.connection?.isConnected === true, timeoutMs)
       // No types: the store the xo-hook node asked for at deploy, not a wider one.
       if (enrich) await waitUntil("the XO object store's snapshot", () => xo()?.objectStore()?.loaded === true, timeoutMs)
+      const listener = xo()?.listener
+      if (listener) await waitUntil("the xo-server node's listener", () => listener.state.status === 'listening', timeoutMs)
     },
     getNode: (id) => RED.nodes.getNode(id),
     stop: () => embedded.stop(),

@@ -32,13 +32,17 @@ export function coreFlow(): FlowNode[] {
   ]
 }
 
-/** (c): xo-hook on `vm.*`, both phases, not registering in XO (the bench is XO), enrichment on or off. */
-export function hookFlow(xoUrl: string, enrich: boolean): FlowNode[] {
+/**
+ * (c): xo-hook on `vm.*`, both phases, not registering in XO (the bench is XO), enrichment on or off; (d) the same
+ * receiving on the package's own listener at `listenPort` instead of Node-RED's endpoints.
+ */
+export function hookFlow(xoUrl: string, enrich: boolean, listenPort?: number): FlowNode[] {
+  const listener = listenPort ? { receiveOn: 'listener', listenHost: '127.0.0.1', listenPort } : {}
   return [
     TAB,
     {
       id: SERVER_NODE_ID, type: 'xo-server', name: 'simulator', url: xoUrl, authMethod: 'token', ca: '',
-      allowSelfSigned: false, hookBaseUrl: '',
+      allowSelfSigned: false, hookBaseUrl: '', ...listener,
     },
     {
       id: HOOK_NODE_ID, type: 'xo-hook', z: TAB.id, name: 'bench', server: SERVER_NODE_ID, methods: ['vm.*'],

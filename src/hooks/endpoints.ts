@@ -26,6 +26,11 @@ export class Endpoints<Receiver> {
     else this.#returning.delete(id)
   }
 
+  /** The node's receiver if it is there now (no wait, no promise: the path of nearly every delivery). */
+  current(id: string): Receiver | undefined {
+    return this.#receivers.get(id)
+  }
+
   /** The node's receiver; waits for a redeployed node's successor; undefined for an unknown node. */
   async get(id: string): Promise<Receiver | undefined> {
     const receiver = this.#receivers.get(id)

@@ -32,7 +32,7 @@ export function hookDispatchOf(RED: NodeAPI): HookDispatch {
       endpoints,
       async dispatch(via, nodeId, secret, req, res) {
         const arrived = Date.now()
-        const endpoint = await endpoints.get(nodeId)
+        const endpoint = endpoints.current(nodeId) ?? (await endpoints.get(nodeId))
         if (!endpoint) {
           res.statusCode = 404
           res.end()

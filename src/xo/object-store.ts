@@ -40,6 +40,8 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
   #loaded = false
   #buffered: XoObjectsNotification[] = []
   #waiters = new Set<() => void>()
+  /** `until` and `nextChange` waits, by object id */
+  #watchers = new Map<string, Set<() => void>>()
   #offs: Array<() => void> = []
 
   constructor(connection: XoConnection, types: Iterable<string>) {
@@ -140,27 +142,36 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     return this.#watch(id, timeoutMs, () => true)
   }
 
-  /** Resolves with the object once `done()` says so after one of its changes, or after `timeoutMs`. */
+  /**
+   * Resolves with the object once `done()` says so after one of its changes (or a new snapshot), or after
+   * `timeoutMs`. Watchers are kept by object id, not as listeners of the store: thousands of posts waiting at once
+   * (a quarter of a second each at 10,000 deliveries/s) must not make every change, and every end of a wait, walk
+   * them all.
+   */
   #watch(id: string, timeoutMs: number, done: () => boolean): Promise<XoObject | undefined> {
     return new Promise((resolve) => {
+      let watchers = this.#watchers.get(id)
+      if (!watchers) this.#watchers.set(id, (watchers = new Set()))
+      const own = watchers
       const finish = () => {
         clearTimeout(timer)
         this.#waiters.delete(finish)
-        this.off('enter', onChange)
-        this.off('exit', onChange)
-        this.off('loaded', onLoaded)
+        own.delete(check)
+        if (own.size === 0 && this.#watchers.get(id) === own) this.#watchers.delete(id)
         resolve(this.#objects.get(id))
       }
-      const onChange = (object: XoObject) => {
-        if (object.id === id && done()) finish()
-      }
-      const onLoaded = () => done() && finish()
+      const check = () => done() && finish()
       const timer = setTimeout(finish, timeoutMs)
       this.#waiters.add(finish)
-      this.on('enter', onChange)
-      this.on('exit', onChange)
-      this.on('loaded', onLoaded)
+      own.add(check)
     })
+  }
+
+  /** Tells the watchers of `id` (all of them after a snapshot) that it changed. */
+  #notify(id?: string): void {
+    if (this.#watchers.size === 0) return
+    const sets = id === undefined ? [...this.#watchers.values()] : [this.#watchers.get(id)]
+    for (const watchers of sets) if (watchers) for (const check of [...watchers]) check()
   }
 
   async #load(resumed: boolean): Promise<void> {
@@ -199,6 +210,7 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     if (previous) this.#emitDifferences(previous, fresh, previousTypes)
     for (const notification of buffered) this.#apply(notification)
     this.#emit('loaded', { count: fresh.size, resumed })
+    this.#notify()
     if (this.#reloadAfterLoad && this.#connection.isConnected) void this.#load(false)
   }
 
@@ -251,6 +263,7 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
         const previous = this.#objects.get(object.id)
         this.#objects.set(object.id, object)
         this.#emit('enter', object, previous)
+        this.#notify(object.id)
       }
     } else if (type === 'exit') {
       for (const id of Object.keys(items)) {
@@ -263,5 +276,6 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
   #remove(object: XoObject): void {
     this.#objects.delete(object.id)
     this.#emit('exit', object)
+    this.#notify(object.id)
   }
 }
