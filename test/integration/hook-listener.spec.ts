@@ -150,6 +150,18 @@ describe('a listener of its own for XO deliveries (stock node-red)', function ()
     ]
     for (const [what, answer, status] of cases) assert.equal((await answer).status, status, what)
     assert.equal((await send(url, { method: 'GET' })).headers.allow, 'POST')
+    // Bytes that are not HTTP, and headers far too large: the socket is answered and closed, nothing else.
+    const raw = async (bytes: string) => {
+      const socket = net.connect(port, '127.0.0.1')
+      let answer = ''
+      socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk))
+      socket.on('error', () => {})
+      socket.end(bytes)
+      await waitForEvent(socket, 'close', 10_000)
+      return answer.split('\r\n')[0]
+    }
+    assert.equal(await raw('\x16\x03\x01 not http at all\r\n\r\n'), 'HTTP/1.1 400 Bad Request')
+    assert.match(await raw(`POST /xo-hook/hook/${SECRET} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`), /^HTTP\/1\.1 431/)
     // Node-RED is alive and still takes deliveries.
     assert.equal((await send(url, { body: post(vm) })).status, 204)
     await sink.until(2, '/seen')
