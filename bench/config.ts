@@ -28,10 +28,12 @@ export interface CatchUpConfig {
 export interface ObjectStreamConfig {
   /** the simulator's VM count: about 5 objects each (VIFs, VBDs, VDIs, plus hosts, SRs…): 10,000 is ~50,000 objects */
   vms: number
-  /** object updates measured per round */
+  /** object updates per round (lag and CPU rounds alike) */
   updates: number
-  /** measured rounds (the median one, by CPU ratio, is reported) */
+  /** CPU rounds: nothing measured per message, the CPU ratio of each compared (median and spread reported) */
   rounds: number
+  /** lag rounds, before the CPU rounds: every message timed (their CPU time is shown, not judged) */
+  lagRounds: number
   /** object updates sent before measuring (JIT, first messages), not measured */
   warmupUpdates: number
   /** objects per notification */
@@ -39,6 +41,11 @@ export interface ObjectStreamConfig {
   maxBatch: number
   /** notifications sent and not yet taken in by both receivers at most */
   window: number
+  /**
+   * V8 flags both receivers run with, the same for both: by default the same fixed GC policy (see bench/README.md),
+   * so that neither's GC depends on V8's estimate of its speed or on a core being free for GC threads
+   */
+  v8Flags: string[]
 }
 function positive(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -76,12 +83,16 @@ export function benchConfig(): BenchConfig {
     inventorySize: Math.round(positive('BENCH_INVENTORY', 400)),
     objects: {
       vms: Math.round(positive('BENCH_OBJECT_VMS', 10_000)),
-      updates: Math.round(positive('BENCH_OBJECT_UPDATES', 10_000)),
-      rounds: Math.round(positive('BENCH_OBJECT_ROUNDS', 5)),
-      warmupUpdates: Math.round(nonNegative('BENCH_OBJECT_WARMUP', 5000)),
+      // ~2 s a round on 2 cores: long enough that a major GC or the scheduler moves a round's ratio by little.
+      updates: Math.round(positive('BENCH_OBJECT_UPDATES', 40_000)),
+      rounds: Math.round(positive('BENCH_OBJECT_ROUNDS', 15)),
+      lagRounds: Math.round(nonNegative('BENCH_OBJECT_LAG_ROUNDS', 1)),
+      // Until the JIT has settled: with 5,000, the first rounds' ratios were still 10-20 % above the later ones'.
+      warmupUpdates: Math.round(nonNegative('BENCH_OBJECT_WARMUP', 40_000)),
       minBatch,
       maxBatch,
       window: Math.round(positive('BENCH_CHURN_WINDOW', 2)),
+      v8Flags: (process.env.BENCH_OBJECT_V8_FLAGS ?? '--single-threaded-gc --heap-growing-percent=100').split(/\s+/).filter(Boolean),
     },
     catchUp: {
       // At least 2: the oldest record is the saved cursor, the others are what is caught up.

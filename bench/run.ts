@@ -9,8 +9,9 @@
  *   enrichment off and on (its XO being the simulator, started here with a real inventory).
  * Each target gets a fixed-rate phase (open loop) and a full-speed phase (closed loop), after a warm-up.
  *
- * object stream (object-stream/scenario.ts): the xo-events nodes on XO's object stream (~50,000 objects, a
- * churn of 10,000 updates), against a parse-only ws client, both forked alike and fed the same frames.
+ * object stream (object-stream/scenario.ts): the xo-events nodes on XO's object stream (~50,000 objects, 15
+ * rounds of 40,000 updates), against a ws client that parses and applies each update to a map, both forked
+ * alike and fed the same frames: the median CPU ratio and its spread.
  *
  * catch-up (catch-up/scenario.ts): the xo-hook node's recovery of missed calls from XO's audit log (10,000
  * records), against merely downloading and parsing the same NDJSON (the package's node:http downloader; undici beside it), each in a fresh child.
@@ -19,9 +20,10 @@
  * not start or failed, or a catch-up variant did not see every record.
  * Env: BENCH_SCENARIO, BENCH_SECONDS (measuring time per hook-ingest phase, default 5), BENCH_WARMUP_SECONDS,
  * BENCH_RATE (1000), BENCH_CONCURRENCY (16), BENCH_INVENTORY (hook-ingest simulator VMs, 400), BENCH_OBJECT_VMS
- * (object-stream simulator VMs, 10000: ~50,000 objects), BENCH_OBJECT_UPDATES (10000 per round), BENCH_OBJECT_ROUNDS (5), BENCH_OBJECT_WARMUP
- * (5000), BENCH_BATCH_MIN / BENCH_BATCH_MAX (objects per notification, 10 / 200), BENCH_CHURN_WINDOW
- * (notifications in flight, 2), BENCH_AUDIT_RECORDS (catch-up audit records, 10000), BENCH_CATCHUP_ROUNDS (3),
+ * (object-stream simulator VMs, 10000: ~50,000 objects), BENCH_OBJECT_UPDATES (40000 per round), BENCH_OBJECT_ROUNDS
+ * (CPU rounds, 15), BENCH_OBJECT_LAG_ROUNDS (1), BENCH_OBJECT_WARMUP (40000), BENCH_OBJECT_V8_FLAGS (both receivers',
+ * default --single-threaded-gc --heap-growing-percent=100), BENCH_BATCH_MIN / BENCH_BATCH_MAX (objects per
+ * notification, 10 / 200), BENCH_CHURN_WINDOW (notifications in flight, 2), BENCH_AUDIT_RECORDS (catch-up audit records, 10000), BENCH_CATCHUP_ROUNDS (3),
  * BENCH_PROFILE (a directory for CPU profiles), BENCH_NODE_RED_LOG (Node-RED's console log level, default warn).
  */
 import http from 'node:http'
@@ -111,6 +113,17 @@ async function measure(target: Target, mode: Mode, generator: LoadGeneratorProce
   return measured
 }
 
+/** A free loopback port (for the listener target). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+    probe.on('error', reject)
+  })
+}
+
 /** The hook-ingest scenario: its tables on stdout, its part of the final JSON line returned. */
 async function hookIngest(config: BenchConfig, stops: Array<() => Promise<void>>, failures: string[]): Promise<Record<string, unknown>> {
   const results: Results = { fixedRate: {}, fullSpeed: {} }
@@ -127,13 +140,15 @@ async function hookIngest(config: BenchConfig, stops: Array<() => Promise<void>>
 
   const token = simulator.issueToken('admin@admin.net')
   const credentials = { [SERVER_NODE_ID]: { token }, [HOOK_NODE_ID]: { secret: HOOK_SECRET } }
-  const hook = (key: TargetKey, enrich: boolean): Target => ({
+  // (d): the same xo-hook node receiving on the package's own listener, on a port of its own.
+  const listenPort = await freePort()
+  const hook = (key: TargetKey, enrich: boolean, listener = false): Target => ({
     key,
-    port: red.port,
+    port: listener ? listenPort : red.port,
     path: hookPath(),
     flow: red,
     prepare: async () => {
-      await red.deploy(hookFlow(simulator.url, enrich), credentials)
+      await red.deploy(hookFlow(simulator.url, enrich, listener ? listenPort : undefined), credentials)
       await red.hookReady(enrich, 15_000)
     },
   })
@@ -142,6 +157,8 @@ async function hookIngest(config: BenchConfig, stops: Array<() => Promise<void>>
     { key: 'nodeRedCore', port: red.port, path: CORE_PATH, prepare: () => red.deploy(coreFlow()) },
     hook('xoHook', false),
     hook('xoHookEnriched', true),
+    hook('listener', false, true),
+    hook('listenerEnriched', true, true),
   ]
 
   const context = {

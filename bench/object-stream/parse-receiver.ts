@@ -1,7 +1,8 @@
 /**
  * Forked by the object-stream scenario: the baseline. A plain `ws` client, signed in to the simulator, that
- * loads the objects the same way (xo.getAllObjects as NDJSON, keeping the same types) and then only receives
- * and JSON.parses the notifications: the least any receiver of XO's object stream must spend.
+ * loads the objects the same way (xo.getAllObjects as NDJSON, keeping the same types) and then JSON.parses each
+ * notification and applies it to its map of objects (id -> object, of the types kept; an object that changed to
+ * a type not kept, or an `exit`, removed): the least any correct receiver of XO's object stream must spend.
  */
 import http from 'node:http'
 import WebSocket from 'ws'
@@ -9,10 +10,13 @@ import { KEPT_TYPES } from './flows'
 import { now } from './protocol'
 import { FrameLog, Receiver, runReceiver } from './receiver'
 
+/** the objects of an `all` notification, by id (an `exit`'s may be 0, as captured from XO: only the key counts) */
+type Items = Record<string, { type?: unknown } | 0 | null>
+
 interface RpcMessage {
   id?: number
   method?: string
-  params?: { type?: string; items?: Record<string, unknown> }
+  params?: { type?: string; items?: Items }
   result?: unknown
   error?: { message?: string }
 }
@@ -50,6 +54,18 @@ void runReceiver('parseOnly', async (frames: FrameLog): Promise<Receiver> => {
   let parsed = 0
   const kept = new Map<string, unknown>()
   const keep = new Set(KEPT_TYPES)
+  // As the object store applies a notification: whole objects replace the ones kept.
+  const apply = (type: string | undefined, items: Items) => {
+    if (type === 'exit') {
+      for (const id in items) kept.delete(id)
+      return
+    }
+    for (const id in items) {
+      const object = items[id]
+      if (object && keep.has(String(object.type))) kept.set(id, object)
+      else kept.delete(id)
+    }
+  }
   return {
     async load(url, token) {
       const ws = new WebSocket(url.replace(/^http/, 'ws') + '/api/')
@@ -70,12 +86,16 @@ void runReceiver('parseOnly', async (frames: FrameLog): Promise<Receiver> => {
       ws.on('message', (data) => {
         const message = JSON.parse(String(data)) as RpcMessage
         if (message.method === 'all') {
-          if (message.params?.type !== 'enter' || !message.params.items) return
-          let items = 0
-          for (const id in message.params.items) items++
-          const index = frames.arrived(items)
+          const { type, items } = message.params ?? {}
+          if (!items || typeof items !== 'object') return
+          apply(type, items)
+          // Frame accounting, the same as Node-RED's tap: "enter" frames only.
+          if (type !== 'enter') return
+          let count = 0
+          for (const id in items) count++
+          const index = frames.arrived(count)
           parsed++
-          frames.sample(index, now())
+          if (frames.lag) frames.sample(index, now())
           frames.processed(index)
         } else if (message.id !== undefined) {
           pending.get(message.id)?.(message)

@@ -29,7 +29,10 @@ export interface StreamResult {
   frameItems: number[]
   /** Node-RED: messages out of the xo-events nodes since `begin`, by node; baseline: frames parsed */
   messages: number[]
-  /** one sample per message (baseline: per frame): the global index of its frame and when it came out */
+  /**
+   * lag rounds only (empty otherwise): one sample per message (baseline: per frame), the global index of its
+   * frame and when it came out
+   */
   sampleFrames: number[]
   sampleAt: number[]
   /** notifications received since the process connected, before `begin` */
@@ -38,7 +41,12 @@ export interface StreamResult {
 
 export type ToReceiver =
   | { type: 'load'; url: string; token: string }
-  | { type: 'begin' }
+  /**
+   * `lag`: also time every message (a lag round). Off in the CPU rounds, so that the bookkeeping per message (and
+   * Node-RED's per object, to know each message's frame) is not in the CPU time compared. `profile`: with
+   * BENCH_PROFILE, record this round's CPU profile (the last round's).
+   */
+  | { type: 'begin'; lag: boolean; profile: boolean }
   /** the stream is over once `frames` frames (counted since connecting) have come in and the flow is quiet */
   | { type: 'end'; frames: number }
 

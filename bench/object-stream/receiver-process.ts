@@ -24,9 +24,9 @@ export class ReceiverProcess {
     child.once('exit', (code, signal) => this.#fail(new Error(`the ${kind} receiver exited (${signal ?? code})`)))
   }
 
-  static async fork(kind: ReceiverKind, timeoutMs = 30_000): Promise<ReceiverProcess> {
+  static async fork(kind: ReceiverKind, v8Flags: string[], timeoutMs = 30_000): Promise<ReceiverProcess> {
     const child = fork(path.join(__dirname, SCRIPTS[kind]), [], {
-      execArgv: [...process.execArgv, '--expose-gc'],
+      execArgv: [...process.execArgv, '--expose-gc', ...v8Flags],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     const receiver = new ReceiverProcess(kind, child)
@@ -39,8 +39,9 @@ export class ReceiverProcess {
     return ((await this.#expect('loaded', 150_000)) as Extract<FromReceiver, { type: 'loaded' }>).load
   }
 
-  async begin(): Promise<void> {
-    this.#send({ type: 'begin' })
+  /** Starts a measured round: a lag round (messages timed) or a CPU round (nothing done per message); `profile` it or not. */
+  async begin(round: { lag: boolean; profile: boolean }): Promise<void> {
+    this.#send({ type: 'begin', ...round })
     await this.#expect('begun', 15_000)
   }
 

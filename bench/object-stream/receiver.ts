@@ -1,7 +1,9 @@
 /**
- * The harness both forked receivers run (Node-RED with the xo-events nodes, and the parse-only baseline): the
- * IPC protocol, frame accounting, acknowledgements (the parent's pacing), samples, GC and memory figures, and
- * the CPU time of the stream. Everything but what a receiver does with a frame is this same code.
+ * The harness both forked receivers run (Node-RED with the xo-events nodes, and the baseline): the IPC protocol,
+ * frame accounting, acknowledgements (the parent's pacing), samples, GC and memory figures, and the CPU time of
+ * the stream. Everything but what a receiver does with a frame is this same code, and what it costs per frame
+ * (counting its items, one acknowledgement over IPC) is the same in both. What would cost per message (a
+ * timestamp, finding the message's frame) is only done in lag rounds, whose CPU time is not compared.
  */
 import { performance } from 'node:perf_hooks'
 import { startProfile } from '../cpu-profile'
@@ -21,8 +23,10 @@ export interface Receiver {
 export class FrameLog {
   /** "enter" frames received since connecting */
   count = 0
-  /** when a frame or a message last came in (quiet detection) */
+  /** when a frame or (lag rounds) a message last came in (quiet detection) */
   lastActivity = 0
+  /** a lag round: messages are sampled (and Node-RED numbers each object's frame); false in CPU rounds */
+  lag = false
   #begun = false
   #framesBefore = 0
   #frameItems: number[] = []
@@ -41,7 +45,7 @@ export class FrameLog {
     setImmediate(() => send({ type: 'ack', frames: index + 1 }))
   }
 
-  /** A message (baseline: a parsed frame) came out for frame `index` (-1: unknown) at `at`. */
+  /** Lag rounds: a message (baseline: a parsed frame) came out for frame `index` (-1: unknown) at `at`. */
   sample(index: number, at: number): void {
     this.lastActivity = at
     if (!this.#begun) return
@@ -49,8 +53,9 @@ export class FrameLog {
     this.#sampleAt.push(at)
   }
 
-  begin(): void {
+  begin(lag: boolean): void {
     this.#begun = true
+    this.lag = lag
     this.#framesBefore = this.count
     this.#frameItems = []
     this.#sampleFrames = []
@@ -106,9 +111,9 @@ export async function runReceiver(kind: ReceiverKind, start: (frames: FrameLog) 
       case 'begin':
         // No forced GC here: a full collection resizes V8's young generation, and the baseline then spent up to
         // twice the CPU time on the same frames (seen as rounds alternating between ~0.3 and ~0.6 s).
-        stopProfile = await startProfile(`object-stream-${kind}`)
+        stopProfile = message.profile ? await startProfile(`object-stream-${kind}`) : undefined
         receiver.reset()
-        frames.begin()
+        frames.begin(message.lag)
         elu = performance.eventLoopUtilization()
         cpu = process.cpuUsage()
         return { type: 'begun' }

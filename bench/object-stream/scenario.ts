@@ -1,14 +1,15 @@
 /**
- * The object-stream scenario: XO's object stream into the xo-events nodes, judged only against a parse-only
- * baseline run side by side, in the same kind of process (both forked from here, with --expose-gc), on the
- * same frames. The simulator, here in the parent, holds ~50,000 objects and churns them
- * (XoSimulator.churn): every frame goes to both receivers at once, and the next one only once both have taken
- * in all but `window - 1` of those sent. The pace is the slowest process's: on 2 cores, often the simulator's.
+ * The object-stream scenario: XO's object stream into the xo-events nodes, judged only against a baseline run
+ * side by side, in the same kind of process (both forked from here, with --expose-gc), on the same frames. The
+ * simulator, here in the parent, holds ~50,000 objects and churns them (XoSimulator.churn): every frame goes to
+ * both receivers at once, and the next one only once both have taken in all but `window - 1` of those sent. The
+ * pace is the slowest process's: on 2 cores, often the simulator's.
  *   1. initial load: each receiver alone (the baseline first), from deploy / first connection to loaded, and
  *      its resident memory before and after (each after a full GC);
- *   2. a warm-up churn (not measured), then `rounds` measured ones of `updates` updates each: CPU time of each
- *      receiver, messages out of the xo-events nodes, and the lag from the frame being sent to each message
- *      (baseline: to its frame parsed). The round with the median CPU ratio is the one reported.
+ *   2. a warm-up churn (not measured), `lagRounds` lag rounds (every message timed, from the frame being sent to
+ *      the message out; baseline: to its frame parsed), then `rounds` CPU rounds of `updates` updates each, in
+ *      which the receivers do nothing per message but count it: their CPU time, compared round by round (both
+ *      took in the same frames at the same time), is what is judged, as the median ratio and its spread.
  */
 import http from 'node:http'
 import { startProfile } from '../cpu-profile'
@@ -16,9 +17,10 @@ import { LatencyRecorder } from '../latency'
 import type { ObjectStreamConfig } from '../config'
 import { XoSimulator } from '../../src/simulator'
 import type { LatencySummary } from '../protocol'
-import type { LoadResult, StreamResult } from './protocol'
+import { now, type LoadResult, type StreamResult } from './protocol'
 import { ReceiverProcess } from './receiver-process'
 import { EVENT_NODES } from './flows'
+import { Spread, spreadOf } from './spread'
 
 const ACK_TIMEOUT_MS = 30_000
 
@@ -45,19 +47,20 @@ export interface StreamFigures {
   /** Node-RED: messages out of the xo-events nodes (per node in `perNode`); baseline: frames parsed */
   messages: number
   perNode?: Record<string, number>
-  /** messages (baseline: frames) per second, from the first frame sent to the last message out */
-  perSecond: number
-  updatesPerSecond: number
-  lagMs: LatencySummary
+  /** lag rounds only: from the frame handed to the sockets to each message out (baseline: to the frame parsed) */
+  lagMs?: LatencySummary
 }
 
 /** One measured churn of `updates` updates, both receivers fed the same frames. */
 export interface Round {
+  /** a CPU round (nothing measured per message: the one compared) or a lag round */
+  kind: 'cpu' | 'lag'
   updates: number
   notifications: number
   operations: Record<string, number>
   /** the simulator's (the parent's) CPU time over the churn, for reference */
   simulatorCpuMs: number
+  /** from the first frame sent to the last one acknowledged by both receivers (the parent's clock) */
   durationMs: number
   nodeRed: StreamFigures
   baseline: StreamFigures
@@ -70,9 +73,16 @@ export interface ObjectStreamResults {
   objectsByType: Record<string, number>
   warmupUpdates: number
   load: { nodeRed: LoadResult; baseline: LoadResult }
+  /** the CPU rounds, in order */
   rounds: Round[]
-  /** the round with the median CPU ratio: the one the table shows */
+  lagRounds: Round[]
+  /** the CPU round whose ratio is nearest the median: the one the table shows */
   median: Round
+  /** over the CPU rounds: the ratio Node-RED / baseline, and each receiver's CPU time */
+  cpuRatio: Spread
+  cpuMs: { nodeRed: Spread; baseline: Spread }
+  /** the whole scenario, from the simulator's start to the last round (ms) */
+  elapsedMs: number
 }
 
 const cpuText = (f: StreamFigures) => `${f.cpuUserMs.toFixed(0)} + ${f.cpuSystemMs.toFixed(0)} ms`
@@ -83,6 +93,7 @@ interface SentFrame {
 }
 
 export async function runObjectStream(config: ObjectStreamConfig, stops: Array<() => Promise<void>>, log: (line: string) => void): Promise<ObjectStreamResults> {
+  const started = now()
   // Notifications as they are made (no XO-like lag): the lag is measured from the frame handed to the sockets.
   const simulator = await XoSimulator.start({ timeScale: 0.01, size: config.vms, seed: 1, notificationLagMs: 0 })
   stops.push(() => simulator.stop())
@@ -91,7 +102,7 @@ export async function runObjectStream(config: ObjectStreamConfig, stops: Array<(
   const objects = simulator.objects.size
   log(`  object stream: simulator with ${objects} objects (${config.vms} VMs); starting both receivers`)
 
-  const [nodeRed, baseline] = await Promise.all([ReceiverProcess.fork('nodeRed'), ReceiverProcess.fork('parseOnly')])
+  const [nodeRed, baseline] = await Promise.all([ReceiverProcess.fork('nodeRed', config.v8Flags), ReceiverProcess.fork('parseOnly', config.v8Flags)])
   stops.push(() => nodeRed.stop(), () => baseline.stop())
   const receivers = [nodeRed, baseline]
   const token = simulator.issueToken('admin@admin.net')
@@ -120,18 +131,20 @@ export async function runObjectStream(config: ObjectStreamConfig, stops: Array<(
     })
     if (result.updates !== updates) throw new Error(`the churn sent ${result.updates} of ${updates} updates`)
     await allAcked()
-    return result
+    return { ...result, ackedAt: now() }
   }
   if (config.warmupUpdates > 0) await stream(config.warmupUpdates, 11)
 
-  const rounds: Round[] = []
-  for (let round = 0; round < config.rounds; round++) {
-    await Promise.all(receivers.map((r) => r.begin()))
+  // The lag rounds first: the last round is a CPU round, the one BENCH_PROFILE records.
+  const plan = [...Array<'lag'>(config.lagRounds).fill('lag'), ...Array<'cpu'>(config.rounds).fill('cpu')]
+  const all: Round[] = []
+  for (const [i, kind] of plan.entries()) {
+    const profile = i === plan.length - 1
+    await Promise.all(receivers.map((r) => r.begin({ lag: kind === 'lag', profile })))
     const first = sent.length
-    // With BENCH_PROFILE, each process's profile of the last round (the receivers write theirs).
-    const stopProfile = await startProfile('object-stream-simulator')
+    const stopProfile = profile ? await startProfile('object-stream-simulator') : async () => {}
     const simulatorCpu = process.cpuUsage()
-    const result = await stream(config.updates, 12 + round)
+    const result = await stream(config.updates, 12 + i)
     const simulatorUsed = process.cpuUsage(simulatorCpu)
     await stopProfile()
     const [nodeRedStream, baselineStream] = await Promise.all(receivers.map((r) => r.end(sent.length)))
@@ -139,45 +152,51 @@ export async function runObjectStream(config: ObjectStreamConfig, stops: Array<(
 
     // Both receivers must have seen exactly the churn's frames, in order.
     for (const [r, s] of [[nodeRed, nodeRedStream], [baseline, baselineStream]] as const) {
-      if (s.framesBefore !== first || s.frameItems.length !== measured.length || s.frameItems.some((n, i) => n !== measured[i].size)) {
+      if (s.framesBefore !== first || s.frameItems.length !== measured.length || s.frameItems.some((n, j) => n !== measured[j].size)) {
         throw new Error(`the ${r.kind} receiver saw other frames than the churn sent (${s.framesBefore}+${s.frameItems.length} frames, expected ${first}+${measured.length})`)
       }
     }
-    const start = measured[0].sentAt
     const figures = (s: StreamResult, names?: readonly string[]): StreamFigures => {
-      const lag = new LatencyRecorder()
-      let last = start
-      let unknown = 0
-      s.sampleFrames.forEach((frame, i) => {
-        if (frame < first || frame >= sent.length) return void unknown++
-        lag.record(s.sampleAt[i] - sent[frame].sentAt)
-        last = Math.max(last, s.sampleAt[i])
-      })
-      if (unknown) throw new Error(`${unknown} messages came out for no frame of the measured churn`)
-      const seconds = (last - start) / 1000
-      const messages = s.messages.reduce((a, b) => a + b, 0)
       const cpuUs = s.cpuUserUs + s.cpuSystemUs
-      return {
+      const f: StreamFigures = {
         cpuUserMs: s.cpuUserUs / 1000, cpuSystemMs: s.cpuSystemUs / 1000, cpuMs: cpuUs / 1000, cpuUsPerUpdate: cpuUs / config.updates,
-        eventLoopUtilization: s.eventLoopUtilization, messages,
-        ...(names ? { perNode: Object.fromEntries(names.map((name, i) => [name, s.messages[i]])) } : {}),
-        perSecond: seconds > 0 ? messages / seconds : 0,
-        updatesPerSecond: seconds > 0 ? config.updates / seconds : 0,
-        lagMs: lag.summary(),
+        eventLoopUtilization: s.eventLoopUtilization, messages: s.messages.reduce((a, b) => a + b, 0),
+        ...(names ? { perNode: Object.fromEntries(names.map((name, j) => [name, s.messages[j]])) } : {}),
       }
+      if (kind === 'lag') f.lagMs = lagOf(s, sent, first)
+      return f
     }
     const nodeRedFigures = figures(nodeRedStream, EVENT_NODES.map((n) => n.name))
     if (nodeRedFigures.messages === 0) throw new Error('no message came out of the xo-events nodes')
     const baselineFigures = figures(baselineStream)
-    const end = [...nodeRedStream.sampleAt, ...baselineStream.sampleAt].reduce((a, b) => Math.max(a, b), start)
-    rounds.push({
-      updates: result.updates, notifications: result.batches, operations: result.operations,
-      simulatorCpuMs: (simulatorUsed.user + simulatorUsed.system) / 1000, durationMs: end - start,
+    all.push({
+      kind, updates: result.updates, notifications: result.batches, operations: result.operations,
+      simulatorCpuMs: (simulatorUsed.user + simulatorUsed.system) / 1000, durationMs: result.ackedAt - measured[0].sentAt,
       nodeRed: nodeRedFigures, baseline: baselineFigures, cpuRatio: nodeRedFigures.cpuMs / baselineFigures.cpuMs,
     })
-    log(`  object stream, round ${round + 1}: ${result.updates} updates in ${result.batches} notifications, ` +
-      `${nodeRedFigures.messages} xo-events messages; CPU (user + system) Node-RED ${cpuText(nodeRedFigures)}, baseline ${cpuText(baselineFigures)}`)
+    log(`  object stream, ${kind} round ${i + 1} of ${plan.length}: ${result.updates} updates in ${result.batches} notifications, ` +
+      `${nodeRedFigures.messages} xo-events messages; CPU (user + system) Node-RED ${cpuText(nodeRedFigures)}, baseline ${cpuText(baselineFigures)}, ` +
+      `ratio ${(nodeRedFigures.cpuMs / baselineFigures.cpuMs).toFixed(3)}`)
   }
-  const median = [...rounds].sort((a, b) => a.cpuRatio - b.cpuRatio)[Math.floor((rounds.length - 1) / 2)]
-  return { objects, objectsByType, warmupUpdates: config.warmupUpdates, load: { nodeRed: nodeRedLoad, baseline: baselineLoad }, rounds, median }
+  const rounds = all.filter((r) => r.kind === 'cpu')
+  const cpuRatio = spreadOf(rounds.map((r) => r.cpuRatio))
+  const median = rounds.reduce((best, r) => (Math.abs(r.cpuRatio - cpuRatio.median) < Math.abs(best.cpuRatio - cpuRatio.median) ? r : best))
+  return {
+    objects, objectsByType, warmupUpdates: config.warmupUpdates, load: { nodeRed: nodeRedLoad, baseline: baselineLoad },
+    rounds, lagRounds: all.filter((r) => r.kind === 'lag'), median, cpuRatio,
+    cpuMs: { nodeRed: spreadOf(rounds.map((r) => r.nodeRed.cpuMs)), baseline: spreadOf(rounds.map((r) => r.baseline.cpuMs)) },
+    elapsedMs: now() - started,
+  }
+}
+
+/** The lag of every sample of a lag round: from its frame handed to the sockets to the message out. */
+function lagOf(s: StreamResult, sent: SentFrame[], first: number): LatencySummary {
+  const lag = new LatencyRecorder()
+  let unknown = 0
+  s.sampleFrames.forEach((frame, i) => {
+    if (frame < first || frame >= sent.length) return void unknown++
+    lag.record(s.sampleAt[i] - sent[frame].sentAt)
+  })
+  if (unknown) throw new Error(`${unknown} messages came out for no frame of the measured churn`)
+  return lag.summary()
 }

@@ -69,7 +69,7 @@ export function summarizeCall(xo: Record<string, unknown>, payload: unknown, now
   return describeCall({
     source: 'call',
     // A call carries no id of its own: the same call at the same instant is the same event.
-    id: `call:${method}:${stableHash({ method, params, time })}`,
+    id: `call:${method}:${detail ? stableHash({ method, params, time }) : ''}`,
     method,
     params,
     result: error ? undefined : payload,

@@ -32,7 +32,8 @@ export function summarizeObjectEvent(payload: Record<string, unknown>, now: () =
   const summary: XoEventSummary = {
     source: 'events',
     // The same change of the same object version is the same event, however often it is delivered.
-    id: `${type}:${id}:${event}:${stableHash(object ?? previous ?? time)}`,
+    // (A one-line summary needs no id: the digest of the whole object is left out of it.)
+    id: `${type}:${id}:${event}:${detail ? stableHash(object ?? previous ?? time) : ''}`,
     kind,
     ok: true,
     subject,

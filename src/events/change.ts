@@ -1,12 +1,14 @@
 import type { XoObject } from '../xo/object-store'
-import { deriveEvents, DerivedEvent } from './derive'
-import { Changes, diffFields } from './diff'
+import { deriveEvents, DerivedEvent, FIELDS_DERIVE_COMPARES } from './derive'
+import { Changes, diffFields, diffOnly } from './diff'
 
 type Lookup = (id: string) => XoObject | undefined
 
 /**
  * One change of the object stream, shared by every node that looks at it: the field diff and the derived
- * events are computed at most once, and only if a node whose filters match asks for them.
+ * events are computed at most once, and only if a node whose filters match asks for them. Deriving events
+ * compares only the few fields they read; the full diff waits for a node that sends it (`updated`, or the
+ * `changes` of an event it selected): most changes (running operations, memory, disk usage) never need it.
  */
 export class ObjectChange {
   #changes: Changes | undefined
@@ -33,6 +35,12 @@ export class ObjectChange {
   }
 
   get derived(): DerivedEvent[] {
-    return (this.#derived ??= this.kind === 'enter' ? deriveEvents(this.object, this.previous, this.changes, this.lookup) : [])
+    return (this.#derived ??= this.kind === 'enter' ? deriveEvents(this.object, this.previous, this.#changesDeriveReads(), this.lookup) : [])
+  }
+
+  /** The full diff when a node already asked for it, else the same entries for the only fields derive reads. */
+  #changesDeriveReads(): Changes {
+    if (this.#changes || !this.previous) return this.changes
+    return diffOnly(this.previous, this.object, FIELDS_DERIVE_COMPARES)
   }
 }

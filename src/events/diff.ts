@@ -16,6 +16,19 @@ export function diffFields(previous: Record<string, unknown>, current: Record<st
   return changes
 }
 
+/** `diffFields` restricted to `fields`: the same entries for those fields, nothing else looked at. */
+export function diffOnly(previous: Record<string, unknown>, current: Record<string, unknown>, fields: readonly string[]): Changes {
+  const changes: Changes = {}
+  for (const key of fields) {
+    if (key in current) {
+      if (!deepEqual(previous[key], current[key])) changes[key] = { before: previous[key], after: current[key] }
+    } else if (key in previous) {
+      changes[key] = { before: previous[key], after: undefined }
+    }
+  }
+  return changes
+}
+
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b)

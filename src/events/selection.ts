@@ -44,6 +44,8 @@ export const OBJECT_TYPES = ['VM', 'VM-template', 'VM-snapshot', 'host', 'pool',
 export const DEFAULT_IGNORE = ['current_operations', 'memory.usage', 'startTime', 'xenTools', 'pvDriversDetected', 'managementAgentDetected', 'residentVms']
 
 const KNOWN_EVENTS = new Set<string>(Object.values(EVENT_NAMES).flat())
+/** The events only `deriveEvents` names: a node selecting none of them never needs a change's derived events. */
+const GENERIC_EVENTS = new Set<string>(EVENT_NAMES['*'].filter((e) => e !== 'tagged' && e !== 'untagged'))
 
 /** Compiles a node's selection once, at deploy; every problem comes back as a message. */
 export function compileSelection(config: XoEventsConfig): EventSelection | { error: string } {
@@ -56,6 +58,7 @@ export function compileSelection(config: XoEventsConfig): EventSelection | { err
   const filter = compileObjectFilter({ name: config.nameFilter, tag: config.tagFilter, pool: config.poolFilter, id: config.idFilter })
   if (typeof filter === 'object') return filter
   const ignore = compileIgnore(config.ignore)
+  const derives = [...events].some((e) => !GENERIC_EVENTS.has(e))
   const objectFilter: ObjectFilter = filter
 
   const select = (change: ObjectChange, lookup: Lookup): SelectedEvent[] => {
@@ -80,7 +83,7 @@ export function compileSelection(config: XoEventsConfig): EventSelection | { err
     const selected: SelectedEvent[] = []
     if (!previous && events.has('created')) selected.push({ event: 'created', changes: {} })
     // Most changes interest no node (memory usage, running operations): decide before looking at fields.
-    const wanted = change.derived.filter((derived) => events.has(derived.event))
+    const wanted = derives ? change.derived.filter((derived) => events.has(derived.event)) : []
     if (wanted.length === 0 && !(previous && events.has('updated'))) return selected
     const changes = previous ? change.changesWithout(ignore) : {}
     const explained = new Set<string>()
@@ -134,16 +137,20 @@ function buildIgnore(entries: string[]): (changes: Changes) => Changes {
     for (const field in changes) {
       if (whole.has(field)) continue
       const subs = partial.get(field)
-      if (subs && deepEqual(without(changes[field].before, subs), without(changes[field].after, subs))) continue
+      if (subs && equalWithout(changes[field].before, changes[field].after, subs)) continue
       kept[field] = changes[field]
     }
     return kept
   }
 }
 
-function without(value: unknown, keys: string[]): unknown {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return value
-  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) }
-  for (const key of keys) delete copy[key]
-  return copy
+const isPlainObject = (value: unknown): value is Record<string, unknown> => Boolean(value) && typeof value === 'object' && !Array.isArray(value)
+
+/** Whether two values are deeply equal once `keys` are left out of them (when they are objects), without copying them. */
+function equalWithout(a: unknown, b: unknown, keys: string[]): boolean {
+  if (!isPlainObject(a) || !isPlainObject(b)) return !isPlainObject(a) && !isPlainObject(b) && deepEqual(a, b)
+  const counted = (o: Record<string, unknown>) => Object.keys(o).filter((key) => !keys.includes(key))
+  const inA = counted(a)
+  if (inA.length !== counted(b).length) return false
+  return inA.every((key) => Object.prototype.propertyIsEnumerable.call(b, key) && deepEqual(a[key], b[key]))
 }
