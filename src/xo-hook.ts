@@ -9,6 +9,7 @@ import { involvedRefs } from './hooks/involved'
 import { describeCall, XoHookInfo, XoHookMessage } from './hooks/message'
 import { PreCallMemory } from './hooks/correlate'
 import { readDelivery, ReceiverOptions, secretDigest } from './hooks/receiver'
+import { refuse } from './hooks/refuse'
 import { summaryLine } from './destinations/event'
 import { DeliveryPath, hookDispatchOf } from './node-red/hook-dispatch'
 import { runtimeOf, serverLabel } from './node-red/runtime'
@@ -235,7 +236,7 @@ export = function register(RED: NodeAPI) {
     const receive = async (req: IncomingMessage, res: ServerResponse, presented: string | undefined, arrived: number, via: DeliveryPath) => {
       // A node whose XO server receives on its own listener is not reachable through Node-RED's endpoints, and
       // the other way round: only the path whose URL is registered in XO.
-      if (via !== xo.deliveryPath) return answer(res, 404)
+      if (via !== xo.deliveryPath) return refuse(req, res, 404)
       const outcome = await readDelivery(req, presented, receiving).catch(
         () => ({ status: 400 as const, reason: 'unreadable body' }),
       )
@@ -244,9 +245,7 @@ export = function register(RED: NodeAPI) {
         counters.lastRejection = outcome.status
         metrics.refusals.inc({ server: serverName, status: String(outcome.status) })
         if (outcome.status === 405) res.setHeader('Allow', 'POST')
-        // Closing the connection after a refusal stops the rest of an oversized body from being read.
-        if (outcome.status === 413) res.setHeader('Connection', 'close')
-        answer(res, outcome.status)
+        refuse(req, res, outcome.status)
         node.debug(t('errors.rejected', { status: outcome.status, reason: outcome.reason }))
         use.refreshStatus()
         return

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import http, { IncomingMessage, ServerResponse } from 'node:http'
 import https from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
+import { refuse } from '../hooks/refuse'
 
 export interface ListenerTls {
   key: string
@@ -126,32 +127,27 @@ export class HookListener extends EventEmitter<ListenerEvents> {
       const hook = HOOK_PATH.exec(path)
       if (hook) return this.routes.hook(decodeURIComponent(hook[1]), hook[2] === undefined ? undefined : decodeURIComponent(hook[2]), req, res)
       if (path === '/healthz' || path === '/metrics') return void this.#serveReadable(path, req, res)
-      this.#answer(res, 404)
+      refuse(req, res, 404)
     } catch {
       // a path that does not decode
-      this.#answer(res, 400)
+      refuse(req, res, 400)
     }
   }
 
   async #serveReadable(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
-      return this.#answer(res, 405)
+      return refuse(req, res, 405)
     }
-    if (!this.routes.readable(req.socket.remoteAddress ?? '')) return this.#answer(res, 403)
+    if (!this.routes.readable(req.socket.remoteAddress ?? '')) return refuse(req, res, 403)
     try {
       const { contentType, body } =
         path === '/healthz' ? { contentType: 'application/json', body: JSON.stringify(this.routes.health()) } : await this.routes.metrics()
       res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : body)
     } catch {
-      this.#answer(res, 500)
+      refuse(req, res, 500)
     }
-  }
-
-  #answer(res: ServerResponse, status: number): void {
-    res.statusCode = status
-    res.end()
   }
 
   #setState(state: ListenerState): void {

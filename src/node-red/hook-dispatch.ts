@@ -3,6 +3,7 @@ import type { NodeAPI } from 'node-red'
 import { runtimeKey } from './runtime-key'
 import type { HookBody } from '../hooks/delivery'
 import { Endpoints } from '../hooks/endpoints'
+import { refuse } from '../hooks/refuse'
 
 /** Where a delivery came in: Node-RED's own HTTP endpoints, or the package's listener of an xo-server node. */
 export type DeliveryPath = 'node-red' | 'listener'
@@ -33,11 +34,7 @@ export function hookDispatchOf(RED: NodeAPI): HookDispatch {
       async dispatch(via, nodeId, secret, req, res) {
         const arrived = Date.now()
         const endpoint = endpoints.current(nodeId) ?? (await endpoints.get(nodeId))
-        if (!endpoint) {
-          res.statusCode = 404
-          res.end()
-          return
-        }
+        if (!endpoint) return refuse(req, res, 404)
         endpoint.receive(req, res, secret, arrived, via)
       },
     }
