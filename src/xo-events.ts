@@ -4,6 +4,8 @@ import type { ObjectChange } from './events/change'
 import type { Changes } from './events/diff'
 import type { ObjectEventPayload, XoEventMessage } from './events/message'
 import { RememberedObjects } from './events/remembered-objects'
+import { LeadingObjects } from './coordination/leading-objects'
+import { roleText } from './node-red/runtime'
 import { compileSelection, EventSelection, XoEventsConfig } from './events/selection'
 import type { FoundChange } from './events/snapshot'
 import { refuseToRun } from './node-red/misconfigured'
@@ -57,7 +59,7 @@ export = function register(RED: NodeAPI) {
       metrics.events.inc({ server: serverName, type: object.type, event })
       // The lag of live changes only: initial and found-at-start events come from a snapshot, not a notification.
       const notified = server.notifiedAt()
-      if (notified && event !== 'initial' && detail?.foundAtStart === undefined) {
+      if (notified && event !== 'initial' && detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined) {
         metrics.eventLag.observe({ server: serverName }, (performance.now() - notified) / 1000)
       }
     }
@@ -80,8 +82,34 @@ export = function register(RED: NodeAPI) {
       use.refreshStatus()
     }
 
+    // With a Redis shared with another Node-RED: only the leader sends, and records what it sent for the next one.
+    const coordinator = server.coordinator
+    const leading = coordinator
+      ? new LeadingObjects({
+          snapshot: coordinator.snapshot(node.id),
+          lease: coordinator.lease,
+          objects: store,
+          needs: [...selection.types, ...NAMING_TYPES],
+          selection,
+          config,
+          server: () => server.connection?.endpoint.wsUrl ?? '',
+          found: (changes: FoundChange[]) => {
+            initialSent = true
+            for (const found of changes) sendChange(found.change, found.object, { foundAtTakeover: true })
+          },
+          fresh: () => {
+            initialAllowed = true
+            sendInitial()
+          },
+          onRole: () => use?.refreshStatus(),
+          log: (message) => node.log(message),
+          warn: (message) => node.warn(message),
+        })
+      : undefined
+    if (leading) initialAllowed = false
+
     // With *remember*: what the node knew before a restart or redeploy, compared once XO's objects are loaded.
-    const memory = config.remember === true
+    const memory = config.remember === true && !leading
       ? new RememberedObjects({
           state: stateStoreOf(RED),
           key: `xo-events/${node.id}`,
@@ -106,6 +134,12 @@ export = function register(RED: NodeAPI) {
         })
       : undefined
     const onChange = (change: ObjectChange) => {
+      if (leading) {
+        if (!leading.accept(change)) return
+        sendChange(change)
+        leading.sent(change)
+        return
+      }
       if (memory && !memory.accept(change)) return
       sendChange(change)
     }
@@ -125,8 +159,15 @@ export = function register(RED: NodeAPI) {
     const decorate = (spec: StatusSpec): StatusSpec => {
       if (spec.fill !== 'green') return spec
       if (!store.loaded) return { fill: 'yellow', shape: 'dot', text: t('status.loading') }
+      if (coordinator && !leading?.leading) {
+        const role = coordinator.role
+        return role.role === 'unknown'
+          ? { fill: 'yellow', shape: 'ring', text: t('status.noStore', { reason: role.reason }) }
+          : { fill: 'grey', shape: 'ring', text: t('status.following', { role: roleText(role), objects: store.size }) }
+      }
       if (memory?.problem) return { fill: 'yellow', shape: 'ring', text: t('status.notRemembered', { count }) }
-      return count ? { fill: 'green', shape: 'dot', text: t('status.counts', { count }) } : spec
+      const shown = count ? { fill: 'green' as const, shape: 'dot' as const, text: t('status.counts', { count }) } : spec
+      return leading ? { ...shown, text: `${shown.text ?? ''} · ${t('status.leader')}` } : shown
     }
 
     feed.on('change', onChange)
@@ -134,11 +175,13 @@ export = function register(RED: NodeAPI) {
     const use = server.use(node, { status: decorate })
     sendInitial()
     void memory?.start()
+    leading?.start()
 
     node.on('close', (removed: boolean, done: () => void) => {
       feed.off('change', onChange)
       store.off('loaded', onLoaded)
       use.close()
+      if (leading) return void leading.close(removed).then(done, done)
       // Node-RED waits for the last snapshot on disk: a node redeployed in its place reads it next.
       if (!memory) return done()
       memory.close(removed).then(done, (error: Error) => {

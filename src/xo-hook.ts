@@ -12,7 +12,7 @@ import { readDelivery, ReceiverOptions, secretDigest } from './hooks/receiver'
 import { refuse } from './hooks/refuse'
 import { summaryLine } from './destinations/event'
 import { DeliveryPath, hookDispatchOf } from './node-red/hook-dispatch'
-import { runtimeOf, serverLabel } from './node-red/runtime'
+import { roleText, runtimeOf, serverLabel } from './node-red/runtime'
 import { entriesFor, HookEntry, HookWish, RegistrationReport } from './hooks/registrar'
 import { HookSettings, hookSettings, XoHookConfig } from './hooks/settings'
 import { refuseToRun } from './node-red/misconfigured'
@@ -23,6 +23,9 @@ import { CatchUp, CatchUpStatus } from './audit/catch-up'
 import type { AuditRecord } from './audit/records'
 import type { HookPost } from './hooks/delivery'
 import { stateStoreOf } from './node-red/state'
+import type { StateStore } from './state/state-store'
+import type { LeaseRole } from './coordination/lease'
+import type { HookPre } from './hooks/delivery'
 
 interface XoHookNode extends Node<{ secret?: string }> {
   /** lets XO go on with a held pre delivery; false when it was no longer held */
@@ -33,6 +36,10 @@ interface XoHookNode extends Node<{ secret?: string }> {
 
 // How long the URL of a redeployed node's predecessor stays valid: enough for XO's entries to be rewritten.
 const FORMER_SECRET_GRACE_MS = 10_000
+// With a shared store: how long the leader waits before catching up (live calls recorded as Redis returns),
+// and the largest pre handed to the other instance (its post carries the same parameters anyway).
+const CATCH_UP_SETTLE_MS = 3_000
+const SHARED_PRE_MAX_BYTES = 1024 * 1024
 
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-hook.${key}`, substitutions)
@@ -70,6 +77,7 @@ export = function register(RED: NodeAPI) {
     }
     const settings: HookSettings = compiled
     const xo: XoServerNode = server
+    const coordinator = xo.coordinator
 
     // The secret is a credential the editor sets. An imported flow has none until the node is edited: derive a
     // stable one from the server's credentials, so the URL XO knows survives redeploys and restarts.
@@ -123,7 +131,8 @@ export = function register(RED: NodeAPI) {
               ? t('status.countsRefused', { count: counters.events, refused: counters.rejected, code: counters.lastRejection })
               : t('status.counts', { count: counters.events }),
           }
-      return withCatchUp(counted, catchUpStatus)
+      const shown = withCatchUp(counted, catchUpStatus)
+      return coordinator ? { ...shown, text: `${shown.text ?? ''} · ${roleText(coordinator.role)}` } : shown
     }
     // Live deliveries go on whatever the catch-up says: it only adds to the status, in yellow when it cannot work.
     const withCatchUp = (spec: StatusSpec, status: CatchUpStatus | undefined): StatusSpec => {
@@ -167,14 +176,16 @@ export = function register(RED: NodeAPI) {
     xo.listener?.on('state', onListener)
 
     const connection = xo.connection
-    const catchUp = settings.catchUp && connection
+    const catchUpSettings = settings.catchUp
+    const newCatchUp = (store: StateStore, claim?: (callId: string) => Promise<boolean>) => catchUpSettings && connection
       ? new CatchUp({
           key: `xo-hook/${node.id}`,
           xo: () => connection.endpoint.wsUrl,
-          store: stateStoreOf(RED),
+          store,
+          ...(claim ? { claim } : {}),
           source: connection,
           selects: (method) => settings.methods.matches(method),
-          ...settings.catchUp,
+          ...catchUpSettings,
           // A flow that fails on a recovered call is told (catch node), and the call counts as delivered.
           emit: (body: HookPost, record: AuditRecord) =>
             emit(body, 0, undefined, record).then(
@@ -191,11 +202,42 @@ export = function register(RED: NodeAPI) {
           log: (message) => node.log(message),
         })
       : undefined
+    // Alone, this node catches up; with a Redis shared with another Node-RED, only the leader does, from the shared
+    // cursor, claiming each call so that a call emitted live by either instance never comes out twice.
+    let catchUp = coordinator ? undefined : newCatchUp(stateStoreOf(RED))
     catchUp?.start()
+    let settling: NodeJS.Timeout | undefined
+    const onRole = (role: LeaseRole) => {
+      use.refreshStatus()
+      if (!coordinator || !catchUpSettings || closed) return
+      if (role.role === 'leader') {
+        if (catchUp || settling) return
+        // Calls the other instance took live while Redis was away are recorded as it comes back: a moment first.
+        settling = setTimeout(() => {
+          settling = undefined
+          if (closed || !coordinator.lease.leading || catchUp) return
+          catchUp = newCatchUp(coordinator.leaderState(), (callId) => coordinator.claimCall(node.id, callId, catchUpSettings.maxAgeMs, false))
+          catchUp?.start()
+        }, CATCH_UP_SETTLE_MS)
+        return
+      }
+      clearTimeout(settling)
+      settling = undefined
+      const former = catchUp
+      catchUp = undefined
+      catchUpStatus = undefined
+      void former?.stop(false, false)
+    }
+    coordinator?.on('role', onRole)
+    if (coordinator) onRole(coordinator.role)
 
     const emit = async (body: HookBody, bytes: number, hold: string | undefined, replayed?: AuditRecord) => {
-      if (body.type === 'pre' && settings.post) memory.remember(body, bytes)
-      const pre = body.type === 'post' ? memory.take(body.method, body.callId) : undefined
+      if (body.type === 'pre' && settings.post) {
+        memory.remember(body, bytes)
+        // Its post may reach the other instance.
+        if (coordinator && bytes <= SHARED_PRE_MAX_BYTES) coordinator.sharePre(node.id, `${body.method}:${body.callId}`, JSON.stringify(body), memory.maxAgeMs)
+      }
+      const pre = body.type === 'post' ? await preOf(body) : undefined
       const info: XoHookInfo & { hold?: { node: string; id: string } } = describeCall(body, pre)
       if (replayed) info.replayed = true
       const result = body.type === 'post' ? body.result : undefined
@@ -219,9 +261,30 @@ export = function register(RED: NodeAPI) {
       return true
     }
 
-    // A post the audit log already gave (while this delivery was late) is not emitted twice.
+    /** The pre of a post: kept here, or taken from the other instance through the shared store. */
+    const preOf = async (body: HookPost) => {
+      const key = `${body.method}:${body.callId}`
+      const kept = memory.take(body.method, body.callId)
+      if (!coordinator) return kept
+      if (kept) {
+        coordinator.forgetPre(node.id, key)
+        return kept
+      }
+      const shared = await coordinator.takePre(node.id, key)
+      if (!shared) return undefined
+      try {
+        return JSON.parse(shared) as HookPre
+      } catch {
+        return undefined
+      }
+    }
+
+    // A post the audit log already gave (while this delivery was late) is not emitted twice. With a shared store
+    // the claim is asked of Redis once XO has its answer.
     const selects = (body: HookBody) => settings.methods.matches(body.method) && (body.type === 'pre' ? settings.pre : settings.post)
-    const isWanted = (body: HookBody) => selects(body) && (body.type !== 'post' || catchUp?.claim(body.callId) !== false)
+    const isWanted = (body: HookBody) => selects(body) && (coordinator !== undefined || body.type !== 'post' || catchUp?.claim(body.callId) !== false)
+    const claimedAcross = async (body: HookBody) =>
+      !coordinator || !catchUpSettings || body.type !== 'post' || (await coordinator.claimCall(node.id, body.callId, catchUpSettings.maxAgeMs, true))
 
     const handOver = async (body: HookBody, bytes: number) => {
       const successor = await endpoints.get(node.id)
@@ -272,6 +335,7 @@ export = function register(RED: NodeAPI) {
       }
       if (!wanted) return
       try {
+        if (!(await claimedAcross(body))) return
         await emit(body, outcome.bytes, hold)
       } catch (error) {
         // No flow will let XO go on with this call: it must not wait for the timeout.
@@ -285,13 +349,15 @@ export = function register(RED: NodeAPI) {
       deliver: async (body, bytes) => {
         // Handed over by this node's predecessor, which took it live: this node remembers it, and emits it.
         if (!selects(body)) return
-        if (body.type === 'post') catchUp?.claim(body.callId)
+        if (body.type === 'post' && !coordinator) catchUp?.claim(body.callId)
         await emit(body, bytes, undefined)
       },
     })
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true
+      coordinator?.off('role', onRole)
+      clearTimeout(settling)
       // Saved before the flows stop: the next start (or the redeployed node) goes on from there.
       const saving = catchUp?.stop(removed)
       endpoints.delete(node.id, !removed)

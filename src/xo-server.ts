@@ -8,12 +8,13 @@ import { useConnection } from './node-red/connection-user'
 import { hookRegistrars } from './node-red/hook-registrars'
 import { throttledLog } from './node-red/log-throttle'
 import { runtimeOf, serverLabel } from './node-red/runtime'
-import { connectionOptions, listenerSettings, XoServerConfig } from './node-red/server-settings'
+import { connectionOptions, coordinationSettings, listenerSettings, XoServerConfig } from './node-red/server-settings'
 import type { MethodInfo, XoServerNode } from './node-red/xo-server-node'
 import { XoConnection, XoConnectionState } from './xo/connection'
 import { ObjectStore } from './xo/object-store'
 import { leaseSimulatedXo, type SimulatedXoLease } from './simulator/shared'
 import type { ListenerState } from './listener/hook-listener'
+import type { Coordinator } from './coordination/coordinator'
 
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-server.${key}`, substitutions)
@@ -31,7 +32,12 @@ export = function register(RED: NodeAPI) {
     const runtime = runtimeOf(RED)
     const options = connectionOptions(config, this.credentials)
     const listening = listenerSettings(config, this.credentials)
-    this.configError = 'error' in options ? options.error : listening && 'error' in listening ? listening.error : undefined
+    const sharing = coordinationSettings(config, this.credentials)
+    this.configError =
+      'error' in options ? options.error
+      : listening && 'error' in listening ? listening.error
+      : sharing && 'error' in sharing ? sharing.error
+      : undefined
     // The simulated XO is leased while this node lives; the connection asks where it is at each attempt.
     let lease: SimulatedXoLease | undefined
     let leasing: Promise<SimulatedXoLease> | undefined
@@ -78,6 +84,17 @@ export = function register(RED: NodeAPI) {
       else if (state.status === 'listening') this.log(t('log.listening', { url: this.listener?.localUrl ?? '' }))
     }
     this.listener?.on('state', onListener)
+
+    // With a Redis shared with another Node-RED running the same flows: one leader per XO connection.
+    const coordination = this.connection && sharing && !('error' in sharing)
+      ? runtime.coordinators.acquire({
+          ...sharing,
+          identity: [this.id, this.connection.endpoint.wsUrl, this.hookBaseUrl ?? ''],
+          warn: (message) => this.warn(message),
+          log: (message) => this.log(message),
+        })
+      : undefined
+    this.coordinator = coordination?.coordinator
     runtime.servers.add(this)
     // For the object-event lag: when XO's latest notification came in (the store applies it right then).
     let notifiedAt = 0
@@ -122,9 +139,19 @@ export = function register(RED: NodeAPI) {
     // The XO's registrar, shared with every other config node reaching the same XO.
     const connection = this.connection
     const hooks = connection && !('error' in options)
-      ? hooksOf({ id: this.id, connection, options: simulated ? { ...options, locate } : options, prefix: this.hookPrefix, catalogue: async () => Object.keys(await this.methods()) })
+      ? hooksOf({
+          id: this.id,
+          connection,
+          options: simulated ? { ...options, locate } : options,
+          prefix: this.hookPrefix,
+          catalogue: async () => Object.keys(await this.methods()),
+          ...(this.coordinator ? { lock: withSharedLock(this.coordinator) } : {}),
+        })
       : hooksOf({ id: this.id })
     this.hooks = (): HookRegistrar | undefined => hooks?.registrar
+    // A write that failed for want of the shared lock is tried again as soon as Redis is back.
+    const onRedis = (state: { up: boolean }) => state.up && hooks?.registrar.reconcile()
+    this.coordinator?.link.on('state', onRedis)
     // A config node that receives hooks keeps XO's entries in line with the deployed nodes, even when none of its
     // nodes is enabled any more (their entries must leave XO): it connects whether or not a node uses it.
     if (this.hookPrefix) this.connection?.start()
@@ -137,6 +164,8 @@ export = function register(RED: NodeAPI) {
       closing = true
       runtime.servers.delete(this)
       this.listener?.release()
+      this.coordinator?.link.off('state', onRedis)
+      coordination?.release()
       const connection = this.connection
       this.connection = undefined
       feed?.stop()
@@ -152,6 +181,11 @@ export = function register(RED: NodeAPI) {
         done()
       })
     })
+  }
+
+  /** The registrar's read-merge-write under the lock the instances sharing a Redis agree on. */
+  function withSharedLock(coordinator: Coordinator) {
+    return <T>(work: () => Promise<T>) => coordinator.withLock('web-hooks', work)
   }
 
   // Operators read the log when a status is not enough; it never carries a secret.
@@ -179,6 +213,7 @@ export = function register(RED: NodeAPI) {
       password: { type: 'password' },
       listenCert: { type: 'text' },
       listenKey: { type: 'password' },
+      redisPassword: { type: 'password' },
     },
   })
 }

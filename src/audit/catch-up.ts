@@ -45,6 +45,11 @@ export interface CatchUpOptions {
   periodMs: number
   /** a call this recent may still be on its way live: the log gives it only once it is older */
   graceMs: number
+  /**
+   * Claims a call before it is emitted, once across the instances sharing a Redis (false: another one emitted it);
+   * none: this node's own memory of what came live decides.
+   */
+  claim?: (callId: string) => Promise<boolean>
   /** emits one missed call (XO's order; awaited before the next); false: not emitted (the node is closing) */
   emit(body: HookPost, record: AuditRecord): Promise<boolean | void>
   report(status: CatchUpStatus): void
@@ -139,15 +144,20 @@ export class CatchUp {
     while (this.#running) await this.#running
   }
 
-  /** Stops reading; saves the state (`forget`: the node is gone, its state with it). */
-  async stop(forget: boolean): Promise<void> {
+  /**
+   * Stops reading; saves the state (`forget`: the node is gone, its state with it; `save` false: this instance is
+   * no longer the one that writes it).
+   */
+  async stop(forget: boolean, save = true): Promise<void> {
     this.#stopped = true
     this.#abort.abort()
     clearInterval(this.#timer)
     clearTimeout(this.#retry)
     this.#o.source.off('connected', this.#onConnected)
     await this.#running?.catch(() => {})
-    if (forget) {
+    if (!save) {
+      this.#writer.cancel()
+    } else if (forget) {
       this.#writer.cancel()
       this.#stored = undefined
       await this.#o.store.delete(this.#o.key).catch(() => {})
@@ -227,6 +237,11 @@ export class CatchUp {
     let cursor: string | null = result.newest?.id ?? saved.cursor
     let replayed = 0
     const now = this.#now()
+    // Saved record by record: a redeploy, a restart or a failover in the middle of a long catch-up repeats nothing.
+    const cursorAt = (record: AuditRecord) => {
+      saved.cursor = record.id
+      this.#writer.changed()
+    }
     for (let i = result.kept.length - 1; i >= 0; i--) {
       const record = result.kept[i]
       const callId = String(record.data?.callId)
@@ -240,6 +255,12 @@ export class CatchUp {
         break
       }
       const body = postDeliveryOf(record)
+      if (body && this.#o.claim && !(await this.#o.claim(callId))) {
+        // Another instance emitted it live (or the instance that led before this one, from the log).
+        this.#remember(callId)
+        cursorAt(record)
+        continue
+      }
       this.#remember(callId)
       this.#firstMet.delete(record.id)
       if (!body) {
@@ -249,9 +270,7 @@ export class CatchUp {
       if (this.#stopped) return
       if ((await this.#o.emit(body, record)) === false) return
       replayed++
-      // Saved record by record: a redeploy or a restart in the middle of a long catch-up repeats nothing.
-      saved.cursor = record.id
-      this.#writer.changed()
+      cursorAt(record)
       if (this.#stopped) return
     }
     this.#replayed += replayed

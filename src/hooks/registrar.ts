@@ -42,6 +42,11 @@ export interface RegistrarLink {
   prefix?: string
   /** XO's method names (cached by the config node) */
   catalogue(): Promise<string[]>
+  /**
+   * Runs a read-merge-write under a lock shared with another Node-RED running the same flows (through Redis), so
+   * that the two never interleave theirs; none: this Node-RED alone writes.
+   */
+  lock?: <T>(work: () => Promise<T>) => Promise<T>
 }
 
 interface PluginInfo {
@@ -179,6 +184,11 @@ export class HookRegistrar {
     this.#schedule()
   }
 
+  /** Something that blocked the last write is back (the shared lock's Redis): reconcile again once started. */
+  reconcile(): void {
+    if (this.#started) this.#schedule()
+  }
+
   flowsStopping(): void {
     this.#started = false
   }
@@ -219,29 +229,10 @@ export class HookRegistrar {
     const removals = new Map(this.#removals)
     const claims = new Map(this.#claims)
     const managed = [...claims.values()].filter((claim) => claim.wish)
+    const locked = link.lock ?? (<T>(work: () => Promise<T>) => work())
     try {
       const catalogue = full ? await link.catalogue() : []
-      const plugin = await this.#plugin(link)
-      const allowed = plugin.configurationSchema?.properties?.hooks?.items?.properties?.method?.enum
-      const accepted = (method: string) => !allowed || allowed.includes(method)
-      const wanted = new Map<string, HookEntry[]>()
-      const reports = new Map<HookClaim, RegistrationReport>()
-      for (const claim of managed) {
-        const all = entriesFor(claim.wish!, catalogue)
-        const entries = all.filter((entry) => accepted(entry.method))
-        wanted.set(claim.prefix + claim.nodeId, entries)
-        const rejected = all.filter((entry) => !accepted(entry.method)).map((entry) => entry.method)
-        reports.set(claim, { ok: true, entries, rejected, unknown: claim.wish!.methods.unknown(catalogue) })
-      }
-      const prefixes = new Set([...this.#links].flatMap((l) => (l.prefix ? [l.prefix] : [])))
-      for (const claim of claims.values()) prefixes.add(claim.prefix)
-      for (const prefix of removals.values()) prefixes.add(prefix)
-      const current = plugin.configuration?.hooks ?? []
-      const next = reconcileEntries(current, { full, prefixes, claims, wanted, removals: removals.keys() })
-      if (!sameEntries(current, next)) {
-        await link.connection.call('plugin.configure', { id: PLUGIN_ID, configuration: { ...plugin.configuration, hooks: next } }, CALL_TIMEOUT_MS)
-      }
-      if (!plugin.loaded && next.length > 0) await link.connection.call('plugin.load', { id: PLUGIN_ID }, CALL_TIMEOUT_MS)
+      const reports = await locked(() => this.#write(link, full, catalogue, managed, claims, removals))
       for (const removal of removals.keys()) {
         this.#removals.delete(removal)
         for (const resolve of this.#removed.get(removal) ?? []) resolve()
@@ -255,6 +246,39 @@ export class HookRegistrar {
       this.#fullWanted = false
       for (const claim of managed) claim.report?.({ ok: false, error: error as Error })
     }
+  }
+
+  /** One read-merge-write of XO's web-hooks configuration. */
+  async #write(
+    link: RegistrarLink,
+    full: boolean,
+    catalogue: string[],
+    managed: HookClaim[],
+    claims: Map<string, HookClaim>,
+    removals: Map<string, string>,
+  ): Promise<Map<HookClaim, RegistrationReport>> {
+    const plugin = await this.#plugin(link)
+    const allowed = plugin.configurationSchema?.properties?.hooks?.items?.properties?.method?.enum
+    const accepted = (method: string) => !allowed || allowed.includes(method)
+    const wanted = new Map<string, HookEntry[]>()
+    const reports = new Map<HookClaim, RegistrationReport>()
+    for (const claim of managed) {
+      const all = entriesFor(claim.wish!, catalogue)
+      const entries = all.filter((entry) => accepted(entry.method))
+      wanted.set(claim.prefix + claim.nodeId, entries)
+      const rejected = all.filter((entry) => !accepted(entry.method)).map((entry) => entry.method)
+      reports.set(claim, { ok: true, entries, rejected, unknown: claim.wish!.methods.unknown(catalogue) })
+    }
+    const prefixes = new Set([...this.#links].flatMap((l) => (l.prefix ? [l.prefix] : [])))
+    for (const claim of claims.values()) prefixes.add(claim.prefix)
+    for (const prefix of removals.values()) prefixes.add(prefix)
+    const current = plugin.configuration?.hooks ?? []
+    const next = reconcileEntries(current, { full, prefixes, claims, wanted, removals: removals.keys() })
+    if (!sameEntries(current, next)) {
+      await link.connection.call('plugin.configure', { id: PLUGIN_ID, configuration: { ...plugin.configuration, hooks: next } }, CALL_TIMEOUT_MS)
+    }
+    if (!plugin.loaded && next.length > 0) await link.connection.call('plugin.load', { id: PLUGIN_ID }, CALL_TIMEOUT_MS)
+    return reports
   }
 
   async #plugin(link: RegistrarLink): Promise<PluginInfo> {

@@ -19,6 +19,8 @@ export interface ServerHooksOptions {
   options: XoConnectionOptions
   prefix: string | undefined
   catalogue: () => Promise<string[]>
+  /** the lock shared with another Node-RED running the same flows, if any */
+  lock?: RegistrarLink['lock']
 }
 
 /** How long a closing config node waits for removals (Node-RED allows 15 s for a close). */
@@ -93,7 +95,7 @@ export function hookRegistrars(events: EventEmitter, warn: (message: string) => 
     if (former && now?.xo !== former.xo) void retire(former)
     if (!('connection' in server)) return undefined
     const { registrar, give } = take(server.connection.endpoint.wsUrl)
-    const link: RegistrarLink = { connection: server.connection, prefix: server.prefix, catalogue: server.catalogue }
+    const link: RegistrarLink = { connection: server.connection, prefix: server.prefix, catalogue: server.catalogue, lock: server.lock }
     const detach = registrar.attach(link)
     // The previous prefix on the same XO goes through this new link (it knows the prefix only from there).
     if (former && now?.xo === former.xo && now.prefix !== former.prefix) void registrar.removePrefix(former.prefix)

@@ -1,14 +1,16 @@
 import type { NodeAPI } from 'node-red'
 import { runtimeKey } from './runtime-key'
 import { ListenerPool } from '../listener/listener-pool'
+import { CoordinatorPool } from '../coordination/coordinator-pool'
 import { XoMetrics } from '../metrics/xo-metrics'
 import { hookDispatchOf } from './hook-dispatch'
 import type { XoServerNode } from './xo-server-node'
+import type { LeaseRole } from '../coordination/lease'
 
 /** `/healthz`: each XO connection's state, never a secret. */
 export interface Health {
   status: 'ok' | 'degraded'
-  servers: Array<{ id: string; name?: string; url?: string; state: string; user?: string; version?: string; reason?: string; listener?: string }>
+  servers: Array<{ id: string; name?: string; url?: string; state: string; user?: string; version?: string; reason?: string; listener?: string; role?: string }>
 }
 
 /** What the package keeps once per Node-RED runtime: its xo-server nodes, their metrics, their listeners. */
@@ -16,7 +18,14 @@ export interface PackageRuntime {
   servers: Set<XoServerNode>
   metrics: XoMetrics
   listeners: ListenerPool
+  /** Redis connections and leases shared with another Node-RED, kept across redeploys */
+  coordinators: CoordinatorPool
   health(): Health
+}
+
+/** A role as health and statuses say it. */
+export function roleText(role: LeaseRole): string {
+  return role.role === 'unknown' ? `no store: ${role.reason}` : role.role
 }
 
 const runtimes = new WeakMap<object, PackageRuntime>()
@@ -39,6 +48,7 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
       if (node.connection) entry.url = node.connection.endpoint.wsUrl
       if (state.status === 'connected') Object.assign(entry, { user: state.user.email, version: state.serverVersion })
       if ('reason' in state && typeof state.reason === 'string') entry.reason = state.reason
+      if (node.coordinator) entry.role = roleText(node.coordinator.role)
       if (node.listener) entry.listener = node.listener.state.status === 'failed' ? `failed: ${node.listener.state.reason}` : node.listener.state.status
       return entry
     })
@@ -50,7 +60,7 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
     health,
     metrics: () => metrics.text(),
   })
-  found = { servers, metrics, listeners, health }
+  found = { servers, metrics, listeners, coordinators: new CoordinatorPool(), health }
   runtimes.set(runtimeKey(RED), found)
   return found
 }

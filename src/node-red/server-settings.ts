@@ -27,6 +27,10 @@ export interface XoServerConfig {
   listenKeyFile?: string
   /** addresses or CIDR ranges that may deliver to the listener (and read its health and metrics) */
   listenAllowFrom?: string
+  /** a Redis shared with another Node-RED running the same flows (`redis://` or `rediss://`); empty: none */
+  redisUrl?: string
+  /** PEM of a CA or certificate to trust for Redis (rediss://) only */
+  redisCa?: string
 }
 
 export interface XoServerCredentials {
@@ -37,6 +41,27 @@ export interface XoServerCredentials {
   listenCert?: string
   /** the listener's private key (PEM) */
   listenKey?: string
+  redisPassword?: string
+}
+
+/** The shared store a config node asks for (undefined: none), or what is wrong. */
+export function coordinationSettings(config: XoServerConfig, credentials: XoServerCredentials | undefined): { url: string; password?: string; ca?: string } | undefined | { error: string } {
+  const url = (config.redisUrl ?? '').trim()
+  if (!url) return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return { error: `Redis URL ${url} is not a URL` }
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return { error: 'Redis URL must start with redis:// or rediss://' }
+  // A password in the URL would end up in the flow file: it belongs in the credential.
+  if (parsed.password) return { error: 'put the Redis password in its own field, not in the URL' }
+  const ca = (config.redisCa ?? '').trim()
+  if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) return { error: 'trusted CA for Redis is not a PEM certificate' }
+  if (ca && parsed.protocol !== 'rediss:') return { error: 'a CA for Redis needs a rediss:// URL' }
+  const password = credentials?.redisPassword || undefined
+  return { url, ...(password ? { password } : {}), ...(ca ? { ca } : {}) }
 }
 
 /** The listener a config node asks for (undefined: deliveries come in on Node-RED's endpoints), or what is wrong. */

@@ -7,6 +7,7 @@ import type { ConnectionHandlers, ConnectionUse } from './connection-user'
 import type { XoServerCredentials } from './server-settings'
 import type { DeliveryPath } from './hook-dispatch'
 import type { ListenerLease } from '../listener/listener-pool'
+import type { Coordinator } from '../coordination/coordinator'
 
 /** One method of XO's catalogue (`system.getMethodsInfo`). */
 export interface MethodInfo {
@@ -36,6 +37,8 @@ export interface XoServerNode extends Node<XoServerCredentials> {
   deliveryPath: DeliveryPath
   /** the listener's lease when deliveries come in on one (its state, its own allow-list) */
   listener: ListenerLease | undefined
+  /** the store and lease shared with another Node-RED running the same flows, when a Redis is set */
+  coordinator: Coordinator | undefined
   /** when XO's latest notification came in (performance.now()), for the object-event lag */
   notifiedAt(): number
   /** The XO's web-hooks registrar (one per XO in this Node-RED, so that nodes never overwrite each other). */

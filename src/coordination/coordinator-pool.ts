@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto'
+import { Coordinator, CoordinatorOptions } from './coordinator'
+
+interface Shared {
+  coordinator: Coordinator
+  users: number
+  closing: NodeJS.Timeout | undefined
+}
+
+// Kept this long after its last user left: a redeploy gets the same connection and lease back (the other instance
+// does not take over for a redeploy).
+const KEEP_MS = 3000
+
+/** The coordinators of one Node-RED, one per Redis and XO connection identity, kept across redeploys. */
+export class CoordinatorPool {
+  readonly #shared = new Map<string, Shared>()
+
+  acquire(options: CoordinatorOptions): { coordinator: Coordinator; release(): void } {
+    const key = createHash('sha256').update(JSON.stringify([options.url, options.password ?? '', options.ca ?? '', options.identity])).digest('hex')
+    let shared = this.#shared.get(key)
+    if (!shared) {
+      const coordinator = new Coordinator(options)
+      coordinator.setMaxListeners(0)
+      shared = { coordinator, users: 0, closing: undefined }
+      this.#shared.set(key, shared)
+      coordinator.start()
+    }
+    const taken = shared
+    clearTimeout(taken.closing)
+    taken.users++
+    let released = false
+    return {
+      coordinator: taken.coordinator,
+      release: () => {
+        if (released) return
+        released = true
+        if (--taken.users > 0) return
+        taken.closing = setTimeout(() => {
+          if (taken.users > 0) return
+          this.#shared.delete(key)
+          void taken.coordinator.stop()
+        }, KEEP_MS)
+        taken.closing.unref?.()
+      },
+    }
+  }
+}

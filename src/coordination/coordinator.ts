@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { hostname } from 'node:os'
+import { Lease, LeaseRole } from './lease'
+import { RedisLink, RedisLinkOptions } from './redis-link'
+import { RedisStateStore } from './redis-state-store'
+import { SharedSnapshot } from './shared-snapshot'
+
+export interface CoordinatorOptions extends RedisLinkOptions {
+  /** what names this XO connection on every instance alike: the config node's id, XO's URL, the hook base URL */
+  identity: string[]
+  warn(message: string): void
+  log(message: string): void
+  ttlMs?: number
+}
+
+/** A live call waiting for Redis to come back, to be recorded before anyone catches up. */
+const MAX_PENDING_CLAIMS = 10_000
+const LOCK_TTL_MS = 15_000
+const LOCK_RETRY_MS = 50
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+
+/**
+ * What the instances running the same flows share, for one XO connection (one `xo-server` config node): a Redis
+ * connection, the lease that says which instance leads, and the keys they agree on (claims of calls emitted, pres
+ * waiting for their post, the state of #9, the registrar's lock). Emits `role` when this instance's role changes.
+ */
+export class Coordinator extends EventEmitter {
+  readonly link: RedisLink
+  readonly lease: Lease
+  /** every key of this connection starts so */
+  readonly prefix: string
+  readonly instance = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
+  readonly #o: CoordinatorOptions
+  #pendingClaims: Array<{ key: string; ttlMs: number }> = []
+
+  constructor(options: CoordinatorOptions) {
+    super()
+    this.#o = options
+    const id = createHash('sha256').update(options.identity.join('\n')).digest('hex').slice(0, 16)
+    this.prefix = `xo-nr:${id}:`
+    this.link = new RedisLink(options)
+    this.lease = new Lease({ link: this.link, key: `${this.prefix}lease`, instance: this.instance, ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}) })
+    this.lease.on('role', (role: LeaseRole) => this.emit('role', role))
+    this.link.on('state', (state: { up: boolean; reason?: string }) => {
+      if (state.up) {
+        this.#o.log(`Redis reached (keys ${this.prefix}*)`)
+        void this.#flushClaims()
+      } else if (state.reason !== 'closed') {
+        this.#o.warn(`Redis not reachable: ${state.reason}`)
+      }
+    })
+  }
+
+  start(): void {
+    this.link.start()
+    this.lease.start()
+  }
+
+  async stop(): Promise<void> {
+    await this.lease.stop()
+    await this.link.close()
+  }
+
+  get role(): LeaseRole {
+    return this.lease.role
+  }
+
+  /** State that only the leader writes (catch-up cursors, object snapshots): Redis refuses a former leader's writes. */
+  leaderState(): RedisStateStore {
+    return new RedisStateStore(this.link, this.prefix, () => {
+      const holder = this.lease.holder
+      return holder ? { key: this.lease.key, holder } : undefined
+    })
+  }
+
+  /** The object snapshot an xo-events node leads from (fenced as `leaderState`). */
+  snapshot(nodeId: string): SharedSnapshot {
+    return new SharedSnapshot(this.link, `${this.prefix}objects:${nodeId}`, () => {
+      const holder = this.lease.holder
+      return holder ? { key: this.lease.key, holder } : undefined
+    })
+  }
+
+  /**
+   * Claims a call for emission, once across the instances (live delivery or catch-up, whichever comes first):
+   * true when this one is first. While Redis is unreachable a live delivery is emitted anyway (XO sent it once)
+   * and its claim is written once Redis is back.
+   */
+  async claimCall(nodeId: string, callId: string, ttlMs: number, live: boolean): Promise<boolean> {
+    const key = `${this.prefix}call:${nodeId}:${callId}`
+    try {
+      return (await this.link.command('SET', key, this.instance, 'NX', 'PX', Math.ceil(ttlMs))) !== null
+    } catch (error) {
+      if (!live) throw error
+      if (this.#pendingClaims.length < MAX_PENDING_CLAIMS) this.#pendingClaims.push({ key, ttlMs })
+      return true
+    }
+  }
+
+  /** Keeps a pre for the instance that receives its post (bounded in time, dropped when too large). */
+  sharePre(nodeId: string, callId: string, json: string, ttlMs: number): void {
+    if (!this.link.up) return
+    this.link.command('SET', `${this.prefix}pre:${nodeId}:${callId}`, json, 'PX', Math.ceil(ttlMs)).catch(() => {})
+  }
+
+  /** The pre another instance received for this call, taken (once), or undefined. */
+  async takePre(nodeId: string, callId: string): Promise<string | undefined> {
+    if (!this.link.up) return undefined
+    const json = await this.link.command<string | null>('GETDEL', `${this.prefix}pre:${nodeId}:${callId}`).catch(() => null)
+    return json ?? undefined
+  }
+
+  forgetPre(nodeId: string, callId: string): void {
+    if (this.link.up) this.link.command('DEL', `${this.prefix}pre:${nodeId}:${callId}`).catch(() => {})
+  }
+
+  /**
+   * Runs `work` while holding a lock shared by the instances (the registrar's read-merge-write of XO's web-hooks
+   * configuration). Waits for it up to `waitMs`; fails when Redis cannot be reached rather than writing unlocked.
+   */
+  async withLock<T>(name: string, work: () => Promise<T>, waitMs = LOCK_TTL_MS): Promise<T> {
+    const key = `${this.prefix}lock:${name}`
+    const token = `${this.instance}:${randomBytes(6).toString('hex')}`
+    const deadline = Date.now() + waitMs
+    while ((await this.link.command('SET', key, token, 'NX', 'PX', LOCK_TTL_MS)) === null) {
+      if (Date.now() > deadline) throw new Error(`the other instance holds the ${name} lock for too long`)
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS))
+    }
+    try {
+      return await work()
+    } finally {
+      await this.link.command('EVAL', RELEASE_LOCK, 1, key, token).catch(() => {})
+    }
+  }
+
+  async #flushClaims(): Promise<void> {
+    const pending = this.#pendingClaims
+    this.#pendingClaims = []
+    for (const { key, ttlMs } of pending) {
+      await this.link.command('SET', key, this.instance, 'NX', 'PX', Math.ceil(ttlMs)).catch(() => this.#pendingClaims.push({ key, ttlMs }))
+    }
+    if (pending.length) this.#o.log(`${pending.length} calls delivered while Redis was away recorded`)
+  }
+}

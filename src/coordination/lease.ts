@@ -1,0 +1,166 @@
+import { EventEmitter } from 'node:events'
+import type { RedisLink } from './redis-link'
+
+export type LeaseRole =
+  | { role: 'leader'; token: number }
+  | { role: 'follower'; holder?: string }
+  | { role: 'unknown'; reason: string }
+
+export interface LeaseOptions {
+  link: Pick<RedisLink, 'command' | 'up' | 'on' | 'off'>
+  /** the lease's key; `<key>:fence` counts its fencing tokens */
+  key: string
+  /** who this is (unique per process): shown to the other instance */
+  instance: string
+  ttlMs?: number
+  /** a monotonic clock in ms (a paused process sees it jump: what keeps it from acting on a lost lease) */
+  now?: () => number
+}
+
+export const LEASE_TTL_MS = 10_000
+/** Time kept in hand against the clocks of Redis and this process drifting apart. */
+const MARGIN_MS = 500
+const FOLLOWER_RETRY_MS = 1_000
+
+// Takes the lease when free, prolongs it when held by this instance. Answers the fencing token (a new one at each
+// taking), or minus the milliseconds the other holder still has.
+const TAKE = `
+local held = redis.call('GET', KEYS[1])
+if held then
+  local who, token = string.match(held, '^(.*)|(%d+)$')
+  if who == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return tonumber(token)
+  end
+  return -math.max(redis.call('PTTL', KEYS[1]), 1)
+end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
+return token`
+
+const GIVE_BACK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+
+/**
+ * Who leads, among the instances sharing one Redis, for one XO connection. The leader prolongs its lease every
+ * third of its time; the others try again as soon as it would run out. A leader counts its lease from when it
+ * asked for it, less a margin, on a monotonic clock: paused or cut off from Redis past that, it knows it is no
+ * longer the leader before anyone else may take over, and stops acting. Each taking gets a new fencing token, which
+ * shared writes check (`holder`), so a former leader's late write is refused by Redis itself.
+ */
+export class Lease extends EventEmitter {
+  readonly #o: Required<Omit<LeaseOptions, 'now'>> & { now: () => number }
+  #role: LeaseRole = { role: 'unknown', reason: 'starting' }
+  #validUntil = 0
+  #timer: NodeJS.Timeout | undefined
+  #expiry: NodeJS.Timeout | undefined
+  #stopped = false
+  #trying: Promise<void> | undefined
+
+  constructor(options: LeaseOptions) {
+    super()
+    this.#o = { ttlMs: LEASE_TTL_MS, now: () => performance.now(), ...options }
+  }
+
+  get role(): LeaseRole {
+    return this.#role
+  }
+
+  /** The leader's fencing token while the lease is surely still its own, else undefined. */
+  get token(): number | undefined {
+    return this.#role.role === 'leader' && this.#o.now() < this.#validUntil ? this.#role.token : undefined
+  }
+
+  /** Whether this instance may act as the leader right now. */
+  get leading(): boolean {
+    return this.token !== undefined
+  }
+
+  /** What the lease key holds while this instance leads: shared writes compare it. */
+  get holder(): string | undefined {
+    const token = this.token
+    return token === undefined ? undefined : `${this.#o.instance}|${token}`
+  }
+
+  get key(): string {
+    return this.#o.key
+  }
+
+  start(): void {
+    this.#o.link.on('state', this.#onLink)
+    this.#attempt()
+  }
+
+  /** Stops; gives the lease back when held, so the other instance takes over at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearTimeout(this.#timer)
+    clearTimeout(this.#expiry)
+    this.#o.link.off('state', this.#onLink)
+    await this.#trying
+    const holder = this.#role.role === 'leader' ? `${this.#o.instance}|${this.#role.token}` : undefined
+    this.#set({ role: 'unknown', reason: 'stopped' })
+    if (holder && this.#o.link.up) await this.#o.link.command('EVAL', GIVE_BACK, 1, this.#o.key, holder).catch(() => {})
+  }
+
+  readonly #onLink = (state: { up: boolean; reason?: string }) => {
+    // Cut off from Redis, a leader stops acting at once: it could not record what it does. Back, it takes the lease
+    // again if nobody else did meanwhile (the same token: it never stopped being the holder).
+    if (state.up) this.#attempt()
+    else this.#set({ role: 'unknown', reason: `Redis: ${state.reason}` })
+  }
+
+  #attempt(): void {
+    if (this.#stopped || this.#trying) return
+    clearTimeout(this.#timer)
+    this.#trying = this.#take().finally(() => (this.#trying = undefined))
+  }
+
+  async #take(): Promise<void> {
+    const asked = this.#o.now()
+    let answer: number
+    try {
+      answer = Number(await this.#o.link.command('EVAL', TAKE, 2, this.#o.key, `${this.#o.key}:fence`, this.#o.instance, this.#o.ttlMs))
+    } catch (error) {
+      if (this.#stopped) return
+      // Still the leader until the lease counted from the last renewal runs out; then nobody here acts.
+      if (this.#role.role !== 'leader') this.#set({ role: 'unknown', reason: `Redis: ${(error as Error).message}` })
+      this.#schedule(Math.min(1_000, this.#o.ttlMs / 3))
+      return
+    }
+    if (this.#stopped) return
+    if (answer > 0) {
+      this.#validUntil = asked + this.#o.ttlMs - MARGIN_MS
+      if (this.#role.role !== 'leader' || this.#role.token !== answer) this.#set({ role: 'leader', token: answer })
+      clearTimeout(this.#expiry)
+      this.#expiry = setTimeout(() => this.#expired(), Math.max(0, this.#validUntil - this.#o.now()))
+      this.#expiry.unref?.()
+      this.#schedule(this.#o.ttlMs / 3)
+    } else {
+      if (this.#role.role !== 'follower') this.#set({ role: 'follower' })
+      // Tried again as the other holder's time runs out, and at least every second: a leader that stops cleanly
+      // gives the lease back, and is replaced within that second.
+      this.#schedule(Math.min(-answer + 5, FOLLOWER_RETRY_MS))
+    }
+  }
+
+  /** The lease ran out without a renewal (Redis unreachable, or this process was paused). */
+  #expired(): void {
+    if (this.#role.role !== 'leader' || this.#o.now() < this.#validUntil) return
+    this.#set({ role: 'unknown', reason: 'lease not renewed in time' })
+    this.#attempt()
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => this.#attempt(), delayMs)
+    this.#timer.unref?.()
+  }
+
+  #set(role: LeaseRole): void {
+    this.#role = role
+    this.emit('role', role)
+  }
+}

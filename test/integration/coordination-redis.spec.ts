@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict'
+import { Coordinator } from '../../src/coordination/coordinator'
+import { Lease, LeaseRole } from '../../src/coordination/lease'
+import { RedisLink } from '../../src/coordination/redis-link'
+import { NotLeadingError, RedisStateStore } from '../../src/coordination/redis-state-store'
+import { waitFor, waitForEvent } from '../support/node-red'
+import { TestRedis } from '../support/redis'
+
+const quiet = { warn: () => {}, log: () => {} }
+
+async function linkTo(redis: TestRedis): Promise<RedisLink> {
+  const link = new RedisLink({ url: redis.url })
+  link.start()
+  if (!link.up) await waitForEvent(link, 'state')
+  return link
+}
+
+describe('coordination through a real redis-server', function () {
+  this.timeout(30_000)
+  let redis: TestRedis
+  const closing: Array<{ stop?: () => Promise<void>; close?: () => Promise<void> }> = []
+
+  before(async () => {
+    redis = await TestRedis.start()
+  })
+  afterEach(async () => {
+    for (const thing of closing.splice(0)) await (thing.stop ?? thing.close)!.call(thing)
+    await redis.command('FLUSHALL')
+  })
+  after(() => redis.dispose())
+
+  function coordinator(ttlMs = 1_000, identity = ['config-node', 'wss://xo/api/', 'http://lb']): Coordinator {
+    const c = new Coordinator({ url: redis.url, identity, ttlMs, ...quiet })
+    closing.push(c)
+    c.start()
+    return c
+  }
+  const roleOf = (c: Coordinator) => c.role.role
+
+  it('elects one leader; the other takes over within the lease time once it dies, with a higher fencing token', async () => {
+    const a = coordinator()
+    await waitFor(() => roleOf(a) === 'leader', { what: 'a leads' })
+    const b = coordinator()
+    await waitFor(() => roleOf(b) === 'follower', { what: 'b follows' })
+    const first = a.lease.token!
+    // Death without a word: the link goes, nothing gives the lease back.
+    const died = performance.now()
+    await a.link.close()
+    await waitFor(() => roleOf(b) === 'leader', { what: 'b takes over', timeoutMs: 5_000 })
+    const failover = performance.now() - died
+    assert.ok(failover < 1_000 + 300, `took over after ${Math.round(failover)} ms, lease 1,000 ms`)
+    assert.ok(b.lease.token! > first)
+    assert.equal(a.lease.leading, false)
+  })
+
+  it('hands over at once when the leader stops cleanly', async () => {
+    const a = coordinator(10_000)
+    await waitFor(() => roleOf(a) === 'leader', { what: 'a leads' })
+    const b = coordinator(10_000)
+    await waitFor(() => roleOf(b) === 'follower', { what: 'b follows' })
+    const stopped = performance.now()
+    await a.stop()
+    await waitFor(() => roleOf(b) === 'leader', { what: 'b takes over', timeoutMs: 11_000 })
+    assert.ok(performance.now() - stopped < 1_300)
+  })
+
+  it('a paused leader knows its lease ran out before it acts, and Redis refuses its writes (fencing)', async () => {
+    let clock = 0
+    const link = await linkTo(redis)
+    closing.push(link)
+    const paused = new Lease({ link, key: 'xo-nr:t:lease', instance: 'paused', ttlMs: 1_000, now: () => clock })
+    closing.push(paused)
+    paused.start()
+    await waitFor(() => paused.role.role === 'leader', { what: 'leads' })
+    const store = new RedisStateStore(link, 'xo-nr:t:', () => (paused.holder ? { key: 'xo-nr:t:lease', holder: paused.holder } : undefined))
+    assert.equal(await store.write('cursor', { at: 1 }), 1)
+    const heldBefore = `paused|${paused.token}`
+    clock += 5_000 // SIGSTOP and SIGCONT: the monotonic clock went on
+    assert.equal(paused.leading, false)
+    await assert.rejects(store.write('cursor', { at: 2 }), NotLeadingError)
+    // Even with the old holder string, once another instance holds the lease Redis refuses the write.
+    await redis.command('SET', 'xo-nr:t:lease', 'other|99', 'PX', '10000')
+    const stale = new RedisStateStore(link, 'xo-nr:t:', () => ({ key: 'xo-nr:t:lease', holder: heldBefore }))
+    await assert.rejects(stale.write('cursor', { at: 3 }), NotLeadingError)
+    assert.deepEqual((await store.read('cursor'))?.value, { at: 1 })
+  })
+
+  it('keeps state with versions and compare-and-set across instances', async () => {
+    const link = await linkTo(redis)
+    closing.push(link)
+    const store = new RedisStateStore(link, 'xo-nr:s:')
+    assert.equal(await store.read('k'), undefined)
+    assert.equal(await store.compareAndSet('k', undefined, { n: 1 }), 1)
+    assert.equal(await store.compareAndSet('k', undefined, { n: 2 }), undefined)
+    const results = await Promise.all([1, 2, 3, 4].map((n) => store.compareAndSet('k', 1, { n })))
+    assert.equal(results.filter((r) => r === 2).length, 1)
+    await store.delete('k')
+    assert.equal(await store.read('k'), undefined)
+  })
+
+  it('claims a call once across instances, and records live calls made while Redis was away once it is back', async () => {
+    const a = coordinator()
+    const b = coordinator()
+    await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
+    const claims = await Promise.all([a.claimCall('n', 'call-1', 60_000, true), b.claimCall('n', 'call-1', 60_000, false)])
+    assert.deepEqual(claims.sort(), [false, true])
+    await redis.stop()
+    await waitFor(() => !a.link.up, { what: 'a sees Redis gone' })
+    assert.equal(await a.claimCall('n', 'call-2', 60_000, true), true, 'a live call is emitted while Redis is away')
+    await assert.rejects(a.claimCall('n', 'call-3', 60_000, false), /not reachable/)
+    await redis.launch()
+    await waitFor(async () => b.link.up && (await b.claimCall('n', 'probe', 1000, false).catch(() => false)), { what: 'Redis back' })
+    await waitFor(async () => (await redis.command('EXISTS', `${a.prefix}call:n:call-2`)).includes(':1'), { what: 'call-2 recorded' })
+    assert.equal(await b.claimCall('n', 'call-2', 60_000, false), false)
+  })
+
+  it('hands a pre to the instance that gets its post, once', async () => {
+    const a = coordinator()
+    const b = coordinator()
+    await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
+    a.sharePre('n', 'c1', '{"callId":"c1"}', 60_000)
+    await waitFor(async () => (await b.takePre('n', 'c1')) === '{"callId":"c1"}', { what: 'the pre on b' })
+    assert.equal(await a.takePre('n', 'c1'), undefined)
+  })
+
+  it('never lets two instances inside the registrar lock at once', async () => {
+    const a = coordinator()
+    const b = coordinator()
+    await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
+    let inside = 0
+    let most = 0
+    const work = async () => {
+      inside++
+      most = Math.max(most, inside)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      inside--
+    }
+    await Promise.all([1, 2, 3, 4, 5].flatMap(() => [a.withLock('registrar', work), b.withLock('registrar', work)]))
+    assert.equal(most, 1)
+  })
+
+  it('says unknown, never leader, while Redis cannot be reached', async () => {
+    await redis.stop()
+    const roles: LeaseRole[] = []
+    const c = coordinator()
+    c.on('role', (role: LeaseRole) => roles.push(role))
+    await waitFor(() => roles.length > 0, { what: 'a role' })
+    assert.equal(roleOf(c), 'unknown')
+    await redis.launch()
+    await waitFor(() => roleOf(c) === 'leader', { what: 'leads once Redis is there', timeoutMs: 10_000 })
+  })
+})

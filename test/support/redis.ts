@@ -1,0 +1,89 @@
+import { ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { freePort } from './ports'
+
+/** Debian's redis-server (package redis-server), or REDIS_SERVER. */
+export function redisServerPath(): string {
+  const candidate = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
+  if (!existsSync(candidate)) throw new Error(`no redis-server at ${candidate}: install Debian's redis-server package (or set REDIS_SERVER)`)
+  return candidate
+}
+
+/**
+ * A real redis-server for one test file, on a free loopback port, with its data in a temporary directory. It
+ * keeps what it is told (append-only file, fsync on every write), as a Redis that coordinates must: a restart
+ * loses nothing.
+ */
+export class TestRedis {
+  #child: ChildProcess | undefined
+  readonly #dir = mkdtempSync(path.join(tmpdir(), 'xo-redis-'))
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<TestRedis> {
+    const redis = new TestRedis(await freePort())
+    await redis.launch()
+    return redis
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`
+  }
+
+  async launch(): Promise<void> {
+    const child = spawn(redisServerPath(), [
+      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir,
+      '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'yes',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.#child = child
+    let output = ''
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString()
+        if (/Ready to accept connections/.test(output)) {
+          child.stdout!.off('data', onData)
+          child.stdout!.resume()
+          resolve()
+        }
+      }
+      child.stdout!.on('data', onData)
+      child.stderr!.resume()
+      child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output.slice(-500)}`)))
+    })
+  }
+
+  /** Stops it as an operator would (SIGTERM: it writes what it holds and exits). */
+  async stop(): Promise<void> {
+    const child = this.#child
+    this.#child = undefined
+    if (!child || child.exitCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    await exited
+  }
+
+  /** A raw command, for tests that look at what the instances wrote. */
+  command(...args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(this.port, '127.0.0.1')
+      let answer = ''
+      socket.on('data', (chunk) => {
+        answer += chunk.toString()
+        if (answer.endsWith('\r\n')) {
+          socket.end()
+          resolve(answer)
+        }
+      })
+      socket.on('error', reject)
+      socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`)
+    })
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop()
+    rmSync(this.#dir, { recursive: true, force: true })
+  }
+}
