@@ -90,6 +90,7 @@ export = function register(RED: NodeAPI) {
       ? runtime.coordinators.acquire({
           ...sharing,
           identity: [this.id, this.connection.endpoint.wsUrl, this.hookBaseUrl ?? ''],
+          ttlMs: leaseMs(),
           warn: (message) => this.warn(message),
           log: (message) => this.log(message),
         })
@@ -181,6 +182,12 @@ export = function register(RED: NodeAPI) {
         done()
       })
     })
+  }
+
+  /** `xoLeaseSeconds` of Node-RED's settings (default 10, at least 2): how long a dead leader keeps the lease. */
+  function leaseMs(): number {
+    const seconds = Number((RED.settings as unknown as { xoLeaseSeconds?: unknown }).xoLeaseSeconds ?? 10)
+    return Number.isFinite(seconds) && seconds >= 2 ? seconds * 1000 : 10_000
   }
 
   /** The registrar's read-merge-write under the lock the instances sharing a Redis agree on. */

@@ -106,6 +106,20 @@ export class StockNodeRed {
     return this.#child?.exitCode === null && this.#child.signalCode === null
   }
 
+  /**
+   * Sends a signal to the process: SIGKILL (a crash: the exit counts as asked), SIGSTOP and SIGCONT (a pause, as a
+   * hung machine or a long GC would).
+   */
+  async signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void> {
+    const child = this.#child
+    if (!child || child.exitCode !== null) return
+    if (signal !== 'SIGKILL') return void child.kill(signal)
+    this.#stopping = true
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+  }
+
   /** Exits nobody asked for (uncaught exceptions end the stock entry point). */
   get crashes(): string[] {
     return this.exits.filter((e) => !e.asked).map((e) => `exit code ${e.code} signal ${e.signal}`)
