@@ -64,17 +64,17 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
 
   async function roleOf(red: StockNodeRed): Promise<string | undefined> {
     if (!red.alive) return undefined
-    const health = (await (await red.request('/xo/healthz')).json()) as { servers: Array<{ role?: string }> }
+    const health = (await (await red.request('/xo/healthz', { signal: AbortSignal.timeout(1_000) })).json()) as { servers: Array<{ role?: string }> }
     return health.servers[0]?.role
   }
 
-  async function leaderIndex(): Promise<number> {
+  async function leaderIndex(among: StockNodeRed[] = reds): Promise<number> {
     const found = await waitFor(async () => {
-      const roles = await Promise.all(reds.map((red) => roleOf(red).catch(() => undefined)))
+      const roles = await Promise.all(among.map((red) => roleOf(red).catch(() => undefined)))
       const leaders = roles.flatMap((role, i) => (role === 'leader' ? [i] : []))
       return leaders.length === 1 && roles.every((role) => role === 'leader' || role === 'follower') ? { index: leaders[0] } : undefined
     }, { timeoutMs: 30_000, what: 'one leader and one follower' })
-    return found.index
+    return reds.indexOf(among[found.index])
   }
 
   /** Toggles the VMs one after the other (a call and an object change each) until `stop` is called. */
@@ -151,11 +151,11 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     assert.deepEqual(crashes, [], logs)
   })
 
-  async function deployBoth(extra: FlowNode[] = []): Promise<void> {
+  async function deployBoth(extra: FlowNode[] = [], entries = 2): Promise<void> {
     const token = sim.issueToken('admin@admin.net')
     for (const red of reds) await red.deploy(flow(token, extra))
     await waitFor(async () => (await sim.invoke('plugin.get', {}) as Array<{ id: string; configuration?: { hooks?: unknown[] } }>)
-      .find((p) => p.id === 'web-hooks')?.configuration?.hooks?.length === 2, { timeoutMs: 15_000, what: 'the hook entries in XO' })
+      .find((p) => p.id === 'web-hooks')?.configuration?.hooks?.length === entries, { timeoutMs: 15_000, what: 'the hook entries in XO' })
     await leaderIndex()
     // Both instances caught up once (each node noted where the log is) before the stream starts.
     await waitFor(async () => (await redis.command('KEYS', '*state:xo-hook/hook')).includes('xo-hook/hook'), { timeoutMs: 20_000, what: 'the shared catch-up cursor' })
@@ -181,5 +181,68 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     const changes = seen().filter((s) => s.kind === 'change').length
     console.log(`      failover after SIGKILL (lease ${LEASE_SECONDS} s): median ${Math.round(sorted[sorted.length >> 1])} ms, max ${Math.round(sorted.at(-1)!)} ms over ${sorted.length} kills; ${calls().length} calls (${seen().filter((s) => s.kind === 'call' && s.replayed).length} from the audit log), ${changes} object events (${seen().filter((s) => s.kind === 'change' && s.takeover).length} at a takeover)`)
     assert.ok(sorted.at(-1)! < LEASE_SECONDS * 1000 + 1_500, `failover took up to ${Math.round(sorted.at(-1)!)} ms`)
+  })
+
+  it('a leader paused (SIGSTOP) past its lease does not act once resumed (fencing): none lost, none twice', async () => {
+    await deployBoth()
+    const load = stream(200)
+    for (let round = 0; round < 2; round++) {
+      const leader = await leaderIndex()
+      const paused = reds[leader]
+      const other = reds[1 - leader]
+      await new Promise((resolve) => setTimeout(resolve, 700))
+      await paused.signal('SIGSTOP')
+      await waitFor(async () => (await roleOf(other)) === 'leader', { timeoutMs: LEASE_SECONDS * 1000 + 5_000, what: 'the other to take over' })
+      // Past the lease, with changes and calls meanwhile; then the paused one wakes up with its old timers and sockets.
+      await new Promise((resolve) => setTimeout(resolve, 2_000))
+      const before = paused.log.length
+      await paused.signal('SIGCONT')
+      await waitFor(async () => (await roleOf(paused)) === 'follower', { timeoutMs: 10_000, what: 'the resumed one to follow' })
+      assert.deepEqual([...paused.log.slice(before).matchAll(SEEN)].map((m) => JSON.parse(m[1]) as Seen).filter((s) => s.kind === 'change'), [], 'object events from the resumed former leader')
+    }
+    await load.stop()
+    await assertExactlyOnce('after two pauses')
+  })
+
+  it('Redis restarted under a steady stream: calls keep coming out meanwhile, and nothing is lost or doubled once it is back', async () => {
+    await deployBoth()
+    const load = stream(200)
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    await redis.stop()
+    const callsBefore = seen().filter((s) => s.kind === 'call').length
+    await waitFor(async () => (await Promise.all(reds.map(roleOf))).every((role) => role?.startsWith('no store')), { timeoutMs: 10_000, what: 'both to say there is no store' })
+    // Deliveries keep flowing without Redis.
+    await waitFor(() => seen().filter((s) => s.kind === 'call').length >= callsBefore + 5, { timeoutMs: 10_000, what: 'calls while Redis is away' })
+    const changesWithout = seen().filter((s) => s.kind === 'change').length
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    assert.equal(seen().filter((s) => s.kind === 'change').length, changesWithout, 'no object events without a leader')
+    await redis.launch()
+    await leaderIndex()
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    await load.stop()
+    await assertExactlyOnce('after Redis came back')
+  })
+
+  it('gated calls through the load balancer are let go on whichever instance got them', async () => {
+    const gated: FlowNode[] = [
+      { id: 'gate', type: 'xo-hook', z: 'tab', server: 'xo', methods: ['group.create'], phase: 'pre', gate: true, register: true, wires: [['proceed'], []] },
+      { id: 'proceed', type: 'xo-proceed', z: 'tab', wires: [[]] },
+    ]
+    await deployBoth(gated, 3)
+    const took: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now()
+      await sim.invoke('group.create', { name: `gated ${i}` })
+      took.push(performance.now() - started)
+    }
+    assert.ok(Math.max(...took) < 1_500, `XO waited up to ${Math.round(Math.max(...took))} ms`)
+    const leader = await leaderIndex()
+    await reds[leader].signal('SIGKILL')
+    for (let i = 0; i < 4; i++) {
+      const started = performance.now()
+      await sim.invoke('group.create', { name: `gated after a kill ${i}` })
+      assert.ok(performance.now() - started < 1_500, 'XO let go in time with one instance left')
+    }
+    await reds[leader].launch()
   })
 })
