@@ -26,8 +26,30 @@ function buildRequests(port: number, path: string): Buffer[] {
   })
 }
 
+const CALL_ID = Buffer.from('"callId":"')
+const ROUND_DIGITS = 4
+
+/**
+ * XO never sends a callId twice, and a target sharing a store claims each one: every time the deliveries come
+ * round again, the last characters of each callId become that round's number (a pre and its post alike). Every
+ * target pays the same few bytes written; a buffer is rewritten only a whole round after it was last sent.
+ */
+function callIdRounds(requests: Buffer[]): (index: number) => void {
+  const at = requests.map((request) => {
+    const start = request.indexOf(CALL_ID) + CALL_ID.length
+    const end = request.indexOf(0x22, start)
+    return end - start >= ROUND_DIGITS ? end - ROUND_DIGITS : -1
+  })
+  let round = Math.floor(Math.random() * 36 ** ROUND_DIGITS)
+  return (index) => {
+    if (index === 0) round = (round + 1) % 36 ** ROUND_DIGITS
+    if (at[index] >= 0) requests[index].write(round.toString(36).padStart(ROUND_DIGITS, '0'), at[index], 'latin1')
+  }
+}
+
 async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
   const requests = buildRequests(spec.port, spec.path)
+  const renumber = callIdRounds(requests)
   const connections = Array.from({ length: spec.connections }, () => new KeepAliveConnection(spec.port))
   const latency = new LatencyRecorder()
   const errors: ErrorCounts = { status: {}, resets: 0, timeouts: 0, protocol: 0 }
@@ -59,7 +81,9 @@ async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
   const send = (connection: KeepAliveConnection, startedAt: number, then: (connection: KeepAliveConnection) => void) => {
     if (inWindow(startedAt)) sentInWindow++
     inFlight++
-    connection.send(requests[next++ % requests.length], (outcome) => {
+    const index = next++ % requests.length
+    renumber(index)
+    connection.send(requests[index], (outcome) => {
       inFlight--
       count(outcome, startedAt, performance.now())
       then(connection)

@@ -13,6 +13,7 @@ export const TARGETS = {
   xoHookEnriched: 'c+ xo-hook, enrichment on',
   listener: "d  xo-hook on its own listener",
   listenerEnriched: 'd+ the same, enrichment on',
+  listenerShared: 'e  d sharing a Redis, catch-up on',
 } as const
 export type TargetKey = keyof typeof TARGETS
 export type Mode = 'fixedRate' | 'fullSpeed'
@@ -65,6 +66,15 @@ export function ratios(results: Results) {
         cpuPerDelivery: ratio(full(c)?.cpuUsPerDelivery, full(base)?.cpuUsPerDelivery),
       }
     }
+  }
+  // What the shared store costs per delivery: e against the same instance without it.
+  const full = (k: TargetKey) => results.fullSpeed[k]
+  const fixed = (k: TargetKey) => results.fixedRate[k]
+  out['listenerShared/listener'] = {
+    fullSpeedThroughput: ratio(full('listenerShared')?.throughput, full('listener')?.throughput),
+    fullSpeedP99: ratio(full('listenerShared')?.latencyMs.p99, full('listener')?.latencyMs.p99),
+    fixedRateP99: ratio(fixed('listenerShared')?.latencyMs.p99, fixed('listener')?.latencyMs.p99),
+    cpuPerDelivery: ratio(full('listenerShared')?.cpuUsPerDelivery, full('listener')?.cpuUsPerDelivery),
   }
   return out
 }

@@ -30,6 +30,11 @@ import http from 'node:http'
 import os from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { XoSimulator } from '../src/simulator'
+import { TestRedis } from '../test/support/redis'
+import { freePort } from '../test/support/ports'
+import { measureFailover } from './coordination/failover'
+
+const FAILOVER_SAMPLES = 3
 import { benchConfig, BenchConfig } from './config'
 import { profiled } from './cpu-profile'
 import { deliveryBodies, inventoryOf } from './deliveries'
@@ -113,15 +118,20 @@ async function measure(target: Target, mode: Mode, generator: LoadGeneratorProce
   return measured
 }
 
-/** A free loopback port (for the listener target). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-    probe.on('error', reject)
-  })
+
+/**
+ * A redis-server of the bench's own (Debian's package), for the targets that share a store; undefined (and said)
+ * when there is none: those targets are then left out.
+ */
+async function sharedRedis(stops: Array<() => Promise<void>>): Promise<string | undefined> {
+  try {
+    const redis = await TestRedis.start()
+    stops.push(() => redis.dispose())
+    return redis.url
+  } catch (error) {
+    console.log(`  no shared-store targets: ${(error as Error).message}`)
+    return undefined
+  }
 }
 
 /** The hook-ingest scenario: its tables on stdout, its part of the final JSON line returned. */
@@ -142,13 +152,14 @@ async function hookIngest(config: BenchConfig, stops: Array<() => Promise<void>>
   const credentials = { [SERVER_NODE_ID]: { token }, [HOOK_NODE_ID]: { secret: HOOK_SECRET } }
   // (d): the same xo-hook node receiving on the package's own listener, on a port of its own.
   const listenPort = await freePort()
-  const hook = (key: TargetKey, enrich: boolean, listener = false): Target => ({
+  const redisUrl = await sharedRedis(stops)
+  const hook = (key: TargetKey, enrich: boolean, listener = false, shared?: string): Target => ({
     key,
     port: listener ? listenPort : red.port,
     path: hookPath(),
     flow: red,
     prepare: async () => {
-      await red.deploy(hookFlow(simulator.url, enrich, listener ? listenPort : undefined), credentials)
+      await red.deploy(hookFlow(simulator.url, enrich, listener ? listenPort : undefined, shared), credentials)
       await red.hookReady(enrich, 15_000)
     },
   })
@@ -159,6 +170,7 @@ async function hookIngest(config: BenchConfig, stops: Array<() => Promise<void>>
     hook('xoHookEnriched', true),
     hook('listener', false, true),
     hook('listenerEnriched', true, true),
+    ...(redisUrl ? [hook('listenerShared', false, true, redisUrl)] : []),
   ]
 
   const context = {
@@ -206,7 +218,8 @@ async function hookIngest(config: BenchConfig, stops: Array<() => Promise<void>>
 /** The object-stream scenario: its table on stdout, its part of the final JSON line returned. */
 async function objectStream(config: BenchConfig, stops: Array<() => Promise<void>>): Promise<Record<string, unknown>> {
   console.log(`object-stream bench: Node ${process.version}, ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)} (compare the ratios)`)
-  const results = await runObjectStream(config.objects, stops, (line) => console.log(line))
+  const redisUrl = await sharedRedis(stops)
+  const results = await runObjectStream(config.objects, stops, (line) => console.log(line), redisUrl)
   console.log('')
   const { lines, json } = renderObjectStream(results, config.objects)
   for (const line of lines) console.log(line)
@@ -222,6 +235,19 @@ async function catchUpScenario(config: BenchConfig, stops: Array<() => Promise<v
   for (const line of lines) console.log(line)
   failures.push(...results.failures.map((f) => `catch-up: ${f}`))
   return { ...json, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
+}
+
+/** The failover scenario: how long object events go without a leader, after a death and after a clean stop. */
+async function failoverScenario(stops: Array<() => Promise<void>>): Promise<Record<string, unknown>> {
+  console.log(`failover bench: Node ${process.version}; two coordinators on one redis-server, the default lease`)
+  const redisUrl = await sharedRedis(stops)
+  if (!redisUrl) return { skipped: 'no redis-server' }
+  const results = await measureFailover(redisUrl, FAILOVER_SAMPLES, (line) => console.log(line))
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]
+  const afterDeath = Math.round(median(results.afterDeathMs))
+  const afterCleanStop = Math.round(median(results.afterCleanStopMs))
+  console.log(`failover (lease ${results.leaseMs / 1000} s): median ${afterDeath} ms after a death, ${afterCleanStop} ms after a clean stop`)
+  return { ...results, medianAfterDeathMs: afterDeath, medianAfterCleanStopMs: afterCleanStop }
 }
 
 async function main(): Promise<number> {
@@ -250,6 +276,7 @@ async function main(): Promise<number> {
     if (config.scenarios.hooks) runs.push(() => scenario('hook ingest', 'hookIngest', (stops) => hookIngest(config, stops, failures)))
     if (config.scenarios.objects) runs.push(() => scenario('object stream', 'objectStream', (stops) => objectStream(config, stops)))
     if (config.scenarios.catchUp) runs.push(() => scenario('catch-up', 'catchUp', (stops) => catchUpScenario(config, stops, failures)))
+    if (config.scenarios.failover) runs.push(() => scenario('failover', 'failover', (stops) => failoverScenario(stops)))
     for (const [i, run] of runs.entries()) {
       if (i > 0) console.log('')
       await run()

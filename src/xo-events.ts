@@ -66,44 +66,54 @@ export = function register(RED: NodeAPI) {
 
     // `shown` is what the message carries as the object: the change's own, or XO's full version of an object
     // compared at start on its remembered fields only.
-    const sendChange = (change: ObjectChange, shown = change.object, extra?: Record<string, unknown>) => {
+    /** Sends what the node selects of a change; true when it sent something. */
+    const sendChange = (change: ObjectChange, shown = change.object, extra?: Record<string, unknown>): boolean => {
       let selected
       try {
         selected = selection.select(change, lookup)
       } catch (error) {
-        return void node.error(t('errors.failed', { reason: (error as Error).message }))
+        node.error(t('errors.failed', { reason: (error as Error).message }))
+        return false
       }
-      if (selected.length === 0) return
+      if (selected.length === 0) return false
       for (const e of selected) {
         const detail = extra ? { ...e.detail, ...extra } : e.detail
         if (e.object) send(e.event, e.object, undefined, e.changes, detail)
         else send(e.event, shown, e.event === 'created' ? undefined : change.previous, e.changes, detail)
       }
       use.refreshStatus()
+      return true
     }
 
     // With a Redis shared with another Node-RED: only the leader sends, and records what it sent for the next one.
+    // Changes found by comparing with what was sent before (a restart, a takeover): the remembered objects and these
+    // changes already say what is there, so no `initial` events.
+    const sendFound = (mark: 'foundAtStart' | 'foundAtTakeover') => (changes: FoundChange[]) => {
+      initialSent = true
+      for (const found of changes) sendChange(found.change, found.object, { [mark]: true })
+      use.refreshStatus()
+    }
     const coordinator = server.coordinator
+    const kept = {
+      objects: store,
+      needs: [...selection.types, ...NAMING_TYPES],
+      selection,
+      config,
+      server: () => server.connection?.endpoint.wsUrl ?? '',
+      log: (message: string) => node.log(message),
+      warn: (message: string) => node.warn(message),
+    }
     const leading = coordinator
       ? new LeadingObjects({
+          ...kept,
           snapshot: coordinator.snapshot(node.id),
           lease: coordinator.lease,
-          objects: store,
-          needs: [...selection.types, ...NAMING_TYPES],
-          selection,
-          config,
-          server: () => server.connection?.endpoint.wsUrl ?? '',
-          found: (changes: FoundChange[]) => {
-            initialSent = true
-            for (const found of changes) sendChange(found.change, found.object, { foundAtTakeover: true })
-          },
+          found: sendFound('foundAtTakeover'),
           fresh: () => {
             initialAllowed = true
             sendInitial()
           },
           onRole: () => use?.refreshStatus(),
-          log: (message) => node.log(message),
-          warn: (message) => node.warn(message),
         })
       : undefined
     if (leading) initialAllowed = false
@@ -111,33 +121,22 @@ export = function register(RED: NodeAPI) {
     // With *remember*: what the node knew before a restart or redeploy, compared once XO's objects are loaded.
     const memory = config.remember === true && !leading
       ? new RememberedObjects({
+          ...kept,
           state: stateStoreOf(RED),
           key: `xo-events/${node.id}`,
-          objects: store,
-          needs: [...selection.types, ...NAMING_TYPES],
-          selection,
-          config,
-          server: () => server.connection?.endpoint.wsUrl ?? '',
-          found: (changes: FoundChange[]) => {
-            initialSent = true // the remembered objects and these changes already say what is there
-            for (const found of changes) sendChange(found.change, found.object, { foundAtStart: true })
-            use.refreshStatus()
-          },
+          found: sendFound('foundAtStart'),
           fresh: (held: ObjectChange[]) => {
             initialAllowed = true
             for (const change of held) sendChange(change)
             sendInitial()
           },
-          log: (message) => node.log(message),
-          warn: (message) => node.warn(message),
           onProblem: () => use.refreshStatus(),
         })
       : undefined
     const onChange = (change: ObjectChange) => {
       if (leading) {
-        if (!leading.accept(change)) return
-        sendChange(change)
-        leading.sent(change)
+        // Only what was sent is recorded: the next leader replays what came after it, the silent changes included.
+        if (leading.accept(change) && sendChange(change)) leading.sent(change)
         return
       }
       if (memory && !memory.accept(change)) return

@@ -27,12 +27,12 @@ export const EVENT_NODES = [
 /** The object types the xo-server's store keeps for these nodes: theirs, plus pools and hosts (for names). */
 export const KEPT_TYPES = ['VM', 'host', 'pool']
 
-export function objectStreamFlow(xoUrl: string): FlowNode[] {
+export function objectStreamFlow(xoUrl: string, redisUrl?: string): FlowNode[] {
   const flow: FlowNode[] = [
     TAB,
     {
       id: SERVER_NODE_ID, type: 'xo-server', name: 'simulator', url: xoUrl, authMethod: 'token', ca: '',
-      allowSelfSigned: false, hookBaseUrl: '',
+      allowSelfSigned: false, hookBaseUrl: '', ...(redisUrl ? { redisUrl } : {}),
     },
   ]
   EVENT_NODES.forEach((spec, i) => {

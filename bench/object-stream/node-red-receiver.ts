@@ -15,7 +15,12 @@ import { FrameLog, Receiver, runReceiver } from './receiver'
 
 const LOAD_TIMEOUT_MS = 120_000
 
-void runReceiver('nodeRed', async (frames: FrameLog): Promise<Receiver> => {
+// Forked as `nodeRedShared`, its xo-server shares the Redis at BENCH_REDIS_URL: it leads alone, and records every
+// object it sends for a follower.
+const kind = process.argv[2] === 'nodeRedShared' ? 'nodeRedShared' : 'nodeRed'
+const redisUrl = kind === 'nodeRedShared' ? process.env.BENCH_REDIS_URL : undefined
+
+void runReceiver(kind, async (frames: FrameLog): Promise<Receiver> => {
   const frameOf = new WeakMap<object, number>()
   const counts = EVENT_NODES.map(() => 0)
   const probe: Probe = {
@@ -29,7 +34,7 @@ void runReceiver('nodeRed', async (frames: FrameLog): Promise<Receiver> => {
   const red = await startNodeRed({ globals: { [PROBE_KEY]: probe } })
   return {
     async load(url, token) {
-      await red.deploy(objectStreamFlow(url), { [SERVER_NODE_ID]: { token } })
+      await red.deploy(objectStreamFlow(url, redisUrl), { [SERVER_NODE_ID]: { token } })
       const server = red.getNode(SERVER_NODE_ID) as XoServerNode | null
       const connection = server?.connection
       // The store the xo-events nodes started at deploy.

@@ -4,7 +4,8 @@
  * --expose-gc) and run the same harness (receiver.ts): only what they do with a frame differs.
  */
 
-export type ReceiverKind = 'nodeRed' | 'parseOnly'
+/** `nodeRedShared`: the same Node-RED, its xo-server sharing a Redis (BENCH_REDIS_URL in its environment) */
+export type ReceiverKind = 'nodeRed' | 'nodeRedShared' | 'parseOnly'
 
 export interface LoadResult {
   /** from the deploy (Node-RED) or the first connection attempt (baseline) to the object store being loaded */

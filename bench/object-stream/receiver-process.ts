@@ -2,7 +2,7 @@ import { ChildProcess, fork } from 'node:child_process'
 import path from 'node:path'
 import type { FromReceiver, LoadResult, ReceiverKind, StreamResult, ToReceiver } from './protocol'
 
-const SCRIPTS: Record<ReceiverKind, string> = { nodeRed: 'node-red-receiver.ts', parseOnly: 'parse-receiver.ts' }
+const SCRIPTS: Record<ReceiverKind, string> = { nodeRed: 'node-red-receiver.ts', nodeRedShared: 'node-red-receiver.ts', parseOnly: 'parse-receiver.ts' }
 
 /**
  * The parent's handle on one forked receiver. Both kinds are forked alike: this process's execArgv (under tsx,
@@ -24,8 +24,9 @@ export class ReceiverProcess {
     child.once('exit', (code, signal) => this.#fail(new Error(`the ${kind} receiver exited (${signal ?? code})`)))
   }
 
-  static async fork(kind: ReceiverKind, v8Flags: string[], timeoutMs = 30_000): Promise<ReceiverProcess> {
-    const child = fork(path.join(__dirname, SCRIPTS[kind]), [], {
+  static async fork(kind: ReceiverKind, v8Flags: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ReceiverProcess> {
+    const child = fork(path.join(__dirname, SCRIPTS[kind]), [kind], {
+      env: { ...process.env, ...env },
       execArgv: [...process.execArgv, '--expose-gc', ...v8Flags],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })

@@ -70,6 +70,7 @@ function roundJson(r: Round) {
     cpuRatio: round(r.cpuRatio, 3),
     nodeRedCpuMs: round(r.nodeRed.cpuMs, 1),
     baselineCpuMs: round(r.baseline.cpuMs, 1),
+    ...(r.shared && r.storeRatio !== undefined ? { sharedCpuMs: round(r.shared.cpuMs, 1), storeRatio: round(r.storeRatio, 3) } : {}),
     eventsPerSecond: round(perSecond(r.nodeRed.messages, r), 1),
     ...(r.nodeRed.lagMs && r.baseline.lagMs ? { nodeRedLagP99Ms: round(r.nodeRed.lagMs.p99, 3), baselineLagP99Ms: round(r.baseline.lagMs.p99, 3) } : {}),
     notifications: r.notifications,
@@ -118,6 +119,9 @@ export function renderObjectStream(r: ObjectStreamResults, config: ObjectStreamC
     `  every CPU round: ${r.rounds.map((x) => x.cpuRatio.toFixed(3)).join(', ')}`,
     `ratios Node-RED / baseline: load time ${show(ratios.loadTime)}, RSS growth ${show(ratios.rssGrowth)}, heap growth ${show(ratios.heapGrowth)}, lag p99 ${show(ratios.lagP99)}`,
     `aim: ${holds ? 'holds ' : 'MISSED'}  objectStream.cpuAtMost1_5  CPU Node-RED / baseline, median of the CPU rounds <= ${CPU_RATIO_AIM} (${r.cpuRatio.median.toFixed(3)})`,
+    ...(r.storeRatio
+      ? [`ratio with a shared store (Redis, leading alone, each sent object recorded) / without, CPU: ${spreadText(r.storeRatio, 3)} (not judged)`]
+      : []),
   ]
   const json = {
     objects: r.objects,
@@ -137,6 +141,7 @@ export function renderObjectStream(r: ObjectStreamResults, config: ObjectStreamC
     nodeRed: { ...loadJson(r.load.nodeRed), ...streamJson(m.nodeRed, m, lag?.nodeRed) },
     baseline: { ...loadJson(r.load.baseline), ...streamJson(m.baseline, m, lag?.baseline) },
     cpuRatio: spreadJson(r.cpuRatio, 3),
+    ...(r.storeRatio ? { storeRatio: spreadJson(r.storeRatio, 3) } : {}),
     cpuMs: { nodeRed: spreadJson(r.cpuMs.nodeRed, 1), baseline: spreadJson(r.cpuMs.baseline, 1) },
     rounds: r.rounds.map(roundJson),
     lagRounds: r.lagRounds.map(roundJson),

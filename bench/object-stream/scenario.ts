@@ -66,6 +66,10 @@ export interface Round {
   baseline: StreamFigures
   /** CPU Node-RED / baseline */
   cpuRatio: number
+  /** the same Node-RED sharing a Redis (leading alone, recording each object it sends), when one was given */
+  shared?: StreamFigures
+  /** CPU shared / Node-RED: what the store costs per object change */
+  storeRatio?: number
 }
 
 export interface ObjectStreamResults {
@@ -80,6 +84,8 @@ export interface ObjectStreamResults {
   median: Round
   /** over the CPU rounds: the ratio Node-RED / baseline, and each receiver's CPU time */
   cpuRatio: Spread
+  /** CPU with a shared store / without, when a Redis was given */
+  storeRatio?: Spread
   cpuMs: { nodeRed: Spread; baseline: Spread }
   /** the whole scenario, from the simulator's start to the last round (ms) */
   elapsedMs: number
@@ -92,7 +98,12 @@ interface SentFrame {
   sentAt: number
 }
 
-export async function runObjectStream(config: ObjectStreamConfig, stops: Array<() => Promise<void>>, log: (line: string) => void): Promise<ObjectStreamResults> {
+export async function runObjectStream(
+  config: ObjectStreamConfig,
+  stops: Array<() => Promise<void>>,
+  log: (line: string) => void,
+  redisUrl?: string,
+): Promise<ObjectStreamResults> {
   const started = now()
   // Notifications as they are made (no XO-like lag): the lag is measured from the frame handed to the sockets.
   const simulator = await XoSimulator.start({ timeScale: 0.01, size: config.vms, seed: 1, notificationLagMs: 0 })
@@ -102,9 +113,14 @@ export async function runObjectStream(config: ObjectStreamConfig, stops: Array<(
   const objects = simulator.objects.size
   log(`  object stream: simulator with ${objects} objects (${config.vms} VMs); starting both receivers`)
 
-  const [nodeRed, baseline] = await Promise.all([ReceiverProcess.fork('nodeRed', config.v8Flags), ReceiverProcess.fork('parseOnly', config.v8Flags)])
+  const [nodeRed, baseline, shared] = await Promise.all([
+    ReceiverProcess.fork('nodeRed', config.v8Flags),
+    ReceiverProcess.fork('parseOnly', config.v8Flags),
+    ...(redisUrl ? [ReceiverProcess.fork('nodeRedShared', config.v8Flags, { BENCH_REDIS_URL: redisUrl })] : []),
+  ])
   stops.push(() => nodeRed.stop(), () => baseline.stop())
-  const receivers = [nodeRed, baseline]
+  if (shared) stops.push(() => shared.stop())
+  const receivers = shared ? [nodeRed, baseline, shared] : [nodeRed, baseline]
   const token = simulator.issueToken('admin@admin.net')
 
   // 1. Initial load, one receiver at a time: neither shares the simulator or the CPUs with the other. A first
@@ -114,6 +130,10 @@ export async function runObjectStream(config: ObjectStreamConfig, stops: Array<(
   log(`  object stream: baseline loaded ${baselineLoad.kept} objects in ${baselineLoad.loadMs.toFixed(0)} ms`)
   const nodeRedLoad = await nodeRed.load(simulator.url, token)
   log(`  object stream: Node-RED loaded ${nodeRedLoad.kept} objects in ${nodeRedLoad.loadMs.toFixed(0)} ms`)
+  if (shared) {
+    const sharedLoad = await shared.load(simulator.url, token)
+    log(`  object stream: Node-RED with a shared store loaded ${sharedLoad.kept} objects in ${sharedLoad.loadMs.toFixed(0)} ms`)
+  }
 
   // 2. The churn, paced by the slower receiver.
   const sent: SentFrame[] = []
@@ -147,11 +167,13 @@ export async function runObjectStream(config: ObjectStreamConfig, stops: Array<(
     const result = await stream(config.updates, 12 + i)
     const simulatorUsed = process.cpuUsage(simulatorCpu)
     await stopProfile()
-    const [nodeRedStream, baselineStream] = await Promise.all(receivers.map((r) => r.end(sent.length)))
+    const streams = await Promise.all(receivers.map((r) => r.end(sent.length)))
+    const [nodeRedStream, baselineStream, sharedStream] = streams
     const measured = sent.slice(first)
 
-    // Both receivers must have seen exactly the churn's frames, in order.
-    for (const [r, s] of [[nodeRed, nodeRedStream], [baseline, baselineStream]] as const) {
+    // Every receiver must have seen exactly the churn's frames, in order.
+    for (const [j, s] of streams.entries()) {
+      const r = receivers[j]
       if (s.framesBefore !== first || s.frameItems.length !== measured.length || s.frameItems.some((n, j) => n !== measured[j].size)) {
         throw new Error(`the ${r.kind} receiver saw other frames than the churn sent (${s.framesBefore}+${s.frameItems.length} frames, expected ${first}+${measured.length})`)
       }
@@ -169,14 +191,20 @@ export async function runObjectStream(config: ObjectStreamConfig, stops: Array<(
     const nodeRedFigures = figures(nodeRedStream, EVENT_NODES.map((n) => n.name))
     if (nodeRedFigures.messages === 0) throw new Error('no message came out of the xo-events nodes')
     const baselineFigures = figures(baselineStream)
+    const sharedFigures = sharedStream && figures(sharedStream, EVENT_NODES.map((n) => n.name))
+    if (sharedFigures && sharedFigures.messages !== nodeRedFigures.messages) {
+      throw new Error(`with a shared store ${sharedFigures.messages} messages came out, without ${nodeRedFigures.messages}`)
+    }
     all.push({
       kind, updates: result.updates, notifications: result.batches, operations: result.operations,
       simulatorCpuMs: (simulatorUsed.user + simulatorUsed.system) / 1000, durationMs: result.ackedAt - measured[0].sentAt,
       nodeRed: nodeRedFigures, baseline: baselineFigures, cpuRatio: nodeRedFigures.cpuMs / baselineFigures.cpuMs,
+      ...(sharedFigures ? { shared: sharedFigures, storeRatio: sharedFigures.cpuMs / nodeRedFigures.cpuMs } : {}),
     })
     log(`  object stream, ${kind} round ${i + 1} of ${plan.length}: ${result.updates} updates in ${result.batches} notifications, ` +
       `${nodeRedFigures.messages} xo-events messages; CPU (user + system) Node-RED ${cpuText(nodeRedFigures)}, baseline ${cpuText(baselineFigures)}, ` +
-      `ratio ${(nodeRedFigures.cpuMs / baselineFigures.cpuMs).toFixed(3)}`)
+      `ratio ${(nodeRedFigures.cpuMs / baselineFigures.cpuMs).toFixed(3)}` +
+      (sharedFigures ? `; with a shared store ${cpuText(sharedFigures)}, ratio to Node-RED alone ${(sharedFigures.cpuMs / nodeRedFigures.cpuMs).toFixed(3)}` : ''))
   }
   const rounds = all.filter((r) => r.kind === 'cpu')
   const cpuRatio = spreadOf(rounds.map((r) => r.cpuRatio))
@@ -184,6 +212,7 @@ export async function runObjectStream(config: ObjectStreamConfig, stops: Array<(
   return {
     objects, objectsByType, warmupUpdates: config.warmupUpdates, load: { nodeRed: nodeRedLoad, baseline: baselineLoad },
     rounds, lagRounds: all.filter((r) => r.kind === 'lag'), median, cpuRatio,
+    ...(shared ? { storeRatio: spreadOf(rounds.map((r) => r.storeRatio!)) } : {}),
     cpuMs: { nodeRed: spreadOf(rounds.map((r) => r.nodeRed.cpuMs)), baseline: spreadOf(rounds.map((r) => r.baseline.cpuMs)) },
     elapsedMs: now() - started,
   }

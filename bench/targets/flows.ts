@@ -34,19 +34,22 @@ export function coreFlow(): FlowNode[] {
 
 /**
  * (c): xo-hook on `vm.*`, both phases, not registering in XO (the bench is XO), enrichment on or off; (d) the same
- * receiving on the package's own listener at `listenPort` instead of Node-RED's endpoints.
+ * receiving on the package's own listener at `listenPort` instead of Node-RED's endpoints; (e) that one sharing the
+ * Redis at `redisUrl` with catch-up on (each pre handed over, each post claimed across instances).
  */
-export function hookFlow(xoUrl: string, enrich: boolean, listenPort?: number): FlowNode[] {
+export function hookFlow(xoUrl: string, enrich: boolean, listenPort?: number, redisUrl?: string): FlowNode[] {
   const listener = listenPort ? { receiveOn: 'listener', listenHost: '127.0.0.1', listenPort } : {}
+  const shared = redisUrl ? { redisUrl } : {}
   return [
     TAB,
     {
       id: SERVER_NODE_ID, type: 'xo-server', name: 'simulator', url: xoUrl, authMethod: 'token', ca: '',
-      allowSelfSigned: false, hookBaseUrl: '', ...listener,
+      allowSelfSigned: false, hookBaseUrl: '', ...listener, ...shared,
     },
     {
       id: HOOK_NODE_ID, type: 'xo-hook', z: TAB.id, name: 'bench', server: SERVER_NODE_ID, methods: ['vm.*'],
       phase: 'both', register: false, enrich, enrichWait: 5, gate: false, gateTimeout: 8, maxBody: 16, allowFrom: '',
+      ...(redisUrl ? { catchUp: true } : {}),
       wires: [['b3c4f1a2d5e60021'], ['b3c4f1a2d5e60021']],
     },
     {

@@ -1,29 +1,27 @@
 import type { ObjectChange } from '../events/change'
-import type { ObjectsView } from '../events/remembered-objects'
-import type { EventSelection, XoEventsConfig } from '../events/selection'
+import type { SelectedObjectsOptions } from '../events/remembered-objects'
 import { changesSince, FoundChange, projectionFor, selectionDigest } from '../events/snapshot'
 import type { XoObject } from '../xo/object-store'
-import type { Lease, LeaseRole } from './lease'
+import type { LeaseRole } from './lease'
 import { SentObject, sentField, SharedSnapshot } from './shared-snapshot'
 
-export interface LeadingObjectsOptions {
+/** What of the lease the node reads: whether it leads now, and when that changes. */
+export interface LeaseView {
+  readonly leading: boolean
+  readonly role: LeaseRole
+  on(event: 'role', listener: (role: LeaseRole) => void): unknown
+  off(event: 'role', listener: (role: LeaseRole) => void): unknown
+}
+
+export interface LeadingObjectsOptions extends SelectedObjectsOptions {
   snapshot: SharedSnapshot
-  lease: Pick<Lease, 'leading' | 'on' | 'off' | 'role'>
-  objects: ObjectsView
-  /** the types the node needs kept */
-  needs: Iterable<string>
-  selection: EventSelection
-  config: XoEventsConfig
-  /** XO's URL as of now */
-  server: () => string
+  lease: LeaseView
   /** what changed since the last leader's last message: sent once each, in the order XO made them */
   found: (changes: FoundChange[]) => void
   /** nothing was ever sent for this node (the first leader): it starts as a node always did */
   fresh: () => void
   /** the role changed (for the status) */
   onRole: (role: LeaseRole) => void
-  warn: (message: string) => void
-  log: (message: string) => void
   now?: () => number
 }
 

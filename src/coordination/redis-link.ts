@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { createClient } from '@redis/client'
+import type { createClient as CreateClient } from '@redis/client'
 
 export interface RedisLinkOptions {
   /** `redis://host:port/db` or `rediss://…` (TLS); a user name may be in the URL, never a password */
@@ -28,7 +28,7 @@ const COMMAND_TIMEOUT_MS = 3_000
  */
 export class RedisLink extends EventEmitter {
   #state: RedisLinkState = { up: false, reason: 'connecting' }
-  readonly #client
+  readonly #client: ReturnType<typeof CreateClient>
   readonly #timeoutMs: number
   #closed = false
 
@@ -37,6 +37,9 @@ export class RedisLink extends EventEmitter {
     const url = new URL(options.url)
     const secure = url.protocol === 'rediss:'
     this.#timeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS
+    // Loaded only by a config node that shares a store: a single Node-RED never pays for it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createClient } = require('@redis/client') as { createClient: typeof CreateClient }
     this.#client = createClient({
       url: options.url,
       ...(options.password ? { password: options.password } : {}),

@@ -18,9 +18,8 @@ export interface ObjectsView {
   off(event: 'loaded', listener: () => void): unknown
 }
 
-export interface RememberedObjectsOptions {
-  state: StateStore
-  key: string
+/** What a node's objects kept beyond one process (a file, a shared store) are about. */
+export interface SelectedObjectsOptions {
   objects: ObjectsView
   /** the types the node needs kept (its own and those its filters and events look up) */
   needs: Iterable<string>
@@ -28,12 +27,17 @@ export interface RememberedObjectsOptions {
   config: XoEventsConfig
   /** XO's URL as of now */
   server: () => string
+  log: (message: string) => void
+  warn: (message: string) => void
+}
+
+export interface RememberedObjectsOptions extends SelectedObjectsOptions {
+  state: StateStore
+  key: string
   /** what the node found since the snapshot, to send once each (called once, or never) */
   found: (changes: FoundChange[]) => void
   /** nothing usable remembered: the node starts as it always did, with the live changes held meanwhile */
   fresh: (held: ObjectChange[]) => void
-  log: (message: string) => void
-  warn: (message: string) => void
   /** `problem` changed */
   onProblem?: () => void
   writeIntervalMs?: number

@@ -6,6 +6,7 @@ import { XoConnection, XoConnectionOptions, XoConnectionState } from '../../src/
 import { XoApiError, XoConnectionError } from '../../src/xo/errors'
 import { NdjsonDownloader } from '../../src/xo/ndjson'
 import { selfSignedCertificate, waitFor, waitForEvent } from '../support/node-red'
+import { freePort } from '../support/ports'
 
 const FAST = { heartbeatMs: 0, backoff: { initialMs: 50, maxMs: 200 } }
 
@@ -214,14 +215,5 @@ function resources(): Record<string, number> {
   const counts: Record<string, number> = {}
   for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1
   return counts
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }
 

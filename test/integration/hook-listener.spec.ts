@@ -9,18 +9,11 @@ import { XoSimulator } from '../../src/simulator'
 import { Sink } from '../support/examples'
 import { certificateFromTestCa, waitFor, waitForEvent } from '../support/node-red'
 import { StockNodeRed } from '../support/stock-node-red'
+import { freePort } from '../support/ports'
 
 type FlowNode = Record<string, unknown> & { id: string; type: string }
 
 const SECRET = 'listener-test-secret-0123456789'
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1')
-  await waitForEvent(probe, 'listening')
-  const { port } = probe.address() as net.AddressInfo
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 interface Answer {
   status: number

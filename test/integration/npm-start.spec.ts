@@ -5,6 +5,7 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { waitFor, waitForEvent } from '../support/node-red'
+import { freePort } from '../support/ports'
 
 const START = path.resolve(__dirname, '../../nodes/demo/start.js')
 
@@ -17,14 +18,6 @@ function npmStart(port: number, tmp: string): { child: ChildProcess; output: () 
   child.stdout!.on('data', (c: Buffer) => (output += c))
   child.stderr!.on('data', (c: Buffer) => (output += c))
   return { child, output: () => output }
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1')
-  await waitForEvent(probe, 'listening')
-  const { port } = probe.address() as net.AddressInfo
-  await new Promise((resolve) => probe.close(resolve))
-  return port
 }
 
 describe('npm start', function () {

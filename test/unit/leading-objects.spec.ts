@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict'
+import { EventEmitter } from 'node:events'
+import type { LeaseRole } from '../../src/coordination/lease'
+import { LeadingObjects } from '../../src/coordination/leading-objects'
+import type { SentObject, SharedSnapshot, SnapshotAbout } from '../../src/coordination/shared-snapshot'
+import { ObjectChange } from '../../src/events/change'
+import { compileSelection, EventSelection } from '../../src/events/selection'
+import type { FoundChange } from '../../src/events/snapshot'
+import type { XoObject } from '../../src/xo/object-store'
+
+/** What Redis would hold: the objects as sent, with when. */
+class MemorySnapshot {
+  about: SnapshotAbout | undefined
+  objects = new Map<string, string>()
+
+  async load() {
+    if (!this.about) return undefined
+    return { about: this.about, objects: [...this.objects.values()].map((json) => { const { o, t } = JSON.parse(json); return { object: o, at: t } as SentObject }) }
+  }
+  async reset(about: SnapshotAbout, entries: Iterable<[string, string]>) {
+    this.about = about
+    this.objects = new Map(entries)
+  }
+  async apply(pairs: string[]) {
+    for (let i = 0; i < pairs.length; i += 2) {
+      if (pairs[i + 1]) this.objects.set(pairs[i], pairs[i + 1])
+      else this.objects.delete(pairs[i])
+    }
+  }
+  async forget() {
+    this.about = undefined
+    this.objects.clear()
+  }
+}
+
+class FakeLease extends EventEmitter {
+  role: LeaseRole = { role: 'follower' }
+  get leading() {
+    return this.role.role === 'leader'
+  }
+  set(role: LeaseRole) {
+    this.role = role
+    this.emit('role', role)
+  }
+}
+
+/** XO's objects as one instance's store has them, changing as XO notifies. */
+class Objects extends EventEmitter {
+  loaded = true
+  map = new Map<string, XoObject>()
+  keeps() {
+    return true
+  }
+  get(id: string) {
+    return this.map.get(id)
+  }
+  values() {
+    return this.map.values()
+  }
+  /** XO changed an object: the change every instance sees */
+  change(object: XoObject): ObjectChange {
+    const previous = this.map.get(object.id)
+    this.map.set(object.id, object)
+    return new ObjectChange('enter', object, previous, (id) => this.map.get(id))
+  }
+}
+
+const config = { types: ['VM'], events: ['started', 'stopped'] }
+const vm = (id: string, power_state: string): XoObject => ({ id, type: 'VM', name_label: id, power_state, $pool: 'p' }) as unknown as XoObject
+
+/** One instance's xo-events node: what it sent, in order. */
+function instance(snapshot: MemorySnapshot, objects: Objects, clock: () => number) {
+  const lease = new FakeLease()
+  const selection = compileSelection(config) as EventSelection
+  const sent: string[] = []
+  const say = (change: ObjectChange, takeover: boolean) => {
+    for (const e of selection.select(change, (id) => objects.get(id))) sent.push(`${change.object.id} ${e.event}${takeover ? '*' : ''}`)
+  }
+  let fresh = 0
+  const node = new LeadingObjects({
+    snapshot: snapshot as unknown as SharedSnapshot, lease, objects, needs: ['VM'], selection, config, server: () => 'ws://xo/api/',
+    found: (changes: FoundChange[]) => changes.forEach((c) => say(c.change, true)),
+    fresh: () => fresh++,
+    onRole: () => {}, warn: () => {}, log: () => {}, now: clock,
+  })
+  node.start()
+  return {
+    lease, node, sent, fresh: () => fresh,
+    /** XO's notification reached this instance */
+    see(change: ObjectChange) {
+      if (!node.accept(change)) return
+      say(change, false)
+      node.sent(change)
+    },
+  }
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve))
+
+describe('LeadingObjects: object events from the leader only, none lost or doubled at a takeover', () => {
+  let now = 1_000
+  const clock = () => now
+
+  it('the follower sends every change the dead leader did not, even several of one object, in XO order', async () => {
+    const snapshot = new MemorySnapshot()
+    const xoA = new Objects()
+    const xoB = new Objects()
+    for (const xo of [xoA, xoB]) for (const id of ['a', 'b']) xo.change(vm(id, 'Halted'))
+    const a = instance(snapshot, xoA, clock)
+    const b = instance(snapshot, xoB, clock)
+    a.lease.set({ role: 'leader', token: 1 })
+    await settle()
+    assert.equal(a.fresh(), 1, 'the first leader starts afresh')
+    const both = (object: XoObject) => {
+      now += 100
+      a.see(xoA.change(object))
+      b.see(xoB.change(object))
+    }
+    both(vm('a', 'Running'))
+    both(vm('b', 'Running'))
+    await settle()
+    // The leader dies: it sees nothing more, and what it had sent is recorded.
+    a.lease.set({ role: 'follower' })
+    for (const [id, state] of [['a', 'Halted'], ['a', 'Running'], ['a', 'Halted'], ['b', 'Halted']] as const) {
+      now += 100
+      b.see(xoB.change(vm(id, state)))
+    }
+    b.lease.set({ role: 'leader', token: 2 })
+    await settle()
+    now += 100
+    b.see(xoB.change(vm('b', 'Running')))
+    assert.deepEqual(a.sent, ['a started', 'b started'])
+    assert.deepEqual(b.sent, ['a stopped*', 'a started*', 'a stopped*', 'b stopped*', 'b started'])
+    assert.equal(b.fresh(), 0)
+  })
+
+  it('a state repeated meanwhile is matched by time: the leader that sent it last is not repeated', async () => {
+    const snapshot = new MemorySnapshot()
+    const xoA = new Objects()
+    const xoB = new Objects()
+    for (const xo of [xoA, xoB]) xo.change(vm('a', 'Halted'))
+    const a = instance(snapshot, xoA, clock)
+    const b = instance(snapshot, xoB, clock)
+    a.lease.set({ role: 'leader', token: 1 })
+    await settle()
+    for (const state of ['Running', 'Halted', 'Running', 'Halted']) {
+      now += 500
+      a.see(xoA.change(vm('a', state)))
+      b.see(xoB.change(vm('a', state)))
+    }
+    await settle()
+    a.lease.set({ role: 'follower' })
+    now += 500
+    b.see(xoB.change(vm('a', 'Running')))
+    b.lease.set({ role: 'leader', token: 2 })
+    await settle()
+    assert.deepEqual(b.sent, ['a started*'])
+  })
+
+  it('without a history of an object, compares it with XO as after a restart; a follower sends nothing', async () => {
+    const snapshot = new MemorySnapshot()
+    const xo = new Objects()
+    xo.change(vm('a', 'Halted'))
+    const first = instance(snapshot, xo, clock)
+    first.lease.set({ role: 'leader', token: 1 })
+    await settle()
+    first.lease.set({ role: 'follower' })
+    first.see(new ObjectChange('enter', vm('a', 'Halted'), undefined, () => undefined))
+    assert.deepEqual(first.sent, [], 'a follower sends nothing')
+    // A new instance that saw nothing: XO changed meanwhile.
+    xo.map.set('a', vm('a', 'Running'))
+    const later = instance(snapshot, xo, clock)
+    later.lease.set({ role: 'leader', token: 2 })
+    await settle()
+    assert.deepEqual(later.sent, ['a started*'])
+  })
+})
