@@ -17,48 +17,13 @@ export interface ServerReading {
  */
 export class XoMetrics {
   readonly registry = new Registry()
-  readonly deliveries = new Counter({
-    name: 'xo_hook_deliveries_total',
-    help: "XO's web-hook deliveries emitted by xo-hook nodes, by method and phase",
-    labelNames: ['server', 'method', 'phase'] as const,
-    registers: [this.registry],
-  })
-  readonly refusals = new Counter({
-    name: 'xo_hook_refusals_total',
-    help: 'Deliveries refused, by HTTP status (401 wrong secret, 403 source not allowed, 413 too large, 400/415 not an XO hook, 405 not POST)',
-    labelNames: ['server', 'status'] as const,
-    registers: [this.registry],
-  })
-  readonly gated = new Counter({
-    name: 'xo_hook_gated_total',
-    help: 'Gated pre deliveries (XO waits): held, released by xo proceed, released at the timeout, released when the node closed or failed',
-    labelNames: ['server', 'outcome'] as const,
-    registers: [this.registry],
-  })
-  readonly caughtUp = new Counter({
-    name: 'xo_hook_caught_up_total',
-    help: "Calls XO could not deliver, emitted from XO's audit log, by method",
-    labelNames: ['server', 'method'] as const,
-    registers: [this.registry],
-  })
-  readonly catchUpPasses = new Counter({
-    name: 'xo_hook_catch_up_passes_total',
-    help: "Reads of XO's audit log by the catch-up, by outcome (ok, not-loaded, inactive, not-admin, failed)",
-    labelNames: ['server', 'outcome'] as const,
-    registers: [this.registry],
-  })
-  readonly reconnections = new Counter({
-    name: 'xo_connection_reconnections_total',
-    help: 'Sign-ins to XO after the first one (after XO restarted or the network dropped)',
-    labelNames: ['server'] as const,
-    registers: [this.registry],
-  })
-  readonly events = new Counter({
-    name: 'xo_events_messages_total',
-    help: 'Messages of xo-events nodes, by object type and event',
-    labelNames: ['server', 'type', 'event'] as const,
-    registers: [this.registry],
-  })
+  readonly deliveries = this.#counter('xo_hook_deliveries_total', "XO's web-hook deliveries emitted by xo-hook nodes, by method and phase", ['server', 'method', 'phase'] as const)
+  readonly refusals = this.#counter('xo_hook_refusals_total', 'Deliveries refused, by HTTP status (401 wrong secret, 403 source not allowed, 413 too large, 400/415 not an XO hook, 405 not POST)', ['server', 'status'] as const)
+  readonly gated = this.#counter('xo_hook_gated_total', 'Gated pre deliveries (XO waits): held, released by xo proceed, released at the timeout, released when the node closed or failed', ['server', 'outcome'] as const)
+  readonly caughtUp = this.#counter('xo_hook_caught_up_total', "Calls XO could not deliver, emitted from XO's audit log, by method", ['server', 'method'] as const)
+  readonly catchUpPasses = this.#counter('xo_hook_catch_up_passes_total', "Reads of XO's audit log by the catch-up, by outcome (ok, not-loaded, inactive, not-admin, failed)", ['server', 'outcome'] as const)
+  readonly reconnections = this.#counter('xo_connection_reconnections_total', 'Sign-ins to XO after the first one (after XO restarted or the network dropped)', ['server'] as const)
+  readonly events = this.#counter('xo_events_messages_total', 'Messages of xo-events nodes, by object type and event', ['server', 'type', 'event'] as const)
   readonly eventLag = new Histogram({
     name: 'xo_events_lag_seconds',
     help: "From XO's notification received to the xo-events message sent",
@@ -66,6 +31,11 @@ export class XoMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   })
+
+  /** A counter of this registry's (never the global one). */
+  #counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] })
+  }
 
   constructor(read: () => ServerReading[]) {
     const registry = this.registry
