@@ -3,7 +3,11 @@ import { Coordinator } from '../../src/coordination/coordinator'
 import { Lease, LeaseRole } from '../../src/coordination/lease'
 import { RedisLink } from '../../src/coordination/redis-link'
 import { NotLeadingError, RedisStateStore } from '../../src/coordination/redis-state-store'
-import { waitFor, waitForEvent } from '../support/node-red'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { certificateFromTestCa, waitFor, waitForEvent } from '../support/node-red'
+import { freePort } from '../support/ports'
 import { TestRedis } from '../support/redis'
 
 const quiet = { warn: () => {}, log: () => {} }
@@ -148,5 +152,50 @@ describe('coordination through a real redis-server', function () {
     assert.equal(roleOf(c), 'unknown')
     await redis.launch()
     await waitFor(() => roleOf(c) === 'leader', { what: 'leads once Redis is there', timeoutMs: 10_000 })
+  })
+
+  it('says a wrong password in a few words, and works with the right one', async () => {
+    const locked = await TestRedis.start(['--requirepass', 'right-password'])
+    try {
+      const wrong = new RedisLink({ url: locked.url, password: 'wrong' })
+      closing.push(wrong)
+      wrong.start()
+      await waitFor(() => !wrong.up && /wrong or missing password/.test((wrong.state as { reason: string }).reason), { what: 'the reason' })
+      const right = new RedisLink({ url: locked.url, password: 'right-password' })
+      closing.push(right)
+      right.start()
+      await waitFor(() => right.up, { what: 'signed in' })
+      assert.equal(await right.command('PING'), 'PONG')
+    } finally {
+      for (const thing of closing.splice(0)) await (thing.stop ?? thing.close)!.call(thing)
+      await locked.dispose()
+    }
+  })
+
+  it('speaks TLS (rediss://) trusting a CA of its own, verified: an unknown certificate is refused', async () => {
+    const pair = certificateFromTestCa()
+    const tlsPort = await freePort()
+    const dir = mkdtempSync(path.join(tmpdir(), 'xo-redis-tls-'))
+    for (const [name, pem] of [['cert.pem', pair.cert], ['key.pem', pair.key], ['ca.pem', pair.ca]]) writeFileSync(path.join(dir, name), pem, { mode: 0o600 })
+    const secured = await TestRedis.start([
+      '--tls-port', String(tlsPort), '--tls-cert-file', path.join(dir, 'cert.pem'), '--tls-key-file', path.join(dir, 'key.pem'),
+      '--tls-ca-cert-file', path.join(dir, 'ca.pem'), '--tls-auth-clients', 'no',
+    ])
+    try {
+      const trusted = new RedisLink({ url: `rediss://127.0.0.1:${tlsPort}`, ca: pair.ca })
+      closing.push(trusted)
+      trusted.start()
+      await waitFor(() => trusted.up, { what: 'a TLS connection with the CA', timeoutMs: 10_000 })
+      assert.equal(await trusted.command('PING'), 'PONG')
+      const unknown = new RedisLink({ url: `rediss://127.0.0.1:${tlsPort}` })
+      closing.push(unknown)
+      unknown.start()
+      await waitFor(() => /certificate|self.signed|verify/i.test((unknown.state as { reason?: string }).reason ?? ''), { what: 'a refused certificate', timeoutMs: 10_000 })
+      assert.equal(unknown.up, false)
+    } finally {
+      for (const thing of closing.splice(0)) await (thing.stop ?? thing.close)!.call(thing)
+      await secured.dispose()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -21,12 +21,21 @@ export class TestRedis {
   #child: ChildProcess | undefined
   readonly #dir = mkdtempSync(path.join(tmpdir(), 'xo-redis-'))
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extra: string[],
+  ) {}
 
-  static async start(): Promise<TestRedis> {
-    const redis = new TestRedis(await freePort())
+  /** `extra`: more redis-server options (a password, TLS…). */
+  static async start(extra: string[] = []): Promise<TestRedis> {
+    const redis = new TestRedis(await freePort(), extra)
     await redis.launch()
     return redis
+  }
+
+  /** where it keeps its data (files a test writes there go with it) */
+  get dir(): string {
+    return this.#dir
   }
 
   get url(): string {
@@ -36,7 +45,7 @@ export class TestRedis {
   async launch(): Promise<void> {
     const child = spawn(redisServerPath(), [
       '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir,
-      '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'yes',
+      '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'yes', ...this.extra,
     ], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.#child = child
     let output = ''
