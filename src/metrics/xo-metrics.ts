@@ -7,6 +7,8 @@ export interface ServerReading {
   connected: boolean
   /** objects kept in its object store (0 when no node uses the store) */
   objects: number
+  /** with a shared store: whether this Node-RED leads for it */
+  leading?: boolean
 }
 
 /**
@@ -39,26 +41,26 @@ export class XoMetrics {
 
   constructor(read: () => ServerReading[]) {
     const registry = this.registry
-    new Gauge({
-      name: 'xo_connection_up',
-      help: '1 while the connection to XO is signed in, else 0',
-      labelNames: ['server'] as const,
-      registers: [registry],
-      collect() {
-        this.reset()
-        for (const r of read()) this.set({ server: r.server }, r.connected ? 1 : 0)
-      },
-    })
-    new Gauge({
-      name: 'xo_objects_kept',
-      help: "XO objects kept in the connection's object store",
-      labelNames: ['server'] as const,
-      registers: [registry],
-      collect() {
-        this.reset()
-        for (const r of read()) this.set({ server: r.server }, r.objects)
-      },
-    })
+    // Read at scrape time, one series per XO connection.
+    const gauge = (name: string, help: string, value: (r: ServerReading) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['server'] as const,
+        registers: [registry],
+        collect() {
+          this.reset()
+          for (const r of read()) {
+            const v = value(r)
+            if (v !== undefined) this.set({ server: r.server }, v)
+          }
+        },
+      })
+    gauge('xo_connection_up', '1 while the connection to XO is signed in, else 0', (r) => (r.connected ? 1 : 0))
+    gauge('xo_objects_kept', "XO objects kept in the connection's object store", (r) => r.objects)
+    gauge('xo_coordination_leader', 'With a shared store: 1 while this Node-RED leads for the connection, else 0', (r) =>
+      r.leading === undefined ? undefined : r.leading ? 1 : 0,
+    )
   }
 
   async text(): Promise<{ contentType: string; body: string }> {

@@ -38,7 +38,12 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
   if (found) return found
   const servers = new Set<XoServerNode>()
   const metrics = new XoMetrics(() =>
-    [...servers].map((node) => ({ server: serverLabel(node), connected: node.connection?.isConnected === true, objects: node.objectStore()?.size ?? 0 })),
+    [...servers].map((node) => ({
+      server: serverLabel(node),
+      connected: node.connection?.isConnected === true,
+      objects: node.objectStore()?.size ?? 0,
+      ...(node.coordinator ? { leading: node.coordinator.lease.leading } : {}),
+    })),
   )
   const health = (): Health => {
     const list = [...servers].map((node) => {

@@ -237,6 +237,9 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     }
     assert.ok(Math.max(...took) < 1_500, `XO waited up to ${Math.round(Math.max(...took))} ms`)
     const leader = await leaderIndex()
+    // Each instance's metrics say whether it leads.
+    const leads = await Promise.all(reds.map(async (red) => /^xo_coordination_leader\{server="xo"\} (\d)$/m.exec(await (await red.request('/xo/metrics')).text())?.[1]))
+    assert.deepEqual(leads, reds.map((_, i) => (i === leader ? '1' : '0')))
     await reds[leader].signal('SIGKILL')
     for (let i = 0; i < 4; i++) {
       const started = performance.now()
