@@ -231,13 +231,14 @@ export = function register(RED: NodeAPI) {
     coordinator?.on('role', onRole)
     if (coordinator) onRole(coordinator.role)
 
-    const emit = async (body: HookBody, bytes: number, hold: string | undefined, replayed?: AuditRecord) => {
+    const emit = async (body: HookBody, bytes: number, hold: string | undefined, replayed?: AuditRecord, sharedPre?: HookPre) => {
       if (body.type === 'pre' && settings.post) {
         memory.remember(body, bytes)
         // Its post may reach the other instance.
         if (coordinator && bytes <= SHARED_PRE_MAX_BYTES) coordinator.sharePre(node.id, `${body.method}:${body.callId}`, JSON.stringify(body), memory.maxAgeMs)
       }
-      const pre = body.type === 'post' ? await preOf(body) : undefined
+      // The pre of a post: kept here, or received by the other instance.
+      const pre = body.type === 'post' ? (memory.take(body.method, body.callId) ?? sharedPre) : undefined
       const info: XoHookInfo & { hold?: { node: string; id: string } } = describeCall(body, pre)
       if (replayed) info.replayed = true
       const result = body.type === 'post' ? body.result : undefined
@@ -261,30 +262,24 @@ export = function register(RED: NodeAPI) {
       return true
     }
 
-    /** The pre of a post: kept here, or taken from the other instance through the shared store. */
-    const preOf = async (body: HookPost) => {
-      const key = `${body.method}:${body.callId}`
-      const kept = memory.take(body.method, body.callId)
-      if (!coordinator) return kept
-      if (kept) {
-        coordinator.forgetPre(node.id, key)
-        return kept
-      }
-      const shared = await coordinator.takePre(node.id, key)
-      if (!shared) return undefined
-      try {
-        return JSON.parse(shared) as HookPre
-      } catch {
-        return undefined
-      }
-    }
-
     // A post the audit log already gave (while this delivery was late) is not emitted twice. With a shared store
     // the claim is asked of Redis once XO has its answer.
     const selects = (body: HookBody) => settings.methods.matches(body.method) && (body.type === 'pre' ? settings.pre : settings.post)
     const isWanted = (body: HookBody) => selects(body) && (coordinator !== undefined || body.type !== 'post' || catchUp?.claim(body.callId) !== false)
-    const claimedAcross = async (body: HookBody) =>
-      !coordinator || !catchUpSettings || body.type !== 'post' || (await coordinator.claimCall(node.id, body.callId, catchUpSettings.maxAgeMs, true))
+    /**
+     * With a shared store, a post is claimed across the instances (with *Catch up*) and its pre taken from the other
+     * instance if it got it, in one round trip; false: another instance, or the catch-up, already emitted it.
+     */
+    const sharedPost = async (body: HookBody): Promise<{ claimed: boolean; pre?: HookPre }> => {
+      if (!coordinator || body.type !== 'post' || (!catchUpSettings && !(settings.pre && settings.post))) return { claimed: true }
+      const { claimed, pre } = await coordinator.postArrived(node.id, body.callId, `${body.method}:${body.callId}`, catchUpSettings?.maxAgeMs)
+      if (!pre) return { claimed }
+      try {
+        return { claimed, pre: JSON.parse(pre) as HookPre }
+      } catch {
+        return { claimed }
+      }
+    }
 
     const handOver = async (body: HookBody, bytes: number) => {
       const successor = await endpoints.get(node.id)
@@ -335,8 +330,9 @@ export = function register(RED: NodeAPI) {
       }
       if (!wanted) return
       try {
-        if (!(await claimedAcross(body))) return
-        await emit(body, outcome.bytes, hold)
+        const shared = await sharedPost(body)
+        if (!shared.claimed) return
+        await emit(body, outcome.bytes, hold, undefined, shared.pre)
       } catch (error) {
         // No flow will let XO go on with this call: it must not wait for the timeout.
         if (hold) held.release(hold)

@@ -18,6 +18,12 @@ export interface CoordinatorOptions extends RedisLinkOptions {
 const MAX_PENDING_CLAIMS = 10_000
 const LOCK_TTL_MS = 15_000
 const LOCK_RETRY_MS = 50
+// KEYS[1]: the call's claim, KEYS[2]: its shared pre. ARGV[1]: the claim's lifetime ('' no claim), ARGV[2]: who.
+// Answers {1 claimed (or no claim asked) | 0, the pre or nil}; the pre is taken either way.
+const POST_ARRIVED = `
+local claimed = 1
+if ARGV[1] ~= '' and not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then claimed = 0 end
+return {claimed, redis.call('GETDEL', KEYS[2])}`
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
@@ -106,15 +112,22 @@ export class Coordinator extends EventEmitter {
     this.link.command('SET', `${this.prefix}pre:${nodeId}:${callId}`, json, 'PX', Math.ceil(ttlMs)).catch(() => {})
   }
 
-  /** The pre another instance received for this call, taken (once), or undefined. */
-  async takePre(nodeId: string, callId: string): Promise<string | undefined> {
-    if (!this.link.up) return undefined
-    const json = await this.link.command<string | null>('GETDEL', `${this.prefix}pre:${nodeId}:${callId}`).catch(() => null)
-    return json ?? undefined
-  }
-
-  forgetPre(nodeId: string, callId: string): void {
-    if (this.link.up) this.link.command('DEL', `${this.prefix}pre:${nodeId}:${callId}`).catch(() => {})
+  /**
+   * A post arrived on this instance: in one round trip, claims its call (when `claimTtlMs` is given: false when
+   * another instance or the catch-up emitted it) and takes its pre if another instance kept one. While Redis is
+   * unreachable the call counts as claimed (its claim written once Redis is back) and no pre comes.
+   */
+  async postArrived(nodeId: string, callId: string, preKey: string, claimTtlMs: number | undefined): Promise<{ claimed: boolean; pre?: string }> {
+    const claimKey = `${this.prefix}call:${nodeId}:${callId}`
+    try {
+      const [claimed, pre] = await this.link.command<[number, string | null]>(
+        'EVAL', POST_ARRIVED, 2, claimKey, `${this.prefix}pre:${nodeId}:${preKey}`, claimTtlMs === undefined ? '' : Math.ceil(claimTtlMs), this.instance,
+      )
+      return { claimed: claimed === 1, ...(pre ? { pre } : {}) }
+    } catch {
+      if (claimTtlMs !== undefined && this.#pendingClaims.length < MAX_PENDING_CLAIMS) this.#pendingClaims.push({ key: claimKey, ttlMs: claimTtlMs })
+      return { claimed: true }
+    }
   }
 
   /**

@@ -118,13 +118,17 @@ describe('coordination through a real redis-server', function () {
     assert.equal(await b.claimCall('n', 'call-2', 60_000, false), false)
   })
 
-  it('hands a pre to the instance that gets its post, once', async () => {
+  it('hands a pre to the instance that gets its post, once, claiming the call in the same round trip', async () => {
     const a = coordinator()
     const b = coordinator()
     await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
-    a.sharePre('n', 'c1', '{"callId":"c1"}', 60_000)
-    await waitFor(async () => (await b.takePre('n', 'c1')) === '{"callId":"c1"}', { what: 'the pre on b' })
-    assert.equal(await a.takePre('n', 'c1'), undefined)
+    const pre = '{"callId":"c1","type":"pre"}'
+    a.sharePre('n', 'vm.start:c1', pre, 60_000)
+    await waitFor(async () => (await redis.command('EXISTS', `${a.prefix}pre:n:vm.start:c1`)).includes(':1'), { what: 'the pre in Redis' })
+    assert.deepEqual(await b.postArrived('n', 'c1', 'vm.start:c1', 60_000), { claimed: true, pre })
+    assert.deepEqual(await a.postArrived('n', 'c1', 'vm.start:c1', 60_000), { claimed: false })
+    assert.deepEqual(await a.postArrived('n', 'c2', 'vm.start:c2', undefined), { claimed: true }, 'no claim asked')
+    assert.equal(await b.claimCall('n', 'c1', 60_000, false), false, 'the catch-up meets the claim too')
   })
 
   it('never lets two instances inside the registrar lock at once', async () => {
