@@ -177,12 +177,12 @@ export = function register(RED: NodeAPI) {
 
     const connection = xo.connection
     const catchUpSettings = settings.catchUp
-    const newCatchUp = (store: StateStore, claim?: (callId: string) => Promise<boolean>) => catchUpSettings && connection
+    const newCatchUp = (store: StateStore, emittedElsewhere?: (callId: string) => Promise<boolean>) => catchUpSettings && connection
       ? new CatchUp({
           key: `xo-hook/${node.id}`,
           xo: () => connection.endpoint.wsUrl,
           store,
-          ...(claim ? { claim } : {}),
+          ...(emittedElsewhere ? { emittedElsewhere } : {}),
           source: connection,
           selects: (method) => settings.methods.matches(method),
           ...catchUpSettings,
@@ -216,7 +216,7 @@ export = function register(RED: NodeAPI) {
         settling = setTimeout(() => {
           settling = undefined
           if (closed || !coordinator.lease.leading || catchUp) return
-          catchUp = newCatchUp(coordinator.leaderState(), (callId) => coordinator.claimCall(node.id, callId, catchUpSettings.maxAgeMs, false))
+          catchUp = newCatchUp(coordinator.leaderState(), (callId) => coordinator.wasEmitted(node.id, callId))
           catchUp?.start()
         }, CATCH_UP_SETTLE_MS)
         return
@@ -254,6 +254,8 @@ export = function register(RED: NodeAPI) {
       const msg: XoHookMessage = { topic: body.method, payload: body, xo: info }
       msg.summary = summaryLine(msg)
       node.send(body.type === 'pre' ? [msg, null] : [null, msg])
+      // Recorded for the other instance and the catch-up as the message leaves, never before: see recordEmitted.
+      if (coordinator && catchUpSettings && body.type === 'post') coordinator.recordEmitted(node.id, body.callId, catchUpSettings.maxAgeMs)
       if (replayed) metrics.caughtUp.inc({ server: serverName, method: body.method })
       else metrics.deliveries.inc({ server: serverName, method: body.method, phase: body.type })
       // Node-RED builds a trace line even when nothing shows it: only when a log handler wants trace.
@@ -267,17 +269,17 @@ export = function register(RED: NodeAPI) {
     const selects = (body: HookBody) => settings.methods.matches(body.method) && (body.type === 'pre' ? settings.pre : settings.post)
     const isWanted = (body: HookBody) => selects(body) && (coordinator !== undefined || body.type !== 'post' || catchUp?.claim(body.callId) !== false)
     /**
-     * With a shared store, a post is claimed across the instances (with *Catch up*) and its pre taken from the other
-     * instance if it got it, in one round trip; false: another instance, or the catch-up, already emitted it.
+     * With a shared store, in one round trip: whether the post's call was emitted already (with *Catch up*: by the
+     * leader's catch-up, this delivery being late) and its pre, if the other instance received it.
      */
-    const sharedPost = async (body: HookBody): Promise<{ claimed: boolean; pre?: HookPre }> => {
-      if (!coordinator || body.type !== 'post' || (!catchUpSettings && !(settings.pre && settings.post))) return { claimed: true }
-      const { claimed, pre } = await coordinator.postArrived(node.id, body.callId, `${body.method}:${body.callId}`, catchUpSettings?.maxAgeMs)
-      if (!pre) return { claimed }
+    const sharedPost = async (body: HookBody): Promise<{ emitted: boolean; pre?: HookPre }> => {
+      if (!coordinator || body.type !== 'post' || (!catchUpSettings && !(settings.pre && settings.post))) return { emitted: false }
+      const { emitted, pre } = await coordinator.postArrived(node.id, body.callId, `${body.method}:${body.callId}`, catchUpSettings !== undefined)
+      if (!pre) return { emitted }
       try {
-        return { claimed, pre: JSON.parse(pre) as HookPre }
+        return { emitted, pre: JSON.parse(pre) as HookPre }
       } catch {
-        return { claimed }
+        return { emitted }
       }
     }
 
@@ -331,7 +333,7 @@ export = function register(RED: NodeAPI) {
       if (!wanted) return
       try {
         const shared = await sharedPost(body)
-        if (!shared.claimed) return
+        if (shared.emitted) return
         await emit(body, outcome.bytes, hold, undefined, shared.pre)
       } catch (error) {
         // No flow will let XO go on with this call: it must not wait for the timeout.

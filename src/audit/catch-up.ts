@@ -46,10 +46,10 @@ export interface CatchUpOptions {
   /** a call this recent may still be on its way live: the log gives it only once it is older */
   graceMs: number
   /**
-   * Claims a call before it is emitted, once across the instances sharing a Redis (false: another one emitted it);
+   * Whether another instance sharing a Redis emitted the call already (live, or from the log before a failover);
    * none: this node's own memory of what came live decides.
    */
-  claim?: (callId: string) => Promise<boolean>
+  emittedElsewhere?: (callId: string) => Promise<boolean>
   /** emits one missed call (XO's order; awaited before the next); false: not emitted (the node is closing) */
   emit(body: HookPost, record: AuditRecord): Promise<boolean | void>
   report(status: CatchUpStatus): void
@@ -255,7 +255,7 @@ export class CatchUp {
         break
       }
       const body = postDeliveryOf(record)
-      if (body && this.#o.claim && !(await this.#o.claim(callId))) {
+      if (body && this.#o.emittedElsewhere && (await this.#o.emittedElsewhere(callId))) {
         // Another instance emitted it live (or the instance that led before this one, from the log).
         this.#remember(callId)
         cursorAt(record)

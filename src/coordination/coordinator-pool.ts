@@ -14,6 +14,26 @@ const KEEP_MS = 3000
 /** The coordinators of one Node-RED, one per Redis and XO connection identity, kept across redeploys. */
 export class CoordinatorPool {
   readonly #shared = new Map<string, Shared>()
+  #shuttingDown = false
+
+  /** The process is about to stop: a coordinator whose last user leaves gives its lease back at once. */
+  shuttingDown(): void {
+    this.#shuttingDown = true
+    void this.stopUnused()
+  }
+
+  /**
+   * The flows stopped for good (Node-RED stops, or its flows were stopped), not for a deploy: the leases go back
+   * now, so the other instance takes over within a second rather than when the lease runs out.
+   */
+  async stopUnused(): Promise<void> {
+    const unused = [...this.#shared].filter(([, shared]) => shared.users === 0)
+    for (const [key, shared] of unused) {
+      clearTimeout(shared.closing)
+      this.#shared.delete(key)
+    }
+    await Promise.all(unused.map(([, shared]) => shared.coordinator.stop()))
+  }
 
   acquire(options: CoordinatorOptions): { coordinator: Coordinator; release(): void } {
     const key = createHash('sha256').update(JSON.stringify([options.url, options.password ?? '', options.ca ?? '', options.identity])).digest('hex')
@@ -35,6 +55,7 @@ export class CoordinatorPool {
         if (released) return
         released = true
         if (--taken.users > 0) return
+        if (this.#shuttingDown) return void this.stopUnused()
         taken.closing = setTimeout(() => {
           if (taken.users > 0) return
           this.#shared.delete(key)

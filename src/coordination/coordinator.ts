@@ -14,16 +14,16 @@ export interface CoordinatorOptions extends RedisLinkOptions {
   ttlMs?: number
 }
 
-/** A live call waiting for Redis to come back, to be recorded before anyone catches up. */
+/** Live calls emitted while Redis was away, recorded once it is back (before the leader catches up). */
 const MAX_PENDING_CLAIMS = 10_000
 const LOCK_TTL_MS = 15_000
 const LOCK_RETRY_MS = 50
-// KEYS[1]: the call's claim, KEYS[2]: its shared pre. ARGV[1]: the claim's lifetime ('' no claim), ARGV[2]: who.
-// Answers {1 claimed (or no claim asked) | 0, the pre or nil}; the pre is taken either way.
+// KEYS[1]: the call's record, KEYS[2]: its shared pre. ARGV[1]: '1' to check the record. Answers {1 emitted
+// already | 0, the pre or nil}; the pre is taken either way.
 const POST_ARRIVED = `
-local claimed = 1
-if ARGV[1] ~= '' and not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then claimed = 0 end
-return {claimed, redis.call('GETDEL', KEYS[2])}`
+local emitted = 0
+if ARGV[1] == '1' then emitted = redis.call('EXISTS', KEYS[1]) end
+return {emitted, redis.call('GETDEL', KEYS[2])}`
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
@@ -40,7 +40,7 @@ export class Coordinator extends EventEmitter {
   readonly prefix: string
   readonly instance = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
   readonly #o: CoordinatorOptions
-  #pendingClaims: Array<{ key: string; ttlMs: number }> = []
+  #pendingRecords: Array<{ key: string; ttlMs: number }> = []
 
   constructor(options: CoordinatorOptions) {
     super()
@@ -53,7 +53,7 @@ export class Coordinator extends EventEmitter {
     this.link.on('state', (state: { up: boolean; reason?: string }) => {
       if (state.up) {
         this.#o.log(`Redis reached (keys ${this.prefix}*)`)
-        void this.#flushClaims()
+        void this.#flushRecords()
       } else if (state.reason !== 'closed') {
         this.#o.warn(`Redis not reachable: ${state.reason}`)
       }
@@ -91,19 +91,31 @@ export class Coordinator extends EventEmitter {
   }
 
   /**
-   * Claims a call for emission, once across the instances (live delivery or catch-up, whichever comes first):
-   * true when this one is first. While Redis is unreachable a live delivery is emitted anyway (XO sent it once)
-   * and its claim is written once Redis is back.
+   * Whether a call was emitted already, by either instance, live or from the audit log (the catch-up asks before
+   * emitting; rejects while Redis is unreachable, so that the catch-up waits rather than guesses).
    */
-  async claimCall(nodeId: string, callId: string, ttlMs: number, live: boolean): Promise<boolean> {
-    const key = `${this.prefix}call:${nodeId}:${callId}`
-    try {
-      return (await this.link.command('SET', key, this.instance, 'NX', 'PX', Math.ceil(ttlMs))) !== null
-    } catch (error) {
-      if (!live) throw error
-      if (this.#pendingClaims.length < MAX_PENDING_CLAIMS) this.#pendingClaims.push({ key, ttlMs })
-      return true
-    }
+  async wasEmitted(nodeId: string, callId: string): Promise<boolean> {
+    return Number(await this.link.command('EXISTS', this.#callKey(nodeId, callId))) === 1
+  }
+
+  /**
+   * Records a call as emitted, right after its message went out (in the same turn: the write leaves with the
+   * message). Checked before, written after: an instance killed before its message went out has recorded nothing,
+   * so the catch-up gives the call; only a kill between the message and this write, microseconds apart, could give
+   * it twice. While Redis is unreachable it is written once Redis is back.
+   */
+  recordEmitted(nodeId: string, callId: string, ttlMs: number): void {
+    const key = this.#callKey(nodeId, callId)
+    if (!this.link.up) return void this.#queueRecord(key, ttlMs)
+    this.link.command('SET', key, this.instance, 'PX', Math.ceil(ttlMs)).catch(() => this.#queueRecord(key, ttlMs))
+  }
+
+  #queueRecord(key: string, ttlMs: number): void {
+    if (this.#pendingRecords.length < MAX_PENDING_CLAIMS) this.#pendingRecords.push({ key, ttlMs })
+  }
+
+  #callKey(nodeId: string, callId: string): string {
+    return `${this.prefix}call:${nodeId}:${callId}`
   }
 
   /** Keeps a pre for the instance that receives its post (bounded in time, dropped when too large). */
@@ -113,20 +125,18 @@ export class Coordinator extends EventEmitter {
   }
 
   /**
-   * A post arrived on this instance: in one round trip, claims its call (when `claimTtlMs` is given: false when
-   * another instance or the catch-up emitted it) and takes its pre if another instance kept one. While Redis is
-   * unreachable the call counts as claimed (its claim written once Redis is back) and no pre comes.
+   * A post arrived on this instance: in one round trip, whether its call was emitted already (when `checked`: by the
+   * catch-up, the delivery being late) and the pre another instance kept for it, if any. While Redis is
+   * unreachable: not emitted, no pre.
    */
-  async postArrived(nodeId: string, callId: string, preKey: string, claimTtlMs: number | undefined): Promise<{ claimed: boolean; pre?: string }> {
-    const claimKey = `${this.prefix}call:${nodeId}:${callId}`
+  async postArrived(nodeId: string, callId: string, preKey: string, checked: boolean): Promise<{ emitted: boolean; pre?: string }> {
     try {
-      const [claimed, pre] = await this.link.command<[number, string | null]>(
-        'EVAL', POST_ARRIVED, 2, claimKey, `${this.prefix}pre:${nodeId}:${preKey}`, claimTtlMs === undefined ? '' : Math.ceil(claimTtlMs), this.instance,
+      const [emitted, pre] = await this.link.command<[number, string | null]>(
+        'EVAL', POST_ARRIVED, 2, this.#callKey(nodeId, callId), `${this.prefix}pre:${nodeId}:${preKey}`, checked ? '1' : '',
       )
-      return { claimed: claimed === 1, ...(pre ? { pre } : {}) }
+      return { emitted: emitted === 1, ...(pre ? { pre } : {}) }
     } catch {
-      if (claimTtlMs !== undefined && this.#pendingClaims.length < MAX_PENDING_CLAIMS) this.#pendingClaims.push({ key: claimKey, ttlMs: claimTtlMs })
-      return { claimed: true }
+      return { emitted: false }
     }
   }
 
@@ -149,11 +159,11 @@ export class Coordinator extends EventEmitter {
     }
   }
 
-  async #flushClaims(): Promise<void> {
-    const pending = this.#pendingClaims
-    this.#pendingClaims = []
+  async #flushRecords(): Promise<void> {
+    const pending = this.#pendingRecords
+    this.#pendingRecords = []
     for (const { key, ttlMs } of pending) {
-      await this.link.command('SET', key, this.instance, 'NX', 'PX', Math.ceil(ttlMs)).catch(() => this.#pendingClaims.push({ key, ttlMs }))
+      await this.link.command('SET', key, this.instance, 'PX', Math.ceil(ttlMs)).catch(() => this.#queueRecord(key, ttlMs))
     }
     if (pending.length) this.#o.log(`${pending.length} calls delivered while Redis was away recorded`)
   }

@@ -28,6 +28,22 @@ export function roleText(role: LeaseRole): string {
   return role.role === 'unknown' ? `no store: ${role.reason}` : role.role
 }
 
+// Node-RED stops on these signals once its flows are stopped, then exits at once: known before the nodes close, so
+// that shared leases go back while there is still time to tell Redis. Watched once per process, for every runtime.
+const shutdownWatchers = new Set<CoordinatorPool>()
+function watchShutdown(pool: CoordinatorPool): void {
+  if (shutdownWatchers.size === 0) {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.prependOnceListener(signal, () => {
+        for (const watcher of shutdownWatchers) watcher.shuttingDown()
+        // Alone (Node-RED embedded by something that does not handle it), the signal does what it would have done.
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+      })
+    }
+  }
+  shutdownWatchers.add(pool)
+}
+
 const runtimes = new WeakMap<object, PackageRuntime>()
 
 /** The config node as metrics and health name it. */
@@ -65,7 +81,13 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
     health,
     metrics: () => metrics.text(),
   })
-  found = { servers, metrics, listeners, coordinators: new CoordinatorPool(), health }
+  const coordinators = new CoordinatorPool()
+  // A stop of the flows that is not a deploy (Node-RED stopping): shared leases are given back at once.
+  RED.events.on('runtime-event', (event: { id?: string; payload?: { state?: string; deploy?: boolean } }) => {
+    if (event?.id === 'runtime-state' && event.payload?.state === 'stop' && !event.payload.deploy) void coordinators.stopUnused()
+  })
+  watchShutdown(coordinators)
+  found = { servers, metrics, listeners, coordinators, health }
   runtimes.set(runtimeKey(RED), found)
   return found
 }

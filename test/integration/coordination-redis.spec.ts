@@ -102,33 +102,34 @@ describe('coordination through a real redis-server', function () {
     assert.equal(await store.read('k'), undefined)
   })
 
-  it('claims a call once across instances, and records live calls made while Redis was away once it is back', async () => {
+  it('records calls emitted on either instance for the other and the catch-up, those emitted while Redis was away once it is back', async () => {
     const a = coordinator()
     const b = coordinator()
     await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
-    const claims = await Promise.all([a.claimCall('n', 'call-1', 60_000, true), b.claimCall('n', 'call-1', 60_000, false)])
-    assert.deepEqual(claims.sort(), [false, true])
+    assert.equal(await b.wasEmitted('n', 'call-1'), false)
+    a.recordEmitted('n', 'call-1', 60_000)
+    await waitFor(() => b.wasEmitted('n', 'call-1'), { what: 'call-1 recorded' })
     await redis.stop()
     await waitFor(() => !a.link.up, { what: 'a sees Redis gone' })
-    assert.equal(await a.claimCall('n', 'call-2', 60_000, true), true, 'a live call is emitted while Redis is away')
-    await assert.rejects(a.claimCall('n', 'call-3', 60_000, false), /not reachable/)
+    a.recordEmitted('n', 'call-2', 60_000)
+    await assert.rejects(b.wasEmitted('n', 'call-2'), /not reachable/, 'the catch-up waits rather than guesses')
     await redis.launch()
-    await waitFor(async () => b.link.up && (await b.claimCall('n', 'probe', 1000, false).catch(() => false)), { what: 'Redis back' })
-    await waitFor(async () => (await redis.command('EXISTS', `${a.prefix}call:n:call-2`)).includes(':1'), { what: 'call-2 recorded' })
-    assert.equal(await b.claimCall('n', 'call-2', 60_000, false), false)
+    await waitFor(() => b.wasEmitted('n', 'call-2').catch(() => false), { what: 'call-2 recorded once Redis is back' })
+    assert.equal(await b.wasEmitted('n', 'call-3'), false)
   })
 
-  it('hands a pre to the instance that gets its post, once, claiming the call in the same round trip', async () => {
+  it('hands a pre to the instance that gets its post, once, and says in the same round trip whether the call was emitted', async () => {
     const a = coordinator()
     const b = coordinator()
     await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
     const pre = '{"callId":"c1","type":"pre"}'
     a.sharePre('n', 'vm.start:c1', pre, 60_000)
     await waitFor(async () => (await redis.command('EXISTS', `${a.prefix}pre:n:vm.start:c1`)).includes(':1'), { what: 'the pre in Redis' })
-    assert.deepEqual(await b.postArrived('n', 'c1', 'vm.start:c1', 60_000), { claimed: true, pre })
-    assert.deepEqual(await a.postArrived('n', 'c1', 'vm.start:c1', 60_000), { claimed: false })
-    assert.deepEqual(await a.postArrived('n', 'c2', 'vm.start:c2', undefined), { claimed: true }, 'no claim asked')
-    assert.equal(await b.claimCall('n', 'c1', 60_000, false), false, 'the catch-up meets the claim too')
+    assert.deepEqual(await b.postArrived('n', 'c1', 'vm.start:c1', true), { emitted: false, pre })
+    assert.deepEqual(await a.postArrived('n', 'c1', 'vm.start:c1', true), { emitted: false }, 'the pre is taken once')
+    b.recordEmitted('n', 'c1', 60_000)
+    await waitFor(async () => (await a.postArrived('n', 'c1', 'vm.start:c1', true)).emitted, { what: 'a late delivery of c1 seen as emitted' })
+    assert.deepEqual(await a.postArrived('n', 'c1', 'vm.start:c1', false), { emitted: false }, 'not checked without catch-up')
   })
 
   it('never lets two instances inside the registrar lock at once', async () => {

@@ -225,6 +225,22 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     await assertExactlyOnce('after Redis came back')
   })
 
+  it('a leader stopped cleanly (Node-RED stopping, not a deploy) hands over at once; a full deploy keeps the leader', async () => {
+    await deployBoth()
+    const leader = await leaderIndex()
+    // A full redeploy of the same flows on the leader: it keeps the lease.
+    await reds[leader].deploy(flow(sim.issueToken('admin@admin.net')))
+    assert.equal(await roleOf(reds[leader]), 'leader')
+    const other = reds[1 - leader]
+    const stoppedAt = performance.now()
+    await reds[leader].stop()
+    await waitFor(async () => (await roleOf(other)) === 'leader', { timeoutMs: 10_000, intervalMs: 25, what: 'the other to lead' })
+    const took = performance.now() - stoppedAt
+    // The lease (3 s here, renewed every second) had 2 s or more left.
+    assert.ok(took < 1_500, `took over ${Math.round(took)} ms after the stop`)
+    await reds[leader].launch()
+  })
+
   it('gated calls through the load balancer are let go on whichever instance got them', async () => {
     const gated: FlowNode[] = [
       { id: 'gate', type: 'xo-hook', z: 'tab', server: 'xo', methods: ['group.create'], phase: 'pre', gate: true, register: true, wires: [['proceed'], []] },
