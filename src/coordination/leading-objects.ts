@@ -23,6 +23,9 @@ export interface LeadingObjectsOptions extends SelectedObjectsOptions {
   /** the role changed (for the status) */
   onRole: (role: LeaseRole) => void
   now?: () => number
+  /** `HISTORY_MS` and how often old history is dropped (tests shorten them) */
+  historyMs?: number
+  sweepMs?: number
 }
 
 /** One state of an object as a follower saw it: the JSON it would have sent ('' gone or not selected). */
@@ -37,6 +40,13 @@ interface Seen {
 const RETRY_MS = 1_000
 /** States kept per object while following: a leader dead for longer than this many changes of one object is compared instead. */
 const HISTORY_PER_OBJECT = 32
+/**
+ * How far back a follower keeps what it saw: an object that has not changed for this long is dropped (the leader,
+ * alive then, recorded it), and older states of one that has are dropped but the last one before. Only a takeover
+ * later than this after the leader's last record (Redis away for longer) falls back to comparing.
+ */
+export const HISTORY_MS = 10 * 60_000
+const SWEEP_MS = 60_000
 
 /**
  * An xo-events node among instances sharing a Redis: only the leader sends. What it sends is written to the shared
@@ -56,16 +66,19 @@ export class LeadingObjects {
   #flushing = false
   #takeover = 0
   #retry: NodeJS.Timeout | undefined
+  #sweep: NodeJS.Timeout | undefined
   readonly #project
   readonly #digest: string
   readonly #needs: string[]
   readonly #now: () => number
+  readonly #historyMs: number
 
   constructor(private readonly o: LeadingObjectsOptions) {
     this.#project = projectionFor(o.config)
     this.#digest = selectionDigest(o.config)
     this.#needs = [...new Set(o.needs)]
     this.#now = o.now ?? Date.now
+    this.#historyMs = o.historyMs ?? HISTORY_MS
   }
 
   get leading(): boolean {
@@ -73,6 +86,8 @@ export class LeadingObjects {
   }
 
   start(): void {
+    this.#sweep = setInterval(() => this.#forgetOld(), this.o.sweepMs ?? SWEEP_MS)
+    this.#sweep.unref?.()
     this.o.lease.on('role', this.#onRole)
     this.o.objects.on('loaded', this.#onLoaded)
     this.#onRole(this.o.lease.role)
@@ -98,6 +113,7 @@ export class LeadingObjects {
   async close(removed: boolean): Promise<void> {
     this.#phase = 'closed'
     clearTimeout(this.#retry)
+    clearInterval(this.#sweep)
     this.#history.clear()
     this.o.lease.off('role', this.#onRole)
     this.o.objects.off('loaded', this.#onLoaded)
@@ -141,8 +157,21 @@ export class LeadingObjects {
     const json = this.#stateAfter(change)
     // A change of fields the node does not read sends nothing and leaves the same state: not kept.
     if (json === states[states.length - 1].json) return
-    states.push({ json, at: this.#now(), seq: ++this.#seq, change })
+    const now = this.#now()
+    states.push({ json, at: now, seq: ++this.#seq, change })
     if (states.length > HISTORY_PER_OBJECT) states.splice(0, states.length - HISTORY_PER_OBJECT)
+    while (states.length > 1 && states[1].at < now - this.#historyMs) states.shift()
+  }
+
+  /** Drops what no takeover will need: objects that have not changed within the history's time. */
+  #forgetOld(): void {
+    const oldest = this.#now() - this.#historyMs
+    for (const [id, states] of this.#history) if (states[states.length - 1].at < oldest) this.#history.delete(id)
+  }
+
+  /** Objects with a history (for tests). */
+  get remembered(): number {
+    return this.#history.size
   }
 
   #follow(): void {

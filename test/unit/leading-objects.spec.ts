@@ -7,6 +7,7 @@ import { ObjectChange } from '../../src/events/change'
 import { compileSelection, EventSelection } from '../../src/events/selection'
 import type { FoundChange } from '../../src/events/snapshot'
 import type { XoObject } from '../../src/xo/object-store'
+import { waitFor } from '../support/node-red'
 
 /** What Redis would hold: the objects as sent, with when. */
 class MemorySnapshot {
@@ -69,7 +70,7 @@ const config = { types: ['VM'], events: ['started', 'stopped'] }
 const vm = (id: string, power_state: string): XoObject => ({ id, type: 'VM', name_label: id, power_state, $pool: 'p' }) as unknown as XoObject
 
 /** One instance's xo-events node: what it sent, in order. */
-function instance(snapshot: MemorySnapshot, objects: Objects, clock: () => number) {
+function instance(snapshot: MemorySnapshot, objects: Objects, clock: () => number, history?: { historyMs: number; sweepMs: number }) {
   const lease = new FakeLease()
   const selection = compileSelection(config) as EventSelection
   const sent: string[] = []
@@ -81,7 +82,7 @@ function instance(snapshot: MemorySnapshot, objects: Objects, clock: () => numbe
     snapshot: snapshot as unknown as SharedSnapshot, lease, objects, needs: ['VM'], selection, config, server: () => 'ws://xo/api/',
     found: (changes: FoundChange[]) => changes.forEach((c) => say(c.change, true)),
     fresh: () => fresh++,
-    onRole: () => {}, warn: () => {}, log: () => {}, now: clock,
+    onRole: () => {}, warn: () => {}, log: () => {}, now: clock, ...history,
   })
   node.start()
   return {
@@ -173,5 +174,32 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
     later.lease.set({ role: 'leader', token: 2 })
     await settle()
     assert.deepEqual(later.sent, ['a started*'])
+  })
+
+  it('keeps a bounded history: an object quiet for the history time is dropped and compared instead, still once', async () => {
+    const snapshot = new MemorySnapshot()
+    const xoA = new Objects()
+    const xoB = new Objects()
+    for (const xo of [xoA, xoB]) for (const id of ['a', 'b']) xo.change(vm(id, 'Halted'))
+    const a = instance(snapshot, xoA, clock)
+    const b = instance(snapshot, xoB, clock, { historyMs: 1_000, sweepMs: 5 })
+    after(() => b.node.close(false))
+    a.lease.set({ role: 'leader', token: 1 })
+    await settle()
+    for (const id of ['a', 'b']) {
+      now += 100
+      a.see(xoA.change(vm(id, 'Running')))
+      b.see(xoB.change(vm(id, 'Running')))
+    }
+    await settle()
+    now += 5_000
+    await waitFor(() => b.node.remembered === 0, { what: 'the quiet objects dropped' })
+    a.lease.set({ role: 'follower' })
+    now += 100
+    b.see(xoB.change(vm('a', 'Halted')))
+    assert.equal(b.node.remembered, 1)
+    b.lease.set({ role: 'leader', token: 2 })
+    await settle()
+    assert.deepEqual(b.sent, ['a stopped*'])
   })
 })
