@@ -78,6 +78,8 @@ export class CatchUp {
   /** calls that came live before the state was taken */
   #early: Array<[string, number]> = []
   #ready: Promise<void> | undefined
+  /** the saved state could not be read: no pass runs until it is */
+  #unread = false
   /** calls emitted, live or from the log, with when */
   readonly #emitted = new Map<string, number>()
   /** records met while too recent, with when first met (Node-RED's clock) */
@@ -167,10 +169,15 @@ export class CatchUp {
   }
 
   async #load(): Promise<void> {
-    const stored = await this.#o.store.read<CatchUpSaved>(this.#o.key).catch((error: Error) => {
-      this.#o.warn(`cannot read the catch-up state: ${error.message}`)
-      return undefined
-    })
+    let stored
+    try {
+      stored = await this.#o.store.read<CatchUpSaved>(this.#o.key)
+    } catch (error) {
+      // Not "nothing saved": starting from now would skip every call missed meanwhile. The next pass reads again.
+      this.#o.warn(`cannot read the catch-up state: ${(error as Error).message}`)
+      this.#unread = true
+      return
+    }
     const value = stored?.value
     if (value && typeof value.xo === 'string' && (typeof value.cursor === 'string' || value.cursor === null) && Array.isArray(value.live)) {
       const live = value.live.filter((e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number')
@@ -197,6 +204,11 @@ export class CatchUp {
 
   async #pass(): Promise<void> {
     await this.#ready
+    if (this.#unread) {
+      this.#unread = false
+      await (this.#ready = this.#load())
+      if (this.#unread) throw new Error('the catch-up state cannot be read')
+    }
     const { source } = this.#o
     if (this.#stopped || !source.isConnected) return
     if (!(await this.#available())) return
@@ -237,6 +249,8 @@ export class CatchUp {
     let cursor: string | null = result.newest?.id ?? saved.cursor
     let replayed = 0
     const now = this.#now()
+    // Records met too recent and since gone from the walk (emitted live, cut): forgotten once too old to matter.
+    for (const [id, at] of this.#firstMet) if (at < now - this.#o.maxAgeMs) this.#firstMet.delete(id)
     // Saved record by record: a redeploy, a restart or a failover in the middle of a long catch-up repeats nothing.
     const cursorAt = (record: AuditRecord) => {
       saved.cursor = record.id
@@ -258,6 +272,7 @@ export class CatchUp {
       if (body && this.#o.emittedElsewhere && (await this.#o.emittedElsewhere(callId))) {
         // Another instance emitted it live (or the instance that led before this one, from the log).
         this.#remember(callId)
+        this.#firstMet.delete(record.id)
         cursorAt(record)
         continue
       }

@@ -49,6 +49,9 @@ export class Coordinator extends EventEmitter {
     this.prefix = `xo-nr:${id}:`
     this.link = new RedisLink(options)
     this.lease = new Lease({ link: this.link, key: `${this.prefix}lease`, instance: this.instance, ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}) })
+    // Every xo-events and xo-hook node of the connection listens to the lease.
+    this.lease.setMaxListeners(0)
+    this.setMaxListeners(0)
     this.lease.on('role', (role: LeaseRole) => this.emit('role', role))
     this.link.on('state', (state: { up: boolean; reason?: string }) => {
       if (state.up) {

@@ -47,6 +47,8 @@ const HISTORY_PER_OBJECT = 32
  */
 export const HISTORY_MS = 10 * 60_000
 const SWEEP_MS = 60_000
+/** Objects written per script at most. */
+const FLUSH_PAIRS = 500
 
 /**
  * An xo-events node among instances sharing a Redis: only the leader sends. What it sends is written to the shared
@@ -97,8 +99,9 @@ export class LeadingObjects {
   accept(change: ObjectChange): boolean {
     if (this.#phase === 'leading') {
       if (this.o.lease.leading) return true
-      // The lease ran out before its timer said so (this process was paused): the next leader sends this one.
-      this.#follow()
+      // The lease ran out before its timer said so (this process was paused): the next leader sends this one,
+      // which may be this instance again once its lease is renewed.
+      this.#stepBack()
     }
     if (this.#phase !== 'closed') this.#remember(change)
     return false
@@ -217,7 +220,7 @@ export class LeadingObjects {
       return
     }
     for (const { object } of stored.objects) this.#sent.set(object.id, JSON.stringify(object))
-    const found = this.#missed(stored.objects)
+    const found = this.#missed(stored.objects, stored.gone)
     this.#history.clear()
     this.#phase = 'leading'
     this.o.log(`leading: ${found.length} changes since the last leader's last message`)
@@ -225,6 +228,10 @@ export class LeadingObjects {
     for (const { change } of found) this.sent(change)
   }
 
+  /**
+   * The first leader (or another selection): it sends from now on, as a node always did, while the whole snapshot
+   * is written. Live changes sent meanwhile are recorded after it, in order, so none is lost or written stale.
+   */
   async #startAfresh(attempt: number, about: { server: string; selection: string }): Promise<void> {
     const entries: Array<[string, string]> = []
     const at = this.#now()
@@ -234,18 +241,21 @@ export class LeadingObjects {
       entries.push([object.id, sentField(json, at)])
       this.#sent.set(object.id, json)
     }
+    this.#history.clear()
+    this.#phase = 'leading'
+    this.#flushing = true
+    this.o.log('leading: nothing sent before, starting afresh')
+    this.o.fresh()
     try {
       await this.o.snapshot.reset(about, entries)
     } catch (error) {
+      this.#flushing = false
       this.o.warn(`cannot write the shared snapshot: ${(error as Error).message}`)
       if (attempt === this.#takeover) this.#stepBack()
       return
     }
-    if (attempt !== this.#takeover || !this.o.lease.leading) return
-    this.#history.clear()
-    this.#phase = 'leading'
-    this.o.log('leading: nothing sent before, starting afresh')
-    this.o.fresh()
+    this.#flushing = false
+    if (this.#phase === 'leading') void this.#flush()
   }
 
   /**
@@ -253,21 +263,23 @@ export class LeadingObjects {
    * JSON, nearest in time; for an object it had not sent or had sent as gone, after the first such state seen);
    * the other objects compared with XO as it is now.
    */
-  #missed(sent: SentObject[]): FoundChange[] {
+  #missed(sent: SentObject[], gone: Map<string, number>): FoundChange[] {
     const replayed: Array<{ seq: number; found: FoundChange }> = []
     const handled = new Set<string>()
     const sentById = new Map(sent.map((s) => [s.object.id, s]))
     for (const [id, states] of this.#history) {
       const last = sentById.get(id)
       const json = last ? JSON.stringify(last.object) : ''
+      // When it was sent so (gone: when it was sent as gone); never sent: its first state seen gone or unselected.
+      const at = last?.at ?? gone.get(id)
       let from = -1
       for (let i = 0; i < states.length; i++) {
         if (states[i].json !== json) continue
-        if (!last) {
+        if (at === undefined) {
           from = i
           break
         }
-        if (from === -1 || Math.abs(states[i].at - last.at) < Math.abs(states[from].at - last.at)) from = i
+        if (from === -1 || Math.abs(states[i].at - at) < Math.abs(states[from].at - at)) from = i
       }
       if (from === -1) continue // seen too little of it: compared below
       handled.add(id)
@@ -292,7 +304,8 @@ export class LeadingObjects {
     if ((this.#sent.get(id) ?? '') === json) return
     if (json) this.#sent.set(id, json)
     else this.#sent.delete(id)
-    this.#pending.push(id, json ? sentField(json, this.#now()) : '')
+    // An object gone is recorded with its time too: a takeover matches it by time, as any other state.
+    this.#pending.push(id, sentField(json, this.#now()))
     // Written in the same turn as the message went out: what is sent and what is recorded stay as close as can be.
     if (!this.#flushing) void this.#flush()
   }
@@ -302,8 +315,7 @@ export class LeadingObjects {
     this.#flushing = true
     try {
       while (this.#pending.length) {
-        const pairs = this.#pending
-        this.#pending = []
+        const pairs = this.#pending.splice(0, FLUSH_PAIRS * 2)
         try {
           await this.o.snapshot.apply(pairs)
         } catch (error) {

@@ -147,7 +147,14 @@ export class Lease extends EventEmitter {
 
   /** The lease ran out without a renewal (Redis unreachable, or this process was paused). */
   #expired(): void {
-    if (this.#role.role !== 'leader' || this.#o.now() < this.#validUntil) return
+    if (this.#role.role !== 'leader') return
+    const left = this.#validUntil - this.#o.now()
+    if (left > 0) {
+      // Timers may fire a little early against the monotonic clock: wait for the real end (or a renewal).
+      this.#expiry = setTimeout(() => this.#expired(), Math.ceil(left))
+      this.#expiry.unref?.()
+      return
+    }
     this.#set({ role: 'unknown', reason: 'lease not renewed in time' })
     this.#attempt()
   }

@@ -20,6 +20,7 @@ type Reply = string | number | null | Reply[]
 const RECONNECT_MAX_MS = 2_000
 const CONNECT_TIMEOUT_MS = 5_000
 const COMMAND_TIMEOUT_MS = 3_000
+const PING_MS = 2_000
 
 /**
  * One connection to Redis, reconnecting on its own. Commands fail at once while it is down (nothing is queued to
@@ -44,6 +45,8 @@ export class RedisLink extends EventEmitter {
       url: options.url,
       ...(options.password ? { password: options.password } : {}),
       disableOfflineQueue: true,
+      // A connection that went silent (a paused Redis, a dropped route) is noticed and replaced.
+      pingInterval: PING_MS,
       socket: {
         connectTimeout: CONNECT_TIMEOUT_MS,
         reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), RECONNECT_MAX_MS),
@@ -76,18 +79,34 @@ export class RedisLink extends EventEmitter {
   /** One command, its arguments as Redis takes them; rejects when down or slower than the command timeout. */
   async command<T extends Reply = Reply>(...args: Array<string | number>): Promise<T> {
     if (!this.#state.up) throw new Error(`Redis is not reachable (${(this.#state as { reason: string }).reason})`)
-    const reply = this.#client.sendCommand(args.map(String), { timeout: this.#timeoutMs } as never)
-    return (await reply) as unknown as T
+    // The client's own timeout only covers a command waiting to be written: one sent to a Redis that went silent
+    // would wait for the socket to die. Every command is bounded here.
+    const reply = this.#client.sendCommand(args.map(String))
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs)
+    })
+    reply.catch(() => {})
+    try {
+      return (await Promise.race([reply, late])) as unknown as T
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     this.#client.removeAllListeners('reconnecting')
+    // A close waits for the replies of commands sent; a silent Redis would hold it forever.
+    const closed = this.#client.close().catch(() => {})
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, this.#timeoutMs)))])
+    clearTimeout(timer)
     try {
-      await this.#client.close()
-    } catch {
       this.#client.destroy()
+    } catch {
+      // already closed
     }
     this.#set({ up: false, reason: 'closed' })
   }

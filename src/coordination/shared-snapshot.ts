@@ -8,9 +8,9 @@ export interface SentObject {
   at: number
 }
 
-/** A hash field's value: the object as sent and when. */
+/** A hash field's value: the object as sent and when ('' for an object gone or no longer selected: `null`). */
 export function sentField(json: string, at: number): string {
-  return `{"t":${at},"o":${json}}`
+  return `{"t":${at},"o":${json || 'null'}}`
 }
 
 /** What a snapshot was taken for: another XO or another selection makes it meaningless. */
@@ -27,11 +27,17 @@ for i = 2, #ARGV, 2 do
 end
 return 1`
 
-// KEYS[1]: the hash; KEYS[2]: its description; KEYS[3]: the lease. ARGV[1]: holder; ARGV[2]: the description.
-const RESET = `
+// KEYS[1]: the hash; KEYS[2]: its description; KEYS[3]: the lease. ARGV[1]: holder. Empties both: until the
+// description is written again, last, nothing half-written can be taken for a snapshot.
+const CLEAR = `
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
-redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[2], ARGV[2])
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1`
+
+// KEYS[1]: the description; KEYS[2]: the lease. ARGV[1]: holder; ARGV[2]: the description.
+const DESCRIBE = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[1], ARGV[2])
 return 1`
 
 const CHUNK = 500
@@ -49,34 +55,36 @@ export class SharedSnapshot {
   ) {}
 
   /** What was sent (each object with when it was sent), and what for; undefined when nothing was ever written. */
-  async load(): Promise<{ about: SnapshotAbout; objects: SentObject[] } | undefined> {
+  async load(): Promise<{ about: SnapshotAbout; objects: SentObject[]; gone: Map<string, number> } | undefined> {
     const about = await this.link.command<string | null>('GET', `${this.key}:about`)
     if (about === null) return undefined
     const flat = await this.link.command<string[]>('HGETALL', this.key)
     const objects: SentObject[] = []
+    const gone = new Map<string, number>()
     // RESP2 and RESP3 clients answer HGETALL as a flat list or as an object: both are handled.
-    const values = Array.isArray(flat) ? flat.filter((_, i) => i % 2 === 1) : Object.values(flat as Record<string, string>)
-    for (const json of values) {
+    const pairs: Array<[string, string]> = Array.isArray(flat)
+      ? flat.flatMap((value, i) => (i % 2 === 0 ? [[value, flat[i + 1]] as [string, string]] : []))
+      : Object.entries(flat as Record<string, string>)
+    for (const [id, json] of pairs) {
       try {
-        const { o: object, t: at } = JSON.parse(json) as { o: XoObject; t: number }
-        if (object && typeof object.id === 'string' && typeof object.type === 'string' && typeof at === 'number') objects.push({ object, at })
+        const { o: object, t: at } = JSON.parse(json) as { o: XoObject | null; t: number }
+        if (typeof at !== 'number') continue
+        if (object === null) gone.set(id, at)
+        else if (object && typeof object.id === 'string' && typeof object.type === 'string') objects.push({ object, at })
       } catch {
         // a field written by something else: not compared
       }
     }
     try {
-      return { about: JSON.parse(about) as SnapshotAbout, objects }
+      return { about: JSON.parse(about) as SnapshotAbout, objects, gone }
     } catch {
       return undefined
     }
   }
 
-  /** Replaces the whole snapshot (a first leader, another selection). */
+  /** Replaces the whole snapshot (a first leader, another selection); what it is about is written last. */
   async reset(about: SnapshotAbout, objects: Iterable<[string, string]>): Promise<void> {
-    const fence = this.#fence()
-    if (Number(await this.link.command('EVAL', RESET, 3, this.key, `${this.key}:about`, fence.key, fence.holder, JSON.stringify(about))) === -1) {
-      throw new NotLeadingError()
-    }
+    await this.#fenced(CLEAR, [this.key, `${this.key}:about`])
     let batch: string[] = []
     for (const [id, json] of objects) {
       batch.push(id, json)
@@ -86,6 +94,12 @@ export class SharedSnapshot {
       }
     }
     if (batch.length) await this.apply(batch)
+    await this.#fenced(DESCRIBE, [`${this.key}:about`], JSON.stringify(about))
+  }
+
+  async #fenced(script: string, keys: string[], ...args: string[]): Promise<void> {
+    const fence = this.#fence()
+    if (Number(await this.link.command('EVAL', script, keys.length + 1, ...keys, fence.key, fence.holder, ...args)) === -1) throw new NotLeadingError()
   }
 
   /** Writes objects as sent: pairs of id and `sentField`, '' for an object gone. Ordered after earlier writes. */

@@ -52,7 +52,8 @@ export function coordinationSettings(config: XoServerConfig, credentials: XoServ
   try {
     parsed = new URL(url)
   } catch {
-    return { error: `Redis URL ${url} is not a URL` }
+    // Not echoed: what was typed may hold a password.
+    return { error: 'the Redis URL is not a URL' }
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return { error: 'Redis URL must start with redis:// or rediss://' }
   // A password in the URL would end up in the flow file: it belongs in the credential.

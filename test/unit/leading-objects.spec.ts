@@ -16,7 +16,14 @@ class MemorySnapshot {
 
   async load() {
     if (!this.about) return undefined
-    return { about: this.about, objects: [...this.objects.values()].map((json) => { const { o, t } = JSON.parse(json); return { object: o, at: t } as SentObject }) }
+    const objects: SentObject[] = []
+    const gone = new Map<string, number>()
+    for (const [id, json] of this.objects) {
+      const { o, t } = JSON.parse(json)
+      if (o === null) gone.set(id, t)
+      else objects.push({ object: o, at: t })
+    }
+    return { about: this.about, objects, gone }
   }
   async reset(about: SnapshotAbout, entries: Iterable<[string, string]>) {
     this.about = about
@@ -70,16 +77,16 @@ const config = { types: ['VM'], events: ['started', 'stopped'] }
 const vm = (id: string, power_state: string): XoObject => ({ id, type: 'VM', name_label: id, power_state, $pool: 'p' }) as unknown as XoObject
 
 /** One instance's xo-events node: what it sent, in order. */
-function instance(snapshot: MemorySnapshot, objects: Objects, clock: () => number, history?: { historyMs: number; sweepMs: number }) {
+function instance(snapshot: MemorySnapshot, objects: Objects, clock: () => number, history?: { historyMs: number; sweepMs: number }, chosen: typeof config = config) {
   const lease = new FakeLease()
-  const selection = compileSelection(config) as EventSelection
+  const selection = compileSelection(chosen) as EventSelection
   const sent: string[] = []
   const say = (change: ObjectChange, takeover: boolean) => {
     for (const e of selection.select(change, (id) => objects.get(id))) sent.push(`${change.object.id} ${e.event}${takeover ? '*' : ''}`)
   }
   let fresh = 0
   const node = new LeadingObjects({
-    snapshot: snapshot as unknown as SharedSnapshot, lease, objects, needs: ['VM'], selection, config, server: () => 'ws://xo/api/',
+    snapshot: snapshot as unknown as SharedSnapshot, lease, objects, needs: ['VM'], selection, config: chosen, server: () => 'ws://xo/api/',
     found: (changes: FoundChange[]) => changes.forEach((c) => say(c.change, true)),
     fresh: () => fresh++,
     onRole: () => {}, warn: () => {}, log: () => {}, now: clock, ...history,
@@ -201,5 +208,38 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
     b.lease.set({ role: 'leader', token: 2 })
     await settle()
     assert.deepEqual(b.sent, ['a stopped*'])
+  })
+
+  it('an object sent as gone is matched by time: leaving, coming back and leaving again is not repeated', async () => {
+    const snapshot = new MemorySnapshot()
+    const xoA = new Objects()
+    const xoB = new Objects()
+    for (const xo of [xoA, xoB]) xo.change(vm('a', 'Running'))
+    const lifecycle = { types: ['VM'], events: ['created', 'removed'] }
+    const a = instance(snapshot, xoA, clock, undefined, lifecycle)
+    const b = instance(snapshot, xoB, clock, undefined, lifecycle)
+    a.lease.set({ role: 'leader', token: 1 })
+    await settle()
+    const gone = (xo: Objects) => {
+      const previous = xo.map.get('a')!
+      xo.map.delete('a')
+      return new ObjectChange('exit', previous, undefined, (id) => xo.map.get(id))
+    }
+    for (const step of ['exit', 'enter', 'exit'] as const) {
+      now += 200
+      if (step === 'exit') {
+        a.see(gone(xoA))
+        b.see(gone(xoB))
+      } else {
+        a.see(xoA.change(vm('a', 'Running')))
+        b.see(xoB.change(vm('a', 'Running')))
+      }
+    }
+    await settle()
+    assert.deepEqual(a.sent, ['a removed', 'a created', 'a removed'])
+    a.lease.set({ role: 'follower' })
+    b.lease.set({ role: 'leader', token: 2 })
+    await settle()
+    assert.deepEqual(b.sent, [], 'everything was sent and recorded by the first leader')
   })
 })

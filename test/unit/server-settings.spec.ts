@@ -42,7 +42,9 @@ describe('coordinationSettings', () => {
 
   it('refuses what is not a Redis URL, and a password written in the URL (it would land in the flow file)', () => {
     assert.match((coordinationSettings({ redisUrl: 'http://redis.lan' }, undefined) as { error: string }).error, /redis:\/\/ or rediss:\/\//)
-    assert.match((coordinationSettings({ redisUrl: 'redis lan' }, undefined) as { error: string }).error, /not a URL/)
+    const broken = (coordinationSettings({ redisUrl: 'redis ://user:hunter2@lan' }, undefined) as { error: string }).error
+    assert.match(broken, /not a URL/)
+    assert.doesNotMatch(broken, /hunter2/)
     assert.match((coordinationSettings({ redisUrl: 'redis://:hunter2@redis.lan' }, undefined) as { error: string }).error, /password in its own field/)
   })
 })
