@@ -177,7 +177,7 @@ export = function register(RED: NodeAPI) {
 
     const connection = xo.connection
     const catchUpSettings = settings.catchUp
-    const newCatchUp = (store: StateStore, emittedElsewhere?: (callId: string) => Promise<boolean>) => catchUpSettings && connection
+    const newCatchUp = (store: StateStore, emittedElsewhere?: (callId: string) => Promise<boolean>, graceMs?: number) => catchUpSettings && connection
       ? new CatchUp({
           key: `xo-hook/${node.id}`,
           xo: () => connection.endpoint.wsUrl,
@@ -186,6 +186,7 @@ export = function register(RED: NodeAPI) {
           source: connection,
           selects: (method) => settings.methods.matches(method),
           ...catchUpSettings,
+          ...(graceMs !== undefined ? { graceMs } : {}),
           // A flow that fails on a recovered call is told (catch node), and the call counts as delivered.
           emit: (body: HookPost, record: AuditRecord) =>
             emit(body, 0, undefined, record).then(
@@ -216,7 +217,9 @@ export = function register(RED: NodeAPI) {
         settling = setTimeout(() => {
           settling = undefined
           if (closed || !coordinator.lease.leading || catchUp) return
-          catchUp = newCatchUp(coordinator.leaderState(), (callId) => coordinator.wasEmitted(node.id, callId))
+          // A live post is recorded once its message leaves, after its enrichment: the log waits at least that long.
+          const graceMs = Math.max(catchUpSettings.graceMs, (settings.enrich ? settings.enrichWaitMs : 0) + CATCH_UP_SETTLE_MS)
+          catchUp = newCatchUp(coordinator.leaderState(), (callId) => coordinator.wasEmitted(node.id, callId), graceMs)
           catchUp?.start()
         }, CATCH_UP_SETTLE_MS)
         return
