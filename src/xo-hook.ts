@@ -39,7 +39,6 @@ const FORMER_SECRET_GRACE_MS = 10_000
 // With a shared store: how long the leader waits before catching up (live calls recorded as Redis returns),
 // and the largest pre handed to the other instance (its post carries the same parameters anyway).
 const CATCH_UP_SETTLE_MS = 3_000
-const CATCH_UP_RETRY_MS = 500
 const SHARED_PRE_MAX_BYTES = 1024 * 1024
 
 export = function register(RED: NodeAPI) {
@@ -178,7 +177,7 @@ export = function register(RED: NodeAPI) {
 
     const connection = xo.connection
     const catchUpSettings = settings.catchUp
-    const newCatchUp = (store: StateStore, emittedElsewhere?: (callId: string) => Promise<boolean>, graceMs?: number) => catchUpSettings && connection
+    const newCatchUp = (store: StateStore, emittedElsewhere?: (callId: string) => Promise<boolean>) => catchUpSettings && connection
       ? new CatchUp({
           key: `xo-hook/${node.id}`,
           xo: () => connection.endpoint.wsUrl,
@@ -187,7 +186,6 @@ export = function register(RED: NodeAPI) {
           source: connection,
           selects: (method) => settings.methods.matches(method),
           ...catchUpSettings,
-          ...(graceMs !== undefined ? { graceMs } : {}),
           // A flow that fails on a recovered call is told (catch node), and the call counts as delivered.
           emit: (body: HookPost, record: AuditRecord) =>
             emit(body, 0, undefined, record).then(
@@ -215,19 +213,12 @@ export = function register(RED: NodeAPI) {
       if (role.role === 'leader') {
         if (catchUp || settling) return
         // Calls the other instance took live while Redis was away are recorded as it comes back: a moment first.
-        const settle = (delayMs: number) => {
-          settling = setTimeout(() => {
-            settling = undefined
-            if (closed || catchUp || coordinator.role.role !== 'leader') return
-            // A renewal late under load: still the leader by role, leading again in a moment.
-            if (!coordinator.lease.leading) return settle(CATCH_UP_RETRY_MS)
-            // A live post is recorded once its message leaves, after its enrichment: the log waits at least that long.
-            const graceMs = Math.max(catchUpSettings.graceMs, (settings.enrich ? settings.enrichWaitMs : 0) + CATCH_UP_SETTLE_MS)
-            catchUp = newCatchUp(coordinator.leaderState(), (callId) => coordinator.wasEmitted(node.id, callId), graceMs)
-            catchUp?.start()
-          }, delayMs)
-        }
-        settle(CATCH_UP_SETTLE_MS)
+        settling = setTimeout(() => {
+          settling = undefined
+          if (closed || !coordinator.lease.leading || catchUp) return
+          catchUp = newCatchUp(coordinator.leaderState(), (callId) => coordinator.wasEmitted(node.id, callId))
+          catchUp?.start()
+        }, CATCH_UP_SETTLE_MS)
         return
       }
       clearTimeout(settling)

@@ -105,7 +105,7 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     await waitFor(() => {
       const ids = new Set(seen().filter((s) => s.kind === 'call').map((s) => s.callId))
       return calls().every((callId) => ids.has(callId))
-    }, { timeoutMs: 60_000, what: `${what}: every call XO made, once caught up` })
+    }, { timeoutMs: 30_000, what: `${what}: every call XO made, once caught up` })
     const wrong = () => vms.flatMap((id) => {
       const events = seen().filter((s) => s.kind === 'change' && s.id === id).map((s) => s.event)
       const state = sim.objects.get(id)?.power_state
