@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
-import { Lease, LeaseRole } from './lease'
+import { DELETE_IF_HELD, Lease, LeaseRole } from './lease'
 import { RedisLink, RedisLinkOptions } from './redis-link'
 import { RedisStateStore } from './redis-state-store'
 import { SharedSnapshot } from './shared-snapshot'
@@ -24,9 +24,6 @@ const POST_ARRIVED = `
 local emitted = 0
 if ARGV[1] == '1' then emitted = redis.call('EXISTS', KEYS[1]) end
 return {emitted, redis.call('GETDEL', KEYS[2])}`
-const RELEASE_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`
 
 /**
  * What the instances running the same flows share, for one XO connection (one `xo-server` config node): a Redis
@@ -63,6 +60,12 @@ export class Coordinator extends EventEmitter {
     })
   }
 
+  /** What the leader's writes check in Redis: the lease's key and what it holds while this instance leads. */
+  readonly #fence = () => {
+    const holder = this.lease.holder
+    return holder ? { key: this.lease.key, holder } : undefined
+  }
+
   start(): void {
     this.link.start()
     this.lease.start()
@@ -79,18 +82,12 @@ export class Coordinator extends EventEmitter {
 
   /** State that only the leader writes (catch-up cursors, object snapshots): Redis refuses a former leader's writes. */
   leaderState(): RedisStateStore {
-    return new RedisStateStore(this.link, this.prefix, () => {
-      const holder = this.lease.holder
-      return holder ? { key: this.lease.key, holder } : undefined
-    })
+    return new RedisStateStore(this.link, this.prefix, this.#fence)
   }
 
   /** The object snapshot an xo-events node leads from (fenced as `leaderState`). */
   snapshot(nodeId: string): SharedSnapshot {
-    return new SharedSnapshot(this.link, `${this.prefix}objects:${nodeId}`, () => {
-      const holder = this.lease.holder
-      return holder ? { key: this.lease.key, holder } : undefined
-    })
+    return new SharedSnapshot(this.link, `${this.prefix}objects:${nodeId}`, this.#fence)
   }
 
   /**
@@ -158,7 +155,7 @@ export class Coordinator extends EventEmitter {
     try {
       return await work()
     } finally {
-      await this.link.command('EVAL', RELEASE_LOCK, 1, key, token).catch(() => {})
+      await this.link.command('EVAL', DELETE_IF_HELD, 1, key, token).catch(() => {})
     }
   }
 

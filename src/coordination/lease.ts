@@ -38,7 +38,8 @@ local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
 return token`
 
-const GIVE_BACK = `
+/** Deletes KEYS[1] only if it still holds ARGV[1]: a lease or a lock given back by its holder, never another's. */
+export const DELETE_IF_HELD = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
 
@@ -101,7 +102,7 @@ export class Lease extends EventEmitter {
     await this.#trying
     const holder = this.#role.role === 'leader' ? `${this.#o.instance}|${this.#role.token}` : undefined
     this.#set({ role: 'unknown', reason: 'stopped' })
-    if (holder && this.#o.link.up) await this.#o.link.command('EVAL', GIVE_BACK, 1, this.#o.key, holder).catch(() => {})
+    if (holder && this.#o.link.up) await this.#o.link.command('EVAL', DELETE_IF_HELD, 1, this.#o.key, holder).catch(() => {})
   }
 
   readonly #onLink = (state: { up: boolean; reason?: string }) => {
