@@ -107,7 +107,7 @@ describe('examples imported through the editor run where they land', function ()
   let xo: Xo
 
   before(async function () {
-    requireChromium(this)
+    requireChromium()
     demo = await startDemoProcess({ timeScale: 0.05 })
     xo = await Xo.connect(demo.xoUrl)
     browser = await launchBrowser()

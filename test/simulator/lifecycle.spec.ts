@@ -1,12 +1,9 @@
 // Server lifecycle used by the connection tests: drop, freeze (half-open), restart, stop, TLS, invoke, scenario.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import WebSocket from 'ws'
 import { XoSimulator } from '../../src/simulator'
 import { runScenario } from '../../src/simulator/scenario'
+import { selfSignedCertificate } from '../support/node-red'
 import { RpcClient } from './helpers'
 
 const ADMIN = { email: 'admin@admin.net', password: 'admin' }
@@ -78,17 +75,9 @@ describe('simulator: lifecycle', () => {
     }
   })
 
-  it('serves https + wss with the given certificate', async function () {
-    const dir = mkdtempSync(path.join(tmpdir(), 'xo-sim-tls-'))
-    try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'),
-        '-out', path.join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' })
-    } catch {
-      rmSync(dir, { recursive: true, force: true })
-      return this.skip() // no openssl on this machine
-    }
-    const cert = readFileSync(path.join(dir, 'c.pem'))
-    const sim = await XoSimulator.start({ tls: { key: readFileSync(path.join(dir, 'k.pem')), cert } })
+  it('serves https + wss with the given certificate', async () => {
+    const { key, cert } = selfSignedCertificate()
+    const sim = await XoSimulator.start({ tls: { key, cert } })
     try {
       assert.match(sim.url, /^https:\/\/127\.0\.0\.1:\d+$/)
       const ws = new WebSocket(sim.url.replace('https', 'wss') + '/api/', { ca: cert })
@@ -96,9 +85,9 @@ describe('simulator: lifecycle', () => {
       ws.close()
     } finally {
       await sim.stop()
-      rmSync(dir, { recursive: true, force: true })
     }
   })
+
 
   it('the scenario runs one round and leaves the inventory as it was', async () => {
     const sim = await XoSimulator.start({ timeScale: 0.01 })
