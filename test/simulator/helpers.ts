@@ -59,7 +59,7 @@ export class RpcClient {
   }
 
   /** Resolves once `pred` holds, re-checked on every incoming frame. */
-  waitFor(pred: () => boolean, timeoutMs = 5000): Promise<void> {
+  waitFor(pred: () => boolean, timeoutMs = 15_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
         if (!pred()) return
@@ -148,7 +148,7 @@ export class Sink {
     })
   }
 
-  waitForCount(n: number, timeoutMs = 5000): Promise<void> {
+  waitForCount(n: number, timeoutMs = 15_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
         if (this.requests.length < n) return

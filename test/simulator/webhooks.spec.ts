@@ -191,9 +191,12 @@ describe('simulator: web-hooks (vs captures)', function () {
     // B: the pre hook answers after 400 ms -> the call waits; another call on the same socket does not
     await configure([hook('group.create', 'pre', '/slow?ms=400', { waitForResponse: true }), hook('group.create', 'post')])
     const slow = timed('group.create', { name: 'B' })
-    const fast = await timed('system.getServerVersion', {})
+    let slowAnswered = false
+    void slow.then(() => (slowAnswered = true))
+    await timed('system.getServerVersion', {})
+    assert.equal(slowAnswered, false, 'B: the other call on the socket was answered only after the held one')
     const b = await slow
-    assert.ok(b.ms >= 390 && fast.ms < 200, `B ${b.ms} / ${fast.ms}`)
+    assert.ok(b.ms >= 390, `B ${b.ms}`)
     assert.match(b.reply.result, /^[0-9a-f-]{36}$/)
     // C2: 500 after 300 ms: waits, then proceeds
     await configure([hook('group.create', 'pre', '/slowfail?ms=300', { waitForResponse: true })])
@@ -202,11 +205,11 @@ describe('simulator: web-hooks (vs captures)', function () {
     // E: waitForResponse false -> not delayed; F: on a post hook -> ignored
     await configure([hook('group.create', 'pre', '/slow?ms=1000', { waitForResponse: false }), hook('group.create', 'post', '/slow?ms=1000', { waitForResponse: true })])
     const e = await timed('group.create', { name: 'E' })
-    assert.ok(e.ms < 300, `E ${e.ms}`)
+    assert.ok(e.ms < 1000, `E ${e.ms}: held by a hook that does not wait for its response`)
     // G: connection refused -> proceeds at once
     await configure([{ method: 'group.create', type: 'pre', url: 'http://127.0.0.1:1/nothing-listens', format: 'json', waitForResponse: true }])
     const g = await timed('group.create', { name: 'G' })
-    assert.ok(g.ms < 300 && g.reply.result !== undefined, `G ${g.ms}`)
+    assert.ok(g.ms < 5000 && g.reply.result !== undefined, `G ${g.ms}: waited for the 10.5 s timeout on a refused connection`)
     // H: a failing call still waits for its pre hook
     await configure([hook('vm.start', 'pre', '/slow?ms=300', { waitForResponse: true })])
     const h = await timed('vm.start', { id: 'bogus-vm-id' })
@@ -223,7 +226,7 @@ describe('simulator: web-hooks (vs captures)', function () {
       const t0 = Date.now()
       const id = await c.call('group.create', { name: 'D' })
       const ms = Date.now() - t0
-      assert.ok(ms >= 290 && ms < 1500, `D ${ms}`)
+      assert.ok(ms >= 290 && ms < 5000, `D ${ms}: not given up after 300 ms (the receiver answers after 5 s)`)
       assert.match(id, /^[0-9a-f-]{36}$/)
     } finally {
       await c.close()
@@ -231,7 +234,7 @@ describe('simulator: web-hooks (vs captures)', function () {
     }
   })
 
-  it('sends the post before the reply, and the call\'s object update within the same few ms, either first', async () => {
+  it('sends the post before the reply, and the call\'s object update after the notification lag', async () => {
     // Captured: the receiver had the post before the caller had the reply in 15 of 17 scenarios.
     const capturedBefore = wh.scenarios.flatMap((sc: any) =>
       sc.calls.flatMap((call: any) =>
@@ -240,31 +243,42 @@ describe('simulator: web-hooks (vs captures)', function () {
     )
     assert.ok(capturedBefore.filter(Boolean).length >= capturedBefore.length - 2)
 
-    await configure([hook('tag.add', 'post')])
-    const vm = [...sim.objects.values()].find((o: any) => o.type === 'VM')
-    const watcher = await RpcClient.connect(sim.url)
-    await watcher.call('session.signIn', ADMIN)
-    const orders = { postFirst: 0, updateFirst: 0 }
-    try {
-      for (let i = 0; i < 32; i++) {
-        const n = sink.requests.length
-        const tag = `order-${i}`
-        const reply = main.call('tag.add', { tag, id: vm.id })
-        let repliedAt = 0
-        void reply.then(() => (repliedAt = Date.now()))
-        await sink.waitForCount(n + 1)
-        const postAt = sink.requests[n].at
-        assert.equal(repliedAt, 0, `call ${i}: the reply came before the post`)
-        await reply
-        await watcher.waitFor(() => watcher.notifications.some((m) => m.type === 'enter' && m.items[vm.id]?.tags?.includes(tag)))
-        const update = watcher.notifications.find((m) => m.type === 'enter' && m.items[vm.id]?.tags?.includes(tag))!
-        assert.ok(Math.abs(update.at - postAt) < 100, `call ${i}: update ${update.at - postAt} ms from the post`)
-        if (update.at > postAt) orders.postFirst++
-        else orders.updateFirst++
+    // The update leaves the notification lag after the call's change (random in [0, 4] ms by default: with the
+    // post's own delivery time, either may reach its receiver first, as from XO). Which one does is left to the
+    // machine's load with such a lag; with none, the update comes within moments of the post (a bound no load
+    // reaches), and with a lag longer than a loaded machine takes to deliver the post, always after it.
+    for (const lagMs of [0, 300]) {
+      const lagged = await XoSimulator.start({ timeScale: 0.02, notificationLagMs: lagMs })
+      const caller = await RpcClient.connect(lagged.url)
+      const watcher = await RpcClient.connect(lagged.url)
+      try {
+        await caller.call('session.signIn', ADMIN)
+        await watcher.call('session.signIn', ADMIN)
+        await caller.call('plugin.configure', { id: 'web-hooks', configuration: { hooks: [hook('tag.add', 'post')] } })
+        await caller.call('plugin.load', { id: 'web-hooks' })
+        const vm = [...lagged.objects.values()].find((o: any) => o.type === 'VM')
+        for (let i = 0; i < 4; i++) {
+          const n = sink.requests.length
+          const tag = `order-${lagMs}-${i}`
+          const reply = caller.call('tag.add', { tag, id: vm.id })
+          let repliedAt = 0
+          void reply.then(() => (repliedAt = Date.now()))
+          await sink.waitForCount(n + 1)
+          const postAt = sink.requests[n].at
+          assert.equal(repliedAt, 0, `call ${i}: the reply came before the post`)
+          await reply
+          const tagged = (m: { type: string; items: Record<string, any> }) => m.type === 'enter' && m.items[vm.id]?.tags?.includes(tag)
+          await watcher.waitFor(() => watcher.notifications.some(tagged))
+          const update = watcher.notifications.find(tagged)!
+          const after = update.at - postAt
+          if (lagMs === 0) assert.ok(Math.abs(after) < 2000, `no lag, call ${i}: the update ${after} ms from the post`)
+          else assert.ok(after > 0, `lag ${lagMs} ms, call ${i}: the update ${after} ms from the post, not after it`)
+        }
+      } finally {
+        await watcher.close()
+        await caller.close()
+        await lagged.stop()
       }
-    } finally {
-      await watcher.close()
     }
-    assert.ok(orders.postFirst > 0 && orders.updateFirst > 0, `both orders happen: ${JSON.stringify(orders)}`)
   })
 })

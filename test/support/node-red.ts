@@ -145,7 +145,10 @@ export function certificateFromTestCa(): SignedPair {
 // Waiting
 
 export interface WaitOptions {
-  /** default 5000 */
+  /**
+   * default 15 000: a wait ends on its event, so a generous bound costs nothing when all is well, and a loaded
+   * machine (the suite must pass with a CPU hog on every core) does not turn a slow event into a failure
+   */
   timeoutMs?: number
   /** how often a predicate is polled (default 20 ms); events are not polled */
   intervalMs?: number
@@ -155,7 +158,7 @@ export interface WaitOptions {
 
 function options(arg: number | WaitOptions | undefined): Required<Omit<WaitOptions, 'what'>> & { what?: string } {
   const o = typeof arg === 'number' ? { timeoutMs: arg } : (arg ?? {})
-  return { timeoutMs: o.timeoutMs ?? 5000, intervalMs: o.intervalMs ?? 20, what: o.what }
+  return { timeoutMs: o.timeoutMs ?? 15_000, intervalMs: o.intervalMs ?? 20, what: o.what }
 }
 
 /**

@@ -205,7 +205,7 @@ export class StockNodeRed {
         if (topic === 'notification/runtime-state' && data?.state === 'start') this.#flowStarts++
       }
     })
-    await waitForEvent(comms, 'open', 10_000)
+    await waitForEvent(comms, 'open', 20_000)
     comms.send(JSON.stringify({ subscribe: 'status/#' }))
     comms.send(JSON.stringify({ subscribe: 'notification/#' }))
   }
