@@ -12,6 +12,8 @@ export interface CoordinatorOptions extends RedisLinkOptions {
   warn(message: string): void
   log(message: string): void
   ttlMs?: number
+  /** the lease's monotonic clock (tests: a clock that jumps as a paused process's would) */
+  now?: () => number
 }
 
 /** Live calls emitted while Redis was away, recorded once it is back (before the leader catches up). */
@@ -45,7 +47,7 @@ export class Coordinator extends EventEmitter {
     const id = createHash('sha256').update(options.identity.join('\n')).digest('hex').slice(0, 16)
     this.prefix = `xo-nr:${id}:`
     this.link = new RedisLink(options)
-    this.lease = new Lease({ link: this.link, key: `${this.prefix}lease`, instance: this.instance, ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}) })
+    this.lease = new Lease({ link: this.link, key: `${this.prefix}lease`, instance: this.instance, ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}), ...(options.now ? { now: options.now } : {}) })
     // Every xo-events and xo-hook node of the connection listens to the lease.
     this.lease.setMaxListeners(0)
     this.setMaxListeners(0)

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict'
+import { EventEmitter } from 'node:events'
 import { Coordinator } from '../../src/coordination/coordinator'
+import { LeadingObjects } from '../../src/coordination/leading-objects'
 import { Lease, LeaseRole } from '../../src/coordination/lease'
 import { RedisLink } from '../../src/coordination/redis-link'
 import { NotLeadingError, RedisStateStore } from '../../src/coordination/redis-state-store'
+import { ObjectChange } from '../../src/events/change'
+import { compileSelection, EventSelection } from '../../src/events/selection'
+import type { XoObject } from '../../src/xo/object-store'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -87,6 +92,64 @@ describe('coordination through a real redis-server', function () {
     const stale = new RedisStateStore(link, 'xo-nr:t:', () => ({ key: 'xo-nr:t:lease', holder: heldBefore }))
     await assert.rejects(stale.write('cursor', { at: 3 }), NotLeadingError)
     assert.deepEqual((await store.read('cursor'))?.value, { at: 1 })
+  })
+
+  it("a leader whose lease ran out on its monotonic clock stops at once, before any timer: no event sent, Redis takes none of its writes", async () => {
+    let t = 0
+    const c = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 10_000, now: () => t, ...quiet })
+    closing.push(c)
+    // XO's objects as this instance sees them, and an xo-events node on VM power changes leading through the lease.
+    const objects = Object.assign(new EventEmitter(), {
+      loaded: true, map: new Map<string, XoObject>(), keeps: () => true,
+      get(id: string) { return this.map.get(id) },
+      values() { return this.map.values() },
+    })
+    const change = (power_state: string) => {
+      const object = { id: 'vm1', type: 'VM', name_label: 'vm1', power_state, $pool: 'p' } as unknown as XoObject
+      const previous = objects.map.get(object.id)
+      objects.map.set(object.id, object)
+      return new ObjectChange('enter', object, previous, (id) => objects.map.get(id))
+    }
+    change('Halted')
+    const config = { types: ['VM'], events: ['started', 'stopped'] }
+    const selection = compileSelection(config) as EventSelection
+    const snapshot = c.snapshot('events')
+    const node = new LeadingObjects({
+      snapshot, lease: c.lease, objects, needs: ['VM'], selection, config, server: () => 'wss://xo/api/',
+      found: () => {}, fresh: () => {}, onRole: () => {}, ...quiet,
+    })
+    const sent: string[] = []
+    const see = (observed: ObjectChange) => {
+      if (!node.accept(observed)) return
+      for (const e of selection.select(observed, (id) => objects.map.get(id))) sent.push(e.event)
+      node.sent(observed)
+    }
+    const recorded = async () => (JSON.parse((await redis.bulk('HGET', `${c.prefix}objects:events`, 'vm1')) ?? '{}') as { o?: XoObject }).o?.power_state
+    try {
+      node.start()
+      c.start()
+      await waitFor(() => node.leading, { what: 'leads' })
+      see(change('Running'))
+      assert.deepEqual(sent, ['started'])
+      await waitFor(async () => (await recorded()) === 'Running', { what: 'the sent state recorded in Redis' })
+      const cursor = c.leaderState()
+      assert.equal(await cursor.write('cursor', { at: 1 }), 1)
+
+      // Paused, then resumed: its monotonic clock went past the lease (10 s less a 500 ms margin), while Redis still
+      // holds the key for it (no real time went by) and none of its timers has fired yet.
+      t = 9_500
+      assert.equal(c.role.role, 'leader', 'no timer fired: the role alone still says leader')
+      assert.equal(c.lease.token, undefined)
+      assert.equal(await redis.bulk('GET', `${c.prefix}lease`), `${c.instance}|1`, 'Redis still holds the lease for it')
+      see(change('Halted'))
+      assert.deepEqual(sent, ['started'], 'an event sent by a leader whose lease is over')
+      await assert.rejects(cursor.write('cursor', { at: 2 }), NotLeadingError)
+      await assert.rejects(snapshot.apply(['vm1', '{"t":1,"o":null}']), NotLeadingError)
+      assert.deepEqual((await cursor.read('cursor'))?.value, { at: 1 })
+      assert.equal(await recorded(), 'Running')
+    } finally {
+      await node.close(false)
+    }
   })
 
   it('keeps state with versions and compare-and-set across instances', async () => {

@@ -80,8 +80,8 @@ export class TestRedis {
       const socket = net.connect(this.port, '127.0.0.1')
       let answer = ''
       socket.on('data', (chunk) => {
-        answer += chunk.toString()
-        if (answer.endsWith('\r\n')) {
+        answer += chunk.toString('latin1')
+        if (respEnd(answer, 0) === answer.length) {
           socket.end()
           resolve(answer)
         }
@@ -91,8 +91,32 @@ export class TestRedis {
     })
   }
 
+  /** A command whose answer is one bulk string (GET, HGET…): the string, or null when there is none. */
+  async bulk(...args: string[]): Promise<string | null> {
+    const answer = await this.command(...args)
+    if (answer.startsWith('$-1')) return null
+    const header = /^\$(\d+)\r\n/.exec(answer)
+    if (!header) throw new Error(`not a bulk string: ${answer.slice(0, 200)}`)
+    return Buffer.from(answer.slice(header[0].length, header[0].length + Number(header[1])), 'latin1').toString()
+  }
+
   async dispose(): Promise<void> {
     await this.stop()
     rmSync(this.#dir, { recursive: true, force: true })
   }
+}
+
+/** Where the RESP value starting at `at` ends, or -1 when it has not all arrived yet (a reply may come in pieces). */
+function respEnd(text: string, at: number): number {
+  const line = text.indexOf('\r\n', at)
+  if (line === -1) return -1
+  const type = text[at]
+  const n = Number(text.slice(at + 1, line))
+  if (type === '$') return n < 0 ? line + 2 : text.length >= line + 2 + n + 2 ? line + 2 + n + 2 : -1
+  if (type === '*') {
+    let end = line + 2
+    for (let i = 0; i < n && end !== -1; i++) end = respEnd(text, end)
+    return end
+  }
+  return line + 2
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import type { LeaseRole } from '../../src/coordination/lease'
+import { Lease, LeaseOptions, LeaseRole } from '../../src/coordination/lease'
 import { LeadingObjects } from '../../src/coordination/leading-objects'
 import type { SentObject, SharedSnapshot, SnapshotAbout } from '../../src/coordination/shared-snapshot'
 import { ObjectChange } from '../../src/events/change'
@@ -241,5 +241,45 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
     b.lease.set({ role: 'leader', token: 2 })
     await settle()
     assert.deepEqual(b.sent, [], 'everything was sent and recorded by the first leader')
+  })
+
+  it("a leader whose lease ran out on its monotonic clock sends nothing more at once, while its role still says leader", async () => {
+    // The real lease, over a Redis that grants it: only its clock (paused process, late renewal) says it is over.
+    let t = 0
+    const link = Object.assign(new EventEmitter(), { up: true, command: async () => 1 }) as unknown as LeaseOptions['link']
+    const lease = new Lease({ link, key: 'xo-nr:t:lease', instance: 'a', ttlMs: 10_000, now: () => t })
+    const xo = new Objects()
+    xo.change(vm('a', 'Halted'))
+    const selection = compileSelection(config) as EventSelection
+    const sent: string[] = []
+    const node = new LeadingObjects({
+      snapshot: new MemorySnapshot() as unknown as SharedSnapshot, lease, objects: xo, needs: ['VM'], selection, config, server: () => 'ws://xo/api/',
+      found: () => {}, fresh: () => {}, onRole: () => {}, warn: () => {}, log: () => {}, now: clock,
+    })
+    const see = (change: ObjectChange) => {
+      if (!node.accept(change)) return
+      for (const e of selection.select(change, (id) => xo.get(id))) sent.push(`${change.object.id} ${e.event}`)
+      node.sent(change)
+    }
+    try {
+      node.start()
+      lease.start()
+      await waitFor(() => node.leading, { what: 'leading' })
+      // Valid until 10 s less its 500 ms margin after it was asked for.
+      t = 9_499
+      see(xo.change(vm('a', 'Running')))
+      assert.deepEqual(sent, ['a started'])
+      t = 9_500
+      // No timer has fired (they are seconds away in real time): the role alone still says leader.
+      assert.equal(lease.role.role, 'leader')
+      assert.equal(lease.token, undefined)
+      assert.equal(lease.holder, undefined)
+      see(xo.change(vm('a', 'Halted')))
+      assert.deepEqual(sent, ['a started'], 'a change sent by a leader whose lease is over')
+      assert.equal(node.leading, false, 'it steps back to follow until its lease is renewed')
+    } finally {
+      await node.close(false)
+      await lease.stop()
+    }
   })
 })
