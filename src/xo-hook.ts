@@ -324,7 +324,7 @@ export = function register(RED: NodeAPI) {
             if (how === 'timeout') node.warn(t('errors.gateTimeout', { method: body.method, seconds: settings.gateTimeoutMs / 1000 }))
           },
           // XO's own limit runs from when it sent the delivery: so does the gate's.
-          Math.max(0, settings.gateTimeoutMs - (Date.now() - arrived)),
+          { arrived, limitMs: settings.gateTimeoutMs },
         )
       } else {
         // XO is told at once; the flow runs after. XO never waits on an ungated delivery.

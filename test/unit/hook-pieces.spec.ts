@@ -94,11 +94,12 @@ describe('held deliveries', () => {
   it('releases once, by the flow, by timeout or on close', async () => {
     const held = new HeldDeliveries()
     const answers: string[] = []
-    held.hold('a', (how) => answers.push(`a:${how}`), 60_000)
-    held.hold('b', (how) => answers.push(`b:${how}`), 60_000)
+    const limit = (limitMs: number) => ({ arrived: Date.now(), limitMs })
+    held.hold('a', (how) => answers.push(`a:${how}`), limit(60_000))
+    held.hold('b', (how) => answers.push(`b:${how}`), limit(60_000))
     assert.equal(held.release('a'), true)
     assert.equal(held.release('a'), false)
-    await new Promise<void>((resolve) => held.hold('c', (how) => (answers.push(`c:${how}`), resolve()), 5))
+    await new Promise<void>((resolve) => held.hold('c', (how) => (answers.push(`c:${how}`), resolve()), limit(5)))
     held.releaseAll()
     assert.deepEqual(answers, ['a:released', 'c:timeout', 'b:closed'])
     assert.equal(held.size, 0)
