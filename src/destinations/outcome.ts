@@ -1,4 +1,5 @@
 import { keaOutcome } from './kea'
+import type { HttpRequestMessage } from './request'
 import { isRecord } from './text'
 
 export type Outcome = { outcome: 'ok' } | { outcome: 'retry'; afterMs?: number; reason: string } | { outcome: 'fail'; reason: string }
@@ -7,11 +8,47 @@ export const DESTINATIONS = ['slack', 'mattermost', 'teams', 'pagerduty', 'kea',
 
 export type Destination = (typeof DESTINATIONS)[number]
 
+/**
+ * A destination node's message (xo slack, xo teams, xo pagerduty, xo cloudevent, xo ci, xo haproxy, and each
+ * command of xo kea): the request for the core http request node, a copy of it that a retry re-sends (the http
+ * request node replaces payload and headers with the answer's), and whose rules xo outcome reads the answer by.
+ */
+export interface DestinationMessage extends HttpRequestMessage {
+  xoRequest: HttpRequestMessage
+  xoDestination: Destination
+  xoSummary?: { id: string; kind: string; title: string; ok?: boolean }
+  [property: string]: unknown
+}
+
+/** `msg.xoOutcome` of a message out of xo outcome: output 1 `ok`, output 2 `retry`, output 3 `failed`. */
+export type XoOutcome =
+  | { outcome: 'ok'; attempt: number }
+  | { outcome: 'retry'; reason: string; attempt: number; delayMs: number }
+  | { outcome: 'failed'; reason: string; attempt: number }
+
+/** A message out of xo outcome: the http request node's answer (the request again on output 2) and the verdict. */
+export interface OutcomeMessage {
+  xoOutcome: XoOutcome
+  /** 1 for the first try */
+  xoAttempt: number
+  /** output 2: how long to wait (ms) before re-sending, for a delay node set to "msg.delay" */
+  delay?: number
+  statusCode?: number | string
+  headers?: Record<string, unknown>
+  payload?: unknown
+  xoRequest?: HttpRequestMessage
+  xoDestination?: string
+  [property: string]: unknown
+}
+
 export interface HttpResponse {
   statusCode?: number | string
   headers?: Record<string, unknown>
   payload?: unknown
-  /** `msg.error` of the http request node: set when no answer came (refused, timeout, DNS…) */
+  /**
+   * Set when no answer came (refused, reset, timeout, DNS…). Node-RED's core http request node does not set
+   * `msg.error`: it puts the error's code in `msg.statusCode` (`ECONNREFUSED`) and its text in `msg.payload`.
+   */
   error?: unknown
 }
 
@@ -26,7 +63,7 @@ const SNIPPET_MAX = 200
 export function classifyResponse(destination: Destination, response: HttpResponse, now: () => number = Date.now): Outcome {
   const status = Number(response.statusCode)
   if (response.statusCode === undefined || response.statusCode === '' || !Number.isInteger(status)) {
-    return { outcome: 'retry', reason: `no answer: ${describeError(response.error)}` }
+    return { outcome: 'retry', reason: `no answer: ${noAnswer(response)}` }
   }
   const body = bodyText(response.payload)
   const said = body ? `: ${snippet(body)}` : ''
@@ -129,6 +166,18 @@ function jsonOf(payload: unknown, body: string): unknown {
 }
 
 const snippet = (text: string) => (text.length > SNIPPET_MAX ? `${text.slice(0, SNIPPET_MAX - 1)}…` : text).replace(/\s+/g, ' ').trim()
+
+/**
+ * Why no answer came. The core http request node gives the error's code as the status code and
+ * `<error> : <url>` as the payload: the URL is cut, as it may be the secret itself (Slack's and Teams' webhooks).
+ */
+function noAnswer(response: HttpResponse): string {
+  if (response.error) return describeError(response.error)
+  const code = typeof response.statusCode === 'string' ? response.statusCode.trim() : ''
+  const text = snippet(bodyText(response.payload).replace(/ : https?:\/\/\S*$/, ''))
+  if (code && text.includes(code)) return text
+  return [code, text].filter((part) => part !== '').join(' ') || 'no status code'
+}
 
 function describeError(error: unknown): string {
   if (!error) return 'no status code'

@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { backoffMs, classifyResponse, Destination, DESTINATIONS } from '../destinations/outcome'
+import { backoffMs, classifyResponse, Destination, DESTINATIONS, type XoOutcome } from '../destinations/outcome'
 
 type Msg = NodeMessage & Record<string, unknown>
 type Send = (msg: Array<Msg | null>) => void
@@ -39,7 +39,7 @@ export function registerOutcomeNode(RED: NodeAPI): void {
       msg.xoAttempt = attempt
       if (outcome.outcome === 'ok') {
         counts.ok++
-        msg.xoOutcome = { outcome: 'ok', attempt }
+        msg.xoOutcome = { outcome: 'ok', attempt } satisfies XoOutcome
         send([msg, null, null])
       } else if (outcome.outcome === 'retry' && attempt < maxAttempts) {
         counts.retry++
@@ -47,12 +47,12 @@ export function registerOutcomeNode(RED: NodeAPI): void {
         msg.delay = delay
         // The http request node replaced payload and headers with the answer's: put the request back to re-send it.
         if (msg.xoRequest && typeof msg.xoRequest === 'object') Object.assign(msg, msg.xoRequest)
-        msg.xoOutcome = { outcome: 'retry', reason: outcome.reason, attempt, delayMs: delay }
+        msg.xoOutcome = { outcome: 'retry', reason: outcome.reason, attempt, delayMs: delay } satisfies XoOutcome
         send([null, msg, null])
       } else {
         counts.failed++
         const reason = outcome.outcome === 'retry' ? `${outcome.reason}; gave up after ${attempt} attempts` : outcome.reason
-        msg.xoOutcome = { outcome: 'failed', reason, attempt }
+        msg.xoOutcome = { outcome: 'failed', reason, attempt } satisfies XoOutcome
         send([null, null, msg])
       }
       node.status({ fill: counts.failed ? 'yellow' : 'green', shape: 'dot', text: `${counts.ok} ok · ${counts.retry} retried · ${counts.failed} failed` })

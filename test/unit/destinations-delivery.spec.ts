@@ -143,6 +143,12 @@ describe('destinations: classifying answers', () => {
     assert.deepEqual(classify('slack', { error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 10.0.0.1:443' } }), { outcome: 'retry', reason: 'no answer: ECONNREFUSED connect ECONNREFUSED 10.0.0.1:443' })
     assert.deepEqual(classify('generic', { error: 'RequestError: timeout' }), { outcome: 'retry', reason: 'no answer: RequestError: timeout' })
     assert.deepEqual(classify('generic', {}), { outcome: 'retry', reason: 'no answer: no status code' })
+    // What Node-RED's core http request node gives when no answer came: the code as the status, '<error> : <url>'
+    // as the payload; the URL (a webhook's secret) is left out of the reason.
+    const refused = { statusCode: 'ECONNREFUSED', payload: 'RequestError: connect ECONNREFUSED 10.0.0.1:443 : https://hooks.slack.com/services/T/B/secret' }
+    assert.deepEqual(classify('slack', refused), { outcome: 'retry', reason: 'no answer: RequestError: connect ECONNREFUSED 10.0.0.1:443' })
+    const timeout = { statusCode: 'ETIMEDOUT', payload: "RequestError: Timeout awaiting 'request' for 5000ms : https://events.pagerduty.com/v2/enqueue" }
+    assert.deepEqual(classify('pagerduty', timeout), { outcome: 'retry', reason: "no answer: ETIMEDOUT RequestError: Timeout awaiting 'request' for 5000ms" })
     assert.deepEqual(classify('slack', { statusCode: 429, headers: { 'retry-after': '30' }, payload: '' }), { outcome: 'retry', afterMs: 30_000, reason: 'HTTP 429' })
     assert.deepEqual(classify('pagerduty', { statusCode: '429', headers: { 'Retry-After': 'Mon, 30 Nov 2026 08:01:00 GMT' } }), { outcome: 'retry', afterMs: 60_000, reason: 'HTTP 429' })
     assert.deepEqual(classify('teams', { statusCode: 408 }), { outcome: 'retry', reason: 'HTTP 408' })
