@@ -9,7 +9,7 @@ import { roleText } from './node-red/runtime'
 import { compileSelection, EventSelection, XoEventsConfig } from './events/selection'
 import type { FoundChange } from './events/snapshot'
 import { refuseToRun } from './node-red/misconfigured'
-import { stateStoreOf } from './node-red/state'
+import { snapshotIntervalMs, stateStoreOf } from './node-red/state'
 import { runtimeOf, serverLabel } from './node-red/runtime'
 import type { StatusSpec } from './node-red/status'
 import type { XoServerNode } from './node-red/xo-server-node'
@@ -124,6 +124,7 @@ export = function register(RED: NodeAPI) {
           ...kept,
           state: stateStoreOf(RED),
           key: `xo-events/${node.id}`,
+          writeIntervalMs: snapshotIntervalMs(RED),
           found: sendFound('foundAtStart'),
           fresh: (held: ObjectChange[]) => {
             initialAllowed = true

@@ -26,3 +26,13 @@ export function stateStoreOf(RED: NodeAPI): StateStore {
   }
   return store
 }
+
+/**
+ * `xoSnapshotSeconds` of Node-RED's settings (default 5, at least 1): how often, at most, an xo-events node saves
+ * the objects it remembers while they change (it always saves when it stops). A pool whose disk is slow or shared
+ * may want it longer; a crash loses at most this much.
+ */
+export function snapshotIntervalMs(RED: NodeAPI): number {
+  const seconds = Number((RED.settings as unknown as { xoSnapshotSeconds?: unknown }).xoSnapshotSeconds ?? 5)
+  return Number.isFinite(seconds) && seconds >= 1 ? seconds * 1000 : 5000
+}

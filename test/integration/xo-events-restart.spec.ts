@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { ObjectEventPayload } from '../../src/events/message'
 import type { ObjectsSnapshot } from '../../src/events/snapshot'
@@ -21,27 +21,32 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
   let red: StockNodeRed
   let token: string
 
-  before(async () => {
+  // Each test starts from nothing: its own XO, receiver and Node-RED. Snapshots are saved on a node's first write
+  // and when it stops only (an hour between saves): what is on disk then says which save held a change, whatever
+  // the machine's load.
+  beforeEach(async () => {
     sim = await XoSimulator.start({ timeScale: 0.02 })
     token = sim.issueToken('admin@admin.net')
     sink = await new Sink().start()
-    red = await StockNodeRed.start()
+    red = await StockNodeRed.start({ xoSnapshotSeconds: 3600 })
   })
-  after(async () => {
+  afterEach(async () => {
+    const crashes = red?.crashes ?? []
+    const log = red?.log.slice(-3000)
     await red?.dispose()
     await sink?.stop()
     await sim?.stop()
+    assert.deepEqual(crashes, [], log)
   })
-  afterEach(() => assert.deepEqual(red.crashes, [], red.log.slice(-3000)))
 
   /**
    * An xo-events node remembering (`remember`, with `initial` to show it is skipped once something is remembered)
    * and one that does not, each posting its messages' payloads to the sink.
    */
-  const flow = (remembering = 'remembering'): FlowNode[] => [
+  const flow = (): FlowNode[] => [
     { id: 'xo', type: 'xo-server', url: sim.url, authMethod: 'token', credentials: { token } },
     { id: 'tab', type: 'tab', label: 'restarts' },
-    { id: remembering, type: 'xo-events', z: 'tab', server: 'xo', types: ['VM'], events: EVENTS, ignore: IGNORE, initial: true, remember: true, wires: [['post-remembering']] },
+    { id: 'remembering', type: 'xo-events', z: 'tab', server: 'xo', types: ['VM'], events: EVENTS, ignore: IGNORE, initial: true, remember: true, wires: [['post-remembering']] },
     { id: 'forgetting', type: 'xo-events', z: 'tab', server: 'xo', types: ['VM'], events: EVENTS, ignore: IGNORE, wires: [['post-forgetting']] },
     { id: 'post-remembering', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${sink.url}/remembering`, wires: [[]] },
     { id: 'post-forgetting', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${sink.url}/forgetting`, wires: [[]] },
@@ -77,6 +82,13 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
     return expected
   }
 
+  /** Deploys the flow on a Node-RED that remembers nothing yet: `initial` events go out, then the first snapshot. */
+  async function firstStart(): Promise<void> {
+    await red.deploy(flow())
+    await waitFor(() => received('remembering').filter((p) => p.event === 'initial').length === vmCount(), { what: 'the initial events' })
+    await waitFor(() => remembered()?.objects.length === vmCount(), { what: 'the first snapshot' })
+  }
+
   /** Stops Node-RED (SIGINT), lets `meanwhile` change XO, starts it again; resolves once the node has compared. */
   async function restart(meanwhile: () => Promise<void> = async () => {}): Promise<RegExpExecArray> {
     await red.stop()
@@ -88,10 +100,8 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
   }
 
   it('sends each change made while Node-RED was stopped exactly once, marked foundAtStart, and no initial events', async () => {
-    await red.deploy(flow())
     // A first start: nothing remembered, so `initial` goes out as always; then the snapshot is written.
-    await waitFor(() => received('remembering').filter((p) => p.event === 'initial').length === vmCount(), { what: 'the initial events' })
-    await waitFor(() => remembered()?.objects.length === vmCount(), { what: 'the first snapshot' })
+    await firstStart()
     assert.ok(!existsSync(snapshotFile('forgetting')), 'a node without the option keeps nothing')
 
     const template = [...sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
@@ -134,29 +144,35 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
     assert.deepEqual(migrated.to, { id: target.id, name: target.name_label })
     assert.equal(received('remembering').find((p) => p.event === 'removed')!.object.id, test.id, 'a removed VM as remembered')
     await waitFor(() => remembered()?.objects.length === vmCount(), { what: 'the snapshot after the restart' })
-    assert.ok(notOnDiskYet('db-01', 'after-restart'), 'the live change waits for the next write (the last one, at SIGINT)')
+    assert.ok(notOnDiskYet('db-01', 'after-restart'), 'the live change waits for the next write')
   })
 
   it('sends nothing after a restart when nothing changed (the last write at SIGINT held the last change), and live changes as usual', async () => {
+    await firstStart()
+    const pending = await liveChange('web-01', 'before-restart')
+    assert.ok(notOnDiskYet('web-01', 'before-restart'), 'a change only the last write, at SIGINT, holds')
     const [, compared, changed] = await restart()
-    assert.deepEqual([compared, changed], [String(vmCount()), '0'])
+    assert.deepEqual([compared, changed], [String(vmCount()), '0'], `${pending} was saved at SIGINT`)
     const live = await liveChange('web-01', 'nothing-else')
     assert.deepEqual(lines('remembering'), [live])
     assert.deepEqual(lines('forgetting'), [live])
-    assert.ok(notOnDiskYet('web-01', 'nothing-else'), 'for the next test: a change only the last write holds')
   })
 
   it('sends nothing again when redeployed, its XO server with it (the store stops around its last write)', async () => {
+    await firstStart()
+    const pending = await liveChange('web-01', 'before-redeploy')
+    assert.ok(notOnDiskYet('web-01', 'before-redeploy'), 'a change only the last write, as the node stops, holds')
     sink.received.length = 0
     const from = red.log.length
     await red.deploy(flow(), 'full')
     const [, compared, changed] = await red.waitForLog(/\[xo-events:remembering\] compared (\d+) objects remembered at \S+ with XO: (\d+) changed meanwhile/, from, 30_000)
-    assert.deepEqual([compared, changed], [String(vmCount()), '0'])
+    assert.deepEqual([compared, changed], [String(vmCount()), '0'], `${pending} was saved as the node stopped`)
     const live = await liveChange('app-01', 'redeployed')
     assert.deepEqual(lines('remembering'), [live])
   })
 
   it('starts afresh with a warning from a corrupt snapshot file, and replaces it', async () => {
+    await firstStart()
     await red.stop()
     writeFileSync(snapshotFile(), '{"format":"node-red-xen-orchestra/state@1","key":"xo-events/remem')
     sink.received.length = 0
@@ -172,35 +188,30 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
   })
 
   it('keeps sending live events when the snapshot cannot be written, and says so', async () => {
+    await firstStart()
     await red.stop()
     // Where the state folder should be, a file: nothing can be read nor written there.
     const dir = path.join(red.userDir, 'xo-state')
     rmSync(dir, { recursive: true, force: true })
     writeFileSync(dir, 'not a folder')
-    try {
-      sink.received.length = 0
-      const from = red.log.length
-      await red.launch()
-      await red.waitForLog(/\[warn\] \[xo-events:remembering\] cannot save the remembered objects: .*EEXIST/, from)
-      await red.waitForStatus('remembering', (s) => /objects not saved/.test(s.text ?? ''))
-      const live = await liveChange('db-01', 'unwritable')
-      assert.ok(lines('remembering').includes(live))
-      assert.match(red.statuses.get('remembering')?.text ?? '', /events · objects not saved/)
-    } finally {
-      rmSync(dir, { force: true })
-      mkdirSync(dir)
-    }
+    sink.received.length = 0
+    const from = red.log.length
+    await red.launch()
+    await red.waitForLog(/\[warn\] \[xo-events:remembering\] cannot save the remembered objects: .*EEXIST/, from)
+    await red.waitForStatus('remembering', (s) => /objects not saved/.test(s.text ?? ''))
+    const live = await liveChange('db-01', 'unwritable')
+    assert.ok(lines('remembering').includes(live))
+    assert.match(red.statuses.get('remembering')?.text ?? '', /events · objects not saved/)
   })
 
   it('deletes what a node remembered when a deploy removes it with its XO server, and writes nothing after', async () => {
-    // A node of its own: the previous test left the other one unable to write.
-    await red.deploy(flow('remembering-2'))
-    await waitFor(() => remembered('remembering-2')?.objects.length === vmCount(), { what: 'the snapshot' })
-    await sim.invoke('tag.add', { id: vmNamed('web-01').id, tag: 'before-removal' }) // a change pending a write
+    await firstStart()
+    await liveChange('web-01', 'before-removal')
+    assert.ok(notOnDiskYet('web-01', 'before-removal'), 'a change pending a write')
     await red.deploy([{ id: 'tab', type: 'tab', label: 'restarts' }], 'full')
-    assert.ok(!existsSync(snapshotFile('remembering-2')), 'deleted')
+    assert.ok(!existsSync(snapshotFile()), 'deleted')
     // Another deploy waits for every node to have closed: a late write would have landed by now.
     await red.deploy([{ id: 'tab', type: 'tab', label: 'restarts' }, { id: 'inject', type: 'inject', z: 'tab', wires: [[]] }], 'full')
-    assert.ok(!existsSync(snapshotFile('remembering-2')), 'not written again')
+    assert.ok(!existsSync(snapshotFile()), 'not written again')
   })
 })
