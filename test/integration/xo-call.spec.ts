@@ -3,12 +3,12 @@ import type { EventEmitter } from 'node:events'
 import { XoSimulator } from '../../src/simulator'
 import { Harness } from '../support/harness'
 import { waitFor, waitForCall, waitForEvent } from '../support/node-red'
-import type { XoCallInfo } from '../../src/call/message'
+import type { XoCallMessage } from '../../src/call/message'
 import type { HookPost } from '../../src/hooks/delivery'
 import type { XoHookMessage } from '../../src/hooks/message'
 
-// msg.xo is the package's shape; payload is whatever XO answered.
-type Msg = { topic?: string; payload: any; xo: XoCallInfo; summary?: string; error?: Record<string, any>; url?: string; method?: string } // eslint-disable-line @typescript-eslint/no-explicit-any
+// The package's message shape; payload is whatever XO answered. A Catch node adds Node-RED's `error`.
+type Msg = XoCallMessage & { error?: { message: string; code?: number } }
 type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('xo-call', function () {
@@ -53,7 +53,7 @@ describe('xo-call', function () {
     const out = next('out')
     h.helper.getNode('call').receive({ topic: 'user.create', payload: { email: 'ci@example.net', password: 'hunter2' } })
     const msg = await out
-    assert.match(msg.payload, /^[0-9a-f-]{36}$/)
+    assert.match(String(msg.payload), /^[0-9a-f-]{36}$/)
     assert.deepEqual(msg.xo.params, { email: 'ci@example.net', password: '* obfuscated *' })
     assert.equal(msg.summary, 'Created user ci@example.net')
   })
@@ -141,7 +141,7 @@ describe('xo-call', function () {
     h.helper.getNode('call').receive({ payload: {} })
     const msg = await out
     assert.equal(msg.method, 'GET')
-    assert.equal(msg.url, `${h.sim.url}${msg.payload.$getFrom}`)
+    assert.equal(msg.url, `${h.sim.url}${(msg.payload as { $getFrom: string }).$getFrom}`)
     const body = await (await fetch(msg.url!)).text()
     assert.ok(body.split('\n').filter(Boolean).length > 10)
   })
