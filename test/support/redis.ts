@@ -91,6 +91,45 @@ export class TestRedis {
     })
   }
 
+  /**
+   * Every command Redis runs from now on (MONITOR), as Redis prints them: `<time> [0 127.0.0.1:port] "SET" "key"…`.
+   * Stop it when done.
+   */
+  async monitor(): Promise<{ lines: string[]; stop(): Promise<void> }> {
+    const socket = net.connect(this.port, '127.0.0.1')
+    const lines: string[] = []
+    let rest = ''
+    socket.on('data', (chunk) => {
+      const parts = (rest + chunk.toString()).split('\r\n')
+      rest = parts.pop() ?? ''
+      for (const line of parts) if (line.startsWith('+') && line !== '+OK') lines.push(line.slice(1))
+    })
+    socket.on('error', () => {})
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve)
+      socket.once('error', reject)
+    })
+    // Monitoring starts once Redis said OK: commands sent after this resolves are all seen.
+    const ok = new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        if (!chunk.toString().startsWith('+OK')) return
+        socket.off('data', onData)
+        resolve()
+      }
+      socket.on('data', onData)
+    })
+    socket.write('*1\r\n$7\r\nMONITOR\r\n')
+    await ok
+    return {
+      lines,
+      stop: () => new Promise<void>((resolve) => {
+        if (socket.destroyed) return resolve()
+        socket.once('close', () => resolve())
+        socket.destroy()
+      }),
+    }
+  }
+
   /** A command whose answer is one bulk string (GET, HGET…): the string, or null when there is none. */
   async bulk(...args: string[]): Promise<string | null> {
     const answer = await this.command(...args)

@@ -120,6 +120,91 @@ describe('hook registrar', () => {
   })
 })
 
+/**
+ * One XO's web-hooks plugin reached by two Node-REDs. Whoever reads its configuration first gets no answer until
+ * the other has come as far as its own read, or is waiting for the lock: without a lock both read the same
+ * configuration, and the second write drops the first one's entries.
+ */
+class InterleavingXo {
+  hooks: HookEntry[] = []
+  writes = 0
+  readonly #arrived = new Set<string>()
+  readonly #waiting: Array<() => void> = []
+
+  /** `who` came as far as a read, or as the lock: a read held for it goes on. */
+  arrive(who: string): void {
+    this.#arrived.add(who)
+    if (this.#arrived.size < 2) return
+    for (const go of this.#waiting.splice(0)) go()
+  }
+
+  connection(who: string) {
+    return Object.assign(new EventEmitter(), {
+      isConnected: true,
+      call: async <T>(method: string, params: Record<string, unknown>): Promise<T> => {
+        if (method === 'plugin.get') {
+          this.arrive(who)
+          if (this.#arrived.size < 2) await new Promise<void>((resolve) => this.#waiting.push(resolve))
+          return [{ id: 'web-hooks', loaded: true, configuration: { hooks: [...this.hooks] } }] as T
+        }
+        if (method === 'plugin.configure') {
+          // XO takes its time to save: the other instance's turn comes meanwhile.
+          await new Promise((resolve) => setImmediate(resolve))
+          this.writes++
+          this.hooks = (params.configuration as { hooks: HookEntry[] }).hooks
+          return true as T
+        }
+        throw new Error(`unexpected ${method}`)
+      },
+    })
+  }
+}
+
+/** A lock shared by two processes, as the Redis lock is: one holder at a time, the others wait in turn. */
+function sharedLock() {
+  let tail: Promise<unknown> = Promise.resolve()
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = tail.then(work, work)
+    tail = turn.catch(() => {})
+    return turn
+  }
+}
+
+describe('hook registrars of two Node-REDs on one XO', () => {
+  it("take the shared lock around their read-merge-write: neither loses the other's entries", async () => {
+    const xo = new InterleavingXo()
+    const lock = sharedLock()
+    const instance = (who: string) => {
+      const prefix = `http://${who}:1880/xo-hook/`
+      const registrar = new HookRegistrar()
+      registrar.attach({
+        connection: xo.connection(who) as never,
+        prefix,
+        catalogue: async () => catalogue,
+        lock: (work) => {
+          xo.arrive(who)
+          return lock(work)
+        },
+      })
+      const reports: RegistrationReport[] = []
+      registrar.claim({
+        nodeId: 'n1', prefix,
+        wish: { url: `${prefix}n1/secret`, methods: compileMethods(['vm.start']) as MethodMatcher, type: 'post', waitForResponse: false },
+        report: (r) => reports.push(r),
+      })
+      return { registrar, reports, entry: entry('vm.start', `${prefix}n1/secret`, 'post') }
+    }
+    const a = instance('a')
+    const b = instance('b')
+    a.registrar.flowsStarted()
+    b.registrar.flowsStarted()
+    await Promise.all([a.registrar.idle(5000), b.registrar.idle(5000)])
+    assert.deepEqual([...a.reports, ...b.reports].map((r) => r.ok), [true, true])
+    assert.equal(xo.writes, 2)
+    assert.deepEqual([...xo.hooks].sort((x, y) => x.url.localeCompare(y.url)), [a.entry, b.entry], "an instance's entries lost")
+  })
+})
+
 describe('hook endpoints during a redeploy', () => {
   it('hands a delivery for a redeployed node to its successor, and none for a removed or unknown one', async () => {
     const endpoints = new Endpoints<string>(2000)
