@@ -40,9 +40,12 @@ export async function readDelivery(req: IncomingMessage, presentedSecret: string
   let bytes: number
   const preParsed = (req as IncomingMessage & { _body?: boolean; body?: unknown })
   if (preParsed._body) {
-    // A middleware of the host application (httpNodeMiddleware) already read and parsed the body.
+    // A middleware of the host application already read and parsed the body: Node-RED's own JSON parser when its
+    // editor and its HTTP nodes share a root (the default), or httpNodeMiddleware. A chunked body declared no
+    // length: it is measured as JSON again (its spacing aside, the size it was sent at), and held to the limit too.
     parsed = preParsed.body
-    bytes = declared || JSON.stringify(parsed).length
+    bytes = declared || Buffer.byteLength(JSON.stringify(parsed) ?? '')
+    if (bytes > options.maxBytes) return { status: 413, reason: `body of ${bytes} bytes over the ${options.maxBytes} limit` }
   } else {
     const raw = await readBody(req, options.maxBytes)
     if (raw === undefined) return { status: 413, reason: `body over the ${options.maxBytes} bytes limit` }

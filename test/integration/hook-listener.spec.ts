@@ -5,6 +5,7 @@ import https from 'node:https'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import type { HookPost } from '../../src/hooks/delivery'
 import { XoSimulator } from '../../src/simulator'
 import { Sink } from '../support/examples'
 import { certificateFromTestCa, waitFor, waitForEvent } from '../support/node-red'
@@ -45,15 +46,59 @@ function send(url: string, options: { method?: string; body?: string | Buffer; t
   })
 }
 
+/**
+ * POSTs `body` by hand on a socket of its own, chunked (Transfer-Encoding: chunked, no Content-Length, 64 KiB a
+ * chunk), as a client that does not know the size up front sends it. Resolves with the status once the server has
+ * answered and closed the connection; rejects when the connection is reset or closed without a whole answer.
+ */
+function sendChunked(url: string, body: string): Promise<number> {
+  const target = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(target.port), target.hostname)
+    let received = Buffer.alloc(0)
+    let failure: Error | undefined
+    // A whole answer: its head, and as many bytes after it as it announced.
+    const answer = () => {
+      const end = received.indexOf('\r\n\r\n')
+      if (end < 0) return undefined
+      const head = received.subarray(0, end).toString('latin1')
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0)
+      return received.length - end - 4 >= length ? Number(head.split(' ')[1]) : undefined
+    }
+    socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])))
+    socket.on('error', (error) => (failure ??= error))
+    // The server closes after its answer (Connection: close); this side closes only then, never half-way through.
+    socket.on('end', () => socket.end())
+    socket.on('close', () => {
+      const status = answer()
+      if (status !== undefined && !failure) resolve(status)
+      else reject(failure ?? new Error(`closed without a whole answer: ${JSON.stringify(received.toString('latin1').slice(0, 60))}`))
+    })
+    socket.on('connect', () => {
+      socket.write(`POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`)
+      const data = Buffer.from(body)
+      for (let at = 0; at < data.length; at += 65536) {
+        const chunk = data.subarray(at, at + 65536)
+        socket.write(`${chunk.length.toString(16)}\r\n`)
+        socket.write(chunk)
+        socket.write('\r\n')
+      }
+      socket.write('0\r\n\r\n')
+    })
+  })
+}
+
 let calls = 0
-/** A post delivery of vm.start as XO's web-hooks plugin sends it. */
-function post(vm: string, method = 'vm.start'): string {
+/** A post delivery of vm.start as XO's web-hooks plugin sends it; `padding` characters make it that much larger. */
+function post(vm: string, method = 'vm.start', padding = 0): string {
   calls++
   return JSON.stringify({
-    callId: `listener-${calls}`, userId: 'u1', userName: 'admin@admin.net', userIp: '10.0.0.5', method, params: { id: vm },
+    callId: `listener-${calls}`, userId: 'u1', userName: 'admin@admin.net', userIp: '10.0.0.5', method,
+    params: padding ? { id: vm, padding: 'x'.repeat(padding) } : { id: vm },
     timestamp: Date.now(), duration: 12, result: true, type: 'post',
   })
 }
+const callIdOf = (body: string) => (JSON.parse(body) as HookPost).callId
 
 describe('a listener of its own for XO deliveries (stock node-red)', function () {
   this.timeout(120_000)
@@ -208,6 +253,61 @@ describe('a listener of its own for XO deliveries (stock node-red)', function ()
     await waitFor(() => send(hookUrl(port), { body: post(vm) }).then((a) => a.status === 204, () => false), { what: '204 once allowed' })
     assert.equal((await send(`http://127.0.0.1:${port}/metrics`, { method: 'GET' })).status, 200)
   })
+
+  it("takes a delivery on the listener only from a source both allow-lists allow: the xo-hook node's and the listener's", async () => {
+    const port = await freePort()
+    // [xo-hook's "allow from", the listener's "allow from", the answer to a delivery from 127.0.0.1]
+    const cases: Array<[string, string, number]> = [
+      ['127.0.0.1', '10.9.9.9', 403],
+      ['10.9.9.9', '127.0.0.0/8', 403],
+      ['127.0.0.0/8', '10.9.9.9, 127.0.0.1', 204],
+    ]
+    const from = red.log.length
+    const sent: string[] = []
+    const answers: number[] = []
+    for (const [nodeAllows, listenerAllows] of cases) {
+      await red.deploy(flow(server('xo', { listenPort: port, listenAllowFrom: listenerAllows }), hook('hook', 'xo', { allowFrom: nodeAllows })))
+      // The listener answers (anything: /healthz follows its own allow-list) before the delivery is sent.
+      await waitFor(() => send(`http://127.0.0.1:${port}/healthz`, { method: 'GET' }).then(() => true, () => false), { what: 'the listener' })
+      const body = post(vm)
+      sent.push(callIdOf(body))
+      answers.push((await send(hookUrl(port), { body })).status)
+    }
+    assert.deepEqual(answers, cases.map(([, , status]) => status))
+    // Only the delivery both allowed reaches the flow.
+    await sink.until(1, '/seen')
+    await red.waitForLog(new RegExp(`emitted post vm.start ${sent[2]}\n`), from)
+    assert.deepEqual(seen().map((s) => s.callId), [sent[2]])
+    assert.doesNotMatch(red.log.slice(from), new RegExp(`emitted post vm.start (${sent[0]}|${sent[1]})\n`))
+  })
+
+  for (const via of ['listener', 'node-red'] as const) {
+    const where = via === 'listener' ? 'the listener' : "Node-RED's path"
+    it(`answers 413 to a chunked body over the size limit on ${where}; the flow gets nothing and deliveries go on`, async () => {
+      const port = await freePort()
+      const nodeRedServer: FlowNode = { id: 'xnr', type: 'xo-server', name: 'xnr (node-red)', url: sim.url, authMethod: 'token', credentials: { token } }
+      await red.deploy(flow(
+        server('xo', { listenPort: port }), nodeRedServer,
+        hook('hook', 'xo', { maxBody: 0.01 }), hook('hooknr', 'xnr', { maxBody: 0.01, register: false }),
+      ))
+      const url = via === 'listener' ? hookUrl(port) : `${red.url}/xo-hook/hooknr/${SECRET}`
+      // Taken (a method the node does not select: answered, not emitted) once the listener is up.
+      await waitFor(() => send(url, { body: post(vm, 'vm.fly') }).then((a) => a.status === 204, () => false), { what: `${where} taking deliveries` })
+      const from = red.log.length
+      // Over the 10 KiB limit; the second also over Node-RED's own limit for JSON bodies (5 MB): Node-RED answers it.
+      const big = [post(vm, 'vm.start', 20_000), post(vm, 'vm.start', 8 << 20)]
+      const answers = await Promise.all(big.map((body) => sendChunked(url, body).catch((error: Error) => `${error.message}`)))
+      assert.deepEqual(answers, [413, 413])
+      // Node-RED goes on taking deliveries; once this one is emitted, any emission of the refused ones would be too.
+      const good = post(vm)
+      assert.equal((await send(url, { body: good })).status, 204)
+      await red.waitForLog(new RegExp(`emitted post vm.start ${callIdOf(good)}\n`), from)
+      await sink.until(1, '/seen')
+      assert.deepEqual(seen().map((s) => s.callId), [callIdOf(good)])
+      assert.doesNotMatch(red.log.slice(from), new RegExp(`emitted post vm.start (${big.map(callIdOf).join('|')})\n`))
+      assert.ok(red.alive)
+    })
+  }
 
   it('shows a port in use in red, never crashes, and listens once the port is free', async () => {
     const port = await freePort()
