@@ -40,6 +40,8 @@ const FORMER_SECRET_GRACE_MS = 10_000
 // and the largest pre handed to the other instance (its post carries the same parameters anyway).
 const CATCH_UP_SETTLE_MS = 3_000
 const SHARED_PRE_MAX_BYTES = 1024 * 1024
+// How long a post waits for its pre when this node selects both and the pre has not arrived (the two race).
+const PRE_WAIT_MS = 1_000
 
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-hook.${key}`, substitutions)
@@ -237,8 +239,11 @@ export = function register(RED: NodeAPI) {
         // Its post may reach the other instance.
         if (coordinator && bytes <= SHARED_PRE_MAX_BYTES) coordinator.sharePre(node.id, `${body.method}:${body.callId}`, JSON.stringify(body), memory.maxAgeMs)
       }
-      // The pre of a post: kept here, or received by the other instance.
-      const pre = body.type === 'post' ? (memory.take(body.method, body.callId) ?? sharedPre) : undefined
+      // The pre of a post: kept here, received by the other instance, or (racing its post) about to arrive.
+      const expectsPre = body.type === 'post' && !replayed && settings.pre && settings.methods.matches(body.method)
+      const pre = body.type === 'post'
+        ? (memory.take(body.method, body.callId) ?? sharedPre ?? (await memory.takeOrWait(body.method, body.callId, expectsPre ? PRE_WAIT_MS : 0)))
+        : undefined
       const info: XoHookInfo & { hold?: { node: string; id: string } } = describeCall(body, pre)
       if (replayed) info.replayed = true
       const result = body.type === 'post' ? body.result : undefined

@@ -56,6 +56,24 @@ describe('xo-hook, more cases', function () {
     for (const post of posts) assert.equal(post.xo.pre!.callId, post.xo.callId)
   })
 
+  it('gives a post its pre when the pre is read after it (XO sends the two without waiting), each once, pre first', async () => {
+    const secret = 'a-secret-of-twenty-chars'
+    await h.load(flow({ methods: ['vm.start'], phase: 'both', register: false, enrich: false }), { hook: { secret } })
+    const url = `${h.nodeUrl}/xo-hook/hook/${secret}`
+    const base = { callId: 'race0001', userId: 'u1', userName: 'admin@admin.net', userIp: '127.0.0.1', method: 'vm.start', params: { id: 'vm1' }, timestamp: Date.now() }
+    const deliver = (body: object) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const order: string[] = []
+    h.helper.getNode('pre').on('input', () => order.push('pre'))
+    const posted = waitForEvent<[Msg]>(h.helper.getNode('post'), 'input')
+    void posted.then(() => order.push('post'))
+    // The post is received and handled before its pre is even sent.
+    assert.equal((await deliver({ ...base, duration: 5, result: true, type: 'post' })).status, 204)
+    assert.equal((await deliver({ ...base, type: 'pre' })).status, 204)
+    const [post] = await posted
+    assert.equal(post.xo.pre?.callId, 'race0001')
+    assert.deepEqual(order, ['pre', 'post'])
+  })
+
   it('emits calls made before sign-in, with no user id', async () => {
     await h.load(flow({ methods: ['xo.getAllObjects'] }))
     await entriesFor('xo.getAllObjects')
