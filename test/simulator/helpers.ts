@@ -76,11 +76,16 @@ export class RpcClient {
     })
   }
 
-  /** Resolves when no notification arrived for `quietMs`. */
+  /**
+   * Resolves when no notification arrived for `quietMs`. A round trip on the socket closes each quiet period: on a
+   * starved process the simulator's next step and this timer can expire together, and the step's frame, written
+   * first, is read only after; the answer to a call comes after every frame written before it.
+   */
   async settle(quietMs: number): Promise<void> {
     for (;;) {
       const count = this.notifications.length
       await new Promise(r => setTimeout(r, quietMs))
+      await this.request('system.getServerVersion')
       if (this.notifications.length === count) return
     }
   }
