@@ -22,7 +22,7 @@ function extreme(): XoEventSummary {
   const error = { message: `${'VM_BAD_POWER_STATE '.repeat(200)}\nsecond line`, code: 'X', stack: `Error\n${'    at deep (/opt/xo/stack.js:1:1)\n'.repeat(5000)}` }
   const msg = hookMessage({ ...body, error } as HookBody)
   const name = 'ü<&>'.repeat(1250)
-  ;(msg.xo as { objects: Record<string, unknown> }).objects.vm = { id: 'vm-1', type: 'VM', name, pool: { id: POOL_ID, name } }
+  msg.xo.objects.vm = { id: 'vm-1', type: 'VM', name, pool: { id: POOL_ID, name } }
   const s = summary(msg)
   for (let i = 0; i < 100; i++) s.facts.push({ label: `Fact ${i} ${'ł'.repeat(100)}`, value: `${i} ${'€'.repeat(3000)}` })
   return s

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
+import type { XoCallInfo, XoCallMessage } from '../../src/call/message'
+import type { ObjectEventPayload, XoEventMessage } from '../../src/events/message'
 import type { HookBody, HookPre } from '../../src/hooks/delivery'
 import { involvedRefs, summarize } from '../../src/hooks/involved'
-import { describeCall } from '../../src/hooks/message'
+import { describeCall, type XoHookMessage } from '../../src/hooks/message'
 import { isXoEventSummary, summarizeMessage, XoEventSummary } from '../../src/destinations/event'
 import type { XoObject } from '../../src/xo/object-store'
 import { capture } from '../support/captures'
@@ -9,7 +11,7 @@ import { capture } from '../support/captures'
 // Shared fixtures of the destinations specs: the captured XO bodies, turned into messages shaped as the
 // package's nodes send them (xo-hook, xo-events, xo-call).
 
-type Msg = { topic?: unknown; payload?: unknown; xo?: unknown }
+type Msg = XoHookMessage | XoEventMessage | XoCallMessage
 
 export const NOW = new Date('2026-11-30T08:00:00.000Z')
 export const now = () => NOW
@@ -40,7 +42,7 @@ export function scenarioBodies(): Array<{ scenario: string; body: HookBody }> {
 }
 
 /** A message as xo-hook sends it, its objects resolved against `lookup` as xo-hook's enrichment does. */
-export function hookMessage(body: HookBody, lookup: (id: string) => XoObject | undefined = () => undefined, pre?: HookPre): Msg {
+export function hookMessage(body: HookBody, lookup: (id: string) => XoObject | undefined = () => undefined, pre?: HookPre): XoHookMessage {
   const xo = describeCall(body, pre)
   const result = body.type === 'post' ? body.result : undefined
   for (const ref of involvedRefs(body.method, body.params, result)) {
@@ -134,11 +136,12 @@ export const NEW_VIFS = [
   { id: '3b098356-3006-404a-ac27-8cfaf0baa74f', mac: '6a:76:60:4d:c1:ed', device: '1', network: { id: NET_DMZ, name: 'DMZ' } },
 ]
 
-export function eventMessage(payload: Record<string, unknown> & { event: string; type: string; id: string }): Msg {
+/** Any field a flow adds beside the payload's own; `changes` empty unless given. */
+export function eventMessage(payload: Omit<ObjectEventPayload, 'changes'> & { changes?: ObjectEventPayload['changes']; [field: string]: unknown }): XoEventMessage {
   return { topic: `${payload.type}.${payload.event}`, payload: { changes: {}, ...payload } }
 }
 
-export function vmMigrated(): Msg {
+export function vmMigrated(): XoEventMessage {
   const web = inventoryVm('web-01')
   const before = { id: web.id, type: 'VM', name_label: 'web-01', power_state: 'Running', $container: HOST1, $pool: POOL_ID, VIFs: web.VIFs.map((v) => v.id) }
   const after = { ...before, $container: HOST2 }
@@ -148,32 +151,32 @@ export function vmMigrated(): Msg {
   })
 }
 
-export function hostDown(): Msg {
+export function hostDown(): XoEventMessage {
   const before = { id: HOST2, type: 'host', name_label: 'xcp-host-2', power_state: 'Running', $pool: POOL_ID, enabled: true }
   const after = { ...before, power_state: 'Halted' }
   return eventMessage({ event: 'down', type: 'host', id: HOST2, object: after, previous: before, changes: { power_state: { before: 'Running', after: 'Halted' } }, pool, from: 'Running', to: 'Halted' })
 }
 
-export function hostUp(): Msg {
+export function hostUp(): XoEventMessage {
   const before = { id: HOST2, type: 'host', name_label: 'xcp-host-2', power_state: 'Halted', $pool: POOL_ID }
   return eventMessage({ event: 'up', type: 'host', id: HOST2, object: { ...before, power_state: 'Running' }, previous: before, pool, from: 'Halted', to: 'Running' })
 }
 
 /** VM.created as the object stream has it (VIF ids), with the VIFs a flow resolved in `payload.vifs`. */
-export function vmCreated(withVifs = true): Msg {
+export function vmCreated(withVifs = true): XoEventMessage {
   const object = { id: NEW_VM, type: 'VM', name_label: 'nr-vm-d9ibu', power_state: 'Halted', $container: POOL_ID, $pool: POOL_ID, VIFs: NEW_VIFS.map((v) => v.id) }
   return eventMessage({ event: 'created', type: 'VM', id: NEW_VM, object, pool, ...(withVifs ? { vifs: NEW_VIFS } : {}) })
 }
 
 /** VM.removed: the last known version, whose VIFs (resolved, as XO objects) say which MACs to release. */
-export function vmRemoved(): Msg {
+export function vmRemoved(): XoEventMessage {
   const vifs = NEW_VIFS.map((v) => ({ id: v.id, type: 'VIF', MAC: v.mac, device: v.device, $network: v.network.id, $VM: NEW_VM }))
   const object = { id: NEW_VM, type: 'VM', name_label: 'nr-vm-d9ibu', power_state: 'Halted', $pool: POOL_ID, VIFs: vifs }
   return eventMessage({ event: 'removed', type: 'VM', id: NEW_VM, object, previous: object, pool })
 }
 
 /** An xo-call message: the result in msg.payload, msg.xo {method, params, durationMs, error?}. */
-export function callMessage(method: string, params: Record<string, unknown>, result: unknown, error?: Record<string, unknown>): Msg {
+export function callMessage(method: string, params: Record<string, unknown>, result: unknown, error?: XoCallInfo['error']): XoCallMessage {
   return { topic: method, payload: result, xo: { method, params, durationMs: 12, ...(error ? { error } : {}) } }
 }
 
@@ -359,7 +362,7 @@ describe('destinations: summarising xo-events and xo-call messages', () => {
 
   it('takes the time of an event when given', () => {
     const msg = hostDown()
-    ;(msg.payload as Record<string, unknown>).time = '2026-05-01T10:00:00Z'
+    Object.assign(msg.payload, { time: '2026-05-01T10:00:00Z' })
     assert.equal(summary(msg).time, '2026-05-01T10:00:00.000Z')
   })
 
@@ -392,7 +395,7 @@ describe('destinations: summarising xo-events and xo-call messages', () => {
       assert.equal(isXoEventSummary(result), false)
       assert.match((result as { error: string }).error, /not a message/)
     }
-    const failed = summarizeMessage(callMessage('vm.start', {}, undefined, { message: 'boom' }), now)
+    const failed = summarizeMessage(callMessage('vm.start', {}, undefined, { name: 'XoApiError', message: 'boom' }), now)
     assert.ok(isXoEventSummary(failed) && 'error' in failed, "a failed call's summary has an error too: use isXoEventSummary")
   })
 })
