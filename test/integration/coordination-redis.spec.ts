@@ -32,11 +32,20 @@ describe('coordination through a real redis-server', function () {
   before(async () => {
     redis = await TestRedis.start()
   })
+  // Everything a test started stops here whatever happened, each even if another failed to; a test that failed
+  // while Redis was stopped leaves it running for the next one.
+  const problems: unknown[] = []
+  /** Stops what the tests started so far, each even if another failed to (said after the test). */
+  async function closeAll(): Promise<void> {
+    for (const thing of closing.splice(0)) await (thing.stop ?? thing.close)!.call(thing).catch((error: unknown) => problems.push(error))
+  }
   afterEach(async () => {
-    for (const thing of closing.splice(0)) await (thing.stop ?? thing.close)!.call(thing)
+    await closeAll()
+    if (!redis.running) await redis.launch()
     await redis.command('FLUSHALL')
+    assert.deepEqual(problems.splice(0), [], 'stopping what the test started')
   })
-  after(() => redis.dispose())
+  after(() => redis?.dispose())
 
   function coordinator(ttlMs = 1_000, identity = ['config-node', 'wss://xo/api/', 'http://lb']): Coordinator {
     const c = new Coordinator({ url: redis.url, identity, ttlMs, ...quiet })
@@ -235,7 +244,7 @@ describe('coordination through a real redis-server', function () {
       await waitFor(() => right.up, { what: 'signed in' })
       assert.equal(await right.command('PING'), 'PONG')
     } finally {
-      for (const thing of closing.splice(0)) await (thing.stop ?? thing.close)!.call(thing)
+      await closeAll()
       await locked.dispose()
     }
   })
@@ -261,7 +270,7 @@ describe('coordination through a real redis-server', function () {
       await waitFor(() => /certificate|self.signed|verify/i.test((unknown.state as { reason?: string }).reason ?? ''), { what: 'a refused certificate', timeoutMs: 10_000 })
       assert.equal(unknown.up, false)
     } finally {
-      for (const thing of closing.splice(0)) await (thing.stop ?? thing.close)!.call(thing)
+      await closeAll()
       await secured.dispose()
       rmSync(dir, { recursive: true, force: true })
     }

@@ -38,6 +38,11 @@ export class TestRedis {
     return this.#dir
   }
 
+  /** whether its redis-server process runs (a test may have stopped it) */
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`
   }
