@@ -93,10 +93,12 @@ describe('xo-hook refuses bad deliveries', function () {
     hook.on('call:send', onSend)
     try {
       const refused = waitForEvent<[SpyCall]>(hook, 'call:debug', { what: 'the node to refuse the delivery' }, (call) => /xo-hook.errors.rejected/.test(String(call.args[0])))
+      refused.catch(() => {}) // awaited below, unless an assertion fails first
       assert.equal(await send(), status)
       await refused
       const after = { ...pre, callId: `after-${++marks}` }
       const arrived = nextInput('pre', (msg) => msg.payload.callId === after.callId)
+      arrived.catch(() => {}) // awaited below, unless an assertion fails first
       assert.equal((await post(url, JSON.stringify(after))).status, 204)
       await arrived
       assert.deepEqual(emitted, [after.callId], 'what the node sent to the flow')
@@ -119,8 +121,8 @@ describe('xo-hook refuses bad deliveries', function () {
     })
   }
 
-  // Node-RED's HTTP server answers only once the node is done: a refused body still being sent is read and dropped
-  // first, or the sender would see its connection reset instead of the status.
+  // On Node-RED's path too, a refused body still being sent is read and dropped before the answer goes out, or the
+  // sender would see its connection reset instead of the status.
   const large = JSON.stringify({ ...pre, params: { blob: 'x'.repeat(8 << 20) } })
   const largeCases: Array<[string, () => Promise<number>, number]> = [
     ['a large body to a wrong secret', () => sendWhole(`${h.nodeUrl}/xo-hook/hook/${SECRET}x`, large), 401],
@@ -137,6 +139,7 @@ describe('xo-hook refuses bad deliveries', function () {
   it('answers 404 to a large body for a node that does not exist once it is read, never a reset', async () => {
     assert.equal(await sendWhole(`${h.nodeUrl}/xo-hook/nope/${SECRET}`, large), 404)
     const arrived = nextInput('pre', (msg) => msg.payload.callId === 'after-404')
+    arrived.catch(() => {}) // awaited below, unless an assertion fails first
     assert.equal((await post(url, JSON.stringify({ ...pre, callId: 'after-404' }))).status, 204)
     await arrived
   })
