@@ -34,6 +34,8 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
   let sim: XoSimulator
   let lb: LoadBalancer
   let reds: StockNodeRed[] = []
+  /** how to stop the load balancer and the simulated XO of the test running, once started */
+  const stops: Array<() => Promise<void>> = []
   let vms: string[] = []
   /** callIds of the calls of the watched methods, from XO's audit log */
   const calls = () =>
@@ -77,6 +79,9 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     return reds.indexOf(among[found.index])
   }
 
+  /** Streams running, stopped after each test whatever happened (a failed assertion leaves its stream running). */
+  const streams: Array<{ stop(): Promise<void> }> = []
+
   /** Toggles the VMs one after the other (a call and an object change each) until `stop` is called. */
   function stream(intervalMs: number): { stop(): Promise<void>; toggles: Map<string, number> } {
     let running = true
@@ -94,10 +99,12 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
         await new Promise((resolve) => setTimeout(resolve, intervalMs))
       }
     })()
-    return { toggles, stop: async () => {
+    const load = { toggles, stop: async () => {
       running = false
       await done
     } }
+    streams.push(load)
+    return load
   }
 
   /** Every call XO made came out once; every VM's started/stopped alternate, once each, ending as XO has it. */
@@ -131,23 +138,47 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
   before(async () => {
     redis = await TestRedis.start()
   })
-  after(() => redis.dispose())
+  after(() => redis?.dispose())
 
   beforeEach(async () => {
     sim = await XoSimulator.start({ timeScale: 0.02, audit: true })
+    const started = sim
+    stops.push(() => started.stop())
     vms = [...sim.objects.values()].filter((o) => o.type === 'VM' && o.power_state === 'Halted').map((o) => o.id as string).slice(0, 6)
     lb = await new LoadBalancer(() => reds.map((red) => Number(new URL(red.url).port))).start()
-    reds = [await StockNodeRed.start({ xoLeaseSeconds: LEASE_SECONDS }), await StockNodeRed.start({ xoLeaseSeconds: LEASE_SECONDS })]
+    const balancer = lb
+    stops.push(() => balancer.stop())
+    // One at a time into `reds`: if the second fails to start, the first is still stopped after the test.
+    reds = []
+    for (let i = 0; i < 2; i++) reds.push(await StockNodeRed.start({ xoLeaseSeconds: LEASE_SECONDS }))
   })
 
+  // Whatever the test did before failing (a stream running, an instance killed or paused), everything it started
+  // stops here, each step even if another failed, so that mocha ends with the failure rather than hanging.
   afterEach(async () => {
+    const problems: unknown[] = []
+    const attempt = async (step: () => Promise<unknown> | undefined) => {
+      try {
+        await step()
+      } catch (error) {
+        problems.push(error)
+      }
+    }
+    for (const load of streams.splice(0)) await attempt(() => load.stop())
     const logs = reds.map((red) => red.log.slice(-2500)).join('\n-----\n')
     const crashes = reds.flatMap((red) => red.crashes)
-    for (const red of reds) await red.dispose()
+    for (const red of reds) {
+      // A paused process would not hear the SIGINT that stops it.
+      await attempt(() => red.signal('SIGCONT'))
+      await attempt(() => red.dispose())
+      if (red.alive) await attempt(() => red.signal('SIGKILL'))
+    }
     reds = []
-    await lb.stop()
-    await sim.stop()
-    await redis.command('FLUSHALL')
+    for (const stop of stops.splice(0).reverse()) await attempt(stop)
+    // A test that failed while Redis was stopped leaves it for the next one as it found it.
+    if (!redis.running) await attempt(() => redis.launch())
+    await attempt(() => redis.command('FLUSHALL'))
+    assert.deepEqual(problems, [], 'stopping what the test started')
     assert.deepEqual(crashes, [], logs)
   })
 
