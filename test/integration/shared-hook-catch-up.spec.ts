@@ -102,12 +102,15 @@ describe('xo-hook with a shared store: a call caught up from the audit log and d
   })
 
   afterEach(async () => {
-    await h?.stop()
+    const problems: unknown[] = []
+    const attempt = (step: () => Promise<unknown> | undefined) => Promise.resolve().then(step).catch((error: unknown) => problems.push(error))
+    await attempt(() => h?.stop())
     // The config node's Redis connection and lease, let go of now rather than when the pool would.
-    await coordinator?.stop()
-    await relay?.stop()
+    await attempt(() => coordinator?.stop())
+    await attempt(() => relay?.stop())
     h = relay = coordinator = undefined
     await redis.command('FLUSHALL')
+    assert.deepEqual(problems, [], 'stopping what the test started')
   })
 
   /** The leader's catch-up state, as the instances share it in Redis. */

@@ -57,8 +57,11 @@ describe('the registrars of two Node-REDs sharing a Redis write XO web-hooks con
     redis = await TestRedis.start()
   })
   afterEach(async () => {
-    for (const close of closing.splice(0).reverse()) await close()
+    // Each one even if another failed to; said after.
+    const problems: unknown[] = []
+    for (const close of closing.splice(0).reverse()) await close().catch((error: unknown) => problems.push(error))
     await redis.command('FLUSHALL')
+    assert.deepEqual(problems, [], 'stopping what the test started')
   })
   after(() => redis?.dispose())
 
