@@ -31,16 +31,18 @@ export class LoadBalancer {
     const upstream = net.connect(port, '127.0.0.1')
     let connected = false
     client.pause()
+    // Tracked from the start: a stop while it connects destroys it too.
+    this.#track(upstream)
     upstream.once('connect', () => {
       connected = true
-      this.#track(upstream)
+      if (client.destroyed) return void upstream.destroy()
       client.once('close', () => upstream.destroy())
       upstream.once('close', () => client.destroy())
       client.pipe(upstream).pipe(client)
       client.resume()
     })
     upstream.once('error', () => {
-      if (connected) return client.destroy()
+      if (connected || client.destroyed) return client.destroy()
       this.#down.set(port, Date.now() + 1000)
       this.#forward(client, tried + 1)
     })
