@@ -59,7 +59,13 @@ export class StockNodeRed {
       externalModules: { autoInstall: false, palette: { allowInstall: false } },
       ...settings,
     }
-    await red.launch()
+    try {
+      await red.launch()
+    } catch (error) {
+      // Half started (or never serving): nothing the test could reach must stay alive.
+      await red.dispose().catch(() => {})
+      throw error
+    }
     return red
   }
 
@@ -179,7 +185,15 @@ export class StockNodeRed {
     this.#stopping = true
     const exited = waitForEvent(child, 'exit', 20_000)
     child.kill('SIGINT')
-    await exited
+    try {
+      await exited
+    } catch (error) {
+      // A Node-RED that does not stop is killed, so that a failing test leaves no process behind.
+      const killed = waitForEvent(child, 'exit', 5_000)
+      child.kill('SIGKILL')
+      await killed
+      throw error
+    }
   }
 
   async dispose(): Promise<void> {
