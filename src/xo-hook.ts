@@ -184,7 +184,7 @@ export = function register(RED: NodeAPI) {
           key: `xo-hook/${node.id}`,
           xo: () => connection.endpoint.wsUrl,
           store,
-          ...(emittedElsewhere ? { emittedElsewhere } : {}),
+          ...(emittedElsewhere && coordinator ? { emittedElsewhere, mayEmit: () => coordinator.lease.leading } : {}),
           source: connection,
           selects: (method) => settings.methods.matches(method),
           ...catchUpSettings,

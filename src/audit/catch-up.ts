@@ -50,6 +50,11 @@ export interface CatchUpOptions {
    * none: this node's own memory of what came live decides.
    */
   emittedElsewhere?: (callId: string) => Promise<boolean>
+  /**
+   * Whether this instance may still emit (with a shared store: its lease is still its own), asked right before each
+   * call goes out: a leader paused during a pass must not act, once resumed, on what Redis answered before.
+   */
+  mayEmit?: () => boolean
   /** emits one missed call (XO's order; awaited before the next); false: not emitted (the node is closing) */
   emit(body: HookPost, record: AuditRecord): Promise<boolean | void>
   report(status: CatchUpStatus): void
@@ -276,6 +281,8 @@ export class CatchUp {
         cursorAt(record)
         continue
       }
+      // No longer the leader: the pass ends here, its cursor before this call, for the next leader to give it.
+      if (this.#o.mayEmit && !this.#o.mayEmit()) return
       this.#remember(callId)
       this.#firstMet.delete(record.id)
       if (!body) {

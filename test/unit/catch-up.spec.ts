@@ -344,6 +344,28 @@ describe('catch-up from XO audit log', () => {
     await waitFor(() => h.emitted.length === 1)
   })
 
+  it('stops a pass as soon as it may no longer emit (a leader whose lease ran out), leaving the rest for the next leader', async () => {
+    const xo = new FakeAudit()
+    xo.add('vm.start')
+    const shared = store()
+    let leading = true
+    const h = harness(xo, shared, { emittedElsewhere: async () => false, mayEmit: () => leading })
+    await start(h)
+    for (let i = 0; i < 3; i++) xo.add('vm.start')
+    const emit = h.emitted.push.bind(h.emitted)
+    h.emitted.push = (...bodies: HookPost[]) => {
+      leading = false // the lease runs out while the first call goes out
+      return emit(...bodies)
+    }
+    await h.pass()
+    assert.deepEqual(methods(h.emitted), ['vm.start call-2'])
+    await h.catchUp.stop(false)
+    // The next leader reads the state this one saved: the calls it did not give are still ahead of the cursor.
+    const next = harness(xo, shared, { emittedElsewhere: async (callId) => callId === 'call-2' })
+    await start(next)
+    assert.deepEqual(methods(next.emitted), ['vm.start call-3', 'vm.start call-4'])
+  })
+
   it('starts from now, quietly, for another XO than the one its state was saved for', async () => {
     const xo = new FakeAudit()
     const shared = store()
