@@ -263,12 +263,16 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     await reds[leader].deploy(flow(sim.issueToken('admin@admin.net')))
     assert.equal(await roleOf(reds[leader]), 'leader')
     const other = reds[1 - leader]
-    const stoppedAt = performance.now()
+    // The lease key holds the leader's name while it leads (renewed every second, for 3 s).
+    const [leaseKey] = /xo-nr:[^\r\n]*:lease/.exec(await redis.command('KEYS', 'xo-nr:*:lease')) ?? []
+    assert.ok(leaseKey, 'a lease key in Redis')
+    const holder = await redis.bulk('GET', leaseKey)
+    assert.ok(holder, 'the leader holds the lease')
     await reds[leader].stop()
+    // Given back as it stopped: no longer the stopped one's, whatever time its stopping took (a lease left to run
+    // out would still be its own for up to 3 s).
+    assert.notEqual(await redis.bulk('GET', leaseKey), holder, 'the stopped leader gave its lease back')
     await waitFor(async () => (await roleOf(other)) === 'leader', { timeoutMs: 10_000, intervalMs: 25, what: 'the other to lead' })
-    const took = performance.now() - stoppedAt
-    // The lease (3 s here, renewed every second) had 2 s or more left.
-    assert.ok(took < 1_500, `took over ${Math.round(took)} ms after the stop`)
     await reds[leader].launch()
   })
 
@@ -284,7 +288,9 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
       await sim.invoke('group.create', { name: `gated ${i}` })
       took.push(performance.now() - started)
     }
-    assert.ok(Math.max(...took) < 1_500, `XO waited up to ${Math.round(Math.max(...took))} ms`)
+    // Let go by the flow on whichever instance got the pre, not by the gate's own limit (a warning in the log).
+    assert.ok(Math.max(...took) < 10_000, `XO waited up to ${Math.round(Math.max(...took))} ms`)
+    for (const red of reds) assert.doesNotMatch(red.log, /without an xo proceed/, 'no call let go by the gate\'s own limit')
     const leader = await leaderIndex()
     // Each instance's metrics say whether it leads.
     const leads = await Promise.all(reds.map(async (red) => /^xo_coordination_leader\{server="xo"\} (\d)$/m.exec(await (await red.request('/xo/metrics')).text())?.[1]))
@@ -293,8 +299,9 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     for (let i = 0; i < 4; i++) {
       const started = performance.now()
       await sim.invoke('group.create', { name: `gated after a kill ${i}` })
-      assert.ok(performance.now() - started < 1_500, 'XO let go in time with one instance left')
+      assert.ok(performance.now() - started < 10_000, 'XO let go in time with one instance left')
     }
+    for (const red of reds) assert.doesNotMatch(red.log, /without an xo proceed/, 'no call let go by the gate\'s own limit')
     await reds[leader].launch()
   })
 })
