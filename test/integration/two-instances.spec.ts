@@ -247,8 +247,9 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     await waitFor(() => seen().filter((s) => s.kind === 'call').length >= callsBefore + 8, { timeoutMs: 10_000, what: 'calls while Redis is away' })
     const backAt = Date.now()
     await redis.launch()
-    // A message handed over just before the switch may be logged a moment after it: 250 ms of slack.
-    const without = seen().filter((s) => s.kind === 'change' && s.at > noStoreAt + 250 && s.at < backAt)
+    // A message handed over just before the switch may be logged a moment after it (later still on a loaded
+    // machine): a second of slack.
+    const without = seen().filter((s) => s.kind === 'change' && s.at > noStoreAt + 1_000 && s.at < backAt)
     assert.deepEqual(without, [], 'no object events without a leader')
     await leaderIndex()
     await new Promise((resolve) => setTimeout(resolve, 2_000))
