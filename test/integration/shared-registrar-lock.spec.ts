@@ -8,45 +8,9 @@ import { parseXoUrl } from '../../src/xo/url'
 import { Harness } from '../support/harness'
 import { waitFor } from '../support/node-red'
 import { TestRedis } from '../support/redis'
+import { InterleavingXo } from '../support/interleaving-xo'
 
 const quiet = { warn: () => {}, log: () => {} }
-
-/**
- * One XO's web-hooks plugin reached by two Node-REDs. Whoever reads its configuration first gets no answer until the
- * other has come as far as its own read, or is refused the lock: without a lock (or with one that lets both in)
- * both read the same configuration, and the second write drops the first one's entries.
- */
-class InterleavingXo {
-  hooks: HookEntry[] = []
-  readonly #arrived = new Set<string>()
-  readonly #waiting: Array<() => void> = []
-
-  arrive(who: string): void {
-    this.#arrived.add(who)
-    if (this.#arrived.size >= 2) for (const go of this.#waiting.splice(0)) go()
-  }
-
-  connection(who: string) {
-    return Object.assign(new EventEmitter(), {
-      isConnected: true,
-      endpoint: { wsUrl: 'wss://xo/api/' },
-      call: async <T>(method: string, params: Record<string, unknown>): Promise<T> => {
-        if (method === 'plugin.get') {
-          this.arrive(who)
-          if (this.#arrived.size < 2) await new Promise<void>((resolve) => this.#waiting.push(resolve))
-          return [{ id: 'web-hooks', loaded: true, configuration: { hooks: [...this.hooks] } }] as T
-        }
-        if (method === 'plugin.configure') {
-          // XO takes its time to save: the other instance's turn comes meanwhile.
-          await new Promise((resolve) => setImmediate(resolve))
-          this.hooks = (params.configuration as { hooks: HookEntry[] }).hooks
-          return true as T
-        }
-        throw new Error(`unexpected ${method}`)
-      },
-    })
-  }
-}
 
 describe('the registrars of two Node-REDs sharing a Redis write XO web-hooks configuration under its lock', function () {
   this.timeout(60_000)

@@ -4,6 +4,7 @@ import { Endpoints } from '../../src/hooks/endpoints'
 import { compileMethods, MethodMatcher } from '../../src/hooks/patterns'
 import { HookClaim, HookEntry, HookRegistrar, ownerOf, reconcileEntries, RegistrationReport } from '../../src/hooks/registrar'
 import { XoApiError } from '../../src/xo/errors'
+import { InterleavingXo } from '../support/interleaving-xo'
 
 const PREFIX = 'http://nr:1880/xo-hook/'
 const entry = (method: string, url: string, type: HookEntry['type'] = 'pre/post'): HookEntry => ({ method, type, url, format: 'json' })
@@ -119,46 +120,6 @@ describe('hook registrar', () => {
     assert.deepEqual(xo.hooks, [foreign, entry('vm.stop', `${PREFIX}b/s`)])
   })
 })
-
-/**
- * One XO's web-hooks plugin reached by two Node-REDs. Whoever reads its configuration first gets no answer until
- * the other has come as far as its own read, or is waiting for the lock: without a lock both read the same
- * configuration, and the second write drops the first one's entries.
- */
-class InterleavingXo {
-  hooks: HookEntry[] = []
-  writes = 0
-  readonly #arrived = new Set<string>()
-  readonly #waiting: Array<() => void> = []
-
-  /** `who` came as far as a read, or as the lock: a read held for it goes on. */
-  arrive(who: string): void {
-    this.#arrived.add(who)
-    if (this.#arrived.size < 2) return
-    for (const go of this.#waiting.splice(0)) go()
-  }
-
-  connection(who: string) {
-    return Object.assign(new EventEmitter(), {
-      isConnected: true,
-      call: async <T>(method: string, params: Record<string, unknown>): Promise<T> => {
-        if (method === 'plugin.get') {
-          this.arrive(who)
-          if (this.#arrived.size < 2) await new Promise<void>((resolve) => this.#waiting.push(resolve))
-          return [{ id: 'web-hooks', loaded: true, configuration: { hooks: [...this.hooks] } }] as T
-        }
-        if (method === 'plugin.configure') {
-          // XO takes its time to save: the other instance's turn comes meanwhile.
-          await new Promise((resolve) => setImmediate(resolve))
-          this.writes++
-          this.hooks = (params.configuration as { hooks: HookEntry[] }).hooks
-          return true as T
-        }
-        throw new Error(`unexpected ${method}`)
-      },
-    })
-  }
-}
 
 /** A lock shared by two processes, as the Redis lock is: one holder at a time, the others wait in turn. */
 function sharedLock() {
