@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
 import { backoffDelay, BackoffPolicy, DEFAULT_BACKOFF } from './backoff'
 import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError, XoProtocolError, XO_ERROR } from './errors'
-import { JsonRpcSocket } from './json-rpc'
+import { describeValue, JsonRpcSocket, preview } from './json-rpc'
 import { DownloadOptions, DownloadResult, NdjsonDownloader, TlsOptions } from './ndjson'
+import { objectProblem } from './object-store'
 import { emitSafely } from './safe-emit'
 import { parseXoUrl, type XoEndpoint } from './url'
 
@@ -206,6 +207,14 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     const refused = new Promise<never>((_, reject) => (refuse = reject))
     refused.catch(() => {})
     const onProtocolError = (reason: string) => refuse(new XoProtocolError(`not an XO API: ${reason}`))
+    // XO notifies signed-in sessions only, and only with well-formed "all" notifications (the ones that come
+    // between the sign-in and the end of the attempt are not needed: the objects are loaded afterwards).
+    let signInSent = false
+    const onNotification = (method: string, params: unknown) => {
+      if (!signInSent || socket?.isAwaiting('session.signIn')) return onProtocolError(`a notification (${preview(method)}) before signing in`)
+      const problem = method === 'all' ? notificationProblem(params) : undefined
+      if (problem) onProtocolError(`a malformed "all" notification: ${problem}`)
+    }
     try {
       let credentials = this.#options.credentials
       if (this.#options.locate) {
@@ -216,14 +225,23 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
       }
       socket = new JsonRpcSocket(this.#endpoint.wsUrl, this.#socketOptions())
       socket.on('protocol-error', onProtocolError)
+      socket.on('notification', onNotification)
       this.#signingIn = socket
       await socket.opened
       if (stale()) return void socket.close()
       const signIn = this.#rawCall(socket, 'session.signIn', { ...credentials }, connectTimeoutMs)
-      const user = (await Promise.race([signIn, refused])) as XoUser
+      signInSent = true
+      const answer = await Promise.race([signIn, refused])
+      // Statuses and logs show the user: an answer that is not one is not XO's.
+      const user = asUser(answer)
+      if (!user) throw new XoProtocolError(`not an XO API: session.signIn answered ${describeValue(answer)} instead of a user`)
       const version = this.#rawCall(socket, 'system.getServerVersion', {}, connectTimeoutMs)
-      const serverVersion = String(await Promise.race([version, refused]))
+      const serverVersion = await Promise.race([version, refused])
+      if (typeof serverVersion !== 'string') {
+        throw new XoProtocolError(`not an XO API: system.getServerVersion answered ${describeValue(serverVersion)} instead of a version`)
+      }
       socket.off('protocol-error', onProtocolError)
+      socket.off('notification', onNotification)
       this.#signingIn = undefined
       if (stale()) return void socket.close()
       if (!socket.isOpen) throw new XoConnectionError('connection lost')
@@ -236,6 +254,7 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
       this.#emitSafely('connected', { user, serverVersion, resumed })
     } catch (error) {
       socket?.off('protocol-error', onProtocolError)
+      socket?.off('notification', onNotification)
       if (this.#signingIn === socket) this.#signingIn = undefined
       void socket?.close()
       if (stale()) return
@@ -266,11 +285,23 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     this.#client = socket
     socket.on('notification', (method, params) => {
       if (method !== 'all' || this.#client !== socket) return
-      if (!isObjectsNotification(params)) return this.#onBadFrame(socket, 'a malformed "all" notification')
-      this.#emitSafely('notification', params)
+      if (!isObjectsNotification(params)) return this.#onBadFrame(socket, `a malformed "all" notification: ${notificationProblem(params)}`)
+      // One malformed object is one bad frame; the others of the notification still count.
+      const { notification, problem } = withoutMalformedObjects(params)
+      if (problem) this.#onBadFrame(socket, problem)
+      if (notification) this.#emitSafely('notification', notification)
     })
     socket.on('protocol-error', (reason) => this.#onBadFrame(socket, reason))
     socket.once('close', (reason) => this.#onClosed(socket, reason))
+  }
+
+  /**
+   * Something XO answered that a user of the connection found is not what XO answers (an inventory that is not one):
+   * logged and counted like the frames the connection refuses itself.
+   */
+  reportBadFrame(reason: string): void {
+    const client = this.#client
+    if (client) this.#onBadFrame(client, reason)
   }
 
   /** A frame that is not XO's JSON-RPC, after sign-in: logged, counted in the state (shown every few seconds). */
@@ -357,8 +388,58 @@ const BAD_FRAMES_STATUS_MS = 5000
 // XO sends whole objects in one frame; a full inventory (the NDJSON download is used for that) stays far below.
 const MAX_FRAME_BYTES = 512 * 1024 * 1024
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
 function isObjectsNotification(params: unknown): params is XoObjectsNotification {
-  if (typeof params !== 'object' || params === null) return false
-  const { type, items } = params as Record<string, unknown>
-  return (type === 'enter' || type === 'exit') && typeof items === 'object' && items !== null && !Array.isArray(items)
+  return notificationProblem(params) === undefined
+}
+
+/** What is wrong with the params of an "all" notification (undefined: nothing). */
+function notificationProblem(params: unknown): string | undefined {
+  if (!isRecord(params)) return `params are ${describeValue(params)}`
+  const { type, items } = params
+  if (type !== 'enter' && type !== 'exit') return `type is ${describeValue(type)}`
+  if (!isRecord(items)) return `items are ${describeValue(items)}`
+  return undefined
+}
+
+/**
+ * An "enter" notification without the items that are not XO objects (XO sends whole objects; an "exit" carries ids
+ * only, its values mean nothing). `problem` says what was left out; `notification` is undefined when nothing is left.
+ */
+function withoutMalformedObjects(params: XoObjectsNotification): { notification?: XoObjectsNotification; problem?: string } {
+  if (params.type !== 'enter') return { notification: params }
+  let kept: Record<string, unknown> | undefined
+  let skipped = 0
+  let first: string | undefined
+  const ids = Object.keys(params.items)
+  for (let i = 0; i < ids.length; i++) {
+    const object = params.items[ids[i]]
+    const problem = objectProblem(object)
+    if (problem === undefined) {
+      if (kept) kept[ids[i]] = object
+      continue
+    }
+    // Copied only when something is left out: well-formed notifications go on as they came.
+    if (!kept) {
+      kept = {}
+      for (let j = 0; j < i; j++) kept[ids[j]] = params.items[ids[j]]
+    }
+    skipped++
+    first ??= problem
+  }
+  if (!kept) return { notification: params }
+  const problem = `an "all" notification with ${skipped} malformed object(s), left out: ${first}`
+  return Object.keys(kept).length ? { notification: { type: 'enter', items: kept }, problem } : { problem }
+}
+
+/** The public user XO answers `session.signIn` with; undefined when the answer is not one. */
+function asUser(value: unknown): XoUser | undefined {
+  if (!isRecord(value) || typeof value.id !== 'string' || typeof value.email !== 'string') return undefined
+  const { groups = [], permission = '', preferences = {} } = value
+  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) return undefined
+  if (typeof permission !== 'string' || !isRecord(preferences)) return undefined
+  return { ...value, id: value.id, email: value.email, groups, permission, preferences }
 }

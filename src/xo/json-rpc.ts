@@ -85,6 +85,12 @@ export class JsonRpcSocket extends EventEmitter<JsonRpcSocketEvents> {
     return this.#ws.readyState === WebSocket.OPEN
   }
 
+  /** Whether a call to `method` still waits for its answer (known as soon as the answer's frame is read). */
+  isAwaiting(method: string): boolean {
+    for (const pending of this.#pending.values()) if (pending.method === method) return true
+    return false
+  }
+
   /** Calls `method`; rejects with a JsonRpcError (XO's answer), or an XoConnectionError after `timeoutMs` or a close. */
   call(method: string, params: Record<string, unknown>, timeoutMs = 0): Promise<unknown> {
     if (!this.isOpen) return Promise.reject(new XoConnectionError(this.#closeReason))
@@ -133,13 +139,24 @@ export class JsonRpcSocket extends EventEmitter<JsonRpcSocketEvents> {
     } catch {
       return this.#protocolError(`frame is not JSON: ${preview(text)}`)
     }
+    // null, true, 0, "text", [] and batches: XO sends one object per frame, and never batches.
     if (!isRecord(frame)) return this.#protocolError(`frame is not a JSON-RPC object: ${preview(text)}`)
-    if (typeof frame.method === 'string') {
-      // XO sends notifications only; a request from the server is not answered.
-      if ('id' in frame) return this.#protocolError(`request ${preview(frame.method)} from the server ignored`)
-      this.emit('notification', frame.method, frame.params)
-      return
-    }
+    if ('method' in frame) this.#onRequest(frame, text)
+    else this.#onAnswer(frame, text)
+  }
+
+  /** A notification (XO's only requests); a request that expects an answer is not answered. */
+  #onRequest(frame: Record<string, unknown>, text: string): void {
+    const { method, params } = frame
+    if (typeof method !== 'string') return this.#malformed(frame, `frame whose method is not a string: ${preview(text)}`)
+    if (frame.jsonrpc !== '2.0') return this.#malformed(frame, `frame that is not JSON-RPC 2.0: ${preview(text)}`)
+    if ('id' in frame) return this.#protocolError(`request ${preview(method)} from the server ignored`)
+    if (params !== undefined && typeof params !== 'object') return this.#protocolError(`notification ${preview(method)} whose params are neither an object nor an array`)
+    if (params === null) return this.#protocolError(`notification ${preview(method)} whose params are null`)
+    this.emit('notification', method, params)
+  }
+
+  #onAnswer(frame: Record<string, unknown>, text: string): void {
     const id = frame.id
     if (typeof id !== 'number' && typeof id !== 'string') return this.#protocolError(`frame with neither id nor method: ${preview(text)}`)
     const pending = typeof id === 'number' ? this.#pending.get(id) : undefined
@@ -148,21 +165,28 @@ export class JsonRpcSocket extends EventEmitter<JsonRpcSocketEvents> {
       return this.#protocolError(`answer to no pending call (id ${preview(JSON.stringify(id))})`)
     }
     this.#settle(id as number)
-    const error = frame.error
-    if (error !== undefined && error !== null) {
-      if (!isRecord(error)) {
-        this.#protocolError(`malformed error answering ${pending.method}`)
-        return pending.reject(new XoProtocolError(`malformed error answering ${pending.method}`))
-      }
-      const code = Number.isInteger(error.code) ? (error.code as number) : -32603
-      const message = typeof error.message === 'string' ? error.message : `XO error ${code}`
-      return pending.reject(new JsonRpcError(message, code, error.data))
+    const problem = answerProblem(frame)
+    if (problem) {
+      const reason = `${problem} answering ${pending.method}`
+      this.#protocolError(reason)
+      return pending.reject(new XoProtocolError(reason))
     }
-    if (!('result' in frame)) {
-      this.#protocolError(`answer to ${pending.method} with neither result nor error`)
-      return pending.reject(new XoProtocolError(`answer to ${pending.method} with neither result nor error`))
+    if ('error' in frame) {
+      const error = frame.error as { code: number; message: string; data?: unknown }
+      return pending.reject(new JsonRpcError(error.message, error.code, error.data))
     }
     pending.resolve(frame.result)
+  }
+
+  /**
+   * A frame that is not JSON-RPC. When its id is a pending call's, that call's answer may be what got lost: the call
+   * fails now rather than waiting for an answer that may never come (some calls wait without a bound).
+   */
+  #malformed(frame: Record<string, unknown>, reason: string): void {
+    this.#protocolError(reason)
+    const id = frame.id
+    const pending = typeof id === 'number' ? this.#pending.get(id) : undefined
+    if (pending && this.#settle(id as number)) pending.reject(new XoProtocolError(`${reason} answering ${pending.method}`))
   }
 
   /** Forgets a pending call; false when it was not pending any more. */
@@ -198,6 +222,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** What is wrong with an answer to a pending call (undefined: nothing): JSON-RPC 2.0 answers with a result or an error. */
+function answerProblem(frame: Record<string, unknown>): string | undefined {
+  if (frame.jsonrpc !== '2.0') return 'an answer that is not JSON-RPC 2.0'
+  const hasError = 'error' in frame
+  const hasResult = 'result' in frame
+  if (hasError && hasResult) return 'an answer with both result and error'
+  if (!hasError && !hasResult) return 'an answer with neither result nor error'
+  if (!hasError) return undefined
+  // XO's errors always carry an integer code and a message (its own codes, or JSON-RPC's).
+  const error = frame.error
+  if (!isRecord(error) || !Number.isInteger(error.code) || typeof error.message !== 'string') return 'a malformed error'
+  return undefined
+}
+
 function byteLength(data: RawData): number {
   if (Array.isArray(data)) return data.reduce((n, chunk) => n + chunk.length, 0)
   return data instanceof ArrayBuffer ? data.byteLength : data.length
@@ -212,4 +250,27 @@ export function preview(text: string): string {
 function describeSocketError(error: Error & { code?: string }): string {
   if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 'XO sent a frame over the size limit'
   return `connection closed: ${error.message}`
+}
+
+/**
+ * A value of a frame as a log line names it, in a few words whatever its size or depth: `null`, `a number (5)`,
+ * `an array`, `a string ("text")`, `an object (keys: a, b)`.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  switch (typeof value) {
+    case 'undefined':
+      return 'missing'
+    case 'string':
+      return `a string (${preview(JSON.stringify(value.slice(0, 200)))})`
+    case 'number':
+      return `a number (${value})`
+    case 'boolean':
+      return `a boolean (${value})`
+    case 'object':
+      return `an object (keys: ${preview(Object.keys(value).join(', ')) || 'none'})`
+    default:
+      return typeof value
+  }
 }

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events'
+import { backoffDelay, type BackoffPolicy } from './backoff'
 import type { XoConnection, XoObjectsNotification } from './connection'
 import { deepEqual } from '../events/diff'
+import { describeValue, preview } from './json-rpc'
 import { emitSafely } from './safe-emit'
 
 /** An object of XO's object stream (pool, host, VM, VIF, network, SR, VDI, message, task…). */
@@ -9,6 +11,70 @@ export interface XoObject {
   type: string
   [field: string]: unknown
 }
+
+/** The fields the package reads of XO's objects that XO always gives as strings, when it gives them. */
+const STRING_FIELDS = ['name_label', 'name', '$pool', '$container', 'power_state'] as const
+/** ...and as lists of strings (tags; VIF ids). */
+const STRING_LIST_FIELDS = ['tags', 'VIFs'] as const
+/**
+ * XO's objects nest a few levels; far deeper values would overflow the stack of whatever walks them (comparing
+ * two versions, copying a message) and are no XO object.
+ */
+const MAX_DEPTH = 32
+
+/**
+ * What makes a value of XO's object stream (an item of an "all" notification, of `xo.getAllObjects`) not an XO
+ * object; undefined when nothing does. Only what the package reads is checked: an id and a type, the fields events,
+ * filters and summaries read, and a bounded depth; any other field is XO's business.
+ */
+export function objectProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${describeValue(value)} instead of an object`
+  const object = value as Record<string, unknown>
+  const { id, type } = object
+  if (typeof id !== 'string' || id === '') return `an object whose id is ${describeValue(id)}`
+  const what = `object ${preview(JSON.stringify(id.slice(0, 100)))}`
+  if (typeof type !== 'string' || type === '') return `${what} whose type is ${describeValue(type)}`
+  // Copying its fields one by one (`copy[field] = value`) would change the copy's prototype instead.
+  if (Object.prototype.hasOwnProperty.call(object, '__proto__')) return `${what} with a field named __proto__`
+  for (const field of STRING_FIELDS) {
+    if (object[field] !== undefined && typeof object[field] !== 'string') return `${what} whose ${field} is ${describeValue(object[field])}`
+  }
+  for (const field of STRING_LIST_FIELDS) {
+    const list = object[field]
+    if (list !== undefined && !(Array.isArray(list) && list.every((item) => typeof item === 'string'))) {
+      return `${what} whose ${field} is ${Array.isArray(list) ? 'not a list of strings' : describeValue(list)}`
+    }
+  }
+  if (nestedDeeperThan(object, MAX_DEPTH)) return `${what} nested deeper than ${MAX_DEPTH} levels`
+  return undefined
+}
+
+/** Whether objects and arrays nest deeper than `max` levels in `root` (walked without recursion). */
+function nestedDeeperThan(root: object, max: number): boolean {
+  const values: object[] = [root]
+  const depths: number[] = [1]
+  while (values.length) {
+    const value = values.pop()!
+    const depth = depths.pop()!
+    const children = Array.isArray(value) ? value : Object.values(value)
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]
+      if (typeof child !== 'object' || child === null) continue
+      if (depth >= max) return true
+      values.push(child)
+      depths.push(depth + 1)
+    }
+  }
+  return false
+}
+
+/** An answer to `xo.getAllObjects` that is not an inventory: said as a bad frame of XO's. */
+class MalformedInventory extends Error {}
+
+/** XO's objects are downloaded again after a load that failed, this long after (growing with each failure). */
+export const LOAD_RETRY: BackoffPolicy = { initialMs: 1000, maxMs: 60_000 }
+/** `xo.getAllObjects` answers at once (the objects come by download); without an answer, the load is tried again. */
+const LOAD_ANSWER_TIMEOUT_MS = 120_000
 
 export interface ObjectStoreEvents {
   /** a snapshot was loaded (after every sign-in); `resumed` is true after a reconnection */
@@ -43,12 +109,17 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
   /** `until` and `nextChange` waits, by object id */
   #watchers = new Map<string, Set<() => void>>()
   #offs: Array<() => void> = []
+  #retry: BackoffPolicy
+  #retryTimer: NodeJS.Timeout | undefined
+  /** loads that failed in a row */
+  #failures = 0
 
-  constructor(connection: XoConnection, types: Iterable<string>) {
+  constructor(connection: XoConnection, types: Iterable<string>, options: { retry?: BackoffPolicy } = {}) {
     super()
     this.setMaxListeners(0)
     this.#connection = connection
     this.#types = new Set(types)
+    this.#retry = options.retry ?? LOAD_RETRY
   }
 
   get size(): number {
@@ -102,6 +173,9 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
 
   stop(): void {
     this.#generation++
+    clearTimeout(this.#retryTimer)
+    this.#retryTimer = undefined
+    this.#failures = 0
     for (const off of this.#offs.splice(0)) off()
     for (const wake of this.#waiters) wake()
     this.#objects.clear()
@@ -176,27 +250,44 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
 
   async #load(resumed: boolean): Promise<void> {
     if (this.#loading) return
+    clearTimeout(this.#retryTimer)
+    this.#retryTimer = undefined
     const generation = this.#generation
     this.#loading = true
     this.#reloadAfterLoad = false
     this.#buffered = []
     const fresh = new Map<string, XoObject>()
     const types = new Set(this.#types)
+    let malformed = 0
+    let firstProblem: string | undefined
     const keep = (object: unknown) => {
+      const problem = objectProblem(object)
+      if (problem !== undefined) {
+        malformed++
+        firstProblem ??= problem
+        return
+      }
       const o = object as XoObject
-      if (o && typeof o.id === 'string' && types.has(o.type)) fresh.set(o.id, o)
+      if (types.has(o.type)) fresh.set(o.id, o)
+    }
+    const notJson = (error: Error) => {
+      malformed++
+      firstProblem ??= `a line that is not JSON (${error.message})`
     }
     try {
       // Nobody wants any object (yet): no need to download XO's whole inventory for nothing.
-      if (types.size > 0) await this.#fetchAll(keep)
+      if (types.size > 0) await this.#fetchAll(keep, notJson)
     } catch (error) {
       if (generation !== this.#generation) return
       this.#loading = false
       this.#buffered = []
-      if (this.listenerCount('error')) this.emit('error', error as Error)
+      this.#failed(error as Error, resumed)
       return
     }
     if (generation !== this.#generation) return
+    this.#failures = 0
+    // The rest of the inventory loads; what was not an object of XO's is said once per load.
+    if (malformed) this.#connection.reportBadFrame(`${malformed} malformed object(s) in its inventory, left out: ${firstProblem}`)
     const previous = this.#loaded ? this.#objects : undefined
     const previousTypes = this.#snapshotTypes
     this.#objects = fresh
@@ -212,6 +303,18 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     this.#emit('loaded', { count: fresh.size, resumed })
     this.#notify()
     if (this.#reloadAfterLoad && this.#connection.isConnected) void this.#load(false)
+  }
+
+  /** A load that failed is tried again (while connected: a new connection loads anyway), later after each failure. */
+  #failed(error: Error, resumed: boolean): void {
+    if (error instanceof MalformedInventory) this.#connection.reportBadFrame(error.message)
+    const delay = backoffDelay(this.#failures++, this.#retry)
+    clearTimeout(this.#retryTimer)
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined
+      if (this.#offs.length && this.#connection.isConnected) void this.#load(resumed)
+    }, delay)
+    if (this.listenerCount('error')) this.emit('error', new Error(`${error.message} (trying again in ${Math.ceil(delay / 1000)} s)`))
   }
 
   /** Listeners are nodes' code: one that throws must not stop the store nor the listeners after it. */
@@ -230,19 +333,24 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     for (const [id, old] of previous) if (!fresh.has(id)) this.#emit('exit', old)
   }
 
-  async #fetchAll(keep: (object: unknown) => void): Promise<void> {
+  async #fetchAll(keep: (object: unknown) => void, onBadLine: (error: Error) => void): Promise<void> {
     const connection = this.#connection
     // The NDJSON download streams; a single JSON-RPC reply for a large XO would be one huge frame.
-    const reply = await connection.call<{ $getFrom?: string } | Record<string, unknown>>('xo.getAllObjects', { ndjson: true })
-    const getFrom = (reply as { $getFrom?: unknown }).$getFrom
-    if (typeof getFrom === 'string') {
-      // One object XO could not write is skipped and said; the rest of the inventory still loads.
-      await connection.download(getFrom, keep, {
-        onBadLine: (error) => emitSafely(this, 'warning', [`an object of XO's inventory is not JSON (skipped): ${error.message}`], () => {}),
-      })
-    } else {
-      for (const object of Object.values(reply)) keep(object)
+    const reply = await connection.call<unknown>('xo.getAllObjects', { ndjson: true }, LOAD_ANSWER_TIMEOUT_MS)
+    if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) {
+      throw new MalformedInventory(`an answer to xo.getAllObjects that is ${describeValue(reply)}, not objects`)
     }
+    if (!('$getFrom' in reply)) {
+      for (const object of Object.values(reply)) keep(object)
+      return
+    }
+    // A path on XO's own HTTP server (`/api/…`), where the download goes with this connection's TLS settings.
+    const getFrom = (reply as { $getFrom: unknown }).$getFrom
+    if (typeof getFrom !== 'string' || !/^\/(?![/\\])\S*$/.test(getFrom)) {
+      throw new MalformedInventory(`an answer to xo.getAllObjects whose $getFrom is ${describeValue(getFrom)}, not a path`)
+    }
+    // One object XO could not write is skipped (and said with the malformed ones); the rest of the inventory loads.
+    await connection.download(getFrom, keep, { onBadLine })
   }
 
   #onNotification(notification: XoObjectsNotification): void {
@@ -250,6 +358,7 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     else if (this.#loaded) this.#apply(notification)
   }
 
+  /** Applies a notification; the connection left out of it what is not an XO object (`objectProblem`). */
   #apply({ type, items }: XoObjectsNotification): void {
     if (!items || typeof items !== 'object') return
     if (type === 'enter') {
