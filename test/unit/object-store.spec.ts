@@ -4,7 +4,7 @@ import { ChangeFeed } from '../../src/events/change-feed'
 import type { ObjectChange } from '../../src/events/change'
 import type { XoConnection } from '../../src/xo/connection'
 import { ObjectStore, type XoObject } from '../../src/xo/object-store'
-import { waitForEvent } from '../support/node-red'
+import { waitFor, waitForEvent } from '../support/node-red'
 
 const vm = (id: string, extra: Record<string, unknown> = {}): XoObject => ({ id, type: 'VM', name_label: id, power_state: 'Halted', ...extra })
 
@@ -13,19 +13,26 @@ class FakeConnection extends EventEmitter {
   isConnected = true
   endpoint = { httpBase: 'http://xo.invalid', wsUrl: 'ws://xo.invalid/api/', secure: false }
   tls = {}
-  loads: Array<{ types: unknown; answer: (objects: XoObject[]) => void }> = []
+  loads: Array<{ types: unknown; answer: (objects: XoObject[]) => void; reply: (result: unknown) => void; fail: (error: Error) => void }> = []
+  /** what the store reported as XO's bad frames */
+  badFrames: string[] = []
   call(method: string, params: Record<string, unknown>): Promise<unknown> {
     assert.equal(method, 'xo.getAllObjects')
-    return new Promise((resolve) => this.loads.push({ types: params, answer: (objects) => resolve(Object.fromEntries(objects.map((o) => [o.id, o]))) }))
+    return new Promise((resolve, reject) =>
+      this.loads.push({ types: params, answer: (objects) => resolve(Object.fromEntries(objects.map((o) => [o.id, o]))), reply: resolve, fail: reject }),
+    )
+  }
+  reportBadFrame(reason: string): void {
+    this.badFrames.push(reason)
   }
   notify(type: 'enter' | 'exit', items: Record<string, unknown>): void {
     this.emit('notification', { type, items })
   }
 }
 
-function storeOn(types: string[]) {
+function storeOn(types: string[], options?: ConstructorParameters<typeof ObjectStore>[2]) {
   const connection = new FakeConnection()
-  const store = new ObjectStore(connection as unknown as XoConnection, types)
+  const store = new ObjectStore(connection as unknown as XoConnection, types, options)
   const warnings: string[] = []
   store.on('warning', (w) => warnings.push(w))
   store.start()
@@ -102,6 +109,62 @@ describe('object store', () => {
     connection.notify('enter', { b: vm('b') })
     assert.equal((await next)?.id, 'b')
     assert.equal((await store.nextChange('b', 20))?.id, 'b', 'no change: what it has, after the bound')
+  })
+})
+
+describe('object store against an XO that answers badly', () => {
+  const stores: ObjectStore[] = []
+  afterEach(() => stores.splice(0).forEach((store) => store.stop()))
+  const open = (types: string[]) => {
+    const opened = storeOn(types, { retry: { initialMs: 20, maxMs: 40 } })
+    stores.push(opened.store)
+    const errors: string[] = []
+    opened.store.on('error', (error) => errors.push(error.message))
+    return { ...opened, errors }
+  }
+  const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+
+  it('loads again after a load that failed, and leaves no retry behind once stopped', async () => {
+    const { connection, store, errors } = open(['VM'])
+    connection.loads[0].fail(new Error('XO is busy'))
+    await waitFor(() => connection.loads.length === 2, { timeoutMs: 2000, what: 'a second load' })
+    assert.match(errors[0], /^XO is busy \(trying again in 1 s\)$/)
+    assert.deepEqual(connection.badFrames, [], 'a failed call is no bad frame')
+    connection.loads[1].answer([vm('a')])
+    await waitForEvent(store, 'loaded')
+    assert.equal(store.get('a')?.type, 'VM')
+    // Failing again: the retry is armed, and stopping the store disarms it.
+    connection.emit('connected', { resumed: true })
+    const failed = waitForEvent(store, 'error')
+    connection.loads[2].fail(new Error('XO is busy'))
+    // Heard as it is said, before any timer can run: the retry is armed and has not fired.
+    await failed
+    assert.equal(connection.loads.length, 3)
+    const armed = timeouts()
+    store.stop()
+    assert.equal(timeouts(), armed - 1, 'the retry timer is cleared')
+  })
+
+  it('says an answer that is no inventory as a bad frame of XO, and loads the next one', async () => {
+    const { connection, store, errors } = open(['VM'])
+    connection.loads[0].reply(null)
+    await waitFor(() => connection.loads.length === 2, { timeoutMs: 2000, what: 'a second load' })
+    assert.deepEqual(connection.badFrames, ['an answer to xo.getAllObjects that is null, not objects'])
+    assert.match(errors[0], /that is null, not objects \(trying again in 1 s\)/)
+    connection.loads[1].reply({ $getFrom: 'http://elsewhere.invalid/objects' })
+    await waitFor(() => connection.loads.length === 3, { timeoutMs: 2000, what: 'a third load' })
+    assert.match(connection.badFrames[1], /whose \$getFrom is a string \("http:\/\/elsewhere\.invalid\/objects"\), not a path/)
+    connection.loads[2].answer([vm('a')])
+    await waitForEvent(store, 'loaded')
+    assert.equal(store.size, 1)
+  })
+
+  it('keeps the objects of an inventory and says the malformed ones once, as one bad frame', async () => {
+    const { connection, store } = open(['VM'])
+    connection.loads[0].reply({ a: vm('a'), b: null, c: { id: 'c' }, d: vm('d', { power_state: 5 }), e: { type: 'VM' } })
+    await waitForEvent(store, 'loaded')
+    assert.deepEqual([...store.values()].map((o) => o.id), ['a'])
+    assert.deepEqual(connection.badFrames, ['4 malformed object(s) in its inventory, left out: null instead of an object'])
   })
 })
 
