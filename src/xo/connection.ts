@@ -343,8 +343,9 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
       try {
         await this.#rawCall(socket, 'system.getServerVersion', {}, heartbeatTimeoutMs)
       } catch (error) {
-        // An XO error still proves the socket is alive; silence or a dead socket does not.
-        if (!(error instanceof XoApiError)) {
+        // An XO error, or an answer that is not XO's (counted as a bad frame), still proves the socket is alive;
+        // silence or a dead socket does not.
+        if (!(error instanceof XoApiError) && !(error instanceof XoProtocolError)) {
           if (this.#client === socket) socket.terminate()
           return
         }
