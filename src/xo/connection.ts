@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { backoffDelay, BackoffPolicy, DEFAULT_BACKOFF } from './backoff'
 import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError, XoProtocolError, XO_ERROR } from './errors'
-import { describeValue, JsonRpcSocket, preview } from './json-rpc'
+import { describeValue, isRecord, JsonRpcSocket, preview } from './json-rpc'
 import { DownloadOptions, DownloadResult, NdjsonDownloader, TlsOptions } from './ndjson'
 import { objectProblem } from './object-store'
 import { emitSafely } from './safe-emit'
@@ -388,10 +388,6 @@ const BAD_FRAMES_STATUS_MS = 5000
 
 // XO sends whole objects in one frame; a full inventory (the NDJSON download is used for that) stays far below.
 const MAX_FRAME_BYTES = 512 * 1024 * 1024
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function isObjectsNotification(params: unknown): params is XoObjectsNotification {
   return notificationProblem(params) === undefined

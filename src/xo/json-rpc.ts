@@ -218,7 +218,8 @@ export class JsonRpcSocket extends EventEmitter<JsonRpcSocketEvents> {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A JSON object: not null, not an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 

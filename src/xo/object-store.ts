@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { backoffDelay, type BackoffPolicy } from './backoff'
 import type { XoConnection, XoObjectsNotification } from './connection'
 import { deepEqual } from '../events/diff'
-import { describeValue, preview } from './json-rpc'
+import { describeValue, isRecord, preview } from './json-rpc'
 import { emitSafely } from './safe-emit'
 
 /** An object of XO's object stream (pool, host, VM, VIF, network, SR, VDI, message, task…). */
@@ -28,42 +28,35 @@ const MAX_DEPTH = 32
  * filters and summaries read, and a bounded depth; any other field is XO's business.
  */
 export function objectProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${describeValue(value)} instead of an object`
-  const object = value as Record<string, unknown>
-  const { id, type } = object
+  if (!isRecord(value)) return `${describeValue(value)} instead of an object`
+  const { id, type } = value
   if (typeof id !== 'string' || id === '') return `an object whose id is ${describeValue(id)}`
   const what = `object ${preview(JSON.stringify(id.slice(0, 100)))}`
   if (typeof type !== 'string' || type === '') return `${what} whose type is ${describeValue(type)}`
   // Copying its fields one by one (`copy[field] = value`) would change the copy's prototype instead.
-  if (Object.prototype.hasOwnProperty.call(object, '__proto__')) return `${what} with a field named __proto__`
+  if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return `${what} with a field named __proto__`
   for (const field of STRING_FIELDS) {
-    if (object[field] !== undefined && typeof object[field] !== 'string') return `${what} whose ${field} is ${describeValue(object[field])}`
+    if (value[field] !== undefined && typeof value[field] !== 'string') return `${what} whose ${field} is ${describeValue(value[field])}`
   }
   for (const field of STRING_LIST_FIELDS) {
-    const list = object[field]
+    const list = value[field]
     if (list !== undefined && !(Array.isArray(list) && list.every((item) => typeof item === 'string'))) {
       return `${what} whose ${field} is ${Array.isArray(list) ? 'not a list of strings' : describeValue(list)}`
     }
   }
-  if (nestedDeeperThan(object, MAX_DEPTH)) return `${what} nested deeper than ${MAX_DEPTH} levels`
+  if (nestedDeeperThan(value, MAX_DEPTH - 1)) return `${what} nested deeper than ${MAX_DEPTH} levels`
   return undefined
 }
 
-/** Whether objects and arrays nest deeper than `max` levels in `root` (walked without recursion). */
-function nestedDeeperThan(root: object, max: number): boolean {
-  const values: object[] = [root]
-  const depths: number[] = [1]
-  while (values.length) {
-    const value = values.pop()!
-    const depth = depths.pop()!
-    const children = Array.isArray(value) ? value : Object.values(value)
-    for (let i = 0; i < children.length; i++) {
-      const child = children[i]
-      if (typeof child !== 'object' || child === null) continue
-      if (depth >= max) return true
-      values.push(child)
-      depths.push(depth + 1)
-    }
+/**
+ * Whether objects and arrays nest more than `levelsLeft` levels below `value`. The recursion goes no deeper than
+ * the bound, so a value nested far deeper cannot overflow the stack here.
+ */
+function nestedDeeperThan(value: object, levelsLeft: number): boolean {
+  const children: ArrayLike<unknown> = Array.isArray(value) ? value : Object.values(value)
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]
+    if (typeof child === 'object' && child !== null && (levelsLeft === 0 || nestedDeeperThan(child, levelsLeft - 1))) return true
   }
   return false
 }
@@ -337,7 +330,7 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     const connection = this.#connection
     // The NDJSON download streams; a single JSON-RPC reply for a large XO would be one huge frame.
     const reply = await connection.call<unknown>('xo.getAllObjects', { ndjson: true }, LOAD_ANSWER_TIMEOUT_MS)
-    if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) {
+    if (!isRecord(reply)) {
       throw new MalformedInventory(`an answer to xo.getAllObjects that is ${describeValue(reply)}, not objects`)
     }
     if (!('$getFrom' in reply)) {
@@ -345,7 +338,7 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
       return
     }
     // A path on XO's own HTTP server (`/api/…`), where the download goes with this connection's TLS settings.
-    const getFrom = (reply as { $getFrom: unknown }).$getFrom
+    const getFrom = reply.$getFrom
     if (typeof getFrom !== 'string' || !/^\/(?![/\\])\S*$/.test(getFrom)) {
       throw new MalformedInventory(`an answer to xo.getAllObjects whose $getFrom is ${describeValue(getFrom)}, not a path`)
     }

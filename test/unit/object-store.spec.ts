@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import { ChangeFeed } from '../../src/events/change-feed'
 import type { ObjectChange } from '../../src/events/change'
 import type { XoConnection } from '../../src/xo/connection'
-import { ObjectStore, type XoObject } from '../../src/xo/object-store'
+import { ObjectStore, objectProblem, type XoObject } from '../../src/xo/object-store'
 import { waitFor, waitForEvent } from '../support/node-red'
 
 const vm = (id: string, extra: Record<string, unknown> = {}): XoObject => ({ id, type: 'VM', name_label: id, power_state: 'Halted', ...extra })
@@ -184,5 +184,16 @@ describe('change feed', () => {
     assert.equal(got.length, 1)
     assert.match(warnings[0], /node one is broken/)
     feed.stop()
+  })
+
+  it('takes an object nested 32 levels deep and leaves out one nested 33 levels deep', () => {
+    const nested = (levels: number) => {
+      const root: Record<string, unknown> = vm('v')
+      let at = root
+      for (let level = 1; level < levels; level++) at = at.child = {}
+      return root
+    }
+    assert.equal(objectProblem(nested(32)), undefined)
+    assert.equal(objectProblem(nested(33)), 'object "v" nested deeper than 32 levels')
   })
 })
