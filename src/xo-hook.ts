@@ -242,7 +242,7 @@ export = function register(RED: NodeAPI) {
       // The pre of a post: kept here, received by the other instance, or (racing its post) about to arrive.
       const expectsPre = body.type === 'post' && !replayed && settings.pre && settings.methods.matches(body.method)
       const pre = body.type === 'post'
-        ? (memory.take(body.method, body.callId) ?? sharedPre ?? (await memory.takeOrWait(body.method, body.callId, expectsPre ? PRE_WAIT_MS : 0)))
+        ? (memory.take(body.method, body.callId) ?? sharedPre ?? (expectsPre ? await memory.takeOrWait(body.method, body.callId, PRE_WAIT_MS) : undefined))
         : undefined
       const info: XoHookInfo & { hold?: { node: string; id: string } } = describeCall(body, pre)
       if (replayed) info.replayed = true
