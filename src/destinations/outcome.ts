@@ -27,15 +27,12 @@ export type XoOutcome =
   | { outcome: 'failed'; reason: string; attempt: number }
 
 /** A message out of xo outcome: the http request node's answer (the request again on output 2) and the verdict. */
-export interface OutcomeMessage {
+export interface OutcomeMessage extends HttpResponse {
   xoOutcome: XoOutcome
   /** 1 for the first try */
   xoAttempt: number
   /** output 2: how long to wait (ms) before re-sending, for a delay node set to "msg.delay" */
   delay?: number
-  statusCode?: number | string
-  headers?: Record<string, unknown>
-  payload?: unknown
   xoRequest?: HttpRequestMessage
   xoDestination?: string
   [property: string]: unknown

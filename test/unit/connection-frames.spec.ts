@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { XoConnection, type XoConnectionState } from '../../src/xo/connection'
 import { XoProtocolError } from '../../src/xo/errors'
+import { USER } from '../hostile/hostile-xo'
 import { waitFor, waitForEvent } from '../support/node-red'
-
-const USER = { id: 'u1', email: 'admin@admin.net', groups: [], permission: 'admin', preferences: {} }
 
 type Request = { id: number; method: string }
 
