@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { gitlabTrigger, githubDispatch } from './destinations/ci'
 import { cloudEvent, structuredRequest } from './destinations/cloudevents'
+import { isNotSent, notAVm, notSent, type NotSent } from './destinations/not-sent'
 import type { Destination } from './destinations/outcome'
 import { summarizeMessage, XoEventSummary } from './destinations/event'
 import { pagerDutyEvent, pagerDutyRequest } from './destinations/pagerduty'
@@ -10,14 +11,18 @@ import { slackMessage } from './destinations/slack'
 import { teamsMessage } from './destinations/teams'
 import { DestinationConfig, secretOf } from './node-red/destination-settings'
 import { registerKeaNode } from './node-red/kea-node'
+import { NotSentTally } from './node-red/not-sent-tally'
 import { registerOutcomeNode } from './node-red/outcome-node'
 
 type Msg = NodeMessage & Record<string, unknown>
 type Send = (msg: Msg | Array<Msg | Msg[] | null>) => void
 type Done = (error?: Error) => void
 
-/** What a destination node makes of one summarised XO event: requests for the core http request node. */
-type Build = (summary: XoEventSummary, node: DestinationNode, msg: Msg) => HttpRequestMessage[]
+/**
+ * What a destination node makes of one summarised XO event: requests for the core http request node, or why it
+ * sends nothing (counted in its status and logged).
+ */
+type Build = (summary: XoEventSummary, node: DestinationNode, msg: Msg) => HttpRequestMessage[] | NotSent
 
 /** Which service the requests go to, as the xo outcome node reads its answers (one node type may serve several). */
 type DestinationOf = (config: NodeDef & DestinationConfig) => Destination
@@ -48,16 +53,23 @@ export = function register(RED: NodeAPI) {
         node.status({ fill: 'red', shape: 'ring', text: env ? t('status.missingEnv', { name: needs, env }) : t('status.missing', { name: needs }) })
       }
       let sent = 0
+      const notSentTally = new NotSentTally((reason, count) => t(`notSent.${reason}`, { count }), (line) => node.log(line))
+      const show = () =>
+        node.status({ fill: sent > 0 ? 'green' : 'grey', shape: 'dot', text: t('status.sent', { count: sent }) + notSentTally.suffix() })
       node.on('input', (msg: Msg, send: Send, done: Done) => {
         const summary = summarizeMessage(msg)
         if (!('kind' in summary)) return done(new Error(t('errors.notAnEvent', { reason: summary.error })))
-        let requests: HttpRequestMessage[]
+        let requests: HttpRequestMessage[] | NotSent
         try {
           requests = build(summary, node, msg)
         } catch (error) {
           return done(error as Error)
         }
-        if (requests.length === 0) return done()
+        if (isNotSent(requests)) {
+          notSentTally.add(requests.notSent, summary.title)
+          show()
+          return done()
+        }
         const out = requests.map((request, i) => ({
           ...(i === 0 ? msg : RED.util.cloneMessage(msg)),
           ...request,
@@ -67,7 +79,7 @@ export = function register(RED: NodeAPI) {
           xoSummary: { id: summary.id, kind: summary.kind, title: summary.title, ok: summary.ok },
         }))
         sent += out.length
-        node.status({ fill: 'green', shape: 'dot', text: t('status.sent', { count: sent }) })
+        show()
         send([out])
         done()
       })
@@ -100,7 +112,7 @@ export = function register(RED: NodeAPI) {
     const open = new Set<string>((context.get('openAlerts') as string[] | undefined) ?? [])
     const mode = (property(node, 'mode') ?? 'auto') as 'auto' | 'alert' | 'change'
     const event = pagerDutyEvent(s, { routingKey: required(node, 'routingKey'), source: property(node, 'source'), mode, xoUrl: property(node, 'xoUrl'), open })
-    if (!event) return []
+    if (isNotSent(event)) return event
     const action = event.body.event_action
     const key = event.body.dedup_key
     if (typeof key === 'string' && (action === 'trigger' || action === 'resolve')) {
@@ -117,6 +129,11 @@ export = function register(RED: NodeAPI) {
   destination('xo-cloudevent', () => 'cloudevents', ['secret'], (s, node) => {
     const url = property(node, 'url')
     if (!url) throw new Error(t('errors.missingUrl'))
+    // "VMs only" (billing, inventories): a snapshot or template deleted by vm.delete is no VM gone.
+    if (node.config.objects === 'vm') {
+      const refused = notAVm(s.created ?? s.subject)
+      if (refused) return refused
+    }
     const event = cloudEvent(s, {
       source: property(node, 'source') ?? 'urn:xen-orchestra',
       typePrefix: property(node, 'typePrefix'),
@@ -146,8 +163,11 @@ export = function register(RED: NodeAPI) {
   destination('xo-haproxy', () => 'haproxy', ['password'], (s, node) => {
     const baseUrl = property(node, 'url')
     if (!baseUrl) throw new Error(t('errors.missingUrl'))
+    if (!s.ok) return notSent('failedCall')
+    const refused = notAVm(s.subject)
+    if (refused) return refused
     const server = node.config.serverFrom === 'id' ? s.subject?.id : s.subject?.name
-    if (!server || !s.ok) return []
+    if (!server) return notSent('noServer')
     const state = s.phase === 'pre' ? 'drain' : 'ready'
     return [
       haproxyServerState({ baseUrl, backend: property(node, 'backend') ?? '', server, state, user: property(node, 'user') ?? '', password: required(node, 'password') }),

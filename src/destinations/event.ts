@@ -27,6 +27,11 @@ export interface XoEventSummary {
   user?: { id?: string; name?: string; ip?: string }
   /** the main object: the VM of vm.*, the host of host.*, the created VM of vm.create, the object of an event */
   subject?: ObjectRef
+  /**
+   * The object that came into being: the VM of a successful vm.create, vm.clone, vm.copy or restore, the snapshot
+   * of vm.snapshot (post), the object of an xo-events `created`. Not the source a clone was made from.
+   */
+  created?: ObjectRef
   /** every object involved, by role (`vm`, `targetHost`, `template`…) */
   objects: Record<string, ObjectRef>
   pool?: { id: string; name?: string }

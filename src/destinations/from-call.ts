@@ -118,6 +118,7 @@ function describeCall(c: CallFacts, detail: boolean): XoEventSummary {
   if (c.error) summary.error = c.error
   if (c.user && Object.keys(c.user).length) summary.user = c.user
   if (subject) summary.subject = subject
+  if (ok && c.phase !== 'pre' && createdRoles.length > 0) summary.created = objects[createdRoles[0]]
   if (pool) summary.pool = pool
   if (host) summary.host = host
   if (c.durationMs !== undefined) summary.durationMs = c.durationMs

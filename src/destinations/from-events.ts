@@ -43,6 +43,7 @@ export function summarizeObjectEvent(payload: Record<string, unknown>, now: () =
     facts: [],
     raw: payload,
   }
+  if (event === 'created') summary.created = objects[roleOf(type)]
   if (pool) summary.pool = pool
   if (host) summary.host = host
   if (detail) summary.facts = factsOf(summary, payload)

@@ -1,4 +1,5 @@
 import type { ObjectRef, XoEventSummary } from './event'
+import { notAVm, notSent, type NotSent } from './not-sent'
 import { isRecord, str } from './text'
 
 export interface KeaCommand {
@@ -17,15 +18,19 @@ export interface KeaOptions {
 type Vif = { id?: string; mac?: string; network?: { id?: string; name?: string } }
 
 /**
- * Kea host_cmds commands for a VM's DHCP reservations, one per VIF on a mapped network. A created VM (post of
- * vm.create, VM.created) gets `reservation-del` then `reservation-add` for each MAC: Kea refuses to add a
- * reservation that exists, so deleting first (accepting "not found") makes a retried delivery harmless. A
- * deleted VM (pre of vm.delete, while XO still knows its VIFs; VM.removed) gets `reservation-del`. Send the
- * commands in order, one request each.
+ * Kea host_cmds commands for a VM's DHCP reservations, one per VIF on a mapped network. A VM that came into being
+ * (post of vm.create, vm.clone, vm.copy or a backup restore; VM.created) gets `reservation-del` then
+ * `reservation-add` for each MAC: Kea refuses to add a reservation that exists, so deleting first (accepting "not
+ * found") makes a retried delivery harmless. A deleted VM (pre of vm.delete, while XO still knows its VIFs;
+ * VM.removed) gets `reservation-del`. Send the commands in order, one request each.
+ *
+ * Only VMs: a snapshot carries its VM's MAC addresses, so deleting a snapshot (vm.delete deletes snapshots and
+ * templates too) must not delete the live VM's reservations; a template is no machine on the network. For those,
+ * and for anything else that is no reservation change, the answer says why nothing is sent.
  */
-export function keaReservationCommands(s: XoEventSummary, opts: KeaOptions): KeaCommand[] {
+export function keaReservationCommands(s: XoEventSummary, opts: KeaOptions): KeaCommand[] | NotSent {
   const change = changeOf(s)
-  if (!change) return []
+  if ('notSent' in change) return change
   const target = opts.operationTarget ? { 'operation-target': opts.operationTarget } : {}
   const hostname = hostLabel(change.vm.name)
   const commands: KeaCommand[] = []
@@ -42,17 +47,18 @@ export function keaReservationCommands(s: XoEventSummary, opts: KeaOptions): Kea
       commands.push({ command: 'reservation-add', arguments: { reservation, ...target } })
     }
   }
-  return commands
+  return commands.length > 0 ? commands : notSent('noMappedVif')
 }
 
-function changeOf(s: XoEventSummary): { action: 'add' | 'del'; vm: ObjectRef } | undefined {
-  const vm = s.objects.vm
-  if (!vm || !s.ok) return undefined
-  if (s.kind === 'vm.create' && s.phase !== 'pre') return { action: 'add', vm }
-  if (s.kind === 'VM.created') return { action: 'add', vm }
-  if (s.kind === 'vm.delete' && s.phase === 'pre') return { action: 'del', vm }
-  if (s.kind === 'VM.removed') return { action: 'del', vm }
-  return undefined
+function changeOf(s: XoEventSummary): { action: 'add' | 'del'; vm: ObjectRef } | NotSent {
+  if (!s.ok) return notSent('failedCall')
+  let change: { action: 'add' | 'del'; vm: ObjectRef | undefined }
+  if (s.created && (s.kind === 'VM.created' || s.source !== 'events')) change = { action: 'add', vm: s.created }
+  else if (s.kind === 'vm.delete' && s.phase === 'pre') change = { action: 'del', vm: s.objects.vm }
+  else if (s.kind === 'VM.removed') change = { action: 'del', vm: s.objects.vm }
+  else if (s.kind === 'vm.delete' || s.phase === 'pre') return notSent(s.kind === 'vm.delete' ? 'deletedAlready' : 'beforeCall')
+  else return notSent('noVmChange')
+  return notAVm(change.vm) ?? { action: change.action, vm: change.vm! }
 }
 
 const vifsOf = (vm: ObjectRef): Vif[] => (Array.isArray(vm.vifs) ? vm.vifs.filter(isRecord) : [])

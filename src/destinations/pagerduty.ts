@@ -1,5 +1,6 @@
 import type { XoEventSummary } from './event'
 import { xoLink } from './links'
+import { notSent, type NotSent } from './not-sent'
 import { describe } from './phrases'
 import { jsonRequest, type HttpRequestMessage } from './request'
 import { stableHash, truncate } from './text'
@@ -50,16 +51,16 @@ export function pagerDutyDedupKey(s: XoEventSummary): string {
 }
 
 /**
- * A PagerDuty Events v2 event for the summary, or undefined when there is nothing to tell PagerDuty: a pre
- * (the call has not happened), a routine event in alert mode, a change for a ruleset key (PagerDuty refuses).
+ * A PagerDuty Events v2 event for the summary, or why there is nothing to tell PagerDuty: a pre (the call has
+ * not happened), a routine event in alert mode, a change for a ruleset key (PagerDuty takes none).
  *
  * auto: failures, host shutdowns and host down trigger; a host's return resolves; a success whose key is
  * `open` resolves; any other success (a migration, a snapshot, VM.migrated…) is a change event, which gives
  * responders context without paging anyone.
  */
-export function pagerDutyEvent(s: XoEventSummary, opts: PagerDutyOptions): { url: string; body: Record<string, unknown> } | undefined {
+export function pagerDutyEvent(s: XoEventSummary, opts: PagerDutyOptions): { url: string; body: Record<string, unknown> } | NotSent {
   const action = actionOf(s, opts)
-  if (!action) return undefined
+  if (typeof action !== 'string') return action
   const key = pagerDutyDedupKey(s)
   const routing_key = opts.routingKey
   if (action === 'resolve') return { url: ENQUEUE, body: { routing_key, event_action: 'resolve', dedup_key: key } }
@@ -72,8 +73,7 @@ export function pagerDutyEvent(s: XoEventSummary, opts: PagerDutyOptions): { url
     custom_details: detailsOf(s),
   }
   if (action === 'change') {
-    // Ruleset integration keys (R…) take no change events.
-    if (routing_key.startsWith('R')) return undefined
+    if (isRulesetKey(routing_key)) return notSent('rulesetKeyChange')
     return { url: CHANGE_ENQUEUE, body: { routing_key, payload, ...(links ? { links } : {}) } }
   }
   const component = describe(s.subject)
@@ -94,13 +94,20 @@ export function pagerDutyRequest(event: { url: string; body: Record<string, unkn
   return jsonRequest(event.url, event.body)
 }
 
-function actionOf(s: XoEventSummary, opts: PagerDutyOptions): 'trigger' | 'resolve' | 'change' | undefined {
-  if (s.phase === 'pre') return undefined
+/**
+ * Keys of (global) event rulesets and event orchestrations take no change events. They are `R` and 31 more
+ * letters and digits; an integration key of a service is 32 lowercase hexadecimal digits, and never starts
+ * with `R`.
+ */
+export const isRulesetKey = (key: string): boolean => /^R[0-9A-Za-z]{31}$/.test(key)
+
+function actionOf(s: XoEventSummary, opts: PagerDutyOptions): 'trigger' | 'resolve' | 'change' | NotSent {
+  if (s.phase === 'pre') return notSent('beforeCall')
   const mode = opts.mode ?? 'auto'
   if (mode === 'change') return 'change'
   if (!s.ok || (HOST_DOWN.has(s.kind) && s.ok)) return 'trigger'
   if (HOST_UP.has(s.kind)) return 'resolve'
-  if (mode === 'alert') return s.source === 'events' ? undefined : 'resolve'
+  if (mode === 'alert') return s.source === 'events' ? notSent('routine') : 'resolve'
   return opts.open?.has(pagerDutyDedupKey(s)) ? 'resolve' : 'change'
 }
 

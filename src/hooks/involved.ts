@@ -19,6 +19,8 @@ const CREATED_BY: Record<string, string> = {
   'vm.clone': 'clone',
   'vm.copy': 'copy',
   'vm.snapshot': 'snapshot',
+  // a restored backup: a new VM (with the MAC addresses of the VM backed up)
+  'backupNg.importVmBackup': 'vm',
 }
 
 export function involvedRefs(method: string, params: Record<string, unknown> | undefined, result?: unknown): InvolvedRef[] {

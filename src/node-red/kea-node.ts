@@ -1,8 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { summarizeMessage } from '../destinations/event'
 import { keaOutcome, keaReservationCommands, KeaCommand } from '../destinations/kea'
+import { isNotSent } from '../destinations/not-sent'
 import { basicAuth, jsonRequest } from '../destinations/request'
 import { parseSubnets, secretOf } from './destination-settings'
+import { NotSentTally } from './not-sent-tally'
 
 type Msg = NodeMessage & Record<string, unknown>
 type Send = (msg: Array<Msg | null>) => void
@@ -34,8 +36,13 @@ export function registerKeaNode(RED: NodeAPI, t: (key: string, subs?: Record<str
       return
     }
     const counts = { changes: 0, failed: 0 }
+    const notSentTally = new NotSentTally((reason, count) => t(`notSent.${reason}`, { count }), (line) => node.log(line))
     const show = () =>
-      node.status({ fill: counts.failed ? 'yellow' : 'green', shape: 'dot', text: t('status.kea', { count: counts.changes, failed: counts.failed }) })
+      node.status({
+        fill: counts.failed ? 'yellow' : counts.changes ? 'green' : 'grey',
+        shape: 'dot',
+        text: t('status.kea', { count: counts.changes, failed: counts.failed }) + notSentTally.suffix(),
+      })
 
     const request = (msg: Msg, progress: KeaProgress): Msg => {
       const password = secretOf(node.credentials?.password, config.passwordEnv)
@@ -67,7 +74,11 @@ export function registerKeaNode(RED: NodeAPI, t: (key: string, subs?: Record<str
       if (!('kind' in summary)) return done(new Error(t('errors.notAnEvent', { reason: summary.error })))
       const operationTarget = config.operationTarget as 'alternate' | 'primary' | 'all' | undefined
       const commands = keaReservationCommands(summary, { subnets, ...(operationTarget ? { operationTarget } : {}) })
-      if (commands.length === 0) return done()
+      if (isNotSent(commands)) {
+        notSentTally.add(commands.notSent, summary.title)
+        show()
+        return done()
+      }
       counts.changes++
       show()
       send([request({ ...msg, xoSummary: { id: summary.id, kind: summary.kind, title: summary.title } }, { pending: commands, results: [] }), null])

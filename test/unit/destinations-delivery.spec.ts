@@ -72,12 +72,30 @@ describe('destinations: Kea DHCP reservations', () => {
   it('a VM created by vm.create: delete then add, per VIF on a mapped network (by id or name)', () => {
     assert.deepEqual(keaReservationCommands(steps.get('1 post')!, { subnets }), [...upsert('92:cd:09:3f:54:f0', 1), ...upsert('6a:76:60:4d:c1:ed', 2)])
     assert.deepEqual(keaReservationCommands(steps.get('1 post')!, { subnets: { DMZ: 7 }, operationTarget: 'primary' }), upsert('6a:76:60:4d:c1:ed', 7, { 'operation-target': 'primary' }))
-    assert.deepEqual(keaReservationCommands(steps.get('1 post')!, { subnets: { 'no such network': 1 } }), [])
+    assert.deepEqual(keaReservationCommands(steps.get('1 post')!, { subnets: { 'no such network': 1 } }), { notSent: 'noMappedVif' })
+  })
+
+  it("a VM cloned: the clone's own MAC, never the reservations of the VM it was cloned from", () => {
+    const clone = steps.get('11 post')!
+    assert.equal(clone.kind, 'vm.clone')
+    const macs = (keaReservationCommands(clone, { subnets }) as Array<{ command: string; arguments: Record<string, unknown> }>).map((c) => c.arguments.identifier ?? (c.arguments.reservation as { 'hw-address': string })['hw-address'])
+    assert.deepEqual(macs, ['aa:45:b0:32:f1:3b', 'aa:45:b0:32:f1:3b'])
+    assert.deepEqual(keaReservationCommands(steps.get('11 pre')!, { subnets }), { notSent: 'beforeCall' })
+  })
+
+  it("a snapshot deleted (vm.delete deletes snapshots too): nothing, though it carries its VM's MAC addresses", () => {
+    const pre = steps.get('16 pre')!
+    assert.equal(pre.objects.vm.type, 'VM-snapshot')
+    assert.ok((pre.objects.vm.vifs as unknown[]).length > 0, 'the snapshot has VIFs with MACs')
+    assert.deepEqual(keaReservationCommands(pre, { subnets }), { notSent: 'snapshot' })
+    assert.deepEqual(keaReservationCommands(steps.get('10 post')!, { subnets }), { notSent: 'snapshot' }, 'nor is taking one a VM created')
+    const template = { ...pre, objects: { ...pre.objects, vm: { ...pre.objects.vm, type: 'VM-template' } } }
+    assert.deepEqual(keaReservationCommands(template, { subnets }), { notSent: 'template' })
   })
 
   it('VM.created with its VIFs resolved does the same; without MACs there is nothing to do', () => {
     assert.deepEqual(keaReservationCommands(summary(vmCreated()), { subnets }), [...upsert('92:cd:09:3f:54:f0', 1), ...upsert('6a:76:60:4d:c1:ed', 2)])
-    assert.deepEqual(keaReservationCommands(summary(vmCreated(false)), { subnets }), [])
+    assert.deepEqual(keaReservationCommands(summary(vmCreated(false)), { subnets }), { notSent: 'noMappedVif' })
   })
 
   it('a deleted VM: delete its reservations (pre of vm.delete, while XO still knows its VIFs; VM.removed)', () => {
@@ -87,14 +105,15 @@ describe('destinations: Kea DHCP reservations', () => {
     // The object stream names a VIF's network by id only: key subnets by network id for xo-events.
     assert.deepEqual(keaReservationCommands(summary(vmRemoved()), { subnets: { [NET_ETH0]: 1, [NET_DMZ]: 2 } }), expected)
     assert.deepEqual(keaReservationCommands(summary(vmRemoved()), { subnets }), [expected[0]])
-    assert.deepEqual(keaReservationCommands(steps.get('17 post')!, { subnets }), [], 'after the call, the VIFs are gone')
+    assert.deepEqual(keaReservationCommands(steps.get('17 post')!, { subnets }), { notSent: 'deletedAlready' }, 'after the call, the VIFs are gone')
   })
 
   it('nothing for other events, a pre of vm.create, or a failed call', () => {
-    for (const key of ['1 pre', '2 post', '9 post', '28 post']) assert.deepEqual(keaReservationCommands(steps.get(key)!, { subnets }), [], key)
-    assert.deepEqual(keaReservationCommands(summary(vmMigrated()), { subnets }), [])
+    const reasons = ['1 pre', '2 post', '9 post', '28 post'].map((key) => (keaReservationCommands(steps.get(key)!, { subnets }) as { notSent: string }).notSent)
+    assert.deepEqual(reasons, ['beforeCall', 'noVmChange', 'noVmChange', 'failedCall'])
+    assert.deepEqual(keaReservationCommands(summary(vmMigrated()), { subnets }), { notSent: 'noVmChange' })
     const failed = { ...steps.get('1 post')!, ok: false }
-    assert.deepEqual(keaReservationCommands(failed, { subnets }), [])
+    assert.deepEqual(keaReservationCommands(failed, { subnets }), { notSent: 'failedCall' })
   })
 
   it('host names are valid DNS labels', () => {
@@ -106,8 +125,8 @@ describe('destinations: Kea DHCP reservations', () => {
     assert.equal(hostLabel('日本'), undefined)
     assert.equal(hostLabel(''), undefined)
     const s = steps.get('1 post')!
-    const odd = { ...s, objects: { ...s.objects, vm: { ...s.objects.vm, name: '日本' } } }
-    assert.deepEqual((keaReservationCommands(odd, { subnets })[1].arguments.reservation as object), { 'subnet-id': 1, 'hw-address': '92:cd:09:3f:54:f0' })
+    const odd = { ...s, created: { ...s.created!, name: '日本' } }
+    assert.deepEqual(((keaReservationCommands(odd, { subnets }) as Array<{ arguments: Record<string, unknown> }>)[1].arguments.reservation as object), { 'subnet-id': 1, 'hw-address': '92:cd:09:3f:54:f0' })
   })
 
   it('MAC addresses are normalised, anything else skipped', () => {

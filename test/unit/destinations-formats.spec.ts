@@ -183,11 +183,15 @@ describe('destinations: PagerDuty', () => {
 
   it('alert and change modes; nothing for a pre; no change events for ruleset keys', () => {
     assert.equal(pd(step('9 post'), { mode: 'alert' })!.body.event_action, 'resolve')
-    assert.equal(pd(summary(vmMigrated()), { mode: 'alert' }), undefined)
+    assert.deepEqual(pd(summary(vmMigrated()), { mode: 'alert' }), { notSent: 'routine' })
     assert.equal(pd(step('28 post'), { mode: 'alert' })!.body.event_action, 'trigger')
     assert.equal(pd(step('28 post'), { mode: 'change' })!.url, 'https://events.pagerduty.com/v2/change/enqueue')
-    for (const mode of ['alert', 'change', 'auto'] as const) assert.equal(pd(step('25 pre'), { mode }), undefined)
-    assert.equal(pd(step('9 post'), { routingKey: 'R0123456789abcdef0123456789abcde' }), undefined)
+    for (const mode of ['alert', 'change', 'auto'] as const) assert.deepEqual(pd(step('25 pre'), { mode }), { notSent: 'beforeCall' })
+    assert.deepEqual(pd(step('9 post'), { routingKey: 'R0123456789abcdef0123456789abcde' }), { notSent: 'rulesetKeyChange' })
+    // An integration key is 32 hexadecimal digits: one of another length or alphabet that starts with R is no ruleset key.
+    for (const key of ['0123456789abcdef0123456789abcdef', 'Rabbit', 'R0DEMO0STAND0IN0ROUTING0KEY000000']) {
+      assert.equal('url' in pd(step('9 post'), { routingKey: key }), true, key)
+    }
   })
 
   it('severity by method, overridable; source given or from the pool', () => {
