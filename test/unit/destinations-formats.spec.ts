@@ -3,6 +3,7 @@ import { githubDispatch, gitlabTrigger } from '../../src/destinations/ci'
 import { cloudEvent, structuredRequest, verifyStandardWebhook } from '../../src/destinations/cloudevents'
 import type { XoEventSummary } from '../../src/destinations/event'
 import { haproxyServerState } from '../../src/destinations/haproxy'
+import { isNotSent } from '../../src/destinations/not-sent'
 import { pagerDutyEvent } from '../../src/destinations/pagerduty'
 import { slackMessage } from '../../src/destinations/slack'
 import { teamsMessage } from '../../src/destinations/teams'
@@ -131,7 +132,12 @@ describe('destinations: Teams (Workflows, Adaptive Card)', () => {
 
 describe('destinations: PagerDuty', () => {
   const routingKey = 'a'.repeat(32)
-  const pd = (s: XoEventSummary, opts: Partial<Parameters<typeof pagerDutyEvent>[1]> = {}) => pagerDutyEvent(s, { routingKey, xoUrl: XO_URL, ...opts })
+  const pdResult = (s: XoEventSummary, opts: Partial<Parameters<typeof pagerDutyEvent>[1]> = {}) => pagerDutyEvent(s, { routingKey, xoUrl: XO_URL, ...opts })
+  const pd = (s: XoEventSummary, opts: Partial<Parameters<typeof pagerDutyEvent>[1]> = {}) => {
+    const result = pdResult(s, opts)
+    if (isNotSent(result)) return assert.fail(`not sent: ${result.notSent}`)
+    return result
+  }
 
   it('auto: a failed call triggers, with a deterministic dedup key', () => {
     const e = pd(step('28 post'))!
@@ -183,14 +189,14 @@ describe('destinations: PagerDuty', () => {
 
   it('alert and change modes; nothing for a pre; no change events for ruleset keys', () => {
     assert.equal(pd(step('9 post'), { mode: 'alert' })!.body.event_action, 'resolve')
-    assert.deepEqual(pd(summary(vmMigrated()), { mode: 'alert' }), { notSent: 'routine' })
+    assert.deepEqual(pdResult(summary(vmMigrated()), { mode: 'alert' }), { notSent: 'routine' })
     assert.equal(pd(step('28 post'), { mode: 'alert' })!.body.event_action, 'trigger')
     assert.equal(pd(step('28 post'), { mode: 'change' })!.url, 'https://events.pagerduty.com/v2/change/enqueue')
-    for (const mode of ['alert', 'change', 'auto'] as const) assert.deepEqual(pd(step('25 pre'), { mode }), { notSent: 'beforeCall' })
-    assert.deepEqual(pd(step('9 post'), { routingKey: 'R0123456789abcdef0123456789abcde' }), { notSent: 'rulesetKeyChange' })
+    for (const mode of ['alert', 'change', 'auto'] as const) assert.deepEqual(pdResult(step('25 pre'), { mode }), { notSent: 'beforeCall' })
+    assert.deepEqual(pdResult(step('9 post'), { routingKey: 'R0123456789abcdef0123456789abcde' }), { notSent: 'rulesetKeyChange' })
     // An integration key is 32 hexadecimal digits: one of another length or alphabet that starts with R is no ruleset key.
     for (const key of ['0123456789abcdef0123456789abcdef', 'Rabbit', 'R0DEMO0STAND0IN0ROUTING0KEY000000']) {
-      assert.equal('url' in pd(step('9 post'), { routingKey: key }), true, key)
+      assert.equal('url' in pdResult(step('9 post'), { routingKey: key }), true, key)
     }
   })
 
@@ -198,8 +204,8 @@ describe('destinations: PagerDuty', () => {
     assert.equal((pd(step('28 post'), { severity: { 'vm.start': 'warning' } })!.body.payload as any).severity, 'warning')
     assert.equal((pd(step('25 post'), { severity: { 'host.emergencyShutdownHost': 'error' } })!.body.payload as any).severity, 'error')
     assert.equal((pd(step('28 post'), { source: 'xo-prod' })!.body.payload as any).source, 'xo-prod')
-    assert.equal((pagerDutyEvent(step('28 post'), { routingKey })!.body.payload as any).source, 'fake-pool')
-    assert.equal((pagerDutyEvent(bare(), { routingKey, mode: 'change' })!.body.payload as any).source, 'xen-orchestra')
+    assert.equal(((pagerDutyEvent(step('28 post'), { routingKey }) as { body: Record<string, unknown> }).body.payload as any).source, 'fake-pool')
+    assert.equal(((pagerDutyEvent(bare(), { routingKey, mode: 'change' }) as { body: Record<string, unknown> }).body.payload as any).source, 'xen-orchestra')
   })
 
   it('limits: summary ≤1024, dedup key ≤255, no stack, small body', () => {
