@@ -11,6 +11,7 @@ import { applyConveniences, obfuscate, validateParams } from './params'
 import { Rng } from './rng'
 import { ObjectStore } from './store'
 import { WebHooks } from './webhooks'
+import type { VmBackup } from './vm-import'
 import { Xapi } from './xapi'
 
 // How long a reply waits for its post delivery to be taken (the capture's widest gap was 13 ms).
@@ -52,6 +53,12 @@ export interface Download {
   token?: 'xo' | 'hex'
 }
 
+/** A one-shot unauthenticated upload (`$sendTo`): `receive` runs once the body arrived, its result is the answer. */
+export interface Upload {
+  /** `bytes`: the size of the body received */
+  receive: (bytes: number) => Promise<unknown>
+}
+
 export interface Job {
   id: string
   [key: string]: unknown
@@ -74,6 +81,12 @@ export class Core extends EventEmitter {
   registerDownload: (download: Download) => string = () => {
     throw new Error('no HTTP server')
   }
+  /** Set by the HTTP server: registers a one-shot upload (PUT or POST), returns its path (/api/...). */
+  registerUpload: (upload: Upload) => string = () => {
+    throw new Error('no HTTP server')
+  }
+  /** The VM backups of the simulated remote, by id (backupNg.importVmBackup restores them). */
+  readonly backups = new Map<string, VmBackup>()
 
   constructor(readonly opts: CoreOptions) {
     super()

@@ -3,7 +3,7 @@
 import { XapiError } from './errors'
 import { nowSec } from './objects'
 import type { XoObject } from './shapes'
-import { moveNow, suspendNow } from './vm-power'
+import { haltNow, moveNow, suspendNow } from './vm-power'
 import type { Xapi } from './xapi'
 
 const guestVms = (x: Xapi, host: XoObject): XoObject[] =>
@@ -120,4 +120,29 @@ export async function emergencyShutdownHost(x: Xapi, host: XoObject): Promise<vo
     await x.step(200)
   }
   await powerOff(x, host.id, 'shutdown')
+}
+
+/**
+ * A host lost without any API call (power cut, crash): no task, no web-hook, only what XAPI reports.
+ * 1. The pool master misses its heartbeats: the host's metrics say not live, which XO shows as power_state
+ *    'Halted' (XO gives 'Unknown' only for a host without metrics; a dead host keeps its metrics object).
+ *    Its VMs still look Running meanwhile: XAPI does not know yet whether they are gone.
+ * 2. Once the host is declared dead (HA, or host.declare_dead), XAPI resets every VM resident on it to Halted,
+ *    each with the batch vm.stop ends with (host, VBDs, VIFs, VM), then its control domain. A real pool takes
+ *    minutes for this; here 1 s, scaled like every other delay.
+ * Resolves once the VMs are halted; `host.start` brings the host back.
+ */
+export async function hostPowerLoss(x: Xapi, host: XoObject): Promise<void> {
+  if (host.power_state !== 'Running') throw new Error(`hostPowerLoss: host ${host.id} is ${host.power_state}, not running`)
+  x.store.update(host.id, { power_state: 'Halted', current_operations: {} })
+  await x.step(1000)
+  for (const id of (x.store.get(host.id)!.residentVms as string[])) {
+    const vm = x.store.get(id)
+    if (vm?.type === 'VM') haltNow(x, id)
+  }
+  const after = x.store.get(host.id)!
+  if (after.controlDomain !== undefined && x.store.get(after.controlDomain) !== undefined) {
+    x.store.update(after.controlDomain, { power_state: 'Halted', xenTools: undefined })
+  }
+  x.store.update(host.id, { memory: { usage: 0, size: after.memory.size } })
 }

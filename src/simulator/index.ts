@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
 import type { AuditRecord } from './audit'
 import { churn, ChurnOptions, ChurnResult } from './churn'
-import { Core, Download, Session } from './core'
+import { Core, Download, Session, Upload } from './core'
 import { toJsonRpcError } from './errors'
 import { auditMethods } from './methods/audit'
 import { backupMethods } from './methods/backup'
@@ -17,7 +17,10 @@ import { hostMethods } from './methods/host'
 import { pluginMethods } from './methods/plugin'
 import { sessionMethods } from './methods/session'
 import { vmMethods } from './methods/vm'
+import { hostPowerLoss } from './host-ops'
 import { RpcConnection } from './rpc-connection'
+import { takeVmBackup } from './vm-import'
+import { guestShutdown } from './vm-power'
 
 export type { AuditRecord } from './audit'
 export type { ChurnBatch, ChurnOperation, ChurnOptions, ChurnResult } from './churn'
@@ -59,6 +62,7 @@ export class XoSimulator extends EventEmitter {
   private readonly connections = new Set<RpcConnection>()
   private readonly held = new Set<Socket>()
   private readonly downloads = new Map<string, Download>()
+  private readonly uploads = new Map<string, Upload>()
   private frozen = false
   private host: string
   private currentUrl = ''
@@ -89,6 +93,11 @@ export class XoSimulator extends EventEmitter {
       // XO's registerHttpRequest: /api/ and 32 random bytes (base64url)
       const path = `/api/${download.token === 'hex' ? randomBytes(16).toString('hex') : randomBytes(32).toString('base64url')}`
       this.downloads.set(path, download)
+      return path
+    }
+    this.core.registerUpload = upload => {
+      const path = `/api/${randomBytes(32).toString('base64url')}`
+      this.uploads.set(path, upload)
       return path
     }
     const handler: http.RequestListener = (req, res) => this.onRequest(req, res)
@@ -153,6 +162,33 @@ export class XoSimulator extends EventEmitter {
   }
 
   /**
+   * The guest OS of a running VM shuts itself down: no API call, no web-hook, no task; one `all` notification
+   * batch like the end of vm.stop (host, VBDs, VIFs, VM Halted without guest data). Throws unless the VM runs.
+   */
+  async guestShutdown(vmId: string): Promise<void> {
+    guestShutdown(this.core.xapi, this.core.xapi.get(vmId, 'VM'))
+  }
+
+  /**
+   * A host lost without any API call (power cut, crash): no web-hook, no task. First the host alone, with
+   * power_state 'Halted' (not live); ~1 s later (scaled) its resident VMs, each Halted like at the end of
+   * vm.stop, then its control domain. Resolves once the VMs are halted. `host.start` brings the host back.
+   */
+  hostPowerLoss(hostId: string): Promise<void> {
+    return hostPowerLoss(this.core.xapi, this.core.xapi.get(hostId, 'host'))
+  }
+
+  /**
+   * A full backup of the VM (or snapshot) as it is now, on the simulator's backup remote, as if a backup job had
+   * run earlier (no API call, no web-hook, no notification). Returns the backup's id for
+   * `backupNg.importVmBackup {id, sr, settings: {}}`; `backupNg.listVmBackups` lists it.
+   */
+  takeVmBackup(vmId: string): string {
+    const vm = this.core.xapi.get(vmId, ['VM', 'VM-snapshot'], 'VM')
+    return takeVmBackup(this.core.xapi, this.core.backups, vm).id
+  }
+
+  /**
    * A busy pool's background activity, for load tests: `updates` changes of existing objects (VMs started and
    * stopped with their host, VBDs and VIFs, live migrations, tags, running operations, host memory and
    * maintenance, disk usage), whole objects in `all` notifications of `minBatch`-`maxBatch` objects, through the
@@ -200,6 +236,7 @@ export class XoSimulator extends EventEmitter {
     await this.close()
     this.wss.close()
     this.downloads.clear()
+    this.uploads.clear()
   }
 
   private listen(port: number): Promise<void> {
@@ -245,11 +282,34 @@ export class XoSimulator extends EventEmitter {
   }
 
   /**
+   * A one-shot upload (`$sendTo` of vm.import): the body is read to its end (its bytes counted, not kept), then
+   * the upload's work runs and its result is the JSON answer; an error is a 500 with its message. An upload cut
+   * short does nothing.
+   */
+  private receive(req: http.IncomingMessage, res: http.ServerResponse, upload: Upload): void {
+    let bytes = 0
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length))
+    req.on('error', () => {})
+    req.on('end', () => {
+      upload.receive(bytes).then(
+        result => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result)),
+        error => res.writeHead(500, { 'content-type': 'text/plain' }).end(String((error as Error).message)),
+      )
+    })
+  }
+
+  /**
    * One-shot unauthenticated downloads (`$getFrom` of xo.getAllObjects and audit.getRecords {ndjson: true}):
    * produced as the client reads them (back-pressure), given up when it goes away.
    */
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.frozen) return
+    if ((req.method === 'PUT' || req.method === 'POST') && req.url !== undefined && this.uploads.has(req.url)) {
+      const upload = this.uploads.get(req.url)!
+      this.uploads.delete(req.url)
+      this.receive(req, res, upload)
+      return
+    }
     const download = req.method === 'GET' && req.url !== undefined ? this.downloads.get(req.url) : undefined
     if (download === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')

@@ -1,5 +1,5 @@
 // vm.create / vm.clone / vm.snapshot / vm.delete timelines (captured usecases steps 1, 10, 11, 15-17, 30).
-import { XapiError } from './errors'
+import { notImplemented, XapiError } from './errors'
 import { makeVbd, makeVdi, makeVif, makeVm, nowSec } from './objects'
 import { reorder, XoObject } from './shapes'
 import { stopVm } from './vm-power'
@@ -8,7 +8,7 @@ import type { Xapi } from './xapi'
 const c = (x: Xapi, poolId: string, id = x.newId()) => ({ id, poolId, ref: x.newRef() })
 
 /** Copies a VM's disks and VIFs onto `newVmId` (one XAPI batch); returns the new ids. */
-function copyDevices(x: Xapi, src: XoObject, newVmId: string, o: { snapshot?: boolean; newMacs: boolean }) {
+function copyDevices(x: Xapi, src: XoObject, newVmId: string, o: { snapshot?: boolean; newMacs: boolean; sr?: string }) {
   const VBDs: string[] = []
   const VIFs: string[] = []
   const vdis: XoObject[] = []
@@ -19,7 +19,8 @@ function copyDevices(x: Xapi, src: XoObject, newVmId: string, o: { snapshot?: bo
     const vdiId = x.newId()
     const newVbd = makeVbd(c(x, src.$pool), { vdi: vdiId, vm: newVmId, position: vbd.position, attached: false })
     const newVdi = makeVdi(c(x, src.$pool, vdiId), {
-      name: vdi.name_label, size: vdi.size, sr: vdi.$SR, VBDs: [newVbd.id], parent: vdi.id,
+      // a full copy (VM.copy to an SR) owes nothing to the source's disks: no parent
+      name: vdi.name_label, size: vdi.size, sr: o.sr ?? vdi.$SR, VBDs: [newVbd.id], parent: o.sr === undefined ? vdi.id : undefined,
       snapshotOf: o.snapshot ? vdi.id : undefined, snapshotTime: nowSec(),
     })
     x.store.add(newVbd)
@@ -121,19 +122,36 @@ export async function createVm(x: Xapi, userId: string, p: Record<string, any>):
 }
 
 export async function cloneVm(x: Xapi, src: XoObject, name: string, fullCopy: boolean): Promise<string> {
+  return cloneOrCopy(x, src, name, fullCopy ? 'copy' : 'clone')
+}
+
+/**
+ * vm.copy within the pool: XAPI's VM.copy, a full copy of the disks onto `sr`, new MACs (XAPI draws them from
+ * the new VM's mac_seed), the clone's timeline otherwise (no capture of vm.copy: the clone's, with an
+ * Async.VM.copy task). Assumed like VM.clone: XAPI copies only halted VMs. XO copies to another pool's SR
+ * by an export and an import, which the simulator does not do.
+ */
+export async function copyVm(x: Xapi, src: XoObject, srId: string, name: string | undefined): Promise<string> {
+  const sr = x.get(srId, 'SR')
+  if (sr.$pool !== src.$pool) throw notImplemented()
+  // XO names the copy after its source when no name is given
+  return cloneOrCopy(x, src, name ?? `${src.name_label}_COPY`, 'copy', sr.id)
+}
+
+async function cloneOrCopy(x: Xapi, src: XoObject, name: string, op: 'clone' | 'copy', srId?: string): Promise<string> {
   await x.step(14)
   src = x.store.get(src.id) ?? src
-  const task = x.task(fullCopy ? 'Async.VM.copy' : 'Async.VM.clone', src.$pool, x.master(src.$pool))
+  const task = x.task(op === 'copy' ? 'Async.VM.copy' : 'Async.VM.clone', src.$pool, x.master(src.$pool))
   if (src.power_state !== 'Halted') {
     // XAPI only clones halted VMs: the task fails, XO replies "VM state is running but should be halted"
     await x.step(210)
     x.finish(task, 'failure')
     throw x.badPowerState(src, 'halted')
   }
-  x.store.update(src.id, { current_operations: { [task.id]: fullCopy ? 'copy' : 'clone' } })
-  await x.step(400)
+  x.store.update(src.id, { current_operations: { [task.id]: op } })
+  await x.step(op === 'copy' ? 800 : 400)
   const id = x.newId()
-  const copy = copyDevices(x, src, id, { newMacs: true })
+  const copy = copyDevices(x, src, id, { newMacs: true, sr: srId })
   const otherRest = Object.fromEntries(Object.entries(src.other as Record<string, string>).filter(([k]) => !k.startsWith('xo:')))
   x.store.add(makeVm(c(x, src.$pool, id), {
     type: 'VM', name, description: src.name_description, cpus: src.CPUs.number, memory: src.memory.size,

@@ -59,12 +59,29 @@ export async function stopVm(x: Xapi, vm: XoObject, force: boolean): Promise<voi
   const task = x.task(force ? 'Async.VM.hard_shutdown' : 'Async.VM.clean_shutdown', vm.$pool, host?.id ?? x.master(vm.$pool))
   x.store.update(vm.id, { current_operations: { [task.id]: force ? 'hard_shutdown' : 'clean_shutdown' } })
   await x.step(700)
-  // batch order as captured: host, VBD, VIFs, VM
+  haltNow(x, vm.id)
+  await x.step(200)
+  x.finish(task, 'success')
+}
+
+/** The "halted" batch of vm.stop's capture, in its order: host, VBD, VIFs, VM (no guest data, startTime kept). */
+export function haltNow(x: Xapi, vmId: string): void {
+  const vm = x.store.get(vmId)!
+  const host = x.residentHost(vm)
   if (host !== undefined) x.residency(host.id, vm.id, false)
   x.setVbdsVifs(vm, false)
   x.store.update(vm.id, { ...NO_IP, ...NO_GUEST, current_operations: {}, power_state: 'Halted', $container: vm.$pool })
-  await x.step(200)
-  x.finish(task, 'success')
+}
+
+/**
+ * The guest OS shut itself down (`poweroff` inside the VM): no API call, no task, no web-hook. XAPI only reports
+ * the domain gone, so XO sends the same final batch as vm.stop's (host, VBDs, VIFs, VM) and nothing else.
+ */
+export function guestShutdown(x: Xapi, vm: XoObject): void {
+  if (vm.type !== 'VM' || (vm.power_state !== 'Running' && vm.power_state !== 'Paused')) {
+    throw new Error(`guestShutdown: VM ${vm.id} is ${vm.power_state}, not running`)
+  }
+  haltNow(x, vm.id)
 }
 
 export async function restartVm(x: Xapi, vm: XoObject, force: boolean): Promise<void> {

@@ -3,6 +3,7 @@
 // The simulator has no backup remotes: a job that targets remotes fails like the captured one.
 import type { Core, Handler, Job } from '../core'
 import { noSuchObject, plainError, serializeError } from '../errors'
+import { BACKUP_REMOTE_ID, restoreVmBackup } from '../vm-import'
 
 const owners = new WeakMap<Job, string>()
 
@@ -74,6 +75,31 @@ export const backupMethods: Record<string, Handler> = {
     } finally {
       core.runningJobs.delete(job.id)
     }
+  },
+  // Restores a backup of the simulated remote (sim.takeVmBackup makes them). `settings.newMacAddresses`: new MACs,
+  // else the backed-up VM's (XAPI's import keeps them). Returns the new VM's id.
+  'backupNg.importVmBackup': (core, _s, p) => {
+    const backup = core.backups.get(p.id)
+    if (backup === undefined) throw noSuchObject(p.id, 'backup')
+    return restoreVmBackup(core.xapi, backup, core.xapi.get(p.sr, 'SR').id, p.settings?.newMacAddresses === true)
+  },
+  // {<remote>: {<vm uuid>: [backup...]}}, oldest first; only the simulated remote has backups. A backup's fields
+  // are a subset of XO's metadata (id, mode, timestamp, vm with its uuid and name).
+  'backupNg.listVmBackups': (core, _s, p) => {
+    const out: Record<string, Record<string, unknown[]>> = {}
+    for (const remote of p.remotes as string[]) {
+      const byVm: Record<string, unknown[]> = {}
+      if (remote === BACKUP_REMOTE_ID) {
+        for (const b of [...core.backups.values()].sort((a, z) => a.timestamp - z.timestamp)) {
+          ;(byVm[b.vmUuid] ??= []).push({
+            id: b.id, mode: 'full', timestamp: b.timestamp, type: 'xva',
+            vm: { uuid: b.vmUuid, name_label: b.vm.name_label, name_description: b.vm.name_description, tags: b.vm.tags },
+          })
+        }
+      }
+      out[remote] = byVm
+    }
+    return out
   },
   'schedule.getAll': core => [...core.schedules.values()],
 }

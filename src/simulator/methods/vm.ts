@@ -1,7 +1,8 @@
 // vm.*, tag.* handlers: parameter plumbing around the timelines in vm-power.ts / vm-lifecycle.ts.
 import type { Handler } from '../core'
-import { noSuchObject } from '../errors'
-import { createVm, cloneVm, deleteVm, snapshotVm } from '../vm-lifecycle'
+import { noSuchObject, notImplemented } from '../errors'
+import { describeUpload, importVm } from '../vm-import'
+import { copyVm, createVm, cloneVm, deleteVm, snapshotVm } from '../vm-lifecycle'
 import { migrateVm, restartVm, resumeVm, startVm, stopVm, suspendVm } from '../vm-power'
 
 const VM_TYPES = ['VM', 'VM-snapshot', 'VM-template', 'VM-controller']
@@ -15,6 +16,22 @@ export const vmMethods: Record<string, Handler> = {
   'vm.resume': (core, _s, p) => resumeVm(core.xapi, core.xapi.get(p.id, 'VM')),
   'vm.migrate': (core, _s, p) => migrateVm(core.xapi, core.xapi.get(p.vm, 'VM'), p.targetHost),
   'vm.clone': (core, _s, p) => cloneVm(core.xapi, core.xapi.get(p.id, 'VM'), p.name, p.full_copy),
+  'vm.copy': (core, _s, p) => copyVm(core.xapi, core.xapi.get(p.vm, 'VM'), p.sr, p.name),
+  // XO answers with an upload URL; the VM is made once the upload is received, and the upload's answer is the
+  // new VM's id as a JSON-RPC response (assumed from XO's import handler: `{"jsonrpc":"2.0","result":id,"id":0}`).
+  // An import from `url` (XO downloads it itself) is not simulated.
+  'vm.import': (core, _s, p) => {
+    const sr = core.xapi.get(p.sr, 'SR')
+    if (p.url !== undefined) throw notImplemented()
+    const desc = describeUpload(core.xapi, sr.$pool, p.data)
+    const $sendTo = core.registerUpload({
+      receive: async () => {
+        const id = await importVm(core.xapi, sr.id, desc, { newMacs: false })
+        return { jsonrpc: '2.0', result: id, id: 0 }
+      },
+    })
+    return { $sendTo }
+  },
   'vm.snapshot': (core, _s, p) => snapshotVm(core.xapi, core.xapi.get(p.id, 'VM'), p.name),
   'vm.delete': (core, _s, p) => {
     const vm = core.xapi.get(p.id, ['VM', 'VM-snapshot', 'VM-template'], 'VM')
