@@ -1,8 +1,10 @@
 // A small realistic story played through sim.invoke (so web-hooks and notifications fire as for a
-// real client): create a VM from a template with VIFs on two networks, start it, migrate it,
-// snapshot it, create a user and a token, put a host in maintenance, emergency-stop it (empty) and start it,
-// take it out of maintenance, stop and start it, stop the VM, clean up. Every example flow has its trigger here.
-// Cleanup leaves the inventory as it was, so `loop: true` can run forever.
+// real client): create a VM from a template with VIFs on two networks, clone it and copy it (halted: XAPI
+// clones and copies only halted VMs), restore a backup of it, start it, migrate it, snapshot it and delete the
+// snapshot, create a user and a token, put a host in maintenance, emergency-stop it (empty) and start it, take
+// it out of maintenance, stop and start it; then what happens without any API call: the clone's host loses power
+// (and comes back with host.start), the copy's guest shuts itself down; stop the VM, clean up. Every example flow
+// has its trigger here. Cleanup deletes every VM it made, so `loop: true` never grows the inventory.
 import type { XoSimulator } from './index'
 
 export interface ScenarioOptions {
@@ -47,7 +49,8 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
     round++
     const { template, hosts, nets } = pickSetting(sim)
     const [hostA, hostB] = hosts
-    const created: { vm?: string; snapshot?: string; user?: string; token?: string } = {}
+    const name = `demo-vm-${round}`
+    const created: { vm?: string; clone?: string; copy?: string; restored?: string; snapshot?: string; user?: string; token?: string } = {}
     const step = async (what: string, method: string, params: Record<string, unknown>) => {
       if (signal?.aborted) throw new Error('aborted')
       log(`scenario: ${what}`)
@@ -55,16 +58,33 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
       await pause(pauseMs, signal)
       return result
     }
+    // what XAPI reports without anyone calling XO: no web-hook, only object notifications
+    const happens = async (what: string, change: () => Promise<void>) => {
+      if (signal?.aborted) throw new Error('aborted')
+      log(`scenario: ${what} (no API call)`)
+      await change()
+      await pause(pauseMs, signal)
+    }
     try {
-      created.vm = (await step('create a VM from "Debian 12 template"', 'vm.create', {
-        name_label: `demo-vm-${round}`, name_description: 'created by the simulator scenario', template: template.id,
+      created.vm = (await step(`create a VM from "Debian 12 template"`, 'vm.create', {
+        name_label: name, name_description: 'created by the simulator scenario', template: template.id,
         VIFs: [{ network: nets[0].id }, { network: nets[1].id }],
+      })) as string
+      // still halted: XAPI clones and copies only halted VMs
+      created.clone = (await step(`clone ${name}`, 'vm.clone', { id: created.vm, name: `${name}-clone`, full_copy: false })) as string
+      created.copy = (await step(`copy ${name}`, 'vm.copy', { vm: created.vm, sr: defaultSr(sim, template.$pool), name: `${name}-copy` })) as string
+      // a backup of it, as a backup job would have made, restored: a VM with the same MACs
+      const backup = sim.takeVmBackup(created.vm)
+      created.restored = (await step(`restore a backup of ${name}`, 'backupNg.importVmBackup', {
+        id: backup, sr: defaultSr(sim, template.$pool), settings: {},
       })) as string
       // make sure both hosts are up (a previous round may have been interrupted)
       for (const h of [hostA, hostB]) if (sim.objects.get(h.id)?.power_state !== 'Running') await step(`start ${h.name_label}`, 'host.start', { id: h.id })
-      await step(`start demo-vm-${round} on ${hostA.name_label}`, 'vm.start', { id: created.vm, host: hostA.id })
-      await step(`migrate demo-vm-${round} to ${hostB.name_label}`, 'vm.migrate', { vm: created.vm, targetHost: hostB.id })
-      created.snapshot = (await step('snapshot it', 'vm.snapshot', { id: created.vm, name: `demo-vm-${round}-snap` })) as string
+      await step(`start ${name} on ${hostA.name_label}`, 'vm.start', { id: created.vm, host: hostA.id })
+      await step(`migrate ${name} to ${hostB.name_label}`, 'vm.migrate', { vm: created.vm, targetHost: hostB.id })
+      created.snapshot = (await step('snapshot it', 'vm.snapshot', { id: created.vm, name: `${name}-snap` })) as string
+      await step('delete the snapshot', 'vm.delete', { id: created.snapshot })
+      created.snapshot = undefined
       created.user = (await step('create a user', 'user.create', {
         email: `demo-user-${round}-${Date.now()}@example.org`, password: 'demo-password', permission: 'none',
       })) as string
@@ -76,17 +96,29 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
       await step(`leave maintenance on ${hostB.name_label}`, 'host.setMaintenanceMode', { id: hostB.id, maintenance: false })
       await step(`stop ${hostB.name_label}`, 'host.stop', { id: hostB.id })
       await step(`start ${hostB.name_label}`, 'host.start', { id: hostB.id })
-      await step(`stop demo-vm-${round}`, 'vm.stop', { id: created.vm })
+      await step(`start ${name}-clone on ${hostB.name_label}`, 'vm.start', { id: created.clone, host: hostB.id })
+      await happens(`${hostB.name_label} loses power with ${name}-clone on it`, () => sim.hostPowerLoss(hostB.id))
+      await step(`start ${hostB.name_label} again`, 'host.start', { id: hostB.id })
+      await step(`start ${name}-copy`, 'vm.start', { id: created.copy })
+      await happens(`the guest of ${name}-copy shuts itself down`, () => sim.guestShutdown(created.copy!))
+      await step(`stop ${name}`, 'vm.stop', { id: created.vm })
     } catch (err) {
       if (!signal?.aborted) log(`scenario: step failed: ${(err as Error).message}`)
     }
     // cleanup, even after a failure, so that looping does not grow the inventory
     const quiet = (p: Promise<unknown>) => p.catch(() => {})
     if (created.snapshot !== undefined) await quiet(sim.invoke('vm.delete', { id: created.snapshot }))
-    if (created.vm !== undefined) await quiet(sim.invoke('vm.delete', { id: created.vm, deleteDisks: true }))
+    for (const vm of [created.clone, created.copy, created.restored, created.vm]) {
+      if (vm !== undefined) await quiet(sim.invoke('vm.delete', { id: vm, deleteDisks: true }))
+    }
     if (created.user !== undefined) await quiet(sim.invoke('user.delete', { id: created.user }))
     if (created.token !== undefined) await quiet(sim.invoke('token.delete', { tokens: [created.token] }))
     if (!signal?.aborted) log('scenario: cleaned up')
     if (opts.loop && !signal?.aborted) await pause(pauseMs, signal)
   } while (opts.loop && !signal?.aborted)
+}
+
+/** The pool's default SR (where XO puts a copy or a restore when asked for the pool's usual storage). */
+function defaultSr(sim: XoSimulator, poolId: string): string {
+  return sim.objects.get(poolId)?.default_SR
 }

@@ -89,19 +89,58 @@ describe('simulator: lifecycle', () => {
   })
 
 
-  it('the scenario runs one round and leaves the inventory as it was', async () => {
+  it('the scenario runs one round: every way a VM is born, stops and dies, and leaves the inventory as it was', async () => {
     const sim = await XoSimulator.start({ timeScale: 0.01 })
     try {
-      const before = sim.objects.size
+      const before = new Map([...sim.objects.values()].map(o => [o.id, o.type]))
+      const hostsBefore = [...sim.objects.values()].filter(o => o.type === 'host').map(h => `${h.name_label}:${h.power_state}:${h.enabled}`)
       const c = await RpcClient.connect(sim.url)
       await c.call('session.signIn', ADMIN)
       const lines: string[] = []
+      const invoked: string[] = []
+      sim.on('call', (info: { method: string }) => invoked.push(info.method))
       await runScenario(sim, { pauseMs: 0, log: s => lines.push(s) })
       await c.settle(50)
-      assert.ok(lines.some(l => l.includes('cleaned up')) && !lines.some(l => l.includes('failed')), lines.join('\n'))
-      assert.equal(sim.objects.size, before)
-      const types = new Set(c.notifications.flatMap(n => Object.values(n.items).map((v: any) => v?.type)))
-      for (const t of ['VM-template', 'VM', 'VIF', 'VM-snapshot', 'host', 'task']) assert.ok(types.has(t), t)
+      assert.ok(!lines.some(l => l.includes('failed')), lines.join('\n'))
+      assert.deepEqual(lines.map(l => l.replace(/demo-vm-\d+/g, 'VM').replace(/xcp-host-\d/g, 'HOST')), [
+        'scenario: create a VM from "Debian 12 template"',
+        'scenario: clone VM',
+        'scenario: copy VM',
+        'scenario: restore a backup of VM',
+        'scenario: start VM on HOST',
+        'scenario: migrate VM to HOST',
+        'scenario: snapshot it',
+        'scenario: delete the snapshot',
+        'scenario: create a user',
+        'scenario: create an authentication token',
+        'scenario: put HOST in maintenance',
+        'scenario: emergency-stop HOST',
+        'scenario: start HOST',
+        'scenario: leave maintenance on HOST',
+        'scenario: stop HOST',
+        'scenario: start HOST',
+        'scenario: start VM-clone on HOST',
+        'scenario: HOST loses power with VM-clone on it (no API call)',
+        'scenario: start HOST again',
+        'scenario: start VM-copy',
+        'scenario: the guest of VM-copy shuts itself down (no API call)',
+        'scenario: stop VM',
+        'scenario: cleaned up',
+      ])
+      // the VMs it made: created, cloned, copied, restored, each with a VIF on each of the two networks
+      const born = new Map<string, any>()
+      for (const n of c.notifications) for (const o of Object.values(n.items) as any[]) if (o !== 0 && o.type === 'VM' && !before.has(o.id)) born.set(o.id, o)
+      assert.deepEqual([...born.values()].map(v => v.name_label.replace(/\(\d{8}T\d{6}Z\)/, '(DATE)')).sort(),
+        ['demo-vm-1', 'demo-vm-1 (DATE)', 'demo-vm-1-clone', 'demo-vm-1-copy'])
+      const vifNetworks = new Map<string, string>()
+      for (const n of c.notifications) for (const o of Object.values(n.items) as any[]) if (o !== 0 && o.type === 'VIF') vifNetworks.set(o.id, o.$network)
+      for (const vm of born.values()) assert.equal(new Set(vm.VIFs.map((v: string) => vifNetworks.get(v))).size, 2, vm.name_label)
+      // every VM it made deleted, nothing left behind, the hosts as they were
+      assert.deepEqual(new Map([...sim.objects.values()].map(o => [o.id, o.type])), before)
+      assert.deepEqual([...sim.objects.values()].filter(o => o.type === 'host').map(h => `${h.name_label}:${h.power_state}:${h.enabled}`), hostsBefore)
+      for (const m of ['vm.create', 'vm.clone', 'vm.copy', 'backupNg.importVmBackup', 'vm.snapshot', 'user.create', 'token.create', 'host.setMaintenanceMode', 'host.emergencyShutdownHost', 'host.stop', 'host.start', 'vm.migrate', 'vm.stop']) {
+        assert.ok(invoked.includes(m), m)
+      }
       await c.close()
     } finally {
       await sim.stop()
