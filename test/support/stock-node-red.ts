@@ -9,16 +9,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import WebSocket from 'ws'
+import { CommsSocket, type NodeStatus } from './comms'
 import { nodeRedPath, waitFor, waitForEvent } from './node-red'
 
 const PACKAGE_ROOT = path.resolve(__dirname, '../..')
 
-export interface NodeStatus {
-  fill?: string
-  shape?: string
-  text?: string
-}
+export type { NodeStatus } from './comms'
 
 export type DeploymentType = 'full' | 'flows' | 'nodes'
 
@@ -27,15 +23,12 @@ export class StockNodeRed {
   log = ''
   /** every exit of the process, with its code: a test fails when one happens that it did not ask for */
   exits: Array<{ code: number | null; signal: string | null; asked: boolean }> = []
-  statuses = new Map<string, NodeStatus>()
   #child: ChildProcess | undefined
-  #comms: WebSocket | undefined
+  #comms: CommsSocket | undefined
   #userDir: string
   #stopping = false
   #settings: Record<string, unknown> = {}
   #sentCredentials = new Map<string, string>()
-  /** runtime-state "start" notifications seen on the comms socket */
-  #flowStarts = 0
 
   private constructor(userDir: string) {
     this.#userDir = userDir
@@ -75,7 +68,7 @@ export class StockNodeRed {
     const port = this.url ? Number(new URL(this.url).port) : this.#settings.uiPort
     writeFileSync(this.#settingsFile, `module.exports = ${JSON.stringify({ ...this.#settings, uiPort: port })}\n`)
     this.#stopping = false
-    this.statuses.clear()
+    this.#comms = undefined
     const child = spawn(process.execPath, [path.join(nodeRedPath(), 'red.js'), '--userDir', this.#userDir, '--settings', this.#settingsFile], {
       env: { ...process.env, NODE_RED_DISABLE_TELEMETRY: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,7 +89,7 @@ export class StockNodeRed {
     })
     if (typeof match === 'string') throw new Error(`Node-RED exited at start:\n${this.log.slice(started)}`)
     this.url = match[1]
-    await this.#subscribeToStatuses()
+    this.#comms = await CommsSocket.open(this.url)
   }
 
   get #settingsFile(): string {
@@ -149,7 +142,7 @@ export class StockNodeRed {
       this.#sentCredentials.set(String(node.id), key)
       return node
     })
-    const starts = this.#flowStarts
+    const starts = this.#comms!.flowStarts
     const response = await fetch(`${this.url}/flows`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': type },
@@ -157,7 +150,7 @@ export class StockNodeRed {
     })
     if (!response.ok) throw new Error(`deploy answered HTTP ${response.status}: ${await response.text()}`)
     // Node-RED answers once the old flows stopped; a person deploys again only after the new ones run.
-    await waitFor(() => this.#flowStarts > starts, { timeoutMs: 30_000, what: 'the deployed flows to start' })
+    await waitFor(() => this.#comms!.flowStarts > starts, { timeoutMs: 30_000, what: 'the deployed flows to start' })
   }
 
   async request(pathname: string, init: RequestInit = {}): Promise<Response> {
@@ -166,10 +159,12 @@ export class StockNodeRed {
 
   /** Resolves with the node's status once `accept` takes it (statuses come from the editor's comms socket). */
   waitForStatus(id: string, accept: (status: NodeStatus) => boolean, timeoutMs = 15_000): Promise<NodeStatus> {
-    return waitFor(() => {
-      const status = this.statuses.get(id)
-      return status && accept(status) ? status : undefined
-    }, { timeoutMs, what: `a status of node ${id} (last: ${JSON.stringify(this.statuses.get(id))})` })
+    return this.#comms!.waitForStatus(id, accept, timeoutMs)
+  }
+
+  /** The last status of each node since the last launch. */
+  get statuses(): Map<string, NodeStatus> {
+    return this.#comms?.statuses ?? new Map()
   }
 
   /** Resolves once the log, from `from` on, matches `pattern`. */
@@ -179,7 +174,7 @@ export class StockNodeRed {
 
   /** Stops Node-RED the way an operator does (SIGINT: nodes are closed, the process exits). */
   async stop(): Promise<void> {
-    this.#comms?.terminate()
+    this.#comms?.close()
     const child = this.#child
     if (!child || child.exitCode !== null || child.signalCode !== null) return
     this.#stopping = true
@@ -199,28 +194,5 @@ export class StockNodeRed {
   async dispose(): Promise<void> {
     await this.stop()
     rmSync(this.#userDir, { recursive: true, force: true })
-  }
-
-  async #subscribeToStatuses(): Promise<void> {
-    const comms = new WebSocket(`${this.url.replace(/^http/, 'ws')}/comms`)
-    this.#comms = comms
-    comms.on('error', () => {}) // the process may be stopped under it
-    comms.on('message', (data) => {
-      let messages: unknown
-      try {
-        messages = JSON.parse(String(data))
-      } catch {
-        return
-      }
-      for (const message of Array.isArray(messages) ? messages : [messages]) {
-        const { topic, data } = (message ?? {}) as { topic?: string; data?: NodeStatus & { state?: string } }
-        if (typeof topic !== 'string') continue
-        if (topic.startsWith('status/')) this.statuses.set(topic.slice('status/'.length), data ?? {})
-        if (topic === 'notification/runtime-state' && data?.state === 'start') this.#flowStarts++
-      }
-    })
-    await waitForEvent(comms, 'open', 20_000)
-    comms.send(JSON.stringify({ subscribe: 'status/#' }))
-    comms.send(JSON.stringify({ subscribe: 'notification/#' }))
   }
 }
