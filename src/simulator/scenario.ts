@@ -50,7 +50,9 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
     const { template, hosts, nets } = pickSetting(sim)
     const [hostA, hostB] = hosts
     const name = `demo-vm-${round}`
-    const created: { vm?: string; clone?: string; copy?: string; restored?: string; snapshot?: string; user?: string; token?: string } = {}
+    const created: {
+      vm?: string; clone?: string; copy?: string; backup?: string; restored?: string; snapshot?: string; user?: string; token?: string
+    } = {}
     const step = async (what: string, method: string, params: Record<string, unknown>) => {
       if (signal?.aborted) throw new Error('aborted')
       log(`scenario: ${what}`)
@@ -74,9 +76,9 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
       created.clone = (await step(`clone ${name}`, 'vm.clone', { id: created.vm, name: `${name}-clone`, full_copy: false })) as string
       created.copy = (await step(`copy ${name}`, 'vm.copy', { vm: created.vm, sr: defaultSr(sim, template.$pool), name: `${name}-copy` })) as string
       // a backup of it, as a backup job would have made, restored: a VM with the same MACs
-      const backup = sim.takeVmBackup(created.vm)
+      created.backup = sim.takeVmBackup(created.vm)
       created.restored = (await step(`restore a backup of ${name}`, 'backupNg.importVmBackup', {
-        id: backup, sr: defaultSr(sim, template.$pool), settings: {},
+        id: created.backup, sr: defaultSr(sim, template.$pool), settings: {},
       })) as string
       // make sure both hosts are up (a previous round may have been interrupted)
       for (const h of [hostA, hostB]) if (sim.objects.get(h.id)?.power_state !== 'Running') await step(`start ${h.name_label}`, 'host.start', { id: h.id })
@@ -111,6 +113,7 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
     for (const vm of [created.clone, created.copy, created.restored, created.vm]) {
       if (vm !== undefined) await quiet(sim.invoke('vm.delete', { id: vm, deleteDisks: true }))
     }
+    if (created.backup !== undefined) await quiet(sim.invoke('backupNg.deleteVmBackup', { id: created.backup }))
     if (created.user !== undefined) await quiet(sim.invoke('user.delete', { id: created.user }))
     if (created.token !== undefined) await quiet(sim.invoke('token.delete', { tokens: [created.token] }))
     if (!signal?.aborted) log('scenario: cleaned up')

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import WebSocket from 'ws'
 import { XoSimulator } from '../../src/simulator'
 import { runScenario } from '../../src/simulator/scenario'
+import { BACKUP_REMOTE_ID } from '../../src/simulator/vm-import'
 import { selfSignedCertificate } from '../support/node-red'
 import { RpcClient } from './helpers'
 
@@ -138,6 +139,8 @@ describe('simulator: lifecycle', () => {
       // every VM it made deleted, nothing left behind, the hosts as they were
       assert.deepEqual(new Map([...sim.objects.values()].map(o => [o.id, o.type])), before)
       assert.deepEqual([...sim.objects.values()].filter(o => o.type === 'host').map(h => `${h.name_label}:${h.power_state}:${h.enabled}`), hostsBefore)
+      // and its backup
+      assert.deepEqual(await sim.invoke('backupNg.listVmBackups', { remotes: [BACKUP_REMOTE_ID] }), { [BACKUP_REMOTE_ID]: {} })
       for (const m of ['vm.create', 'vm.clone', 'vm.copy', 'backupNg.importVmBackup', 'vm.snapshot', 'user.create', 'token.create', 'host.setMaintenanceMode', 'host.emergencyShutdownHost', 'host.stop', 'host.start', 'vm.migrate', 'vm.stop']) {
         assert.ok(invoked.includes(m), m)
       }

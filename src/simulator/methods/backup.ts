@@ -83,6 +83,13 @@ export const backupMethods: Record<string, Handler> = {
     if (backup === undefined) throw noSuchObject(p.id, 'backup')
     return restoreVmBackup(core.xapi, backup, core.xapi.get(p.sr, 'SR').id, p.settings?.newMacAddresses === true)
   },
+  'backupNg.deleteVmBackup': (core, _s, p) => {
+    if (!core.backups.delete(p.id)) throw noSuchObject(p.id, 'backup')
+  },
+  'backupNg.deleteVmBackups': (core, _s, p) => {
+    for (const id of p.ids as string[]) if (!core.backups.has(id)) throw noSuchObject(id, 'backup')
+    for (const id of p.ids as string[]) core.backups.delete(id)
+  },
   // {<remote>: {<vm uuid>: [backup...]}}, oldest first; only the simulated remote has backups. A backup's fields
   // are a subset of XO's metadata (id, mode, timestamp, vm with its uuid and name).
   'backupNg.listVmBackups': (core, _s, p) => {
