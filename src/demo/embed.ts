@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { EventEmitter, once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -53,6 +53,40 @@ export interface EmbedOptions {
   settings?: Record<string, unknown>
   /** serves what it takes (answers true) before Node-RED sees the request */
   serve?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean
+  /**
+   * Node-RED's user directory (flows, credentials, context), made if missing and kept after stop, with its
+   * credential secret in it (CREDENTIAL_SECRET_FILE); default: a temporary one, removed on stop
+   */
+  userDir?: string
+}
+
+/** The flows file of the user directory. */
+export const FLOWS_FILE = 'flows.json'
+
+/** The file of a kept user directory that holds the key of its credentials file (owner-only). */
+export const CREDENTIAL_SECRET_FILE = 'credential-secret'
+
+/**
+ * The key of the user directory's credentials file: Node-RED can read the credentials back after a restart only
+ * with the key they were written with. Made at random on first use and kept beside them, readable by its owner
+ * alone, so that it never lands in a repository or a settings file.
+ */
+function credentialSecretOf(userDir: string): string {
+  mkdirSync(userDir, { recursive: true, mode: 0o700 })
+  const file = path.join(userDir, CREDENTIAL_SECRET_FILE)
+  try {
+    const secret = readFileSync(file, 'utf8').trim()
+    if (secret !== '') {
+      chmodSync(file, 0o600)
+      return secret
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  const secret = randomBytes(32).toString('hex')
+  // 'wx': of two starts on the same directory, one writes the key and the other fails rather than replace it.
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' })
+  return secret
 }
 
 export interface EmbeddedNodeRed {
@@ -120,19 +154,28 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
   const server = http.createServer((req, res) => (waiting ? waiting.push(() => handle(req, res)) : handle(req, res)))
   const port = await listen(server, host, options.port ?? 0)
 
-  // Made once the port is ours, removed on any failure from here on.
-  const userDir = mkdtempSync(path.join(tmpdir(), 'xo-node-red-'))
+  // A temporary user dir is made once the port is ours, and removed on any failure from here on; a kept one stays.
+  const temporary = options.userDir === undefined
+  let userDir: string | undefined
   const release = async () => {
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
-    rmSync(userDir, { recursive: true, force: true })
+    if (temporary && userDir) rmSync(userDir, { recursive: true, force: true })
+  }
+  let credentialSecret: string
+  try {
+    userDir = options.userDir ?? mkdtempSync(path.join(tmpdir(), 'xo-node-red-'))
+    // A temporary user dir is new on every run: a random key keeps its credentials file encrypted anyway.
+    credentialSecret = temporary ? randomBytes(16).toString('hex') : credentialSecretOf(userDir)
+  } catch (error) {
+    await release()
+    throw error
   }
   try {
     RED.init(server, {
       userDir,
-      flowFile: 'flows.json',
-      // The user dir is new on every run: a random key keeps the credentials file encrypted anyway.
-      credentialSecret: randomBytes(16).toString('hex'),
+      flowFile: FLOWS_FILE,
+      credentialSecret,
       nodesDir: [PACKAGE_ROOT],
       uiHost: host,
       uiPort: port,

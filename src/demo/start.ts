@@ -2,18 +2,27 @@
  * `npm start`: Node-RED embedded on http://127.0.0.1:1880 with this package loaded and the "start here" example
  * deployed. With XO_URL and XO_TOKEN (or XO_USER / XO_PASSWORD) it uses that XO; otherwise it starts the XO
  * simulator on loopback and plays a small scenario so that events show up in the debug sidebar at once.
+ *
+ * What is built in its editor is kept in the clone (DEMO_USER_DIR, git-ignored) and used again on the next start;
+ * `npm start -- --fresh` starts from the example again.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { XoSimulator } from '../simulator'
 import { leaseSimulatedXo, type SimulatedXoLease } from '../simulator/shared'
-import { embedNodeRed, PACKAGE_ROOT, PortInUseError, type EmbeddedNodeRed } from './embed'
+import { embedNodeRed, FLOWS_FILE, PACKAGE_ROOT, PortInUseError, type EmbeddedNodeRed } from './embed'
 import { STAND_INS_PATH, StandIns } from './stand-ins'
 
 export { PACKAGE_ROOT }
 
 export const DEMO_FLOW = path.join(PACKAGE_ROOT, 'examples', '00 Start here - XO events to debug.json')
+
+/** Where `npm start` keeps its Node-RED user directory (flows, credentials, context): in the clone, git-ignored. */
+export const DEMO_USER_DIR = path.join(PACKAGE_ROOT, '.node-red-demo')
+
+/** What Node-RED keeps in the user directory for its flows: forgotten by `--fresh`. */
+const SAVED_STATE = [FLOWS_FILE, 'flows_cred.json', `.${FLOWS_FILE}.backup`, '.flows_cred.json.backup', 'context']
 
 export interface DemoOptions {
   host?: string
@@ -29,8 +38,15 @@ export interface DemoOptions {
   quiet?: boolean
   /** more Node-RED settings (e.g. `adminAuth`), over the demo's own */
   settings?: Record<string, unknown>
-  /** the flow file to deploy (default: the Start here example) */
+  /** the flow file to deploy when the user directory has no flows yet (default: the Start here example) */
   flow?: string
+  /**
+   * Node-RED's user directory, kept after the demo stops: the flows saved there are used on the next start instead
+   * of `flow` (default DEMO_USER_DIR, in the clone; tests give one of their own)
+   */
+  userDir?: string
+  /** forget the flows, credentials and context saved in the user directory, and deploy `flow` again */
+  fresh?: boolean
   /**
    * serve stand-ins for the examples' destinations and point their environment variables (those not set already)
    * at them (default true)
@@ -45,6 +61,10 @@ export interface Demo {
   standInsUrl: string | undefined
   /** the XO the flow talks to */
   xoUrl: string
+  /** the user directory in use */
+  userDir: string
+  /** whether the flows saved there ran, rather than `flow` */
+  savedFlows: boolean
   simulator: XoSimulator | undefined
   stop(): Promise<void>
 }
@@ -59,12 +79,16 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const env = options.env ?? process.env
   const log = options.log ?? ((line: string) => console.log(line))
   const host = options.host ?? '127.0.0.1'
+  const userDir = path.resolve(options.userDir ?? DEMO_USER_DIR)
+  if (options.fresh) for (const name of SAVED_STATE) rmSync(path.join(userDir, name), { recursive: true, force: true })
+  // Flows saved by an earlier run (a deploy writes them) are the user's: they run as they are, never replaced.
+  const savedFlows = existsSync(path.join(userDir, FLOWS_FILE))
 
   // The simulated XO of the xo-server nodes set to it (the examples' own), started here with the demo's pace, or
-  // a real XO given in the environment.
+  // a real XO given in the environment (for the example's xo-server: saved flows keep their own).
   let lease: SimulatedXoLease | undefined
   let real: RealXo | undefined
-  if (env.XO_URL) {
+  if (env.XO_URL && !savedFlows) {
     if (env.XO_TOKEN) real = { url: env.XO_URL, authMethod: 'token', credentials: { token: env.XO_TOKEN } }
     else if (env.XO_USER && env.XO_PASSWORD) real = { url: env.XO_URL, authMethod: 'password', credentials: { email: env.XO_USER, password: env.XO_PASSWORD } }
     else throw new Error('XO_URL needs XO_TOKEN, or XO_USER and XO_PASSWORD')
@@ -88,6 +112,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       logLevel: options.quiet ? 'warn' : 'info',
       settings: options.settings,
       serve: standIns && ((req, res) => standIns.handle(req, res)),
+      userDir,
     })
   } catch (error) {
     lease?.release()
@@ -110,7 +135,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       restoreEnv[name] = undefined
       process.env[name] = value
     }
-    await deployDemoFlow(embedded, options.flow ?? DEMO_FLOW, env, real)
+    if (!savedFlows) await deployDemoFlow(embedded, options.flow ?? DEMO_FLOW, env, real)
   } catch (error) {
     await stop()
     throw error
@@ -123,9 +148,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   log(`Xen Orchestra:     ${xoUrl}${lease ? ' (simulated XO: admin@admin.net / admin)' : ''}`)
   const standInsUrl = standIns ? `${embedded.url}${STAND_INS_PATH}/` : undefined
   if (standInsUrl) log(`Destinations:      ${standInsUrl} (what the examples' destinations received)`)
+  log(`Your flows:        kept in ${userDir} (${savedFlows ? 'as you last deployed them' : 'the Start here example until you deploy'})`)
+  log('                   npm start -- --fresh forgets them and starts again from the Start here example')
+  if (savedFlows && env.XO_URL) log(`XO_URL is for the example's XO: your saved flows keep the XO they were deployed with (--fresh to use ${env.XO_URL})`)
   log('Open the editor, then the debug sidebar (bug icon, top right) to watch XO events. Ctrl-C stops.')
   log('')
-  return { url, xoUrl, standInsUrl, simulator: lease?.simulator, stop }
+  return { url, xoUrl, userDir, savedFlows, standInsUrl, simulator: lease?.simulator, stop }
 }
 
 interface RealXo {
@@ -139,8 +167,10 @@ async function deployDemoFlow(embedded: EmbeddedNodeRed, flowFile: string, env: 
   const flows = JSON.parse(readFileSync(flowFile, 'utf8')) as FlowNode[]
   const serverNode = flows.find((n) => n.type === 'xo-server')
   if (!serverNode) throw new Error(`${flowFile} has no xo-server node`)
-  // How XO reaches this Node-RED: set NODE_RED_URL when XO runs elsewhere.
-  serverNode.hookBaseUrl = env.NODE_RED_URL ?? embedded.url
+  // How XO reaches this Node-RED: set NODE_RED_URL when XO runs elsewhere. The simulated XO runs beside it and
+  // xo-server finds this Node-RED's own address at each start by itself: the saved flows keep working on another
+  // PORT.
+  if (env.NODE_RED_URL || real) serverNode.hookBaseUrl = env.NODE_RED_URL ?? embedded.url
   const credentials: Record<string, Record<string, string>> = {}
   if (real) {
     Object.assign(serverNode, {
@@ -176,27 +206,36 @@ export function startFailure(error: unknown, env: NodeJS.ProcessEnv = process.en
   return `Could not start the demo: ${(error as Error)?.message ?? error}`
 }
 
+/** `npm start`'s arguments (after `--`) and environment: DEMO_USER_DIR puts the user directory elsewhere. */
+export function cliOptions(args: string[], env: NodeJS.ProcessEnv = process.env): DemoOptions {
+  const unknown = args.filter((arg) => arg !== '--fresh')
+  if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(' ')}: npm start takes --fresh only (npm start -- --fresh)`)
+  return { fresh: args.includes('--fresh'), userDir: env.DEMO_USER_DIR || undefined }
+}
+
 if (require.main === module) {
-  startDemo().then(
-    (demo) => {
-      let signals = 0
-      const shutdown = () => {
-        if (signals++ > 0) process.exit(1)
-        console.log('\nStopping...')
-        demo.stop().then(
-          () => process.exit(0),
-          (error) => {
-            console.error(error)
-            process.exit(1)
-          },
-        )
-      }
-      process.on('SIGINT', shutdown)
-      process.on('SIGTERM', shutdown)
-    },
-    (error) => {
-      console.error(startFailure(error))
-      process.exit(1)
-    },
-  )
+  Promise.resolve()
+    .then(() => startDemo(cliOptions(process.argv.slice(2))))
+    .then(
+      (demo) => {
+        let signals = 0
+        const shutdown = () => {
+          if (signals++ > 0) process.exit(1)
+          console.log('\nStopping...')
+          demo.stop().then(
+            () => process.exit(0),
+            (error) => {
+              console.error(error)
+              process.exit(1)
+            },
+          )
+        }
+        process.on('SIGINT', shutdown)
+        process.on('SIGTERM', shutdown)
+      },
+      (error) => {
+        console.error(startFailure(error))
+        process.exit(1)
+      },
+    )
 }

@@ -6,7 +6,8 @@
  * waits on selectors and conditions only, never for a fixed time. test-results/editor.png is for humans.
  */
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { startDemo, type Demo } from '../../src/demo/start'
@@ -40,6 +41,8 @@ interface FlowNode {
 
 describe('editor (Playwright, headless Chromium)', function () {
   let demo: Demo | undefined
+  /** the demo's user directory: the test's own, never the clone's */
+  let userDir: string | undefined
   let xo: XoSimulator | undefined
   let scenario: Promise<void> | undefined
   const stopScenario = new AbortController()
@@ -58,7 +61,8 @@ describe('editor (Playwright, headless Chromium)', function () {
     // token; the simulator's scenario plays on it.
     xo = await XoSimulator.start({ timeScale: 0.05 })
     scenario = runScenario(xo, { loop: true, signal: stopScenario.signal, pauseMs: 200 }).catch(() => {})
-    demo = await startDemo({ port: 0, quiet: true, log: () => {}, env: { ...process.env, XO_URL: xo.url, XO_TOKEN: xo.issueToken('admin@admin.net') } })
+    userDir = mkdtempSync(path.join(tmpdir(), 'xo-editor-demo-'))
+    demo = await startDemo({ port: 0, quiet: true, log: () => {}, userDir, env: { ...process.env, XO_URL: xo.url, XO_TOKEN: xo.issueToken('admin@admin.net') } })
 
     browser = await launchBrowser()
     context = browser.context
@@ -95,6 +99,7 @@ describe('editor (Playwright, headless Chromium)', function () {
     this.timeout(60_000)
     await browser?.close()
     await demo?.stop()
+    if (userDir) rmSync(userDir, { recursive: true, force: true })
     stopScenario.abort()
     await scenario
     await xo?.stop()
