@@ -7,6 +7,7 @@ import { RememberedObjects } from './events/remembered-objects'
 import { LeadingObjects } from './coordination/leading-objects'
 import { roleText } from './node-red/runtime'
 import { compileSelection, EventSelection, XoEventsConfig } from './events/selection'
+import { SettlingCreations } from './events/settling'
 import type { FoundChange } from './events/snapshot'
 import { refuseToRun } from './node-red/misconfigured'
 import { snapshotIntervalMs, stateStoreOf } from './node-red/state'
@@ -17,6 +18,10 @@ import type { XoObject } from './xo/object-store'
 
 // Names of related objects are resolved, so kept whatever types the node selects.
 const NAMING_TYPES = ['pool', 'host']
+
+// A new VM is complete (its own VIFs, who made it) a few hundred milliseconds after XO first shows it.
+const VM_QUIET_MS = 1000
+const VM_SETTLE_MAX_MS = 10_000
 
 export = function register(RED: NodeAPI) {
   const t = (key: string, substitutions?: Record<string, string | number>) => RED._(`xo-events.${key}`, substitutions)
@@ -47,7 +52,22 @@ export = function register(RED: NodeAPI) {
       return typeof name === 'string' ? { id, name } : { id }
     }
 
+    const settling = new SettlingCreations({ quietMs: VM_QUIET_MS, maxMs: VM_SETTLE_MAX_MS })
+
     const send = (event: string, object: XoObject, previous: XoObject | undefined, changes: Changes, detail?: Record<string, unknown>) => {
+      // A live creation of a VM waits until XO has finished making it, and goes out as the VM then is.
+      if (event === 'created' && object.type === 'VM' && detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined) {
+        return settling.hold(object.id, () => {
+          const current = lookup(object.id)
+          if (current?.type === 'VM') emit(event, current, undefined, changes, detail)
+          use.refreshStatus()
+        })
+      }
+      settling.release(object.id)
+      emit(event, object, previous, changes, detail)
+    }
+
+    const emit = (event: string, object: XoObject, previous: XoObject | undefined, changes: Changes, detail?: Record<string, unknown>) => {
       const payload: ObjectEventPayload = { event, type: object.type, id: object.id, object, changes, ...detail }
       if (previous) payload.previous = previous
       if (object.type !== 'pool' && object.$pool) payload.pool = named(object.$pool)
@@ -135,6 +155,11 @@ export = function register(RED: NodeAPI) {
         })
       : undefined
     const onChange = (change: ObjectChange) => {
+      if (change.kind === 'exit' && settling.drop(change.object.id)) {
+        node.log(t('log.vanished', { name: String(change.object.name_label ?? change.object.id) }))
+        return
+      }
+      if (change.kind === 'enter') settling.changed(change.object.id)
       if (leading) {
         // Only what was sent is recorded: the next leader replays what came after it, the silent changes included.
         if (leading.accept(change) && sendChange(change)) leading.sent(change)
@@ -179,6 +204,7 @@ export = function register(RED: NodeAPI) {
 
     node.on('close', (removed: boolean, done: () => void) => {
       feed.off('change', onChange)
+      settling.releaseAll()
       store.off('loaded', onLoaded)
       use.close()
       if (leading) return void leading.close(removed).then(done, done)
