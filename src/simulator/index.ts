@@ -166,6 +166,7 @@ export class XoSimulator extends EventEmitter {
    * batch like the end of vm.stop (host, VBDs, VIFs, VM Halted without guest data). Throws unless the VM runs.
    */
   async guestShutdown(vmId: string): Promise<void> {
+    await shownFirst()
     guestShutdown(this.core.xapi, this.core.xapi.get(vmId, 'VM'))
   }
 
@@ -174,7 +175,8 @@ export class XoSimulator extends EventEmitter {
    * power_state 'Halted' (not live); ~1 s later (scaled) its resident VMs, each Halted like at the end of
    * vm.stop, then its control domain. Resolves once the VMs are halted. `host.start` brings the host back.
    */
-  hostPowerLoss(hostId: string): Promise<void> {
+  async hostPowerLoss(hostId: string): Promise<void> {
+    await shownFirst()
     return hostPowerLoss(this.core.xapi, this.core.xapi.get(hostId, 'host'))
   }
 
@@ -350,3 +352,9 @@ export class XoSimulator extends EventEmitter {
     pump()
   }
 }
+
+/**
+ * What happens outside XO happens after XO has shown what came before: the changes of the current tick (an API
+ * call that just returned) are flushed as their own batch first, instead of being coalesced with the new state.
+ */
+const shownFirst = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
