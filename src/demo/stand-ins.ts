@@ -56,7 +56,7 @@ const STAND_INS: StandIn[] = [
     name: 'pagerduty',
     kind: 'pagerduty',
     label: 'PagerDuty (example 03)',
-    env: (b) => ({ PAGERDUTY_EVENTS_URL: `${b}/pagerduty`, PAGERDUTY_ROUTING_KEY: 'R0DEMO0STAND0IN0ROUTING0KEY00000' }),
+    env: (b) => ({ PAGERDUTY_EVENTS_URL: `${b}/pagerduty`, PAGERDUTY_ROUTING_KEY: 'd0e1f2a3b4c5d6e7f8091a2b3c4d5e6f' }),
   },
   { name: 'kea', kind: 'kea', label: 'Kea DHCP (example 04)', env: (b) => ({ KEA_URL: `${b}/kea`, KEA_PASSWORD: 'stand-in' }) },
   {
@@ -65,7 +65,7 @@ const STAND_INS: StandIn[] = [
     label: 'Billing (example 05)',
     env: (b, s) => ({ BILLING_URL: `${b}/billing`, BILLING_SIGNING_SECRET: s.signing }),
   },
-  { name: 'gitlab', kind: 'gitlab', label: 'GitLab (example 06)', env: (b) => ({ GITLAB_URL: `${b}/gitlab`, CI_TRIGGER_TOKEN: 'glptt-stand-in' }) },
+  { name: 'gitlab', kind: 'gitlab', label: 'GitLab (example 06)', env: (b) => ({ GITLAB_URL: `${b}/gitlab`, CI_TRIGGER_TOKEN: 'glptt-0123456789abcdef0123456789abcdef01234567' }) },
   { name: 'db-switch', kind: 'db-switch', label: 'Database switch (example 07)', env: (b) => ({ DB_SWITCH_URL: `${b}/db-switch` }) },
   { name: 'haproxy', kind: 'haproxy', label: 'HAProxy Data Plane API (example 08)', env: (b) => ({ HAPROXY_URL: `${b}/haproxy`, HAPROXY_PASSWORD: 'stand-in' }) },
   { name: 'ups', kind: 'cloudevent', label: 'UPS / facility (example 09)', env: (b) => ({ UPS_URL: `${b}/ups` }) },

@@ -43,7 +43,12 @@ export function summarizeObjectEvent(payload: Record<string, unknown>, now: () =
     facts: [],
     raw: payload,
   }
-  if (event === 'created') summary.created = objects[roleOf(type)]
+  if (event === 'created') {
+    summary.created = objects[roleOf(type)]
+    // XO records who made a VM with vm.create (`creation: {user, date, template}`): a bill or inventory names them.
+    const creator = isRecord(object?.creation) ? str(object.creation.user) : undefined
+    if (creator) summary.user = { id: creator }
+  }
   if (pool) summary.pool = pool
   if (host) summary.host = host
   if (detail) summary.facts = factsOf(summary, payload)

@@ -33,6 +33,21 @@ describe('example flows, as they ship', function () {
     return r.sim.invoke('vm.create', { name_label: name, template: template.id, VIFs: networks.map((n) => ({ network: n.id })) }) as Promise<string>
   }
 
+  const sharedSr = (r: ExampleRun): string => [...r.sim.objects.values()].find((o) => o.type === 'SR' && o.SR_type === 'nfs').id
+  /** Every other way XO makes a VM from `vmId` (halted): clone, copy, restore of a backup, import of an upload. */
+  const otherBirths = async (r: ExampleRun, vmId: string, prefix: string): Promise<Record<'clone' | 'copy' | 'restored' | 'imported', string>> => {
+    const sr = sharedSr(r)
+    const clone = (await r.sim.invoke('vm.clone', { id: vmId, name: `${prefix}-clone`, full_copy: false })) as string
+    const copy = (await r.sim.invoke('vm.copy', { vm: vmId, sr, name: `${prefix}-copy` })) as string
+    const restored = (await r.sim.invoke('backupNg.importVmBackup', { id: r.sim.takeVmBackup(vmId), sr, settings: {} })) as string
+    const networks = (r.sim.objects.get(vmId).VIFs as string[]).map((v) => r.sim.objects.get(v).$network)
+    const { $sendTo } = (await r.sim.invoke('vm.import', { sr, data: { nameLabel: `${prefix}-import`, networks } })) as { $sendTo: string }
+    const upload = await fetch(r.sim.url + $sendTo, { method: 'POST', body: Buffer.alloc(4096, 1) })
+    const imported = ((await upload.json()) as { result: string }).result
+    return { clone, copy, restored, imported }
+  }
+  const hostOther = (r: ExampleRun, than: string) => [...r.sim.objects.values()].find((o) => o.type === 'host' && o.id !== than && o.power_state === 'Running')
+
   it('every package node type (but the configuration) is used by an example', () => {
     const pkg = JSON.parse(readFileSync(path.join(EXAMPLES, '../package.json'), 'utf8'))
     const html = Object.values(pkg['node-red'].nodes as Record<string, string>).map((js) => readFileSync(path.join(EXAMPLES, '..', js.replace(/\.js$/, '.html')), 'utf8'))
@@ -41,18 +56,41 @@ describe('example flows, as they ship', function () {
     assert.deepEqual(types.filter((t) => !used.has(t)), [])
   })
 
-  it('01 Slack: a Block Kit message when a VM is created', async () => {
+  it('01 Slack: every VM that comes into being, every VM that stops running, however it happens; never a snapshot', async () => {
     const r = await start('01 Slack - VM created or shut down.json', { SLACK_WEBHOOK_URL: `${sink.url}/slack/T1/B1/x`, DEAD_LETTER_FILE: path.join(dir, 'dead.jsonl') })
-    await r.hooksRegistered(['vm.create', 'vm.stop'])
-    await createVm(r, 'slack-vm')
-    const [request] = await sink.until(1, '/slack')
-    assert.equal(request.method, 'POST')
-    assert.match(String(request.headers['content-type']), /^application\/json/)
-    const body = json(request.body)
-    assert.match(body.text, /slack-vm/)
+    await r.eventsReady()
+    const texts = () => sink.on('/slack').map((q) => json(q.body).text as string)
+    const until = (what: RegExp) => waitFor(() => texts().some((t) => what.test(t)), { timeoutMs: 30_000, what: `a Slack message ${what}; got ${JSON.stringify(texts())}` })
+    const id = await createVm(r, 'slack-vm')
+    await until(/slack-vm created/)
+    const [first] = sink.on('/slack')
+    assert.equal(first.method, 'POST')
+    assert.match(String(first.headers['content-type']), /^application\/json/)
+    const body = json(first.body)
     assert.ok(Array.isArray(body.blocks) && body.blocks.length > 0 && body.blocks.length <= 50)
     assert.equal(body.blocks[0].type, 'header')
     assert.ok(body.blocks[0].text.text.length <= 150)
+    // Cloned, copied, restored from a backup, imported: each a VM that came into being.
+    const born = await otherBirths(r, id, 'slack-vm')
+    for (const vm of Object.values(born)) await until(new RegExp(`VM ${r.sim.objects.get(vm).name_label.replace(/[^\w-]/g, '.')} created`))
+    // A snapshot taken and deleted (vm.delete deletes snapshots too) is no VM created or gone.
+    const snapshot = (await r.sim.invoke('vm.snapshot', { id, name: 'slack-vm-snap' })) as string
+    await r.sim.invoke('vm.delete', { id: snapshot })
+    // Stopped from inside the guest, by a host that lost power, suspended by an emergency shutdown: no API call
+    // says so, XO's objects do.
+    await r.sim.invoke('vm.start', { id: born.copy })
+    await r.sim.guestShutdown(born.copy)
+    await until(/slack-vm-copy stopped/)
+    const host = hostOther(r, '')!.id
+    await r.sim.invoke('vm.start', { id: born.clone, host })
+    await r.sim.hostPowerLoss(host)
+    await until(/slack-vm-clone stopped/)
+    await r.sim.invoke('host.start', { id: host })
+    await r.sim.invoke('vm.start', { id: born.imported, host })
+    await r.sim.invoke('host.emergencyShutdownHost', { host })
+    await until(/slack-vm-import suspended/)
+    await r.sim.invoke('vm.stop', { id: born.restored, force: true }).catch(() => {}) // halted already: XO refuses, nothing to say
+    assert.deepEqual(texts().filter((t) => /snap/.test(t)), [], 'nothing about the snapshot')
   })
 
   it('03 PagerDuty: a host shut down pages, its return resolves, a migration is a change event', async () => {
@@ -63,6 +101,7 @@ describe('example flows, as they ship', function () {
     })
     sink.answer(() => ({ status: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"success","message":"Event processed"}' }))
     await r.hooksRegistered(['host.stop', 'host.start', 'vm.migrate'])
+    await r.eventsReady()
     const host = r.object('host', 'xcp-host-2')
     await r.sim.invoke('host.stop', { id: host.id })
     const [trigger] = await sink.until(1, '/v2/enqueue')
@@ -73,8 +112,19 @@ describe('example flows, as they ship', function () {
     assert.ok(t.payload.summary.length <= 1024)
     assert.ok(['critical', 'error'].includes(t.payload.severity))
     await r.sim.invoke('host.start', { id: host.id })
-    const [, resolve] = await sink.until(2, '/v2/enqueue')
-    assert.deepEqual([json(resolve.body).event_action, json(resolve.body).dedup_key], ['resolve', t.dedup_key])
+    // The call (xo hook) and the host's power state (xo events) both say it: one incident, one key.
+    const resolved = () => sink.on('/v2/enqueue').map((q) => json(q.body)).filter((b) => b.event_action === 'resolve')
+    await waitFor(() => resolved().length > 0, { what: 'the resolve' })
+    assert.deepEqual(new Set(sink.on('/v2/enqueue').map((q) => json(q.body).dedup_key)), new Set([t.dedup_key]))
+    // A host lost without any call (power cut, crash) pages too, and its return resolves.
+    const lost = host
+    const before = sink.on('/v2/enqueue').length
+    await r.sim.hostPowerLoss(lost.id)
+    await waitFor(() => sink.on('/v2/enqueue').slice(before).some((q) => json(q.body).event_action === 'trigger'), { what: 'the power loss paged' })
+    const lostTrigger = sink.on('/v2/enqueue').slice(before).map((q) => json(q.body)).find((b) => b.event_action === 'trigger')!
+    assert.equal(lostTrigger.dedup_key, `xo:host.down:${lost.id}`)
+    await r.sim.invoke('host.start', { id: lost.id })
+    await waitFor(() => sink.on('/v2/enqueue').slice(before).some((q) => json(q.body).event_action === 'resolve' && json(q.body).dedup_key === lostTrigger.dedup_key), { what: 'its return resolved' })
     const web = r.object('VM', 'web-01')
     const target = [...r.sim.objects.values()].find((o) => o.type === 'host' && o.id !== web.$container)
     await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: target.id })
@@ -83,13 +133,28 @@ describe('example flows, as they ship', function () {
     assert.equal(json(change.body).event_action, undefined)
   })
 
+  it('03 PagerDuty with a ruleset key: the change events it cannot send are counted in its status, not lost in silence', async () => {
+    const r = await start('03 PagerDuty - host shutdowns and VM migrations.json', {
+      PAGERDUTY_ROUTING_KEY: 'R0123456789ABCDEFGHIJKLMNOPQRSTU',
+      PAGERDUTY_EVENTS_URL: sink.url,
+      DEAD_LETTER_FILE: path.join(dir, 'dead.jsonl'),
+    })
+    sink.answer(() => ({ status: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"success"}' }))
+    await r.hooksRegistered(['vm.migrate'])
+    const web = r.object('VM', 'web-01')
+    await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: hostOther(r, web.$container)!.id })
+    const status = await r.waitForStatus('xo-pagerduty', (st) => /1 not for PagerDuty change events/.test(st.text ?? ''))
+    assert.match(status.text!, /^0 requests · 1 not for PagerDuty change events \(ruleset key\)$/)
+    assert.deepEqual(sink.on('/v2/change'), [])
+  })
+
   it('04 Kea: reservations added for a new VM in order (delete, add), removed when it is deleted', async () => {
     const r = await start('04 Kea DHCP - reservations for new VMs.json', { KEA_URL: `${sink.url}/kea`, KEA_PASSWORD: 'kea-pw' })
     sink.answer((req) => {
       const command = json(req.body).command
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify([command === 'reservation-del' ? { result: 3, text: 'Host not deleted (not found).' } : { result: 0, text: 'Host added.' }]) }
     })
-    await r.hooksRegistered(['vm.create', 'vm.delete'])
+    await r.hooksRegistered(['vm.create', 'vm.clone', 'vm.copy', 'backupNg.importVmBackup', 'vm.delete'])
     const id = await createVm(r, 'kea-vm.example')
     const requests = await sink.until(4, '/kea')
     const commands = requests.map((q) => json(q.body))
@@ -102,25 +167,50 @@ describe('example flows, as they ship', function () {
     assert.ok(adds.every((a) => /^kea-vm/.test(a.hostname) && !a.hostname.includes('.')))
     // each command left only after the previous answer
     assert.ok(requests.every((q, i) => i === 0 || q.at >= requests[i - 1].at))
+    const macsOf = (vm: string) => (r.sim.objects.get(vm).VIFs as string[]).map((v) => r.sim.objects.get(v).MAC.toLowerCase()).sort()
+    const vmMacs = macsOf(id)
+    // A snapshot carries its VM's MAC addresses: deleting it (vm.delete) must leave the VM's reservations alone.
+    const snapshot = (await r.sim.invoke('vm.snapshot', { id, name: 'kea-vm-snap' })) as string
+    assert.deepEqual(macsOf(snapshot), vmMacs)
+    await r.sim.invoke('vm.delete', { id: snapshot })
+    await r.waitForStatus('xo-kea', (st) => /· 1 snapshot, not a VM/.test(st.text ?? ''))
+    // A clone gets reservations for its own MAC addresses, not those of the VM it came from.
+    const clone = (await r.sim.invoke('vm.clone', { id, name: 'kea-clone', full_copy: false })) as string
+    const cloned = await sink.until(8, '/kea')
+    const cloneAdds = cloned.slice(4).map((q) => json(q.body)).filter((c) => c.command === 'reservation-add').map((c) => c.arguments.reservation['hw-address'])
+    assert.deepEqual(cloneAdds.sort(), macsOf(clone))
+    assert.equal(cloneAdds.filter((mac: string) => vmMacs.includes(mac)).length, 0)
     await r.sim.invoke('vm.delete', { id })
-    const after = await sink.until(6, '/kea')
-    assert.deepEqual(after.slice(4).map((q) => json(q.body).command), ['reservation-del', 'reservation-del'])
+    const after = await sink.until(10, '/kea')
+    // The first deletions Kea sees are those of the VM itself: none came from its snapshot.
+    const deleted = after.slice(8).map((q) => json(q.body))
+    assert.deepEqual(deleted.map((c) => c.command), ['reservation-del', 'reservation-del'])
+    assert.deepEqual(deleted.map((c) => c.arguments.identifier).sort(), vmMacs)
+    assert.equal(sink.on('/kea').length, 10)
   })
 
-  it('05 Billing: a signed CloudEvent naming who created which VM', async () => {
+  it('05 Billing: a signed CloudEvent for every VM that comes into being or goes away, never for a snapshot', async () => {
     const r = await start('05 Billing - signed CloudEvents for VMs.json', { BILLING_URL: `${sink.url}/billing`, BILLING_SIGNING_SECRET: SECRET, DEAD_LETTER_FILE: path.join(dir, 'd') })
-    await r.hooksRegistered(['vm.create', 'vm.delete'])
+    await r.eventsReady()
+    const events = () => sink.on('/billing').map((q) => json(q.body))
+    const until = (type: string, subject: string) =>
+      waitFor(() => events().find((e) => e.type === type && e.subject === subject), { timeoutMs: 30_000, what: `${type} of ${subject}; got ${JSON.stringify(events().map((e) => [e.type, e.subject]))}` })
     const id = await createVm(r, 'billed-vm')
-    const [request] = await sink.until(1, '/billing')
+    const created = await until('net.example.xo.VM.created', id)
+    const [request] = sink.on('/billing')
     assert.match(String(request.headers['content-type']), /^application\/cloudevents\+json/)
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]))
     assert.ok(verifyStandardWebhook(headers, request.body, SECRET), 'the signature covers the exact bytes received')
-    const event = json(request.body)
-    assert.equal(event.specversion, '1.0')
-    assert.equal(event.type, 'net.example.xo.vm.create.post')
-    assert.equal(event.subject, 'admin@admin.net')
-    assert.equal(headers['webhook-id'], event.id)
-    assert.ok(JSON.stringify(event.data).includes(id))
+    assert.equal(created.specversion, '1.0')
+    assert.equal(headers['webhook-id'], created.id)
+    // who made it, as XO recorded it with the VM
+    assert.equal(created.data.user.id, r.sim.objects.get(id).creation.user)
+    for (const vm of Object.values(await otherBirths(r, id, 'billed'))) await until('net.example.xo.VM.created', vm)
+    const snapshot = (await r.sim.invoke('vm.snapshot', { id, name: 'billed-snap' })) as string
+    await r.sim.invoke('vm.delete', { id: snapshot })
+    await r.sim.invoke('vm.delete', { id })
+    await until('net.example.xo.VM.removed', id)
+    assert.deepEqual(events().filter((e) => e.subject === snapshot), [], 'a snapshot deleted is no VM gone')
   })
 
   it('07 HA database: XO waits for the master switch before migrating', async () => {
@@ -154,10 +244,10 @@ describe('example flows, as they ship', function () {
     assert.ok(Buffer.byteLength(request.body) < 28 * 1024)
   })
 
-  it('06 CI/CD: xo call creates a VM, its post hook starts a GitLab pipeline', async () => {
+  it('06 CI/CD: xo call creates a VM, XO shows it and a GitLab pipeline starts; a clone starts one too', async () => {
     const r = await start('06 CI-CD - pipeline when a VM is created.json', { GITLAB_URL: `${sink.url}/gitlab`, CI_TRIGGER_TOKEN: 'glptt-test', DEAD_LETTER_FILE: path.join(dir, 'd') })
     sink.answer(() => ({ status: 201, headers: { 'content-type': 'application/json' }, body: '{"id":1}' }))
-    await r.hooksRegistered(['vm.create'])
+    await r.eventsReady()
     const flows = (await (await fetch(`${r.url}/flows`)).json()) as Array<{ id: string; type: string }>
     const inject = flows.find((n) => n.type === 'inject')!
     const template = r.object('VM-template', 'Debian 12 template')
@@ -175,6 +265,9 @@ describe('example flows, as they ship', function () {
     assert.equal(body.ref, 'main')
     assert.equal(body.variables.XO_VM_NAME, 'ci-test-vm')
     assert.equal(r.sim.objects.get(body.variables.XO_VM_ID)?.name_label, 'ci-test-vm')
+    const clone = (await r.sim.invoke('vm.clone', { id: body.variables.XO_VM_ID, name: 'ci-test-clone', full_copy: false })) as string
+    const [, second] = await sink.until(2, '/gitlab')
+    assert.equal(json(second.body).variables.XO_VM_ID, clone)
   })
 
   it('08 HAProxy: drained before the migration (XO waits), ready after', async () => {
@@ -241,14 +334,20 @@ describe('example flows, as they ship', function () {
     assert.ok(requests.some((q) => q.body.includes('intruder@example.net')))
   })
 
-  it('12 Inventory: one CSV line per VM created', async () => {
+  it('12 Inventory: one CSV line per VM that comes into being, however it was made', async () => {
     const file = path.join(dir, 'inventory.csv')
     const r = await start('12 Inventory - every VM ever created.json', { INVENTORY_FILE: file })
-    await r.hooksRegistered(['vm.create'])
+    await r.eventsReady()
     const id = await createVm(r, 'inventoried')
-    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes(id), { timeoutMs: 15_000, what: 'the inventory line' })
-    const [line] = readFileSync(file, 'utf8').trim().split('\n')
-    assert.match(line, new RegExp(`^"${id}","inventoried","admin@admin.net","\\d{4}-\\d\\d-\\d\\dT`))
+    const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [])
+    await waitFor(() => lines().some((l) => l.includes(id)), { timeoutMs: 15_000, what: 'the inventory line' })
+    const vm = r.sim.objects.get(id)
+    assert.equal(lines()[0], `"${id}","inventoried","${vm.creation.user}","${vm.creation.date}"`)
+    const born = Object.values(await otherBirths(r, id, 'inventoried'))
+    await waitFor(() => born.every((b) => lines().some((l) => l.startsWith(`"${b}",`))), { timeoutMs: 20_000, what: `lines for ${born.join(', ')}; got ${lines().join(' | ')}` })
+    const snapshot = (await r.sim.invoke('vm.snapshot', { id, name: 'inventoried-snap' })) as string
+    assert.equal(lines().filter((l) => l.includes(snapshot)).length, 0)
+    assert.equal(lines().length, 5)
   })
 
   it('13 Retry: retries a failing receiver, honours Retry-After, and parks permanent failures', async () => {

@@ -1,8 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { XoSimulator } from '../../src/simulator'
+import { CommsSocket, type NodeStatus } from './comms'
 import { waitFor, waitForEvent } from './node-red'
 
 export const EXAMPLES = path.resolve(__dirname, '../../examples')
@@ -69,6 +71,9 @@ export class ExampleRun {
   sim!: XoSimulator
   child!: ChildProcess
   url = ''
+  /** the statuses of the example's nodes, as the editor sees them */
+  comms: CommsSocket | undefined
+  nodes: Array<{ id: string; type: string; name?: string }> = []
 
   static async start(file: string, env: Record<string, string>): Promise<ExampleRun> {
     const run = new ExampleRun()
@@ -86,6 +91,8 @@ export class ExampleRun {
     })
     const [ready] = await waitForEvent<[{ url: string }]>(run.child, 'message', { timeoutMs: 45_000, what: `${file} deployed` })
     run.url = ready.url
+    run.nodes = JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8'))
+    run.comms = await CommsSocket.open(run.url)
     return run
   }
 
@@ -101,11 +108,24 @@ export class ExampleRun {
     )
   }
 
+  /** Waits until every xo-events node of the example has loaded XO's objects: a change after this is an event. */
+  async eventsReady(): Promise<void> {
+    for (const node of this.nodes.filter((n) => n.type === 'xo-events')) await this.comms!.waitForStatus(node.id, (s) => /^connected/.test(s.text ?? ''), 20_000)
+  }
+
+  /** Waits until the status of the example's node of this type (and name, when several) is accepted. */
+  waitForStatus(type: string, accept: (status: NodeStatus) => boolean, name?: string): Promise<NodeStatus> {
+    const node = this.nodes.find((n) => n.type === type && (name === undefined || n.name === name))
+    if (!node) throw new Error(`no ${type} node${name ? ` named ${name}` : ''} in the example`)
+    return this.comms!.waitForStatus(node.id, accept)
+  }
+
   object(type: string, name: string): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
     return [...this.sim.objects.values()].find((o) => o.type === type && o.name_label === name)
   }
 
   async stop(): Promise<void> {
+    this.comms?.close()
     if (this.child && this.child.exitCode === null) {
       const exited = waitForEvent(this.child, 'exit', 15_000)
       this.child.send('stop')
