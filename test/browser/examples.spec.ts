@@ -229,10 +229,31 @@ describe('examples imported through the editor run where they land', function ()
           RED.nodes.eachNode((n: any) => void (n.z === tab && n.status?.text && texts.push(`${n.type}: ${n.status.text}`))) // eslint-disable-line @typescript-eslint/no-explicit-any
           return texts
         })
-      await waitFor(async () => (await statuses()).some((s) => /connected/.test(s)), { timeoutMs: 15_000, what: 'the example connected to XO' })
+      // Connected, and every xo events node has XO's objects: what XO does from now on is an event.
+      await waitFor(async () => {
+        const all = await statuses()
+        return all.some((s) => /connected/.test(s)) && !all.some((s) => /^xo-events: (?!connected)/.test(s))
+      }, { timeoutMs: 15_000, what: 'the example connected to XO' })
       assert.deepEqual((await statuses()).filter((s) => /misconfigured|not registered|unreachable/.test(s)), [])
 
       assert.deepEqual(await overlaps(), [], 'nodes and their status texts do not overlap')
+      // The visible canvas of a 1920×1080 window at zoom 1 (palette and sidebar open): about 1,400 × 900 pixels.
+      const extent = await page.evaluate(() => {
+        const tab = RED.workspaces.active()
+        let right = 0
+        let bottom = 0
+        RED.nodes.eachNode((n: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+          if (n.z !== tab) return
+          right = Math.max(right, n.x + (n.w ?? 100) / 2)
+          bottom = Math.max(bottom, n.y + (n.h ?? 30) / 2)
+        })
+        for (const g of RED.nodes.groups(tab)) {
+          right = Math.max(right, g.x + g.w)
+          bottom = Math.max(bottom, g.y + g.h)
+        }
+        return { right, bottom }
+      })
+      assert.ok(extent.right <= 1400 && extent.bottom <= 900, `the flow spans ${Math.round(extent.right)} × ${Math.round(extent.bottom)} px`)
 
       const { standIn, act } = ACTIONS[name.slice(0, 2)]
       const started = Date.now()
