@@ -442,6 +442,130 @@ describe('editor (Playwright, headless Chromium)', function () {
     await form.waitFor({ state: 'detached' })
   })
 
+  it("shows the whole text of every choice and placeholder of each dialog in Node-RED's default 500 px tray", async () => {
+    const [serverId] = await serverIds()
+    const deployed = await deployedFlows()
+    const clipped: string[] = []
+    // The deployed nodes of the Start here example, as a newcomer opens them (with their methods, parameters and
+    // filters), and a new node of each type of the package's (removed again afterwards).
+    const targets: Array<{ type: string; id?: string }> = []
+    for (const type of await packageTypes()) {
+      const shown = deployed.find((n) => n.type === type)
+      if (shown) targets.push({ type, id: shown.id })
+      if (type !== 'xo-server') targets.push({ type })
+    }
+    assert.ok(targets.some((t) => t.id === serverId), 'the deployed xo-server is among the dialogs measured')
+    for (const target of targets) {
+      const { type } = target
+      const id = target.id ?? await page.evaluate((t: string) => {
+        const nodeId = RED.nodes.id()
+        RED.view.importNodes([{ id: nodeId, type: t, z: RED.workspaces.active(), x: 700, y: 620 }])
+        return nodeId
+      }, type)
+      const formSelector = type === 'xo-server' ? '#node-config-dialog-edit-form' : '#dialog-form'
+      await page.evaluate(
+        ([t, nodeId]: string[]) => (t === 'xo-server' ? RED.editor.editConfig('', t, nodeId) : RED.editor.edit(RED.nodes.node(nodeId))),
+        [type, id],
+      )
+      const form = page.locator(formSelector)
+      await form.waitFor({ state: 'visible' })
+      const tray = await form.evaluate((el: HTMLElement) => (el.closest('.red-ui-tray') as HTMLElement).offsetWidth)
+      // Node-RED widens a tray to what its content asks (a long line, a list's min-width). Only xo call's parameter
+      // lines ask for more, so that a picked object's id shows whole beside its name.
+      const widest = type === 'xo-call' ? 600 : 502
+      assert.ok(tray >= 498 && tray <= widest, `the ${target.id ? 'deployed' : 'new'} ${type}'s dialog opens in a tray of ${tray} px, not Node-RED's default 500 px`)
+      // A row in each list (subnets, filters, methods, parameters), so that their inputs are measured too.
+      for (const add of await form.locator('.red-ui-editableList-addButton').all()) if (await add.isVisible()) await add.click()
+
+      /** Every select's chosen text and every input's placeholder, visible and wider than the room it has. */
+      const measure = () =>
+        form.evaluate((root: HTMLElement) => {
+          const probe = document.createElement('span')
+          probe.style.cssText = 'position:absolute; visibility:hidden; white-space:pre'
+          document.body.appendChild(probe)
+          const found: string[] = []
+          for (const el of Array.from(root.querySelectorAll<HTMLInputElement | HTMLSelectElement>('select, input[placeholder]'))) {
+            if (el.getClientRects().length === 0 || getComputedStyle(el).visibility === 'hidden') continue
+            const select = el instanceof HTMLSelectElement
+            const text = select ? (el.options[el.selectedIndex]?.text ?? '') : el.placeholder
+            if (text === '') continue
+            const style = getComputedStyle(el, select ? null : '::placeholder')
+            probe.style.font = style.font
+            probe.style.letterSpacing = style.letterSpacing
+            probe.textContent = text
+            const own = getComputedStyle(el)
+            // A select's arrow takes about 20 px of its inner width.
+            const room = el.clientWidth - parseFloat(own.paddingLeft) - parseFloat(own.paddingRight) - (select ? 20 : 0)
+            const needed = probe.getBoundingClientRect().width
+            if (needed > room) found.push(`${el.id || el.className || el.tagName}: "${text}" needs ${Math.ceil(needed)} px, has ${Math.floor(room)} px`)
+          }
+          probe.remove()
+          return found
+        })
+      const seen = new Set<string>()
+      const check = async () => {
+        for (const line of await measure()) if (!seen.has(line)) seen.add(line), clipped.push(`${target.id ? 'deployed' : 'new'} ${type} ${line}`)
+      }
+      await check()
+      // Each choice of each select, with the rows and placeholders it shows...
+      const selects = await form.locator('select').evaluateAll((els: HTMLSelectElement[]) => els.map((el) => Array.from(el.options).map((o) => o.value)))
+      for (const [index, values] of selects.entries()) {
+        for (const value of values) {
+          // As a person's choice does (the dialog shows and hides rows on 'change'); a hidden select too.
+          await form.evaluate((root: HTMLElement, [i, v]: [number, string]) => $(root.querySelectorAll('select')[i]).val(v).trigger('change'), [index, value] as [number, string])
+          await check()
+        }
+      }
+      // ...and the rows shown only for a ticked box or a filled field.
+      await form.evaluate((root: HTMLElement) => root.querySelectorAll<HTMLElement>('.form-row').forEach((row) => (row.style.display = 'block')))
+      await check()
+
+      await page.locator(type === 'xo-server' ? '#node-config-dialog-cancel' : '#node-dialog-cancel').click()
+      await form.waitFor({ state: 'detached' })
+      if (!target.id) {
+        await page.evaluate((nodeId: string) => {
+          RED.nodes.remove(nodeId)
+          RED.nodes.dirty(false)
+          RED.view.redraw(true)
+        }, id)
+      }
+    }
+    assert.deepEqual(clipped, [], 'texts cut short in the dialogs')
+    assert.deepEqual(pageErrors, [], 'uncaught errors in the page')
+  })
+
+  it('explains every field of every dialog in its help, the XO server\'s XO choice first', async () => {
+    const missing: string[] = []
+    for (const type of await packageTypes()) {
+      const found = await page.evaluate((t: string) => {
+        const template = $(`script[data-template-name="${t}"]`).html() as string
+        // The dialog's field labels, as the editor translates them (with the node's own catalogue).
+        const translate = RED.nodes.getType(t)._ as (key: string) => string
+        const labels = $('<div>').html(template).find('.form-row label[for]')
+          .map((_i: number, l: HTMLElement) => {
+            const key = $(l).find('[data-i18n]').attr('data-i18n')
+            return key ? translate(key) : $(l).text().trim()
+          })
+          .get() as string[]
+        const help = $('<div>').html(RED.nodes.getNodeHelp?.(t) ?? $(`script[data-help-name="${t}"]`).html())
+        // What the help names: its property terms, and the fields its texts refer to in italics.
+        const named = new Set<string>()
+        help.find('dt').each((_i: number, dt: HTMLElement) => {
+          for (const term of $(dt).clone().children('.property-type').remove().end().text().split(',')) named.add(term.trim().toLowerCase())
+        })
+        help.find('dd i, dd b').each((_i: number, i: HTMLElement) => void named.add($(i).text().trim().toLowerCase()))
+        const xo = help.find('dt').filter((_i: number, dt: HTMLElement) => $(dt).text().trim() === 'XO').next('dd').text()
+        return { labels: labels.filter((l) => l !== '' && !named.has(l.toLowerCase())), xo }
+      }, type)
+      for (const label of found.labels) missing.push(`${type}: "${label}"`)
+      if (type === 'xo-server') {
+        assert.match(found.xo, /Simulated XO/, 'the xo-server help explains the simulated XO choice')
+        assert.match(found.xo, /Your XO/, 'the xo-server help explains the "Your XO" choice')
+      }
+    }
+    assert.deepEqual(missing, [], 'fields without help')
+  })
+
   it('gives a node dropped from the palette the only XO server, and marks a destination without its URL', async () => {
     const only = (await serverIds())[0]
     for (const type of ['xo-events', 'xo-slack']) {
