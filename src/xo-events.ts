@@ -55,8 +55,10 @@ export = function register(RED: NodeAPI) {
     const settling = new SettlingCreations({ quietMs: VM_QUIET_MS, maxMs: VM_SETTLE_MAX_MS })
 
     const send = (event: string, object: XoObject, previous: XoObject | undefined, changes: Changes, detail?: Record<string, unknown>) => {
-      // A live creation of a VM waits until XO has finished making it, and goes out as the VM then is.
-      if (event === 'created' && object.type === 'VM' && detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined) {
+      // A live creation of a VM waits until XO has finished making it, and goes out as the VM then is. Not with a
+      // shared Redis: the next leader must find every change the last one did not send, and a creation held here
+      // would count as sent (a leader that dies within the second would lose it).
+      if (event === 'created' && object.type === 'VM' && !leading && detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined) {
         return settling.hold(object.id, () => {
           const current = lookup(object.id)
           if (current?.type === 'VM') emit(event, current, undefined, changes, detail)
