@@ -310,7 +310,8 @@ add('connected.item-mixed', {
   case: { afterObjects: [enterRaw({ 'vm-2': raw({ ...VM, id: 'vm-2' }), 'vm-9': 'null' }), VM_STARTS] },
   reason: /an "all" notification with 1 malformed object\(s\), left out: null instead of an object/,
   badFrames: 1,
-  events: ['VM.created vm-2', STARTED],
+  // vm-2's creation goes out once XO has finished making it (quiet for a second): after vm-1's start.
+  events: [STARTED, 'VM.created vm-2'],
 })
 add('connected.many-bad-frames', {
   case: { afterObjects: [...Object.values(BAD_FRAMES).map((bad) => bad.frame(NOBODY)), VM_STARTS] },

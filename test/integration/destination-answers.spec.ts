@@ -39,12 +39,12 @@ function coreHttpRequestNode(): NodeModule {
 
 const USER = { id: 'u1', name: 'admin@admin.net', ip: '10.0.0.5' }
 
-function hookPost(method: string, callId: string, objects: XoHookMessage['xo']['objects'], error?: { code: number; message: string }): XoHookMessage {
+function hookPost(method: string, callId: string, objects: XoHookMessage['xo']['objects'], error?: { code: number; message: string }, result: unknown = true): XoHookMessage {
   return {
     topic: method,
     payload: {
       callId, userId: USER.id, userName: USER.name, userIp: USER.ip, method, params: { id: 'vm1' }, timestamp: 1_800_000_000_000, duration: 20, type: 'post',
-      ...(error ? { error } : { result: true }),
+      ...(error ? { error } : { result }),
     },
     xo: { phase: 'post', callId, method, user: USER, ok: !error, durationMs: 20, ...(error ? { error } : {}), objects },
   }
@@ -54,7 +54,8 @@ const WEB_01 = { id: 'vm1', type: 'VM', name: 'web-01' }
 const STARTED = hookPost('vm.start', 'c1', { vm: WEB_01 })
 const START_FAILED = hookPost('vm.start', 'c1', { vm: WEB_01 }, { code: 14, message: 'NO_HOSTS_AVAILABLE()' })
 const MAC = 'ea:f3:39:8a:74:ca'
-const CREATED = hookPost('vm.create', 'c2', { vm: { id: 'vm2', type: 'VM', name: 'web-02', vifs: [{ id: 'vif1', mac: MAC.toUpperCase(), device: '0', network: { id: 'net1', name: 'DMZ' } }] } })
+// vm.create answers with the new VM's id
+const CREATED = hookPost('vm.create', 'c2', { vm: { id: 'vm2', type: 'VM', name: 'web-02', vifs: [{ id: 'vif1', mac: MAC.toUpperCase(), device: '0', network: { id: 'net1', name: 'DMZ' } }] } }, undefined, 'vm2')
 
 // ---------------------------------------------------------------------------------------------------------------
 // The destinations, pointed at the local server
