@@ -61,15 +61,18 @@ export = function register(RED: NodeAPI) {
       if (event === 'created' && object.type === 'VM' && !leading && detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined) {
         return settling.hold(object.id, () => {
           const current = lookup(object.id)
-          if (current?.type === 'VM') emit(event, current, undefined, changes, detail)
+          if (current?.type === 'VM') emit(event, current, undefined, changes, detail, false)
           use.refreshStatus()
         })
       }
+      // The changes XO makes while it makes the VM (its VIFs, its creation record) are part of its creation.
+      if (event === 'updated' && settling.has(object.id)) return
       settling.release(object.id)
       emit(event, object, previous, changes, detail)
     }
 
-    const emit = (event: string, object: XoObject, previous: XoObject | undefined, changes: Changes, detail?: Record<string, unknown>) => {
+    /** `live`: sent as XO's notification came (not held meanwhile), so its lag is measured */
+    const emit = (event: string, object: XoObject, previous: XoObject | undefined, changes: Changes, detail?: Record<string, unknown>, live = true) => {
       const payload: ObjectEventPayload = { event, type: object.type, id: object.id, object, changes, ...detail }
       if (previous) payload.previous = previous
       if (object.type !== 'pool' && object.$pool) payload.pool = named(object.$pool)
@@ -81,7 +84,7 @@ export = function register(RED: NodeAPI) {
       metrics.events.inc({ server: serverName, type: object.type, event })
       // The lag of live changes only: initial and found-at-start events come from a snapshot, not a notification.
       const notified = server.notifiedAt()
-      if (notified && event !== 'initial' && detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined) {
+      if (live && notified && event !== 'initial' && detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined) {
         metrics.eventLag.observe({ server: serverName }, (performance.now() - notified) / 1000)
       }
     }
@@ -148,6 +151,7 @@ export = function register(RED: NodeAPI) {
           key: `xo-events/${node.id}`,
           writeIntervalMs: snapshotIntervalMs(RED),
           found: sendFound('foundAtStart'),
+          unsent: (id) => settling.has(id),
           fresh: (held: ObjectChange[]) => {
             initialAllowed = true
             for (const change of held) sendChange(change)
@@ -156,18 +160,21 @@ export = function register(RED: NodeAPI) {
           onProblem: () => use.refreshStatus(),
         })
       : undefined
+    // VMs removed before XO finished making them: neither their creation nor their removal goes out.
+    let unfinished = 0
     const onChange = (change: ObjectChange) => {
-      if (change.kind === 'exit' && settling.drop(change.object.id)) {
+      const vanished = change.kind === 'exit' && settling.drop(change.object.id)
+      if (vanished) {
+        unfinished++
         node.log(t('log.vanished', { name: String(change.object.name_label ?? change.object.id) }))
-        return
-      }
-      if (change.kind === 'enter') settling.changed(change.object.id)
+      } else if (change.kind === 'enter') settling.changed(change.object.id)
       if (leading) {
         // Only what was sent is recorded: the next leader replays what came after it, the silent changes included.
         if (leading.accept(change) && sendChange(change)) leading.sent(change)
         return
       }
       if (memory && !memory.accept(change)) return
+      if (vanished) return use.refreshStatus()
       sendChange(change)
     }
 
@@ -193,7 +200,8 @@ export = function register(RED: NodeAPI) {
           : { fill: 'grey', shape: 'ring', text: t('status.following', { role: roleText(role), objects: store.size }) }
       }
       if (memory?.problem) return { fill: 'yellow', shape: 'ring', text: t('status.notRemembered', { count }) }
-      const shown = count ? { fill: 'green' as const, shape: 'dot' as const, text: t('status.counts', { count }) } : spec
+      const counted = count ? { fill: 'green' as const, shape: 'dot' as const, text: t('status.counts', { count }) } : spec
+      const shown = unfinished ? { ...counted, text: `${counted.text ?? ''} · ${t('status.unfinished', { count: unfinished })}` } : counted
       return leading ? { ...shown, text: `${shown.text ?? ''} · ${t('status.leader')}` } : shown
     }
 
@@ -206,13 +214,18 @@ export = function register(RED: NodeAPI) {
 
     node.on('close', (removed: boolean, done: () => void) => {
       feed.off('change', onChange)
-      settling.releaseAll()
+      // With *remember*, what is held was left out of the snapshot: found created at the next start. Otherwise
+      // it goes now, as the node's last messages.
+      if (!memory) settling.releaseAll()
       store.off('loaded', onLoaded)
       use.close()
       if (leading) return void leading.close(removed).then(done, done)
       // Node-RED waits for the last snapshot on disk: a node redeployed in its place reads it next.
       if (!memory) return done()
-      memory.close(removed).then(done, (error: Error) => {
+      const closed = memory.close(removed)
+      // The last snapshot was taken, leaving them out: a creation held now is found at the next start.
+      settling.clear()
+      closed.then(done, (error: Error) => {
         node.warn(t('errors.failed', { reason: error?.message }))
         done()
       })

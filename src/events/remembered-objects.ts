@@ -41,6 +41,11 @@ export interface RememberedObjectsOptions extends SelectedObjectsOptions {
   /** `problem` changed */
   onProblem?: () => void
   writeIntervalMs?: number
+  /**
+   * Objects whose creation the node has not sent yet (held until XO finished making them): left out of the
+   * snapshot, so that a restart meanwhile finds them created instead of known.
+   */
+  unsent?: (id: string) => boolean
 }
 
 /**
@@ -164,7 +169,8 @@ export class RememberedObjects {
 
   #take(): ObjectsSnapshot {
     const lookup = (id: string) => this.o.objects.get(id)
-    const selects = (object: XoObject) => this.o.selection.matches(object, lookup)
+    const unsent = this.o.unsent
+    const selects = (object: XoObject) => this.o.selection.matches(object, lookup) && !unsent?.(object.id)
     return takeSnapshot(this.o.objects.values(), selects, this.#project, { server: this.o.server(), selection: this.#digest })
   }
 

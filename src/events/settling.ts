@@ -71,6 +71,12 @@ export class SettlingCreations {
     return true
   }
 
+  /** Forgets every creation held, sending none (the node closes and keeps them to be found at its next start). */
+  clear(): void {
+    for (const held of this.#held.values()) clearTimeout(held.timer)
+    this.#held.clear()
+  }
+
   /** Sends every creation held (the node closes: what is known goes out rather than nothing). */
   releaseAll(): void {
     for (const id of [...this.#held.keys()]) this.release(id)

@@ -111,6 +111,32 @@ describe('xo-events', function () {
     assert.deepEqual(seen.sort(), ['VM.created:nr-while-away', 'VM.removed:test-01', 'VM.started:db-01', 'VM.tagged:nr-while-away'].sort())
   })
 
+  it("sends a new VM's creation once XO has finished it, the changes XO made meanwhile folded in", async () => {
+    await deploy({ types: ['VM'], events: ['created', 'updated'], nameFilter: { mode: 'glob', value: 'nr-*' } })
+    const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+    const networks = [...h.sim.objects.values()].filter((o) => o.type === 'network' && /eth0|DMZ/.test(o.name_label))
+    const id = (await h.sim.invoke('vm.create', { name_label: 'nr-made', template: template.id, VIFs: networks.map((n) => ({ network: n.id })) })) as string
+    await until('VM.created', 'nr-made')
+    const [first] = messages.filter((m) => m.payload.id === id)
+    assert.equal(first.topic, 'VM.created', 'no update of a VM before its creation')
+    const vm = h.sim.objects.get(id)
+    assert.deepEqual(first.payload.object.VIFs, vm.VIFs, 'its own VIFs, not its template\'s')
+    assert.deepEqual(first.payload.object.creation, vm.creation, 'who made it')
+  })
+
+  it('announces a VM removed before XO finished making it neither created nor removed, and counts it', async () => {
+    await deploy({ types: ['VM'], events: ['created', 'removed'], nameFilter: { mode: 'glob', value: 'nr-*' } })
+    const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+    const gone = (await h.sim.invoke('vm.create', { name_label: 'nr-gone', template: template.id })) as string
+    await h.sim.invoke('vm.delete', { id: gone })
+    await h.sim.invoke('vm.create', { name_label: 'nr-kept', template: template.id })
+    await until('VM.created', 'nr-kept')
+    assert.deepEqual(topics(), ['VM.created:nr-kept'])
+    const events = h.helper.getNode('events') as TestNode
+    await waitForCall(events, 'status', (s) => /status\.unfinished/.test(s.text))
+    await waitForCall(events, 'log', (line) => /log\.vanished/.test(line)) // (the locale's key: the test helper loads no locale)
+  })
+
   it('shows an invalid expression in its status instead of running', async () => {
     await h.load([h.serverNode(), { id: 'events', type: 'xo-events', server: 'server', types: ['VM'], events: ['created'], nameFilter: { mode: 'regex', value: '(' }, wires: [[]] }])
     await waitForCall(h.helper.getNode('events') as TestNode, 'status', (s) => s.fill === 'red' && /misconfigured/.test(s.text))
