@@ -131,7 +131,7 @@ export = function register(RED: NodeAPI) {
     if (!url) throw new Error(t('errors.missingUrl'))
     // "VMs only" (billing, inventories): a snapshot or template deleted by vm.delete is no VM gone.
     if (node.config.objects === 'vm') {
-      const refused = notAVm(s.created ?? s.subject)
+      const refused = notAVm(s.created ?? s.subject, true)
       if (refused) return refused
     }
     const event = cloudEvent(s, {
@@ -163,11 +163,11 @@ export = function register(RED: NodeAPI) {
   destination('xo-haproxy', () => 'haproxy', ['password'], (s, node) => {
     const baseUrl = property(node, 'url')
     if (!baseUrl) throw new Error(t('errors.missingUrl'))
-    if (!s.ok) return notSent('failedCall')
     const refused = notAVm(s.subject)
     if (refused) return refused
     const server = node.config.serverFrom === 'id' ? s.subject?.id : s.subject?.name
     if (!server) return notSent('noServer')
+    // After the call, ready again whether it worked or not: a VM whose migration failed still serves where it was.
     const state = s.phase === 'pre' ? 'drain' : 'ready'
     return [
       haproxyServerState({ baseUrl, backend: property(node, 'backend') ?? '', server, state, user: property(node, 'user') ?? '', password: required(node, 'password') }),

@@ -133,10 +133,12 @@ function objectsOf(c: CallFacts): { objects: Record<string, ObjectRef>; createdR
   const refs = involvedRefs(c.method, c.params, c.error ? undefined : c.result)
   for (const ref of refs) {
     const type = ROLE_TYPES[ref.role]
-    objects[ref.role] = type ? { id: ref.id, type } : { id: ref.id }
+    objects[ref.role] = type ? { id: ref.id, type, typeGuessed: true } : { id: ref.id }
   }
   for (const [role, value] of Object.entries(c.resolved)) {
-    if (isRecord(value) && str(value.id)) objects[role] = { ...objects[role], ...value, id: value.id as string }
+    if (!isRecord(value) || !str(value.id)) continue
+    const { typeGuessed, ...named } = objects[role] ?? {}
+    objects[role] = { ...(str(value.type) ? named : { ...named, ...(typeGuessed ? { typeGuessed } : {}) }), ...value, id: value.id as string }
   }
   const createdRoles = refs.filter((ref) => ref.created).map((ref) => ref.role)
   for (const role of createdRoles) {

@@ -15,7 +15,7 @@ export interface KeaOptions {
   operationTarget?: 'alternate' | 'primary' | 'all'
 }
 
-type Vif = { id?: string; mac?: string; network?: { id?: string; name?: string } }
+type Vif = { id?: string; mac?: string; network?: { id?: string; name?: string }; sharedWith?: unknown[] }
 
 /**
  * Kea host_cmds commands for a VM's DHCP reservations, one per VIF on a mapped network. A VM that came into being
@@ -35,10 +35,16 @@ export function keaReservationCommands(s: XoEventSummary, opts: KeaOptions): Kea
   const hostname = hostLabel(change.vm.name)
   const commands: KeaCommand[] = []
   const seen = new Set<string>()
+  let shared = 0
   for (const vif of vifsOf(change.vm)) {
     const mac = normalizeMac(vif.mac)
     const subnetId = subnetOf(vif, opts.subnets)
     if (!mac || subnetId === undefined || seen.has(mac)) continue
+    // Another VM has this MAC (a restored backup keeps those of the VM backed up): its reservation is that VM's.
+    if (Array.isArray(vif.sharedWith) && vif.sharedWith.length > 0) {
+      shared++
+      continue
+    }
     seen.add(mac)
     commands.push({ command: 'reservation-del', arguments: { 'subnet-id': subnetId, 'identifier-type': 'hw-address', identifier: mac, ...target } })
     if (change.action === 'add') {
@@ -47,15 +53,19 @@ export function keaReservationCommands(s: XoEventSummary, opts: KeaOptions): Kea
       commands.push({ command: 'reservation-add', arguments: { reservation, ...target } })
     }
   }
-  return commands.length > 0 ? commands : notSent('noMappedVif')
+  return commands.length > 0 ? commands : notSent(shared > 0 ? 'sharedMac' : 'noMappedVif')
 }
 
 function changeOf(s: XoEventSummary): { action: 'add' | 'del'; vm: ObjectRef } | NotSent {
-  if (!s.ok) return notSent('failedCall')
   let change: { action: 'add' | 'del'; vm: ObjectRef | undefined }
-  if (s.created && (s.kind === 'VM.created' || s.source !== 'events')) change = { action: 'add', vm: s.created }
+  // The reservations went at its pre: a deletion that failed (a VM protected from deletion…) gets them back.
+  if (s.kind === 'vm.delete' && s.phase === 'post' && !s.ok) change = { action: 'add', vm: s.objects.vm }
+  else if (!s.ok) return notSent('failedCall')
+  else if (s.created && (s.kind === 'VM.created' || s.source !== 'events')) change = { action: 'add', vm: s.created }
   else if (s.kind === 'vm.delete' && s.phase === 'pre') change = { action: 'del', vm: s.objects.vm }
   else if (s.kind === 'VM.removed') change = { action: 'del', vm: s.objects.vm }
+  // From XO's audit log: deleted while Node-RED was away, its pre never came; its MACs are gone with it.
+  else if (s.kind === 'vm.delete' && s.replayed) return notSent('deletedWhileAway')
   else if (s.kind === 'vm.delete' || s.phase === 'pre') return notSent(s.kind === 'vm.delete' ? 'deletedAlready' : 'beforeCall')
   else return notSent('noVmChange')
   return notAVm(change.vm) ?? { action: change.action, vm: change.vm! }

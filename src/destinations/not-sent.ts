@@ -18,9 +18,11 @@ export const isNotSent = (value: unknown): value is NotSent =>
  * Why an object is not a VM, for destinations that act on VMs only: XO names a snapshot `VM-snapshot`, a
  * template `VM-template` and a host's control domain `VM-controller`. A snapshot carries the MAC addresses of
  * its VM, a template is no machine: acting on them as on a VM would act on the wrong object. Undefined for a VM;
- * `unknownType` when nothing says what the object is.
+ * `unknownType` when nothing says what the object is: with `strict`, a type only guessed from the call's
+ * parameter (`vm` of vm.delete names snapshots too) is unknown.
  */
-export function notAVm(object: ObjectRef | undefined): NotSent | undefined {
+export function notAVm(object: ObjectRef | undefined, strict = false): NotSent | undefined {
+  if (strict && object?.typeGuessed) return notSent('unknownType')
   switch (object?.type) {
     case 'VM':
       return undefined

@@ -1,6 +1,6 @@
 import type { ObjectStore, XoObject } from '../xo/object-store'
 import { changesObjects, expectedAfter, POST_SETTLE_MS } from './after-call'
-import { InvolvedRef, isSettled, ObjectSummary, summarize } from './involved'
+import { InvolvedRef, isSettled, macOwnersOf, ObjectSummary, summarize } from './involved'
 
 /** A call that is over (its post delivery, successful): its objects are described as it left them. */
 export interface CallDone {
@@ -21,6 +21,7 @@ export async function resolveInvolved(refs: InvolvedRef[], store: ObjectStore, w
   if (!store.loaded) await store.whenLoaded(waitMs)
   const lookup = (id: string) => store.get(id)
   const settle = done !== undefined && changesObjects(done.method)
+  const macOwners = macOwnersOf(() => store.values(), lookup)
   await Promise.all(
     refs.map(async (ref) => {
       const before = lookup(ref.id)
@@ -32,8 +33,9 @@ export async function resolveInvolved(refs: InvolvedRef[], store: ObjectStore, w
         const expected = expectedAfter(done.method, done.params, ref.role)
         object = expected ? await store.until(ref.id, expected, POST_SETTLE_MS) : await store.nextChange(ref.id, POST_SETTLE_MS)
       }
-      if (object) objects[ref.role] = summarize(object, lookup)
-      else if (before && settle) objects[ref.role] = { ...summarize(before, lookup), removed: true }
+      const owners = ref.macOwners ? macOwners : undefined
+      if (object) objects[ref.role] = summarize(object, lookup, owners)
+      else if (before && settle) objects[ref.role] = { ...summarize(before, lookup, owners), removed: true }
       else objects[ref.role] = { id: ref.id }
     }),
   )

@@ -8,6 +8,11 @@ export interface InvolvedRef {
   created?: boolean
   /** a created VM is complete once it has this many VIFs (the networks the call asked for) */
   expectedVifs?: number
+  /**
+   * say which other VMs carry the MAC addresses of its VIFs: a VM made or deleted, whose reservations (DHCP…)
+   * must not be taken from a VM that shares them (a restored backup keeps the MACs of the VM backed up)
+   */
+  macOwners?: boolean
 }
 
 // Parameters that name objects, across XO's API (`id` takes the name of the method's namespace).
@@ -28,11 +33,11 @@ export function involvedRefs(method: string, params: Record<string, unknown> | u
   const namespace = method.slice(0, method.indexOf('.')) || method
   for (const key of PARAM_ROLES) {
     const value = params?.[key]
-    if (typeof value === 'string' && value !== '') refs.push({ role: key === 'id' ? namespace : key, id: value })
+    if (typeof value === 'string' && value !== '') refs.push({ role: key === 'id' ? namespace : key, id: value, ...(method === 'vm.delete' ? { macOwners: true } : {}) })
   }
   const createdRole = CREATED_BY[method]
   if (createdRole && typeof result === 'string' && result !== '') {
-    const ref: InvolvedRef = { role: createdRole, id: result, created: true }
+    const ref: InvolvedRef = { role: createdRole, id: result, created: true, macOwners: true }
     if (method === 'vm.create' && Array.isArray(params?.VIFs)) ref.expectedVifs = params.VIFs.length
     refs.push(ref)
   }
@@ -49,7 +54,7 @@ export interface ObjectSummary {
   host?: { id: string; name?: string }
   address?: string
   mainIpAddress?: string
-  vifs?: Array<{ id: string; mac?: string; device?: string; network?: { id: string; name?: string } }>
+  vifs?: Array<{ id: string; mac?: string; device?: string; network?: { id: string; name?: string }; sharedWith?: string[] }>
   /** the call removed it: this is how it last was */
   removed?: boolean
 }
@@ -58,8 +63,31 @@ type Lookup = (id: string) => XoObject | undefined
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined)
 
-/** What a flow usually needs to know about an object, with the names of its pool, host and networks. */
-export function summarize(object: XoObject, lookup: Lookup): ObjectSummary {
+/** The VMs (of type VM: not snapshots or templates) that have a VIF with this MAC address (lower case). */
+export type MacOwners = (mac: string) => string[]
+
+/** MAC owners from every VIF of `objects`: built once, when a summary asks. */
+export function macOwnersOf(objects: () => Iterable<XoObject>, lookup: Lookup): MacOwners {
+  let owners: Map<string, string[]> | undefined
+  return (mac) => {
+    if (!owners) {
+      owners = new Map()
+      for (const o of objects()) {
+        const vm = o.type === 'VIF' ? str(o.$VM) : undefined
+        const vifMac = str(o.MAC)?.toLowerCase()
+        if (!vm || !vifMac || lookup(vm)?.type !== 'VM') continue
+        owners.set(vifMac, [...(owners.get(vifMac) ?? []), vm])
+      }
+    }
+    return owners.get(mac.toLowerCase()) ?? []
+  }
+}
+
+/**
+ * What a flow usually needs to know about an object, with the names of its pool, host and networks; with
+ * `macOwners`, which other VMs carry the MAC address of each of its VIFs (`sharedWith`).
+ */
+export function summarize(object: XoObject, lookup: Lookup, macOwners?: MacOwners): ObjectSummary {
   const summary: ObjectSummary = { id: object.id, type: object.type }
   const name = str(object.name_label)
   if (name !== undefined) summary.name = name
@@ -81,10 +109,13 @@ export function summarize(object: XoObject, lookup: Lookup): ObjectSummary {
     summary.vifs = (object.VIFs as unknown[]).filter((id): id is string => typeof id === 'string').map((id) => {
       const vif = lookup(id)
       const networkId = str(vif?.$network)
+      const mac = str(vif?.MAC)
+      const sharedWith = mac && macOwners ? macOwners(mac).filter((vm) => vm !== object.id) : []
       return {
         id,
-        ...(vif ? { mac: str(vif.MAC), device: str(vif.device) } : {}),
+        ...(vif ? { mac, device: str(vif.device) } : {}),
         ...(networkId ? { network: named(networkId, lookup) } : {}),
+        ...(sharedWith.length ? { sharedWith } : {}),
       }
     })
   }

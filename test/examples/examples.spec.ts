@@ -180,6 +180,13 @@ describe('example flows, as they ship', function () {
     const cloneAdds = cloned.slice(4).map((q) => json(q.body)).filter((c) => c.command === 'reservation-add').map((c) => c.arguments.reservation['hw-address'])
     assert.deepEqual(cloneAdds.sort(), macsOf(clone))
     assert.equal(cloneAdds.filter((mac: string) => vmMacs.includes(mac)).length, 0)
+    // A restored backup keeps the MACs of the VM backed up, which still runs: its reservations stay that VM's,
+    // when the restored VM comes and when it goes.
+    const restored = (await r.sim.invoke('backupNg.importVmBackup', { id: r.sim.takeVmBackup(id), sr: sharedSr(r), settings: {} })) as string
+    assert.deepEqual(macsOf(restored), vmMacs)
+    await r.waitForStatus('xo-kea', (st) => /· 1 with the MACs of another VM/.test(st.text ?? ''))
+    await r.sim.invoke('vm.delete', { id: restored })
+    await r.waitForStatus('xo-kea', (st) => /· 2 with the MACs of another VM/.test(st.text ?? ''))
     await r.sim.invoke('vm.delete', { id })
     const after = await sink.until(10, '/kea')
     // The first deletions Kea sees are those of the VM itself: none came from its snapshot.

@@ -61,6 +61,15 @@ describe('destinations that decide not to send say so', () => {
     assert.deepEqual(logged, ['not sent (xo-destinations.notSent.snapshot): admin@admin.net is about to delete snapshot web-01-snap; further ones are counted in the status', 'not sent (xo-destinations.notSent.template): admin@admin.net is about to delete template Debian 12 template; further ones are counted in the status'])
   })
 
+  it('xo cloudevent set to VMs only: nothing for a deletion XO never described (it may have been a snapshot)', async () => {
+    const { dest, sent } = await deploy({ type: 'xo-cloudevent', url: 'https://billing.example/in', source: 'https://xo', objects: 'vm' })
+    const post = aboutToDelete(SNAPSHOT, 'c1')
+    // the post of vm.delete when the object was gone before xo hook could describe it (or enrichment is off)
+    dest.receive({ ...post, payload: { ...post.payload, type: 'post', result: true }, xo: { ...post.xo, phase: 'post', ok: true, objects: {} } })
+    await waitForCall(dest, 'status', (s) => /notSent\.unknownType/.test(s.text))
+    assert.equal(sent.length, 0)
+  })
+
   it('xo cloudevent for any object (the default) sends the snapshot deleted', async () => {
     const { dest, sent } = await deploy({ type: 'xo-cloudevent', url: 'https://audit.example/in', source: 'https://xo' })
     dest.receive(aboutToDelete(SNAPSHOT, 'c1'))

@@ -116,6 +116,23 @@ describe('destinations: Kea DHCP reservations', () => {
     assert.deepEqual(keaReservationCommands(failed, { subnets }), { notSent: 'failedCall' })
   })
 
+  it('a deletion that failed gets its reservations back; one missed while Node-RED was away is said', () => {
+    const pre = steps.get('17 pre')!
+    const failed = { ...steps.get('17 post')!, ok: false, objects: pre.objects }
+    const commands = keaReservationCommands(failed, { subnets }) as Array<{ command: string }>
+    assert.deepEqual(commands.map((c) => c.command), ['reservation-del', 'reservation-add', 'reservation-del', 'reservation-add'])
+    assert.deepEqual(keaReservationCommands({ ...steps.get('17 post')!, replayed: true }, { subnets }), { notSent: 'deletedWhileAway' })
+  })
+
+  it('leaves alone a MAC address another VM carries (a restored backup keeps those of the VM backed up)', () => {
+    const s = steps.get('1 post')!
+    const vifs = (s.created!.vifs as Array<Record<string, unknown>>).map((vif) => ({ ...vif, sharedWith: ['the-original'] }))
+    assert.deepEqual(keaReservationCommands({ ...s, created: { ...s.created!, vifs } }, { subnets }), { notSent: 'sharedMac' })
+    const one = [{ ...vifs[0] }, { ...vifs[1], sharedWith: undefined }]
+    const commands = keaReservationCommands({ ...s, created: { ...s.created!, vifs: one } }, { subnets }) as Array<{ arguments: Record<string, unknown> }>
+    assert.deepEqual(commands.map((c) => c.arguments.identifier ?? (c.arguments.reservation as Record<string, unknown>)['hw-address']), ['6a:76:60:4d:c1:ed', '6a:76:60:4d:c1:ed'])
+  })
+
   it('host names are valid DNS labels', () => {
     assert.equal(hostLabel('Web 01 (prod)'), 'web-01-prod')
     assert.equal(hostLabel('Ünïcode_VM'), 'unicode-vm')

@@ -306,9 +306,10 @@ describe('destinations: summarising xo-hook messages', () => {
     const post = usecases.operations[0].webhooks.requests[1]
     const body = { ...post, userId: ADMIN_ID, timestamp: Date.parse(post.receivedAt) } as unknown as HookBody
     const s = summary(hookMessage(body))
-    assert.deepEqual(s.subject, { id: NEW_VM, type: 'VM', name: 'nr-vm-d9ibu' })
+    // The types are those the parameters name, and said to be guessed: XO never described the objects.
+    assert.deepEqual(s.subject, { id: NEW_VM, type: 'VM', typeGuessed: true, name: 'nr-vm-d9ibu' })
     assert.equal(s.title, 'admin@admin.net created VM nr-vm-d9ibu')
-    assert.deepEqual(s.objects.template, { id: 'f1f1f1f1-0000-4000-8000-0000000000b1', type: 'VM-template' })
+    assert.deepEqual(s.objects.template, { id: 'f1f1f1f1-0000-4000-8000-0000000000b1', type: 'VM-template', typeGuessed: true })
   })
 })
 

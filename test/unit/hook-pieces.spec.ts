@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { HeldDeliveries } from '../../src/hooks/held-deliveries'
-import { isSettled, summarize } from '../../src/hooks/involved'
+import { isSettled, macOwnersOf, summarize } from '../../src/hooks/involved'
 import { compileMethods, MethodMatcher } from '../../src/hooks/patterns'
 import { compileAllowList, digestsMatch, secretDigest } from '../../src/hooks/receiver'
 import { hookSettings, HookSettings } from '../../src/hooks/settings'
@@ -87,6 +87,25 @@ describe('object summaries', () => {
     // the moment between the template's VIF removed and the requested ones added
     assert.equal(isSettled({ ...vm, VIFs: [] }, get, 1), false)
     assert.equal(isSettled(vm, get, 1), true)
+  })
+
+  it('says which other VMs carry the MAC of a VIF: VMs only, never the object itself, its snapshots or templates', () => {
+    const table: Record<string, XoObject> = {
+      original: { id: 'original', type: 'VM', VIFs: ['v1'] },
+      restored: { id: 'restored', type: 'VM', VIFs: ['v2'] },
+      snap: { id: 'snap', type: 'VM-snapshot', VIFs: ['v3'] },
+      other: { id: 'other', type: 'VM', VIFs: ['v4'] },
+      v1: { id: 'v1', type: 'VIF', MAC: 'EA:F3:39:8A:74:CA', $VM: 'original' },
+      v2: { id: 'v2', type: 'VIF', MAC: 'ea:f3:39:8a:74:ca', $VM: 'restored' },
+      v3: { id: 'v3', type: 'VIF', MAC: 'ea:f3:39:8a:74:ca', $VM: 'snap' },
+      v4: { id: 'v4', type: 'VIF', MAC: '02:00:00:00:00:01', $VM: 'other' },
+    }
+    const get = (id: string) => table[id]
+    const owners = macOwnersOf(() => Object.values(table), get)
+    assert.deepEqual(summarize(table.restored, get, owners).vifs?.[0].sharedWith, ['original'])
+    assert.deepEqual(summarize(table.snap, get, owners).vifs?.[0].sharedWith, ['original', 'restored'])
+    assert.equal(summarize(table.other, get, owners).vifs?.[0].sharedWith, undefined)
+    assert.equal(summarize(table.restored, get).vifs?.[0].sharedWith, undefined, 'only when asked')
   })
 })
 
