@@ -53,17 +53,51 @@ export = function register(RED: NodeAPI) {
     }
 
     const settling = new SettlingCreations({ quietMs: VM_QUIET_MS, maxMs: VM_SETTLE_MAX_MS })
+    // A pool XO connects to (again) brings its VMs, and one it loses takes them: none was made or deleted. XO
+    // sends them in one batch, applied in one turn of the event loop: turns are counted to tell.
+    let turn = 0
+    let turnEnds: NodeJS.Immediate | undefined
+    const currentTurn = () => {
+      turnEnds ??= setImmediate(() => {
+        turn++
+        turnEnds = undefined
+      })
+      return turn
+    }
+    const poolsAppeared = new Map<string, number>()
+    const poolsGone = new Map<string, number>()
+    const removalsChecked = new Set<NodeJS.Immediate>()
+    let withPool = 0
+    const cameOrWentWithPool = (object: XoObject) => {
+      withPool++
+      if (withPool === 1) node.log(t('log.withPool', { name: String(object.name_label ?? object.id) }))
+      use.refreshStatus()
+    }
+    const isLive = (detail?: Record<string, unknown>) => detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined
 
     const send = (event: string, object: XoObject, previous: XoObject | undefined, changes: Changes, detail?: Record<string, unknown>) => {
       // A live creation of a VM waits until XO has finished making it, and goes out as the VM then is. Not with a
       // shared Redis: the next leader must find every change the last one did not send, and a creation held here
       // would count as sent (a leader that dies within the second would lose it).
-      if (event === 'created' && object.type === 'VM' && !leading && detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined) {
+      if (event === 'created' && object.type === 'VM' && !leading && isLive(detail)) {
+        const heldIn = currentTurn()
         return settling.hold(object.id, () => {
           const current = lookup(object.id)
+          if (poolsAppeared.get(String(current?.$pool)) === heldIn) return cameOrWentWithPool(object)
           if (current?.type === 'VM') emit(event, current, undefined, changes, detail, false)
           use.refreshStatus()
         })
+      }
+      // Whether its pool left too is known once XO's whole batch is applied.
+      if (event === 'removed' && object.type === 'VM' && !leading && isLive(detail) && typeof object.$pool === 'string') {
+        const removedIn = currentTurn()
+        const checked = setImmediate(() => {
+          removalsChecked.delete(checked)
+          if (poolsGone.get(object.$pool as string) === removedIn) return cameOrWentWithPool(object)
+          emit(event, object, previous, changes, detail, false)
+        })
+        removalsChecked.add(checked)
+        return
       }
       // The changes XO makes while it makes the VM (its VIFs, its creation record) are part of its creation.
       if (event === 'updated' && settling.has(object.id)) return
@@ -163,6 +197,10 @@ export = function register(RED: NodeAPI) {
     // VMs removed before XO finished making them: neither their creation nor their removal goes out.
     let unfinished = 0
     const onChange = (change: ObjectChange) => {
+      if (change.object.type === 'pool') {
+        if (change.kind === 'exit') poolsGone.set(change.object.id, currentTurn())
+        else if (!change.previous) poolsAppeared.set(change.object.id, currentTurn())
+      }
       const vanished = change.kind === 'exit' && settling.drop(change.object.id)
       if (vanished) {
         unfinished++
@@ -201,7 +239,11 @@ export = function register(RED: NodeAPI) {
       }
       if (memory?.problem) return { fill: 'yellow', shape: 'ring', text: t('status.notRemembered', { count }) }
       const counted = count ? { fill: 'green' as const, shape: 'dot' as const, text: t('status.counts', { count }) } : spec
-      const shown = unfinished ? { ...counted, text: `${counted.text ?? ''} · ${t('status.unfinished', { count: unfinished })}` } : counted
+      const notes = [
+        ...(unfinished ? [t('status.unfinished', { count: unfinished })] : []),
+        ...(withPool ? [t('status.withPool', { count: withPool })] : []),
+      ]
+      const shown = notes.length ? { ...counted, text: [counted.text ?? '', ...notes].join(' · ') } : counted
       return leading ? { ...shown, text: `${shown.text ?? ''} · ${t('status.leader')}` } : shown
     }
 
@@ -214,6 +256,8 @@ export = function register(RED: NodeAPI) {
 
     node.on('close', (removed: boolean, done: () => void) => {
       feed.off('change', onChange)
+      for (const checked of removalsChecked) clearImmediate(checked)
+      if (turnEnds) clearImmediate(turnEnds)
       // With *remember*, what is held was left out of the snapshot: found created at the next start. Otherwise
       // it goes now, as the node's last messages.
       if (!memory) settling.releaseAll()

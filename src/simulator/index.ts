@@ -181,6 +181,29 @@ export class XoSimulator extends EventEmitter {
   }
 
   /**
+   * XO loses its connection to a pool (`server.disable`, or the pool master unreachable): every object of the
+   * pool leaves in one `exit` batch, as captured (notifications.fake-xapi.json, "server.disable"). No web-hook.
+   * `reconnectPool` brings them back as they were, in one `enter` batch, the pool first.
+   */
+  async disconnectPool(poolId: string): Promise<void> {
+    await shownFirst()
+    const objects = [...this.core.store.objects.values()].filter((o) => o.id === poolId || o.$pool === poolId)
+    if (!objects.some((o) => o.id === poolId && o.type === 'pool')) throw new Error(`disconnectPool: no pool ${poolId}`)
+    this.#disconnected.set(poolId, objects)
+    for (const o of objects) this.core.store.remove(o.id)
+  }
+
+  async reconnectPool(poolId: string): Promise<void> {
+    const objects = this.#disconnected.get(poolId)
+    if (!objects) throw new Error(`reconnectPool: pool ${poolId} is not disconnected`)
+    this.#disconnected.delete(poolId)
+    await shownFirst()
+    for (const o of [...objects].sort((a, b) => Number(b.type === 'pool') - Number(a.type === 'pool'))) this.core.store.add(o)
+  }
+
+  readonly #disconnected = new Map<string, any[]>()
+
+  /**
    * A full backup of the VM (or snapshot) as it is now, on the simulator's backup remote, as if a backup job had
    * run earlier (no API call, no web-hook, no notification). Returns the backup's id for
    * `backupNg.importVmBackup {id, sr, settings: {}}`; `backupNg.listVmBackups` lists it.

@@ -137,6 +137,24 @@ describe('xo-events', function () {
     await waitForCall(events, 'log', (line) => /log\.vanished/.test(line)) // (the locale's key: the test helper loads no locale)
   })
 
+  it('announces no VM created or removed when XO loses a pool and connects to it again', async () => {
+    await deploy({ types: ['VM'], events: ['created', 'removed'] })
+    const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+    const pool = template.$pool as string
+    const vms = [...h.sim.objects.values()].filter((o) => o.type === 'VM' && o.$pool === pool).length
+    assert.ok(vms > 0)
+    await h.sim.disconnectPool(pool)
+    await h.sim.reconnectPool(pool)
+    // a VM made afterwards is still announced, and alone
+    await h.sim.invoke('vm.create', { name_label: 'nr-after', template: template.id })
+    await until('VM.created', 'nr-after')
+    assert.deepEqual(topics(), ['VM.created:nr-after'])
+    await waitForCall(h.helper.getNode('events') as TestNode, 'status', (s) => /status\.withPool/.test(s.text))
+    // and a VM deleted is still announced removed
+    await h.sim.invoke('vm.delete', { id: [...h.sim.objects.values()].find((o) => o.name_label === 'nr-after').id })
+    await until('VM.removed', 'nr-after')
+  })
+
   it('shows an invalid expression in its status instead of running', async () => {
     await h.load([h.serverNode(), { id: 'events', type: 'xo-events', server: 'server', types: ['VM'], events: ['created'], nameFilter: { mode: 'regex', value: '(' }, wires: [[]] }])
     await waitForCall(h.helper.getNode('events') as TestNode, 'status', (s) => s.fill === 'red' && /misconfigured/.test(s.text))
