@@ -1,6 +1,6 @@
 // A small realistic story played through sim.invoke (so web-hooks and notifications fire as for a
 // real client): create a VM from a template with VIFs on two networks, clone it and copy it (halted: XAPI
-// clones and copies only halted VMs), restore a backup of it, start it, migrate it, snapshot it and delete the
+// clones and copies only halted VMs), restore a backup of it, import one (an upload), start it, migrate it, snapshot it and delete the
 // snapshot, create a user and a token, put a host in maintenance, emergency-stop it (empty) and start it, take
 // it out of maintenance, stop and start it; then what happens without any API call: the clone's host loses power
 // (and comes back with host.start), the copy's guest shuts itself down; stop the VM, clean up. Every example flow
@@ -51,7 +51,7 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
     const [hostA, hostB] = hosts
     const name = `demo-vm-${round}`
     const created: {
-      vm?: string; clone?: string; copy?: string; backup?: string; restored?: string; snapshot?: string; user?: string; token?: string
+      vm?: string; clone?: string; copy?: string; backup?: string; restored?: string; imported?: string; snapshot?: string; user?: string; token?: string
     } = {}
     const step = async (what: string, method: string, params: Record<string, unknown>) => {
       if (signal?.aborted) throw new Error('aborted')
@@ -80,6 +80,12 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
       created.restored = (await step(`restore a backup of ${name}`, 'backupNg.importVmBackup', {
         id: created.backup, sr: defaultSr(sim, template.$pool), settings: {},
       })) as string
+      // an import: XO answers with where to upload the VM (an XVA, an OVA), and makes it once the upload is in
+      const upload = (await step(`import ${name}-import`, 'vm.import', {
+        sr: defaultSr(sim, template.$pool), data: { nameLabel: `${name}-import`, networks: nets.map((n) => n.id) },
+      })) as { $sendTo: string }
+      const answer = await fetch(sim.url + upload.$sendTo, { method: 'POST', body: Buffer.alloc(64 * 1024) })
+      created.imported = ((await answer.json()) as { result: string }).result
       // make sure both hosts are up (a previous round may have been interrupted)
       for (const h of [hostA, hostB]) if (sim.objects.get(h.id)?.power_state !== 'Running') await step(`start ${h.name_label}`, 'host.start', { id: h.id })
       await step(`start ${name} on ${hostA.name_label}`, 'vm.start', { id: created.vm, host: hostA.id })
@@ -110,7 +116,7 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
     // cleanup, even after a failure, so that looping does not grow the inventory
     const quiet = (p: Promise<unknown>) => p.catch(() => {})
     if (created.snapshot !== undefined) await quiet(sim.invoke('vm.delete', { id: created.snapshot }))
-    for (const vm of [created.clone, created.copy, created.restored, created.vm]) {
+    for (const vm of [created.clone, created.copy, created.restored, created.imported, created.vm]) {
       if (vm !== undefined) await quiet(sim.invoke('vm.delete', { id: vm, deleteDisks: true }))
     }
     if (created.backup !== undefined) await quiet(sim.invoke('backupNg.deleteVmBackup', { id: created.backup }))

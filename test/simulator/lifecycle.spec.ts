@@ -108,6 +108,7 @@ describe('simulator: lifecycle', () => {
         'scenario: clone VM',
         'scenario: copy VM',
         'scenario: restore a backup of VM',
+        'scenario: import VM-import',
         'scenario: start VM on HOST',
         'scenario: migrate VM to HOST',
         'scenario: snapshot it',
@@ -128,11 +129,11 @@ describe('simulator: lifecycle', () => {
         'scenario: stop VM',
         'scenario: cleaned up',
       ])
-      // the VMs it made: created, cloned, copied, restored, each with a VIF on each of the two networks
+      // the VMs it made: created, cloned, copied, restored, imported, each with a VIF on each of the two networks
       const born = new Map<string, any>()
       for (const n of c.notifications) for (const o of Object.values(n.items) as any[]) if (o !== 0 && o.type === 'VM' && !before.has(o.id)) born.set(o.id, o)
       assert.deepEqual([...born.values()].map(v => v.name_label.replace(/\(\d{8}T\d{6}Z\)/, '(DATE)')).sort(),
-        ['demo-vm-1', 'demo-vm-1 (DATE)', 'demo-vm-1-clone', 'demo-vm-1-copy'])
+        ['demo-vm-1', 'demo-vm-1 (DATE)', 'demo-vm-1-clone', 'demo-vm-1-copy', 'demo-vm-1-import'])
       const vifNetworks = new Map<string, string>()
       for (const n of c.notifications) for (const o of Object.values(n.items) as any[]) if (o !== 0 && o.type === 'VIF') vifNetworks.set(o.id, o.$network)
       for (const vm of born.values()) assert.equal(new Set(vm.VIFs.map((v: string) => vifNetworks.get(v))).size, 2, vm.name_label)
