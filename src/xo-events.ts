@@ -4,7 +4,7 @@ import type { ObjectChange } from './events/change'
 import type { Changes } from './events/diff'
 import type { ObjectEventPayload, XoEventMessage } from './events/message'
 import { RememberedObjects } from './events/remembered-objects'
-import { LeadingObjects } from './coordination/leading-objects'
+import { FoundAtTakeover, LeadingObjects } from './coordination/leading-objects'
 import { roleText } from './node-red/runtime'
 import { compileSelection, EventSelection, XoEventsConfig } from './events/selection'
 import { SettlingCreations } from './events/settling'
@@ -147,9 +147,10 @@ export = function register(RED: NodeAPI) {
     // With a Redis shared with another Node-RED: only the leader sends, and records what it sent for the next one.
     // Changes found by comparing with what was sent before (a restart, a takeover): the remembered objects and these
     // changes already say what is there, so no `initial` events.
-    const sendFound = (mark: 'foundAtStart' | 'foundAtTakeover') => (changes: FoundChange[]) => {
+    // At a takeover, each says how it was found: seen here as XO made it, or only compared with XO.
+    const sendFound = (mark: 'foundAtStart' | 'foundAtTakeover') => (changes: Array<FoundChange & { foundAtTakeover?: FoundAtTakeover }>) => {
       initialSent = true
-      for (const found of changes) sendChange(found.change, found.object, { [mark]: true })
+      for (const found of changes) sendChange(found.change, found.object, { [mark]: found.foundAtTakeover ?? true })
       use.refreshStatus()
     }
     const coordinator = server.coordinator

@@ -3,7 +3,7 @@ import type { SelectedObjectsOptions } from '../events/remembered-objects'
 import { changesSince, FoundChange, projectionFor, selectionDigest } from '../events/snapshot'
 import type { XoObject } from '../xo/object-store'
 import type { LeaseRole } from './lease'
-import { SentObject, sentField, SharedSnapshot } from './shared-snapshot'
+import { sentField, SharedSnapshot, StoredSnapshot } from './shared-snapshot'
 
 /** What of the lease the node reads: whether it leads now, and when that changes. */
 export interface LeaseView {
@@ -17,7 +17,7 @@ export interface LeadingObjectsOptions extends SelectedObjectsOptions {
   snapshot: SharedSnapshot
   lease: LeaseView
   /** what changed since the last leader's last message: sent once each, in the order XO made them */
-  found: (changes: FoundChange[]) => void
+  found: (changes: TakeoverChange[]) => void
   /** nothing was ever sent for this node (the first leader): it starts as a node always did */
   fresh: () => void
   /** the role changed (for the status) */
@@ -26,11 +26,23 @@ export interface LeadingObjectsOptions extends SelectedObjectsOptions {
   /** `HISTORY_MS` and how often old history is dropped (tests shorten them) */
   historyMs?: number
   sweepMs?: number
+  /** `HEARTBEAT_MS` (tests shorten it) */
+  heartbeatMs?: number
 }
+
+/**
+ * How a change found at a takeover was found: `seen` by this instance as XO made it, while it followed (its history
+ * reaches back to what the last leader recorded of the object); `compared`: only XO's object as it is now was
+ * compared with what the last leader recorded (no history across the gap: several changes may show as one).
+ */
+export type FoundAtTakeover = 'seen' | 'compared'
+
+export type TakeoverChange = FoundChange & { foundAtTakeover: FoundAtTakeover }
 
 /** One state of an object as a follower saw it: the JSON it would have sent ('' gone or not selected). */
 interface Seen {
   json: string
+  /** when it began (the first state of a history: from when this instance knows it was so) */
   at: number
   seq: number
   /** the change that led to it (none for the state before the first change seen) */
@@ -47,16 +59,27 @@ const HISTORY_PER_OBJECT = 32
  */
 export const HISTORY_MS = 10 * 60_000
 const SWEEP_MS = 60_000
+/**
+ * How far apart two instances may see the same change of XO, on their clocks (same host or NTP) with their event
+ * loops' delays: a takeover tells which state seen is the one the last leader recorded only within this.
+ */
+export const SKEW_MS = 250
+/** How often a leader says in Redis that it recorded everything it sent, even when nothing changes. */
+export const HEARTBEAT_MS = 1_000
 /** Objects written per script at most. */
 const FLUSH_PAIRS = 500
 
 /**
  * An xo-events node among instances sharing a Redis: only the leader sends. What it sends is written to the shared
- * snapshot right after, object by object, with when. A follower keeps XO's objects warm and, for each selected
- * object, the last states it saw. The instance that takes over (the leader died, paused, or lost Redis) finds, for
- * each object, the state the last leader sent among those it saw (the same JSON, the nearest in time) and sends
- * every change after it, in XO's order: each change once, even when an object changed several times meanwhile.
- * Objects it has no such history for are compared with what is now in XO, as after a restart.
+ * snapshot right after, object by object, with when, and every second the time up to which it recorded all it sent.
+ * A follower keeps XO's objects warm and, for each selected object, the states it saw with when each began. The
+ * instance that takes over (the leader died, paused, or lost Redis) finds, for each object, the one state it saw
+ * that can be the one the last leader recorded: equal to it, begun by the time it was recorded and lasting until
+ * the leader's last record (within `SKEW_MS`), in a history that reaches back before that; it sends every change
+ * after it, in XO's order, marked `seen`: each change once, even when an object changed several times meanwhile.
+ * Anything else (no history reaching back, as in an instance that just started, or a state that could be either
+ * of two) is compared with what is now in XO, as after a restart, marked `compared`, and counted in the log: a
+ * takeover never takes a later copy of a repeated state for the one recorded, so it never skips a change silently.
  */
 export class LeadingObjects {
   #phase: 'following' | 'taking-over' | 'leading' | 'closed' = 'following'
@@ -69,6 +92,9 @@ export class LeadingObjects {
   #takeover = 0
   #retry: NodeJS.Timeout | undefined
   #sweep: NodeJS.Timeout | undefined
+  #heartbeat: NodeJS.Timeout | undefined
+  /** since when this instance saw every change of XO's objects (Infinity: not loaded yet) */
+  #since = Infinity
   readonly #project
   readonly #digest: string
   readonly #needs: string[]
@@ -90,6 +116,11 @@ export class LeadingObjects {
   start(): void {
     this.#sweep = setInterval(() => this.#forgetOld(), this.o.sweepMs ?? SWEEP_MS)
     this.#sweep.unref?.()
+    this.#heartbeat = setInterval(() => {
+      if (this.#phase === 'leading' && !this.#flushing && !this.#pending.length) void this.#flush(true)
+    }, this.o.heartbeatMs ?? HEARTBEAT_MS)
+    this.#heartbeat.unref?.()
+    if (this.o.objects.loaded) this.#since = this.#now()
     this.o.lease.on('role', this.#onRole)
     this.o.objects.on('loaded', this.#onLoaded)
     this.#onRole(this.o.lease.role)
@@ -117,6 +148,7 @@ export class LeadingObjects {
     this.#phase = 'closed'
     clearTimeout(this.#retry)
     clearInterval(this.#sweep)
+    clearInterval(this.#heartbeat)
     this.#history.clear()
     this.o.lease.off('role', this.#onRole)
     this.o.objects.off('loaded', this.#onLoaded)
@@ -134,7 +166,13 @@ export class LeadingObjects {
     }
   }
 
-  readonly #onLoaded = () => {
+  readonly #onLoaded = (loaded?: { resumed?: boolean }) => {
+    // After a reconnection, what changed while nobody listened came as one difference: what was seen before
+    // proves nothing about that time.
+    if (this.#since === Infinity || loaded?.resumed) {
+      this.#since = this.#now()
+      this.#history.clear()
+    }
     if (this.#phase === 'taking-over' || (this.#phase === 'following' && this.o.lease.leading)) void this.#takeOver()
   }
 
@@ -151,10 +189,13 @@ export class LeadingObjects {
     const { object, previous } = change
     let states = this.#history.get(object.id)
     if (!states) {
+      if (this.#since === Infinity) return
       if (!this.#selects(object) && !(previous && this.#selects(previous))) return
-      // The state before the first change seen: the leader may have sent that one last.
+      // The state before the first change seen: the leader may have sent that one last. Known so since this
+      // instance listens, or for the history's time at least (an object with no history had not changed for
+      // that long when it was dropped).
       const before = previous && this.#selects(previous) ? JSON.stringify(this.#project(previous)) : ''
-      states = [{ json: before, at: this.#now(), seq: ++this.#seq }]
+      states = [{ json: before, at: this.#quietSince(), seq: ++this.#seq }]
       this.#history.set(object.id, states)
     }
     const json = this.#stateAfter(change)
@@ -164,6 +205,11 @@ export class LeadingObjects {
     states.push({ json, at: now, seq: ++this.#seq, change })
     if (states.length > HISTORY_PER_OBJECT) states.splice(0, states.length - HISTORY_PER_OBJECT)
     while (states.length > 1 && states[1].at < now - this.#historyMs) states.shift()
+  }
+
+  /** Since when an object this instance keeps no history of has surely not changed. */
+  #quietSince(): number {
+    return Math.max(this.#since, this.#now() - this.#historyMs)
   }
 
   /** Drops what no takeover will need: objects that have not changed within the history's time. */
@@ -220,10 +266,13 @@ export class LeadingObjects {
       return
     }
     for (const { object } of stored.objects) this.#sent.set(object.id, JSON.stringify(object))
-    const found = this.#missed(stored.objects, stored.gone)
+    const { found, compared } = this.#missed(stored)
     this.#history.clear()
     this.#phase = 'leading'
     this.o.log(`leading: ${found.length} changes since the last leader's last message`)
+    if (compared) {
+      this.o.log(`${compared} objects only compared with XO at this takeover (no history here reaching back to what the last leader recorded): several changes of one of them meanwhile show as one, marked foundAtTakeover 'compared'`)
+    }
     if (found.length) this.o.found(found)
     for (const { change } of found) this.sent(change)
   }
@@ -259,36 +308,42 @@ export class LeadingObjects {
   }
 
   /**
-   * The changes the last leader did not send: for each object seen changing, those after the state it sent (same
-   * JSON, nearest in time; for an object it had not sent or had sent as gone, after the first such state seen);
-   * the other objects compared with XO as it is now.
+   * The changes the last leader did not send: for each object seen changing, those after the state it recorded,
+   * where that state is proven (`#recorded`); the other objects compared with XO as it is now. `compared`: how
+   * many objects could only be compared.
    */
-  #missed(sent: SentObject[], gone: Map<string, number>): FoundChange[] {
-    const replayed: Array<{ seq: number; found: FoundChange }> = []
+  #missed(stored: StoredSnapshot): { found: TakeoverChange[]; compared: number } {
+    const { objects: sent, gone } = stored
+    const replayed: Array<{ seq: number; found: TakeoverChange }> = []
     const handled = new Set<string>()
+    let unproven = 0
     const sentById = new Map(sent.map((s) => [s.object.id, s]))
+    // Until then the last leader had recorded all it sent: each object was, as it saw it, as last recorded.
+    let last = stored.until ?? -Infinity
+    for (const { at } of sent) last = Math.max(last, at)
+    for (const at of gone.values()) last = Math.max(last, at)
     for (const [id, states] of this.#history) {
-      const last = sentById.get(id)
-      const json = last ? JSON.stringify(last.object) : ''
-      // When it was sent so (gone: when it was sent as gone); never sent: its first state seen gone or unselected.
-      const at = last?.at ?? gone.get(id)
-      let from = -1
-      for (let i = 0; i < states.length; i++) {
-        if (states[i].json !== json) continue
-        if (at === undefined) {
-          from = i
-          break
-        }
-        if (from === -1 || Math.abs(states[i].at - at) < Math.abs(states[from].at - at)) from = i
+      const record = sentById.get(id)
+      // Never recorded, or recorded as gone: gone or not selected as the last leader saw it.
+      const from = this.#recorded(states, record ? JSON.stringify(record.object) : '', record?.at ?? gone.get(id) ?? last, last)
+      if (from === undefined) {
+        unproven++
+        continue // compared below
       }
-      if (from === -1) continue // seen too little of it: compared below
       handled.add(id)
       for (const state of states.slice(from + 1)) {
-        if (state.change) replayed.push({ seq: state.seq, found: { change: state.change, object: state.change.object } })
+        if (state.change) replayed.push({ seq: state.seq, found: { change: state.change, object: state.change.object, foundAtTakeover: 'seen' } })
       }
     }
     replayed.sort((a, b) => a.seq - b.seq)
     const objects = this.o.objects
+    // Objects without a history did not change since `#quietSince`: proven unchanged when that reaches back.
+    if (!(this.#quietSince() <= last - SKEW_MS)) {
+      const counted = new Set<string>()
+      for (const { object } of sent) if (!this.#history.has(object.id)) counted.add(object.id)
+      for (const object of objects.values()) if (!this.#history.has(object.id) && this.#selects(object)) counted.add(object.id)
+      unproven += counted.size
+    }
     const rest = {
       get: (id: string) => (handled.has(id) ? undefined : objects.get(id)),
       *values() {
@@ -297,7 +352,31 @@ export class LeadingObjects {
     }
     const lookup = (id: string) => objects.get(id)
     const compared = changesSince(sent.filter((s) => !handled.has(s.object.id)).map((s) => s.object), rest, (o) => this.#selects(o), this.#project, lookup)
-    return [...replayed.map((r) => r.found), ...compared]
+    return {
+      found: [...replayed.map((r) => r.found), ...compared.map((c): TakeoverChange => ({ ...c, foundAtTakeover: 'compared' }))],
+      compared: unproven,
+    }
+  }
+
+  /**
+   * Which of the states seen is the one the last leader recorded (`json` at `at`, still so at `last` as it saw
+   * it), or undefined when that cannot be told for sure. The history must reach back before `last` (less the
+   * skew); the state must equal it, have begun by `at` and lasted until `last` (within the skew: the first state of
+   * a history may have begun before it); exactly one may: a repeated state elsewhere in time is not taken for it.
+   */
+  #recorded(states: Seen[], json: string, at: number, last: number): number | undefined {
+    const lo = last - SKEW_MS
+    const hi = at + SKEW_MS
+    if (!(states[0].at <= lo)) return undefined
+    let found: number | undefined
+    for (let i = 0; i < states.length; i++) {
+      if (states[i].json !== json) continue
+      const end = i + 1 < states.length ? states[i + 1].at : Infinity
+      if (end < lo || (i > 0 && states[i].at > hi)) continue
+      if (found !== undefined) return undefined
+      found = i
+    }
+    return found
   }
 
   #record(id: string, json: string): void {
@@ -310,14 +389,18 @@ export class LeadingObjects {
     if (!this.#flushing) void this.#flush()
   }
 
-  async #flush(): Promise<void> {
+  /** `heartbeat`: written even with nothing pending, to say until when everything sent is recorded. */
+  async #flush(heartbeat = false): Promise<void> {
     if (this.#flushing) return
     this.#flushing = true
     try {
-      while (this.#pending.length) {
+      while (this.#pending.length || heartbeat) {
+        heartbeat = false
         const pairs = this.#pending.splice(0, FLUSH_PAIRS * 2)
+        // Everything sent until now is in this write or an earlier one (messages and records go in the same turn).
+        const until = this.#pending.length ? undefined : this.#now()
         try {
-          await this.o.snapshot.apply(pairs)
+          await this.o.snapshot.apply(pairs, until)
         } catch (error) {
           // Not recorded: this instance must not lead on what it cannot record; the next leader sends it again
           // rather than never.

@@ -13,25 +13,35 @@ export function sentField(json: string, at: number): string {
   return `{"t":${at},"o":${json || 'null'}}`
 }
 
+/** What the last leader recorded: see `SharedSnapshot.load`. */
+export interface StoredSnapshot {
+  about: SnapshotAbout
+  objects: SentObject[]
+  gone: Map<string, number>
+  until?: number
+}
+
 /** What a snapshot was taken for: another XO or another selection makes it meaningless. */
 export interface SnapshotAbout {
   server: string
   selection: string
 }
 
-// KEYS[1]: the hash of objects; KEYS[2]: the lease. ARGV[1]: holder; then pairs of id and JSON ('' removes).
+// KEYS[1]: the hash of objects; KEYS[2]: the lease; KEYS[3]: when the leader had recorded everything it sent.
+// ARGV[1]: holder; ARGV[2]: that time ('' leaves it); then pairs of id and JSON ('' removes).
 const APPLY = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
-for i = 2, #ARGV, 2 do
+for i = 3, #ARGV, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[2]) end
 return 1`
 
-// KEYS[1]: the hash; KEYS[2]: its description; KEYS[3]: the lease. ARGV[1]: holder. Empties both: until the
-// description is written again, last, nothing half-written can be taken for a snapshot.
+// KEYS[1]: the hash; KEYS[2]: its description; KEYS[3]: its time; KEYS[4]: the lease. ARGV[1]: holder. Empties
+// them: until the description is written again, last, nothing half-written can be taken for a snapshot.
 const CLEAR = `
-if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
-redis.call('DEL', KEYS[1], KEYS[2])
+if redis.call('GET', KEYS[4]) ~= ARGV[1] then return -1 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 return 1`
 
 // KEYS[1]: the description; KEYS[2]: the lease. ARGV[1]: holder; ARGV[2]: the description.
@@ -54,10 +64,15 @@ export class SharedSnapshot {
     private readonly fence: Fence,
   ) {}
 
-  /** What was sent (each object with when it was sent), and what for; undefined when nothing was ever written. */
-  async load(): Promise<{ about: SnapshotAbout; objects: SentObject[]; gone: Map<string, number> } | undefined> {
+  /**
+   * What was sent (each object with when it was sent), and what for; `until`: when the last leader had recorded
+   * everything it sent (it says so every few seconds, even when nothing changes); undefined when nothing was ever
+   * written.
+   */
+  async load(): Promise<StoredSnapshot | undefined> {
     const about = await this.link.command<string | null>('GET', `${this.key}:about`)
     if (about === null) return undefined
+    const until = Number(await this.link.command<string | null>('GET', `${this.key}:until`))
     const flat = await this.link.command<string[]>('HGETALL', this.key)
     const objects: SentObject[] = []
     const gone = new Map<string, number>()
@@ -76,7 +91,7 @@ export class SharedSnapshot {
       }
     }
     try {
-      return { about: JSON.parse(about) as SnapshotAbout, objects, gone }
+      return { about: JSON.parse(about) as SnapshotAbout, objects, gone, ...(until > 0 ? { until } : {}) }
     } catch {
       return undefined
     }
@@ -84,7 +99,7 @@ export class SharedSnapshot {
 
   /** Replaces the whole snapshot (a first leader, another selection); what it is about is written last. */
   async reset(about: SnapshotAbout, objects: Iterable<[string, string]>): Promise<void> {
-    await this.#fenced(CLEAR, [this.key, `${this.key}:about`])
+    await this.#fenced(CLEAR, [this.key, `${this.key}:about`, `${this.key}:until`])
     let batch: string[] = []
     for (const [id, json] of objects) {
       batch.push(id, json)
@@ -102,15 +117,19 @@ export class SharedSnapshot {
     if (Number(await this.link.command('EVAL', script, keys.length + 1, ...keys, fence.key, fence.holder, ...args)) === -1) throw new NotLeadingError()
   }
 
-  /** Writes objects as sent: pairs of id and `sentField`, '' for an object gone. Ordered after earlier writes. */
-  async apply(pairs: string[]): Promise<void> {
+  /**
+   * Writes objects as sent: pairs of id and `sentField`, '' for an object gone. Ordered after earlier writes.
+   * `until`: everything sent up to then is recorded with this write (ms since the epoch).
+   */
+  async apply(pairs: string[], until?: number): Promise<void> {
     const fence = this.#fence()
-    if (Number(await this.link.command('EVAL', APPLY, 2, this.key, fence.key, fence.holder, ...pairs)) === -1) throw new NotLeadingError()
+    const answer = await this.link.command('EVAL', APPLY, 3, this.key, fence.key, `${this.key}:until`, fence.holder, until === undefined ? '' : String(until), ...pairs)
+    if (Number(answer) === -1) throw new NotLeadingError()
   }
 
   /** The node was removed: what it sent is forgotten (enabled again, it starts afresh). */
   async forget(): Promise<void> {
-    await this.link.command('DEL', this.key, `${this.key}:about`)
+    await this.link.command('DEL', this.key, `${this.key}:about`, `${this.key}:until`)
   }
 
   #fence(): { key: string; holder: string } {

@@ -21,6 +21,12 @@ export interface ObjectEventPayload {
    * XO with the objects the node remembered; `previous` then holds only the remembered fields
    */
   foundAtStart?: boolean
+  /**
+   * With a Redis shared by two Node-REDs, set when this instance took over and found the change then: `seen`, it
+   * saw it as XO made it while it followed (each change once, in XO's order); `compared`, it could only compare XO's
+   * object as it is now with what the last leader sent (no history across the gap: several changes show as one)
+   */
+  foundAtTakeover?: 'seen' | 'compared'
 }
 
 /** A message of xo-events: `topic` is `<type>.<event>` (`VM.started`). */

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { Lease, LeaseOptions, LeaseRole } from '../../src/coordination/lease'
-import { LeadingObjects } from '../../src/coordination/leading-objects'
-import type { SentObject, SharedSnapshot, SnapshotAbout } from '../../src/coordination/shared-snapshot'
+import { LeadingObjects, TakeoverChange } from '../../src/coordination/leading-objects'
+import type { SentObject, SharedSnapshot, SnapshotAbout, StoredSnapshot } from '../../src/coordination/shared-snapshot'
 import { ObjectChange } from '../../src/events/change'
 import { compileSelection, EventSelection } from '../../src/events/selection'
-import type { FoundChange } from '../../src/events/snapshot'
 import type { XoObject } from '../../src/xo/object-store'
 import { waitFor } from '../support/node-red'
 
@@ -13,8 +12,9 @@ import { waitFor } from '../support/node-red'
 class MemorySnapshot {
   about: SnapshotAbout | undefined
   objects = new Map<string, string>()
+  until: number | undefined
 
-  async load() {
+  async load(): Promise<StoredSnapshot | undefined> {
     if (!this.about) return undefined
     const objects: SentObject[] = []
     const gone = new Map<string, number>()
@@ -23,21 +23,24 @@ class MemorySnapshot {
       if (o === null) gone.set(id, t)
       else objects.push({ object: o, at: t })
     }
-    return { about: this.about, objects, gone }
+    return { about: this.about, objects, gone, ...(this.until ? { until: this.until } : {}) }
   }
   async reset(about: SnapshotAbout, entries: Iterable<[string, string]>) {
     this.about = about
     this.objects = new Map(entries)
+    this.until = undefined
   }
-  async apply(pairs: string[]) {
+  async apply(pairs: string[], until?: number) {
     for (let i = 0; i < pairs.length; i += 2) {
       if (pairs[i + 1]) this.objects.set(pairs[i], pairs[i + 1])
       else this.objects.delete(pairs[i])
     }
+    if (until !== undefined) this.until = until
   }
   async forget() {
     this.about = undefined
     this.objects.clear()
+    this.until = undefined
   }
 }
 
@@ -77,27 +80,29 @@ const config = { types: ['VM'], events: ['started', 'stopped'] }
 const vm = (id: string, power_state: string): XoObject => ({ id, type: 'VM', name_label: id, power_state, $pool: 'p' }) as unknown as XoObject
 
 /** One instance's xo-events node: what it sent, in order. */
-function instance(snapshot: MemorySnapshot, objects: Objects, clock: () => number, history?: { historyMs: number; sweepMs: number }, chosen: typeof config = config) {
+function instance(snapshot: MemorySnapshot, objects: Objects, clock: () => number, history?: { historyMs?: number; sweepMs?: number; heartbeatMs?: number }, chosen: typeof config = config) {
   const lease = new FakeLease()
   const selection = compileSelection(chosen) as EventSelection
   const sent: string[] = []
-  const say = (change: ObjectChange, takeover: boolean) => {
-    for (const e of selection.select(change, (id) => objects.get(id))) sent.push(`${change.object.id} ${e.event}${takeover ? '*' : ''}`)
+  // Found at a takeover: `*` seen by this instance as XO made it, `~` only compared with XO.
+  const say = (change: ObjectChange, mark = '') => {
+    for (const e of selection.select(change, (id) => objects.get(id))) sent.push(`${change.object.id} ${e.event}${mark}`)
   }
   let fresh = 0
+  const logs: string[] = []
   const node = new LeadingObjects({
     snapshot: snapshot as unknown as SharedSnapshot, lease, objects, needs: ['VM'], selection, config: chosen, server: () => 'ws://xo/api/',
-    found: (changes: FoundChange[]) => changes.forEach((c) => say(c.change, true)),
+    found: (changes: TakeoverChange[]) => changes.forEach((c) => say(c.change, c.foundAtTakeover === 'seen' ? '*' : '~')),
     fresh: () => fresh++,
-    onRole: () => {}, warn: () => {}, log: () => {}, now: clock, ...history,
+    onRole: () => {}, warn: () => {}, log: (line) => logs.push(line), now: clock, ...history,
   })
   node.start()
   return {
-    lease, node, sent, fresh: () => fresh,
+    lease, node, sent, logs, fresh: () => fresh,
     /** XO's notification reached this instance */
     see(change: ObjectChange) {
       if (!node.accept(change)) return
-      say(change, false)
+      say(change)
       node.sent(change)
     },
   }
@@ -116,6 +121,8 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
     for (const xo of [xoA, xoB]) for (const id of ['a', 'b']) xo.change(vm(id, 'Halted'))
     const a = instance(snapshot, xoA, clock)
     const b = instance(snapshot, xoB, clock)
+    // Both have been following for a while when the first one leads.
+    now += 10_000
     a.lease.set({ role: 'leader', token: 1 })
     await settle()
     assert.equal(a.fresh(), 1, 'the first leader starts afresh')
@@ -180,7 +187,7 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
     const later = instance(snapshot, xo, clock)
     later.lease.set({ role: 'leader', token: 2 })
     await settle()
-    assert.deepEqual(later.sent, ['a started*'])
+    assert.deepEqual(later.sent, ['a started~'], 'found by comparing, and marked so')
   })
 
   it('keeps a bounded history: an object quiet for the history time is dropped and compared instead, still once', async () => {
@@ -191,6 +198,8 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
     const a = instance(snapshot, xoA, clock)
     const b = instance(snapshot, xoB, clock, { historyMs: 1_000, sweepMs: 5 })
     after(() => b.node.close(false))
+    // Following long before: only the history dropped keeps it from proving what happened meanwhile.
+    now += 10_000
     a.lease.set({ role: 'leader', token: 1 })
     await settle()
     for (const id of ['a', 'b']) {
@@ -207,7 +216,7 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
     assert.equal(b.node.remembered, 1)
     b.lease.set({ role: 'leader', token: 2 })
     await settle()
-    assert.deepEqual(b.sent, ['a stopped*'])
+    assert.deepEqual(b.sent, ['a stopped~'])
   })
 
   it('an object sent as gone is matched by time: leaving, coming back and leaving again is not repeated', async () => {
@@ -281,5 +290,170 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
       await node.close(false)
       await lease.stop()
     }
+  })
+
+  describe('a takeover never skips a change: history only where it provably reaches back, else compared and marked', () => {
+    /** XO changed `a` as every running instance sees it, `ms` after the change before. */
+    const toggle = (instances: Array<{ xo: Objects; see(change: ObjectChange): void }>, state: string, ms = 500) => {
+      now += ms
+      for (const { xo, see } of instances) see(xo.change(vm('a', state)))
+    }
+    const compared = (logs: string[]) => logs.filter((line) => /only compared with XO/.test(line))
+
+    it('an instance started after the last record compares (the state it saw first repeats later in its history), and says so', async () => {
+      const snapshot = new MemorySnapshot()
+      const xoA = new Objects()
+      xoA.change(vm('a', 'Halted'))
+      const a = instance(snapshot, xoA, clock)
+      now += 10_000
+      a.lease.set({ role: 'leader', token: 1 })
+      await settle()
+      toggle([{ xo: xoA, see: a.see }], 'Running')
+      await settle()
+      // The leader dies; XO stops the VM before the restarted instance has loaded its objects.
+      a.lease.set({ role: 'follower' })
+      now += 500
+      const xoC = new Objects()
+      xoC.change(vm('a', 'Halted'))
+      const c = instance(snapshot, xoC, clock)
+      // It sees the VM start (the state last recorded, again) and stop.
+      toggle([{ xo: xoC, see: c.see }], 'Running')
+      toggle([{ xo: xoC, see: c.see }], 'Halted')
+      c.lease.set({ role: 'leader', token: 2 })
+      await settle()
+      assert.deepEqual(a.sent, ['a started'])
+      // Not 'a stopped*' from the later "Running": the stop and start before it were never seen by anyone.
+      assert.deepEqual(c.sent, ['a stopped~'], 'compared with XO, and marked so')
+      assert.deepEqual(compared(c.logs).map((line) => line.split(' ')[0]), ['1'], 'one log line counts the objects only compared')
+    })
+
+    it('a warm follower whose history no longer reaches back (more changes than it keeps) compares instead of replaying from a later copy', async () => {
+      const snapshot = new MemorySnapshot()
+      const xoA = new Objects()
+      const xoB = new Objects()
+      for (const xo of [xoA, xoB]) xo.change(vm('a', 'Halted'))
+      const a = instance(snapshot, xoA, clock)
+      const b = instance(snapshot, xoB, clock)
+      now += 10_000
+      a.lease.set({ role: 'leader', token: 1 })
+      await settle()
+      toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+      await settle()
+      a.lease.set({ role: 'follower' })
+      // 41 changes while nobody leads: more than the follower keeps of one object.
+      for (let i = 0; i < 41; i++) toggle([{ xo: xoB, see: b.see }], i % 2 === 0 ? 'Halted' : 'Running', 100)
+      b.lease.set({ role: 'leader', token: 2 })
+      await settle()
+      assert.deepEqual(b.sent, ['a stopped~'])
+      assert.equal(compared(b.logs).length, 1)
+    })
+
+    it('a warm follower replays every change after the recorded state, seeing XO a little after the leader did', async () => {
+      const snapshot = new MemorySnapshot()
+      const xoA = new Objects()
+      const xoB = new Objects()
+      for (const xo of [xoA, xoB]) xo.change(vm('a', 'Halted'))
+      const a = instance(snapshot, xoA, clock)
+      const b = instance(snapshot, xoB, clock)
+      now += 10_000
+      a.lease.set({ role: 'leader', token: 1 })
+      await settle()
+      for (const state of ['Running', 'Halted', 'Running']) {
+        now += 500
+        a.see(xoA.change(vm('a', state)))
+        // The follower's event loop was busy: it saw the same change 200 ms later.
+        now += 200
+        b.see(xoB.change(vm('a', state)))
+      }
+      await settle()
+      a.lease.set({ role: 'follower' })
+      toggle([{ xo: xoB, see: b.see }], 'Halted')
+      toggle([{ xo: xoB, see: b.see }], 'Running')
+      b.lease.set({ role: 'leader', token: 2 })
+      await settle()
+      assert.deepEqual(b.sent, ['a stopped*', 'a started*'])
+      assert.deepEqual(compared(b.logs), [])
+    })
+
+    it('a state that could be either of two seen within the skew is compared, not guessed', async () => {
+      const snapshot = new MemorySnapshot()
+      const xoA = new Objects()
+      const xoB = new Objects()
+      for (const xo of [xoA, xoB]) xo.change(vm('a', 'Halted'))
+      const a = instance(snapshot, xoA, clock)
+      const b = instance(snapshot, xoB, clock)
+      now += 10_000
+      a.lease.set({ role: 'leader', token: 1 })
+      await settle()
+      toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+      // Stopped and started again within 100 ms: the leader sent both, the follower only saw them.
+      for (const state of ['Halted', 'Running']) {
+        now += 100
+        a.see(xoA.change(vm('a', state)))
+      }
+      b.see(xoB.change(vm('a', 'Halted')))
+      now += 100
+      b.see(xoB.change(vm('a', 'Running')))
+      await settle()
+      a.lease.set({ role: 'follower' })
+      toggle([{ xo: xoB, see: b.see }], 'Halted')
+      b.lease.set({ role: 'leader', token: 2 })
+      await settle()
+      assert.deepEqual(a.sent, ['a started', 'a stopped', 'a started'])
+      assert.deepEqual(b.sent, ['a stopped~'])
+    })
+
+    it("a leader says every second until when it recorded everything: an instance started after the last change still proves its history", async () => {
+      const snapshot = new MemorySnapshot()
+      const xoA = new Objects()
+      xoA.change(vm('a', 'Halted'))
+      const a = instance(snapshot, xoA, clock, { heartbeatMs: 5 })
+      now += 10_000
+      a.lease.set({ role: 'leader', token: 1 })
+      await settle()
+      toggle([{ xo: xoA, see: a.see }], 'Running')
+      await settle()
+      // A quiet while: a second instance starts and keeps XO's objects warm.
+      now += 5_000
+      const xoB = new Objects()
+      xoB.change(vm('a', 'Running'))
+      const b = instance(snapshot, xoB, clock)
+      try {
+        now += 5_000
+        const said = now
+        await waitFor(() => snapshot.until === said, { what: 'the leader saying it recorded everything until now' })
+        a.lease.set({ role: 'follower' })
+        toggle([{ xo: xoB, see: b.see }], 'Halted')
+        toggle([{ xo: xoB, see: b.see }], 'Running')
+        b.lease.set({ role: 'leader', token: 2 })
+        await settle()
+        assert.deepEqual(b.sent, ['a stopped*', 'a started*'])
+      } finally {
+        await a.node.close(false)
+        await b.node.close(false)
+      }
+    })
+
+    it('after XO reconnects, what was seen before proves nothing: compared', async () => {
+      const snapshot = new MemorySnapshot()
+      const xoA = new Objects()
+      const xoB = new Objects()
+      for (const xo of [xoA, xoB]) xo.change(vm('a', 'Halted'))
+      const a = instance(snapshot, xoA, clock)
+      const b = instance(snapshot, xoB, clock)
+      now += 10_000
+      a.lease.set({ role: 'leader', token: 1 })
+      await settle()
+      toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+      await settle()
+      a.lease.set({ role: 'follower' })
+      // The follower lost XO for a while: stopped and started meanwhile, nothing to see once it is back.
+      now += 1_000
+      xoB.emit('loaded', { count: 1, resumed: true })
+      toggle([{ xo: xoB, see: b.see }], 'Halted')
+      b.lease.set({ role: 'leader', token: 2 })
+      await settle()
+      assert.deepEqual(b.sent, ['a stopped~'])
+    })
   })
 })
