@@ -13,6 +13,8 @@ export interface LeaseOptions {
   /** who this is (unique per process): shown to the other instance */
   instance: string
   ttlMs?: number
+  /** how long after it starts this instance is cold (default: the lease time) */
+  warmAfterMs?: number
   /** a monotonic clock in ms (a paused process sees it jump: what keeps it from acting on a lost lease) */
   now?: () => number
 }
@@ -23,7 +25,10 @@ const MARGIN_MS = 500
 const FOLLOWER_RETRY_MS = 1_000
 
 // Takes the lease when free, prolongs it when held by this instance. Answers the fencing token (a new one at each
-// taking), or minus the milliseconds the other holder still has.
+// taking), or minus the milliseconds to wait: what the other holder still has, or while a warm follower is alive
+// and this instance is cold, what that follower's word still has. KEYS[1]: the lease, KEYS[2]: its fencing
+// counter, KEYS[3]: a warm follower's word. ARGV[1]: this instance, ARGV[2]: the lease time, ARGV[3]: '1' when this
+// instance is warm; a warm follower says so for the lease time.
 const TAKE = `
 local held = redis.call('GET', KEYS[1])
 if held then
@@ -32,7 +37,12 @@ if held then
     redis.call('PEXPIRE', KEYS[1], ARGV[2])
     return tonumber(token)
   end
+  if ARGV[3] == '1' then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2]) end
   return -math.max(redis.call('PTTL', KEYS[1]), 1)
+end
+if ARGV[3] ~= '1' then
+  local warm = redis.call('PTTL', KEYS[3])
+  if warm > 0 then return -warm end
 end
 local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
@@ -45,13 +55,18 @@ return 0`
 
 /**
  * Who leads, among the instances sharing one Redis, for one XO connection. The leader prolongs its lease every
- * third of its time; the others try again as soon as it would run out. A leader counts its lease from when it
+ * third of its time; the others try again as soon as it would run out. An instance is cold for a lease time after it
+ * starts (it has not watched XO's objects long enough to know what the last leader may have missed): while a warm
+ * follower says in Redis that it is alive, a cold instance does not take a free lease, so that a supervisor
+ * restarting the dead leader at once does not hand the lead to the instance that knows least. A cold instance alone
+ * (the other dead too) takes it once that word runs out, within the lease time after the other's last word. A leader counts its lease from when it
  * asked for it, less a margin, on a monotonic clock: paused or cut off from Redis past that, it knows it is no
  * longer the leader before anyone else may take over, and stops acting. Each taking gets a new fencing token, which
  * shared writes check (`holder`), so a former leader's late write is refused by Redis itself.
  */
 export class Lease extends EventEmitter {
-  readonly #o: Required<Omit<LeaseOptions, 'now'>> & { now: () => number }
+  readonly #o: Required<Omit<LeaseOptions, 'now' | 'warmAfterMs'>> & { now: () => number; warmAfterMs?: number }
+  #startedAt: number | undefined
   #role: LeaseRole = { role: 'unknown', reason: 'starting' }
   #validUntil = 0
   #timer: NodeJS.Timeout | undefined
@@ -88,7 +103,13 @@ export class Lease extends EventEmitter {
     return this.#o.key
   }
 
+  /** Whether this instance has run for long enough to lead rather than a warm follower (see the class). */
+  get warm(): boolean {
+    return this.#startedAt !== undefined && this.#o.now() - this.#startedAt >= (this.#o.warmAfterMs ?? this.#o.ttlMs)
+  }
+
   start(): void {
+    this.#startedAt = this.#o.now()
     this.#o.link.on('state', this.#onLink)
     this.#attempt()
   }
@@ -122,7 +143,8 @@ export class Lease extends EventEmitter {
     const asked = this.#o.now()
     let answer: number
     try {
-      answer = Number(await this.#o.link.command('EVAL', TAKE, 2, this.#o.key, `${this.#o.key}:fence`, this.#o.instance, this.#o.ttlMs))
+      const keys = [this.#o.key, `${this.#o.key}:fence`, `${this.#o.key}:warm`]
+      answer = Number(await this.#o.link.command('EVAL', TAKE, keys.length, ...keys, this.#o.instance, this.#o.ttlMs, this.warm ? '1' : ''))
     } catch (error) {
       if (this.#stopped) return
       // Still the leader until the lease counted from the last renewal runs out; then nobody here acts.

@@ -10,7 +10,7 @@ import type { LeaseRole } from '../coordination/lease'
 /** `/healthz`: each XO connection's state, never a secret. */
 export interface Health {
   status: 'ok' | 'degraded'
-  servers: Array<{ id: string; name?: string; url?: string; state: string; user?: string; version?: string; reason?: string; listener?: string; role?: string }>
+  servers: Array<{ id: string; name?: string; url?: string; state: string; user?: string; version?: string; reason?: string; listener?: string; role?: string; warm?: boolean }>
 }
 
 /** What the package keeps once per Node-RED runtime: its xo-server nodes, their metrics, their listeners. */
@@ -69,7 +69,11 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
       if (node.connection) entry.url = node.connection.endpoint.wsUrl
       if (state.status === 'connected') Object.assign(entry, { user: state.user.email, version: state.serverVersion })
       if ('reason' in state && typeof state.reason === 'string') entry.reason = state.reason
-      if (node.coordinator) entry.role = roleText(node.coordinator.role)
+      if (node.coordinator) {
+        entry.role = roleText(node.coordinator.role)
+        // Started for less than a lease time: it leaves a free lease to a warm follower.
+        entry.warm = node.coordinator.lease.warm
+      }
       if (node.listener) entry.listener = node.listener.state.status === 'failed' ? `failed: ${node.listener.state.reason}` : node.listener.state.status
       return entry
     })
