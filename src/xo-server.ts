@@ -221,6 +221,7 @@ export = function register(RED: NodeAPI) {
       listenCert: { type: 'text' },
       listenKey: { type: 'password' },
       redisPassword: { type: 'password' },
+      redisSentinelPassword: { type: 'password' },
     },
   })
 }

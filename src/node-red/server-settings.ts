@@ -27,10 +27,26 @@ export interface XoServerConfig {
   listenKeyFile?: string
   /** addresses or CIDR ranges that may deliver to the listener (and read its health and metrics) */
   listenAllowFrom?: string
+  /**
+   * how the shared store is reached: `url` one Redis at `redisUrl` (the default when a URL is set), `sentinel` the
+   * master that Redis Sentinel names, `none` no shared store
+   */
+  redisMode?: 'none' | 'url' | 'sentinel'
   /** a Redis shared with another Node-RED running the same flows (`redis://` or `rediss://`); empty: none */
   redisUrl?: string
-  /** PEM of a CA or certificate to trust for Redis (rediss://) only */
+  /** PEM of a CA or certificate to trust for Redis (rediss://, or Sentinel with TLS) only */
   redisCa?: string
+  /** Sentinel: the sentinels' addresses, `host:port` separated by commas or spaces */
+  redisSentinels?: string
+  /** Sentinel: the name the sentinels monitor the master by */
+  redisMasterName?: string
+  /** Sentinel: TLS to the sentinels and to Redis */
+  redisTls?: boolean
+  /**
+   * replicas that must hold a write before it counts (WAIT): what keeps the lease and the records across a
+   * failover. Empty: 1 with Sentinel, 0 with a URL.
+   */
+  redisReplicas?: number | string
 }
 
 export interface XoServerCredentials {
@@ -42,10 +58,43 @@ export interface XoServerCredentials {
   /** the listener's private key (PEM) */
   listenKey?: string
   redisPassword?: string
+  /** the sentinels' own password (`requirepass` of the sentinels), when they have one */
+  redisSentinelPassword?: string
 }
 
+/** One Redis, at a URL. */
+export interface RedisUrlSettings {
+  url: string
+  password?: string
+  ca?: string
+  replicas?: number
+}
+
+/** The master that Redis Sentinel names: the instances follow it through a failover. */
+export interface RedisSentinelSettings {
+  sentinel: {
+    nodes: Array<{ host: string; port: number }>
+    masterName: string
+    tls: boolean
+    /** the sentinels' own password */
+    password?: string
+  }
+  /** Redis's password (the master's and the replicas') */
+  password?: string
+  ca?: string
+  replicas: number
+}
+
+export type CoordinationSettings = RedisUrlSettings | RedisSentinelSettings
+
+const MAX_REPLICAS = 5
+
 /** The shared store a config node asks for (undefined: none), or what is wrong. */
-export function coordinationSettings(config: XoServerConfig, credentials: XoServerCredentials | undefined): { url: string; password?: string; ca?: string } | undefined | { error: string } {
+export function coordinationSettings(config: XoServerConfig, credentials: XoServerCredentials | undefined): CoordinationSettings | undefined | { error: string } {
+  const mode = config.redisMode ?? 'url'
+  if (mode === 'none') return undefined
+  if (mode === 'sentinel') return sentinelSettings(config, credentials)
+  if (mode !== 'url') return { error: `unknown shared store kind ${String(mode)}` }
   const url = (config.redisUrl ?? '').trim()
   if (!url) return undefined
   let parsed: URL
@@ -61,8 +110,48 @@ export function coordinationSettings(config: XoServerConfig, credentials: XoServ
   const ca = (config.redisCa ?? '').trim()
   if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) return { error: 'trusted CA for Redis is not a PEM certificate' }
   if (ca && parsed.protocol !== 'rediss:') return { error: 'a CA for Redis needs a rediss:// URL' }
+  const replicas = replicasToWait(config.redisReplicas, 0)
+  if (typeof replicas === 'object') return replicas
   const password = credentials?.redisPassword || undefined
-  return { url, ...(password ? { password } : {}), ...(ca ? { ca } : {}) }
+  return { url, ...(password ? { password } : {}), ...(ca ? { ca } : {}), ...(replicas ? { replicas } : {}) }
+}
+
+function sentinelSettings(config: XoServerConfig, credentials: XoServerCredentials | undefined): RedisSentinelSettings | { error: string } {
+  const listed = (config.redisSentinels ?? '').split(/[\s,;]+/).filter(Boolean)
+  if (listed.length === 0) return { error: 'Redis Sentinel: no sentinel address (host:port, separated by commas)' }
+  const nodes: Array<{ host: string; port: number }> = []
+  for (const address of listed) {
+    // host:port, [IPv6]:port, or a host alone on Sentinel's usual port.
+    const match = /^(?:\[([0-9a-f:.]+)\]|([^:\[\]/@]+))(?::(\d+))?$/i.exec(address)
+    const host = match?.[1] ?? match?.[2]
+    const port = Number(match?.[3] ?? 26379)
+    if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return { error: `Redis Sentinel: ${address.slice(0, 60)} is not host:port` }
+    if (!nodes.some((n) => n.host === host && n.port === port)) nodes.push({ host, port })
+  }
+  const masterName = (config.redisMasterName ?? '').trim()
+  if (!masterName) return { error: 'Redis Sentinel: no master name (the name the sentinels monitor, as in sentinel monitor <name> ...)' }
+  if (/\s/.test(masterName)) return { error: 'Redis Sentinel: the master name has no spaces' }
+  const ca = (config.redisCa ?? '').trim()
+  if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) return { error: 'trusted CA for Redis is not a PEM certificate' }
+  if (ca && config.redisTls !== true) return { error: 'a CA for Redis needs TLS' }
+  const replicas = replicasToWait(config.redisReplicas, 1)
+  if (typeof replicas === 'object') return replicas
+  const password = credentials?.redisPassword || undefined
+  const sentinelPassword = credentials?.redisSentinelPassword || undefined
+  return {
+    sentinel: { nodes, masterName, tls: config.redisTls === true, ...(sentinelPassword ? { password: sentinelPassword } : {}) },
+    ...(password ? { password } : {}),
+    ...(ca ? { ca } : {}),
+    replicas,
+  }
+}
+
+function replicasToWait(value: number | string | undefined, fallback: number): number | { error: string } {
+  const text = String(value ?? '').trim()
+  if (!text) return fallback
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 0 || n > MAX_REPLICAS) return { error: `replicas to wait for must be a number from 0 to ${MAX_REPLICAS}` }
+  return n
 }
 
 /** The listener a config node asks for (undefined: deliveries come in on Node-RED's endpoints), or what is wrong. */
