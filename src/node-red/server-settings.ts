@@ -91,7 +91,7 @@ const MAX_REPLICAS = 5
 
 /** The shared store a config node asks for (undefined: none), or what is wrong. */
 export function coordinationSettings(config: XoServerConfig, credentials: XoServerCredentials | undefined): CoordinationSettings | undefined | { error: string } {
-  const mode = config.redisMode ?? 'url'
+  const mode = config.redisMode || 'url'
   if (mode === 'none') return undefined
   if (mode === 'sentinel') return sentinelSettings(config, credentials)
   if (mode !== 'url') return { error: `unknown shared store kind ${String(mode)}` }

@@ -172,6 +172,8 @@ export class SentinelSetup {
   readonly sentinels: RedisProcess[] = []
   /** index in `data` of the master the sentinels name */
   master = 0
+  /** processes being started (disposed of with the rest if the start fails) */
+  readonly #starting = new Set<RedisProcess>()
 
   private constructor(private readonly extra: { data: string[]; sentinel: string[] }, readonly downAfterMs: number) {}
 
@@ -188,23 +190,41 @@ export class SentinelSetup {
   }
 
   async #launch(): Promise<void> {
-    for (let i = 0; i < 2; i++) this.data.push(new RedisProcess(await freePort(), 'data'))
-    for (let i = 0; i < 3; i++) this.sentinels.push(new RedisProcess(await freePort(), 'sentinel'))
-    await this.data[0].launch(this.extra.data)
-    await this.data[1].launch([...this.extra.data, '--replicaof', '127.0.0.1', String(this.data[0].port)])
-    for (const sentinel of this.sentinels) {
-      await sentinel.launch([
-        `port ${sentinel.port}`,
+    this.data.push(await this.#node('data', () => this.extra.data))
+    this.data.push(await this.#node('data', () => [...this.extra.data, '--replicaof', '127.0.0.1', String(this.data[0].port)]))
+    for (let i = 0; i < 3; i++) {
+      this.sentinels.push(await this.#node('sentinel', (node) => [
+        `port ${node.port}`,
         'bind 127.0.0.1',
-        `dir ${sentinel.dir}`,
+        `dir ${node.dir}`,
         `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${this.data[0].port} 2`,
         `sentinel down-after-milliseconds ${MASTER_NAME} ${this.downAfterMs}`,
         `sentinel failover-timeout ${MASTER_NAME} 4000`,
         `sentinel parallel-syncs ${MASTER_NAME} 1`,
         ...this.extra.sentinel,
-      ])
+      ]))
     }
     await this.settled()
+  }
+
+  /**
+   * A process on a port free when asked: a port the kernel gave meanwhile to a connection (its local end) is
+   * given up for another.
+   */
+  async #node(kind: 'data' | 'sentinel', options: (node: RedisProcess) => string[]): Promise<RedisProcess> {
+    for (let attempt = 1; ; attempt++) {
+      const node = new RedisProcess(await freePort(), kind)
+      this.#starting.add(node)
+      try {
+        await node.launch(options(node))
+        return node
+      } catch (error) {
+        await node.dispose()
+        if (attempt >= 5 || !/Address already in use/.test((error as Error).message)) throw error
+      } finally {
+        this.#starting.delete(node)
+      }
+    }
   }
 
   /** `host:port` of each sentinel, as the xo-server node takes them. */
@@ -259,12 +279,16 @@ export class SentinelSetup {
     await waitFor(async () => /^role:master/m.test(String(await promoted.command('INFO', 'replication'))), { timeoutMs: 10_000, intervalMs: 25, what: 'the replica to be a master' })
     this.master = 1 - this.master
     // Back as a replica, never as an empty master the sentinels could take for the real one.
-    await old.launch([...this.extra.data, '--replicaof', '127.0.0.1', String(promoted.port)])
+    // On its own port (the sentinels know it by it): tried again while a connection's local end holds that port.
+    await waitFor(() => old.launch([...this.extra.data, '--replicaof', '127.0.0.1', String(promoted.port)]).then(() => true, (error: Error) => {
+      if (/Address already in use/.test(error.message)) return false
+      throw error
+    }), { timeoutMs: 15_000, intervalMs: 200, what: `the old master to start again on port ${old.port}` })
     await this.settled()
     return { promotedAfterMs }
   }
 
   async dispose(): Promise<void> {
-    for (const node of [...this.sentinels, ...this.data]) await node.dispose().catch(() => {})
+    for (const node of [...this.#starting, ...this.sentinels, ...this.data]) await node.dispose().catch(() => {})
   }
 }

@@ -48,3 +48,52 @@ describe('coordinationSettings', () => {
     assert.match((coordinationSettings({ redisUrl: 'redis://:hunter2@redis.lan' }, undefined) as { error: string }).error, /password in its own field/)
   })
 })
+
+describe('coordinationSettings with Redis Sentinel', () => {
+  const sentinel = { redisMode: 'sentinel' as const, redisSentinels: '10.0.0.1:26379, 10.0.0.2:26380 redis-s3', redisMasterName: ' mymaster ' }
+  const error = (settings: unknown) => (settings as { error: string }).error
+
+  it('takes the sentinels, the master name and both passwords from their credentials, and waits for one replica by default', () => {
+    assert.deepEqual(coordinationSettings(sentinel, { redisPassword: 'master-secret', redisSentinelPassword: 'sentinel-secret' }), {
+      sentinel: {
+        nodes: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26380 }, { host: 'redis-s3', port: 26379 }],
+        masterName: 'mymaster',
+        tls: false,
+        password: 'sentinel-secret',
+      },
+      password: 'master-secret',
+      replicas: 1,
+    })
+    assert.deepEqual(coordinationSettings({ ...sentinel, redisSentinels: '[fd00::1]:26379,[fd00::1]:26379', redisReplicas: '0' }, undefined), {
+      sentinel: { nodes: [{ host: 'fd00::1', port: 26379 }], masterName: 'mymaster', tls: false },
+      replicas: 0,
+    })
+  })
+
+  it('takes TLS, with a CA only when TLS is on', () => {
+    assert.deepEqual(coordinationSettings({ ...sentinel, redisTls: true, redisCa: PEM, redisReplicas: 2 }, undefined), {
+      sentinel: { nodes: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26380 }, { host: 'redis-s3', port: 26379 }], masterName: 'mymaster', tls: true },
+      ca: PEM,
+      replicas: 2,
+    })
+    assert.equal(error(coordinationSettings({ ...sentinel, redisCa: PEM }, undefined)), 'a CA for Redis needs TLS')
+    assert.match(error(coordinationSettings({ ...sentinel, redisTls: true, redisCa: 'not a pem' }, undefined)), /PEM/)
+  })
+
+  it('says what is missing or wrong in the Sentinel setup', () => {
+    assert.match(error(coordinationSettings({ ...sentinel, redisSentinels: ' , ' }, undefined)), /no sentinel address/)
+    assert.match(error(coordinationSettings({ ...sentinel, redisSentinels: '10.0.0.1:26379, 10.0.0.2:99999' }, undefined)), /10\.0\.0\.2:99999 is not host:port/)
+    assert.match(error(coordinationSettings({ ...sentinel, redisSentinels: 'redis://10.0.0.1:26379' }, undefined)), /is not host:port/)
+    assert.match(error(coordinationSettings({ ...sentinel, redisMasterName: '' }, undefined)), /no master name/)
+    assert.match(error(coordinationSettings({ ...sentinel, redisMasterName: 'my master' }, undefined)), /no spaces/)
+    assert.match(error(coordinationSettings({ ...sentinel, redisReplicas: '-1' }, undefined)), /from 0 to 5/)
+    assert.match(error(coordinationSettings({ ...sentinel, redisReplicas: 'one' }, undefined)), /from 0 to 5/)
+  })
+
+  it('follows the kind chosen: none ignores a URL left in its field; a node saved before the choice existed keeps its URL', () => {
+    assert.equal(coordinationSettings({ redisMode: 'none', redisUrl: 'redis://redis.lan' }, undefined), undefined)
+    assert.deepEqual(coordinationSettings({ redisMode: 'url', redisUrl: 'redis://redis.lan', redisSentinels: 'ignored:1' }, undefined), { url: 'redis://redis.lan' })
+    assert.deepEqual(coordinationSettings({ redisUrl: 'redis://redis.lan', redisReplicas: '1' }, undefined), { url: 'redis://redis.lan', replicas: 1 })
+    assert.match(error(coordinationSettings({ redisMode: 'cluster' as 'url', redisUrl: 'redis://redis.lan' }, undefined)), /unknown shared store kind/)
+  })
+})
