@@ -1,12 +1,13 @@
 /**
  * The programs the suite needs beside Node: Debian's chromium (the editor tests), redis-server (the two-instance
- * tests start their own) and openssl (tests make certificates with it). `npm test` checks them first and stops
+ * tests start their own), redis-sentinel (the Sentinel test starts three) and openssl (tests make certificates
+ * with it). `npm test` checks them first and stops
  * with one sentence naming what is missing or broken and the line that installs it, rather than a stack trace
  * from the first test that needs it, or a suite that skips what it cannot run.
  */
 import { execFileSync } from 'node:child_process'
 
-export const INSTALL_LINE = 'apt-get install chromium redis-server openssl'
+export const INSTALL_LINE = 'apt-get install chromium redis-server redis-sentinel openssl'
 
 interface Tool {
   name: string
@@ -20,6 +21,8 @@ export function testTools(env: NodeJS.ProcessEnv = process.env): Tool[] {
   return [
     { name: 'chromium', path: env.CHROMIUM_PATH || '/usr/bin/chromium', variable: 'CHROMIUM_PATH', args: ['--version'] },
     { name: 'redis-server', path: env.REDIS_SERVER || '/usr/bin/redis-server', variable: 'REDIS_SERVER', args: ['--version'] },
+    // Debian's redis-sentinel is redis-server run as a sentinel; REDIS_SENTINEL may point at a redis-server.
+    { name: 'redis-sentinel', path: env.REDIS_SENTINEL || '/usr/bin/redis-sentinel', variable: 'REDIS_SENTINEL', args: ['--version'] },
     { name: 'openssl', path: 'openssl', args: ['version'] },
   ]
 }
@@ -43,7 +46,7 @@ export function toolProblems(tools: Tool[] = testTools()): string[] {
 if (require.main === module) {
   const problems = toolProblems()
   if (problems.length > 0) {
-    process.stderr.write(`npm test needs Debian's chromium, redis-server and openssl: ${problems.join('; ')}.\nInstall them with: ${INSTALL_LINE}\n`)
+    process.stderr.write(`npm test needs Debian's chromium, redis-server, redis-sentinel and openssl: ${problems.join('; ')}.\nInstall them with: ${INSTALL_LINE}\n`)
     process.exit(1)
   }
 }
