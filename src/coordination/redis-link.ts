@@ -185,7 +185,7 @@ export class RedisLink extends EventEmitter {
       const master = /^Master Client \(([^)]*)\): /.exec(error instanceof Error ? error.message : '')
       if (master) return down(`master ${master[1]} unreachable (${describe((error as Error).cause ?? error)})`)
       // Mostly a sentinel that cannot be reached while another answers: it matters only while no master does.
-      if (!this.#state.up && !this.#closed) this.#set({ up: false, reason: describe(error) })
+      if (!this.#state.up && !this.#closed) this.#set({ up: false, reason: this.#sentinelTrouble(error) })
     })
     return {
       send: (args) => sentinel.sendCommand(false, args) as Promise<Reply>,
@@ -215,7 +215,7 @@ export class RedisLink extends EventEmitter {
     const backend = (this.#backend as (Backend & { start(): Promise<unknown> }) | undefined) ?? this.#sentinel()
     this.#backend = backend
     backend.start().catch((error: unknown) => {
-      this.#set({ up: false, reason: describe(error) })
+      this.#set({ up: false, reason: this.#o.sentinel ? this.#sentinelTrouble(error) : describe(error) })
       if (!this.#o.sentinel || this.#closed) return
       // The sentinels gave up (none reachable, or no master named so): a new attempt, as a single client retries.
       backend.destroy()
@@ -223,6 +223,20 @@ export class RedisLink extends EventEmitter {
       this.#retry = setTimeout(() => this.#connect(), RECONNECT_MAX_MS)
       this.#retry.unref?.()
     })
+  }
+
+  /** What the sentinels' answers (or silence) mean, in the same words each time (the status does not flicker). */
+  #sentinelTrouble(error: unknown): string {
+    const text = error instanceof Error ? error.message : String(error)
+    // A sentinel's own connection failing (the master's come as `Master Client (…)`, handled before).
+    if ((error as NodeJS.ErrnoException)?.code) return `no sentinel reachable (${describe(error)})`
+    if (/No such master with that name/i.test(text)) return `the sentinels know no master named ${this.#o.sentinel!.masterName}`
+    if (/None of the sentinels are available|obseve client error|observe client error/i.test(text)) {
+      const cause = /(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|WRONGPASS|NOAUTH)/.exec(text)?.[1]
+      const why = cause === 'ECONNREFUSED' ? 'connection refused' : cause === 'WRONGPASS' || cause === 'NOAUTH' ? 'wrong or missing sentinel password' : cause
+      return `no sentinel reachable${why ? ` (${why})` : ''}`
+    }
+    return describe(error)
   }
 
   /** Nothing is sent until the master answers as one again (and its replicas have every write of this link). */

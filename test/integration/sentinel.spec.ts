@@ -100,6 +100,26 @@ describe('Redis Sentinel: the shared store fails over (redis-server, redis-senti
       assert.deepEqual(lost, [], 'acknowledged writes missing on the promoted master')
     })
 
+    it('says why it cannot reach a master: a master name the sentinels do not know, no sentinel answering', async () => {
+      const reasons = async (options: { masterName?: string; nodes?: Array<{ host: string; port: number }> }) => {
+        const made = new RedisLink({
+          sentinel: { nodes: options.nodes ?? setup!.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })), masterName: options.masterName ?? MASTER_NAME, tls: false },
+          replicas: 1,
+        })
+        links.push(made)
+        const seen: string[] = []
+        made.on('state', (state: RedisLinkState) => !state.up && seen.push(state.reason))
+        made.start()
+        await waitFor(() => seen.length > 0, { timeoutMs: 10_000, what: 'a reason' })
+        await made.close()
+        return seen.filter((reason) => reason !== 'closed')
+      }
+      assert.deepEqual(await reasons({ masterName: 'not-' + MASTER_NAME }), [`the sentinels know no master named not-${MASTER_NAME}`])
+      const stopped = setup!.sentinels[0]
+      await stopped.kill('SIGKILL')
+      assert.deepEqual(await reasons({ nodes: [{ host: '127.0.0.1', port: stopped.port }] }), ['no sentinel reachable (connection refused)'])
+    })
+
     it('a leader whose renewals reach no replica stops leading, and leads again once the replica has them', async () => {
       const redis = link()
       await waitFor(() => redis.up, { timeoutMs: 15_000, what: 'the link to be up' })
@@ -180,6 +200,12 @@ describe('Redis Sentinel: the shared store fails over (redis-server, redis-senti
       ]
     }
 
+    /** What each instance said about Redis and leading, for a failure's message. */
+    const story = () => [
+      ...reds.map((red, i) => red.log.split('\n').filter((line) => /Redis|leading|cannot/.test(line)).map((line) => `${i}: ${line}`).join('\n')),
+      (setup?.sentinels[0]?.log ?? '').split('\n').filter((line) => /switch-master|\+sdown|-sdown|\+odown/.test(line)).map((line) => `sentinel: ${line}`).join('\n'),
+    ].join('\n')
+
     async function roleOf(red: StockNodeRed): Promise<string | undefined> {
       const health = (await (await red.request('/xo/healthz', { signal: AbortSignal.timeout(1_000) })).json()) as { servers: Array<{ role?: string }> }
       return health.servers[0]?.role
@@ -244,7 +270,7 @@ describe('Redis Sentinel: the shared store fails over (redis-server, redis-senti
         // Back when an instance leads again and a change made after the kill comes out of it.
         let last: Array<string | undefined> = []
         await waitFor(async () => !(last = await Promise.all(reds.map(roleOf))).includes('leader'), { timeoutMs: 10_000, intervalMs: 25, what: 'the leader to stop with the master' })
-          .catch((error: Error) => { throw new Error(`round ${round}: ${error.message}; roles ${last.join(', ')}\n${reds.map((red) => red.log.slice(-3000)).join('\n-----\n')}`) })
+          .catch((error: Error) => { throw new Error(`round ${round}: ${error.message}; roles ${last.join(', ')}\n${story()}`) })
         await waitFor(async () => (await Promise.all(reds.map(roleOf))).includes('leader'), { timeoutMs: 30_000, intervalMs: 25, what: 'a leader after the failover' })
         const leaderAt = performance.now()
         await waitFor(() => seen().some((s) => s.kind === 'change' && s.at > killedAtWall + (leaderAt - killedAt)), { timeoutMs: 20_000, what: 'object events after the failover' })
@@ -278,8 +304,7 @@ describe('Redis Sentinel: the shared store fails over (redis-server, redis-senti
         const detail = () => {
           const changes = reds.flatMap((red, i) => [...red.log.matchAll(SEEN)].map((m) => ({ ...(JSON.parse(m[1]) as Seen & { takeover?: unknown }), by: i }))).filter((s) => s.id === id).sort((a, b) => a.at - b.at)
           const xo = sim!.auditRecords().filter((r) => r.event === 'apiCall' && (r.data?.params as { id?: string } | undefined)?.id === id).map((r) => `${String(r.data?.method)}@${String(r.time)}`)
-          const leading = reds.map((red, i) => red.log.split('\n').filter((line) => /leading|Redis/.test(line)).map((line) => `${i}: ${line}`).join('\n')).join('\n')
-          return `${changes.map((c) => `${c.event}@${c.at} by ${c.by}${c.takeover ? ` (${String(c.takeover)})` : ''}`).join('\n')}\nXO: ${xo.join(' ')}\nfailovers at ${killTimes.join(' ')}\n${leading}`
+          return `${changes.map((c) => `${c.event}@${c.at} by ${c.by}${c.takeover ? ` (${String(c.takeover)})` : ''}`).join('\n')}\nXO: ${xo.join(' ')}\nfailovers at ${killTimes.join(' ')}\n${story()}`
         }
         const twice = events.filter((event, i) => i > 0 && events[i - 1] === event)
         assert.deepEqual(twice, [], `VM ${id} has ${events.join(', ')}: an event twice in a row is a duplicate or a loss${twice.length ? `\n${detail()}` : ''}`)
@@ -295,6 +320,7 @@ describe('Redis Sentinel: the shared store fails over (redis-server, redis-senti
       assert.ok(switches <= rounds.length, `object events went from one instance to the other ${switches} times over ${rounds.length} failovers (logs)`)
 
       const median = (values: number[]) => Math.round([...values].sort((a, b) => a - b)[values.length >> 1])
+      if (process.env.SENTINEL_STORY) console.log(story(), JSON.stringify(rounds), killTimes.map((t) => new Date(t).toISOString()).join(" "))
       console.log(`      Redis failover (sentinels: down after ${setup!.downAfterMs} ms): replica promoted after ${median(rounds.map((r) => r.promotedMs))} ms, a leader after ${median(rounds.map((r) => r.leaderMs))} ms, object events flowing after ${median(rounds.map((r) => r.eventsMs))} ms (medians of ${rounds.length}; max ${Math.round(Math.max(...rounds.map((r) => r.eventsMs)))} ms); ${calls().length} calls, ${seen().filter((s) => s.kind === 'change').length} object events, leadership moved ${switches} times`)
     })
   })

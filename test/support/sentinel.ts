@@ -236,6 +236,18 @@ export class SentinelSetup {
     return this.data[this.master]
   }
 
+  /**
+   * Which data node most sentinels name as the master now: they may have failed over on their own (a master
+   * that did not answer within `downAfterMs` on a loaded machine), and a test must kill the real one.
+   */
+  async #named(): Promise<number> {
+    const named = await Promise.all(this.sentinels.map((s) => s.command('SENTINEL', 'get-master-addr-by-name', MASTER_NAME).catch(() => null)))
+    const ports = named.flatMap((n) => (Array.isArray(n) ? [Number(n[1])] : []))
+    const index = this.data.findIndex((node) => ports.filter((port) => port === node.port).length >= 2)
+    if (index === -1) throw new Error(`the sentinels name no master of this setup (${ports.join(', ')})`)
+    return index
+  }
+
   get replicaNode(): RedisProcess {
     return this.data[1 - this.master]
   }
@@ -245,9 +257,10 @@ export class SentinelSetup {
    * failover can happen (the replica is promotable), and a write can be acknowledged by the replica.
    */
   async settled(timeoutMs = 30_000): Promise<void> {
-    const master = this.masterNode
-    const replica = this.replicaNode
     await waitFor(async () => {
+      this.master = await this.#named()
+      const master = this.masterNode
+      const replica = this.replicaNode
       for (const sentinel of this.sentinels) {
         const named = await sentinel.command('SENTINEL', 'get-master-addr-by-name', MASTER_NAME)
         if (!Array.isArray(named) || Number(named[1]) !== master.port) return false
@@ -259,14 +272,15 @@ export class SentinelSetup {
       }
       const info = String(await master.command('INFO', 'replication'))
       return new RegExp(`slave0:ip=127\\.0\\.0\\.1,port=${replica.port},state=online`).test(info)
-    }, { timeoutMs, intervalMs: 100, what: `the sentinels to watch master ${master.port} and its replica ${replica.port}` })
+    }, { timeoutMs, intervalMs: 100, what: `the sentinels to watch a master and its replica in sync (data nodes ${this.data.map((d) => d.port).join(', ')})` })
   }
 
   /**
    * Kills the master (SIGKILL); resolves once a majority of sentinels name the replica as the master, with the
    * milliseconds that took; then restarts the old master as the new one's replica and waits until all is settled.
    */
-  async failover(): Promise<{ promotedAfterMs: number }> {
+  async failover(): Promise<{ promotedAfterMs: number; killed: number }> {
+    this.master = await this.#named()
     const old = this.masterNode
     const promoted = this.replicaNode
     const killedAt = performance.now()
@@ -285,7 +299,7 @@ export class SentinelSetup {
       throw error
     }), { timeoutMs: 15_000, intervalMs: 200, what: `the old master to start again on port ${old.port}` })
     await this.settled()
-    return { promotedAfterMs }
+    return { promotedAfterMs, killed: old.port }
   }
 
   async dispose(): Promise<void> {
