@@ -208,8 +208,12 @@ export = function register(RED: NodeAPI) {
         node.log(t('log.vanished', { name: String(change.object.name_label ?? change.object.id) }))
       } else if (change.kind === 'enter') settling.changed(change.object.id)
       if (leading) {
-        // Only what was sent is recorded: the next leader replays what came after it, the silent changes included.
-        if (leading.accept(change) && sendChange(change)) leading.sent(change)
+        // What every change left is recorded, sent or silent (a field the events do not read, an intermediate step
+        // of XO's): the next leader finds the leader's last view among the states it saw, lasting until the
+        // leader's last record.
+        if (!leading.accept(change)) return
+        sendChange(change)
+        leading.sent(change)
         return
       }
       if (memory && !memory.accept(change)) return

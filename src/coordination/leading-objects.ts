@@ -138,7 +138,7 @@ export class LeadingObjects {
     return false
   }
 
-  /** Records what a sent change left, for the instance that may take over. */
+  /** Records what an accepted change left (sent or not: the state as this leader sees it), for the instance that may take over. */
   sent(change: ObjectChange): void {
     if (this.#phase !== 'leading') return
     this.#record(change.object.id, this.#stateAfter(change))

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import type { FoundAtTakeover } from '../../src/coordination/leading-objects'
+import type { Health } from '../../src/node-red/runtime'
 import { XoSimulator } from '../../src/simulator'
 import { LoadBalancer } from '../support/load-balancer'
 import { waitFor } from '../support/node-red'
@@ -16,11 +18,15 @@ interface Seen {
   id?: string
   event?: string
   state?: string
-  takeover?: boolean
+  /** how the change was found at a takeover (undefined: sent live) */
+  takeover?: FoundAtTakeover
   at: number
 }
 
-const LEASE_SECONDS = 3
+// The shortest lease Node-RED's `xoLeaseSeconds` takes: failovers, and the time a restarted instance is cold.
+const LEASE_SECONDS = 2
+/** kills of the variant that restarts the killed instance at once */
+const KILLS = Number(process.env.KILLS ?? 20)
 const SEEN = /SEEN (\{.*\})/g
 /** Node-RED's metric line of each message the xo-events node (id `events`) sends. */
 const SENT_BY_EVENTS = /\[metric\] (\{"level":99,"nodeid":"events","event":"node\.xo-events\.send".*\})/g
@@ -60,16 +66,21 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
       { id: 'events', type: 'xo-events', z: 'tab', server: 'xo', types: ['VM'], events: ['started', 'stopped'], wires: [['seen-change']] },
       {
         id: 'seen-change', type: 'function', z: 'tab', wires: [],
-        func: log("{ kind: 'change', id: msg.payload.id, event: msg.payload.event, state: msg.payload.object.power_state, takeover: msg.payload.foundAtTakeover === true }"),
+        func: log("{ kind: 'change', id: msg.payload.id, event: msg.payload.event, state: msg.payload.object.power_state, takeover: msg.payload.foundAtTakeover }"),
       },
       ...extra,
     ]
   }
 
-  async function roleOf(red: StockNodeRed): Promise<string | undefined> {
+  /** The XO connection's role on this instance, and whether it is warm (started for a lease time). */
+  async function healthOf(red: StockNodeRed): Promise<{ role?: string; warm?: boolean } | undefined> {
     if (!red.alive) return undefined
-    const health = (await (await red.request('/xo/healthz', { signal: AbortSignal.timeout(1_000) })).json()) as { servers: Array<{ role?: string }> }
-    return health.servers[0]?.role
+    const health = (await (await red.request('/xo/healthz', { signal: AbortSignal.timeout(1_000) })).json()) as Health
+    return health.servers[0]
+  }
+
+  async function roleOf(red: StockNodeRed): Promise<string | undefined> {
+    return (await healthOf(red))?.role
   }
 
   async function leaderIndex(among: StockNodeRed[] = reds): Promise<number> {
@@ -219,6 +230,79 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     assert.ok(sorted.at(-1)! < LEASE_SECONDS * 1000 + 1_500, `failover took up to ${Math.round(sorted.at(-1)!)} ms`)
   })
 
+  /** Each VM's power events, as the flows saw them, and how many times XO changed its power. */
+  function everyChangeOnce(what: string, toggles: Map<string, number>): void {
+    for (const id of vms) {
+      const events = seen().filter((s) => s.kind === 'change' && s.id === id).map((s) => s.event)
+      assert.equal(events.length, toggles.get(id) ?? 0, `${what}: VM ${id} changed power ${toggles.get(id) ?? 0} times, its events: ${events.join(', ')}`)
+    }
+  }
+
+  it(`the leader killed (SIGKILL) and restarted at once, as a supervisor does, ${KILLS} times under a steady stream: the warm one takes over, none lost, none twice`, async () => {
+    await deployBoth()
+    // Two VMs, each toggled every half second or so.
+    vms = vms.slice(0, 2)
+    const load = stream(250)
+    const failovers: number[] = []
+    const takers: string[] = []
+    for (let round = 0; round < KILLS; round++) {
+      const leader = await leaderIndex()
+      const survivor = reds[1 - leader]
+      // A supervisor's kill comes any time; here at least a lease time after the last restart, so that the survivor
+      // has watched XO for as long as a warm instance must (killed earlier, both would count as restarted).
+      await waitFor(async () => (await healthOf(survivor).catch(() => undefined))?.warm === true, { timeoutMs: 30_000, intervalMs: 50, what: 'the survivor warm' })
+      await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700))
+      const killedAt = performance.now()
+      await reds[leader].signal('SIGKILL')
+      // Restarted at once (systemd's Restart=always, Docker's restart policy): back long before the lease runs out.
+      const restarted = reds[leader].launch()
+      const took = await waitFor(async () => {
+        const roles = await Promise.all(reds.map((red) => roleOf(red).catch(() => undefined)))
+        const index = roles.indexOf('leader')
+        return index === -1 ? undefined : { index }
+      }, { timeoutMs: LEASE_SECONDS * 1000 + 10_000, intervalMs: 25, what: 'a new leader' })
+      failovers.push(performance.now() - killedAt)
+      takers.push(took.index === leader ? 'the restarted one' : 'the survivor')
+      await restarted
+    }
+    await load.stop()
+    await assertExactlyOnce(`after ${KILLS} kills with an immediate restart`)
+    await waitFor(() => vms.every((id) => seen().filter((s) => s.kind === 'change' && s.id === id).length === (load.toggles.get(id) ?? 0)), { timeoutMs: 10_000 }).catch(() => {})
+    const sorted = [...failovers].sort((a, b) => a - b)
+    const atTakeover = seen().filter((s) => s.kind === 'change' && s.takeover)
+    console.log(`      immediate restart (lease ${LEASE_SECONDS} s), failover after SIGKILL: ${failovers.map((ms) => Math.round(ms)).join(', ')} ms; median ${Math.round(sorted[sorted.length >> 1])} ms, max ${Math.round(sorted.at(-1)!)} ms`)
+    console.log(`      took over: ${takers.map((who, i) => `${i + 1}: ${who}`).join('; ')}`)
+    console.log(`      ${calls().length} calls (${seen().filter((s) => s.kind === 'call' && s.replayed).length} from the audit log), ${[...load.toggles.values()].reduce((a, b) => a + b, 0)} power changes, ${seen().filter((s) => s.kind === 'change').length} object events (${atTakeover.length} found at a takeover: ${atTakeover.filter((s) => s.takeover === 'seen').length} seen, ${atTakeover.filter((s) => s.takeover === 'compared').length} compared)`)
+    everyChangeOnce(`after ${KILLS} kills with an immediate restart`, load.toggles)
+    assert.deepEqual(takers.filter((who) => who !== 'the survivor'), [], 'the instance restarted at once took the lead from the warm survivor')
+    assert.deepEqual(atTakeover.filter((s) => s.takeover !== 'seen'), [], 'changes a warm survivor could only compare')
+    for (const red of reds) assert.doesNotMatch(red.log, /only compared with XO/)
+    assert.ok(sorted.at(-1)! < LEASE_SECONDS * 1000 + 1_500, `failover took up to ${Math.round(sorted.at(-1)!)} ms`)
+  })
+
+  it('both instances killed for a while (a gap nobody saw): what changed comes out once they are back, marked compared, none invented', async () => {
+    await deployBoth()
+    vms = vms.slice(0, 2)
+    for (const id of vms) await sim.invoke('vm.start', { id })
+    await waitFor(() => vms.every((id) => seen().some((s) => s.kind === 'change' && s.id === id && s.event === 'started')), { timeoutMs: 15_000, what: 'both VMs seen started' })
+    const killedAt = Date.now()
+    for (const red of reds) await red.signal('SIGKILL')
+    // Nobody runs: the first VM stops, starts and stops (it ends stopped); the second stops and starts (as it was).
+    for (const [id, method] of [[vms[0], 'vm.stop'], [vms[0], 'vm.start'], [vms[0], 'vm.stop'], [vms[1], 'vm.stop'], [vms[1], 'vm.start']] as const) {
+      await sim.invoke(method, method === 'vm.stop' ? { id, force: true } : { id })
+    }
+    for (const red of reds) await red.launch()
+    const leader = await leaderIndex()
+    const afterGap = () => seen().filter((s) => s.kind === 'change' && s.at > killedAt).map((s) => `${s.id === vms[0] ? 'first' : 'second'} ${s.event} ${s.takeover ?? 'live'}`)
+    await waitFor(() => afterGap().length > 0, { timeoutMs: 20_000, what: 'what changed meanwhile' })
+    // Then a live change of the second VM: whatever the takeover found of it would have come before.
+    await sim.invoke('vm.stop', { id: vms[1], force: true })
+    await waitFor(() => afterGap().length > 1, { timeoutMs: 15_000, what: 'the live change after the gap' })
+    assert.deepEqual(afterGap(), ['first stopped compared', 'second stopped live'])
+    assert.match(reds[leader].log, /\d+ objects only compared with XO at this takeover/)
+    await assertExactlyOnce('after both came back')
+  })
+
   it('a leader paused (SIGSTOP) past its lease does not act once resumed (fencing): none lost, none twice', async () => {
     await deployBoth()
     const load = stream(200)
@@ -273,14 +357,14 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     await reds[leader].deploy(flow(sim.issueToken('admin@admin.net')))
     assert.equal(await roleOf(reds[leader]), 'leader')
     const other = reds[1 - leader]
-    // The lease key holds the leader's name while it leads (renewed every second, for 3 s).
+    // The lease key holds the leader's name while it leads (renewed every third of its 2 s).
     const [leaseKey] = /xo-nr:[^\r\n]*:lease/.exec(await redis.command('KEYS', 'xo-nr:*:lease')) ?? []
     assert.ok(leaseKey, 'a lease key in Redis')
     const holder = await redis.bulk('GET', leaseKey)
     assert.ok(holder, 'the leader holds the lease')
     await reds[leader].stop()
     // Given back as it stopped: no longer the stopped one's, whatever time its stopping took (a lease left to run
-    // out would still be its own for up to 3 s).
+    // out would still be its own for up to 2 s).
     assert.notEqual(await redis.bulk('GET', leaseKey), holder, 'the stopped leader gave its lease back')
     await waitFor(async () => (await roleOf(other)) === 'leader', { timeoutMs: 10_000, intervalMs: 25, what: 'the other to lead' })
     await reds[leader].launch()
