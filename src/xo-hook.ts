@@ -25,7 +25,15 @@ import type { HookPost } from './hooks/delivery'
 import { stateStoreOf } from './node-red/state'
 import type { StateStore } from './state/state-store'
 import type { LeaseRole } from './coordination/lease'
+import type { CallClaim, ClaimAnswer, Coordinator } from './coordination/coordinator'
 import type { HookPre } from './hooks/delivery'
+
+/** What a message comes with besides the delivery (see `emit`). */
+interface EmitWith {
+  replayed?: AuditRecord
+  sharedPre?: HookPre
+  claim?: CallClaim
+}
 
 interface XoHookNode extends Node<{ secret?: string }> {
   /** lets XO go on with a held pre delivery; false when it was no longer held */
@@ -179,18 +187,18 @@ export = function register(RED: NodeAPI) {
 
     const connection = xo.connection
     const catchUpSettings = settings.catchUp
-    const newCatchUp = (store: StateStore, emittedElsewhere?: (callId: string) => Promise<boolean>) => catchUpSettings && connection
-      ? new CatchUp({
+    const newCatchUp = (store: StateStore, shared?: Coordinator) => catchUpSettings && connection
+      ? new CatchUp<CallClaim>({
           key: `xo-hook/${node.id}`,
           xo: () => connection.endpoint.wsUrl,
           store,
-          ...(emittedElsewhere && coordinator ? { emittedElsewhere, mayEmit: () => coordinator.lease.leading } : {}),
+          ...(shared ? { claim: (callId: string) => shared.claim(node.id, callId, catchUpSettings.maxAgeMs), mayEmit: () => shared.lease.leading } : {}),
           source: connection,
           selects: (method) => settings.methods.matches(method),
           ...catchUpSettings,
           // A flow that fails on a recovered call is told (catch node), and the call counts as delivered.
-          emit: (body: HookPost, record: AuditRecord) =>
-            emit(body, 0, undefined, record).then(
+          emit: (body: HookPost, record: AuditRecord, claim?: CallClaim) =>
+            emit(body, 0, undefined, { replayed: record, claim }).then(
               (sent) => sent !== false,
               (error: Error) => void node.error(t('errors.emitFailed', { reason: error.message })),
             ),
@@ -218,7 +226,7 @@ export = function register(RED: NodeAPI) {
         settling = setTimeout(() => {
           settling = undefined
           if (closed || !coordinator.lease.leading || catchUp) return
-          catchUp = newCatchUp(coordinator.leaderState(), (callId) => coordinator.wasEmitted(node.id, callId))
+          catchUp = newCatchUp(coordinator.leaderState(), coordinator)
           catchUp?.start()
         }, CATCH_UP_SETTLE_MS)
         return
@@ -233,7 +241,11 @@ export = function register(RED: NodeAPI) {
     coordinator?.on('role', onRole)
     if (coordinator) onRole(coordinator.role)
 
-    const emit = async (body: HookBody, bytes: number, hold: string | undefined, replayed?: AuditRecord, sharedPre?: HookPre) => {
+    /**
+     * `replayed`: the call's audit record (from the catch-up); `sharedPre`: its pre, received by the other instance;
+     * `claim`: this instance's claim on emitting the call (shared store, with *Catch up*).
+     */
+    const emit = async (body: HookBody, bytes: number, hold: string | undefined, { replayed, sharedPre, claim }: EmitWith = {}): Promise<boolean | void> => {
       if (body.type === 'pre' && settings.post) {
         memory.remember(body, bytes)
         // Its post may reach the other instance.
@@ -252,15 +264,26 @@ export = function register(RED: NodeAPI) {
       // A call from the audit log ran a while ago: its objects are described as they are now, without waiting.
       const done = body.type === 'post' && body.error === undefined && !replayed ? { method: body.method, params: body.params } : undefined
       if (store && refs.length) info.objects = await resolveInvolved(refs, store, replayed ? 0 : settings.enrichWaitMs, done)
+      // The claim is confirmed right before the message leaves, in the same turn: a claim this instance held while
+      // it was paused or cut off past its time may have gone to the other instance, which gave the call meanwhile.
+      if (claim && !(await claim.confirm())) {
+        claim.release()
+        node.log(t('errors.givenElsewhere', { method: body.method, callId: body.callId }))
+        return false
+      }
       // XO was told it was delivered: if this node was redeployed meanwhile, its successor emits it.
-      if (closed) return replayed ? false : handOver(body, bytes)
+      if (closed) {
+        if (replayed) claim?.release()
+        return replayed ? false : handOver(body, bytes, claim)
+      }
       if (hold) info.hold = { node: node.id, id: hold }
       counters.events++
       const msg: XoHookMessage = { topic: body.method, payload: body, xo: info }
       msg.summary = summaryLine(msg)
       node.send(body.type === 'pre' ? [msg, null] : [null, msg])
-      // Recorded for the other instance and the catch-up as the message leaves, never before: see recordEmitted.
-      if (coordinator && catchUpSettings && body.type === 'post') coordinator.recordEmitted(node.id, body.callId, catchUpSettings.maxAgeMs)
+      // Recorded for the other instance and the catch-up as the message leaves (claimed before, final now).
+      if (claim) claim.sent()
+      else if (coordinator && catchUpSettings && body.type === 'post') coordinator.recordEmitted(node.id, body.callId, catchUpSettings.maxAgeMs)
       if (replayed) metrics.caughtUp.inc({ server: serverName, method: body.method })
       else metrics.deliveries.inc({ server: serverName, method: body.method, phase: body.type })
       // Node-RED builds a trace line even when nothing shows it: only when a log handler wants trace.
@@ -274,24 +297,26 @@ export = function register(RED: NodeAPI) {
     const selects = (body: HookBody) => settings.methods.matches(body.method) && (body.type === 'pre' ? settings.pre : settings.post)
     const isWanted = (body: HookBody) => selects(body) && (coordinator !== undefined || body.type !== 'post' || catchUp?.claim(body.callId) !== false)
     /**
-     * With a shared store, in one round trip: whether the post's call was emitted already (with *Catch up*: by the
-     * leader's catch-up, this delivery being late) and its pre, if the other instance received it.
+     * With a shared store, in one round trip: with *Catch up*, the claim on emitting the post's call (emitted already
+     * by the leader's catch-up, this delivery being late; or being given by it) and its pre, if the other instance
+     * received it.
      */
-    const sharedPost = async (body: HookBody): Promise<{ emitted: boolean; pre?: HookPre }> => {
-      if (!coordinator || body.type !== 'post' || (!catchUpSettings && !(settings.pre && settings.post))) return { emitted: false }
-      const { emitted, pre } = await coordinator.postArrived(node.id, body.callId, `${body.method}:${body.callId}`, catchUpSettings !== undefined)
-      if (!pre) return { emitted }
+    const sharedPost = async (body: HookBody): Promise<{ claim?: ClaimAnswer; pre?: HookPre }> => {
+      if (!coordinator || body.type !== 'post' || (!catchUpSettings && !(settings.pre && settings.post))) return {}
+      const { claim, pre } = await coordinator.postArrived(node.id, body.callId, `${body.method}:${body.callId}`, catchUpSettings?.maxAgeMs)
+      if (!pre) return { claim }
       try {
-        return { emitted, pre: JSON.parse(pre) as HookPre }
+        return { claim, pre: JSON.parse(pre) as HookPre }
       } catch {
-        return { emitted }
+        return { claim }
       }
     }
 
-    const handOver = async (body: HookBody, bytes: number) => {
+    const handOver = async (body: HookBody, bytes: number, claim?: CallClaim) => {
       const successor = await endpoints.get(node.id)
-      if (successor) await successor.deliver(body, bytes)
-      else node.warn(t('errors.dropped', { method: body.method, phase: body.type }))
+      if (successor) return void (await successor.deliver(body, bytes, claim))
+      claim?.release()
+      node.warn(t('errors.dropped', { method: body.method, phase: body.type }))
     }
 
     const answer = (res: ServerResponse, status: number) => {
@@ -338,8 +363,9 @@ export = function register(RED: NodeAPI) {
       if (!wanted) return
       try {
         const shared = await sharedPost(body)
-        if (shared.emitted) return
-        await emit(body, outcome.bytes, hold, undefined, shared.pre)
+        // Emitted already (the catch-up gave it, this delivery being late), or another claim is giving it now.
+        if (shared.claim && shared.claim.state !== 'mine') return
+        await emit(body, outcome.bytes, hold, { sharedPre: shared.pre, ...(shared.claim ? { claim: shared.claim.claim } : {}) })
       } catch (error) {
         // No flow will let XO go on with this call: it must not wait for the timeout.
         if (hold) held.release(hold)
@@ -349,11 +375,12 @@ export = function register(RED: NodeAPI) {
 
     endpoints.set(node.id, {
       receive: (req, res, presented, arrived, via) => void receive(req, res, presented, arrived, via),
-      deliver: async (body, bytes) => {
-        // Handed over by this node's predecessor, which took it live: this node remembers it, and emits it.
-        if (!selects(body)) return
+      deliver: async (body, bytes, claim) => {
+        // Handed over by this node's predecessor, which took it live (and claimed it): this node remembers it, and
+        // emits it.
+        if (!selects(body)) return claim?.release()
         if (body.type === 'post' && !coordinator) catchUp?.claim(body.callId)
-        await emit(body, bytes, undefined)
+        await emit(body, bytes, undefined, { claim })
       },
     })
 

@@ -28,7 +28,15 @@ export interface CatchUpSource extends AuditSource {
   off(event: 'connected', listener: () => void): unknown
 }
 
-export interface CatchUpOptions {
+/** A claim on emitting a call, taken from a store shared with another instance (see `CatchUpOptions.claim`). */
+export interface CatchUpClaim {
+  /** gives it back unused */
+  release(): void
+}
+
+export type CatchUpClaimAnswer<C> = { state: 'mine'; claim: C } | { state: 'sent' } | { state: 'held'; retryMs: number }
+
+export interface CatchUpOptions<C extends CatchUpClaim = CatchUpClaim> {
   /** the state store's key (one per node) */
   key: string
   /** which XO this is (its URL, known once connected): a cursor of another XO means nothing here */
@@ -46,17 +54,19 @@ export interface CatchUpOptions {
   /** a call this recent may still be on its way live: the log gives it only once it is older */
   graceMs: number
   /**
-   * Whether another instance sharing a Redis emitted the call already (live, or from the log before a failover);
-   * none: this node's own memory of what came live decides.
+   * With a store shared with another instance: claims the call before it goes out, checking and claiming in one step
+   * ('sent': either instance emitted it already, live or from the log; 'held': another claim, a live delivery on
+   * either instance, is about to emit it, for `retryMs` more at most; 'mine': the claim, handed to `emit`, which
+   * confirms it right before the message leaves). None: this node's own memory of what came live decides.
    */
-  emittedElsewhere?: (callId: string) => Promise<boolean>
+  claim?: (callId: string) => Promise<CatchUpClaimAnswer<C>>
   /**
    * Whether this instance may still emit (with a shared store: its lease is still its own), asked right before each
    * call goes out: a leader paused during a pass must not act, once resumed, on what Redis answered before.
    */
   mayEmit?: () => boolean
-  /** emits one missed call (XO's order; awaited before the next); false: not emitted (the node is closing) */
-  emit(body: HookPost, record: AuditRecord): Promise<boolean | void>
+  /** emits one missed call (XO's order; awaited before the next); false: not emitted (the node is closing, or the claim was lost) */
+  emit(body: HookPost, record: AuditRecord, claim?: C): Promise<boolean | void>
   report(status: CatchUpStatus): void
   warn(message: string): void
   log(message: string): void
@@ -74,8 +84,8 @@ const SAVE_INTERVAL_MS = 1000
  * the order XO ran them. The cursor and the calls that came live are saved (throttled, and on stop), so a restart
  * of Node-RED neither loses nor repeats calls.
  */
-export class CatchUp {
-  readonly #o: CatchUpOptions
+export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
+  readonly #o: CatchUpOptions<C>
   readonly #now: () => number
   #saved: CatchUpSaved | undefined
   /** what the store held at start, taken once the XO is known */
@@ -99,7 +109,7 @@ export class CatchUp {
   readonly #writer: ThrottledWriter<CatchUpSaved>
   readonly #onConnected = () => this.request()
 
-  constructor(options: CatchUpOptions) {
+  constructor(options: CatchUpOptions<C>) {
     this.#o = options
     this.#now = options.now ?? Date.now
     this.#writer = new ThrottledWriter(options.store, options.key, () => this.#snapshot(), SAVE_INTERVAL_MS, (error) =>
@@ -274,23 +284,34 @@ export class CatchUp {
         break
       }
       const body = postDeliveryOf(record)
-      if (body && this.#o.emittedElsewhere && (await this.#o.emittedElsewhere(callId))) {
-        // Another instance emitted it live (or the instance that led before this one, from the log).
-        this.#remember(callId)
-        this.#firstMet.delete(record.id)
-        cursorAt(record)
-        continue
+      let claim: C | undefined
+      if (body && this.#o.claim) {
+        const answer = await this.#o.claim(callId)
+        if (answer.state === 'sent') {
+          // Another instance emitted it live (or the instance that led before this one, from the log).
+          this.#remember(callId)
+          this.#firstMet.delete(record.id)
+          cursorAt(record)
+          continue
+        }
+        if (answer.state === 'held') {
+          // A live delivery of it is about to come out (or its claimer died, and the claim runs out): nothing after
+          // it goes before it is decided, and the next pass claims it if its claimer never sent it.
+          cursor = record.previousId
+          this.#retryAt(answer.retryMs + 10)
+          break
+        }
+        claim = answer.claim
       }
       // No longer the leader: the pass ends here, its cursor before this call, for the next leader to give it.
-      if (this.#o.mayEmit && !this.#o.mayEmit()) return
+      if (this.#stopped || (this.#o.mayEmit && !this.#o.mayEmit())) return claim?.release()
       this.#remember(callId)
       this.#firstMet.delete(record.id)
       if (!body) {
         this.#o.warn(`the audit record of ${String(record.data?.method)} ${callId} does not describe a call: skipped`)
         continue
       }
-      if (this.#stopped) return
-      if ((await this.#o.emit(body, record)) === false) return
+      if ((await this.#o.emit(body, record, claim)) === false) return claim?.release()
       replayed++
       cursorAt(record)
       if (this.#stopped) return

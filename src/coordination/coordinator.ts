@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
-import { DELETE_IF_HELD, Lease, LeaseRole } from './lease'
+import { DELETE_IF_HELD, Lease, LEASE_TTL_MS, LeaseRole } from './lease'
 import { RedisLink, RedisLinkOptions } from './redis-link'
 import { RedisStateStore } from './redis-state-store'
 import { SharedSnapshot } from './shared-snapshot'
@@ -20,12 +20,126 @@ export interface CoordinatorOptions extends RedisLinkOptions {
 const MAX_PENDING_CLAIMS = 10_000
 const LOCK_TTL_MS = 15_000
 const LOCK_RETRY_MS = 50
-// KEYS[1]: the call's record, KEYS[2]: its shared pre. ARGV[1]: '1' to check the record. Answers {1 emitted
-// already | 0, the pre or nil}; the pre is taken either way.
-const POST_ARRIVED = `
-local emitted = 0
-if ARGV[1] == '1' then emitted = redis.call('EXISTS', KEYS[1]) end
-return {emitted, redis.call('GETDEL', KEYS[2])}`
+/** Time kept in hand, as the lease does, against the clocks of Redis and this process drifting apart. */
+const CLAIM_MARGIN_MS = 500
+/** How often a claim that cannot be confirmed (Redis unreachable) is asked again, at least. */
+const CLAIM_RETRY_MS = 1_000
+
+// A call's key holds 'held|<claimer>' while one claim of one instance is about to emit it (expiring: a claimer that
+// dies lets it go), then 'sent|<instance>' (or, as written before claims existed, the instance alone) once its
+// message went out. Claims the call for ARGV[1] (one claim of one instance) for ARGV[2] ms when nobody holds it, or
+// prolongs that claimer's own: answers 1 (this claimer's to emit), 0 (emitted already), or minus the ms another
+// claimer's claim still holds.
+const CLAIM_BODY = `
+local function claim(key, claimer, ms)
+  local held = redis.call('GET', key)
+  if not held then
+    redis.call('SET', key, 'held|' .. claimer, 'PX', ms)
+    return 1
+  end
+  if held == 'held|' .. claimer then
+    redis.call('PEXPIRE', key, ms)
+    return 1
+  end
+  if string.sub(held, 1, 5) == 'held|' then return -math.max(redis.call('PTTL', key), 1) end
+  return 0
+end
+`
+// KEYS[1]: the call's key. ARGV[1]: the claimer, ARGV[2]: how long the claim holds.
+const CLAIM = `${CLAIM_BODY}
+return claim(KEYS[1], ARGV[1], ARGV[2])`
+// KEYS[1]: the call's key, KEYS[2]: its shared pre. ARGV[1]: the claimer ('' claims nothing: answers 1), ARGV[2]:
+// how long the claim holds. Answers {the claim's answer, the pre or nil}; the pre is taken either way.
+const POST_ARRIVED = `${CLAIM_BODY}
+local answer = 1
+if ARGV[1] ~= '' then answer = claim(KEYS[1], ARGV[1], ARGV[2]) end
+return {answer, redis.call('GETDEL', KEYS[2])}`
+
+/** What claiming a call answered. */
+export type ClaimAnswer =
+  | { state: 'mine'; claim: CallClaim }
+  | { state: 'sent' }
+  /** another claim holds it (the other instance, or another part of this one, about to emit it) for `retryMs` more */
+  | { state: 'held'; retryMs: number }
+
+/**
+ * One claim on emitting one call: while it holds, no other instance (nor the catch-up of this one) emits the call.
+ * Checking and claiming are one step in Redis, and the claim only counts on this side while this process's
+ * monotonic clock says it surely still holds in Redis: an instance paused or cut off while holding it finds, once
+ * resumed, that it must claim again, and loses the call to whoever gave it meanwhile. A claimer that dies before its
+ * message went out lets the claim run out: the call was not emitted, and the catch-up gives it.
+ */
+export class CallClaim {
+  #validUntil: number
+
+  constructor(
+    private readonly link: Pick<RedisLink, 'command' | 'up' | 'on' | 'off'>,
+    private readonly key: string,
+    /** this claim: the instance and a part of it */
+    readonly claimer: string,
+    private readonly holdMs: number,
+    /** how long the call counts as emitted once sent (the catch-up looks no further back) */
+    private readonly keepMs: number,
+    private readonly now: () => number,
+    asked: number,
+    private readonly onSent: (key: string, value: string, keepMs: number) => void,
+  ) {
+    this.#validUntil = asked + holdMs - CLAIM_MARGIN_MS
+  }
+
+  /** Whether the claim surely still holds in Redis (counted from when it was asked, less a margin). */
+  get valid(): boolean {
+    return this.now() < this.#validUntil
+  }
+
+  /**
+   * Resolves true once the claim holds (at once while it is valid; else claimed again, which works unless another
+   * claimer took the call or it was emitted meanwhile: false). While Redis is unreachable it waits for it, up to
+   * `keepMs`: emitting unclaimed could repeat what the other instance gave meanwhile. Once it resolves true, the
+   * message must leave in the same turn (check `valid` again after any other await).
+   */
+  async confirm(): Promise<boolean> {
+    const giveUpAt = this.now() + this.keepMs
+    while (!this.valid) {
+      const asked = this.now()
+      let answer: number
+      try {
+        answer = Number(await this.link.command('EVAL', CLAIM, 1, this.key, this.claimer, Math.ceil(this.holdMs)))
+      } catch {
+        if (this.now() >= giveUpAt) return false
+        await this.#redisBack()
+        continue
+      }
+      if (answer !== 1) return false
+      this.#validUntil = asked + this.holdMs - CLAIM_MARGIN_MS
+    }
+    return true
+  }
+
+  /** The call's message went out: it counts as emitted, for good (recorded once Redis is back if it is away). */
+  sent(): void {
+    this.#validUntil = 0
+    this.onSent(this.key, `sent|${this.claimer.split('#')[0]}`, this.keepMs)
+  }
+
+  /** Gives the claim back unused (this side will not emit the call): the catch-up need not wait for it to run out. */
+  release(): void {
+    this.#validUntil = 0
+    if (this.link.up) this.link.command('EVAL', DELETE_IF_HELD, 1, this.key, `held|${this.claimer}`).catch(() => {})
+  }
+
+  #redisBack(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.link.off('state', done)
+        resolve()
+      }
+      const timer = setTimeout(done, CLAIM_RETRY_MS)
+      this.link.on('state', done)
+    })
+  }
+}
 
 /**
  * What the instances running the same flows share, for one XO connection (one `xo-server` config node): a Redis
@@ -39,7 +153,7 @@ export class Coordinator extends EventEmitter {
   readonly prefix: string
   readonly instance = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
   readonly #o: CoordinatorOptions
-  #pendingRecords: Array<{ key: string; ttlMs: number }> = []
+  #pendingRecords: Array<{ key: string; value: string; ttlMs: number }> = []
 
   constructor(options: CoordinatorOptions) {
     super()
@@ -93,27 +207,53 @@ export class Coordinator extends EventEmitter {
   }
 
   /**
-   * Whether a call was emitted already, by either instance, live or from the audit log (the catch-up asks before
-   * emitting; rejects while Redis is unreachable, so that the catch-up waits rather than guesses).
+   * Claims a call before emitting it (the catch-up, for a call of the audit log): whether it was emitted already, by
+   * either instance, live or from the log; whether another claim holds it; else a claim of this instance's, which
+   * must be confirmed right before the message goes out. Rejects while Redis is unreachable, so that the catch-up
+   * waits rather than guesses.
    */
-  async wasEmitted(nodeId: string, callId: string): Promise<boolean> {
-    return Number(await this.link.command('EXISTS', this.#callKey(nodeId, callId))) === 1
+  async claim(nodeId: string, callId: string, keepMs: number): Promise<ClaimAnswer> {
+    const key = this.#callKey(nodeId, callId)
+    const claimer = this.#claimer()
+    const asked = this.#now()
+    const answer = Number(await this.link.command('EVAL', CLAIM, 1, key, claimer, Math.ceil(this.#holdMs)))
+    return this.#claimAnswer(answer, key, claimer, keepMs, asked)
   }
 
   /**
-   * Records a call as emitted, right after its message went out (in the same turn: the write leaves with the
-   * message). Checked before, written after: an instance killed before its message went out has recorded nothing,
-   * so the catch-up gives the call; only a kill between the message and this write, microseconds apart, could give
-   * it twice. While Redis is unreachable it is written once Redis is back.
+   * Records a call as emitted, right after its message went out without a claim (it arrived while Redis was
+   * unreachable). While Redis is unreachable it is written once Redis is back.
    */
   recordEmitted(nodeId: string, callId: string, ttlMs: number): void {
-    const key = this.#callKey(nodeId, callId)
-    if (!this.link.up) return void this.#queueRecord(key, ttlMs)
-    this.link.command('SET', key, this.instance, 'PX', Math.ceil(ttlMs)).catch(() => this.#queueRecord(key, ttlMs))
+    this.#record(this.#callKey(nodeId, callId), `sent|${this.instance}`, ttlMs)
   }
 
-  #queueRecord(key: string, ttlMs: number): void {
-    if (this.#pendingRecords.length < MAX_PENDING_CLAIMS) this.#pendingRecords.push({ key, ttlMs })
+  readonly #record = (key: string, value: string, ttlMs: number): void => {
+    if (!this.link.up) return void this.#queueRecord(key, value, ttlMs)
+    this.link.command('SET', key, value, 'PX', Math.ceil(ttlMs)).catch(() => this.#queueRecord(key, value, ttlMs))
+  }
+
+  get #holdMs(): number {
+    return this.#o.ttlMs ?? LEASE_TTL_MS
+  }
+
+  #now(): number {
+    return (this.#o.now ?? (() => performance.now()))()
+  }
+
+  /** One claim of this instance: the live path and the catch-up of one instance never take each other's for their own. */
+  #claimer(): string {
+    return `${this.instance}#${randomBytes(4).toString('hex')}`
+  }
+
+  #claimAnswer(answer: number, key: string, claimer: string, keepMs: number, asked: number): ClaimAnswer {
+    if (answer === 1) return { state: 'mine', claim: new CallClaim(this.link, key, claimer, this.#holdMs, keepMs, () => this.#now(), asked, this.#record) }
+    if (answer === 0) return { state: 'sent' }
+    return { state: 'held', retryMs: -answer }
+  }
+
+  #queueRecord(key: string, value: string, ttlMs: number): void {
+    if (this.#pendingRecords.length < MAX_PENDING_CLAIMS) this.#pendingRecords.push({ key, value, ttlMs })
   }
 
   #callKey(nodeId: string, callId: string): string {
@@ -127,18 +267,25 @@ export class Coordinator extends EventEmitter {
   }
 
   /**
-   * A post arrived on this instance: in one round trip, whether its call was emitted already (when `checked`: by the
-   * catch-up, the delivery being late) and the pre another instance kept for it, if any. While Redis is
-   * unreachable: not emitted, no pre.
+   * A post arrived on this instance: in one round trip, the claim on emitting its call (with `keepMs`, the catch-up's
+   * reach: the delivery may be late, the call given from the log already, or being given) and the pre another
+   * instance kept for it, if any. Without `keepMs` (no catch-up) nothing is claimed. While Redis is unreachable:
+   * no claim (the call is emitted unclaimed, and recorded once Redis is back), no pre.
    */
-  async postArrived(nodeId: string, callId: string, preKey: string, checked: boolean): Promise<{ emitted: boolean; pre?: string }> {
+  async postArrived(nodeId: string, callId: string, preKey: string, keepMs: number | undefined): Promise<{ claim?: ClaimAnswer; pre?: string }> {
+    const key = this.#callKey(nodeId, callId)
+    const claimer = keepMs === undefined ? '' : this.#claimer()
+    const asked = this.#now()
     try {
-      const [emitted, pre] = await this.link.command<[number, string | null]>(
-        'EVAL', POST_ARRIVED, 2, this.#callKey(nodeId, callId), `${this.prefix}pre:${nodeId}:${preKey}`, checked ? '1' : '',
+      const [answer, pre] = await this.link.command<[number, string | null]>(
+        'EVAL', POST_ARRIVED, 2, key, `${this.prefix}pre:${nodeId}:${preKey}`, claimer, Math.ceil(this.#holdMs),
       )
-      return { emitted: emitted === 1, ...(pre ? { pre } : {}) }
+      return {
+        ...(keepMs === undefined ? {} : { claim: this.#claimAnswer(Number(answer), key, claimer, keepMs, asked) }),
+        ...(pre ? { pre } : {}),
+      }
     } catch {
-      return { emitted: false }
+      return {}
     }
   }
 
@@ -164,8 +311,8 @@ export class Coordinator extends EventEmitter {
   async #flushRecords(): Promise<void> {
     const pending = this.#pendingRecords
     this.#pendingRecords = []
-    for (const { key, ttlMs } of pending) {
-      await this.link.command('SET', key, this.instance, 'PX', Math.ceil(ttlMs)).catch(() => this.#queueRecord(key, ttlMs))
+    for (const { key, value, ttlMs } of pending) {
+      await this.link.command('SET', key, value, 'PX', Math.ceil(ttlMs)).catch(() => this.#queueRecord(key, value, ttlMs))
     }
     if (pending.length) this.#o.log(`${pending.length} calls delivered while Redis was away recorded`)
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { NodeAPI } from 'node-red'
 import { runtimeKey } from './runtime-key'
 import type { HookBody } from '../hooks/delivery'
+import type { CallClaim } from '../coordination/coordinator'
 import { Endpoints } from '../hooks/endpoints'
 import { refuse } from '../hooks/refuse'
 
@@ -12,7 +13,8 @@ export type DeliveryPath = 'node-red' | 'listener'
 export interface HookEndpoint {
   /** `arrived`: when the delivery came in (XO's wait runs from then) */
   receive(req: IncomingMessage, res: ServerResponse, secret: string | undefined, arrived: number, via: DeliveryPath): void
-  deliver(body: HookBody, bytes: number): Promise<void>
+  /** `claim`: the predecessor's claim on emitting the call (shared store), the successor's now */
+  deliver(body: HookBody, bytes: number, claim?: CallClaim): Promise<void>
 }
 
 export interface HookDispatch {

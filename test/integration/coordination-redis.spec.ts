@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { Coordinator } from '../../src/coordination/coordinator'
+import { CallClaim, ClaimAnswer, Coordinator } from '../../src/coordination/coordinator'
 import { LeadingObjects } from '../../src/coordination/leading-objects'
 import { Lease, LeaseRole } from '../../src/coordination/lease'
 import { RedisLink } from '../../src/coordination/redis-link'
@@ -174,34 +174,153 @@ describe('coordination through a real redis-server', function () {
     assert.equal(await store.read('k'), undefined)
   })
 
-  it('records calls emitted on either instance for the other and the catch-up, those emitted while Redis was away once it is back', async () => {
+  /** The claim an answer carries, failing the test when the answer is not 'mine'. */
+  function mine(answer: ClaimAnswer | undefined): CallClaim {
+    assert.equal(answer?.state, 'mine', `claimed: ${JSON.stringify(answer)}`)
+    return (answer as { claim: CallClaim }).claim
+  }
+
+  it('claims a call for one claimer at a time, in one step: the others see it held, then emitted once it went out', async () => {
     const a = coordinator()
     const b = coordinator()
     await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
-    assert.equal(await b.wasEmitted('n', 'call-1'), false)
-    a.recordEmitted('n', 'call-1', 60_000)
-    await waitFor(() => b.wasEmitted('n', 'call-1'), { what: 'call-1 recorded' })
+    const claim = mine(await a.claim('n', 'call-1', 60_000))
+    // Checking and claiming are one step: of four claims at once, one wins.
+    const rivals = await Promise.all([a, b, a, b].map((c) => c.claim('n', 'call-2', 60_000)))
+    assert.equal(rivals.filter((r) => r.state === 'mine').length, 1)
+    const held = await b.claim('n', 'call-1', 60_000)
+    assert.equal(held.state, 'held', 'the other instance waits while the claim holds')
+    assert.ok((held as { retryMs: number }).retryMs > 0 && (held as { retryMs: number }).retryMs <= 1_000, 'for at most the claim time')
+    // Another part of the same instance (its catch-up, while a live delivery is claimed) waits too.
+    assert.equal((await a.claim('n', 'call-1', 60_000)).state, 'held')
+    assert.equal(await claim.confirm(), true)
+    claim.sent()
+    await waitFor(async () => (await b.claim('n', 'call-1', 60_000)).state === 'sent', { what: 'call-1 emitted, for the other instance' })
+  })
+
+  it('a claimer paused past its claim finds, once resumed, that the other gave the call: it never emits it too', async () => {
+    let clock = 0
+    const paused = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 1_000, now: () => clock, ...quiet })
+    closing.push(paused)
+    paused.start()
+    const other = coordinator()
+    await waitFor(() => paused.link.up && other.link.up, { what: 'both linked' })
+    const claim = mine(await paused.claim('n', 'call-1', 60_000))
+    assert.equal(claim.valid, true)
+    // SIGSTOP, then SIGCONT: its monotonic clock went on, and in Redis the claim ran out.
+    clock += 5_000
+    await redis.command('PEXPIRE', `${paused.prefix}call:n:call-1`, '1')
+    await waitFor(async () => (await redis.command('EXISTS', `${paused.prefix}call:n:call-1`)).includes(':0'), { what: 'the claim run out in Redis' })
+    assert.equal(claim.valid, false, 'a claim past its time does not count')
+    // Meanwhile the other instance's catch-up took the call and gave it.
+    const given = mine(await other.claim('n', 'call-1', 60_000))
+    assert.equal(await given.confirm(), true)
+    given.sent()
+    await waitFor(async () => (await redis.bulk('GET', `${paused.prefix}call:n:call-1`))?.startsWith('sent|'), { what: 'recorded as sent' })
+    assert.equal(await claim.confirm(), false, 'the resumed claimer would emit the call a second time')
+    // Still held by the other (it was about to emit when this one resumed): not this one's either.
+    const third = mine(await other.claim('n', 'call-2', 60_000))
+    const late = mine(await paused.claim('n', 'call-3', 60_000))
+    clock += 5_000
+    await redis.command('PEXPIRE', `${paused.prefix}call:n:call-3`, '1')
+    await waitFor(async () => (await redis.command('EXISTS', `${paused.prefix}call:n:call-3`)).includes(':0'), { what: 'the claim of call-3 run out' })
+    mine(await other.claim('n', 'call-3', 60_000))
+    assert.equal(await late.confirm(), false, 'a call another claim holds')
+    assert.equal(third.valid, true)
+  })
+
+  it('a claim past its time that nobody took is taken again: a paused claimer still emits the call, none lost', async () => {
+    let clock = 0
+    const c = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 1_000, now: () => clock, ...quiet })
+    closing.push(c)
+    c.start()
+    await waitFor(() => c.link.up, { what: 'linked' })
+    const claim = mine(await c.claim('n', 'call-1', 60_000))
+    clock += 5_000
+    await redis.command('PEXPIRE', `${c.prefix}call:n:call-1`, '1')
+    await waitFor(async () => (await redis.command('EXISTS', `${c.prefix}call:n:call-1`)).includes(':0'), { what: 'the claim run out in Redis' })
+    assert.equal(await claim.confirm(), true)
+    assert.equal(claim.valid, true)
+    assert.match((await redis.bulk('GET', `${c.prefix}call:n:call-1`)) ?? '', /^held\|/, 'claimed again')
+  })
+
+  it('a claimer that dies before its message went out lets the call go: the catch-up claims it once the claim runs out', async () => {
+    const dying = coordinator()
+    const survivor = coordinator()
+    await waitFor(() => dying.link.up && survivor.link.up, { what: 'both linked' })
+    mine(await dying.claim('n', 'call-1', 60_000))
+    await dying.link.close()
+    const held = await survivor.claim('n', 'call-1', 60_000)
+    assert.equal(held.state, 'held')
+    // The survivor's catch-up tries again until the dead claimer's claim ran out (within the claim time).
+    const retried = performance.now()
+    await waitFor(async () => (await survivor.claim('n', 'call-1', 60_000)).state === 'mine', { what: 'the call claimed by the survivor' })
+    assert.ok(performance.now() - retried < 5_000)
+  })
+
+  it('a claim given back unused is free for the other at once', async () => {
+    const a = coordinator(10_000)
+    const b = coordinator(10_000)
+    await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
+    const claim = mine(await a.claim('n', 'call-1', 60_000))
+    claim.release()
+    await waitFor(async () => (await b.claim('n', 'call-1', 60_000)).state === 'mine', { what: 'the call free for b' })
+  })
+
+  it('a claimer cut off from Redis when its claim runs out waits for Redis rather than emitting unclaimed', async () => {
+    let clock = 0
+    const c = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 1_000, now: () => clock, ...quiet })
+    closing.push(c)
+    c.start()
+    await waitFor(() => c.link.up, { what: 'linked' })
+    const claim = mine(await c.claim('n', 'call-1', 60_000))
+    await redis.stop()
+    await waitFor(() => !c.link.up, { what: 'Redis gone' })
+    clock += 5_000
+    let tries = 0
+    const command = c.link.command.bind(c.link)
+    c.link.command = ((...args: Parameters<typeof command>) => {
+      tries++
+      return command(...args)
+    }) as typeof command
+    let answered: boolean | undefined
+    const confirming = claim.confirm().then((answer) => (answered = answer))
+    await waitFor(() => tries >= 2, { what: 'the claim asked again' })
+    assert.equal(answered, undefined, 'answered while Redis was away')
+    await redis.launch()
+    // Nobody took the call meanwhile: claimed again, still this claimer's to emit.
+    assert.equal(await confirming, true)
+  })
+
+  it('records calls emitted unclaimed (while Redis was away) once it is back', async () => {
+    const a = coordinator()
+    const b = coordinator()
+    await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
     await redis.stop()
     await waitFor(() => !a.link.up, { what: 'a sees Redis gone' })
     a.recordEmitted('n', 'call-2', 60_000)
-    await assert.rejects(b.wasEmitted('n', 'call-2'), /not reachable/, 'the catch-up waits rather than guesses')
+    await assert.rejects(b.claim('n', 'call-2', 60_000), /not reachable/, 'the catch-up waits rather than guesses')
     await redis.launch()
-    await waitFor(() => b.wasEmitted('n', 'call-2').catch(() => false), { what: 'call-2 recorded once Redis is back' })
-    assert.equal(await b.wasEmitted('n', 'call-3'), false)
+    await waitFor(async () => (await b.claim('n', 'call-2', 60_000).catch(() => undefined))?.state === 'sent', { what: 'call-2 recorded once Redis is back' })
   })
 
-  it('hands a pre to the instance that gets its post, once, and says in the same round trip whether the call was emitted', async () => {
+  it('hands a pre to the instance that gets its post, once, and claims the call in the same round trip', async () => {
     const a = coordinator()
     const b = coordinator()
     await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
     const pre = '{"callId":"c1","type":"pre"}'
     a.sharePre('n', 'vm.start:c1', pre, 60_000)
     await waitFor(async () => (await redis.command('EXISTS', `${a.prefix}pre:n:vm.start:c1`)).includes(':1'), { what: 'the pre in Redis' })
-    assert.deepEqual(await b.postArrived('n', 'c1', 'vm.start:c1', true), { emitted: false, pre })
-    assert.deepEqual(await a.postArrived('n', 'c1', 'vm.start:c1', true), { emitted: false }, 'the pre is taken once')
-    b.recordEmitted('n', 'c1', 60_000)
-    await waitFor(async () => (await a.postArrived('n', 'c1', 'vm.start:c1', true)).emitted, { what: 'a late delivery of c1 seen as emitted' })
-    assert.deepEqual(await a.postArrived('n', 'c1', 'vm.start:c1', false), { emitted: false }, 'not checked without catch-up')
+    const first = await b.postArrived('n', 'c1', 'vm.start:c1', 60_000)
+    assert.equal(first.pre, pre)
+    const claim = mine(first.claim)
+    const again = await a.postArrived('n', 'c1', 'vm.start:c1', 60_000)
+    assert.equal(again.pre, undefined, 'the pre is taken once')
+    assert.equal(again.claim?.state, 'held', 'a call claimed by the other instance')
+    assert.equal(await claim.confirm(), true)
+    claim.sent()
+    await waitFor(async () => (await a.postArrived('n', 'c1', 'vm.start:c1', 60_000)).claim?.state === 'sent', { what: 'a late delivery of c1 seen as emitted' })
+    assert.deepEqual(await a.postArrived('n', 'c1', 'vm.start:c1', undefined), {}, 'nothing claimed without catch-up')
   })
 
   it('never lets two instances inside the registrar lock at once', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { CatchUp, CatchUpOptions, CatchUpStatus } from '../../src/audit/catch-up'
+import { CatchUp, CatchUpClaimAnswer, CatchUpOptions, CatchUpSaved, CatchUpStatus } from '../../src/audit/catch-up'
 import { readSince } from '../../src/audit/reader'
 import { AuditRecord, NULL_ID, postDeliveryOf } from '../../src/audit/records'
 import type { HookPost } from '../../src/hooks/delivery'
@@ -78,10 +78,43 @@ class FakeAudit extends EventEmitter {
   }
 }
 
+/** Claims on calls as Redis keeps them for two instances: sent, or held by a claimer. */
+class FakeClaims {
+  readonly calls = new Map<string, 'sent' | { claimer: string }>()
+  readonly released: string[] = []
+
+  claimer(claimer: string): (callId: string) => Promise<CatchUpClaimAnswer<TestClaim>> {
+    return async (callId) => {
+      const found = this.calls.get(callId)
+      if (found === 'sent') return { state: 'sent' }
+      if (found && found.claimer !== claimer) return { state: 'held', retryMs: 20 }
+      this.calls.set(callId, { claimer })
+      return {
+        state: 'mine',
+        claim: {
+          callId, claimer,
+          release: () => {
+            this.released.push(callId)
+            this.calls.delete(callId)
+          },
+        },
+      }
+    }
+  }
+}
+
+interface TestClaim {
+  callId: string
+  claimer: string
+  release(): void
+}
+
 interface Harness {
   xo: FakeAudit
-  catchUp: CatchUp
+  catchUp: CatchUp<TestClaim>
   emitted: HookPost[]
+  /** the claims the calls went out with */
+  claims: Array<{ callId: string; claimer: string }>
   statuses: CatchUpStatus[]
   warnings: string[]
   logs: string[]
@@ -90,9 +123,9 @@ interface Harness {
 
 const store = () => new MemoryStateStore()
 
-function harness(xo: FakeAudit, shared: MemoryStateStore, options: Partial<CatchUpOptions> = {}): Harness {
-  const h = { xo, emitted: [] as HookPost[], statuses: [] as CatchUpStatus[], warnings: [] as string[], logs: [] as string[] } as Harness
-  h.catchUp = new CatchUp({
+function harness(xo: FakeAudit, shared: MemoryStateStore, options: Partial<CatchUpOptions<TestClaim>> = {}): Harness {
+  const h = { xo, emitted: [] as HookPost[], claims: [] as Harness['claims'], statuses: [] as CatchUpStatus[], warnings: [] as string[], logs: [] as string[] } as Harness
+  h.catchUp = new CatchUp<TestClaim>({
     key: 'xo-hook/n1',
     xo: () => 'wss://xo.example.net/api/',
     store: shared,
@@ -102,7 +135,10 @@ function harness(xo: FakeAudit, shared: MemoryStateStore, options: Partial<Catch
     maxCalls: 1000,
     periodMs: 3_600_000,
     graceMs: 0,
-    emit: async (body) => void h.emitted.push(body),
+    emit: async (body, _record, claim) => {
+      h.emitted.push(body)
+      if (claim) h.claims.push({ callId: claim.callId, claimer: claim.claimer })
+    },
     report: (status) => h.statuses.push(status),
     warn: (message) => h.warnings.push(message),
     log: (message) => h.logs.push(message),
@@ -348,8 +384,9 @@ describe('catch-up from XO audit log', () => {
     const xo = new FakeAudit()
     xo.add('vm.start')
     const shared = store()
+    const claims = new FakeClaims()
     let leading = true
-    const h = harness(xo, shared, { emittedElsewhere: async () => false, mayEmit: () => leading })
+    const h = harness(xo, shared, { claim: claims.claimer('leader'), mayEmit: () => leading })
     await start(h)
     for (let i = 0; i < 3; i++) xo.add('vm.start')
     const emit = h.emitted.push.bind(h.emitted)
@@ -359,11 +396,58 @@ describe('catch-up from XO audit log', () => {
     }
     await h.pass()
     assert.deepEqual(methods(h.emitted), ['vm.start call-2'])
+    assert.deepEqual(claims.released, ['call-3'], 'the claim taken for the call it no longer emits, given back')
     await h.catchUp.stop(false)
     // The next leader reads the state this one saved: the calls it did not give are still ahead of the cursor.
-    const next = harness(xo, shared, { emittedElsewhere: async (callId) => callId === 'call-2' })
+    const next = harness(xo, shared, { claim: claims.claimer('next') })
     await start(next)
     assert.deepEqual(methods(next.emitted), ['vm.start call-3', 'vm.start call-4'])
+  })
+
+  it('emits each call with its claim; skips a call either instance emitted already, moving its cursor past it', async () => {
+    const xo = new FakeAudit()
+    const shared = store()
+    const claims = new FakeClaims()
+    const h = harness(xo, shared, { claim: claims.claimer('leader') })
+    await start(h)
+    xo.add('vm.start')
+    xo.add('vm.stop')
+    claims.calls.set('call-1', 'sent')
+    await h.pass()
+    assert.deepEqual(methods(h.emitted), ['vm.stop call-2'])
+    assert.deepEqual(h.claims, [{ callId: 'call-2', claimer: 'leader' }])
+    assert.equal((await shared.read<CatchUpSaved>('xo-hook/n1'))?.value.cursor, xo.records[0].id)
+  })
+
+  it('waits behind a call a live delivery has claimed (keeping XO\'s order), and gives it once the claim runs out unsent', async () => {
+    const xo = new FakeAudit()
+    const claims = new FakeClaims()
+    const h = harness(xo, store(), { claim: claims.claimer('leader') })
+    await start(h)
+    xo.add('vm.start')
+    xo.add('vm.stop')
+    // The live delivery of call-1 is on its way out on the other instance (claimed), or its claimer was paused.
+    claims.calls.set('call-1', { claimer: 'paused' })
+    await h.pass()
+    assert.deepEqual(h.emitted, [], 'given while another claim held it, or call-2 before call-1')
+    // The paused claimer never sent it: its claim runs out, and the pass tried again gives both, in XO's order.
+    claims.calls.delete('call-1')
+    await waitFor(() => h.emitted.length === 2, { what: 'both calls, once the claim ran out' })
+    assert.deepEqual(methods(h.emitted), ['vm.start call-1', 'vm.stop call-2'])
+  })
+
+  it('never gives a call whose claimer sent it while the pass waited behind it', async () => {
+    const xo = new FakeAudit()
+    const claims = new FakeClaims()
+    const h = harness(xo, store(), { claim: claims.claimer('leader') })
+    await start(h)
+    xo.add('vm.start')
+    xo.add('vm.stop')
+    claims.calls.set('call-1', { claimer: 'live' })
+    await h.pass()
+    claims.calls.set('call-1', 'sent')
+    await waitFor(() => h.emitted.length === 1, { what: 'the call after it' })
+    assert.deepEqual(methods(h.emitted), ['vm.stop call-2'])
   })
 
   it('starts from now, quietly, for another XO than the one its state was saved for', async () => {
