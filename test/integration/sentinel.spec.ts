@@ -320,7 +320,6 @@ describe('Redis Sentinel: the shared store fails over (redis-server, redis-senti
       assert.ok(switches <= rounds.length, `object events went from one instance to the other ${switches} times over ${rounds.length} failovers (logs)`)
 
       const median = (values: number[]) => Math.round([...values].sort((a, b) => a - b)[values.length >> 1])
-      if (process.env.SENTINEL_STORY) console.log(story(), JSON.stringify(rounds), killTimes.map((t) => new Date(t).toISOString()).join(" "))
       console.log(`      Redis failover (sentinels: down after ${setup!.downAfterMs} ms): replica promoted after ${median(rounds.map((r) => r.promotedMs))} ms, a leader after ${median(rounds.map((r) => r.leaderMs))} ms, object events flowing after ${median(rounds.map((r) => r.eventsMs))} ms (medians of ${rounds.length}; max ${Math.round(Math.max(...rounds.map((r) => r.eventsMs)))} ms); ${calls().length} calls, ${seen().filter((s) => s.kind === 'change').length} object events, leadership moved ${switches} times`)
     })
   })
