@@ -200,7 +200,10 @@ export = function register(RED: NodeAPI) {
           emit: (body: HookPost, record: AuditRecord, claim?: CallClaim) =>
             emit(body, 0, undefined, { replayed: record, claim }).then(
               (sent) => sent !== false,
-              (error: Error) => void node.error(t('errors.emitFailed', { reason: error.message })),
+              (error: Error) => {
+                claim?.release()
+                node.error(t('errors.emitFailed', { reason: error.message }))
+              },
             ),
           report: (status) => {
             catchUpStatus = status
@@ -361,12 +364,16 @@ export = function register(RED: NodeAPI) {
         answer(res, 204)
       }
       if (!wanted) return
+      let claim: CallClaim | undefined
       try {
         const shared = await sharedPost(body)
         // Emitted already (the catch-up gave it, this delivery being late), or another claim is giving it now.
         if (shared.claim && shared.claim.state !== 'mine') return
-        await emit(body, outcome.bytes, hold, { sharedPre: shared.pre, ...(shared.claim ? { claim: shared.claim.claim } : {}) })
+        if (shared.claim) claim = shared.claim.claim
+        await emit(body, outcome.bytes, hold, { sharedPre: shared.pre, claim })
       } catch (error) {
+        // Not emitted: the catch-up gives the call rather than wait for the claim to run out.
+        claim?.release()
         // No flow will let XO go on with this call: it must not wait for the timeout.
         if (hold) held.release(hold)
         node.error(t('errors.emitFailed', { reason: (error as Error).message }))

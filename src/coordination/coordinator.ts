@@ -24,6 +24,11 @@ const LOCK_RETRY_MS = 50
 const CLAIM_MARGIN_MS = 500
 /** How often a claim that cannot be confirmed (Redis unreachable) is asked again, at least. */
 const CLAIM_RETRY_MS = 1_000
+/**
+ * How long a claim is prolonged while its claimer runs (a live delivery waiting for its pre or its objects) at most:
+ * past that, a claim left behind by a path that never sent nor gave it back runs out, and the catch-up goes on.
+ */
+const CLAIM_RENEW_MAX_MS = 5 * 60_000
 
 // A call's key holds 'held|<claimer>' while one claim of one instance is about to emit it (expiring: a claimer that
 // dies lets it go), then 'sent|<instance>' (or, as written before claims existed, the instance alone) once its
@@ -66,14 +71,20 @@ export type ClaimAnswer =
  * One claim on emitting one call: while it holds, no other instance (nor the catch-up of this one) emits the call.
  * Checking and claiming are one step in Redis, and the claim only counts on this side while this process's
  * monotonic clock says it surely still holds in Redis: an instance paused or cut off while holding it finds, once
- * resumed, that it must claim again, and loses the call to whoever gave it meanwhile. A claimer that dies before its
- * message went out lets the claim run out: the call was not emitted, and the catch-up gives it.
+ * resumed, that it must claim again, and loses the call to whoever gave it meanwhile. While its claimer runs, the
+ * claim is prolonged every third of its time, as a lease is (a delivery waiting for its objects keeps it); a
+ * claimer that dies, or is paused, before its message went out lets the claim run out: the call was not emitted,
+ * and the catch-up gives it.
  */
 export class CallClaim {
   #validUntil: number
+  #renewal: NodeJS.Timeout | undefined
+  readonly #renewUntil: number
+  /** sent, or given back */
+  #settled = false
 
   constructor(
-    private readonly link: Pick<RedisLink, 'command' | 'up' | 'on' | 'off'>,
+    private readonly link: Pick<RedisLink, 'command' | 'up' | 'state' | 'on' | 'off'>,
     private readonly key: string,
     /** this claim: the instance and a part of it */
     readonly claimer: string,
@@ -85,6 +96,38 @@ export class CallClaim {
     private readonly onSent: (key: string, value: string, keepMs: number) => void,
   ) {
     this.#validUntil = asked + holdMs - CLAIM_MARGIN_MS
+    this.#renewUntil = asked + CLAIM_RENEW_MAX_MS
+    this.#renewSoon()
+  }
+
+  #renewSoon(): void {
+    this.#renewal = setTimeout(() => void this.#renew(), this.holdMs / 3)
+    this.#renewal.unref?.()
+  }
+
+  async #renew(): Promise<void> {
+    this.#renewal = undefined
+    if (this.#settled || this.now() > this.#renewUntil) return
+    const asked = this.now()
+    let answer: number
+    try {
+      answer = Number(await this.link.command('EVAL', CLAIM, 1, this.key, this.claimer, Math.ceil(this.holdMs)))
+    } catch {
+      // Not prolonged: the claim counts until its time is over, then `confirm` asks again. A link closed for good
+      // (the node stopped) prolongs nothing.
+      const state = this.link.state
+      if (!this.#settled && (state.up || state.reason !== 'closed')) this.#renewSoon()
+      return
+    }
+    // Sent or given back meanwhile: nothing to prolong.
+    if (this.#settled) return
+    if (answer !== 1) {
+      // Lost (this process was held up past its claim, and another claimer took the call): `confirm` says so.
+      this.#validUntil = -Infinity
+      return
+    }
+    this.#validUntil = asked + this.holdMs - CLAIM_MARGIN_MS
+    this.#renewSoon()
   }
 
   /** Whether the claim surely still holds in Redis (counted from when it was asked, less a margin). */
@@ -99,6 +142,7 @@ export class CallClaim {
    * message must leave in the same turn (check `valid` again after any other await).
    */
   async confirm(): Promise<boolean> {
+    if (this.#settled) return false
     const giveUpAt = this.now() + this.keepMs
     while (!this.valid) {
       const asked = this.now()
@@ -116,15 +160,23 @@ export class CallClaim {
     return true
   }
 
+  #settle(): void {
+    this.#settled = true
+    this.#validUntil = -Infinity
+    clearTimeout(this.#renewal)
+    this.#renewal = undefined
+  }
+
   /** The call's message went out: it counts as emitted, for good (recorded once Redis is back if it is away). */
   sent(): void {
-    this.#validUntil = 0
+    this.#settle()
     this.onSent(this.key, `sent|${this.claimer.split('#')[0]}`, this.keepMs)
   }
 
   /** Gives the claim back unused (this side will not emit the call): the catch-up need not wait for it to run out. */
   release(): void {
-    this.#validUntil = 0
+    if (this.#settled) return
+    this.#settle()
     if (this.link.up) this.link.command('EVAL', DELETE_IF_HELD, 1, this.key, `held|${this.claimer}`).catch(() => {})
   }
 

@@ -200,7 +200,8 @@ describe('coordination through a real redis-server', function () {
 
   it('a claimer paused past its claim finds, once resumed, that the other gave the call: it never emits it too', async () => {
     let clock = 0
-    const paused = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 1_000, now: () => clock, ...quiet })
+    // A claim time long enough that no renewal runs while the test plays the pause (a paused process renews nothing).
+    const paused = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 10_000, now: () => clock, ...quiet })
     closing.push(paused)
     paused.start()
     const other = coordinator()
@@ -208,7 +209,7 @@ describe('coordination through a real redis-server', function () {
     const claim = mine(await paused.claim('n', 'call-1', 60_000))
     assert.equal(claim.valid, true)
     // SIGSTOP, then SIGCONT: its monotonic clock went on, and in Redis the claim ran out.
-    clock += 5_000
+    clock += 20_000
     await redis.command('PEXPIRE', `${paused.prefix}call:n:call-1`, '1')
     await waitFor(async () => (await redis.command('EXISTS', `${paused.prefix}call:n:call-1`)).includes(':0'), { what: 'the claim run out in Redis' })
     assert.equal(claim.valid, false, 'a claim past its time does not count')
@@ -221,7 +222,7 @@ describe('coordination through a real redis-server', function () {
     // Still held by the other (it was about to emit when this one resumed): not this one's either.
     const third = mine(await other.claim('n', 'call-2', 60_000))
     const late = mine(await paused.claim('n', 'call-3', 60_000))
-    clock += 5_000
+    clock += 20_000
     await redis.command('PEXPIRE', `${paused.prefix}call:n:call-3`, '1')
     await waitFor(async () => (await redis.command('EXISTS', `${paused.prefix}call:n:call-3`)).includes(':0'), { what: 'the claim of call-3 run out' })
     mine(await other.claim('n', 'call-3', 60_000))
@@ -231,17 +232,35 @@ describe('coordination through a real redis-server', function () {
 
   it('a claim past its time that nobody took is taken again: a paused claimer still emits the call, none lost', async () => {
     let clock = 0
-    const c = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 1_000, now: () => clock, ...quiet })
+    const c = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 10_000, now: () => clock, ...quiet })
     closing.push(c)
     c.start()
     await waitFor(() => c.link.up, { what: 'linked' })
     const claim = mine(await c.claim('n', 'call-1', 60_000))
-    clock += 5_000
+    clock += 20_000
     await redis.command('PEXPIRE', `${c.prefix}call:n:call-1`, '1')
     await waitFor(async () => (await redis.command('EXISTS', `${c.prefix}call:n:call-1`)).includes(':0'), { what: 'the claim run out in Redis' })
     assert.equal(await claim.confirm(), true)
     assert.equal(claim.valid, true)
     assert.match((await redis.bulk('GET', `${c.prefix}call:n:call-1`)) ?? '', /^held\|/, 'claimed again')
+  })
+
+  it('a claimer that runs keeps its claim past the claim time (a delivery waiting for its objects): the other waits', async () => {
+    const a = coordinator()
+    const b = coordinator()
+    await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
+    const monitor = await redis.monitor()
+    closing.push({ stop: () => monitor.stop() })
+    const claim = mine(await a.claim('n', 'call-1', 60_000))
+    // Prolonged every third of its 1,000 ms: four renewals span more than the claim time.
+    await waitFor(() => monitor.lines.filter((line) => line.includes('"EVAL"') && line.includes(claim.claimer)).length >= 5, { what: 'four renewals', timeoutMs: 10_000 })
+    assert.equal(claim.valid, true)
+    assert.equal((await b.claim('n', 'call-1', 60_000)).state, 'held')
+    claim.sent()
+    await waitFor(async () => (await b.claim('n', 'call-1', 60_000)).state === 'sent', { what: 'sent' })
+    const renewals = monitor.lines.filter((line) => line.includes(claim.claimer)).length
+    assert.equal(await claim.confirm(), false, 'a claim sent is spent')
+    assert.equal(monitor.lines.filter((line) => line.includes(claim.claimer)).length, renewals, 'prolonged once sent')
   })
 
   it('a claimer that dies before its message went out lets the call go: the catch-up claims it once the claim runs out', async () => {
