@@ -192,7 +192,7 @@ describe('coordination through a real redis-server', function () {
     assert.equal(held.state, 'held', 'the other instance waits while the claim holds')
     assert.ok((held as { retryMs: number }).retryMs > 0 && (held as { retryMs: number }).retryMs <= 1_000, 'for at most the claim time')
     // Another part of the same instance (its catch-up, while a live delivery is claimed) waits too.
-    assert.equal((await a.claim('n', 'call-1', 60_000)).state, 'held')
+    assert.equal((await a.claim('n', 'call-1', 60_000)).state, 'held', 'another claim of the same instance took the call for its own')
     assert.equal(await claim.confirm(), true)
     claim.sent()
     await waitFor(async () => (await b.claim('n', 'call-1', 60_000)).state === 'sent', { what: 'call-1 emitted, for the other instance' })
