@@ -1,7 +1,7 @@
 /** The bench's knobs, from the environment, with defaults that keep a whole run (all three scenarios) under three minutes. */
 export interface BenchConfig {
-  /** which scenarios run: BENCH_SCENARIO=hooks|objects|catchup|failover|all */
-  scenarios: { hooks: boolean; objects: boolean; catchUp: boolean; failover: boolean }
+  /** which scenarios run: BENCH_SCENARIO=hooks|objects|catchup|failover|sentinel|all */
+  scenarios: { hooks: boolean; objects: boolean; catchUp: boolean; failover: boolean; sentinel: boolean }
   /** measuring time per phase */
   measureMs: number
   /** warm-up before each phase (JIT, connection set-up, Node-RED's first messages), not measured */
@@ -57,11 +57,14 @@ function positive(name: string, fallback: number): number {
 
 function scenarios(): BenchConfig['scenarios'] {
   const raw = (process.env.BENCH_SCENARIO ?? 'all').trim() || 'all'
-  if (!['hooks', 'objects', 'catchup', 'failover', 'all'].includes(raw)) {
-    throw new Error(`BENCH_SCENARIO must be hooks, objects, catchup, failover or all, not "${raw}"`)
+  if (!['hooks', 'objects', 'catchup', 'failover', 'sentinel', 'all'].includes(raw)) {
+    throw new Error(`BENCH_SCENARIO must be hooks, objects, catchup, failover, sentinel or all, not "${raw}"`)
   }
   const all = raw === 'all'
-  return { hooks: all || raw === 'hooks', objects: all || raw === 'objects', catchUp: all || raw === 'catchup', failover: all || raw === 'failover' }
+  return {
+    hooks: all || raw === 'hooks', objects: all || raw === 'objects', catchUp: all || raw === 'catchup', failover: all || raw === 'failover',
+    sentinel: all || raw === 'sentinel',
+  }
 }
 
 function nonNegative(name: string, fallback: number): number {

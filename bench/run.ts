@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: three scenarios, each measured only against baselines run in the same process tree, in the
- * same run; BENCH_SCENARIO=hooks|objects|catchup|all (default all) chooses. One line of JSON at the end covers
- * them all.
+ * `npm run bench`: five scenarios, the first three measured only against baselines run in the same process tree, in
+ * the same run; BENCH_SCENARIO=hooks|objects|catchup|failover|sentinel|all (default all) chooses. One line of JSON
+ * at the end covers them all.
  *
  * hook ingest: how fast the xo-hook node takes in XO's web-hook deliveries, against baselines run in the same
  * process, one after another, with the same load generator:
@@ -16,8 +16,17 @@
  * catch-up (catch-up/scenario.ts): the xo-hook node's recovery of missed calls from XO's audit log (10,000
  * records), against merely downloading and parsing the same NDJSON (the package's node:http downloader; undici beside it), each in a fresh child.
  *
+ * failover (coordination/failover.ts): two coordinators on one redis-server, the default lease: how long object
+ * events go without a leader after the leader's death, after its clean stop, and after its death with a new
+ * instance started at once in its place (which instance took over each time).
+ *
+ * sentinel (coordination/sentinel.ts): a master, a replica and three sentinels, two coordinators; the master
+ * SIGKILLed 5 times: from its death to object events flowing again, and to the replica's promotion.
+ *
  * Exits 0 whether or not the aims hold; non-zero only when deliveries failed, a target, receiver or child could
- * not start or failed, or a catch-up variant did not see every record.
+ * not start or failed, a catch-up variant did not see every record, or a failover went unmeasured (no leader in
+ * time). The failover and sentinel scenarios are left out, and say so, without Debian's redis-server (and
+ * redis-sentinel).
  * Env: BENCH_SCENARIO, BENCH_SECONDS (measuring time per hook-ingest phase, default 5), BENCH_WARMUP_SECONDS,
  * BENCH_RATE (1000), BENCH_CONCURRENCY (16), BENCH_INVENTORY (hook-ingest simulator VMs, 400), BENCH_OBJECT_VMS
  * (object-stream simulator VMs, 10000: ~50,000 objects), BENCH_OBJECT_UPDATES (40000 per round), BENCH_OBJECT_ROUNDS
@@ -30,11 +39,12 @@ import http from 'node:http'
 import os from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { XoSimulator } from '../src/simulator'
-import { TestRedis } from '../test/support/redis'
+import { redisServerPath, TestRedis } from '../test/support/redis'
 import { freePort } from '../test/support/ports'
+import { redisSentinelPath } from '../test/support/sentinel'
 import { measureFailover } from './coordination/failover'
-
-const FAILOVER_SAMPLES = 3
+import { median } from './coordination/flowing'
+import { measureSentinel } from './coordination/sentinel'
 import { benchConfig, BenchConfig } from './config'
 import { profiled } from './cpu-profile'
 import { deliveryBodies, inventoryOf } from './deliveries'
@@ -48,6 +58,11 @@ import { Measured, Mode, render, Results, TargetKey, TARGETS } from './report'
 import { startBareServer } from './targets/bare-http'
 import { EmbeddedNodeRed, startNodeRed } from './targets/embedded-node-red'
 import { CORE_PATH, coreFlow, HOOK_NODE_ID, HOOK_SECRET, hookFlow, hookPath, SERVER_NODE_ID } from './targets/flows'
+
+const FAILOVER_SAMPLES = 3
+/** the dead leader restarted at once: the median of 5 */
+const RESTART_SAMPLES = 5
+const SENTINEL_KILLS = 5
 
 // Distinct calls sent in a loop: enough that the correlation memory and the object lookups see varied ids.
 const PAIRS = 1024
@@ -237,17 +252,68 @@ async function catchUpScenario(config: BenchConfig, stops: Array<() => Promise<v
   return { ...json, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
 }
 
-/** The failover scenario: how long object events go without a leader, after a death and after a clean stop. */
+/**
+ * The failover scenario: how long object events go without a leader, after a death, after a clean stop, and after a
+ * death with the dead instance restarted at once (which instance took over each time).
+ */
 async function failoverScenario(stops: Array<() => Promise<void>>): Promise<Record<string, unknown>> {
   console.log(`failover bench: Node ${process.version}; two coordinators on one redis-server, the default lease`)
   const redisUrl = await sharedRedis(stops)
   if (!redisUrl) return { skipped: 'no redis-server' }
-  const results = await measureFailover(redisUrl, FAILOVER_SAMPLES, (line) => console.log(line))
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]
+  const results = await measureFailover(redisUrl, FAILOVER_SAMPLES, RESTART_SAMPLES, (line) => console.log(line))
   const afterDeath = Math.round(median(results.afterDeathMs))
   const afterCleanStop = Math.round(median(results.afterCleanStopMs))
-  console.log(`failover (lease ${results.leaseMs / 1000} s): median ${afterDeath} ms after a death, ${afterCleanStop} ms after a clean stop`)
-  return { ...results, medianAfterDeathMs: afterDeath, medianAfterCleanStopMs: afterCleanStop }
+  const restarted = results.afterDeathRestarted
+  const afterRestart = Math.round(median(restarted.map((r) => r.ms)))
+  const bySurvivor = restarted.filter((r) => r.by === 'survivor').length
+  console.log(`failover (lease ${results.leaseMs / 1000} s): median ${afterDeath} ms after a death, ${afterCleanStop} ms after a clean stop; ` +
+    `the dead leader restarted at once: object events after ${afterRestart} ms (median of ${restarted.length}, max ${Math.round(Math.max(...restarted.map((r) => r.ms)))} ms), ` +
+    `the warm survivor took over ${bySurvivor} times of ${restarted.length}`)
+  return {
+    node: process.version,
+    leaseMs: results.leaseMs,
+    afterDeathMs: results.afterDeathMs.map(Math.round),
+    afterCleanStopMs: results.afterCleanStopMs.map(Math.round),
+    afterDeathRestarted: restarted.map((r) => ({ ms: Math.round(r.ms), by: r.by })),
+    medianAfterDeathMs: afterDeath,
+    medianAfterCleanStopMs: afterCleanStop,
+    medianAfterDeathRestartedMs: afterRestart,
+    restartTakenOverBySurvivor: bySurvivor,
+  }
+}
+
+/**
+ * The Sentinel scenario: the master SIGKILLed `SENTINEL_KILLS` times under two coordinators (restarted as the
+ * promoted one's replica each time); from the death to object events flowing again, and the promotion.
+ */
+async function sentinelScenario(stops: Array<() => Promise<void>>): Promise<Record<string, unknown>> {
+  console.log(`sentinel bench: Node ${process.version}; master, replica and three sentinels, two coordinators writing with WAIT 1, the default lease`)
+  try {
+    redisServerPath()
+    redisSentinelPath()
+  } catch (error) {
+    console.log(`  no sentinel scenario: ${(error as Error).message}`)
+    return { skipped: (error as Error).message }
+  }
+  const results = await measureSentinel(SENTINEL_KILLS, stops, (line) => console.log(line))
+  const rounds = results.rounds
+  const pick = (key: 'promotedMs' | 'replicaBackMs' | 'leaderMs' | 'flowingMs') => rounds.map((r) => r[key])
+  const summary = {
+    medianFlowingMs: Math.round(median(pick('flowingMs'))),
+    maxFlowingMs: Math.round(Math.max(...pick('flowingMs'))),
+    medianPromotedMs: Math.round(median(pick('promotedMs'))),
+    maxPromotedMs: Math.round(Math.max(...pick('promotedMs'))),
+    medianReplicaBackMs: Math.round(median(pick('replicaBackMs'))),
+    medianLeaderMs: Math.round(median(pick('leaderMs'))),
+  }
+  console.log(`sentinel (down after ${results.downAfterMs} ms): object events flowing again ${summary.medianFlowingMs} ms after the master's death ` +
+    `(median of ${rounds.length}, max ${summary.maxFlowingMs} ms); replica promoted after ${summary.medianPromotedMs} ms (max ${summary.maxPromotedMs} ms)`)
+  return {
+    node: process.version,
+    downAfterMs: results.downAfterMs,
+    ...summary,
+    rounds: rounds.map((r) => ({ promotedMs: Math.round(r.promotedMs), replicaBackMs: Math.round(r.replicaBackMs), leaderMs: Math.round(r.leaderMs), flowingMs: Math.round(r.flowingMs), by: r.by })),
+  }
 }
 
 async function main(): Promise<number> {
@@ -277,6 +343,7 @@ async function main(): Promise<number> {
     if (config.scenarios.objects) runs.push(() => scenario('object stream', 'objectStream', (stops) => objectStream(config, stops)))
     if (config.scenarios.catchUp) runs.push(() => scenario('catch-up', 'catchUp', (stops) => catchUpScenario(config, stops, failures)))
     if (config.scenarios.failover) runs.push(() => scenario('failover', 'failover', (stops) => failoverScenario(stops)))
+    if (config.scenarios.sentinel) runs.push(() => scenario('sentinel', 'sentinel', (stops) => sentinelScenario(stops)))
     for (const [i, run] of runs.entries()) {
       if (i > 0) console.log('')
       await run()
