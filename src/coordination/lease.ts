@@ -23,12 +23,19 @@ export const LEASE_TTL_MS = 10_000
 /** Time kept in hand against the clocks of Redis and this process drifting apart. */
 const MARGIN_MS = 500
 const FOLLOWER_RETRY_MS = 1_000
+/**
+ * How long an instance whose link to Redis just came back leaves a free lease to the instance that led last, at
+ * least: that one's link comes back within its reconnection delay (2 s at most) of this one's.
+ */
+const DEFER_TO_LAST_MS = 3_000
 
 // Takes the lease when free, prolongs it when held by this instance. Answers the fencing token (a new one at each
-// taking), or minus the milliseconds to wait: what the other holder still has, or while a warm follower is alive
-// and this instance is cold, what that follower's word still has. KEYS[1]: the lease, KEYS[2]: its fencing
-// counter, KEYS[3]: a warm follower's word. ARGV[1]: this instance, ARGV[2]: the lease time, ARGV[3]: '1' when this
-// instance is warm; a warm follower says so for the lease time.
+// taking), or minus the milliseconds to wait: what the other holder still has; while a warm follower is alive and
+// this instance is cold, what that follower's word still has; while this instance defers to the last leader, what
+// its deferring still has. KEYS[1]: the lease, KEYS[2]: its fencing counter, KEYS[3]: a warm follower's word,
+// KEYS[4]: who took the lease last. ARGV[1]: this instance, ARGV[2]: the lease time, ARGV[3]: '1' when this instance
+// is warm (a warm follower says so for the lease time), ARGV[4]: the ms this instance still defers to the last
+// leader ('0': it does not).
 const TAKE = `
 local held = redis.call('GET', KEYS[1])
 if held then
@@ -40,12 +47,15 @@ if held then
   if ARGV[3] == '1' then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2]) end
   return -math.max(redis.call('PTTL', KEYS[1]), 1)
 end
+local last = redis.call('GET', KEYS[4])
+if tonumber(ARGV[4]) > 0 and last and last ~= ARGV[1] then return -tonumber(ARGV[4]) end
 if ARGV[3] ~= '1' then
   local warm = redis.call('PTTL', KEYS[3])
   if warm > 0 then return -warm end
 end
 local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
+redis.call('SET', KEYS[4], ARGV[1])
 return token`
 
 /** Deletes KEYS[1] only if it still holds ARGV[1]: a lease or a lock given back by its holder, never another's. */
@@ -59,10 +69,13 @@ return 0`
  * starts (it has not watched XO's objects long enough to know what the last leader may have missed): while a warm
  * follower says in Redis that it is alive, a cold instance does not take a free lease, so that a supervisor
  * restarting the dead leader at once does not hand the lead to the instance that knows least. A cold instance alone
- * (the other dead too) takes it once that word runs out, within the lease time after the other's last word. A leader counts its lease from when it
- * asked for it, less a margin, on a monotonic clock: paused or cut off from Redis past that, it knows it is no
- * longer the leader before anyone else may take over, and stops acting. Each taking gets a new fencing token, which
- * shared writes check (`holder`), so a former leader's late write is refused by Redis itself.
+ * (the other dead too) takes it once that word runs out, within the lease time after the other's last word. When
+ * Redis comes back after an outage (a restart, a failover), the instance that led last takes the free lease first;
+ * the others leave it to it for a few seconds (it knows what it sent that Redis never recorded), then take it if it
+ * did not come back. A leader counts its lease from when it asked for it, less a margin, on a monotonic clock:
+ * paused or cut off from Redis past that, it knows it is no longer the leader before anyone else may take over, and
+ * stops acting. Each taking gets a new fencing token, which shared writes check (`holder`), so a former leader's
+ * late write is refused by Redis itself.
  */
 export class Lease extends EventEmitter {
   readonly #o: Required<Omit<LeaseOptions, 'now' | 'warmAfterMs'>> & { now: () => number; warmAfterMs?: number }
@@ -73,6 +86,10 @@ export class Lease extends EventEmitter {
   #expiry: NodeJS.Timeout | undefined
   #stopped = false
   #trying: Promise<void> | undefined
+  /** whether the link to Redis was up once since this instance started */
+  #linkWasUp = false
+  /** until when (monotonic ms) this instance leaves a free lease to the instance that led last */
+  #deferUntil = -Infinity
 
   constructor(options: LeaseOptions) {
     super()
@@ -110,6 +127,7 @@ export class Lease extends EventEmitter {
 
   start(): void {
     this.#startedAt = this.#o.now()
+    this.#linkWasUp = this.#o.link.up
     this.#o.link.on('state', this.#onLink)
     this.#attempt()
   }
@@ -129,8 +147,16 @@ export class Lease extends EventEmitter {
   readonly #onLink = (state: { up: boolean; reason?: string }) => {
     // Cut off from Redis, a leader stops acting at once: it could not record what it does. Back, it takes the lease
     // again if nobody else did meanwhile (the same token: it never stopped being the holder).
-    if (state.up) this.#attempt()
-    else this.#set({ role: 'unknown', reason: `Redis: ${state.reason}` })
+    if (state.up) {
+      // Redis came back (restarted, or failed over): the lease may have run out meanwhile. The instance that led
+      // last is alive too, most likely, and knows what it sent that Redis never recorded; the others leave the free
+      // lease to it for a while, so that a Redis outage does not also move the lead.
+      if (this.#linkWasUp) this.#deferUntil = this.#o.now() + Math.max(this.#o.ttlMs, DEFER_TO_LAST_MS)
+      this.#linkWasUp = true
+      this.#attempt()
+    } else {
+      this.#set({ role: 'unknown', reason: `Redis: ${state.reason}` })
+    }
   }
 
   #attempt(): void {
@@ -143,8 +169,9 @@ export class Lease extends EventEmitter {
     const asked = this.#o.now()
     let answer: number
     try {
-      const keys = [this.#o.key, `${this.#o.key}:fence`, `${this.#o.key}:warm`]
-      answer = Number(await this.#o.link.command('EVAL', TAKE, keys.length, ...keys, this.#o.instance, this.#o.ttlMs, this.warm ? '1' : ''))
+      const keys = [this.#o.key, `${this.#o.key}:fence`, `${this.#o.key}:warm`, `${this.#o.key}:last`]
+      const defer = Math.max(0, Math.ceil(this.#deferUntil - asked))
+      answer = Number(await this.#o.link.command('EVAL', TAKE, keys.length, ...keys, this.#o.instance, this.#o.ttlMs, this.warm ? '1' : '', defer))
     } catch (error) {
       if (this.#stopped) return
       // Still the leader until the lease counted from the last renewal runs out; then nobody here acts.

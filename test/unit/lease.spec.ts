@@ -30,11 +30,12 @@ describe('Lease: the warm instance leads, a cold one alone still does', function
   })
 
   /** A lease on its own link and clock; `attempts` counts its tries (each one answer of the lease script). */
-  async function lease(instance: string, clock: () => number, ttlMs = 1_000) {
+  async function lease(instance: string, clock: () => number, ttlMs = 1_000, { linkUpFirst = true } = {}) {
     const link = new RedisLink({ url: redis.url })
     stopping.push(() => link.close())
     link.start()
-    if (!link.up) await waitForEvent(link, 'state')
+    // As the coordinator starts them, the lease may start before its link is up (its first connection).
+    if (linkUpFirst && !link.up) await waitForEvent(link, 'state')
     let attempts = 0
     const counting = {
       get up() {
@@ -59,8 +60,11 @@ describe('Lease: the warm instance leads, a cold one alone still does', function
     await redis.command('SET', KEY, 'dead|7', 'PX', '60000')
     await redis.command('SET', `${KEY}:fence`, '7')
     await redis.command('SET', `${KEY}:warm`, 'warm-one', 'PX', '60000')
+    // Who led last is another instance: an instance just started does not defer to it (only one whose link to
+    // Redis came back does).
+    await redis.command('SET', `${KEY}:last`, 'dead')
     const clock = 0
-    const cold = await lease('cold', () => clock)
+    const cold = await lease('cold', () => clock, 1_000, { linkUpFirst: false })
     await waitFor(() => cold.lease.role.role === 'follower', { what: 'the cold one following' })
     assert.equal(cold.lease.warm, false)
     // The dead leader's lease runs out: the lease is free, and the cold one tries again.
@@ -93,5 +97,39 @@ describe('Lease: the warm instance leads, a cold one alone still does', function
     // Its own word (or another warm one's) does not keep a warm instance from a free lease.
     await redis.command('DEL', KEY)
     await waitFor(() => follower.lease.role.role === 'leader', { what: 'the warm one leading' })
+  })
+  it('when Redis comes back, a follower leaves a free lease to the instance that led last for a while, then takes it alone', async () => {
+    await redis.command('SET', KEY, 'last-one|5', 'PX', '60000')
+    await redis.command('SET', `${KEY}:fence`, '5')
+    await redis.command('SET', `${KEY}:last`, 'last-one')
+    let clock = 0
+    const follower = await lease('follower', () => clock)
+    await waitFor(() => follower.lease.role.role === 'follower', { what: 'following' })
+    clock = 10_000
+    assert.equal(follower.lease.warm, true)
+    // Redis restarts (what it holds is kept): the follower's link comes back.
+    await redis.stop()
+    await waitFor(() => follower.lease.role.role === 'unknown', { what: 'no store' })
+    await redis.launch()
+    await waitFor(() => follower.lease.role.role === 'follower', { what: 'following again' })
+    // The lease ran out meanwhile; the follower, warm as it is, leaves it to the last leader.
+    await redis.command('DEL', KEY)
+    const tried = follower.attempts()
+    await waitFor(() => follower.attempts() >= tried + 2, { what: 'the follower trying the free lease' })
+    assert.equal(follower.lease.role.role, 'follower', 'the follower took the lease the last leader may take back')
+    assert.equal(await redis.bulk('GET', KEY), null)
+    // The last leader is back: it takes its lease at once.
+    const last = await lease('last-one', () => 0)
+    await waitFor(() => last.lease.role.role === 'leader', { what: 'the last leader leading again' })
+    assert.equal(await redis.bulk('GET', KEY), 'last-one|6')
+    // It stops (its lease given back) while the follower still defers; once that is over, the follower leads alone.
+    await last.lease.stop()
+    const triedAgain = follower.attempts()
+    await waitFor(() => follower.attempts() >= triedAgain + 2, { what: 'the follower trying the free lease again' })
+    assert.equal(follower.lease.role.role, 'follower')
+    clock += 3_000
+    await waitFor(() => follower.lease.role.role === 'leader', { what: 'the follower leading alone' })
+    assert.equal(await redis.bulk('GET', KEY), 'follower|7')
+    assert.equal(await redis.bulk('GET', `${KEY}:last`), 'follower')
   })
 })
