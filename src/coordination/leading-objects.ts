@@ -89,6 +89,15 @@ export class LeadingObjects {
   #seq = 0
   #pending: string[] = []
   #flushing = false
+  /**
+   * What this instance sent while it led that Redis never acknowledged (it failed mid-write, or went away): pairs as
+   * written, recorded when this instance leads again if nobody led meanwhile, so that it is not sent twice.
+   */
+  #owed: string[] = []
+  /** when this instance stopped leading: everything owed was sent by then */
+  #owedUntil = 0
+  /** the `until` this instance wrote last, and any whose answer never came: the snapshot ending at one of them means nobody led since */
+  #ownUntils = new Set<number>()
   #takeover = 0
   #retry: NodeJS.Timeout | undefined
   #sweep: NodeJS.Timeout | undefined
@@ -225,6 +234,11 @@ export class LeadingObjects {
 
   #follow(): void {
     if (this.#phase === 'closed') return
+    if (this.#phase === 'leading') {
+      // Sent, not yet written: owed (a write in flight that fails is put back in front of it).
+      this.#owed.push(...this.#pending)
+      this.#owedUntil = this.#now()
+    }
     this.#phase = 'following'
     this.#sent.clear()
     this.#pending = []
@@ -258,6 +272,16 @@ export class LeadingObjects {
       return
     }
     if (attempt !== this.#takeover || this.#phase !== 'taking-over' || !this.o.lease.leading || !this.#ready()) return
+    if (this.#owed.length) {
+      try {
+        stored = await this.#recordOwed(stored)
+      } catch (error) {
+        this.o.warn(`cannot record what was sent before Redis failed: ${(error as Error).message}`)
+        if (attempt === this.#takeover) this.#stepBack()
+        return
+      }
+      if (attempt !== this.#takeover || this.#phase !== 'taking-over' || !this.o.lease.leading) return
+    }
     const about = { server: this.o.server(), selection: this.#digest }
     this.#sent.clear()
     if (!stored || stored.about.server !== about.server || stored.about.selection !== about.selection) {
@@ -275,6 +299,27 @@ export class LeadingObjects {
     }
     if (found.length) this.o.found(found)
     for (const { change } of found) this.sent(change)
+    // The snapshot ends where this leader begins, found changes or not: what a former leader still owes is not
+    // taken for the end of its own record any more.
+    if (!found.length) void this.#flush(true)
+  }
+
+  /**
+   * What this instance sent before Redis failed it, never recorded: written now that it leads again, if the snapshot
+   * still ends where this instance's record did (nobody led meanwhile); else the leader that did found those
+   * changes itself, and they are dropped. Answers the snapshot to take over from.
+   */
+  async #recordOwed(stored: StoredSnapshot | undefined): Promise<StoredSnapshot | undefined> {
+    const owed = this.#owed
+    if (!stored || stored.until === undefined || !this.#ownUntils.has(stored.until)) {
+      this.#owed = []
+      this.o.log(`${owed.length / 2} changes sent before Redis failed were never recorded, and the snapshot changed since (another instance led, or Redis lost it): it is taken over as it is`)
+      return stored
+    }
+    await this.o.snapshot.apply(owed, this.#owedUntil)
+    this.#owed = []
+    this.#ownUntils = new Set([this.#owedUntil])
+    return this.o.snapshot.load()
   }
 
   /**
@@ -399,9 +444,13 @@ export class LeadingObjects {
         const pairs = this.#pending.splice(0, FLUSH_PAIRS * 2)
         // Everything sent until now is in this write or an earlier one (messages and records go in the same turn).
         const until = this.#pending.length ? undefined : this.#now()
+        if (until !== undefined) this.#ownUntils.add(until)
         try {
           await this.o.snapshot.apply(pairs, until)
+          if (until !== undefined) this.#ownUntils = new Set([until])
         } catch (error) {
+          // Sent but maybe not recorded: owed, before what was sent after it.
+          this.#owed.unshift(...pairs)
           // Not recorded: this instance must not lead on what it cannot record; the next leader sends it again
           // rather than never.
           this.o.warn(`cannot record sent changes: ${(error as Error).message}`)

@@ -13,6 +13,8 @@ class MemorySnapshot {
   about: SnapshotAbout | undefined
   objects = new Map<string, string>()
   until: number | undefined
+  /** Redis gone: every write fails */
+  down = false
 
   async load(): Promise<StoredSnapshot | undefined> {
     if (!this.about) return undefined
@@ -31,6 +33,7 @@ class MemorySnapshot {
     this.until = undefined
   }
   async apply(pairs: string[], until?: number) {
+    if (this.down) throw new Error('Redis: connection closed')
     for (let i = 0; i < pairs.length; i += 2) {
       if (pairs[i + 1]) this.objects.set(pairs[i], pairs[i + 1])
       else this.objects.delete(pairs[i])
@@ -454,6 +457,88 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
       b.lease.set({ role: 'leader', token: 2 })
       await settle()
       assert.deepEqual(b.sent, ['a stopped~'])
+    })
+  })
+  describe('Redis failing the leader right after it sent a change: the change is not sent again', () => {
+    const toggle = (instances: Array<{ xo: Objects; see(change: ObjectChange): void }>, state: string, ms = 500) => {
+      now += ms
+      for (const { xo, see } of instances) see(xo.change(vm('a', state)))
+    }
+    const redisDown = (snapshot: MemorySnapshot, ...all: Array<{ lease: FakeLease }>) => {
+      snapshot.down = true
+      for (const { lease } of all) lease.set({ role: 'unknown', reason: 'Redis: connection closed' })
+    }
+
+    it('the leader that sent it leads again once Redis is back: it records what it sent, and sends only what XO did meanwhile', async () => {
+      const snapshot = new MemorySnapshot()
+      const xoA = new Objects()
+      const xoB = new Objects()
+      for (const xo of [xoA, xoB]) xo.change(vm('a', 'Halted'))
+      const a = instance(snapshot, xoA, clock)
+      const b = instance(snapshot, xoB, clock)
+      try {
+        now += 10_000
+        a.lease.set({ role: 'leader', token: 1 })
+        await settle()
+        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+        await settle()
+        // Redis goes away as the leader sends the stop: its record never reaches Redis.
+        snapshot.down = true
+        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Halted')
+        redisDown(snapshot, a, b)
+        await settle()
+        assert.match(snapshot.objects.get('a') ?? '', /"power_state":"Running"/, 'the stop is not recorded')
+        // Nobody leads while Redis is away; XO starts and stops the VM.
+        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Halted')
+        snapshot.down = false
+        now += 1_000
+        a.lease.set({ role: 'leader', token: 2 })
+        await settle()
+        assert.deepEqual(a.sent, ['a started', 'a stopped', 'a started*', 'a stopped*'])
+        assert.match(snapshot.objects.get('a') ?? '', /"power_state":"Halted"/)
+      } finally {
+        await a.node.close(false)
+        await b.node.close(false)
+      }
+    })
+
+    it('another instance led meanwhile: what the former leader owed is dropped, not written over the newer record', async () => {
+      const snapshot = new MemorySnapshot()
+      const xoA = new Objects()
+      const xoB = new Objects()
+      for (const xo of [xoA, xoB]) xo.change(vm('a', 'Halted'))
+      const a = instance(snapshot, xoA, clock)
+      const b = instance(snapshot, xoB, clock)
+      try {
+        now += 10_000
+        a.lease.set({ role: 'leader', token: 1 })
+        await settle()
+        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+        await settle()
+        snapshot.down = true
+        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Halted')
+        redisDown(snapshot, a, b)
+        await settle()
+        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+        snapshot.down = false
+        // The other instance takes the lease first: it cannot know the stop was sent, and sends it again.
+        now += 1_000
+        b.lease.set({ role: 'leader', token: 2 })
+        await settle()
+        assert.deepEqual(b.sent, ['a stopped*', 'a started*'])
+        // It dies; the former leader leads again.
+        b.lease.set({ role: 'follower' })
+        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Halted')
+        now += 500
+        a.lease.set({ role: 'leader', token: 3 })
+        await settle()
+        assert.deepEqual(a.sent, ['a started', 'a stopped', 'a stopped*'])
+        assert.equal(a.logs.filter((line) => /1 changes sent before Redis failed were never recorded/.test(line)).length, 1)
+      } finally {
+        await a.node.close(false)
+        await b.node.close(false)
+      }
     })
   })
 })
