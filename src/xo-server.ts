@@ -146,7 +146,7 @@ export = function register(RED: NodeAPI) {
           options: simulated ? { ...options, locate } : options,
           prefix: this.hookPrefix,
           catalogue: async () => Object.keys(await this.methods()),
-          ...(this.coordinator ? { lock: withSharedLock(this.coordinator) } : {}),
+          ...(this.coordinator ? { lock: withSharedLock(this.coordinator, connection.endpoint.wsUrl) } : {}),
         })
       : hooksOf({ id: this.id })
     this.hooks = (): HookRegistrar | undefined => hooks?.registrar
@@ -190,9 +190,9 @@ export = function register(RED: NodeAPI) {
     return Number.isFinite(seconds) && seconds >= 2 ? seconds * 1000 : 10_000
   }
 
-  /** The registrar's read-merge-write under the lock the instances sharing a Redis agree on. */
-  function withSharedLock(coordinator: Coordinator) {
-    return <T>(work: () => Promise<T>) => coordinator.withLock('web-hooks', work)
+  /** The registrar's read-merge-write under the lock the instances (and config nodes) sharing a Redis agree on for that XO. */
+  function withSharedLock(coordinator: Coordinator, xoUrl: string) {
+    return <T>(work: () => Promise<T>) => coordinator.withWebHooksLock(xoUrl, work)
   }
 
   // Operators read the log when a status is not enough; it never carries a secret.

@@ -60,6 +60,11 @@ local answer = 1
 if ARGV[1] ~= '' then answer = claim(KEYS[1], ARGV[1], ARGV[2]) end
 return {answer, redis.call('GETDEL', KEYS[2])}`
 
+/** The Redis key of the lock on one XO's web-hooks configuration (by XO's API URL). */
+export function webHooksLockKey(xoUrl: string): string {
+  return `xo-nr:xo:${createHash('sha256').update(xoUrl).digest('hex').slice(0, 16)}:lock:web-hooks`
+}
+
 /** What claiming a call answered. */
 export type ClaimAnswer =
   | { state: 'mine'; claim: CallClaim }
@@ -345,8 +350,19 @@ export class Coordinator extends EventEmitter {
    * Runs `work` while holding a lock shared by the instances (the registrar's read-merge-write of XO's web-hooks
    * configuration). Waits for it up to `waitMs`; fails when Redis cannot be reached rather than writing unlocked.
    */
-  async withLock<T>(name: string, work: () => Promise<T>, waitMs = LOCK_TTL_MS): Promise<T> {
-    const key = `${this.prefix}lock:${name}`
+  withLock<T>(name: string, work: () => Promise<T>, waitMs = LOCK_TTL_MS): Promise<T> {
+    return this.#withLockAt(`${this.prefix}lock:${name}`, name, work, waitMs)
+  }
+
+  /**
+   * `withLock` for the web-hooks configuration of one XO: one key per XO, whichever config node reaches it, so that
+   * the registrars of every instance and of every config node for that XO take turns.
+   */
+  withWebHooksLock<T>(xoUrl: string, work: () => Promise<T>): Promise<T> {
+    return this.#withLockAt(webHooksLockKey(xoUrl), 'web-hooks', work, LOCK_TTL_MS)
+  }
+
+  async #withLockAt<T>(key: string, name: string, work: () => Promise<T>, waitMs: number): Promise<T> {
     const token = `${this.instance}:${randomBytes(6).toString('hex')}`
     const deadline = Date.now() + waitMs
     while ((await this.link.command('SET', key, token, 'NX', 'PX', LOCK_TTL_MS)) === null) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { Coordinator } from '../../src/coordination/coordinator'
+import { Coordinator, webHooksLockKey } from '../../src/coordination/coordinator'
 import { compileMethods, MethodMatcher } from '../../src/hooks/patterns'
 import type { HookEntry, RegistrationReport } from '../../src/hooks/registrar'
 import { hookRegistrars, type ServerHooks } from '../../src/node-red/hook-registrars'
@@ -72,9 +72,8 @@ describe('the registrars of two Node-REDs sharing a Redis write XO web-hooks con
   it('a deployed xo-server with a Redis writes XO only once the other instance has let go of the lock', async () => {
     const h = await new Harness().start()
     closing.push(() => h.stop())
-    // The key both instances lock, from the connection's identity as the config node names it.
-    const identity = ['server', parseXoUrl(h.sim.url).wsUrl, h.nodeUrl]
-    const lockKey = `${new Coordinator({ url: redis.url, identity, ...quiet }).prefix}lock:web-hooks`
+    // The key every instance and every config node reaching this XO locks: XO's, not the config node's.
+    const lockKey = webHooksLockKey(parseXoUrl(h.sim.url).wsUrl)
     assert.equal(await redis.command('SET', lockKey, 'the-other-instance', 'PX', '60000'), '+OK\r\n')
     const monitor = await redis.monitor()
     closing.push(() => monitor.stop())
