@@ -1,7 +1,11 @@
+/** A listener as EventEmitter takes it (whatever its arguments: each emitter says its own). */
+// biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type
+type AnyListener = (...args: any[]) => void
+
 /** Something that can be listened to and let go of: Node's EventEmitter and anything shaped like it. */
 export interface Listenable {
-  on(event: string, listener: (...args: never[]) => unknown): unknown
-  off(event: string, listener: (...args: never[]) => unknown): unknown
+  on(event: string, listener: AnyListener): unknown
+  off(event: string, listener: AnyListener): unknown
 }
 
 /** Undoes one thing; `removed`: the node is being deleted or disabled, not redeployed. */
@@ -22,7 +26,7 @@ export class CleanupScope {
   }
 
   /** Listens to `event` on `emitter` until the scope closes; answers the listener. */
-  on<L extends (...args: never[]) => unknown>(emitter: Listenable, event: string, listener: L): L {
+  on<L extends AnyListener>(emitter: Listenable, event: string, listener: L): L {
     this.#open()
     emitter.on(event, listener)
     this.#disposers.push(() => emitter.off(event, listener))
