@@ -27,6 +27,11 @@ export interface NodeSetup<Config, Credentials extends object> {
 
 export interface NodeTypeOptions<Credentials extends object> {
   credentials?: { [K in keyof Credentials]: { type: 'text' | 'password' } }
+  /**
+   * The section of the node set's catalogue its texts are under, when not the type's own: a file registering
+   * several types whose texts are shared (`xo-destinations`).
+   */
+  catalogue?: string
 }
 
 /**
@@ -40,7 +45,8 @@ export function nodeType<Config, Credentials extends object = Record<string, nev
   options: NodeTypeOptions<Credentials> = {},
 ): (RED: NodeAPI) => void {
   return (RED) => {
-    const t: Translate = (key, substitutions) => RED._(`${type}.${key}`, substitutions)
+    const catalogue = options.catalogue ?? type
+    const t: Translate = (key, substitutions) => RED._(`${catalogue}.${key}`, substitutions)
     function constructor(this: Node<Credentials>, config: NodeDef & Config) {
       RED.nodes.createNode(this, config)
       const node = this
