@@ -16,7 +16,7 @@ import { verifyStandardWebhook } from '../../src/destinations/cloudevents'
 import type { DestinationMessage, OutcomeMessage } from '../../src/destinations/outcome'
 import type { HttpRequestMessage } from '../../src/destinations/request'
 import type { XoHookMessage } from '../../src/hooks/message'
-import xoDestinations from '../../src/xo-destinations'
+import xoDestinations from '../support/destination-nodes'
 import { freePort } from '../support/ports'
 import { initHelper, nodeRedPath, nodeRedVersion, waitForEvent } from '../support/node-red'
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import type { EventEmitter } from 'node:events'
 import type { XoHookMessage } from '../../src/hooks/message'
-import xoDestinations from '../../src/xo-destinations'
+import xoDestinations from '../support/destination-nodes'
 import { initHelper, waitFor, waitForCall } from '../support/node-red'
 
 type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any

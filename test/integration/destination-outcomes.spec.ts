@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { NodeAPI } from 'node-red'
 import type { DestinationMessage, OutcomeMessage, XoOutcome } from '../../src/destinations/outcome'
 import type { XoHookMessage } from '../../src/hooks/message'
-import xoDestinations from '../../src/xo-destinations'
+import xoDestinations from '../support/destination-nodes'
 import { initHelper, waitForCall, waitForEvent } from '../support/node-red'
 
 const reasonOf = (o: XoOutcome) => (o.outcome === 'ok' ? '' : o.reason)
