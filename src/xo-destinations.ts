@@ -1,9 +1,8 @@
 import type { NodeAPI } from 'node-red'
-import { missingSecretStatus, requestMessages, sentStatus } from './destinations/destination-messages'
+import { missingSecretStatus, requestMessages, sentStatus, type RequestMessage } from './destinations/destination-messages'
 import { DESTINATION_TYPES, type DestinationNodeView, type DestinationType } from './destinations/destination-types'
 import { summarizeMessage } from './destinations/event'
 import { isNotSent } from './destinations/not-sent'
-import type { HttpRequestMessage } from './destinations/request'
 import { Done, Msg, nodeType, Send } from './node-red/define-node'
 import { DestinationConfig, secretOf } from './node-red/destination-settings'
 import { NotSentTally } from './node-red/not-sent-tally'
@@ -44,7 +43,7 @@ function destinationNode(type: DestinationType) {
           show()
           return done()
         }
-        const out: Array<Msg & HttpRequestMessage> = requestMessages(msg, requests, destination, summary, (m) => RED.util.cloneMessage(m))
+        const out: Array<Msg & RequestMessage> = requestMessages(msg, requests, destination, summary, (m) => RED.util.cloneMessage(m))
         sent += out.length
         show()
         send([out])

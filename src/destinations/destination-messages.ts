@@ -3,6 +3,14 @@ import type { XoEventSummary } from './event'
 import type { Destination } from './outcome'
 import type { HttpRequestMessage } from './request'
 
+/** What a destination node adds to the message it was given, for each request. */
+export interface RequestMessage extends HttpRequestMessage {
+  /** the request again: http request replaces payload and headers with the answer's, and a retry re-sends it */
+  xoRequest: HttpRequestMessage
+  xoDestination: Destination
+  xoSummary: { id: string; kind: string; title: string; ok: boolean }
+}
+
 /** A text of the destinations' catalogue, with its substitutions. */
 type Translate = (key: string, substitutions?: Record<string, string | number>) => string
 
@@ -17,7 +25,7 @@ export function requestMessages<M extends object>(
   destination: Destination,
   summary: XoEventSummary,
   clone: (msg: M) => M,
-): Array<M & HttpRequestMessage> {
+): Array<M & RequestMessage> {
   return requests.map((request, i) => ({
     ...(i === 0 ? msg : clone(msg)),
     ...request,
