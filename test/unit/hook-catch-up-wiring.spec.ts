@@ -171,6 +171,15 @@ describe("an xo-hook node's catch-up", () => {
       assert.equal(state.catchUp, undefined)
     })
 
+    it('starts nothing when the lease went by the time it settled (a paused process hears of it late)', async () => {
+      const coordinator = new FakeCoordinator()
+      const { made } = wiring({ coordinator })
+      coordinator.become({ role: 'leader', token: 1 })
+      coordinator.lease.leading = false
+      await wait(30)
+      assert.equal(made.length, 0)
+    })
+
     it('hears no role and starts nothing once the node closed', async () => {
       const coordinator = new FakeCoordinator()
       coordinator.become({ role: 'leader', token: 1 })
