@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { githubDispatch, gitlabTrigger } from '../../src/destinations/ci'
 import { cloudEvent, structuredRequest, verifyStandardWebhook } from '../../src/destinations/cloudevents'
-import type { XoEventSummary } from '../../src/destinations/event'
+import type { XoEventSummary } from '../../src/destinations/summary'
 import { haproxyServerState } from '../../src/destinations/haproxy'
 import { isNotSent } from '../../src/destinations/not-sent'
 import { pagerDutyEvent } from '../../src/destinations/pagerduty'
