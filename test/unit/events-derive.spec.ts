@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { ObjectChange } from '../../src/events/change'
 import { deriveEvents, EVENT_NAMES, FIELDS_DERIVE_COMPARES, FIELDS_DERIVE_READS } from '../../src/events/derive'
-import { deepEqual, diffFields, diffOnly } from '../../src/events/diff'
+import { diffFields, diffOnly } from '../../src/events/diff'
 import { compileIgnore, compileSelection, DEFAULT_IGNORE, EventSelection, XoEventsConfig } from '../../src/events/selection'
+import { deepEqual } from '../../src/xo/deep-equal'
 import type { XoObject } from '../../src/xo/object-store'
 import { capture } from '../support/captures'
 
