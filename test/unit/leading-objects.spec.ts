@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { Lease, LeaseOptions, LeaseRole } from '../../src/coordination/lease'
-import { LeadingObjects, TakeoverChange } from '../../src/coordination/leading-objects'
+import { LeadingObjects, TakeoverChange } from '../../src/events/leading-objects'
 import type { SentObject, SharedSnapshot, SnapshotAbout, StoredSnapshot } from '../../src/coordination/shared-snapshot'
 import { ObjectChange } from '../../src/events/change'
 import { compileSelection, EventSelection } from '../../src/events/selection'

@@ -1,9 +1,9 @@
-import type { ObjectChange } from '../events/change'
-import type { SelectedObjectsOptions } from '../events/remembered-objects'
-import { changesSince, FoundChange, projectionFor, selectionDigest } from '../events/snapshot'
+import type { LeaseRole } from '../coordination/lease'
+import { sentField, SharedSnapshot, StoredSnapshot } from '../coordination/shared-snapshot'
 import type { XoObject } from '../xo/object-store'
-import type { LeaseRole } from './lease'
-import { sentField, SharedSnapshot, StoredSnapshot } from './shared-snapshot'
+import type { ObjectChange } from './change'
+import type { SelectedObjectsOptions } from './remembered-objects'
+import { changesSince, FoundChange, projectionFor, selectionDigest } from './snapshot'
 
 /** What of the lease the node reads: whether it leads now, and when that changes. */
 export interface LeaseView {
