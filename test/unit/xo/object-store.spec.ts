@@ -1,43 +1,7 @@
 import assert from 'node:assert/strict'
-import { EventEmitter } from 'node:events'
-import { ChangeFeed } from '../../src/events/change-feed'
-import type { ObjectChange } from '../../src/events/change'
-import type { XoConnection } from '../../src/xo/connection'
-import { ObjectStore, objectProblem, type XoObject } from '../../src/xo/object-store'
-import { waitFor, waitForEvent } from '../support/node-red'
-
-const vm = (id: string, extra: Record<string, unknown> = {}): XoObject => ({ id, type: 'VM', name_label: id, power_state: 'Halted', ...extra })
-
-/** A connection whose `xo.getAllObjects` answers when the test says so. */
-class FakeConnection extends EventEmitter {
-  isConnected = true
-  endpoint = { httpBase: 'http://xo.invalid', wsUrl: 'ws://xo.invalid/api/', secure: false }
-  tls = {}
-  loads: Array<{ types: unknown; answer: (objects: XoObject[]) => void; reply: (result: unknown) => void; fail: (error: Error) => void }> = []
-  /** what the store reported as XO's bad frames */
-  badFrames: string[] = []
-  call(method: string, params: Record<string, unknown>): Promise<unknown> {
-    assert.equal(method, 'xo.getAllObjects')
-    return new Promise((resolve, reject) =>
-      this.loads.push({ types: params, answer: (objects) => resolve(Object.fromEntries(objects.map((o) => [o.id, o]))), reply: resolve, fail: reject }),
-    )
-  }
-  reportBadFrame(reason: string): void {
-    this.badFrames.push(reason)
-  }
-  notify(type: 'enter' | 'exit', items: Record<string, unknown>): void {
-    this.emit('notification', { type, items })
-  }
-}
-
-function storeOn(types: string[], options?: ConstructorParameters<typeof ObjectStore>[2]) {
-  const connection = new FakeConnection()
-  const store = new ObjectStore(connection as unknown as XoConnection, types, options)
-  const warnings: string[] = []
-  store.on('warning', (w) => warnings.push(w))
-  store.start()
-  return { connection, store, warnings }
-}
+import type { ObjectStore } from '../../../src/xo/object-store'
+import { storeOn, vm } from '../../support/fake-xo-connection'
+import { waitFor, waitForEvent } from '../../support/node-red'
 
 const tick = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -165,35 +129,5 @@ describe('object store against an XO that answers badly', () => {
     await waitForEvent(store, 'loaded')
     assert.deepEqual([...store.values()].map((o) => o.id), ['a'])
     assert.deepEqual(connection.badFrames, ['4 malformed object(s) in its inventory, left out: null instead of an object'])
-  })
-})
-
-describe('change feed', () => {
-  it('gives a change to every node even when one of them throws, and says so', async () => {
-    const { connection, store } = storeOn(['VM'])
-    const warnings: string[] = []
-    const feed = new ChangeFeed(store, (w) => warnings.push(w))
-    connection.loads[0].answer([vm('a')])
-    await waitForEvent(store, 'loaded')
-    const got: ObjectChange[] = []
-    feed.on('change', () => {
-      throw new Error('node one is broken')
-    })
-    feed.on('change', (change) => got.push(change))
-    connection.notify('enter', { a: vm('a', { name_label: 'renamed' }) })
-    assert.equal(got.length, 1)
-    assert.match(warnings[0], /node one is broken/)
-    feed.stop()
-  })
-
-  it('takes an object nested 32 levels deep and leaves out one nested 33 levels deep', () => {
-    const nested = (levels: number) => {
-      const root: Record<string, unknown> = vm('v')
-      let at = root
-      for (let level = 1; level < levels; level++) at = at.child = {}
-      return root
-    }
-    assert.equal(objectProblem(nested(32)), undefined)
-    assert.equal(objectProblem(nested(33)), 'object "v" nested deeper than 32 levels')
   })
 })

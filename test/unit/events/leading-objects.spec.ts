@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { Lease, LeaseOptions, LeaseRole } from '../../src/coordination/lease'
-import { LeadingObjects, TakeoverChange } from '../../src/events/leading-objects'
-import type { SentObject, SharedSnapshot, SnapshotAbout, StoredSnapshot } from '../../src/coordination/shared-snapshot'
-import { ObjectChange } from '../../src/events/change'
-import { compileSelection, EventSelection } from '../../src/events/selection'
-import type { XoObject } from '../../src/xo/object-store'
-import { waitFor } from '../support/node-red'
+import { Lease, LeaseOptions, LeaseRole } from '../../../src/coordination/lease'
+import type { SentObject, SharedSnapshot, SnapshotAbout, StoredSnapshot } from '../../../src/coordination/shared-snapshot'
+import { ObjectChange } from '../../../src/events/change'
+import { LeadingObjects, TakeoverChange } from '../../../src/events/leading-objects'
+import { compileSelection, EventSelection } from '../../../src/events/selection'
+import type { XoObject } from '../../../src/xo/object-store'
+import { waitFor } from '../../support/node-red'
 
 /** What Redis would hold: the objects as sent, with when. */
 class MemorySnapshot {
