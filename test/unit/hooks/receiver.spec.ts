@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import type { IncomingMessage } from 'node:http'
 import { PassThrough } from 'node:stream'
-import type { HookPost } from '../../src/hooks/delivery'
-import { readDelivery, ReceiverOptions, secretDigest } from '../../src/hooks/receiver'
+import type { HookPost } from '../../../src/hooks/delivery'
+import { compileAllowList, digestsMatch, readDelivery, ReceiverOptions, secretDigest } from '../../../src/hooks/receiver'
 
 const SECRET = 'receiver-secret'
 const options: ReceiverOptions = { secret: secretDigest(SECRET), maxBytes: 1000, allowFrom: undefined }
@@ -23,6 +23,29 @@ function request(body: string, headers: Record<string, string>, parsed?: unknown
   else stream.end()
   return req as unknown as IncomingMessage
 }
+
+describe('delivery checks', () => {
+  it('compares secrets whatever their length', () => {
+    assert.equal(digestsMatch('abc', secretDigest('abc')), true)
+    assert.equal(digestsMatch('abd', secretDigest('abc')), false)
+    assert.equal(digestsMatch('', secretDigest('abc')), false)
+    assert.equal(digestsMatch('', secretDigest('')), false)
+  })
+
+  it('allows listed addresses and ranges, IPv4 seen through IPv6 sockets too', () => {
+    const allow = compileAllowList('127.0.0.1, 10.1.0.0/16 ::1 fd00::/8') as (a: string) => boolean
+    assert.equal(allow('127.0.0.1'), true)
+    assert.equal(allow('::ffff:127.0.0.1'), true)
+    assert.equal(allow('10.1.200.3'), true)
+    assert.equal(allow('10.2.0.1'), false)
+    assert.equal(allow('::1'), true)
+    assert.equal(allow('fd12::5'), true)
+    assert.equal(allow('fe80::1'), false)
+    assert.equal(compileAllowList('  '), undefined)
+    assert.deepEqual(compileAllowList('10.0.0.0/33'), { error: 'invalid address or CIDR: 10.0.0.0/33' })
+    assert.deepEqual(compileAllowList('xo.lan'), { error: 'invalid address or CIDR: xo.lan' })
+  })
+})
 
 describe('reading a delivery', () => {
   it('refuses a chunked body over the limit as it reads it', async () => {

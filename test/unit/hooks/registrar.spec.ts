@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { Endpoints } from '../../src/hooks/endpoints'
-import { compileMethods, MethodMatcher } from '../../src/hooks/patterns'
-import { HookClaim, HookEntry, HookRegistrar, ownerOf, reconcileEntries, RegistrationReport } from '../../src/hooks/registrar'
-import { XoApiError } from '../../src/xo/errors'
-import { InterleavingXo } from '../support/interleaving-xo'
+import { compileMethods, MethodMatcher } from '../../../src/hooks/patterns'
+import { HookClaim, HookEntry, HookRegistrar, ownerOf, reconcileEntries, RegistrationReport } from '../../../src/hooks/registrar'
+import { XoApiError } from '../../../src/xo/errors'
+import { InterleavingXo } from '../../support/interleaving-xo'
 
 const PREFIX = 'http://nr:1880/xo-hook/'
 const entry = (method: string, url: string, type: HookEntry['type'] = 'pre/post'): HookEntry => ({ method, type, url, format: 'json' })
@@ -163,30 +162,5 @@ describe('hook registrars of two Node-REDs on one XO', () => {
     assert.deepEqual([...a.reports, ...b.reports].map((r) => r.ok), [true, true])
     assert.equal(xo.writes, 2)
     assert.deepEqual([...xo.hooks].sort((x, y) => x.url.localeCompare(y.url)), [a.entry, b.entry], "an instance's entries lost")
-  })
-})
-
-describe('hook endpoints during a redeploy', () => {
-  it('hands a delivery for a redeployed node to its successor, and none for a removed or unknown one', async () => {
-    const endpoints = new Endpoints<string>(2000)
-    endpoints.set('a', 'first')
-    endpoints.delete('a', true)
-    const waiting = endpoints.get('a')
-    endpoints.set('a', 'second')
-    assert.equal(await waiting, 'second')
-    endpoints.delete('a', false)
-    assert.equal(await endpoints.get('a'), undefined)
-    assert.equal(await endpoints.get('nobody'), undefined)
-  })
-
-  it('gives up after the grace period when the node does not come back', async () => {
-    let now = 0
-    const endpoints = new Endpoints<string>(50, () => now)
-    endpoints.delete('a', true)
-    const started = Date.now()
-    assert.equal(await endpoints.get('a'), undefined)
-    assert.ok(Date.now() - started >= 40)
-    now = 100
-    assert.equal(await endpoints.get('a'), undefined)
   })
 })

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { PreCallMemory } from '../../src/hooks/correlate'
-import { HookPre, validateHookBody } from '../../src/hooks/delivery'
-import { involvedRefs } from '../../src/hooks/involved'
-import { describeCall } from '../../src/hooks/message'
-import { capture, capturedDeliveries } from '../support/captures'
+import { PreCallMemory } from '../../../src/hooks/correlate'
+import { validateHookBody } from '../../../src/hooks/delivery'
+import { involvedRefs } from '../../../src/hooks/involved'
+import { describeCall } from '../../../src/hooks/message'
+import { capture, capturedDeliveries } from '../../support/captures'
 
 describe('web-hook deliveries of a real XO', () => {
   const deliveries = capturedDeliveries()
@@ -88,46 +88,5 @@ describe('web-hook deliveries of a real XO', () => {
     assert.equal(byMethod.get('host.emergencyShutdownHost'), 'host')
     assert.equal(byMethod.get('host.setMaintenanceMode'), 'host')
     assert.match(byMethod.get('vm.start')!, /^vm/)
-  })
-})
-
-describe('PreCallMemory', () => {
-  const pre = (callId: string): HookPre => ({ type: 'pre', callId, method: 'vm.start', params: {}, timestamp: 0 })
-
-  it('hands a pre over once', () => {
-    const memory = new PreCallMemory()
-    memory.remember(pre('a'), 100)
-    assert.equal(memory.take('vm.start', 'a')?.callId, 'a')
-    assert.equal(memory.take('vm.start', 'a'), undefined)
-    assert.equal(memory.take('vm.stop', 'a'), undefined)
-  })
-
-  it('is bounded in count, oldest out first', () => {
-    const memory = new PreCallMemory({ maxEntries: 3 })
-    for (const id of ['a', 'b', 'c', 'd']) memory.remember(pre(id), 100)
-    assert.equal(memory.size, 3)
-    assert.equal(memory.take('vm.start', 'a'), undefined)
-    assert.ok(memory.take('vm.start', 'd'))
-  })
-
-  it('forgets pres older than its age limit', () => {
-    let now = 0
-    const memory = new PreCallMemory({ maxEntries: 10, maxAgeMs: 1000, now: () => now })
-    memory.remember(pre('a'), 100)
-    now = 1001
-    assert.equal(memory.take('vm.start', 'a'), undefined)
-  })
-
-  it('is bounded in bytes: 1,000 unmatched pres of 256 KiB keep at most the byte bound', () => {
-    const memory = new PreCallMemory({ maxBytes: 16 * 1024 * 1024 })
-    for (let i = 0; i < 1000; i++) memory.remember(pre(`c${i}`), 256 * 1024)
-    assert.ok(memory.bytes <= 16 * 1024 * 1024, `${memory.bytes} bytes`)
-    assert.equal(memory.size, 64)
-    assert.ok(memory.take('vm.start', 'c999'), 'the newest are kept')
-    assert.equal(memory.take('vm.start', 'c0'), undefined)
-    assert.equal(memory.bytes, 63 * 256 * 1024)
-    // one pre over a quarter of the bound is not kept at all
-    memory.remember(pre('huge'), 5 * 1024 * 1024)
-    assert.equal(memory.take('vm.start', 'huge'), undefined)
   })
 })

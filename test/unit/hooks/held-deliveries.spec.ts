@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { GateClock, HeldDeliveries, releaseDeadline } from '../../src/hooks/held-deliveries'
-import { hookSettings, HookSettings, XO_WAIT_LIMIT_S } from '../../src/hooks/settings'
+import { GateClock, HeldDeliveries, releaseDeadline } from '../../../src/hooks/held-deliveries'
+import { hookSettings, HookSettings, XO_WAIT_LIMIT_S } from '../../../src/hooks/settings'
 
 // XO 5.207.2 gives up on a pre hook about 10.5 s after it sent it (the simulator's default too), and then
 // runs the call anyway: the gate must have let it go at least a second before.
@@ -41,6 +41,22 @@ class ManualClock implements GateClock {
     this.time = time
   }
 }
+
+describe('held deliveries', () => {
+  it('releases once, by the flow, by timeout or on close', async () => {
+    const held = new HeldDeliveries()
+    const answers: string[] = []
+    const limit = (limitMs: number) => ({ arrived: Date.now(), limitMs })
+    held.hold('a', (how) => answers.push(`a:${how}`), limit(60_000))
+    held.hold('b', (how) => answers.push(`b:${how}`), limit(60_000))
+    assert.equal(held.release('a'), true)
+    assert.equal(held.release('a'), false)
+    await new Promise<void>((resolve) => held.hold('c', (how) => (answers.push(`c:${how}`), resolve()), limit(5)))
+    held.releaseAll()
+    assert.deepEqual(answers, ['a:released', 'c:timeout', 'b:closed'])
+    assert.equal(held.size, 0)
+  })
+})
 
 describe('the gate of held deliveries', () => {
   const ARRIVED = 1_800_000_000_000
