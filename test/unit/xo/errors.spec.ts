@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError } from '../../src/xo/errors'
+import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError } from '../../../src/xo/errors'
 
 describe('XO errors', () => {
   it('keeps the code, message and data of an XO error (as XO sent them)', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { parseXoUrl } from '../../src/xo/url'
+import { parseXoUrl } from '../../../src/xo/url'
 
 describe('parseXoUrl', () => {
   const cases: Array<[string, string, string]> = [

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { XoConnection, type XoConnectionState } from '../../src/xo/connection'
-import { XoProtocolError } from '../../src/xo/errors'
-import { USER } from '../hostile/hostile-xo'
-import { waitFor, waitForEvent } from '../support/node-red'
+import { XoConnection, type XoConnectionState } from '../../../src/xo/connection'
+import { XoProtocolError } from '../../../src/xo/errors'
+import { USER } from '../../hostile/hostile-xo'
+import { waitFor, waitForEvent } from '../../support/node-red'
 
 type Request = { id: number; method: string }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { Lease, LeaseOptions } from '../../src/coordination/lease'
-import { RedisLink } from '../../src/coordination/redis-link'
-import { waitFor, waitForEvent } from '../support/node-red'
-import { TestRedis } from '../support/redis'
+import { Lease, LeaseOptions } from '../../../src/coordination/lease'
+import { RedisLink } from '../../../src/coordination/redis-link'
+import { waitFor, waitForEvent } from '../../support/node-red'
+import { TestRedis } from '../../support/redis'
 
 const KEY = 'xo-nr:t:lease'
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { NdjsonLines } from '../../src/xo/ndjson'
+import { NdjsonLines } from '../../../src/xo/ndjson'
 
 describe('NDJSON lines', () => {
   it('cuts lines wherever the chunks end, skips blank lines, takes a last line without newline', () => {

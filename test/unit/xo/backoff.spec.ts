@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { backoffDelay } from '../../src/xo/backoff'
+import { backoffDelay } from '../../../src/xo/backoff'
 
 describe('backoffDelay', () => {
   const policy = { initialMs: 1000, maxMs: 60_000 }

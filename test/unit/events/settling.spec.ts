@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { SettlingCreations } from '../../src/events/settling'
-import { waitFor } from '../support/node-red'
+import { SettlingCreations } from '../../../src/events/settling'
+import { waitFor } from '../../support/node-red'
 
 describe('creations held until XO has finished making the object', () => {
   let settling: SettlingCreations
