@@ -54,4 +54,5 @@ describe('state store', () => {
       assert.equal(await store.write('k', 'fresh'), 1)
       assert.equal(JSON.parse(readFileSync(file, 'utf8')).value, 'fresh')
     })
-  })})
+  })
+})
