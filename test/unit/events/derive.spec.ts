@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import { ObjectChange } from '../../src/events/change'
-import { deriveEvents, EVENT_NAMES, FIELDS_DERIVE_COMPARES, FIELDS_DERIVE_READS } from '../../src/events/derive'
-import { diffFields, diffOnly } from '../../src/events/diff'
-import { compileIgnore, compileSelection, DEFAULT_IGNORE, EventSelection, XoEventsConfig } from '../../src/events/selection'
-import { deepEqual } from '../../src/xo/deep-equal'
-import type { XoObject } from '../../src/xo/object-store'
-import { capture } from '../support/captures'
+import { ObjectChange } from '../../../src/events/change'
+import { deriveEvents, EVENT_NAMES, FIELDS_DERIVE_COMPARES, FIELDS_DERIVE_READS } from '../../../src/events/derive'
+import { diffFields, diffOnly } from '../../../src/events/diff'
+import { compileIgnore, compileSelection, DEFAULT_IGNORE, EventSelection, XoEventsConfig } from '../../../src/events/selection'
+import { deepEqual } from '../../../src/xo/deep-equal'
+import type { XoObject } from '../../../src/xo/object-store'
+import { capture } from '../../support/captures'
 
 // Full objects as a real xo-server sends them, with every field XO has.
 const captured = Object.values(capture<{ response: { result: Record<string, XoObject> } }>('xo.getAllObjects.fake-xapi.json').response.result)
@@ -201,5 +201,42 @@ describe('the full diff, only when a node needs it', () => {
         assert.equal(kept, !reference(before, after), `${JSON.stringify(before)} -> ${JSON.stringify(after)}`)
       }
     }
+  })
+})
+
+describe('derived events', () => {
+  const hosts: Record<string, XoObject> = {
+    h1: { id: 'h1', type: 'host', name_label: 'xcp-host-1' },
+    h2: { id: 'h2', type: 'host', name_label: 'xcp-host-2' },
+    p: { id: 'p', type: 'pool', name_label: 'pool' },
+  }
+  const lookup = (id: string) => hosts[id]
+  const vm = (power: string, container: string, extra: Partial<XoObject> = {}): XoObject => ({ id: 'v', type: 'VM', power_state: power, $container: container, ...extra })
+  const events = (before: XoObject, after: XoObject) => deriveEvents(after, before, diffFields(before, after), lookup).map((e) => e.event)
+
+  it('names power transitions', () => {
+    assert.deepEqual(events(vm('Halted', 'p'), vm('Running', 'h1')), ['started'])
+    assert.deepEqual(events(vm('Running', 'h1'), vm('Halted', 'p')), ['stopped'])
+    assert.deepEqual(events(vm('Running', 'h1'), vm('Suspended', 'p')), ['suspended'])
+    assert.deepEqual(events(vm('Suspended', 'p'), vm('Running', 'h2')), ['resumed'])
+    assert.deepEqual(events(vm('Running', 'h1'), vm('Paused', 'h1')), ['paused'])
+    assert.deepEqual(events(vm('Paused', 'h1'), vm('Running', 'h1')), ['resumed'])
+  })
+
+  it('names a migration with its source and target hosts', () => {
+    const [migrated] = deriveEvents(vm('Running', 'h2'), vm('Running', 'h1'), diffFields(vm('Running', 'h1'), vm('Running', 'h2')), lookup)
+    assert.deepEqual(migrated.detail, { from: { id: 'h1', name: 'xcp-host-1' }, to: { id: 'h2', name: 'xcp-host-2' } })
+    assert.deepEqual(events(vm('Halted', 'p'), vm('Halted', 'h1')), []) // a halted VM's disk placement is not a migration
+  })
+
+  it('names host state, tags and alarms', () => {
+    const host = (power: string, enabled: boolean): XoObject => ({ id: 'h1', type: 'host', power_state: power, enabled })
+    assert.deepEqual(events(host('Running', true), host('Halted', true)), ['down'])
+    assert.deepEqual(events(host('Halted', false), host('Running', false)), ['up'])
+    assert.deepEqual(events(host('Running', true), host('Running', false)), ['disabled'])
+    assert.deepEqual(events(host('Running', false), host('Running', true)), ['enabled'])
+    assert.deepEqual(events(vm('Halted', 'p', { tags: ['a'] }), vm('Halted', 'p', { tags: ['b'] })), ['tagged', 'untagged'])
+    const alarm: XoObject = { id: 'm', type: 'message', name: 'ALARM', body: 'value: 0.95' }
+    assert.deepEqual(deriveEvents(alarm, undefined, {}, lookup).map((e) => e.event), ['alarm'])
   })
 })

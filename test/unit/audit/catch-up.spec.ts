@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { CatchUp, CatchUpClaimAnswer, CatchUpOptions, CatchUpSaved, CatchUpStatus } from '../../src/audit/catch-up'
-import { readSince } from '../../src/audit/reader'
-import { AuditRecord, NULL_ID, postDeliveryOf } from '../../src/audit/records'
-import type { HookPost } from '../../src/hooks/delivery'
-import { MemoryStateStore } from '../../src/state/state-store'
-import { XoApiError } from '../../src/xo/errors'
-import type { DownloadOptions } from '../../src/xo/ndjson'
-import { waitFor } from '../support/node-red'
+import { CatchUp, CatchUpClaimAnswer, CatchUpOptions, CatchUpSaved, CatchUpStatus } from '../../../src/audit/catch-up'
+import { readSince } from '../../../src/audit/reader'
+import { AuditRecord, NULL_ID, postDeliveryOf } from '../../../src/audit/records'
+import type { HookPost } from '../../../src/hooks/delivery'
+import { MemoryStateStore } from '../../../src/state/state-store'
+import { XoApiError } from '../../../src/xo/errors'
+import type { DownloadOptions } from '../../../src/xo/ndjson'
+import { waitFor } from '../../support/node-red'
 
 /** XO's audit plugin as catch-up sees it: plugin.get, audit.getRecords {ndjson} and its one-shot downloads. */
 class FakeAudit extends EventEmitter {

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
-import { ObjectChange } from '../../src/events/change'
-import { deriveEvents } from '../../src/events/derive'
-import { diffFields } from '../../src/events/diff'
-import { compileMatcher, compileObjectFilter, Matcher } from '../../src/events/filter'
-import { compileIgnore, compileSelection, DEFAULT_IGNORE, EventSelection } from '../../src/events/selection'
-import type { XoObject } from '../../src/xo/object-store'
-import { capture } from '../support/captures'
+import { ObjectChange } from '../../../src/events/change'
+import { diffFields } from '../../../src/events/diff'
+import { compileIgnore, compileSelection, DEFAULT_IGNORE, EventSelection } from '../../../src/events/selection'
+import type { XoObject } from '../../../src/xo/object-store'
+import { capture } from '../../support/captures'
 
 type Notification = { params: { type: 'enter' | 'exit'; items: Record<string, XoObject | 0> } }
 type Phase = { name: string; notifications: Notification[] }
@@ -81,67 +79,7 @@ describe('object events from captured notifications', () => {
   })
 })
 
-describe('derived events', () => {
-  const hosts: Record<string, XoObject> = {
-    h1: { id: 'h1', type: 'host', name_label: 'xcp-host-1' },
-    h2: { id: 'h2', type: 'host', name_label: 'xcp-host-2' },
-    p: { id: 'p', type: 'pool', name_label: 'pool' },
-  }
-  const lookup = (id: string) => hosts[id]
-  const vm = (power: string, container: string, extra: Partial<XoObject> = {}): XoObject => ({ id: 'v', type: 'VM', power_state: power, $container: container, ...extra })
-  const events = (before: XoObject, after: XoObject) => deriveEvents(after, before, diffFields(before, after), lookup).map((e) => e.event)
-
-  it('names power transitions', () => {
-    assert.deepEqual(events(vm('Halted', 'p'), vm('Running', 'h1')), ['started'])
-    assert.deepEqual(events(vm('Running', 'h1'), vm('Halted', 'p')), ['stopped'])
-    assert.deepEqual(events(vm('Running', 'h1'), vm('Suspended', 'p')), ['suspended'])
-    assert.deepEqual(events(vm('Suspended', 'p'), vm('Running', 'h2')), ['resumed'])
-    assert.deepEqual(events(vm('Running', 'h1'), vm('Paused', 'h1')), ['paused'])
-    assert.deepEqual(events(vm('Paused', 'h1'), vm('Running', 'h1')), ['resumed'])
-  })
-
-  it('names a migration with its source and target hosts', () => {
-    const [migrated] = deriveEvents(vm('Running', 'h2'), vm('Running', 'h1'), diffFields(vm('Running', 'h1'), vm('Running', 'h2')), lookup)
-    assert.deepEqual(migrated.detail, { from: { id: 'h1', name: 'xcp-host-1' }, to: { id: 'h2', name: 'xcp-host-2' } })
-    assert.deepEqual(events(vm('Halted', 'p'), vm('Halted', 'h1')), []) // a halted VM's disk placement is not a migration
-  })
-
-  it('names host state, tags and alarms', () => {
-    const host = (power: string, enabled: boolean): XoObject => ({ id: 'h1', type: 'host', power_state: power, enabled })
-    assert.deepEqual(events(host('Running', true), host('Halted', true)), ['down'])
-    assert.deepEqual(events(host('Halted', false), host('Running', false)), ['up'])
-    assert.deepEqual(events(host('Running', true), host('Running', false)), ['disabled'])
-    assert.deepEqual(events(host('Running', false), host('Running', true)), ['enabled'])
-    assert.deepEqual(events(vm('Halted', 'p', { tags: ['a'] }), vm('Halted', 'p', { tags: ['b'] })), ['tagged', 'untagged'])
-    const alarm: XoObject = { id: 'm', type: 'message', name: 'ALARM', body: 'value: 0.95' }
-    assert.deepEqual(deriveEvents(alarm, undefined, {}, lookup).map((e) => e.event), ['alarm'])
-  })
-})
-
 describe('event filters', () => {
-  it('matches exact lists, globs and regular expressions, compiled once', () => {
-    const m = (mode: 'exact' | 'glob' | 'regex', value: string) => compileMatcher({ mode, value }) as Matcher
-    assert.equal(m('exact', 'web-01, db-01')('db-01'), true)
-    assert.equal(m('exact', 'web-01')('web-011'), false)
-    assert.equal(m('glob', 'web-*, db-?1')('web-42'), true)
-    assert.equal(m('glob', 'web-*')('xweb-1'), false)
-    assert.equal(m('regex', '^prod-(web|db)')('prod-db-3'), true)
-    assert.deepEqual(compileMatcher({ mode: 'regex', value: '(' })?.hasOwnProperty('error'), true)
-    assert.equal(compileMatcher({ mode: 'exact', value: '  ' }), undefined)
-  })
-
-  it('filters on name, tag, pool name or id, and id', () => {
-    const objects: Record<string, XoObject> = { p: { id: 'p', type: 'pool', name_label: 'prod' } }
-    const lookup = (id: string) => objects[id]
-    const web: XoObject = { id: 'v1', type: 'VM', name_label: 'web-01', tags: ['frontend'], $pool: 'p' }
-    const filter = (spec: object) => compileObjectFilter(spec) as (o: XoObject, l: typeof lookup) => boolean
-    assert.equal(filter({ name: { mode: 'glob', value: 'web-*' }, tag: { value: 'frontend' }, pool: { value: 'prod' } })(web, lookup), true)
-    assert.equal(filter({ pool: { value: 'p' } })(web, lookup), true)
-    assert.equal(filter({ tag: { value: 'backend' } })(web, lookup), false)
-    assert.equal(filter({ id: { value: 'v2' } })(web, lookup), false)
-    assert.deepEqual(compileObjectFilter({ name: { mode: 'regex', value: '[' } }).hasOwnProperty('error'), true)
-  })
-
   it('ignores whole fields and sub-fields', () => {
     const ignore = compileIgnore('current_operations, memory.usage')
     const changes = diffFields(
