@@ -1,4 +1,4 @@
-import type { ObjectRef, XoEventSummary } from './event'
+import type { ObjectRef, XoEventSummary } from './summary'
 import { jsonRequest, trimSlashes, type HttpRequestMessage } from './request'
 import { truncate } from './text'
 

@@ -1,4 +1,4 @@
-import type { XoEventSummary } from './event'
+import type { XoEventSummary } from './summary'
 import type { HttpRequestMessage } from './request'
 import { standardWebhookHeaders } from './signing'
 import { byteLength, truncate } from './text'

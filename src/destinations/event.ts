@@ -1,64 +1,9 @@
 import { summarizeCall, summarizeHook } from './from-call'
 import { summarizeObjectEvent } from './from-events'
+import { isXoEventSummary, type XoEventSummary } from './summary'
 import { formatDuration, isRecord, str } from './text'
 
-/** An object the event is about, as the destinations show it (a summary of xo-hook, or just an id). */
-export interface ObjectRef {
-  id: string
-  /** XO's type; from the call's parameter alone (`vm` of vm.delete) when `typeGuessed` */
-  type?: string
-  /** XO never described the object (gone, not enriched, replayed): `type` is what the parameter names */
-  typeGuessed?: true
-  name?: string
-  [k: string]: unknown
-}
-
-/**
- * What happened, in one shape whatever node saw it (xo-hook, xo-events, xo-call): every destination module
- * formats from this, so that a message reads the same in Slack, Teams, PagerDuty or a CloudEvent.
- */
-export interface XoEventSummary {
-  source: 'hook' | 'events' | 'call'
-  /** deterministic, so that a retried delivery carries the same id and receivers can deduplicate */
-  id: string
-  /** the method (`vm.create`) or the xo-events topic (`VM.migrated`) */
-  kind: string
-  phase?: 'pre' | 'post'
-  /** false for a failed call (post or xo-call error) */
-  ok: boolean
-  error?: { message: string; code?: number | string }
-  user?: { id?: string; name?: string; ip?: string }
-  /** the main object: the VM of vm.*, the host of host.*, the created VM of vm.create, the object of an event */
-  subject?: ObjectRef
-  /**
-   * The object that came into being: the VM of a successful vm.create, vm.clone, vm.copy or restore, the snapshot
-   * of vm.snapshot (post), the object of an xo-events `created`. Not the source a clone was made from.
-   */
-  created?: ObjectRef
-  /** every object involved, by role (`vm`, `targetHost`, `template`…) */
-  objects: Record<string, ObjectRef>
-  pool?: { id: string; name?: string }
-  host?: { id: string; name?: string }
-  durationMs?: number
-  /** xo-hook: the call came from XO's audit log, XO having missed its live delivery */
-  replayed?: true
-  /** ISO 8601 */
-  time: string
-  /** one readable line */
-  title: string
-  /** what is known, in reading order */
-  facts: Array<{ label: string; value: string }>
-  /** the original payload, with credentials (token.create's token, transfer paths) hidden */
-  raw: unknown
-}
-
-/**
- * Whether `summarizeMessage` summarised the message. Test with this, not `'error' in result`: a summary of a
- * failed call has an `error` too.
- */
-export function isXoEventSummary(result: XoEventSummary | { error: string }): result is XoEventSummary {
-  return 'kind' in result
-}
+export { isXoEventSummary, type ObjectRef, type XoEventSummary } from './summary'
 
 /**
  * Summarises a message of xo-hook (`msg.xo.phase`), xo-events (`msg.payload.event`) or xo-call

@@ -1,5 +1,5 @@
 import { involvedRefs } from '../hooks/involved'
-import type { ObjectRef, XoEventSummary } from './event'
+import type { ObjectRef, XoEventSummary } from './summary'
 import { describe, phraseFor, ROLE_TYPES, roleLabel } from './phrases'
 import { hideSecrets, safeResult } from './secrets'
 import { capitalize, formatDuration, isRecord, oneLine, stableHash, str, truncate } from './text'

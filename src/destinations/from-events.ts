@@ -1,4 +1,4 @@
-import type { ObjectRef, XoEventSummary } from './event'
+import type { ObjectRef, XoEventSummary } from './summary'
 import { describe, roleLabel } from './phrases'
 import { capitalize, isRecord, oneLine, stableHash, str, truncate } from './text'
 

@@ -1,5 +1,6 @@
 /** Turns messages of the package's nodes into requests for Node-RED's http request node, and reads answers. */
-export { isXoEventSummary, summarizeMessage, type ObjectRef, type XoEventSummary } from './event'
+export { summarizeMessage } from './event'
+export { isXoEventSummary, type ObjectRef, type XoEventSummary } from './summary'
 export { jsonRequest, type HttpRequestMessage } from './request'
 export { slackMessage } from './slack'
 export { teamsMessage } from './teams'

@@ -1,4 +1,4 @@
-import type { ObjectRef, XoEventSummary } from './event'
+import type { ObjectRef, XoEventSummary } from './summary'
 import { notAVm, notSent, type NotSent } from './not-sent'
 import { isRecord, str } from './text'
 

@@ -1,4 +1,4 @@
-import type { XoEventSummary } from './event'
+import type { XoEventSummary } from './summary'
 import { trimSlashes } from './request'
 
 // Routes of XO's web UI (xo-web) for the objects it has a page for.

@@ -1,4 +1,4 @@
-import type { ObjectRef } from './event'
+import type { ObjectRef } from './summary'
 
 /**
  * A destination's decision to send nothing for an event, and why. `reason` is a stable key (the node's locale

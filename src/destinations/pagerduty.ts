@@ -1,4 +1,4 @@
-import type { XoEventSummary } from './event'
+import type { XoEventSummary } from './summary'
 import { xoLink } from './links'
 import { notSent, type NotSent } from './not-sent'
 import { describe } from './phrases'

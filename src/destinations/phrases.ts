@@ -1,4 +1,4 @@
-import type { ObjectRef } from './event'
+import type { ObjectRef } from './summary'
 import { capitalize, oneLine, str } from './text'
 
 // How people call XO's object types in a sentence.

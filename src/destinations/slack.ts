@@ -1,4 +1,4 @@
-import type { XoEventSummary } from './event'
+import type { XoEventSummary } from './summary'
 import { xoLink } from './links'
 import { truncate } from './text'
 

@@ -18,14 +18,14 @@ const RUNNING = 'Running'
 /**
  * The fields whose changes `deriveEvents` reads: a change compares only these to derive its events, not the whole
  * object (the full diff is left for the nodes that send it). Add a field here when the code below starts reading
- * its change (test/unit/events-derive.spec.ts fails otherwise).
+ * its change (test/unit/events/derive.spec.ts fails otherwise).
  */
 export const FIELDS_DERIVE_COMPARES = ['power_state', '$container', 'enabled', 'tags'] as const
 
 /**
  * The fields of an object (and of its changes) that `deriveEvents` reads. Objects remembered across a restart keep
  * these, so that what happened meanwhile derives as it would have live: add a field here when the code below starts
- * reading it (test/unit/events-snapshot.spec.ts fails otherwise). Looked-up objects (hosts) come from XO, not from
+ * reading it (test/unit/events/snapshot.spec.ts fails otherwise). Looked-up objects (hosts) come from XO, not from
  * what was remembered. (The order is part of what a remembered snapshot was taken for: keep it.)
  */
 export const FIELDS_DERIVE_READS = ['type', 'name', ...FIELDS_DERIVE_COMPARES] as const

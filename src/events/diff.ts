@@ -1,3 +1,5 @@
+import { deepEqual } from '../xo/deep-equal'
+
 /** For each changed field, its value before and after. */
 export type Changes = Record<string, { before: unknown; after: unknown }>
 
@@ -27,22 +29,4 @@ export function diffOnly(previous: Record<string, unknown>, current: Record<stri
     }
   }
   return changes
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b)
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false
-    return true
-  }
-  if (Array.isArray(b)) return false
-  const ka = Object.keys(a)
-  if (ka.length !== Object.keys(b).length) return false
-  for (const key of ka) {
-    if (!Object.prototype.hasOwnProperty.call(b, key)) return false
-    if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false
-  }
-  return true
 }

@@ -1,7 +1,8 @@
+import { deepEqual } from '../xo/deep-equal'
 import type { XoObject } from '../xo/object-store'
 import type { ObjectChange } from './change'
 import { EVENT_NAMES } from './derive'
-import { Changes, deepEqual } from './diff'
+import type { Changes } from './diff'
 import { compileObjectFilter, MatchSpec, ObjectFilter } from './filter'
 
 /** What the editor stores for an `xo-events` node (filter keys avoid the node's own `name` and `id`). */

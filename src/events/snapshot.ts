@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
+import { deepEqual } from '../xo/deep-equal'
 import type { XoObject } from '../xo/object-store'
 import { ObjectChange } from './change'
 import { FIELDS_DERIVE_READS } from './derive'
-import { deepEqual } from './diff'
 import { FIELDS_FILTERS_READ, MatchSpec } from './filter'
 import { ignoreEntries, XoEventsConfig } from './selection'
 

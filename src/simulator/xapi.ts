@@ -3,17 +3,28 @@
 // one `all` message), then `await x.step(ms)` (scaled by timeScale), and so on. Steps and gaps follow
 // the captured timelines (captures/usecases.notifications.json), typically ~200 ms apart.
 import { randomBytes, randomUUID } from 'node:crypto'
-import type { Core } from './core'
+import type { Clock } from './clock'
 import { noSuchObject, XapiError } from './errors'
 import { makeTask, nowSec } from './objects'
 import type { XoObject } from './shapes'
+import type { ObjectStore } from './store'
+
+/**
+ * What the operations use of the simulator's core (which passes itself): its objects, its clock, its log. Named
+ * here rather than importing the core, which itself builds the Xapi.
+ */
+export interface XapiCore {
+  readonly store: ObjectStore
+  readonly clock: Clock
+  readonly opts: { log: (line: string) => void }
+}
 
 export class Xapi {
   private readonly usedMacs = new Set<string>()
   /** IPs a VM's guest reports, stable across reboots */
   private readonly ips = new Map<string, string[]>()
 
-  constructor(readonly core: Core) {
+  constructor(readonly core: XapiCore) {
     for (const o of core.store.objects.values()) if (o.type === 'VIF') this.usedMacs.add(o.MAC)
   }
 

@@ -3,9 +3,9 @@ import { backoffDelay, BackoffPolicy, DEFAULT_BACKOFF } from './backoff'
 import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError, XoProtocolError, XO_ERROR } from './errors'
 import { describeValue, isRecord, JsonRpcSocket, preview } from './json-rpc'
 import { DownloadOptions, DownloadResult, NdjsonDownloader, TlsOptions } from './ndjson'
-import { objectProblem } from './object-store'
 import { emitSafely } from './safe-emit'
 import { parseXoUrl, type XoEndpoint } from './url'
+import { objectProblem } from './xo-object'
 
 /** The public user XO returns from `session.signIn` / `session.getUser`. */
 export interface XoUser {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { CallClaim, ClaimAnswer, Coordinator } from '../../src/coordination/coordinator'
-import { LeadingObjects } from '../../src/coordination/leading-objects'
+import { LeadingObjects } from '../../src/events/leading-objects'
 import { Lease, LeaseRole } from '../../src/coordination/lease'
 import { RedisLink } from '../../src/coordination/redis-link'
 import { NotLeadingError, RedisStateStore } from '../../src/coordination/redis-state-store'

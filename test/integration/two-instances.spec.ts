@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import type { FoundAtTakeover } from '../../src/coordination/leading-objects'
+import type { FoundAtTakeover } from '../../src/events/leading-objects'
 import type { Health } from '../../src/node-red/runtime'
 import { XoSimulator } from '../../src/simulator'
 import { LoadBalancer } from '../support/load-balancer'
