@@ -29,6 +29,7 @@ describe('xo-server log', () => {
     const log = serverLog({ log: (text) => lines.push(`log ${text}`), warn: (text) => lines.push(`warn ${text}`) }, t, () => current, () => now)
     log.transition({ status: 'connected', user, serverVersion: '5.1' })
     log.transition({ status: 'idle' })
+    log.transition({ status: 'unreachable', reason: 'refused', retryInMs: 1000 })
     log.listener({ status: 'listening', port: 1 }, 'http://h:1')
     log.warning('bad frame')
     log.warning('bad frame')
@@ -38,6 +39,7 @@ describe('xo-server log', () => {
     log.warning('bad frame')
     assert.deepEqual(lines, [
       `log log.connected{"url":"${url}","user":"admin@admin.net","version":"5.1"}`,
+      `warn log.unreachable{"url":"${url}","reason":"refused","retry":1}`,
       'log log.listening{"url":"http://h:1"}',
       `warn log.warning{"url":"${url}","message":"bad frame"}`,
       'warn log.suppressed{"line":"log.warning{\\"url\\":\\"\\",\\"message\\":\\"bad frame\\"}","count":2,"seconds":10}',

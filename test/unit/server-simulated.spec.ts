@@ -20,7 +20,8 @@ function fakeLeases() {
 describe('the simulated XO of a config node', () => {
   it('is leased at the first attempt only, for every later attempt, and given back once', async () => {
     const fake = fakeLeases()
-    const sim = simulatedXo({ closing: () => false, log: () => {}, lease: fake.lease })
+    let closing = false
+    const sim = simulatedXo({ closing: () => closing, log: () => {}, lease: fake.lease })
     assert.equal(fake.leases.length, 0, 'nothing leased before the connection asks')
     const first = sim.locate()
     const second = sim.locate()
@@ -29,6 +30,8 @@ describe('the simulated XO of a config node', () => {
     assert.deepEqual(await second, await first)
     await sim.locate()
     assert.equal(fake.leases.length, 1)
+    closing = true
+    assert.deepEqual(await sim.locate(), await first, 'kept while the node closes: hook entries still go through it')
     sim.release()
     assert.equal(fake.leases[0].released, 1)
   })
