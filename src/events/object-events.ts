@@ -85,12 +85,9 @@ export class TurnCounter {
  * and `initial` once. Emits `status` when the figures its status shows have changed.
  */
 export class ObjectEvents extends EventEmitter<{ status: [] }> {
-  /** messages sent */
-  count = 0
-  /** VMs removed before XO finished making them: neither their creation nor their removal went out */
-  unfinished = 0
-  /** VMs that came or went with their pool (XO connected to it, or lost it): none was made or deleted */
-  withPool = 0
+  #count = 0
+  #unfinished = 0
+  #withPool = 0
   readonly #o: ObjectEventsOptions
   readonly #settling: SettlingCreations
   readonly #turns = new TurnCounter()
@@ -107,6 +104,21 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
     this.#settling = new SettlingCreations({ quietMs: VM_QUIET_MS, maxMs: VM_SETTLE_MAX_MS, now: options.now, ...options.settling })
   }
 
+  /** messages sent */
+  get count(): number {
+    return this.#count
+  }
+
+  /** VMs removed before XO finished making them: neither their creation nor their removal went out */
+  get unfinished(): number {
+    return this.#unfinished
+  }
+
+  /** VMs that came or went with their pool (XO connected to it, or lost it): none was made or deleted */
+  get withPool(): number {
+    return this.#withPool
+  }
+
   /** Whether the creation of `id` is held (not sent yet). */
   holds(id: string): boolean {
     return this.#settling.has(id)
@@ -120,7 +132,7 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
     }
     const vanished = change.kind === 'exit' && this.#settling.drop(change.object.id)
     if (vanished) {
-      this.unfinished++
+      this.#unfinished++
       this.#o.log(this.#o.t('log.vanished', { name: String(change.object.name_label ?? change.object.id) }))
     } else if (change.kind === 'enter') this.#settling.changed(change.object.id)
     // With a shared Redis, what every change left is recorded, sent or silent (a field the events do not read, an
@@ -240,7 +252,7 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
     const msg: XoEventMessage = { topic: `${object.type}.${event}`, payload }
     msg.summary = summaryLine(msg)
     this.#o.send(msg)
-    this.count++
+    this.#count++
     const { metrics, server } = this.#o
     metrics.events.inc({ server: server.label, type: object.type, event })
     // The lag of live changes only: initial and found-at-start events come from a snapshot, not a notification.
@@ -255,8 +267,8 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
   }
 
   #cameOrWentWithPool(object: XoObject): void {
-    this.withPool++
-    if (this.withPool === 1) this.#o.log(this.#o.t('log.withPool', { name: String(object.name_label ?? object.id) }))
+    this.#withPool++
+    if (this.#withPool === 1) this.#o.log(this.#o.t('log.withPool', { name: String(object.name_label ?? object.id) }))
     this.statusChanged()
   }
 }
