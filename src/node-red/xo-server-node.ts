@@ -1,4 +1,4 @@
-import type { Node } from 'node-red'
+import type { Node, NodeAPI } from 'node-red'
 import type { ChangeFeed } from '../events/change-feed'
 import type { HookRegistrar } from '../hooks/registrar'
 import type { XoConnection } from '../xo/connection'
@@ -50,4 +50,9 @@ export interface XoServerNode extends Node<XoServerCredentials> {
   deriveSecret(purpose: string): string | undefined
   /** XO's method catalogue, fetched once per sign-in. */
   methods(): Promise<Record<string, MethodInfo>>
+}
+
+/** The `xo-server` config node a node's `server` property names, if it is deployed. */
+export function serverNode(RED: NodeAPI, id: string | undefined): XoServerNode | undefined {
+  return (RED.nodes.getNode(id ?? '') as XoServerNode | null) ?? undefined
 }
