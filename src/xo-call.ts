@@ -1,6 +1,6 @@
 import { configuredParams, invokeXo, withPayload, XoCallError } from './call/invoke'
 import { CallLimiter } from './call/limiter'
-import { answeredCall, callStatus, failedCall } from './call/reply'
+import { answeredCall, callStatus, failedCall } from './node-red/call-reply'
 import { callSettings, XoCallConfig } from './call/settings'
 import { Done, Msg, nodeType, Send } from './node-red/define-node'
 import type { XoServerNode } from './node-red/xo-server-node'

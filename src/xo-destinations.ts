@@ -4,7 +4,7 @@ import { DESTINATION_TYPES, type DestinationNodeView, type DestinationType } fro
 import { summarizeMessage } from './destinations/event'
 import { isNotSent } from './destinations/not-sent'
 import { Done, Msg, nodeType, Send } from './node-red/define-node'
-import { DestinationConfig, secretOf } from './node-red/destination-settings'
+import { DestinationConfig, secretOf } from './destinations/settings'
 import { NotSentTally } from './node-red/not-sent-tally'
 
 /**

@@ -1,10 +1,10 @@
-import { ObjectEvents } from './events/object-events'
+import { ObjectEvents } from './node-red/events-objects'
 import { compileSelection, XoEventsConfig } from './events/selection'
 import { nodeType } from './node-red/define-node'
 import { eventsMemory } from './node-red/events-memory'
 import { eventsStatus } from './node-red/events-status'
 import { runtimeOf, serverLabel } from './node-red/runtime'
-import type { StatusSpec } from './node-red/status'
+import type { StatusSpec } from './common/status'
 import { serverNode } from './node-red/xo-server-node'
 
 // Names of related objects are resolved, so kept whatever types the node selects.

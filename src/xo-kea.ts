@@ -3,7 +3,7 @@ import { keaReservationCommands } from './destinations/kea'
 import { keaAnswered, keaRequest, keaStatus, type KeaProgress } from './destinations/kea-steps'
 import { isNotSent } from './destinations/not-sent'
 import { Done, Msg, nodeType, Send } from './node-red/define-node'
-import { parseSubnets, secretOf } from './node-red/destination-settings'
+import { parseSubnets, secretOf } from './destinations/settings'
 import { NotSentTally } from './node-red/not-sent-tally'
 
 interface KeaConfig {

@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red'
 import { registerServerRoutes } from './node-red/admin-routes'
-import { CleanupScope } from './node-red/cleanup-scope'
+import { CleanupScope } from './common/cleanup-scope'
 import { nodeType } from './node-red/define-node'
 import { hookRegistrars } from './node-red/hook-registrars'
 import { runtimeOf, serverLabel } from './node-red/runtime'

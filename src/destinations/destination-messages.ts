@@ -1,4 +1,4 @@
-import type { StatusSpec } from '../node-red/status'
+import type { StatusSpec } from '../common/status'
 import type { XoEventSummary } from './event'
 import type { Destination } from './outcome'
 import type { HttpRequestMessage } from './request'

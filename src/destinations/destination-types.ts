@@ -1,4 +1,4 @@
-import type { DestinationConfig } from '../node-red/destination-settings'
+import type { DestinationConfig } from './settings'
 import { gitlabTrigger, githubDispatch } from './ci'
 import { cloudEvent, structuredRequest } from './cloudevents'
 import type { XoEventSummary } from './event'

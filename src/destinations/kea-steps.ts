@@ -1,4 +1,4 @@
-import type { StatusSpec } from '../node-red/status'
+import type { StatusSpec } from '../common/status'
 import { keaOutcome, type KeaCommand } from './kea'
 import { basicAuth, jsonRequest } from './request'
 

@@ -1,4 +1,4 @@
-import type { StatusSpec } from '../node-red/status'
+import type { StatusSpec } from '../common/status'
 import { backoffMs, classifyResponse, DESTINATIONS, type Destination, type XoOutcome } from './outcome'
 
 /** A text of xo outcome's catalogue, with its substitutions. */

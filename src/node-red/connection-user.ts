@@ -1,6 +1,6 @@
 import type { Node } from 'node-red'
 import type { XoConnectedInfo, XoConnection, XoConnectionState, XoObjectsNotification } from '../xo/connection'
-import { connectionStatus, StatusSpec, Translate } from './status'
+import { connectionStatus, StatusSpec, Translate } from '../common/status'
 
 export interface ConnectionHandlers {
   /** signed in; `resumed` is true after a reconnection, when derived state must be resynchronised */

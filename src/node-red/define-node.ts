@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
-import { CleanupScope } from './cleanup-scope'
+import { CleanupScope } from '../common/cleanup-scope'
 
 /** A message as the package's nodes read and write it. */
 export type Msg = NodeMessage & Record<string, unknown>

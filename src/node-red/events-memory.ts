@@ -1,7 +1,7 @@
 import type { NodeAPI } from 'node-red'
 import type { Coordinator } from '../coordination/coordinator'
 import { LeadingObjects } from '../events/leading-objects'
-import type { ChangeGate, ObjectEvents } from '../events/object-events'
+import type { ChangeGate, ObjectEvents } from './events-objects'
 import { RememberedObjects } from '../events/remembered-objects'
 import type { EventSelection, XoEventsConfig } from '../events/selection'
 import type { ObjectStore } from '../xo/object-store'

@@ -1,6 +1,6 @@
 import type { LeaseRole } from '../coordination/lease'
 import { roleText } from './runtime'
-import type { StatusSpec, Translate } from './status'
+import type { StatusSpec, Translate } from '../common/status'
 
 /** What an xo-events node's status shows besides its connection. */
 export interface EventsFigures {

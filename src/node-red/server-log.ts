@@ -1,7 +1,7 @@
 import type { ListenerState } from '../listener/hook-listener'
 import type { XoConnectionState } from '../xo/connection'
 import { throttledLog } from './log-throttle'
-import type { Translate } from './status'
+import type { Translate } from '../common/status'
 
 /** A line of the config node's log, at its level. */
 export interface LogLine {

@@ -1,7 +1,7 @@
 import { ChangeFeed } from '../events/change-feed'
 import type { XoConnection } from '../xo/connection'
 import { ObjectStore } from '../xo/object-store'
-import type { CleanupScope } from './cleanup-scope'
+import type { CleanupScope } from '../common/cleanup-scope'
 import type { MethodInfo } from './xo-server-node'
 
 /** What the objects of a config node's connection report: a failed load, and what XO sent that made no sense. */

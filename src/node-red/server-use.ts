@@ -1,7 +1,7 @@
 import type { Node } from 'node-red'
 import type { XoConnection } from '../xo/connection'
 import { ConnectionHandlers, ConnectionUse, useConnection } from './connection-user'
-import type { Translate } from './status'
+import type { Translate } from '../common/status'
 
 /**
  * `use(node, handlers)` of a config node: its connection shared with `node`, whose status follows it; without one

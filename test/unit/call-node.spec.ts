@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { configuredParams, invokeXo, withPayload, type CallTarget } from '../../src/call/invoke'
-import { answeredCall, callStatus, failedCall } from '../../src/call/reply'
+import { answeredCall, callStatus, failedCall } from '../../src/node-red/call-reply'
 import { XoApiError } from '../../src/xo/errors'
 
 /** Translation as the test helper does it: the key, with its substitutions for the test to read. */

@@ -5,10 +5,10 @@ import type { AuditRecord } from '../../src/audit/records'
 import type { CallClaim } from '../../src/coordination/coordinator'
 import type { LeaseRole } from '../../src/coordination/lease'
 import type { HookPost } from '../../src/hooks/delivery'
-import { HookCatchUp, HookCatchUpOptions, RunningCatchUp } from '../../src/hooks/hook-catch-up'
-import { newHookState } from '../../src/hooks/hook-status'
+import { HookCatchUp, HookCatchUpOptions, RunningCatchUp } from '../../src/node-red/hook-catch-up'
+import { newHookState } from '../../src/node-red/hook-status'
 import { compileMethods, MethodMatcher } from '../../src/hooks/patterns'
-import { CleanupScope } from '../../src/node-red/cleanup-scope'
+import { CleanupScope } from '../../src/common/cleanup-scope'
 import type { StateStore } from '../../src/state/state-store'
 
 const t = (key: string, substitutions?: Record<string, string | number>) => `${key} ${JSON.stringify(substitutions ?? {})}`

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import { HookRegistration, HookRegistrationOptions, hookWish, registrationAtStart } from '../../src/hooks/hook-registration'
+import { HookRegistration, HookRegistrationOptions, hookWish, registrationAtStart } from '../../src/node-red/hook-registration'
 import { FORMER_SECRET_GRACE_MS, receivingOptions, RetiredSecrets } from '../../src/hooks/hook-secrets'
-import { newHookState } from '../../src/hooks/hook-status'
+import { newHookState } from '../../src/node-red/hook-status'
 import { secretDigest } from '../../src/hooks/receiver'
 import type { HookClaim } from '../../src/hooks/registrar'
 import { hookSettings, HookSettings } from '../../src/hooks/settings'
-import { CleanupScope } from '../../src/node-red/cleanup-scope'
+import { CleanupScope } from '../../src/common/cleanup-scope'
 import { XoApiError, XO_ERROR } from '../../src/xo/errors'
 
 const t = (key: string, substitutions?: Record<string, string | number>) => `${key} ${JSON.stringify(substitutions ?? {})}`

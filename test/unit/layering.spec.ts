@@ -23,8 +23,8 @@ export const LAYERS: string[][] = [
   // the XO client (JSON-RPC, the connection, the object store); beside it, sharing nothing with it, the simulated
   // XO the client is tested against (code shared by the two would hide a misreading of XO in both)
   ['xo', 'simulator'],
-  // where state is kept, and the Prometheus metrics
-  ['state', 'metrics'],
+  // where state is kept, the Prometheus metrics, and what every node shows and undoes (status, cleanup scope)
+  ['state', 'metrics', 'common'],
   // leases between instances, Redis, the shared snapshot
   ['coordination'],
   // the domains: object events (who leads them included), web-hooks, API calls

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { CleanupScope } from '../../src/node-red/cleanup-scope'
+import { CleanupScope } from '../../src/common/cleanup-scope'
 import { methodCatalogue, ServerObjects } from '../../src/node-red/server-objects'
 import type { XoConnection } from '../../src/xo/connection'
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { connectionStatus } from '../../src/node-red/status'
+import { connectionStatus } from '../../src/common/status'
 import type { XoConnectionState } from '../../src/xo/connection'
 
 const t = (key: string, subs?: Record<string, string | number>) => `${key}${subs ? JSON.stringify(subs) : ''}`

@@ -1,9 +1,9 @@
-import type { CleanupScope } from '../node-red/cleanup-scope'
-import type { Translate } from '../node-red/status'
+import type { CleanupScope } from '../common/cleanup-scope'
+import type { Translate } from '../common/status'
 import { XoApiError, XO_ERROR } from '../xo/errors'
 import type { HookRegistrationState, HookState } from './hook-status'
-import { entriesFor, HookEntry, HookRegistrar, HookWish, RegistrationReport } from './registrar'
-import type { HookSettings } from './settings'
+import { entriesFor, HookEntry, HookRegistrar, HookWish, RegistrationReport } from '../hooks/registrar'
+import type { HookSettings } from '../hooks/settings'
 
 /** The entries an xo-hook node wants in XO's web-hooks plugin; none without a URL XO can reach. */
 export function hookWish(prefix: string | undefined, nodeId: string, secret: string, settings: Pick<HookSettings, 'methods' | 'pre' | 'post' | 'gate'>): HookWish | undefined {

@@ -1,15 +1,15 @@
 import { CatchUp, CatchUpOptions, CatchUpSource } from '../audit/catch-up'
 import type { CallClaim, ClaimAnswer } from '../coordination/coordinator'
 import type { LeaseRole } from '../coordination/lease'
-import type { CleanupScope, Listenable } from '../node-red/cleanup-scope'
-import type { Translate } from '../node-red/status'
+import type { CleanupScope, Listenable } from '../common/cleanup-scope'
+import type { Translate } from '../common/status'
 import type { StateStore } from '../state/state-store'
-import type { HookEmitter } from './emitter'
-import type { HookMetrics } from './hook-metrics'
+import type { HookEmitter } from './hook-emitter'
+import type { HookMetrics } from '../hooks/hook-metrics'
 import type { HookState } from './hook-status'
-import type { LiveCalls } from './intake'
-import type { MethodMatcher } from './patterns'
-import type { CatchUpSettings } from './settings'
+import type { LiveCalls } from './hook-intake'
+import type { MethodMatcher } from '../hooks/patterns'
+import type { CatchUpSettings } from '../hooks/settings'
 
 // With a shared store: how long the leader waits before catching up (live calls recorded as Redis returns).
 export const CATCH_UP_SETTLE_MS = 3_000

@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events'
 import { summaryLine } from '../destinations/event'
-import type { Translate } from '../node-red/status'
+import type { Translate } from '../common/status'
 import type { XoObject } from '../xo/object-store'
-import type { ObjectChange } from './change'
-import type { Changes } from './diff'
-import type { ObjectEventPayload, XoEventMessage } from './message'
-import type { EventSelection } from './selection'
-import { SettlingCreations, SettlingOptions } from './settling'
-import type { FoundChange } from './snapshot'
+import type { ObjectChange } from '../events/change'
+import type { Changes } from '../events/diff'
+import type { ObjectEventPayload, XoEventMessage } from '../events/message'
+import type { EventSelection } from '../events/selection'
+import { SettlingCreations, SettlingOptions } from '../events/settling'
+import type { FoundChange } from '../events/snapshot'
 
 // A new VM is complete (its own VIFs, who made it) a few hundred milliseconds after XO first shows it.
 const VM_QUIET_MS = 1000

@@ -1,9 +1,9 @@
 import { summaryLine } from '../destinations/event'
-import type { StatusSpec } from '../node-red/status'
+import type { StatusSpec } from '../common/status'
 import type { XoApiError } from '../xo/errors'
-import type { XoCallInfo } from './message'
-import { obfuscate } from './obfuscate'
-import { transferOf } from './transfer'
+import type { XoCallInfo } from '../call/message'
+import { obfuscate } from '../call/obfuscate'
+import { transferOf } from '../call/transfer'
 
 /** A text of xo call's catalogue, with its substitutions. */
 type Translate = (key: string, substitutions?: Record<string, string | number>) => string

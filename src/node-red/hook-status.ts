@@ -1,6 +1,6 @@
 import type { CatchUpStatus } from '../audit/catch-up'
 import type { ListenerState } from '../listener/hook-listener'
-import type { StatusSpec, Translate } from '../node-red/status'
+import type { StatusSpec, Translate } from '../common/status'
 
 /** Where an xo-hook node's registration in XO stands: the entries it has there, or why it has none. */
 export interface HookRegistrationState {
