@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { hookStatus, newHookState } from '../../src/node-red/hook-status'
-import type { StatusSpec } from '../../src/common/status'
+import { hookStatus, newHookState } from '../../../src/node-red/hook-status'
+import type { StatusSpec } from '../../../src/common/status'
 
 /** Texts as `key(substitutions)`, so a test reads which text and with what. */
 const t = (key: string, substitutions?: Record<string, string | number>) => (substitutions ? `${key}(${Object.entries(substitutions).map(([k, v]) => `${k}=${v}`).join(',')})` : key)

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { NodeAPI } from 'node-red'
-import { ObjectChange } from '../../src/events/change'
-import { ObjectEvents } from '../../src/node-red/events-objects'
-import { compileSelection, EventSelection, XoEventsConfig } from '../../src/events/selection'
-import { eventsMemory } from '../../src/node-red/events-memory'
-import type { XoConnection } from '../../src/xo/connection'
-import { ObjectStore } from '../../src/xo/object-store'
+import { ObjectChange } from '../../../src/events/change'
+import { ObjectEvents } from '../../../src/node-red/events-objects'
+import { compileSelection, EventSelection, XoEventsConfig } from '../../../src/events/selection'
+import { eventsMemory } from '../../../src/node-red/events-memory'
+import type { XoConnection } from '../../../src/xo/connection'
+import { ObjectStore } from '../../../src/xo/object-store'
 
 const t = (key: string) => key
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ObjectChange } from '../../src/events/change'
-import type { XoEventMessage } from '../../src/events/message'
-import { ChangeGate, ObjectEvents, ObjectEventsOptions, TurnCounter } from '../../src/node-red/events-objects'
-import { compileSelection, EventSelection, XoEventsConfig } from '../../src/events/selection'
-import type { XoObject } from '../../src/xo/object-store'
+import { ObjectChange } from '../../../src/events/change'
+import type { XoEventMessage } from '../../../src/events/message'
+import { ChangeGate, ObjectEvents, ObjectEventsOptions, TurnCounter } from '../../../src/node-red/events-objects'
+import { compileSelection, EventSelection, XoEventsConfig } from '../../../src/events/selection'
+import type { XoObject } from '../../../src/xo/object-store'
 
 const t = (key: string, subs?: Record<string, string | number>) => `${key}${subs ? JSON.stringify(subs) : ''}`
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve))

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { NotSentTally } from '../../src/node-red/not-sent-tally'
+import { NotSentTally } from '../../../src/node-red/not-sent-tally'
 
 describe('what a destination did not send', () => {
   const words = (reason: string, count: number) => `${count} ${reason}`

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { compileServerSettings, deriveSecret, hookAddresses, leaseMs, nodeRoot, ownUrl, sharedLock } from '../../src/node-red/server-parts'
-import type { Coordinator } from '../../src/coordination/coordinator'
-import type { XoConnection } from '../../src/xo/connection'
+import { compileServerSettings, deriveSecret, hookAddresses, leaseMs, nodeRoot, ownUrl, sharedLock } from '../../../src/node-red/server-parts'
+import type { Coordinator } from '../../../src/coordination/coordinator'
+import type { XoConnection } from '../../../src/xo/connection'
 
 describe('xo-server parts', () => {
   describe('compileServerSettings', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { CleanupScope } from '../../src/common/cleanup-scope'
-import { methodCatalogue, ServerObjects } from '../../src/node-red/server-objects'
-import type { XoConnection } from '../../src/xo/connection'
+import { CleanupScope } from '../../../src/common/cleanup-scope'
+import { methodCatalogue, ServerObjects } from '../../../src/node-red/server-objects'
+import type { XoConnection } from '../../../src/xo/connection'
 
 /** A connection answering `system.getMethodsInfo` with what `answer` gives, counting the calls. */
 function fakeConnection(answer: () => Promise<unknown>) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { CleanupScope } from '../../src/common/cleanup-scope'
+import { CleanupScope } from '../../../src/common/cleanup-scope'
 
 describe('CleanupScope: what a node set up is undone when it closes', () => {
   it('removes its listeners, and only its own, from the emitters it shares', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { listenerLine, serverLog, transitionLine } from '../../src/node-red/server-log'
+import { listenerLine, serverLog, transitionLine } from '../../../src/node-red/server-log'
 
 const t = (key: string, subs?: Record<string, string | number>) => `${key}${subs ? JSON.stringify(subs) : ''}`
 const user = { id: 'u1', email: 'admin@admin.net', groups: [], permission: 'admin', preferences: {} }

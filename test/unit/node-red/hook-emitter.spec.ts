@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import type { CallClaim } from '../../src/coordination/coordinator'
-import { PreCallMemory } from '../../src/hooks/correlate'
-import type { HookPost, HookPre } from '../../src/hooks/delivery'
-import { HookEmitter, HookEmitterOptions, Successor } from '../../src/node-red/hook-emitter'
-import { newHookState } from '../../src/node-red/hook-status'
-import type { XoHookMessage } from '../../src/hooks/message'
-import { hookSettings, HookSettings } from '../../src/hooks/settings'
-import type { AuditRecord } from '../../src/audit/records'
+import type { CallClaim } from '../../../src/coordination/coordinator'
+import { PreCallMemory } from '../../../src/hooks/correlate'
+import type { HookPost, HookPre } from '../../../src/hooks/delivery'
+import { HookEmitter, HookEmitterOptions, Successor } from '../../../src/node-red/hook-emitter'
+import { newHookState } from '../../../src/node-red/hook-status'
+import type { XoHookMessage } from '../../../src/hooks/message'
+import { hookSettings, HookSettings } from '../../../src/hooks/settings'
+import type { AuditRecord } from '../../../src/audit/records'
 
 const t = (key: string, substitutions?: Record<string, string | number>) => `${key} ${JSON.stringify(substitutions ?? {})}`
 const pre: HookPre = { type: 'pre', callId: 'c1', method: 'vm.start', params: { id: 'vm1' }, timestamp: 1, userId: 'u1', userName: 'admin' }

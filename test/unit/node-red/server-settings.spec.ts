@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { connectionOptions, coordinationSettings } from '../../src/node-red/server-settings'
+import { connectionOptions, coordinationSettings } from '../../../src/node-red/server-settings'
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'
 

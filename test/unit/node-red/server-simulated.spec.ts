@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
-import { simulatedXo } from '../../src/node-red/server-simulated'
-import type { SimulatedXoLease } from '../../src/simulator/shared'
+import { simulatedXo } from '../../../src/node-red/server-simulated'
+import type { SimulatedXoLease } from '../../../src/simulator/shared'
 
 /** A lease of a stand-in simulated XO, counting its releases. */
 function fakeLeases() {
@@ -50,9 +50,9 @@ describe('the simulated XO of a config node', () => {
 
   it('is not loaded by the package’s nodes until a config node uses it', function () {
     this.timeout(20_000)
-    const root = path.resolve(__dirname, '../..')
+    const root = path.resolve(__dirname, '../../..')
     const script = `
-      for (const node of ['xo-server', 'xo-events', 'xo-hook', 'xo-call', 'xo-destinations', 'xo-proceed']) require('./src/' + node + '.ts')
+      for (const node of ['xo-server', 'xo-events', 'xo-hook', 'xo-call', 'xo-destinations', 'xo-kea', 'xo-outcome', 'xo-proceed']) require('./src/' + node + '.ts')
       const loaded = Object.keys(require.cache).filter((file) => file.includes(require('node:path').join('src', 'simulator')))
       process.stdout.write(JSON.stringify(loaded))`
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' })

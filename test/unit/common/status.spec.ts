@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { connectionStatus } from '../../src/common/status'
-import type { XoConnectionState } from '../../src/xo/connection'
+import { connectionStatus } from '../../../src/common/status'
+import type { XoConnectionState } from '../../../src/xo/connection'
 
 const t = (key: string, subs?: Record<string, string | number>) => `${key}${subs ? JSON.stringify(subs) : ''}`
 const user = { id: 'u1', email: 'admin@admin.net', groups: [], permission: 'admin', preferences: {} }

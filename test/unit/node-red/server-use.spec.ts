@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { Node } from 'node-red'
-import { connectionUser } from '../../src/node-red/server-use'
+import { connectionUser } from '../../../src/node-red/server-use'
 
 const t = (key: string, subs?: Record<string, string | number>) => `${key}${subs ? JSON.stringify(subs) : ''}`
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { EventsFigures, eventsStatus } from '../../src/node-red/events-status'
-import type { StatusSpec } from '../../src/common/status'
+import { EventsFigures, eventsStatus } from '../../../src/node-red/events-status'
+import type { StatusSpec } from '../../../src/common/status'
 
 const t = (key: string, subs?: Record<string, string | number>) => `${key}${subs ? JSON.stringify(subs) : ''}`
 const connected: StatusSpec = { fill: 'green', shape: 'dot', text: 'connected' }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import type { NodeAPI } from 'node-red'
-import { hookMetrics } from '../../src/hooks/hook-metrics'
-import { hookDispatchOf, HookEndpoint } from '../../src/node-red/hook-dispatch'
-import { hookRoutes, tracingWanted } from '../../src/node-red/hook-routes'
-import { XoMetrics } from '../../src/metrics/xo-metrics'
+import { hookMetrics } from '../../../src/hooks/hook-metrics'
+import { hookDispatchOf, HookEndpoint } from '../../../src/node-red/hook-dispatch'
+import { hookRoutes, tracingWanted } from '../../../src/node-red/hook-routes'
+import { XoMetrics } from '../../../src/metrics/xo-metrics'
 
 type Handler = (req: unknown, res: unknown) => unknown
 
