@@ -13,7 +13,7 @@ const NAMING_TYPES = ['pool', 'host']
 export = nodeType<XoEventsConfig & { server?: string }>('xo-events', ({ RED, node, config, t, scope, refuse }) => {
   const selection = compileSelection(config)
   const server = serverNode(RED, config.server)
-  const store = server && !('error' in selection) ? server.objects([...selection.types, ...NAMING_TYPES]) : undefined
+  const store = server && !('error' in selection) ? server.openObjectStore([...selection.types, ...NAMING_TYPES]) : undefined
   const feed = server?.changeFeed()
   if ('error' in selection || !server || !store || !feed) {
     const reason = 'error' in selection ? selection.error : !server ? t('errors.noServer') : (server.configError ?? '')

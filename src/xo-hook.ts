@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { NodeAPI } from 'node-red'
-import { PreCallMemory } from './hooks/correlate'
+import { PreCallMemory } from './hooks/pre-call-memory'
 import { HookEmitter } from './node-red/hook-emitter'
 import { ENRICHMENT_TYPES } from './hooks/enrich'
 import { HeldDeliveries } from './hooks/held-deliveries'
@@ -56,7 +56,7 @@ export = function register(RED: NodeAPI) {
     const held = new HeldDeliveries()
     const emitter = new HookEmitter({
       nodeId: node.id, settings, memory, coordinator, state, metrics, refresh, t, ...log,
-      store: settings.enrich ? xo.objects(ENRICHMENT_TYPES) : undefined,
+      store: settings.enrich ? xo.openObjectStore(ENRICHMENT_TYPES) : undefined,
       send: (outputs) => node.send(outputs),
       closed: () => scope.closed,
       successor: () => endpoints.get(node.id),
@@ -73,7 +73,7 @@ export = function register(RED: NodeAPI) {
       debug: (m) => node.debug(m),
     })
     const registration = new HookRegistration({
-      nodeId: node.id, prefix: xo.hookPrefix, wish, register: settings.register, registrar: xo.hooks(), state, scope, t, refresh, warn: log.warn,
+      nodeId: node.id, prefix: xo.hookPrefix, wish, register: settings.register, registrar: xo.hookRegistrar(), state, scope, t, refresh, warn: log.warn,
     })
     scope.defer(() => use.close())
     if (xo.listener) scope.on(xo.listener, 'state', refresh)

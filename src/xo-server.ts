@@ -65,11 +65,11 @@ export = function register(RED: NodeAPI) {
       deliveryPath: listener ? ('listener' as const) : ('node-red' as const),
       coordinator,
       use: connectionUser(current, configError, t),
-      objects: (types: Iterable<string>) => objects.objects(types),
+      openObjectStore: (types: Iterable<string>) => objects.openStore(types),
       objectStore: () => objects.objectStore(),
       changeFeed: () => objects.changeFeed(),
       notifiedAt: () => notifiedAt,
-      hooks: () => hooks?.registrar,
+      hookRegistrar: () => hooks?.registrar,
       deriveSecret: (purpose: string) => deriveSecret(node.credentials, purpose),
       methods,
     })

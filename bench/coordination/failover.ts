@@ -6,7 +6,7 @@
  * once in its place; measured until object events flow again (see `flowing.ts`), with which instance took over.
  */
 import { Coordinator } from '../../src/coordination/coordinator'
-import { LEASE_TTL_MS } from '../../src/coordination/lease'
+import { LEASE_TTL_MS } from '../../src/coordination/leader-lease'
 import { untilFlowing } from './flowing'
 
 export interface RestartSample {

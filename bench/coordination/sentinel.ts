@@ -7,7 +7,7 @@
  * again once a leader has its snapshot writes acknowledged by that replica (see `flowing.ts`).
  */
 import { Coordinator } from '../../src/coordination/coordinator'
-import type { LeaseRole } from '../../src/coordination/lease'
+import type { LeaseRole } from '../../src/coordination/leader-lease'
 import { MASTER_NAME, respCommand, SentinelSetup } from '../../test/support/sentinel'
 import { untilFlowing } from './flowing'
 

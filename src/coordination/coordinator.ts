@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
-import { DELETE_IF_HELD, Lease, LEASE_TTL_MS, LeaseRole } from './lease'
+import { DELETE_IF_HELD, LeaderLease, LEASE_TTL_MS, LeaseRole } from './leader-lease'
 import { RedisLink, RedisLinkOptions } from './redis-link'
 import { RedisStateStore } from './redis-state-store'
 import { SharedSnapshot } from './shared-snapshot'
@@ -201,11 +201,12 @@ export class CallClaim {
 /**
  * What the instances running the same flows share, for one XO connection (one `xo-server` config node): a Redis
  * connection, the lease that says which instance leads, and the keys they agree on (claims of calls emitted, pres
- * waiting for their post, the state of #9, the registrar's lock). Emits `role` when this instance's role changes.
+ * waiting for their post, the catch-up's and remembered objects' state, the registrar's lock). Emits `role` when this
+ * instance's role changes.
  */
 export class Coordinator extends EventEmitter {
   readonly link: RedisLink
-  readonly lease: Lease
+  readonly lease: LeaderLease
   /** every key of this connection starts so */
   readonly prefix: string
   readonly instance = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
@@ -218,7 +219,7 @@ export class Coordinator extends EventEmitter {
     const id = createHash('sha256').update(options.identity.join('\n')).digest('hex').slice(0, 16)
     this.prefix = `xo-nr:${id}:`
     this.link = new RedisLink(options)
-    this.lease = new Lease({ link: this.link, key: `${this.prefix}lease`, instance: this.instance, ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}), ...(options.now ? { now: options.now } : {}) })
+    this.lease = new LeaderLease({ link: this.link, key: `${this.prefix}lease`, instance: this.instance, ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}), ...(options.now ? { now: options.now } : {}) })
     // Every xo-events and xo-hook node of the connection listens to the lease.
     this.lease.setMaxListeners(0)
     this.setMaxListeners(0)

@@ -25,9 +25,9 @@ export class NotLeadingError extends Error {
 }
 
 /**
- * The state interface of #9 (cursor, snapshot) on Redis, shared by the instances running the same flows. Writes can
- * be fenced: Redis itself refuses them once the writer's lease is gone, so a paused former leader never overwrites
- * what its successor wrote.
+ * The state interface of the catch-up and of remembered objects (cursor, snapshot) on Redis, shared by the instances
+ * running the same flows. Writes can be fenced: Redis itself refuses them once the writer's lease is gone, so a
+ * paused former leader never overwrites what its successor wrote.
  */
 export class RedisStateStore implements StateStore {
   constructor(

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { XoSimulator } from '../simulator'
-import { leaseSimulatedXo, type SimulatedXoLease } from '../simulator/shared'
+import { acquireSimulatedXo, type SimulatedXoHandle } from '../simulator/shared'
 import { embedNodeRed, FLOWS_FILE, PACKAGE_ROOT, PortInUseError, type EmbeddedNodeRed } from './embed'
 import { STAND_INS_PATH, StandIns } from './stand-ins'
 
@@ -86,7 +86,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
   // The simulated XO of the xo-server nodes set to it (the examples' own), started here with the demo's pace, or
   // a real XO given in the environment (for the example's xo-server: saved flows keep their own).
-  let lease: SimulatedXoLease | undefined
+  let lease: SimulatedXoHandle | undefined
   let real: RealXo | undefined
   if (env.XO_URL && !savedFlows) {
     if (env.XO_TOKEN) real = { url: env.XO_URL, authMethod: 'token', credentials: { token: env.XO_TOKEN } }
@@ -94,7 +94,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     else throw new Error('XO_URL needs XO_TOKEN, or XO_USER and XO_PASSWORD')
   } else {
     // The scenario plays once the flows run (below), so that their hooks see it from its first step.
-    lease = await leaseSimulatedXo({ timeScale: options.timeScale ?? 1, scenario: false, log })
+    lease = await acquireSimulatedXo({ timeScale: options.timeScale ?? 1, scenario: false, log })
   }
   const xoUrl = real?.url ?? lease!.url
 

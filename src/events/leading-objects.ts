@@ -1,4 +1,4 @@
-import type { LeaseRole } from '../coordination/lease'
+import type { LeaseRole } from '../coordination/leader-lease'
 import { sentField, SharedSnapshot, StoredSnapshot } from '../coordination/shared-snapshot'
 import type { XoObject } from '../xo/object-store'
 import type { ObjectChange } from './change'

@@ -15,7 +15,7 @@ export interface ListenerSettings {
 export type PoolRoutes = Omit<ListenerRoutes, 'readable'>
 
 /** One config node's use of a shared listener. */
-export interface ListenerLease extends EventEmitter<{ state: [ListenerState] }> {
+export interface SharedListener extends EventEmitter<{ state: [ListenerState] }> {
   readonly state: ListenerState
   readonly settings: ListenerSettings
   /** `http(s)://host:port` as the listener binds it (a wildcard host shown as loopback) */
@@ -25,18 +25,18 @@ export interface ListenerLease extends EventEmitter<{ state: [ListenerState] }> 
 
 interface Shared {
   listener: HookListener
-  leases: Set<Lease>
+  leases: Set<PooledListener>
   closing: NodeJS.Timeout | undefined
 }
 
 // A listener whose last user left stays open this long: a redeploy gives it back to the new nodes, port kept.
 const KEEP_OPEN_MS = 3000
 
-class Lease extends EventEmitter<{ state: [ListenerState] }> implements ListenerLease {
+class PooledListener extends EventEmitter<{ state: [ListenerState] }> implements SharedListener {
   constructor(
     private readonly shared: Shared,
     readonly settings: ListenerSettings,
-    private readonly leave: (lease: Lease) => void,
+    private readonly leave: (lease: PooledListener) => void,
   ) {
     super()
     this.setMaxListeners(0)
@@ -67,11 +67,11 @@ export class ListenerPool {
 
   constructor(private readonly routes: PoolRoutes) {}
 
-  acquire(settings: ListenerSettings): ListenerLease {
+  acquire(settings: ListenerSettings): SharedListener {
     const key = `${settings.host}|${settings.port}`
     let shared = this.#shared.get(key)
     if (!shared) {
-      const leases = new Set<Lease>()
+      const leases = new Set<PooledListener>()
       const readable = (address: string) => [...leases].some((lease) => !lease.settings.allowFrom || lease.settings.allowFrom(address))
       const listener = new HookListener(settings.host, settings.port, { ...this.routes, readable })
       shared = { listener, leases, closing: undefined }
@@ -81,7 +81,7 @@ export class ListenerPool {
     }
     clearTimeout(shared.closing)
     shared.closing = undefined
-    const lease = new Lease(shared, settings, (gone) => this.#leave(key, gone))
+    const lease = new PooledListener(shared, settings, (gone) => this.#leave(key, gone))
     shared.leases.add(lease)
     shared.listener.configure(settings.tls)
     return lease
@@ -97,7 +97,7 @@ export class ListenerPool {
     }))
   }
 
-  #leave(key: string, lease: Lease): void {
+  #leave(key: string, lease: PooledListener): void {
     const shared = this.#shared.get(key)
     if (!shared || !shared.leases.delete(lease) || shared.leases.size) return
     shared.closing = setTimeout(() => {

@@ -1,4 +1,4 @@
-import type { LeaseRole } from '../coordination/lease'
+import type { LeaseRole } from '../coordination/leader-lease'
 import { roleText } from './runtime'
 import type { StatusSpec, Translate } from '../common/status'
 

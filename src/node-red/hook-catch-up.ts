@@ -1,6 +1,6 @@
 import { CatchUp, CatchUpOptions, CatchUpSource } from '../audit/catch-up'
 import type { CallClaim, ClaimAnswer } from '../coordination/coordinator'
-import type { LeaseRole } from '../coordination/lease'
+import type { LeaseRole } from '../coordination/leader-lease'
 import type { CleanupScope, Listenable } from '../common/cleanup-scope'
 import type { Translate } from '../common/status'
 import type { StateStore } from '../state/state-store'

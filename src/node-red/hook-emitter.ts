@@ -3,7 +3,7 @@ import type { CallClaim, ClaimAnswer, Coordinator } from '../coordination/coordi
 import { summaryLine } from '../destinations/event'
 import type { Translate } from '../common/status'
 import type { ObjectStore } from '../xo/object-store'
-import type { PreCallMemory } from '../hooks/correlate'
+import type { PreCallMemory } from '../hooks/pre-call-memory'
 import type { HookBody, HookPre } from '../hooks/delivery'
 import { resolveInvolved } from '../hooks/enrich'
 import type { HookMetrics } from '../hooks/hook-metrics'

@@ -5,7 +5,7 @@ import { CoordinatorPool } from '../coordination/coordinator-pool'
 import { XoMetrics } from '../metrics/xo-metrics'
 import { hookDispatchOf } from './hook-dispatch'
 import type { XoServerNode } from './xo-server-node'
-import type { LeaseRole } from '../coordination/lease'
+import type { LeaseRole } from '../coordination/leader-lease'
 
 /** `/healthz`: each XO connection's state, never a secret. */
 export interface Health {

@@ -25,7 +25,7 @@ export class ServerObjects {
   ) {}
 
   /** The store, keeping at least `types`; started on first use. */
-  objects(types: Iterable<string>): ObjectStore | undefined {
+  openStore(types: Iterable<string>): ObjectStore | undefined {
     const connection = this.connection()
     if (!connection) return undefined
     if (!this.#store) {
@@ -44,7 +44,7 @@ export class ServerObjects {
     return this.#store
   }
 
-  /** The store's changes (call `objects()` first). */
+  /** The store's changes (call `openStore()` first). */
   changeFeed(): ChangeFeed | undefined {
     const store = this.#store
     return store ? (this.#feed ??= new ChangeFeed(store, (message) => this.report.warning(message))) : undefined

@@ -1,12 +1,12 @@
 import type { XoConnectionOptions } from '../xo/connection'
-import type { SimulatedXoLease } from '../simulator/shared'
+import type { SimulatedXoHandle } from '../simulator/shared'
 
 /** How the simulated XO is leased: the simulator's own module, unless a test stands in for it. */
-export type LeaseSimulatedXo = (options: { log: (line: string) => void }) => Promise<SimulatedXoLease>
+export type LeaseSimulatedXo = (options: { log: (line: string) => void }) => Promise<SimulatedXoHandle>
 
 // The simulator (its inventory, its scenario) is loaded only by a config node that asks for it, when it first
 // connects: a Node-RED reaching a real XO never loads it.
-const leaseFromSimulator: LeaseSimulatedXo = async (options) => (await import('../simulator/shared')).leaseSimulatedXo(options)
+const leaseFromSimulator: LeaseSimulatedXo = async (options) => (await import('../simulator/shared')).acquireSimulatedXo(options)
 
 /**
  * The simulated XO as one config node uses it: leased at its connection's first attempt, kept while the node lives
@@ -14,8 +14,8 @@ const leaseFromSimulator: LeaseSimulatedXo = async (options) => (await import('.
  * is closing goes back at once.
  */
 export function simulatedXo(o: { closing: () => boolean; log: (line: string) => void; lease?: LeaseSimulatedXo }) {
-  let lease: SimulatedXoLease | undefined
-  let leasing: Promise<SimulatedXoLease> | undefined
+  let lease: SimulatedXoHandle | undefined
+  let leasing: Promise<SimulatedXoHandle> | undefined
   const locate: NonNullable<XoConnectionOptions['locate']> = async () => {
     if (!lease) {
       const taken = await (leasing ??= (o.lease ?? leaseFromSimulator)({ log: o.log }))

@@ -6,7 +6,7 @@ import type { ObjectStore } from '../xo/object-store'
 import type { ConnectionHandlers, ConnectionUse } from './connection-user'
 import type { XoServerCredentials } from './server-settings'
 import type { DeliveryPath } from './hook-dispatch'
-import type { ListenerLease } from '../listener/listener-pool'
+import type { SharedListener } from '../listener/listener-pool'
 import type { Coordinator } from '../coordination/coordinator'
 
 /** One method of XO's catalogue (`system.getMethodsInfo`). */
@@ -26,23 +26,23 @@ export interface XoServerNode extends Node<XoServerCredentials> {
   /** Uses the shared connection from `node`: its status follows the connection, `close()` removes every listener. */
   use(node: Node, handlers?: ConnectionHandlers): ConnectionUse
   /** The connection's object store, keeping at least `types`; started on first use. */
-  objects(types: Iterable<string>): ObjectStore | undefined
+  openObjectStore(types: Iterable<string>): ObjectStore | undefined
   /** The connection's object store if some node started it (never starts one: look-ups must not load XO for nothing). */
   objectStore(): ObjectStore | undefined
-  /** The changes of the connection's object store, shared by every xo-events node (call `objects()` first). */
+  /** The changes of the connection's object store, shared by every xo-events node (call `openObjectStore()` first). */
   changeFeed(): ChangeFeed | undefined
   /** `<hookBaseUrl><httpNodeRoot>xo-hook/` (or `<hookBaseUrl>/xo-hook/` on a listener): hook entry URLs begin so */
   hookPrefix: string | undefined
   /** where XO's deliveries for this server's xo-hook nodes come in */
   deliveryPath: DeliveryPath
   /** the listener's lease when deliveries come in on one (its state, its own allow-list) */
-  listener: ListenerLease | undefined
+  listener: SharedListener | undefined
   /** the store and lease shared with another Node-RED running the same flows, when a Redis is set */
   coordinator: Coordinator | undefined
   /** when XO's latest notification came in (performance.now()), for the object-event lag */
   notifiedAt(): number
   /** The XO's web-hooks registrar (one per XO in this Node-RED, so that nodes never overwrite each other). */
-  hooks(): HookRegistrar | undefined
+  hookRegistrar(): HookRegistrar | undefined
   /**
    * A stable secret for `purpose`, derived from this server's credentials (HMAC): the same after every restart and
    * redeploy, unguessable without the token or password, and revealing nothing of them. Undefined without credentials.

@@ -18,7 +18,7 @@ export interface SimulatedXoOptions {
   log?: (line: string) => void
 }
 
-export interface SimulatedXoLease {
+export interface SimulatedXoHandle {
   simulator: XoSimulator
   url: string
   /** an admin token of the simulated XO (admin@admin.net, password admin) */
@@ -46,7 +46,7 @@ function shared(): Shared {
 }
 
 /** Uses the simulated XO (starting it, with `options`, if nobody does yet); `release()` when done. */
-export async function leaseSimulatedXo(options: SimulatedXoOptions = {}): Promise<SimulatedXoLease> {
+export async function acquireSimulatedXo(options: SimulatedXoOptions = {}): Promise<SimulatedXoHandle> {
   const s = shared()
   s.users++
   clearTimeout(s.stopTimer)

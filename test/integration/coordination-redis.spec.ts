@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { CallClaim, ClaimAnswer, Coordinator } from '../../src/coordination/coordinator'
 import { LeadingObjects } from '../../src/events/leading-objects'
-import { Lease, LeaseRole } from '../../src/coordination/lease'
+import { LeaderLease, LeaseRole } from '../../src/coordination/leader-lease'
 import { RedisLink } from '../../src/coordination/redis-link'
 import { NotLeadingError, RedisStateStore } from '../../src/coordination/redis-state-store'
 import { ObjectChange } from '../../src/events/change'
@@ -86,7 +86,7 @@ describe('coordination through a real redis-server', function () {
     let clock = 0
     const link = await linkTo(redis)
     closing.push(link)
-    const paused = new Lease({ link, key: 'xo-nr:t:lease', instance: 'paused', ttlMs: 1_000, now: () => clock })
+    const paused = new LeaderLease({ link, key: 'xo-nr:t:lease', instance: 'paused', ttlMs: 1_000, now: () => clock })
     closing.push(paused)
     paused.start()
     await waitFor(() => paused.role.role === 'leader', { what: 'leads' })

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { Lease } from '../../src/coordination/lease'
+import { LeaderLease } from '../../src/coordination/leader-lease'
 import { RedisLink, RedisLinkState } from '../../src/coordination/redis-link'
 import { XoSimulator } from '../../src/simulator'
 import { LoadBalancer } from '../support/load-balancer'
@@ -42,7 +42,7 @@ describe('Redis Sentinel: the shared store fails over (redis-server, redis-senti
   describe('a link to the master the sentinels name', () => {
     let setup: SentinelSetup | undefined
     const links: RedisLink[] = []
-    const leases: Lease[] = []
+    const leases: LeaderLease[] = []
 
     beforeEach(async () => {
       setup = await SentinelSetup.start()
@@ -123,7 +123,7 @@ describe('Redis Sentinel: the shared store fails over (redis-server, redis-senti
     it('a leader whose renewals reach no replica stops leading, and leads again once the replica has them', async () => {
       const redis = link()
       await waitFor(() => redis.up, { timeoutMs: 15_000, what: 'the link to be up' })
-      const lease = new Lease({ link: redis, key: 'lease', instance: 'a', ttlMs: 3_000 })
+      const lease = new LeaderLease({ link: redis, key: 'lease', instance: 'a', ttlMs: 3_000 })
       leases.push(lease)
       lease.start()
       await waitFor(() => lease.leading, { timeoutMs: 10_000, what: 'the lease' })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { EventEmitter } from 'node:events'
 import type { HookPost } from '../../src/hooks/delivery'
 import type { XoHookMessage } from '../../src/hooks/message'
-import { leaseSimulatedXo, type SimulatedXoLease } from '../../src/simulator/shared'
+import { acquireSimulatedXo, type SimulatedXoHandle } from '../../src/simulator/shared'
 import { Harness } from '../support/harness'
 import { waitFor, waitForCall, waitForEvent } from '../support/node-red'
 
@@ -10,11 +10,11 @@ type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @types
 
 describe('xo-server set to the simulated XO', function () {
   let h: Harness
-  let lease: SimulatedXoLease
+  let lease: SimulatedXoHandle
 
   beforeEach(async () => {
     // Taken first, so the nodes' simulated XO runs at test pace and without its scenario.
-    lease = await leaseSimulatedXo({ timeScale: 0.02, scenario: false })
+    lease = await acquireSimulatedXo({ timeScale: 0.02, scenario: false })
     h = await new Harness().start()
   })
   afterEach(async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { Lease, LeaseOptions, LeaseRole } from '../../../src/coordination/lease'
+import { LeaderLease, LeaderLeaseOptions, LeaseRole } from '../../../src/coordination/leader-lease'
 import type { SentObject, SharedSnapshot, SnapshotAbout, StoredSnapshot } from '../../../src/coordination/shared-snapshot'
 import { ObjectChange } from '../../../src/events/change'
 import { LeadingObjects, TakeoverChange } from '../../../src/events/leading-objects'
@@ -258,8 +258,8 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
   it("a leader whose lease ran out on its monotonic clock sends nothing more at once, while its role still says leader", async () => {
     // The real lease, over a Redis that grants it: only its clock (paused process, late renewal) says it is over.
     let t = 0
-    const link = Object.assign(new EventEmitter(), { up: true, command: async () => 1 }) as unknown as LeaseOptions['link']
-    const lease = new Lease({ link, key: 'xo-nr:t:lease', instance: 'a', ttlMs: 10_000, now: () => t })
+    const link = Object.assign(new EventEmitter(), { up: true, command: async () => 1 }) as unknown as LeaderLeaseOptions['link']
+    const lease = new LeaderLease({ link, key: 'xo-nr:t:lease', instance: 'a', ttlMs: 10_000, now: () => t })
     const xo = new Objects()
     xo.change(vm('a', 'Halted'))
     const selection = compileSelection(config) as EventSelection

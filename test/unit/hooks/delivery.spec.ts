@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { PreCallMemory } from '../../../src/hooks/correlate'
+import { PreCallMemory } from '../../../src/hooks/pre-call-memory'
 import { validateHookBody } from '../../../src/hooks/delivery'
 import { involvedRefs } from '../../../src/hooks/involved'
 import { describeCall } from '../../../src/hooks/message'

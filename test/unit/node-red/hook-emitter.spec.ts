@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { CallClaim } from '../../../src/coordination/coordinator'
-import { PreCallMemory } from '../../../src/hooks/correlate'
+import { PreCallMemory } from '../../../src/hooks/pre-call-memory'
 import type { HookPost, HookPre } from '../../../src/hooks/delivery'
 import { HookEmitter, HookEmitterOptions, Successor } from '../../../src/node-red/hook-emitter'
 import { newHookState } from '../../../src/node-red/hook-status'

@@ -57,7 +57,7 @@ describe('xo-server method catalogue', () => {
 describe('xo-server objects', () => {
   it('starts nothing without a connection, nor once the node closed', () => {
     const objects = new ServerObjects(() => undefined, { failed: () => {}, warning: () => {} })
-    assert.equal(objects.objects(['VM']), undefined)
+    assert.equal(objects.openStore(['VM']), undefined)
     assert.equal(objects.objectStore(), undefined)
     assert.equal(objects.changeFeed(), undefined)
     objects.stop()
@@ -68,8 +68,8 @@ describe('xo-server objects', () => {
     Object.assign(fake.connection, { isConnected: false })
     const objects = new ServerObjects(() => fake.connection, { failed: () => {}, warning: () => {} })
     assert.equal(objects.changeFeed(), undefined, 'no feed before a store')
-    const store = objects.objects(['VM'])!
-    assert.equal(objects.objects(['host']), store)
+    const store = objects.openStore(['VM'])!
+    assert.equal(objects.openStore(['host']), store)
     assert.equal(objects.objectStore(), store)
     assert.equal(objects.changeFeed(), objects.changeFeed())
     assert.ok(fake.emitter.listenerCount('notification') > 0)

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { simulatedXo } from '../../../src/node-red/server-simulated'
-import type { SimulatedXoLease } from '../../../src/simulator/shared'
+import type { SimulatedXoHandle } from '../../../src/simulator/shared'
 
 /** A lease of a stand-in simulated XO, counting its releases. */
 function fakeLeases() {
   const leases: Array<{ released: number }> = []
   let resolveNext: (() => void) | undefined
   const lease = (_options: { log: (line: string) => void }) =>
-    new Promise<SimulatedXoLease>((resolve) => {
+    new Promise<SimulatedXoHandle>((resolve) => {
       const taken = { released: 0 }
       leases.push(taken)
-      resolveNext = () => resolve({ url: 'ws://127.0.0.1:9/', token: 'sim-token', release: () => taken.released++ } as unknown as SimulatedXoLease)
+      resolveNext = () => resolve({ url: 'ws://127.0.0.1:9/', token: 'sim-token', release: () => taken.released++ } as unknown as SimulatedXoHandle)
     })
   return { lease, leases, resolve: () => resolveNext?.() }
 }

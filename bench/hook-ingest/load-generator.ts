@@ -5,8 +5,8 @@
  */
 import { performance } from 'node:perf_hooks'
 import { KeepAliveConnection, Outcome } from './keep-alive-connection'
-import { LatencyRecorder } from './latency'
-import type { ErrorCounts, FromGenerator, PhaseResult, PhaseSpec, ToGenerator } from './protocol'
+import { LatencyRecorder } from '../latency'
+import type { ErrorCounts, FromGenerator, PhaseResult, PhaseSpec, ToGenerator } from '../protocol'
 
 // A delivery with no answer after this long is counted as a timeout (XO's own limit for a hook is about 10 s).
 const TIMEOUT_MS = 10_000

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { Lease, LeaseOptions } from '../../../src/coordination/lease'
+import { LeaderLease, LeaderLeaseOptions } from '../../../src/coordination/leader-lease'
 import { RedisLink } from '../../../src/coordination/redis-link'
 import { waitFor, waitForEvent } from '../../support/node-red'
 import { TestRedis } from '../../support/redis'
@@ -48,8 +48,8 @@ describe('Lease: the warm instance leads, a cold one alone still does', function
         if (args[0] === 'EVAL') attempts++
         return answer
       },
-    } as unknown as LeaseOptions['link']
-    const it = new Lease({ link: counting, key: KEY, instance, ttlMs, now: clock })
+    } as unknown as LeaderLeaseOptions['link']
+    const it = new LeaderLease({ link: counting, key: KEY, instance, ttlMs, now: clock })
     stopping.push(() => it.stop())
     it.start()
     return { lease: it, attempts: () => attempts }

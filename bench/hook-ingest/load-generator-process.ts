@@ -1,6 +1,6 @@
 import { ChildProcess, fork } from 'node:child_process'
 import path from 'node:path'
-import type { FromGenerator, PhaseResult, PhaseSpec, ToGenerator } from './protocol'
+import type { FromGenerator, PhaseResult, PhaseSpec, ToGenerator } from '../protocol'
 
 /**
  * The parent's handle on the forked load generator. The child inherits this process's execArgv, which under

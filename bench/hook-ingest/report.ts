@@ -3,8 +3,8 @@
  * its two baselines, whether the aims hold, and the hook-ingest part of the last line of JSON for machines. Only ratios and the p99 aim
  * are judged: absolute figures depend on the machine and on whatever else it runs.
  */
-import type { BenchConfig } from './config'
-import { errorCount, PhaseResult } from './protocol'
+import type { BenchConfig } from '../config'
+import { errorCount, PhaseResult } from '../protocol'
 
 export const TARGETS = {
   bare: 'a  bare node:http (read, JSON.parse, 200)',

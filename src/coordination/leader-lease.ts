@@ -6,7 +6,7 @@ export type LeaseRole =
   | { role: 'follower'; holder?: string }
   | { role: 'unknown'; reason: string }
 
-export interface LeaseOptions {
+export interface LeaderLeaseOptions {
   link: Pick<RedisLink, 'command' | 'up' | 'on' | 'off'>
   /** the lease's key; `<key>:fence` counts its fencing tokens */
   key: string
@@ -77,8 +77,8 @@ return 0`
  * stops acting. Each taking gets a new fencing token, which shared writes check (`holder`), so a former leader's
  * late write is refused by Redis itself.
  */
-export class Lease extends EventEmitter {
-  readonly #o: Required<Omit<LeaseOptions, 'now' | 'warmAfterMs'>> & { now: () => number; warmAfterMs?: number }
+export class LeaderLease extends EventEmitter {
+  readonly #o: Required<Omit<LeaderLeaseOptions, 'now' | 'warmAfterMs'>> & { now: () => number; warmAfterMs?: number }
   #startedAt: number | undefined
   #role: LeaseRole = { role: 'unknown', reason: 'starting' }
   #validUntil = 0
@@ -91,7 +91,7 @@ export class Lease extends EventEmitter {
   /** until when (monotonic ms) this instance leaves a free lease to the instance that led last */
   #deferUntil = -Infinity
 
-  constructor(options: LeaseOptions) {
+  constructor(options: LeaderLeaseOptions) {
     super()
     this.#o = { ttlMs: LEASE_TTL_MS, now: () => performance.now(), ...options }
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { PreCallMemory } from '../../../src/hooks/correlate'
+import { PreCallMemory } from '../../../src/hooks/pre-call-memory'
 import type { HookPre } from '../../../src/hooks/delivery'
 
 describe('PreCallMemory', () => {
