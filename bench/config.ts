@@ -62,7 +62,10 @@ function scenarios(): BenchConfig['scenarios'] {
   }
   const all = raw === 'all'
   return {
-    hooks: all || raw === 'hooks', objects: all || raw === 'objects', catchUp: all || raw === 'catchup', failover: all || raw === 'failover',
+    hooks: all || raw === 'hooks',
+    objects: all || raw === 'objects',
+    catchUp: all || raw === 'catchup',
+    failover: all || raw === 'failover',
     sentinel: all || raw === 'sentinel',
   }
 }
@@ -98,7 +101,9 @@ export function benchConfig(): BenchConfig {
       minBatch,
       maxBatch,
       window: Math.round(positive('BENCH_CHURN_WINDOW', 2)),
-      v8Flags: (process.env.BENCH_OBJECT_V8_FLAGS ?? '--single-threaded-gc --heap-growing-percent=100').split(/\s+/).filter(Boolean),
+      v8Flags: (process.env.BENCH_OBJECT_V8_FLAGS ?? '--single-threaded-gc --heap-growing-percent=100')
+        .split(/\s+/)
+        .filter(Boolean),
     },
     catchUp: {
       // At least 2: the oldest record is the saved cursor, the others are what is caught up.

@@ -23,7 +23,9 @@ export async function startProfile(name: string): Promise<() => Promise<void>> {
   const session = new Session()
   session.connect()
   const post = (method: string, params?: object) =>
-    new Promise<unknown>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))))
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    )
   await post('Profiler.enable')
   await post('Profiler.setSamplingInterval', { interval: 200 })
   await post('Profiler.start')

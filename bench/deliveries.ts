@@ -100,9 +100,15 @@ function pickCall(rand: () => number, inv: Inventory, index: number): Call {
     const id = `bogus-vm-${index}`
     return { method: 'vm.start', params: { id }, durationMs: ms(10), outcome: { error: noSuchVm(id) } }
   }
-  if (roll < 0.55) return { method: 'vm.stop', params: { id: pick(inv.vms) }, durationMs: ms(800), outcome: { result: true } }
+  if (roll < 0.55)
+    return { method: 'vm.stop', params: { id: pick(inv.vms) }, durationMs: ms(800), outcome: { result: true } }
   if (roll < 0.85) {
-    return { method: 'vm.migrate', params: { vm: pick(inv.vms), targetHost: pick(inv.hosts) }, durationMs: ms(900), outcome: { result: true } }
+    return {
+      method: 'vm.migrate',
+      params: { vm: pick(inv.vms), targetHost: pick(inv.hosts) },
+      durationMs: ms(900),
+      outcome: { result: true },
+    }
   }
   // The "new" VM is one already in the object store, asked for with the VIFs it has: a VM that has fully
   // reached XO's stream by the time its post arrives. Enrichment then summarises it at once; with an id that
@@ -130,7 +136,15 @@ export function deliveryBodies(inv: Inventory, pairs: number, seed = 1): string[
     clock += Math.round(rand() * 2000)
     const common = { callId, ...user, method: call.method, params: call.params }
     bodies.push(JSON.stringify({ ...common, timestamp: clock, type: 'pre' }))
-    bodies.push(JSON.stringify({ ...common, timestamp: clock + call.durationMs, duration: call.durationMs, ...call.outcome, type: 'post' }))
+    bodies.push(
+      JSON.stringify({
+        ...common,
+        timestamp: clock + call.durationMs,
+        duration: call.durationMs,
+        ...call.outcome,
+        type: 'post',
+      }),
+    )
   }
   return bodies
 }

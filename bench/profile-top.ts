@@ -29,10 +29,12 @@ const self = new Map<string, number>()
 for (const n of profile.nodes) self.set(label(n), (self.get(label(n)) ?? 0) + (n.hitCount ?? 0))
 const pct = (hits: number) => `${((100 * hits) / total).toFixed(1).padStart(5)} %`
 console.log(`${total} samples; top self time:`)
-for (const [name, hits] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(countArg ?? 25))) console.log(`${pct(hits)}  ${name}`)
+for (const [name, hits] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(countArg ?? 25)))
+  console.log(`${pct(hits)}  ${name}`)
 
 // Inclusive time of the topmost frames in the package's compiled nodes/ (a frame under another one counts once).
-const inclusive = (n: ProfileNode): number => (n.hitCount ?? 0) + (n.children ?? []).reduce((s, id) => s + inclusive(byId.get(id)!), 0)
+const inclusive = (n: ProfileNode): number =>
+  (n.hitCount ?? 0) + (n.children ?? []).reduce((s, id) => s + inclusive(byId.get(id)!), 0)
 const underPackage = new Map<string, number>()
 const walk = (n: ProfileNode, inside: boolean) => {
   const here = /\/main\/nodes\//.test(n.callFrame.url)
@@ -41,7 +43,8 @@ const walk = (n: ProfileNode, inside: boolean) => {
 }
 walk(profile.nodes[0], false)
 console.log('\ninclusive time under the package (outermost frames):')
-for (const [name, hits] of [...underPackage].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${pct(hits)}  ${name}`)
+for (const [name, hits] of [...underPackage].sort((a, b) => b[1] - a[1]).slice(0, 15))
+  console.log(`${pct(hits)}  ${name}`)
 
 // Inclusive time of frames named on the command line (nested calls of the same frame counted once).
 if (frames.length) console.log('\ninclusive time of the frames asked for:')

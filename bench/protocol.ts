@@ -52,9 +52,7 @@ export interface PhaseResult {
   generatorBusy: number
 }
 
-export type ToGenerator =
-  | { type: 'bodies'; bodies: string[] }
-  | { type: 'run'; spec: PhaseSpec }
+export type ToGenerator = { type: 'bodies'; bodies: string[] } | { type: 'run'; spec: PhaseSpec }
 
 export type FromGenerator =
   | { type: 'ready' }

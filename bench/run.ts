@@ -41,7 +41,7 @@ import { redisSentinelPath } from '../test/support/sentinel'
 import { measureFailover } from './coordination/failover'
 import { median } from './coordination/flowing'
 import { measureSentinel } from './coordination/sentinel'
-import { benchConfig, BenchConfig } from './config'
+import { benchConfig, type BenchConfig } from './config'
 import { renderCatchUp } from './catch-up/report'
 import { runCatchUp } from './catch-up/scenario'
 import { renderObjectStream } from './object-stream/report'
@@ -56,7 +56,9 @@ const SENTINEL_KILLS = 5
 
 /** The object-stream scenario: its table on stdout, its part of the final JSON line returned. */
 async function objectStream(config: BenchConfig, stops: Array<() => Promise<void>>): Promise<Record<string, unknown>> {
-  console.log(`object-stream bench: Node ${process.version}, ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)} (compare the ratios)`)
+  console.log(
+    `object-stream bench: Node ${process.version}, ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)} (compare the ratios)`,
+  )
   const redisUrl = await sharedRedis(stops)
   const results = await runObjectStream(config.objects, stops, (line) => console.log(line), redisUrl)
   console.log('')
@@ -66,8 +68,14 @@ async function objectStream(config: BenchConfig, stops: Array<() => Promise<void
 }
 
 /** The catch-up scenario: its table on stdout, its part of the final JSON line returned; its checks in `failures`. */
-async function catchUpScenario(config: BenchConfig, stops: Array<() => Promise<void>>, failures: string[]): Promise<Record<string, unknown>> {
-  console.log(`catch-up bench: Node ${process.version}, ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)} (compare the ratios)`)
+async function catchUpScenario(
+  config: BenchConfig,
+  stops: Array<() => Promise<void>>,
+  failures: string[],
+): Promise<Record<string, unknown>> {
+  console.log(
+    `catch-up bench: Node ${process.version}, ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)} (compare the ratios)`,
+  )
   const results = await runCatchUp(config.catchUp, stops, (line) => console.log(line))
   console.log('')
   const { lines, json } = renderCatchUp(results, config.catchUp)
@@ -90,9 +98,11 @@ async function failoverScenario(stops: Array<() => Promise<void>>): Promise<Reco
   const restarted = results.afterDeathRestarted
   const afterRestart = Math.round(median(restarted.map((r) => r.ms)))
   const bySurvivor = restarted.filter((r) => r.by === 'survivor').length
-  console.log(`failover (lease ${results.leaseMs / 1000} s): median ${afterDeath} ms after a death, ${afterCleanStop} ms after a clean stop; ` +
-    `the dead leader restarted at once: object events after ${afterRestart} ms (median of ${restarted.length}, max ${Math.round(Math.max(...restarted.map((r) => r.ms)))} ms), ` +
-    `the warm survivor took over ${bySurvivor} times of ${restarted.length}`)
+  console.log(
+    `failover (lease ${results.leaseMs / 1000} s): median ${afterDeath} ms after a death, ${afterCleanStop} ms after a clean stop; ` +
+      `the dead leader restarted at once: object events after ${afterRestart} ms (median of ${restarted.length}, max ${Math.round(Math.max(...restarted.map((r) => r.ms)))} ms), ` +
+      `the warm survivor took over ${bySurvivor} times of ${restarted.length}`,
+  )
   return {
     node: process.version,
     leaseMs: results.leaseMs,
@@ -111,7 +121,9 @@ async function failoverScenario(stops: Array<() => Promise<void>>): Promise<Reco
  * promoted one's replica each time); from the death to object events flowing again, and the promotion.
  */
 async function sentinelScenario(stops: Array<() => Promise<void>>): Promise<Record<string, unknown>> {
-  console.log(`sentinel bench: Node ${process.version}; master, replica and three sentinels, two coordinators writing with WAIT 1, the default lease`)
+  console.log(
+    `sentinel bench: Node ${process.version}; master, replica and three sentinels, two coordinators writing with WAIT 1, the default lease`,
+  )
   try {
     redisServerPath()
     redisSentinelPath()
@@ -130,13 +142,21 @@ async function sentinelScenario(stops: Array<() => Promise<void>>): Promise<Reco
     medianReplicaBackMs: Math.round(median(pick('replicaBackMs'))),
     medianLeaderMs: Math.round(median(pick('leaderMs'))),
   }
-  console.log(`sentinel (down after ${results.downAfterMs} ms): object events flowing again ${summary.medianFlowingMs} ms after the master's death ` +
-    `(median of ${rounds.length}, max ${summary.maxFlowingMs} ms); replica promoted after ${summary.medianPromotedMs} ms (max ${summary.maxPromotedMs} ms)`)
+  console.log(
+    `sentinel (down after ${results.downAfterMs} ms): object events flowing again ${summary.medianFlowingMs} ms after the master's death ` +
+      `(median of ${rounds.length}, max ${summary.maxFlowingMs} ms); replica promoted after ${summary.medianPromotedMs} ms (max ${summary.maxPromotedMs} ms)`,
+  )
   return {
     node: process.version,
     downAfterMs: results.downAfterMs,
     ...summary,
-    rounds: rounds.map((r) => ({ promotedMs: Math.round(r.promotedMs), replicaBackMs: Math.round(r.replicaBackMs), leaderMs: Math.round(r.leaderMs), flowingMs: Math.round(r.flowingMs), by: r.by })),
+    rounds: rounds.map((r) => ({
+      promotedMs: Math.round(r.promotedMs),
+      replicaBackMs: Math.round(r.replicaBackMs),
+      leaderMs: Math.round(r.leaderMs),
+      flowingMs: Math.round(r.flowingMs),
+      by: r.by,
+    })),
   }
 }
 
@@ -145,12 +165,17 @@ async function main(): Promise<number> {
   const failures: string[] = []
   const summary: Record<string, unknown> = { bench: 'xo-flows', node: process.version, cpus: os.cpus().length }
   // Nothing may keep the process alive once the bench is done; if something does, say so rather than hang.
-  const watchdog = () => setTimeout(() => {
-    console.error('bench: something kept the process alive 10 s after the end; exiting')
-    process.exit(process.exitCode ?? 1)
-  }, 10_000).unref()
+  const watchdog = () =>
+    setTimeout(() => {
+      console.error('bench: something kept the process alive 10 s after the end; exiting')
+      process.exit(process.exitCode ?? 1)
+    }, 10_000).unref()
   // One scenario at a time, each stopping everything it started before the next one starts.
-  const scenario = async (name: string, key: string, run: (stops: Array<() => Promise<void>>) => Promise<Record<string, unknown>>) => {
+  const scenario = async (
+    name: string,
+    key: string,
+    run: (stops: Array<() => Promise<void>>) => Promise<Record<string, unknown>>,
+  ) => {
     const stops: Array<() => Promise<void>> = []
     try {
       summary[key] = await run(stops)
@@ -158,14 +183,18 @@ async function main(): Promise<number> {
       failures.push(`${name}: ${(error as Error).stack ?? (error as Error).message}`)
       console.error(`ERROR: ${name} failed: ${(error as Error).stack ?? (error as Error).message}`)
     } finally {
-      for (const stop of stops.reverse()) await stop().catch((error: Error) => console.error(`bench: stopping failed: ${error.message}`))
+      for (const stop of stops.reverse())
+        await stop().catch((error: Error) => console.error(`bench: stopping failed: ${error.message}`))
     }
   }
   try {
     const runs: Array<() => Promise<void>> = []
-    if (config.scenarios.hooks) runs.push(() => scenario('hook ingest', 'hookIngest', (stops) => hookIngest(config, stops, failures)))
-    if (config.scenarios.objects) runs.push(() => scenario('object stream', 'objectStream', (stops) => objectStream(config, stops)))
-    if (config.scenarios.catchUp) runs.push(() => scenario('catch-up', 'catchUp', (stops) => catchUpScenario(config, stops, failures)))
+    if (config.scenarios.hooks)
+      runs.push(() => scenario('hook ingest', 'hookIngest', (stops) => hookIngest(config, stops, failures)))
+    if (config.scenarios.objects)
+      runs.push(() => scenario('object stream', 'objectStream', (stops) => objectStream(config, stops)))
+    if (config.scenarios.catchUp)
+      runs.push(() => scenario('catch-up', 'catchUp', (stops) => catchUpScenario(config, stops, failures)))
     if (config.scenarios.failover) runs.push(() => scenario('failover', 'failover', (stops) => failoverScenario(stops)))
     if (config.scenarios.sentinel) runs.push(() => scenario('sentinel', 'sentinel', (stops) => sentinelScenario(stops)))
     for (const [i, run] of runs.entries()) {

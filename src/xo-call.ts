@@ -1,8 +1,8 @@
 import { configuredParams, invokeXo, withPayload, XoCallError } from './call/invoke'
 import { CallLimiter } from './call/limiter'
 import { answeredCall, callStatus, failedCall } from './node-red/call-reply'
-import { callSettings, XoCallConfig } from './call/settings'
-import { Done, Msg, nodeType, Send } from './node-red/define-node'
+import { callSettings, type XoCallConfig } from './call/settings'
+import { type Done, type Msg, nodeType, type Send } from './node-red/define-node'
 import type { XoServerNode } from './node-red/xo-server-node'
 import { XoConnectionError } from './xo/errors'
 
@@ -46,7 +46,11 @@ export = nodeType<XoCallConfig & { server?: string }>('xo-call', ({ RED, node, c
       }
     }
     if (!METHOD.test(method)) return fail(new XoCallError(t('errors.noMethod')))
-    configuredParams(settings.params, (p, callback) => RED.util.evaluateNodeProperty(p.value, p.type, node, msg, callback), t)
+    configuredParams(
+      settings.params,
+      (p, callback) => RED.util.evaluateNodeProperty(p.value, p.type, node, msg, callback),
+      t,
+    )
       .then((configured) => {
         params = withPayload(configured, msg.payload, settings.payloadParams)
         return limiter.run(() => invokeXo(xo, settings, method, params, closing.signal, t))
@@ -56,7 +60,9 @@ export = nodeType<XoCallConfig & { server?: string }>('xo-call', ({ RED, node, c
         counts.ok++
         use.refreshStatus()
         const call = { method, params: sent, durationMs: Date.now() - started }
-        answeredCall(msg, call, result, xo.connection?.endpoint.httpBase ?? '', (value) => RED.util.setMessageProperty(msg, settings.property, value, true))
+        answeredCall(msg, call, result, xo.connection?.endpoint.httpBase ?? '', (value) =>
+          RED.util.setMessageProperty(msg, settings.property, value, true),
+        )
         send(settings.errorOutput ? [msg, null] : msg)
         done()
       })

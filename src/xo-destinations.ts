@@ -1,10 +1,15 @@
 import type { NodeAPI } from 'node-red'
-import { missingSecretStatus, requestMessages, sentStatus, type RequestMessage } from './destinations/destination-messages'
+import {
+  missingSecretStatus,
+  requestMessages,
+  sentStatus,
+  type RequestMessage,
+} from './destinations/destination-messages'
 import { DESTINATION_TYPES, type DestinationNodeView, type DestinationType } from './destinations/destination-types'
 import { summarizeMessage } from './destinations/event'
 import { isNotSent } from './destinations/not-sent'
-import { Done, Msg, nodeType, Send } from './node-red/define-node'
-import { DestinationConfig, secretOf } from './destinations/settings'
+import { type Done, type Msg, nodeType, type Send } from './node-red/define-node'
+import { type DestinationConfig, secretOf } from './destinations/settings'
 import { NotSentTally } from './node-red/not-sent-tally'
 
 /**
@@ -24,10 +29,15 @@ function destinationNode(type: DestinationType) {
         context: { get: (key) => node.context().get(key), set: (key, value) => node.context().set(key, value) },
       }
       const destination = type.destinationOf(config)
-      const missing = type.needs ? missingSecretStatus(type.needs, view.secret(type.needs), config[`${type.needs}Env`], t) : undefined
+      const missing = type.needs
+        ? missingSecretStatus(type.needs, view.secret(type.needs), config[`${type.needs}Env`], t)
+        : undefined
       if (missing) node.status(missing)
       let sent = 0
-      const notSentTally = new NotSentTally((reason, count) => t(`notSent.${reason}`, { count }), (line) => node.log(line))
+      const notSentTally = new NotSentTally(
+        (reason, count) => t(`notSent.${reason}`, { count }),
+        (line) => node.log(line),
+      )
       const show = () => node.status(sentStatus(sent, notSentTally.suffix(), t))
       node.on('input', (msg: Msg, send: Send, done: Done) => {
         const summary = summarizeMessage(msg)
@@ -43,7 +53,9 @@ function destinationNode(type: DestinationType) {
           show()
           return done()
         }
-        const out: Array<Msg & RequestMessage> = requestMessages(msg, requests, destination, summary, (m) => RED.util.cloneMessage(m))
+        const out: Array<Msg & RequestMessage> = requestMessages(msg, requests, destination, summary, (m) =>
+          RED.util.cloneMessage(m),
+        )
         sent += out.length
         show()
         send([out])

@@ -1,5 +1,5 @@
 import { ObjectEvents } from './node-red/events-objects'
-import { compileSelection, XoEventsConfig } from './events/selection'
+import { compileSelection, type XoEventsConfig } from './events/selection'
 import { nodeType } from './node-red/define-node'
 import { eventsMemory } from './node-red/events-memory'
 import { eventsStatus } from './node-red/events-status'
@@ -13,7 +13,8 @@ const NAMING_TYPES = ['pool', 'host']
 export = nodeType<XoEventsConfig & { server?: string }>('xo-events', ({ RED, node, config, t, scope, refuse }) => {
   const selection = compileSelection(config)
   const server = serverNode(RED, config.server)
-  const store = server && !('error' in selection) ? server.openObjectStore([...selection.types, ...NAMING_TYPES]) : undefined
+  const store =
+    server && !('error' in selection) ? server.openObjectStore([...selection.types, ...NAMING_TYPES]) : undefined
   const feed = server?.changeFeed()
   if ('error' in selection || !server || !store || !feed) {
     const reason = 'error' in selection ? selection.error : !server ? t('errors.noServer') : (server.configError ?? '')
@@ -46,7 +47,18 @@ export = nodeType<XoEventsConfig & { server?: string }>('xo-events', ({ RED, nod
     failed: (reason) => node.warn(t('errors.failed', { reason })),
   })
   const status = (spec: StatusSpec) =>
-    eventsStatus(spec, { loaded: store.loaded, objects: store.size, count: events.count, unfinished: events.unfinished, withPool: events.withPool, ...memory.figures() }, t)
+    eventsStatus(
+      spec,
+      {
+        loaded: store.loaded,
+        objects: store.size,
+        count: events.count,
+        unfinished: events.unfinished,
+        withPool: events.withPool,
+        ...memory.figures(),
+      },
+      t,
+    )
 
   // Undone last first; the last snapshot is taken as the node starts closing, and waited for once all is undone.
   let written: Promise<void> | undefined

@@ -10,10 +10,10 @@ import { HookRegistration, hookWish, registrationAtStart } from './node-red/hook
 import { receivingOptions, RetiredSecrets } from './hooks/hook-secrets'
 import { hookStatus, newHookState } from './node-red/hook-status'
 import { HookIntake } from './node-red/hook-intake'
-import { hookSettings, XoHookConfig } from './hooks/settings'
+import { hookSettings, type XoHookConfig } from './hooks/settings'
 import { nodeType } from './node-red/define-node'
 import { hookDispatchOf } from './node-red/hook-dispatch'
-import { hookRoutes, tracingWanted, XoHookNode } from './node-red/hook-routes'
+import { hookRoutes, tracingWanted, type XoHookNode } from './node-red/hook-routes'
 import { roleText, runtimeOf, serverLabel } from './node-red/runtime'
 import { stateStoreOf } from './node-red/state'
 import type { XoServerNode } from './node-red/xo-server-node'
@@ -29,68 +29,124 @@ export = function register(RED: NodeAPI) {
   const retired = new RetiredSecrets()
   hookRoutes(RED)
 
-  const define = nodeType<XoHookConfig & { server?: string }, { secret?: string }>('xo-hook', ({ node, config, t, scope, refuse }) => {
-    const settings = hookSettings(config)
-    const xo = RED.nodes.getNode(config.server ?? '') as XoServerNode | null
-    if ('error' in settings || !xo) return refuse(t('status.misconfigured', { reason: 'error' in settings ? settings.error : t('errors.noServer') }))
-    const { coordinator } = xo
+  const define = nodeType<XoHookConfig & { server?: string }, { secret?: string }>(
+    'xo-hook',
+    ({ node, config, t, scope, refuse }) => {
+      const settings = hookSettings(config)
+      const xo = RED.nodes.getNode(config.server ?? '') as XoServerNode | null
+      if ('error' in settings || !xo)
+        return refuse(
+          t('status.misconfigured', { reason: 'error' in settings ? settings.error : t('errors.noServer') }),
+        )
+      const { coordinator } = xo
 
-    // The secret is a credential the editor sets. An imported flow has none until the node is edited: derive a
-    // stable one from the server's credentials, so the URL XO knows survives redeploys and restarts.
-    const derived = xo.deriveSecret(`xo-hook:${node.id}`)
-    const secret = node.credentials?.secret || derived || randomBytes(24).toString('base64url')
-    if (!node.credentials?.secret && !derived && !settings.register) node.warn(t('errors.ephemeralSecret'))
-    const receiving = receivingOptions(secret, { maxBytes: settings.maxBytes, allowFrom: settings.allowFrom, listenerAllows: xo.listener?.settings.allowFrom, retired, nodeId: node.id })
-    const metrics = hookMetrics(runtimeOf(RED).metrics, serverLabel(xo))
-    const wish = hookWish(xo.hookPrefix, node.id, secret, settings)
-    const state = newHookState(registrationAtStart(wish, settings.register, t))
+      // The secret is a credential the editor sets. An imported flow has none until the node is edited: derive a
+      // stable one from the server's credentials, so the URL XO knows survives redeploys and restarts.
+      const derived = xo.deriveSecret(`xo-hook:${node.id}`)
+      const secret = node.credentials?.secret || derived || randomBytes(24).toString('base64url')
+      if (!node.credentials?.secret && !derived && !settings.register) node.warn(t('errors.ephemeralSecret'))
+      const receiving = receivingOptions(secret, {
+        maxBytes: settings.maxBytes,
+        allowFrom: settings.allowFrom,
+        listenerAllows: xo.listener?.settings.allowFrom,
+        retired,
+        nodeId: node.id,
+      })
+      const metrics = hookMetrics(runtimeOf(RED).metrics, serverLabel(xo))
+      const wish = hookWish(xo.hookPrefix, node.id, secret, settings)
+      const state = newHookState(registrationAtStart(wish, settings.register, t))
 
-    const use = xo.use(node, {
-      status: (spec) => hookStatus(spec, state, { listener: xo.listener?.state, role: coordinator && roleText(coordinator.role) }, t),
-    })
-    // Once the node closed, nothing it hears shows any more.
-    const refresh = () => void (scope.closed || use.refreshStatus())
-    const log = { warn: (m: string) => node.warn(m), log: (m: string) => node.log(m), error: (m: string) => node.error(m) }
+      const use = xo.use(node, {
+        status: (spec) =>
+          hookStatus(spec, state, { listener: xo.listener?.state, role: coordinator && roleText(coordinator.role) }, t),
+      })
+      // Once the node closed, nothing it hears shows any more.
+      const refresh = () => void (scope.closed || use.refreshStatus())
+      const log = {
+        warn: (m: string) => node.warn(m),
+        log: (m: string) => node.log(m),
+        error: (m: string) => node.error(m),
+      }
 
-    const memory = new PreCallMemory()
-    const held = new HeldDeliveries()
-    const emitter = new HookEmitter({
-      nodeId: node.id, settings, memory, coordinator, state, metrics, refresh, t, ...log,
-      store: settings.enrich ? xo.openObjectStore(ENRICHMENT_TYPES) : undefined,
-      send: (outputs) => node.send(outputs),
-      closed: () => scope.closed,
-      successor: () => endpoints.get(node.id),
-      trace: tracing ? (m) => node.trace(m) : undefined,
-    })
-    // Built first, so that closing the node ends with it: the catch-up is saved once the rest is undone.
-    const catchUp = new HookCatchUp({
-      nodeId: node.id, settings: settings.catchUp, methods: settings.methods, connection: xo.connection, coordinator,
-      localStore: () => stateStoreOf(RED), emitter, metrics, state, scope, refresh, t, ...log,
-    })
-    const intake = new HookIntake({
-      settings, receiving, path: xo.deliveryPath, held, emitter, catchUp, state, metrics, refresh, t, ...log,
-      closed: () => scope.closed,
-      debug: (m) => node.debug(m),
-    })
-    const registration = new HookRegistration({
-      nodeId: node.id, prefix: xo.hookPrefix, wish, register: settings.register, registrar: xo.hookRegistrar(), state, scope, t, refresh, warn: log.warn,
-    })
-    scope.defer(() => use.close())
-    if (xo.listener) scope.on(xo.listener, 'state', refresh)
-    scope.defer(() => {
-      held.releaseAll()
-      memory.clear()
-    })
-    scope.defer((removed) => retired.closed(node.id, receiving.secret, removed))
-    // Deliveries reach the node through the dispatch; a redeployed node's successor takes them over.
-    endpoints.set(node.id, intake)
-    scope.defer((removed) => endpoints.delete(node.id, !removed))
+      const memory = new PreCallMemory()
+      const held = new HeldDeliveries()
+      const emitter = new HookEmitter({
+        nodeId: node.id,
+        settings,
+        memory,
+        coordinator,
+        state,
+        metrics,
+        refresh,
+        t,
+        ...log,
+        store: settings.enrich ? xo.openObjectStore(ENRICHMENT_TYPES) : undefined,
+        send: (outputs) => node.send(outputs),
+        closed: () => scope.closed,
+        successor: () => endpoints.get(node.id),
+        trace: tracing ? (m) => node.trace(m) : undefined,
+      })
+      // Built first, so that closing the node ends with it: the catch-up is saved once the rest is undone.
+      const catchUp = new HookCatchUp({
+        nodeId: node.id,
+        settings: settings.catchUp,
+        methods: settings.methods,
+        connection: xo.connection,
+        coordinator,
+        localStore: () => stateStoreOf(RED),
+        emitter,
+        metrics,
+        state,
+        scope,
+        refresh,
+        t,
+        ...log,
+      })
+      const intake = new HookIntake({
+        settings,
+        receiving,
+        path: xo.deliveryPath,
+        held,
+        emitter,
+        catchUp,
+        state,
+        metrics,
+        refresh,
+        t,
+        ...log,
+        closed: () => scope.closed,
+        debug: (m) => node.debug(m),
+      })
+      const registration = new HookRegistration({
+        nodeId: node.id,
+        prefix: xo.hookPrefix,
+        wish,
+        register: settings.register,
+        registrar: xo.hookRegistrar(),
+        state,
+        scope,
+        t,
+        refresh,
+        warn: log.warn,
+      })
+      scope.defer(() => use.close())
+      if (xo.listener) scope.on(xo.listener, 'state', refresh)
+      scope.defer(() => {
+        held.releaseAll()
+        memory.clear()
+      })
+      scope.defer((removed) => retired.closed(node.id, receiving.secret, removed))
+      // Deliveries reach the node through the dispatch; a redeployed node's successor takes them over.
+      endpoints.set(node.id, intake)
+      scope.defer((removed) => endpoints.delete(node.id, !removed))
 
-    const hook: Pick<XoHookNode, 'proceed' | 'entries'> = {
-      proceed: (key) => intake.proceed(key),
-      entries: () => registration.entries(() => xo.methods()),
-    }
-    Object.assign(node, hook)
-  }, { credentials: { secret: { type: 'password' } } })
+      const hook: Pick<XoHookNode, 'proceed' | 'entries'> = {
+        proceed: (key) => intake.proceed(key),
+        entries: () => registration.entries(() => xo.methods()),
+      }
+      Object.assign(node, hook)
+    },
+    { credentials: { secret: { type: 'password' } } },
+  )
   define(RED)
 }

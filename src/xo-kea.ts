@@ -2,7 +2,7 @@ import { summarizeMessage } from './destinations/event'
 import { keaReservationCommands } from './destinations/kea'
 import { keaAnswered, keaRequest, keaStatus, type KeaProgress } from './destinations/kea-steps'
 import { isNotSent } from './destinations/not-sent'
-import { Done, Msg, nodeType, Send } from './node-red/define-node'
+import { type Done, type Msg, nodeType, type Send } from './node-red/define-node'
 import { parseSubnets, secretOf } from './destinations/settings'
 import { NotSentTally } from './node-red/not-sent-tally'
 
@@ -32,14 +32,18 @@ export = nodeType<KeaConfig, { password?: string }>(
       return refuse(`${t('errors.subnets')}: ${(error as Error).message}`)
     }
     const counts = { changes: 0, failed: 0 }
-    const notSentTally = new NotSentTally((reason, count) => t(`notSent.${reason}`, { count }), (line) => node.log(line))
+    const notSentTally = new NotSentTally(
+      (reason, count) => t(`notSent.${reason}`, { count }),
+      (line) => node.log(line),
+    )
     const show = () => node.status(keaStatus(counts, notSentTally.suffix(), t))
     // The password is read for each command: a variable set later is used without a redeploy.
-    const request = (msg: Msg, progress: KeaProgress) => keaRequest(msg, progress, { url, user, password: secretOf(node.credentials?.password, config.passwordEnv) })
+    const request = (msg: Msg, progress: KeaProgress) =>
+      keaRequest(msg, progress, { url, user, password: secretOf(node.credentials?.password, config.passwordEnv) })
 
     node.on('input', (msg: Msg, send: Send, done: Done) => {
       const answer = msg.xoKea as (KeaProgress & { current?: string }) | undefined
-      if (answer && answer.current) {
+      if (answer?.current) {
         // The answer to our previous command.
         const step = keaAnswered({ ...answer, current: answer.current }, msg.statusCode, msg.payload)
         if ('next' in step) {
@@ -63,7 +67,13 @@ export = nodeType<KeaConfig, { password?: string }>(
       }
       counts.changes++
       show()
-      send([request({ ...msg, xoSummary: { id: summary.id, kind: summary.kind, title: summary.title } }, { pending: commands, results: [] }), null])
+      send([
+        request(
+          { ...msg, xoSummary: { id: summary.id, kind: summary.kind, title: summary.title } },
+          { pending: commands, results: [] },
+        ),
+        null,
+      ])
       done()
     })
   },

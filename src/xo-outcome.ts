@@ -1,5 +1,11 @@
-import { destinationOf, outcomeSettings, outcomeStatus, readAnswer, type OutcomeConfig } from './destinations/outcome-decision'
-import { Done, Msg, nodeType, Send } from './node-red/define-node'
+import {
+  destinationOf,
+  outcomeSettings,
+  outcomeStatus,
+  readAnswer,
+  type OutcomeConfig,
+} from './destinations/outcome-decision'
+import { type Done, type Msg, nodeType, type Send } from './node-red/define-node'
 
 const OUTPUTS = { ok: 0, retry: 1, failed: 2 } as const
 

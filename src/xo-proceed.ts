@@ -1,5 +1,5 @@
 import type { Node } from 'node-red'
-import { Done, Msg, nodeType, Send } from './node-red/define-node'
+import { type Done, type Msg, nodeType, type Send } from './node-red/define-node'
 
 interface ProceedTarget extends Node {
   proceed?: (key: string) => boolean

@@ -6,7 +6,14 @@ import { hookRegistrars } from './node-red/hook-registrars'
 import { runtimeOf, serverLabel } from './node-red/runtime'
 import { serverLog } from './node-red/server-log'
 import { methodCatalogue, ServerObjects } from './node-red/server-objects'
-import { compileServerSettings, deriveSecret, hookAddresses, leaseMs, serverCredentials, sharedLock } from './node-red/server-parts'
+import {
+  compileServerSettings,
+  deriveSecret,
+  hookAddresses,
+  leaseMs,
+  serverCredentials,
+  sharedLock,
+} from './node-red/server-parts'
 import type { XoServerConfig, XoServerCredentials } from './node-red/server-settings'
 import { simulatedXo } from './node-red/server-simulated'
 import { connectionUser } from './node-red/server-use'
@@ -17,85 +24,118 @@ export = function register(RED: NodeAPI) {
   // One registrar per XO for this Node-RED's config nodes, told when the flows of a deploy have started.
   const hooksOf = hookRegistrars(RED.events, (message) => RED.log.warn(`[xo-server] ${message}`))
   registerServerRoutes(RED)
-  nodeType<XoServerConfig, XoServerCredentials>('xo-server', ({ node, config, t, scope }) => {
-    const runtime = runtimeOf(RED)
-    const { options: compiled, listening, sharing, configError, simulated } = compileServerSettings(config, node.credentials)
-    // The simulated XO is leased while this node lives; the connection asks where it is at each attempt.
-    const simulator = simulatedXo({ closing: () => scope.closed, log: (line) => node.debug(line) })
-    const options = compiled && (simulated ? { ...compiled, locate: simulator.locate } : compiled)
-    const connection = options && new XoConnection(options)
-    const current = () => (scope.closed ? undefined : connection)
-    const log = serverLog(node, t, () => current()?.endpoint.wsUrl ?? '')
-    // XO's deliveries come in on Node-RED's endpoints, or on a listener of the package's own (shared by every
-    // config node with the same address and port), which keeps the editor off XO's network.
-    const listener = connection && listening ? runtime.listeners.acquire(listening) : undefined
-    const { hookBaseUrl, hookPrefix } = hookAddresses({ configured: config.hookBaseUrl, listenerUrl: listener?.localUrl, simulated, settings: RED.settings })
-    // With a Redis shared with another Node-RED running the same flows: one leader per XO connection.
-    const coordination = connection && sharing
-      ? runtime.coordinators.acquire({
-          ...sharing,
-          identity: [node.id, connection.endpoint.wsUrl, hookBaseUrl ?? ''],
-          ttlMs: leaseMs(RED.settings),
-          warn: (message) => node.warn(message),
-          log: (message) => node.log(message),
-        })
-      : undefined
-    const coordinator = coordination?.coordinator
-    const objects = new ServerObjects(current, { failed: (reason) => node.warn(t('log.objectsFailed', { reason })), warning: log.warning })
+  nodeType<XoServerConfig, XoServerCredentials>(
+    'xo-server',
+    ({ node, config, t, scope }) => {
+      const runtime = runtimeOf(RED)
+      const {
+        options: compiled,
+        listening,
+        sharing,
+        configError,
+        simulated,
+      } = compileServerSettings(config, node.credentials)
+      // The simulated XO is leased while this node lives; the connection asks where it is at each attempt.
+      const simulator = simulatedXo({ closing: () => scope.closed, log: (line) => node.debug(line) })
+      const options = compiled && (simulated ? { ...compiled, locate: simulator.locate } : compiled)
+      const connection = options && new XoConnection(options)
+      const current = () => (scope.closed ? undefined : connection)
+      const log = serverLog(node, t, () => current()?.endpoint.wsUrl ?? '')
+      // XO's deliveries come in on Node-RED's endpoints, or on a listener of the package's own (shared by every
+      // config node with the same address and port), which keeps the editor off XO's network.
+      const listener = connection && listening ? runtime.listeners.acquire(listening) : undefined
+      const { hookBaseUrl, hookPrefix } = hookAddresses({
+        configured: config.hookBaseUrl,
+        listenerUrl: listener?.localUrl,
+        simulated,
+        settings: RED.settings,
+      })
+      // With a Redis shared with another Node-RED running the same flows: one leader per XO connection.
+      const coordination =
+        connection && sharing
+          ? runtime.coordinators.acquire({
+              ...sharing,
+              identity: [node.id, connection.endpoint.wsUrl, hookBaseUrl ?? ''],
+              ttlMs: leaseMs(RED.settings),
+              warn: (message) => node.warn(message),
+              log: (message) => node.log(message),
+            })
+          : undefined
+      const coordinator = coordination?.coordinator
+      const objects = new ServerObjects(current, {
+        failed: (reason) => node.warn(t('log.objectsFailed', { reason })),
+        warning: log.warning,
+      })
 
-    // The node's own listeners on the connection stay while XO's hook entries are put in line, until it stops.
-    const wiring = new CleanupScope()
-    // For the object-event lag: when XO's latest notification came in (the store applies it right then).
-    let notifiedAt = 0
-    const notified = () => (notifiedAt = performance.now())
-    connection?.prependListener('notification', notified)
-    wiring.defer(() => connection?.off('notification', notified))
-    const methods = methodCatalogue(connection, wiring, { open: () => !scope.closed, configError })
-    // The XO's registrar, shared with every other config node reaching the same XO.
-    const hooks = connection && options
-      ? hooksOf({ id: node.id, connection, options, prefix: hookPrefix, catalogue: async () => Object.keys(await methods()), ...sharedLock(coordinator, connection) })
-      : hooksOf({ id: node.id })
+      // The node's own listeners on the connection stay while XO's hook entries are put in line, until it stops.
+      const wiring = new CleanupScope()
+      // For the object-event lag: when XO's latest notification came in (the store applies it right then).
+      let notifiedAt = 0
+      const notified = () => (notifiedAt = performance.now())
+      connection?.prependListener('notification', notified)
+      wiring.defer(() => connection?.off('notification', notified))
+      const methods = methodCatalogue(connection, wiring, { open: () => !scope.closed, configError })
+      // The XO's registrar, shared with every other config node reaching the same XO.
+      const hooks =
+        connection && options
+          ? hooksOf({
+              id: node.id,
+              connection,
+              options,
+              prefix: hookPrefix,
+              catalogue: async () => Object.keys(await methods()),
+              ...sharedLock(coordinator, connection),
+            })
+          : hooksOf({ id: node.id })
 
-    const server: XoServerNode = Object.assign(node, {
-      connection,
-      configError,
-      hookBaseUrl,
-      hookPrefix,
-      listener,
-      deliveryPath: listener ? ('listener' as const) : ('node-red' as const),
-      coordinator,
-      use: connectionUser(current, configError, t),
-      openObjectStore: (types: Iterable<string>) => objects.openStore(types),
-      objectStore: () => objects.objectStore(),
-      changeFeed: () => objects.changeFeed(),
-      notifiedAt: () => notifiedAt,
-      hookRegistrar: () => hooks?.registrar,
-      deriveSecret: (purpose: string) => deriveSecret(node.credentials, purpose),
-      methods,
-    })
-    runtime.servers.add(server)
-    if (connection) wiring.on(connection, 'connected', ({ resumed }) => resumed && runtime.metrics.reconnections.inc({ server: serverLabel(server) }))
+      const server: XoServerNode = Object.assign(node, {
+        connection,
+        configError,
+        hookBaseUrl,
+        hookPrefix,
+        listener,
+        deliveryPath: listener ? ('listener' as const) : ('node-red' as const),
+        coordinator,
+        use: connectionUser(current, configError, t),
+        openObjectStore: (types: Iterable<string>) => objects.openStore(types),
+        objectStore: () => objects.objectStore(),
+        changeFeed: () => objects.changeFeed(),
+        notifiedAt: () => notifiedAt,
+        hookRegistrar: () => hooks?.registrar,
+        deriveSecret: (purpose: string) => deriveSecret(node.credentials, purpose),
+        methods,
+      })
+      runtime.servers.add(server)
+      if (connection)
+        wiring.on(
+          connection,
+          'connected',
+          ({ resumed }) => resumed && runtime.metrics.reconnections.inc({ server: serverLabel(server) }),
+        )
 
-    // Undone last first: the runtime, the listener and the shared Redis are left at once; the hook entries of the
-    // nodes closing with this one go through the connection before it stops; the simulated XO goes back last.
-    scope.defer(simulator.release)
-    scope.defer(() => connection?.stop().catch(() => {}))
-    scope.defer(() => wiring.close())
-    scope.defer((removed) => hooks?.close(removed))
-    scope.defer(() => objects.stop())
-    scope.defer(() => (server.connection = undefined))
-    scope.defer(() => coordination?.release())
-    // A write that failed for want of the shared lock is tried again as soon as Redis is back.
-    if (coordinator) scope.on(coordinator.link, 'state', (state: { up: boolean }) => state.up && hooks?.registrar.reconcile())
-    scope.defer(() => listener?.release())
-    if (listener) scope.on(listener, 'state', (state) => log.listener(state, listener.localUrl))
-    scope.defer(() => runtime.servers.delete(server))
+      // Undone last first: the runtime, the listener and the shared Redis are left at once; the hook entries of the
+      // nodes closing with this one go through the connection before it stops; the simulated XO goes back last.
+      scope.defer(simulator.release)
+      scope.defer(() => connection?.stop().catch(() => {}))
+      scope.defer(() => wiring.close())
+      scope.defer((removed) => hooks?.close(removed))
+      scope.defer(() => objects.stop())
+      scope.defer(() => (server.connection = undefined))
+      scope.defer(() => coordination?.release())
+      // A write that failed for want of the shared lock is tried again as soon as Redis is back.
+      if (coordinator)
+        scope.on(coordinator.link, 'state', (state: { up: boolean }) => state.up && hooks?.registrar.reconcile())
+      scope.defer(() => listener?.release())
+      if (listener) scope.on(listener, 'state', (state) => log.listener(state, listener.localUrl))
+      scope.defer(() => runtime.servers.delete(server))
 
-    // A config node that receives hooks keeps XO's entries in line with the deployed nodes, even when none of its
-    // nodes is enabled any more (their entries must leave XO): it connects whether or not a node uses it.
-    if (hookPrefix) connection?.start()
-    if (configError) node.warn(t('log.misconfigured', { reason: configError }))
-    if (connection) wiring.on(connection, 'state', log.transition)
-    if (connection) wiring.on(connection, 'warning', log.warning)
-  }, { credentials: serverCredentials })(RED)
+      // A config node that receives hooks keeps XO's entries in line with the deployed nodes, even when none of its
+      // nodes is enabled any more (their entries must leave XO): it connects whether or not a node uses it.
+      if (hookPrefix) connection?.start()
+      if (configError) node.warn(t('log.misconfigured', { reason: configError }))
+      if (connection) wiring.on(connection, 'state', log.transition)
+      if (connection) wiring.on(connection, 'warning', log.warning)
+    },
+    { credentials: serverCredentials },
+  )(RED)
 }

@@ -27,11 +27,13 @@ const USERS = [
 type Rand = () => number
 
 const hex = (rand: Rand, n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('')
-const uuid = (rand: Rand) => `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-${'89ab'[Math.floor(rand() * 4)]}${hex(rand, 3)}-${hex(rand, 12)}`
+const uuid = (rand: Rand) =>
+  `${hex(rand, 8)}-${hex(rand, 4)}-4${hex(rand, 3)}-${'89ab'[Math.floor(rand() * 4)]}${hex(rand, 3)}-${hex(rand, 12)}`
 const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz'
 // xo-server's callId is Math.random().toString(36).slice(2): 10 or 11 characters. Drawn one character at a time:
 // one 32-bit draw per callId made two of 10,000 calls share one (and the catch-up rightly emitted it once).
-const callId = (rand: Rand) => Array.from({ length: 10 + Math.floor(rand() * 2) }, () => BASE36[Math.floor(rand() * 36)]).join('')
+const callId = (rand: Rand) =>
+  Array.from({ length: 10 + Math.floor(rand() * 2) }, () => BASE36[Math.floor(rand() * 36)]).join('')
 const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const token = (rand: Rand) => Array.from({ length: 43 }, () => TOKEN_CHARS[Math.floor(rand() * 64)]).join('')
 
@@ -73,14 +75,36 @@ function failedCall(rand: Rand, pool: Pool, pick: <T>(list: T[]) => T): Call {
   if (rand() < 0.6) {
     const start = rand() < 0.5
     const [expected, actual] = start ? ['halted', 'running'] : ['running', 'halted']
-    const error = xapiError(rand, start ? 'VM.start' : 'VM.clean_shutdown', 'VM_BAD_POWER_STATE', [ref, expected, actual], start ? [ref, false, false] : [ref])
-    return { method: start ? 'vm.start' : 'vm.stop', params: { id: vm }, duration: Math.round(8 + rand() * 20), outcome: { error } }
+    const error = xapiError(
+      rand,
+      start ? 'VM.start' : 'VM.clean_shutdown',
+      'VM_BAD_POWER_STATE',
+      [ref, expected, actual],
+      start ? [ref, false, false] : [ref],
+    )
+    return {
+      method: start ? 'vm.start' : 'vm.stop',
+      params: { id: vm },
+      duration: Math.round(8 + rand() * 20),
+      outcome: { error },
+    }
   }
   const host = pick(pool.hosts)
   const hostRef = `OpaqueRef:${uuid(rand)}`
   const needed = String(Math.round(4 + rand() * 60) * 1073741824)
-  const error = xapiError(rand, 'VM.pool_migrate', 'HOST_NOT_ENOUGH_FREE_MEMORY', [needed, String(Math.round(rand() * 2 * 1073741824))], [ref, hostRef, { force: 'false' }])
-  return { method: 'vm.migrate', params: { vm, targetHost: host }, duration: Math.round(200 + rand() * 800), outcome: { error } }
+  const error = xapiError(
+    rand,
+    'VM.pool_migrate',
+    'HOST_NOT_ENOUGH_FREE_MEMORY',
+    [needed, String(Math.round(rand() * 2 * 1073741824))],
+    [ref, hostRef, { force: 'false' }],
+  )
+  return {
+    method: 'vm.migrate',
+    params: { vm, targetHost: host },
+    duration: Math.round(200 + rand() * 800),
+    outcome: { error },
+  }
 }
 
 /** One API call of the mix XO records (state-changing calls only: read-only ones are not in the audit log). */
@@ -106,7 +130,12 @@ function pickCall(rand: Rand, pool: Pool, index: number): Call {
       { memoryMax: Math.round(2 + rand() * 30) * 1073741824 },
       { tags: ['prod', pick(['web', 'db', 'ci'])] },
     ]
-    return { method: 'vm.set', params: { id: pick(pool.vms), ...pick(edits) }, duration: ms(25), outcome: { result: true } }
+    return {
+      method: 'vm.set',
+      params: { id: pick(pool.vms), ...pick(edits) },
+      duration: ms(25),
+      outcome: { result: true },
+    }
   }
   if (roll < 0.72) {
     const params: Record<string, unknown> = { vm: pick(pool.vms), targetHost: pick(pool.hosts) }
@@ -114,7 +143,10 @@ function pickCall(rand: Rand, pool: Pool, index: number): Call {
     return { method: 'vm.migrate', params, duration: ms(25_000), outcome: { result: true } }
   }
   if (roll < 0.82) {
-    const params = { id: pick(pool.vms), name: `backup-${new Date(1_796_000_000_000 + index * 60_000).toISOString().slice(0, 16)}` }
+    const params = {
+      id: pick(pool.vms),
+      name: `backup-${new Date(1_796_000_000_000 + index * 60_000).toISOString().slice(0, 16)}`,
+    }
     return { method: 'vm.snapshot', params, duration: ms(3000), outcome: { result: uuid(rand) } }
   }
   if (roll < 0.92) {
@@ -129,7 +161,10 @@ function pickCall(rand: Rand, pool: Pool, index: number): Call {
     const [method, params] = pick(calls)
     return { method, params, duration: ms(method === 'host.restart' ? 120_000 : 200), outcome: { result: true } }
   }
-  const params = { description: pick(['node-red', 'ci pipeline', 'audit capture']), expiresIn: pick(['1 hour', '30 days']) }
+  const params = {
+    description: pick(['node-red', 'ci pipeline', 'audit capture']),
+    expiresIn: pick(['1 hour', '30 days']),
+  }
   return { method: 'token.create', params, duration: ms(4), outcome: { result: token(rand) } }
 }
 
@@ -152,7 +187,14 @@ export function auditLog(count: number, seed = 7): AuditLog {
     time += gaps[i]
     const call = pickCall(rand, pool, i)
     const timestamp = time - Math.round(rand())
-    const data = { callId: callId(rand), method: call.method, params: call.params, timestamp, duration: call.duration, ...call.outcome }
+    const data = {
+      callId: callId(rand),
+      method: call.method,
+      params: call.params,
+      timestamp,
+      duration: call.duration,
+      ...call.outcome,
+    }
     const subject = USERS[Math.floor(rand() * USERS.length)]
     const record = { data, event: 'apiCall', previousId, subject, time }
     const id = `$5$$${createHash('sha256').update(JSON.stringify(record)).digest('hex')}`

@@ -35,7 +35,7 @@ export async function startAuditServer(log: AuditLog): Promise<AuditServer> {
     'audit.getRecords': (params) => {
       if (params.ndjson !== true) throw new Error('this stand-in only answers audit.getRecords with ndjson: true')
       // Newest first, starting AT `id` (inclusive), as XO walks its chain; an unknown id: an empty download.
-      const from = params.id === undefined ? 0 : index.get(String(params.id)) ?? log.lines.length
+      const from = params.id === undefined ? 0 : (index.get(String(params.id)) ?? log.lines.length)
       const max = params.maxRecords === null ? Infinity : Number(params.maxRecords ?? DEFAULT_MAX_RECORDS)
       const path = `/api/${randomBytes(32).toString('base64url')}`
       downloads.set(path, { from, to: Math.min(log.lines.length, from + max) })

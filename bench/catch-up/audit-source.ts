@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events'
 import http from 'node:http'
 import { StringDecoder } from 'node:string_decoder'
-import { Agent, request } from 'undici'
+import { type Agent, request } from 'undici'
 import type { CatchUpSource } from '../../src/audit/catch-up'
 import type { DownloadOptions, DownloadResult } from '../../src/xo/ndjson'
 import { NdjsonDownloader, NdjsonLines } from '../../src/xo/ndjson'
@@ -50,7 +50,11 @@ export class BenchAuditSource extends EventEmitter implements CatchUpSource {
     })
   }
 
-  async download(getFrom: string, onItem: (item: unknown) => boolean | void, options?: DownloadOptions): Promise<DownloadResult> {
+  async download(
+    getFrom: string,
+    onItem: (item: unknown) => boolean | void,
+    options?: DownloadOptions,
+  ): Promise<DownloadResult> {
     this.downloads++
     const result = await this.#downloader.fetch(this.baseUrl + getFrom, onItem, options)
     this.lines += result.count

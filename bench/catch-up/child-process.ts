@@ -1,4 +1,4 @@
-import { ChildProcess, fork } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import path from 'node:path'
 import type { ChildResult, FromChild, RunSpec, ToChild, Variant } from './protocol'
 
@@ -22,7 +22,10 @@ export async function runChild(variant: Variant, spec: RunSpec): Promise<ChildRe
   try {
     await expect(child, variant, 'ready', READY_TIMEOUT_MS)
     child.send({ type: 'run', spec } satisfies ToChild)
-    const { result } = (await expect(child, variant, 'result', RUN_TIMEOUT_MS)) as Extract<FromChild, { type: 'result' }>
+    const { result } = (await expect(child, variant, 'result', RUN_TIMEOUT_MS)) as Extract<
+      FromChild,
+      { type: 'result' }
+    >
     await exited
     return result
   } finally {
@@ -52,12 +55,20 @@ function expect(child: ChildProcess, variant: Variant, type: FromChild['type'], 
     }
     const onMessage = (message: FromChild) => {
       if (message.type === type) done(undefined, message)
-      else done(new Error(`the ${variant} child: ${message.type === 'error' ? message.message : `unexpected ${message.type}`}`))
+      else
+        done(
+          new Error(
+            `the ${variant} child: ${message.type === 'error' ? message.message : `unexpected ${message.type}`}`,
+          ),
+        )
     }
     // A message sent just before exiting may still be in the pipe when the exit is known: give it a moment.
     const onExit = (code: number | null, signal: string | null) =>
       setTimeout(() => done(new Error(`the ${variant} child exited (${signal ?? code}) before its ${type}`)), 200)
-    const timer = setTimeout(() => done(new Error(`no ${type} from the ${variant} child after ${timeoutMs} ms`)), timeoutMs)
+    const timer = setTimeout(
+      () => done(new Error(`no ${type} from the ${variant} child after ${timeoutMs} ms`)),
+      timeoutMs,
+    )
     child.on('message', onMessage).on('exit', onExit)
   })
 }

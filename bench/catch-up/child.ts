@@ -37,9 +37,20 @@ async function measure(variant: Variant, message: ToChild): Promise<ChildResult>
   await prepared.close()
   await source.close()
   return {
-    variant, wallMs, cpuUserUs: used.user, cpuSystemUs: used.system,
-    rssBefore: before.rss, maxRssBeforeKiB, maxRssAfterKiB, heapUsedBefore: before.heapUsed, heapUsedAfter: after.heapUsed,
-    gcExposed: gc !== undefined, lines: source.lines, downloads: source.downloads, calls: source.calls, ...outcome,
+    variant,
+    wallMs,
+    cpuUserUs: used.user,
+    cpuSystemUs: used.system,
+    rssBefore: before.rss,
+    maxRssBeforeKiB,
+    maxRssAfterKiB,
+    heapUsedBefore: before.heapUsed,
+    heapUsedAfter: after.heapUsed,
+    gcExposed: gc !== undefined,
+    lines: source.lines,
+    downloads: source.downloads,
+    calls: source.calls,
+    ...outcome,
   }
 }
 
@@ -53,10 +64,12 @@ if (!(variant in VARIANTS)) {
   process.exit(2)
 }
 process.once('message', (message: ToChild) => {
-  measure(variant, message).then(
-    (result) => send({ type: 'result', result }),
-    (error: Error) => send({ type: 'error', message: error.stack ?? error.message }),
-  ).finally(() => process.exit(0))
+  measure(variant, message)
+    .then(
+      (result) => send({ type: 'result', result }),
+      (error: Error) => send({ type: 'error', message: error.stack ?? error.message }),
+    )
+    .finally(() => process.exit(0))
 })
 // The parent going away ends this process: nothing may outlive the bench.
 process.on('disconnect', () => process.exit(0))

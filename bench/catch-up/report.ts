@@ -27,8 +27,14 @@ function ratios(r: RoundResult) {
       cpu: ratio(cpuMs(r.catchUp), cpuMs(r.baseline)),
       peakRssGrowth: ratio(peakGrowth(r.catchUp), peakGrowth(r.baseline)),
     },
-    undiciVsNodeHttp: { wall: ratio(r.undici.wallMs, r.baseline.wallMs), cpu: ratio(cpuMs(r.undici), cpuMs(r.baseline)) },
-    undiciVsNodeHttpWarm: { wall: ratio(r.undiciWarm.wallMs, r.baselineWarm.wallMs), cpu: ratio(cpuMs(r.undiciWarm), cpuMs(r.baselineWarm)) },
+    undiciVsNodeHttp: {
+      wall: ratio(r.undici.wallMs, r.baseline.wallMs),
+      cpu: ratio(cpuMs(r.undici), cpuMs(r.baseline)),
+    },
+    undiciVsNodeHttpWarm: {
+      wall: ratio(r.undiciWarm.wallMs, r.baselineWarm.wallMs),
+      cpu: ratio(cpuMs(r.undiciWarm), cpuMs(r.baselineWarm)),
+    },
   }
 }
 
@@ -50,17 +56,28 @@ function variantJson(r: ChildResult) {
   }
 }
 
-export function renderCatchUp(r: CatchUpResults, config: CatchUpConfig): { lines: string[]; json: Record<string, unknown> } {
+export function renderCatchUp(
+  r: CatchUpResults,
+  config: CatchUpConfig,
+): { lines: string[]; json: Record<string, unknown> } {
   const m = r.median
   const variants = Object.keys(VARIANTS) as Variant[]
   const gc = variants.every((v) => m[v].gcExposed)
-  const head = `${'variant'.padEnd(40)}${'records'.padStart(8)}${'wall ms'.padStart(9)}${'CPU ms'.padStart(8)}` +
+  const head =
+    `${'variant'.padEnd(40)}${'records'.padStart(8)}${'wall ms'.padStart(9)}${'CPU ms'.padStart(8)}` +
     `${'RSS before'.padStart(11)}${'+peak RSS MB'.padStart(13)}${'+heap MB'.padStart(9)}${'downloads'.padStart(10)}`
   const row = (v: Variant) => {
     const x = m[v]
-    return VARIANTS[v].padEnd(40) + String(x.lines).padStart(8) + x.wallMs.toFixed(0).padStart(9) + cpuMs(x).toFixed(0).padStart(8) +
-      `${(x.rssBefore / MB).toFixed(1)} MB`.padStart(11) + `${(peakGrowth(x) / MB).toFixed(1)}${peakRaised(x) ? '' : '*'}`.padStart(13) +
-      (heapGrowth(x) / MB).toFixed(2).padStart(9) + String(x.downloads).padStart(10)
+    return (
+      VARIANTS[v].padEnd(40) +
+      String(x.lines).padStart(8) +
+      x.wallMs.toFixed(0).padStart(9) +
+      cpuMs(x).toFixed(0).padStart(8) +
+      `${(x.rssBefore / MB).toFixed(1)} MB`.padStart(11) +
+      `${(peakGrowth(x) / MB).toFixed(1)}${peakRaised(x) ? '' : '*'}`.padStart(13) +
+      (heapGrowth(x) / MB).toFixed(2).padStart(9) +
+      String(x.downloads).padStart(10)
+    )
   }
   const q = ratios(m)
   const medianIndex = r.rounds.indexOf(m)
@@ -73,7 +90,9 @@ export function renderCatchUp(r: CatchUpResults, config: CatchUpConfig): { lines
     ...variants.map(row),
     `  catch-up: ${m.catchUp.emitted} calls emitted (every record but its saved cursor), ${m.catchUp.calls} calls to XO; ` +
       "each message built as the xo-hook node builds it (describeCall, replayed, summaryLine), Node-RED's send left out",
-    ...(variants.some((v) => !peakRaised(m[v])) ? ['  *: the run did not raise the process\'s peak RSS (start-up had set it): the growth shown is an upper bound'] : []),
+    ...(variants.some((v) => !peakRaised(m[v]))
+      ? ["  *: the run did not raise the process's peak RSS (start-up had set it): the growth shown is an upper bound"]
+      : []),
     `ratios catch-up / baseline: wall ${show(q.catchUpVsBaseline.wall)}, CPU ${show(q.catchUpVsBaseline.cpu)} ` +
       `(rounds: ${r.rounds.map((x) => x.cpuRatio.toFixed(3)).join(', ')}), peak RSS growth ${show(q.catchUpVsBaseline.peakRssGrowth)}`,
     `ratios undici / baseline (node:http, what the package uses): wall ${show(q.undiciVsNodeHttp.wall)}, CPU ${show(q.undiciVsNodeHttp.cpu)} in a fresh process; ` +

@@ -35,7 +35,8 @@ function check(result: ChildResult, records: number): string[] {
   if (result.lines !== records) problems.push(`read ${result.lines} of ${records} records`)
   if (result.variant === 'catchUp') {
     if (result.emitted !== records - 1) problems.push(`emitted ${result.emitted} of ${records - 1} missed calls`)
-    if (result.summaries !== result.emitted) problems.push(`${result.summaries} summary lines for ${result.emitted} messages`)
+    if (result.summaries !== result.emitted)
+      problems.push(`${result.summaries} summary lines for ${result.emitted} messages`)
     if (result.warnings?.length) problems.push(`warned: ${result.warnings.slice(0, 3).join('; ')}`)
   } else if (result.downloads !== 1) {
     problems.push(`${result.downloads} downloads instead of 1`)
@@ -49,21 +50,39 @@ async function warmServer(baseUrl: string): Promise<void> {
     new Promise<string>((resolve, reject) => {
       const request = http.request(`${baseUrl}/rpc`, { method: 'POST' }, (response) => {
         let text = ''
-        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(text))
+        response
+          .setEncoding('utf8')
+          .on('data', (chunk: string) => (text += chunk))
+          .on('end', () => resolve(text))
       })
       request.on('error', reject).end(body)
     })
-  const { result } = JSON.parse(await post(JSON.stringify({ method: 'audit.getRecords', params: { ndjson: true, maxRecords: null } })))
+  const { result } = JSON.parse(
+    await post(JSON.stringify({ method: 'audit.getRecords', params: { ndjson: true, maxRecords: null } })),
+  )
   await new Promise<void>((resolve, reject) => {
-    http.get(baseUrl + result.$getFrom, (response) => response.on('data', () => {}).on('end', resolve).on('error', reject)).on('error', reject)
+    http
+      .get(baseUrl + result.$getFrom, (response) =>
+        response
+          .on('data', () => {})
+          .on('end', resolve)
+          .on('error', reject),
+      )
+      .on('error', reject)
   })
 }
 
-export async function runCatchUp(config: CatchUpConfig, stops: Array<() => Promise<void>>, log: (line: string) => void): Promise<CatchUpResults> {
+export async function runCatchUp(
+  config: CatchUpConfig,
+  stops: Array<() => Promise<void>>,
+  log: (line: string) => void,
+): Promise<CatchUpResults> {
   const audit = auditLog(config.records)
   const server = await startAuditServer(audit)
   stops.push(() => server.stop(), stopCurrent)
-  log(`  catch-up: ${config.records} audit records (${(audit.bytes / 1024 / 1024).toFixed(1)} MB of NDJSON) served at ${server.url}`)
+  log(
+    `  catch-up: ${config.records} audit records (${(audit.bytes / 1024 / 1024).toFixed(1)} MB of NDJSON) served at ${server.url}`,
+  )
   await warmServer(server.url)
 
   const spec: RunSpec = { baseUrl: server.url, records: config.records, oldestId: audit.ids[audit.ids.length - 1] }
@@ -76,13 +95,16 @@ export async function runCatchUp(config: CatchUpConfig, stops: Array<() => Promi
     for (const variant of order) {
       const result = await runChild(variant, spec)
       results[variant] = result
-      for (const problem of check(result, config.records)) failures.push(`round ${round + 1}, ${VARIANTS[variant]}: ${problem}`)
+      for (const problem of check(result, config.records))
+        failures.push(`round ${round + 1}, ${VARIANTS[variant]}: ${problem}`)
     }
     const done = results as Record<Variant, ChildResult>
     const cpuRatio = cpuMs(done.catchUp) / cpuMs(done.baseline)
     rounds.push({ ...done, order, cpuRatio })
-    log(`  catch-up, round ${round + 1} (${order.join(', ')}): ` +
-      order.map((v) => `${v} ${done[v].wallMs.toFixed(0)} ms wall, ${cpuMs(done[v]).toFixed(0)} ms CPU`).join('; '))
+    log(
+      `  catch-up, round ${round + 1} (${order.join(', ')}): ` +
+        order.map((v) => `${v} ${done[v].wallMs.toFixed(0)} ms wall, ${cpuMs(done[v]).toFixed(0)} ms CPU`).join('; '),
+    )
   }
   const median = [...rounds].sort((a, b) => a.cpuRatio - b.cpuRatio)[Math.floor((rounds.length - 1) / 2)]
   return { records: config.records, logBytes: audit.bytes, rounds, median, failures }

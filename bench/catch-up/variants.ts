@@ -6,11 +6,11 @@
 import { CatchUp } from '../../src/audit/catch-up'
 import type { HookPost } from '../../src/hooks/delivery'
 import { involvedRefs } from '../../src/hooks/involved'
-import { describeCall, XoHookMessage } from '../../src/hooks/message'
+import { describeCall, type XoHookMessage } from '../../src/hooks/message'
 import { summaryLine } from '../../src/destinations/event'
 import { MemoryStateStore } from '../../src/state/state-store'
 import { Agent } from 'undici'
-import { BenchAuditSource, undiciDownload } from './audit-source'
+import { type BenchAuditSource, undiciDownload } from './audit-source'
 import type { ChildResult, RunSpec, Variant } from './protocol'
 
 export type Outcome = Pick<ChildResult, 'emitted' | 'summaries' | 'warnings'>
@@ -41,7 +41,10 @@ const undici: Prepare = async (spec, source) => {
   const agent = new Agent({ keepAliveTimeout: 4_000, connections: 4 })
   return {
     run: async () => {
-      const { $getFrom } = await source.call<{ $getFrom: string }>('audit.getRecords', { ndjson: true, maxRecords: null })
+      const { $getFrom } = await source.call<{ $getFrom: string }>('audit.getRecords', {
+        ndjson: true,
+        maxRecords: null,
+      })
       source.downloads++
       source.lines += await undiciDownload(spec.baseUrl + $getFrom, () => {}, agent)
       return {}
@@ -75,11 +78,20 @@ const catchUp: Prepare = async (spec, source) => {
     run: () =>
       new Promise<Outcome>((resolve, reject) => {
         running = new CatchUp({
-          key: STATE_KEY, xo: () => xo, store, source, selects: () => true, emit,
-          maxAgeMs: 365 * DAY_MS, maxCalls: spec.records * 2, periodMs: DAY_MS, graceMs: 0,
+          key: STATE_KEY,
+          xo: () => xo,
+          store,
+          source,
+          selects: () => true,
+          emit,
+          maxAgeMs: 365 * DAY_MS,
+          maxCalls: spec.records * 2,
+          periodMs: DAY_MS,
+          graceMs: 0,
           report: (status) => {
             if (status.state === 'caught-up') running!.idle().then(() => resolve(outcome), reject)
-            else if (status.state === 'unavailable') reject(new Error(`the catch-up is unavailable: ${status.reason} ${status.message ?? ''}`))
+            else if (status.state === 'unavailable')
+              reject(new Error(`the catch-up is unavailable: ${status.reason} ${status.message ?? ''}`))
           },
           warn: (message) => outcome.warnings.push(message),
           log: () => {},
@@ -97,11 +109,19 @@ const catchUp: Prepare = async (spec, source) => {
 const WARM_UP_DOWNLOADS = 3
 
 /** `prepare` of `variant` after the same whole download made WARM_UP_DOWNLOADS times, unmeasured and uncounted. */
-const warm = (variant: Prepare): Prepare => async (spec, source) => {
-  const prepared = await variant(spec, source)
-  for (let i = 0; i < WARM_UP_DOWNLOADS; i++) await prepared.run()
-  source.calls = source.downloads = source.lines = 0
-  return prepared
-}
+const warm =
+  (variant: Prepare): Prepare =>
+  async (spec, source) => {
+    const prepared = await variant(spec, source)
+    for (let i = 0; i < WARM_UP_DOWNLOADS; i++) await prepared.run()
+    source.calls = source.downloads = source.lines = 0
+    return prepared
+  }
 
-export const PREPARE: Record<Variant, Prepare> = { baseline, catchUp, undici, baselineWarm: warm(baseline), undiciWarm: warm(undici) }
+export const PREPARE: Record<Variant, Prepare> = {
+  baseline,
+  catchUp,
+  undici,
+  baselineWarm: warm(baseline),
+  undiciWarm: warm(undici),
+}

@@ -87,7 +87,9 @@ async function measureRestarts(url: string, samples: number, log: (line: string)
       const flowing = await untilFlowing(() => [follower, restarted], LEASE_TTL_MS + 5_000)
       const sample: RestartSample = { ms: flowing.at - from, by: flowing.by === follower ? 'survivor' : 'restarted' }
       out.push(sample)
-      log(`  failover ${i + 1} of ${samples}, the dead leader restarted at once: object events after ${sample.ms.toFixed(0)} ms, led by the ${sample.by}`)
+      log(
+        `  failover ${i + 1} of ${samples}, the dead leader restarted at once: object events after ${sample.ms.toFixed(0)} ms, led by the ${sample.by}`,
+      )
       await leader.stop()
       if (sample.by === 'survivor') [leader, follower] = [follower, restarted]
       else leader = restarted
@@ -99,12 +101,24 @@ async function measureRestarts(url: string, samples: number, log: (line: string)
   return out
 }
 
-export async function measureFailover(url: string, samples: number, restartSamples: number, log: (line: string) => void): Promise<FailoverResults> {
-  const results: FailoverResults = { leaseMs: LEASE_TTL_MS, afterDeathMs: [], afterCleanStopMs: [], afterDeathRestarted: [] }
+export async function measureFailover(
+  url: string,
+  samples: number,
+  restartSamples: number,
+  log: (line: string) => void,
+): Promise<FailoverResults> {
+  const results: FailoverResults = {
+    leaseMs: LEASE_TTL_MS,
+    afterDeathMs: [],
+    afterCleanStopMs: [],
+    afterDeathRestarted: [],
+  }
   for (let i = 0; i < samples; i++) {
     results.afterDeathMs.push(await sample(url, i, false))
     results.afterCleanStopMs.push(await sample(url, samples + i, true))
-    log(`  failover ${i + 1} of ${samples}: after a death ${results.afterDeathMs[i].toFixed(0)} ms, after a clean stop ${results.afterCleanStopMs[i].toFixed(0)} ms`)
+    log(
+      `  failover ${i + 1} of ${samples}: after a death ${results.afterDeathMs[i].toFixed(0)} ms, after a clean stop ${results.afterCleanStopMs[i].toFixed(0)} ms`,
+    )
   }
   results.afterDeathRestarted = await measureRestarts(url, restartSamples, log)
   return results

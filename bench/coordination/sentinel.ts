@@ -41,21 +41,37 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
 
 /** Whether a majority of the sentinels name the data node on `port` as the master. */
 async function named(setup: SentinelSetup, port: number): Promise<boolean> {
-  const answers = await Promise.all(setup.sentinels.map((s) => respCommand(s.port, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME).catch(() => null)))
+  const answers = await Promise.all(
+    setup.sentinels.map((s) =>
+      respCommand(s.port, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME).catch(() => null),
+    ),
+  )
   return answers.filter((a) => Array.isArray(a) && Number(a[1]) === port).length >= 2
 }
 
-export async function measureSentinel(kills: number, stops: Array<() => Promise<void>>, log: (line: string) => void): Promise<SentinelResults> {
+export async function measureSentinel(
+  kills: number,
+  stops: Array<() => Promise<void>>,
+  log: (line: string) => void,
+): Promise<SentinelResults> {
   const setup = await SentinelSetup.start()
   stops.push(() => setup.dispose())
-  const sentinel = { nodes: setup.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })), masterName: MASTER_NAME, tls: false }
+  const sentinel = {
+    nodes: setup.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
+    masterName: MASTER_NAME,
+    tls: false,
+  }
   const pair = [0, 1].map(() => new Coordinator({ sentinel, replicas: 1, identity: ['bench', 'sentinel'], ...quiet }))
   stops.push(async () => {
     for (const c of pair) await c.stop().catch(() => {})
   })
   for (const c of pair) c.start()
   const leader = () => pair.find((c) => c.lease.leading)
-  await until(() => leader() !== undefined && pair.some((c) => c.role.role === 'follower'), 30_000, 'leader and follower on the Sentinel-managed master')
+  await until(
+    () => leader() !== undefined && pair.some((c) => c.role.role === 'follower'),
+    30_000,
+    'leader and follower on the Sentinel-managed master',
+  )
 
   const rounds: SentinelRound[] = []
   for (let i = 0; i < kills; i++) {
@@ -83,21 +99,35 @@ export async function measureSentinel(kills: number, stops: Array<() => Promise<
       await until(() => named(setup, promoted.port), 30_000, `promotion of ${promoted.port}`)
       const promotedMs = performance.now() - from
       // Back as the new master's replica, on its own port (the sentinels know it by it), never as an empty master.
-      await until(() => old.launch(['--replicaof', '127.0.0.1', String(promoted.port)]).then(() => true, (error: Error) => {
-        if (/Address already in use/.test(error.message)) return false
-        throw error
-      }), 15_000, `restart of the old master on ${old.port}`)
+      await until(
+        () =>
+          old.launch(['--replicaof', '127.0.0.1', String(promoted.port)]).then(
+            () => true,
+            (error: Error) => {
+              if (/Address already in use/.test(error.message)) return false
+              throw error
+            },
+          ),
+        15_000,
+        `restart of the old master on ${old.port}`,
+      )
       const replicaBackMs = performance.now() - from
       const done = await flowing
       const stopped = changes.findIndex((e) => e.c === before && e.role.role !== 'leader')
       const again = changes.find((e, n) => n > stopped && e.role.role === 'leader')
       if (stopped === -1 || !again) throw new Error('the leader never stopped leading with its master')
       const round: SentinelRound = {
-        promotedMs, replicaBackMs, leaderMs: again.at - from, flowingMs: done.at - from, by: done.by === before ? 'same' : 'other',
+        promotedMs,
+        replicaBackMs,
+        leaderMs: again.at - from,
+        flowingMs: done.at - from,
+        by: done.by === before ? 'same' : 'other',
       }
       rounds.push(round)
-      log(`  master killed ${i + 1} of ${kills}: replica promoted after ${promotedMs.toFixed(0)} ms, old master back as its replica after ` +
-        `${replicaBackMs.toFixed(0)} ms, a leader after ${round.leaderMs.toFixed(0)} ms, object events after ${round.flowingMs.toFixed(0)} ms (${round.by === 'same' ? 'the same' : 'the other'} instance)`)
+      log(
+        `  master killed ${i + 1} of ${kills}: replica promoted after ${promotedMs.toFixed(0)} ms, old master back as its replica after ` +
+          `${replicaBackMs.toFixed(0)} ms, a leader after ${round.leaderMs.toFixed(0)} ms, object events after ${round.flowingMs.toFixed(0)} ms (${round.by === 'same' ? 'the same' : 'the other'} instance)`,
+      )
     } finally {
       for (const off of listeners) off()
     }

@@ -1,4 +1,4 @@
-import { ChildProcess, fork } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import path from 'node:path'
 import type { FromGenerator, PhaseResult, PhaseSpec, ToGenerator } from '../protocol'
 
@@ -10,7 +10,9 @@ export class LoadGeneratorProcess {
   private constructor(private readonly child: ChildProcess) {}
 
   static async fork(bodies: string[]): Promise<LoadGeneratorProcess> {
-    const child = fork(path.join(__dirname, 'load-generator.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const child = fork(path.join(__dirname, 'load-generator.ts'), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the load generator did not start within 15 s')), 15_000)
       child.once('exit', (code) => reject(new Error(`the load generator exited (code ${code}) before it was ready`)))
@@ -38,7 +40,10 @@ export class LoadGeneratorProcess {
       const onMessage = (message: FromGenerator) => {
         cleanup()
         if (message.type === 'result') resolve(message.result)
-        else reject(new Error(message.type === 'error' ? `load generator: ${message.message}` : `unexpected ${message.type}`))
+        else
+          reject(
+            new Error(message.type === 'error' ? `load generator: ${message.message}` : `unexpected ${message.type}`),
+          )
       }
       const onExit = (code: number | null) => {
         cleanup()

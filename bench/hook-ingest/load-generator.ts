@@ -4,7 +4,7 @@
  * every target, so that the targets are only ever compared with each other.
  */
 import { performance } from 'node:perf_hooks'
-import { KeepAliveConnection, Outcome } from './keep-alive-connection'
+import { KeepAliveConnection, type Outcome } from './keep-alive-connection'
 import { LatencyRecorder } from '../latency'
 import type { ErrorCounts, FromGenerator, PhaseResult, PhaseSpec, ToGenerator } from '../protocol'
 
@@ -78,7 +78,11 @@ async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
   }
 
   /** Sends the next delivery on `connection`; `startedAt` is when it was due (fixed rate) or sent. */
-  const send = (connection: KeepAliveConnection, startedAt: number, then: (connection: KeepAliveConnection) => void) => {
+  const send = (
+    connection: KeepAliveConnection,
+    startedAt: number,
+    then: (connection: KeepAliveConnection) => void,
+  ) => {
     if (inWindow(startedAt)) sentInWindow++
     inFlight++
     const index = next++ % requests.length
@@ -117,7 +121,10 @@ async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
     await new Promise<void>((resolve) => {
       const tick = () => {
         const now = performance.now()
-        const dueCount = Math.min(Math.floor(((now - start) * spec.rate) / 1000), Math.floor(((measureEnd - start) * spec.rate) / 1000))
+        const dueCount = Math.min(
+          Math.floor(((now - start) * spec.rate) / 1000),
+          Math.floor(((measureEnd - start) * spec.rate) / 1000),
+        )
         while (scheduled < dueCount) {
           scheduled++
           const connection = free.shift()

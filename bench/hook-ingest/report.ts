@@ -4,14 +4,14 @@
  * are judged: absolute figures depend on the machine and on whatever else it runs.
  */
 import type { BenchConfig } from '../config'
-import { errorCount, PhaseResult } from '../protocol'
+import { errorCount, type PhaseResult } from '../protocol'
 
 export const TARGETS = {
   bare: 'a  bare node:http (read, JSON.parse, 200)',
   nodeRedCore: 'b  Node-RED http in -> http response',
   xoHook: 'c  xo-hook, enrichment off',
   xoHookEnriched: 'c+ xo-hook, enrichment on',
-  listener: "d  xo-hook on its own listener",
+  listener: 'd  xo-hook on its own listener',
   listenerEnriched: 'd+ the same, enrichment on',
   listenerShared: 'e  d sharing a Redis, catch-up on',
 } as const
@@ -35,7 +35,8 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits))
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? round(a / b, 3) : null)
 
 function table(title: string, rows: Partial<Record<TargetKey, Measured>>): string[] {
-  const head = `${'target'.padEnd(40)}${'acks/s'.padStart(9)}${'sent/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p90 ms'.padStart(9)}` +
+  const head =
+    `${'target'.padEnd(40)}${'acks/s'.padStart(9)}${'sent/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p90 ms'.padStart(9)}` +
     `${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}${'loop max'.padStart(9)}${'cpu us/dlv'.padStart(11)}${'gen busy'.padStart(9)}${'errors'.padStart(8)}  flow`
   const lines = [title, head]
   for (const key of Object.keys(TARGETS) as TargetKey[]) {
@@ -44,10 +45,14 @@ function table(title: string, rows: Partial<Record<TargetKey, Measured>>): strin
     const l = r.latencyMs
     const flow = r.flowed === undefined ? '' : `${r.flowed}/${r.ackedTotal} out, +${r.catchUpMs} ms`
     lines.push(
-      TARGETS[key].padEnd(40) + r.throughput.toFixed(0).padStart(9) + r.sendRate.toFixed(0).padStart(9) +
+      TARGETS[key].padEnd(40) +
+        r.throughput.toFixed(0).padStart(9) +
+        r.sendRate.toFixed(0).padStart(9) +
         [l.p50, l.p90, l.p99, l.max, r.loopDelayMaxMs].map((v) => v.toFixed(2).padStart(9)).join('') +
-        r.cpuUsPerDelivery.toFixed(0).padStart(11) + `${(r.generatorBusy * 100).toFixed(0)} %`.padStart(9) +
-        String(errorCount(r.errors)).padStart(8) + `  ${flow}`,
+        r.cpuUsPerDelivery.toFixed(0).padStart(11) +
+        `${(r.generatorBusy * 100).toFixed(0)} %`.padStart(9) +
+        String(errorCount(r.errors)).padStart(8) +
+        `  ${flow}`,
     )
   }
   return lines
@@ -89,13 +94,21 @@ export function aims(results: Results, config: BenchConfig) {
   const r = ratios(results)
   for (const c of ['xoHook', 'xoHookEnriched'] as const) {
     const vsCore = r[`${c}/nodeRedCore`].fullSpeedThroughput
-    out[`${c}.atLeastAsFastAsNodeRedCore`] = { holds: vsCore !== null && vsCore >= 1, value: vsCore, aim: 'full-speed acks/s c/b >= 1' }
+    out[`${c}.atLeastAsFastAsNodeRedCore`] = {
+      holds: vsCore !== null && vsCore >= 1,
+      value: vsCore,
+      aim: 'full-speed acks/s c/b >= 1',
+    }
   }
   for (const d of ['listener', 'listenerEnriched'] as const) {
     const vsBare = r[`${d}/bare`].fullSpeedThroughput
     const cpu = r[`${d}/bare`].cpuPerDelivery
     const p99 = results.fixedRate[d]?.latencyMs.p99 ?? null
-    out[`${d}.atLeastHalfOfBare`] = { holds: vsBare !== null && vsBare >= 0.5, value: vsBare, aim: 'full-speed acks/s d/a >= 0.5' }
+    out[`${d}.atLeastHalfOfBare`] = {
+      holds: vsBare !== null && vsBare >= 0.5,
+      value: vsBare,
+      aim: 'full-speed acks/s d/a >= 0.5',
+    }
     out[`${d}.p99Under2msAtFixedRate`] = {
       holds: p99 !== null && p99 < 2,
       value: p99 === null ? null : round(p99, 3),
@@ -126,9 +139,17 @@ function compact(r: Measured | undefined) {
 }
 
 /** The tables, ratios and aims, and the scenario's part of the final JSON line (printed by run.ts, with the other scenario's). */
-export function render(results: Results, config: BenchConfig, context: Record<string, unknown>, failures: string[]): { lines: string[]; json: Record<string, unknown> } {
+export function render(
+  results: Results,
+  config: BenchConfig,
+  context: Record<string, unknown>,
+  failures: string[],
+): { lines: string[]; json: Record<string, unknown> } {
   const lines = [
-    ...table(`fixed rate: ${config.rate} deliveries/s, open loop, up to ${config.concurrency} keep-alive connections`, results.fixedRate),
+    ...table(
+      `fixed rate: ${config.rate} deliveries/s, open loop, up to ${config.concurrency} keep-alive connections`,
+      results.fixedRate,
+    ),
     '',
     ...table(`full speed: closed loop, ${config.concurrency} keep-alive connections`, results.fullSpeed),
     '',
@@ -137,11 +158,14 @@ export function render(results: Results, config: BenchConfig, context: Record<st
   const r = ratios(results)
   for (const [pair, v] of Object.entries(r)) {
     const show = (x: number | null) => (x === null ? '-' : x.toFixed(3)).padStart(8)
-    lines.push(`  ${pair.padEnd(28)}${show(v.fullSpeedThroughput)}${show(v.fullSpeedP99)}${show(v.fixedRateP99)}${show(v.cpuPerDelivery)}`)
+    lines.push(
+      `  ${pair.padEnd(28)}${show(v.fullSpeedThroughput)}${show(v.fullSpeedP99)}${show(v.fixedRateP99)}${show(v.cpuPerDelivery)}`,
+    )
   }
   lines.push('', 'aims:')
   const a = aims(results, config)
-  for (const [name, v] of Object.entries(a)) lines.push(`  ${v.holds ? 'holds ' : 'MISSED'}  ${name.padEnd(44)} ${v.aim} (${v.value ?? '-'})`)
+  for (const [name, v] of Object.entries(a))
+    lines.push(`  ${v.holds ? 'holds ' : 'MISSED'}  ${name.padEnd(44)} ${v.aim} (${v.value ?? '-'})`)
   for (const failure of failures) lines.push(`ERROR: ${failure}`)
   const json = {
     bench: 'hook-ingest',
@@ -156,5 +180,7 @@ export function render(results: Results, config: BenchConfig, context: Record<st
 }
 
 function mapTargets(rows: Partial<Record<TargetKey, Measured>>) {
-  return Object.fromEntries((Object.keys(TARGETS) as TargetKey[]).filter((k) => rows[k]).map((k) => [k, compact(rows[k])]))
+  return Object.fromEntries(
+    (Object.keys(TARGETS) as TargetKey[]).filter((k) => rows[k]).map((k) => [k, compact(rows[k])]),
+  )
 }

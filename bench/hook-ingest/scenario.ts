@@ -3,17 +3,16 @@ import os from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { XoSimulator } from '../../src/simulator'
 import { freePort } from '../../test/support/ports'
-import { BenchConfig } from '../config'
+import type { BenchConfig } from '../config'
 import { profiled } from '../cpu-profile'
 import { deliveryBodies, inventoryOf } from '../deliveries'
 import { LoadGeneratorProcess } from './load-generator-process'
-import { errorCount, PhaseSpec } from '../protocol'
-import { Measured, Mode, render, Results, TargetKey, TARGETS } from './report'
+import { errorCount, type PhaseSpec } from '../protocol'
+import { type Measured, type Mode, render, type Results, type TargetKey, TARGETS } from './report'
 import { startBareServer } from './bare-http'
-import { EmbeddedNodeRed, startNodeRed } from '../targets/embedded-node-red'
+import { type EmbeddedNodeRed, startNodeRed } from '../targets/embedded-node-red'
 import { CORE_PATH, coreFlow, HOOK_NODE_ID, HOOK_SECRET, hookFlow, hookPath, SERVER_NODE_ID } from '../targets/flows'
 import { sharedRedis } from '../shared-redis'
-
 
 // Distinct calls sent in a loop: enough that the correlation memory and the object lookups see varied ids.
 const PAIRS = 1024
@@ -32,13 +31,23 @@ interface Target {
 function probe(port: number, path: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 5000, agent: false },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        timeout: 5000,
+        agent: false,
+      },
       (res) => {
         let answer = ''
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => (answer += chunk))
         res.on('end', () =>
-          res.statusCode! >= 200 && res.statusCode! < 300 ? resolve() : reject(new Error(`probe of ${path} answered ${res.statusCode} ${answer.slice(0, 200)}`)),
+          res.statusCode! >= 200 && res.statusCode! < 300
+            ? resolve()
+            : reject(new Error(`probe of ${path} answered ${res.statusCode} ${answer.slice(0, 200)}`)),
         )
       },
     )
@@ -51,11 +60,17 @@ function probe(port: number, path: string, body: string): Promise<void> {
 /** Waits (bounded) until the flow has let out `expected` messages; answers how long that took. */
 async function catchUp(flow: EmbeddedNodeRed, expected: number, timeoutMs = 15_000): Promise<number> {
   const start = Date.now()
-  while (flow.flowed < expected && Date.now() - start < timeoutMs) await new Promise((resolve) => setTimeout(resolve, 5))
+  while (flow.flowed < expected && Date.now() - start < timeoutMs)
+    await new Promise((resolve) => setTimeout(resolve, 5))
   return Date.now() - start
 }
 
-async function measure(target: Target, mode: Mode, generator: LoadGeneratorProcess, config: BenchConfig): Promise<Measured> {
+async function measure(
+  target: Target,
+  mode: Mode,
+  generator: LoadGeneratorProcess,
+  config: BenchConfig,
+): Promise<Measured> {
   const spec: PhaseSpec = {
     mode,
     port: target.port,
@@ -74,7 +89,12 @@ async function measure(target: Target, mode: Mode, generator: LoadGeneratorProce
   const run = () => generator.run(spec)
   const result = mode === 'fullSpeed' ? await profiled(target.key, run) : await run()
   loopDelay.disable()
-  const measured: Measured = { ...result, cpuUsPerDelivery: 0, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 }
+  const measured: Measured = {
+    ...result,
+    cpuUsPerDelivery: 0,
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    loopDelayMaxMs: loopDelay.max / 1e6,
+  }
   if (target.flow) {
     measured.catchUpMs = await catchUp(target.flow, result.ackedTotal)
     measured.flowed = target.flow.flowed
@@ -85,7 +105,11 @@ async function measure(target: Target, mode: Mode, generator: LoadGeneratorProce
 }
 
 /** The hook-ingest scenario: its tables on stdout, its part of the final JSON line returned. */
-export async function hookIngest(config: BenchConfig, stops: Array<() => Promise<void>>, failures: string[]): Promise<Record<string, unknown>> {
+export async function hookIngest(
+  config: BenchConfig,
+  stops: Array<() => Promise<void>>,
+  failures: string[],
+): Promise<Record<string, unknown>> {
   const results: Results = { fixedRate: {}, fullSpeed: {} }
   // Everything is started before the first measurement, so that every target runs in the same process state.
   const simulator = await XoSimulator.start({ timeScale: 0.01, size: config.inventorySize, seed: 1 })
@@ -130,11 +154,17 @@ export async function hookIngest(config: BenchConfig, stops: Array<() => Promise
     cpus: os.cpus().length,
     seconds: config.measureMs / 1000,
     warmupSeconds: config.warmupMs / 1000,
-    deliveries: { pairs: PAIRS, inventoryVms: config.inventorySize, meanBytes: Math.round(bodies.reduce((s, b) => s + b.length, 0) / bodies.length) },
+    deliveries: {
+      pairs: PAIRS,
+      inventoryVms: config.inventorySize,
+      meanBytes: Math.round(bodies.reduce((s, b) => s + b.length, 0) / bodies.length),
+    },
   }
-  console.log(`hook-ingest bench: Node ${context.node}, Node-RED ${context.nodeRed}, ${context.cpus} CPUs; ` +
-    `${context.seconds} s per phase after ${context.warmupSeconds} s warm-up; ${PAIRS} pre/post pairs of ${context.deliveries.meanBytes} bytes on average; ` +
-    `load average ${context.loadAverage} (the machine's other work moves absolute figures: compare the ratios)`)
+  console.log(
+    `hook-ingest bench: Node ${context.node}, Node-RED ${context.nodeRed}, ${context.cpus} CPUs; ` +
+      `${context.seconds} s per phase after ${context.warmupSeconds} s warm-up; ${PAIRS} pre/post pairs of ${context.deliveries.meanBytes} bytes on average; ` +
+      `load average ${context.loadAverage} (the machine's other work moves absolute figures: compare the ratios)`,
+  )
 
   const own: string[] = []
   for (const target of targets) {
@@ -150,11 +180,16 @@ export async function hookIngest(config: BenchConfig, stops: Array<() => Promise
       const measured = await measure(target, mode, generator, config)
       results[mode][target.key] = measured
       const errors = errorCount(measured.errors)
-      if (errors) own.push(`${TARGETS[target.key]}, ${mode}: ${errors} failed deliveries ${JSON.stringify(measured.errors)}`)
+      if (errors)
+        own.push(`${TARGETS[target.key]}, ${mode}: ${errors} failed deliveries ${JSON.stringify(measured.errors)}`)
       if (measured.flowed !== undefined && measured.flowed < measured.ackedTotal) {
-        own.push(`${TARGETS[target.key]}, ${mode}: the flow let out ${measured.flowed} of ${measured.ackedTotal} acknowledged deliveries`)
+        own.push(
+          `${TARGETS[target.key]}, ${mode}: the flow let out ${measured.flowed} of ${measured.ackedTotal} acknowledged deliveries`,
+        )
       }
-      console.log(`  measured ${TARGETS[target.key].trim()}, ${mode}: ${measured.throughput.toFixed(0)} acks/s, p99 ${measured.latencyMs.p99.toFixed(2)} ms`)
+      console.log(
+        `  measured ${TARGETS[target.key].trim()}, ${mode}: ${measured.throughput.toFixed(0)} acks/s, p99 ${measured.latencyMs.p99.toFixed(2)} ms`,
+      )
     }
   }
   console.log('')

@@ -9,9 +9,9 @@ import type { XoServerNode } from '../../src/node-red/xo-server-node'
 import type { XoObjectsNotification } from '../../src/xo/connection'
 import { startNodeRed } from '../targets/embedded-node-red'
 import { SERVER_NODE_ID } from '../targets/flows'
-import { EVENT_NODES, objectStreamFlow, Probe, PROBE_KEY } from './flows'
+import { EVENT_NODES, objectStreamFlow, type Probe, PROBE_KEY } from './flows'
 import { now } from './protocol'
-import { FrameLog, Receiver, runReceiver } from './receiver'
+import { type FrameLog, type Receiver, runReceiver } from './receiver'
 
 const LOAD_TIMEOUT_MS = 120_000
 
@@ -39,13 +39,14 @@ void runReceiver(kind, async (frames: FrameLog): Promise<Receiver> => {
       const connection = server?.connection
       // The store the xo-events nodes started at deploy.
       const store = server?.objectStore()
-      if (!connection || !store) throw new Error(`the xo-server node is not configured: ${server?.configError ?? 'missing'}`)
+      if (!connection || !store)
+        throw new Error(`the xo-server node is not configured: ${server?.configError ?? 'missing'}`)
       let current = -1
       // Before the store sees the frame: its number, for each object in it.
       connection.prependListener('notification', (notification: XoObjectsNotification) => {
         if (notification.type !== 'enter' || !notification.items) return
         let items = 0
-        for (const id in notification.items) items++
+        for (const _ in notification.items) items++
         current = frames.arrived(items)
         if (frames.lag) for (const id in notification.items) frameOf.set(notification.items[id] as object, current)
       })
@@ -53,7 +54,8 @@ void runReceiver(kind, async (frames: FrameLog): Promise<Receiver> => {
       connection.on('notification', (notification: XoObjectsNotification) => {
         if (notification.type === 'enter' && notification.items) frames.processed(current)
       })
-      if (!(await store.whenLoaded(LOAD_TIMEOUT_MS))) throw new Error(`the object store was not loaded after ${LOAD_TIMEOUT_MS} ms`)
+      if (!(await store.whenLoaded(LOAD_TIMEOUT_MS)))
+        throw new Error(`the object store was not loaded after ${LOAD_TIMEOUT_MS} ms`)
       return store.size
     },
     messages: () => counts.slice(),

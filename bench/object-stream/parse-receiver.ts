@@ -8,7 +8,7 @@ import http from 'node:http'
 import WebSocket from 'ws'
 import { KEPT_TYPES } from './flows'
 import { now } from './protocol'
-import { FrameLog, Receiver, runReceiver } from './receiver'
+import { type FrameLog, type Receiver, runReceiver } from './receiver'
 
 /** the objects of an `all` notification, by id (an `exit`'s may be 0, as captured from XO: only the key counts) */
 type Items = Record<string, { type?: unknown } | 0 | null>
@@ -68,7 +68,7 @@ void runReceiver('parseOnly', async (frames: FrameLog): Promise<Receiver> => {
   }
   return {
     async load(url, token) {
-      const ws = new WebSocket(url.replace(/^http/, 'ws') + '/api/')
+      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/`)
       socket = ws
       await new Promise((resolve, reject) => {
         ws.once('open', resolve)
@@ -80,7 +80,9 @@ void runReceiver('parseOnly', async (frames: FrameLog): Promise<Receiver> => {
       const call = (method: string, params: Record<string, unknown>) =>
         new Promise<unknown>((resolve, reject) => {
           const id = nextId++
-          pending.set(id, (reply) => (reply.error ? reject(new Error(`${method}: ${reply.error.message}`)) : resolve(reply.result)))
+          pending.set(id, (reply) =>
+            reply.error ? reject(new Error(`${method}: ${reply.error.message}`)) : resolve(reply.result),
+          )
           ws.send(JSON.stringify({ jsonrpc: '2.0', method, params, id }))
         })
       ws.on('message', (data) => {
@@ -92,7 +94,7 @@ void runReceiver('parseOnly', async (frames: FrameLog): Promise<Receiver> => {
           // Frame accounting, the same as Node-RED's tap: "enter" frames only.
           if (type !== 'enter') return
           let count = 0
-          for (const id in items) count++
+          for (const _ in items) count++
           const index = frames.arrived(count)
           parsed++
           if (frames.lag) frames.sample(index, now())

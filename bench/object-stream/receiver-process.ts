@@ -1,8 +1,12 @@
-import { ChildProcess, fork } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import path from 'node:path'
 import type { FromReceiver, LoadResult, ReceiverKind, StreamResult, ToReceiver } from './protocol'
 
-const SCRIPTS: Record<ReceiverKind, string> = { nodeRed: 'node-red-receiver.ts', nodeRedShared: 'node-red-receiver.ts', parseOnly: 'parse-receiver.ts' }
+const SCRIPTS: Record<ReceiverKind, string> = {
+  nodeRed: 'node-red-receiver.ts',
+  nodeRedShared: 'node-red-receiver.ts',
+  parseOnly: 'parse-receiver.ts',
+}
 
 /**
  * The parent's handle on one forked receiver. Both kinds are forked alike: this process's execArgv (under tsx,
@@ -14,7 +18,10 @@ export class ReceiverProcess {
   #failure: Error | undefined
   #wake = new Set<() => void>()
 
-  private constructor(readonly kind: ReceiverKind, private readonly child: ChildProcess) {
+  private constructor(
+    readonly kind: ReceiverKind,
+    private readonly child: ChildProcess,
+  ) {
     child.on('message', (message: FromReceiver) => {
       if (message.type === 'ack') {
         this.acked = Math.max(this.acked, message.frames)
@@ -24,7 +31,12 @@ export class ReceiverProcess {
     child.once('exit', (code, signal) => this.#fail(new Error(`the ${kind} receiver exited (${signal ?? code})`)))
   }
 
-  static async fork(kind: ReceiverKind, v8Flags: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ReceiverProcess> {
+  static async fork(
+    kind: ReceiverKind,
+    v8Flags: string[],
+    env: Record<string, string> = {},
+    timeoutMs = 30_000,
+  ): Promise<ReceiverProcess> {
     const child = fork(path.join(__dirname, SCRIPTS[kind]), [kind], {
       env: { ...process.env, ...env },
       execArgv: [...process.execArgv, '--expose-gc', ...v8Flags],
@@ -66,7 +78,13 @@ export class ReceiverProcess {
         if (this.#failure) done(this.#failure)
         else if (this.acked >= frames) done()
       }
-      const timer = setTimeout(() => done(new Error(`the ${this.kind} receiver acknowledged ${this.acked} of ${frames} frames after ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(
+        () =>
+          done(
+            new Error(`the ${this.kind} receiver acknowledged ${this.acked} of ${frames} frames after ${timeoutMs} ms`),
+          ),
+        timeoutMs,
+      )
       this.#wake.add(check)
     })
   }
@@ -102,7 +120,12 @@ export class ReceiverProcess {
         if (message.type === 'ack') return
         cleanup()
         if (message.type === type) resolve(message)
-        else reject(new Error(`${this.kind} receiver: ${message.type === 'error' ? message.message : `unexpected ${message.type}`}`))
+        else
+          reject(
+            new Error(
+              `${this.kind} receiver: ${message.type === 'error' ? message.message : `unexpected ${message.type}`}`,
+            ),
+          )
       }
       const onFailure = () => {
         if (!this.#failure) return

@@ -7,7 +7,14 @@
  */
 import { performance } from 'node:perf_hooks'
 import { startProfile } from '../cpu-profile'
-import { FromReceiver, LoadResult, now, ReceiverKind, StreamResult, ToReceiver } from './protocol'
+import {
+  type FromReceiver,
+  type LoadResult,
+  now,
+  type ReceiverKind,
+  type StreamResult,
+  type ToReceiver,
+} from './protocol'
 
 /** What the parent asks a receiver for; `frames` is told of every "enter" frame. */
 export interface Receiver {
@@ -63,7 +70,12 @@ export class FrameLog {
   }
 
   results(): Pick<StreamResult, 'frameItems' | 'sampleFrames' | 'sampleAt' | 'framesBefore'> {
-    return { frameItems: this.#frameItems, sampleFrames: this.#sampleFrames, sampleAt: this.#sampleAt, framesBefore: this.#framesBefore }
+    return {
+      frameItems: this.#frameItems,
+      sampleFrames: this.#sampleFrames,
+      sampleAt: this.#sampleAt,
+      framesBefore: this.#framesBefore,
+    }
   }
 }
 
@@ -103,8 +115,13 @@ export async function runReceiver(kind: ReceiverKind, start: (frames: FrameLog) 
         const loadMs = now() - start
         const after = collect()
         const load: LoadResult = {
-          loadMs, kept, gcExposed: gc !== undefined,
-          rssBefore: before.rss, rssAfter: after.rss, heapUsedBefore: before.heapUsed, heapUsedAfter: after.heapUsed,
+          loadMs,
+          kept,
+          gcExposed: gc !== undefined,
+          rssBefore: before.rss,
+          rssAfter: after.rss,
+          heapUsedBefore: before.heapUsed,
+          heapUsedAfter: after.heapUsed,
         }
         return { type: 'loaded', load }
       }
@@ -120,15 +137,19 @@ export async function runReceiver(kind: ReceiverKind, start: (frames: FrameLog) 
       case 'end': {
         const deadline = Date.now() + END_TIMEOUT_MS
         while (frames.count < message.frames || now() - frames.lastActivity < QUIET_MS) {
-          if (Date.now() > deadline) throw new Error(`${frames.count} of ${message.frames} frames in after ${END_TIMEOUT_MS} ms`)
+          if (Date.now() > deadline)
+            throw new Error(`${frames.count} of ${message.frames} frames in after ${END_TIMEOUT_MS} ms`)
           await sleep(10)
         }
         const used = process.cpuUsage(cpu)
         const utilization = performance.eventLoopUtilization(elu).utilization
         await stopProfile?.()
         const result: StreamResult = {
-          cpuUserUs: used.user, cpuSystemUs: used.system, eventLoopUtilization: utilization,
-          messages: receiver.messages(), ...frames.results(),
+          cpuUserUs: used.user,
+          cpuSystemUs: used.system,
+          eventLoopUtilization: utilization,
+          messages: receiver.messages(),
+          ...frames.results(),
         }
         return { type: 'result', result }
       }

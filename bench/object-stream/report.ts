@@ -6,7 +6,7 @@
 import type { ObjectStreamConfig } from '../config'
 import type { LoadResult } from './protocol'
 import type { ObjectStreamResults, Round, StreamFigures } from './scenario'
-import { Spread, spreadText } from './spread'
+import { type Spread, spreadText } from './spread'
 
 export const CPU_RATIO_AIM = 1.5
 
@@ -35,7 +35,12 @@ export function objectStreamRatios(r: ObjectStreamResults) {
 }
 
 const spreadJson = (s: Spread, digits: number) => ({
-  median: round(s.median, digits), p25: round(s.p25, digits), p75: round(s.p75, digits), min: round(s.min, digits), max: round(s.max, digits), rounds: s.count,
+  median: round(s.median, digits),
+  p25: round(s.p25, digits),
+  p75: round(s.p75, digits),
+  min: round(s.min, digits),
+  max: round(s.max, digits),
+  rounds: s.count,
 })
 
 function loadJson(l: LoadResult) {
@@ -54,9 +59,21 @@ function loadJson(l: LoadResult) {
 function streamJson(f: StreamFigures, r: Round, lag: StreamFigures | undefined) {
   return {
     messages: f.messages,
-    ...(f.perNode ? { perNode: f.perNode, eventsPerSecond: round(perSecond(f.messages, r), 1) } : { framesPerSecond: round(perSecond(f.messages, r), 1) }),
+    ...(f.perNode
+      ? { perNode: f.perNode, eventsPerSecond: round(perSecond(f.messages, r), 1) }
+      : { framesPerSecond: round(perSecond(f.messages, r), 1) }),
     updatesPerSecond: round(perSecond(r.updates, r), 1),
-    ...(lag?.lagMs ? { lagMs: { p50: round(lag.lagMs.p50, 3), p90: round(lag.lagMs.p90, 3), p99: round(lag.lagMs.p99, 3), max: round(lag.lagMs.max, 3), samples: lag.lagMs.count } } : {}),
+    ...(lag?.lagMs
+      ? {
+          lagMs: {
+            p50: round(lag.lagMs.p50, 3),
+            p90: round(lag.lagMs.p90, 3),
+            p99: round(lag.lagMs.p99, 3),
+            max: round(lag.lagMs.max, 3),
+            samples: lag.lagMs.count,
+          },
+        }
+      : {}),
     cpuMs: round(f.cpuMs, 1),
     cpuUserMs: round(f.cpuUserMs, 1),
     cpuSystemMs: round(f.cpuSystemMs, 1),
@@ -70,29 +87,48 @@ function roundJson(r: Round) {
     cpuRatio: round(r.cpuRatio, 3),
     nodeRedCpuMs: round(r.nodeRed.cpuMs, 1),
     baselineCpuMs: round(r.baseline.cpuMs, 1),
-    ...(r.shared && r.storeRatio !== undefined ? { sharedCpuMs: round(r.shared.cpuMs, 1), storeRatio: round(r.storeRatio, 3) } : {}),
+    ...(r.shared && r.storeRatio !== undefined
+      ? { sharedCpuMs: round(r.shared.cpuMs, 1), storeRatio: round(r.storeRatio, 3) }
+      : {}),
     eventsPerSecond: round(perSecond(r.nodeRed.messages, r), 1),
-    ...(r.nodeRed.lagMs && r.baseline.lagMs ? { nodeRedLagP99Ms: round(r.nodeRed.lagMs.p99, 3), baselineLagP99Ms: round(r.baseline.lagMs.p99, 3) } : {}),
+    ...(r.nodeRed.lagMs && r.baseline.lagMs
+      ? { nodeRedLagP99Ms: round(r.nodeRed.lagMs.p99, 3), baselineLagP99Ms: round(r.baseline.lagMs.p99, 3) }
+      : {}),
     notifications: r.notifications,
     durationMs: round(r.durationMs, 1),
     simulatorCpuMs: round(r.simulatorCpuMs, 1),
   }
 }
 
-export function renderObjectStream(r: ObjectStreamResults, config: ObjectStreamConfig): { lines: string[]; json: Record<string, unknown> } {
+export function renderObjectStream(
+  r: ObjectStreamResults,
+  config: ObjectStreamConfig,
+): { lines: string[]; json: Record<string, unknown> } {
   const m = r.median
   const lag = lagRound(r)
   const gc = r.load.nodeRed.gcExposed && r.load.baseline.gcExposed
-  const byType = Object.entries(r.objectsByType).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${n}`).join(', ')
-  const head = `${'receiver'.padEnd(38)}${'load ms'.padStart(8)}${'RSS before'.padStart(11)}${'RSS after'.padStart(10)}${'+RSS MB'.padStart(8)}` +
+  const byType = Object.entries(r.objectsByType)
+    .sort((a, b) => b[1] - a[1])
+    .map(([t, n]) => `${t} ${n}`)
+    .join(', ')
+  const head =
+    `${'receiver'.padEnd(38)}${'load ms'.padStart(8)}${'RSS before'.padStart(11)}${'RSS after'.padStart(10)}${'+RSS MB'.padStart(8)}` +
     `${'+heap MB'.padStart(9)}${'CPU ms median'.padStart(14)}${'IQR'.padStart(12)}${'min-max'.padStart(12)}${'us/update'.padStart(10)}` +
     `${'lag p50'.padStart(8)}${'lag p99'.padStart(8)}${'lag max'.padStart(8)}`
   const row = (label: string, l: LoadResult, cpu: Spread, lagged: StreamFigures | undefined) =>
-    label.padEnd(38) + l.loadMs.toFixed(0).padStart(8) + `${(l.rssBefore / MB).toFixed(1)} MB`.padStart(11) +
-    `${(l.rssAfter / MB).toFixed(1)} MB`.padStart(10) + (rssGrowth(l) / MB).toFixed(1).padStart(8) + (heapGrowth(l) / MB).toFixed(1).padStart(9) +
-    cpu.median.toFixed(0).padStart(14) + `${cpu.p25.toFixed(0)}-${cpu.p75.toFixed(0)}`.padStart(12) + `${cpu.min.toFixed(0)}-${cpu.max.toFixed(0)}`.padStart(12) +
+    label.padEnd(38) +
+    l.loadMs.toFixed(0).padStart(8) +
+    `${(l.rssBefore / MB).toFixed(1)} MB`.padStart(11) +
+    `${(l.rssAfter / MB).toFixed(1)} MB`.padStart(10) +
+    (rssGrowth(l) / MB).toFixed(1).padStart(8) +
+    (heapGrowth(l) / MB).toFixed(1).padStart(9) +
+    cpu.median.toFixed(0).padStart(14) +
+    `${cpu.p25.toFixed(0)}-${cpu.p75.toFixed(0)}`.padStart(12) +
+    `${cpu.min.toFixed(0)}-${cpu.max.toFixed(0)}`.padStart(12) +
     ((cpu.median * 1000) / config.updates).toFixed(1).padStart(10) +
-    (lagged?.lagMs ? [lagged.lagMs.p50, lagged.lagMs.p99, lagged.lagMs.max].map((v) => v.toFixed(1).padStart(8)).join('') : '-'.padStart(8).repeat(3))
+    (lagged?.lagMs
+      ? [lagged.lagMs.p50, lagged.lagMs.p99, lagged.lagMs.max].map((v) => v.toFixed(1).padStart(8)).join('')
+      : '-'.padStart(8).repeat(3))
   const ratios = objectStreamRatios(r)
   const show = (x: number | null) => (x === null ? '-' : x.toFixed(3))
   const holds = r.cpuRatio.median <= CPU_RATIO_AIM
@@ -111,7 +147,11 @@ export function renderObjectStream(r: ObjectStreamResults, config: ObjectStreamC
     row('baseline: ws + JSON.parse + Map apply', r.load.baseline, r.cpuMs.baseline, lag?.baseline),
     row('Node-RED: xo-server + 3 xo-events', r.load.nodeRed, r.cpuMs.nodeRed, lag?.nodeRed),
     `  median round: ${m.notifications} notifications (${(m.updates / m.notifications).toFixed(0)} objects on average), ${perSecond(m.updates, m).toFixed(0)} updates/s, ` +
-      `${perSecond(m.nodeRed.messages, m).toFixed(0)} xo-events messages/s; by node: ${Object.entries(m.nodeRed.perNode ?? {}).map(([name, n]) => `${name} ${n}`).join(', ')}`,
+      `${perSecond(m.nodeRed.messages, m).toFixed(0)} xo-events messages/s; by node: ${Object.entries(
+        m.nodeRed.perNode ?? {},
+      )
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ')}`,
     `  event-loop utilisation: Node-RED ${(m.nodeRed.eventLoopUtilization * 100).toFixed(0)} %, baseline ${(m.baseline.eventLoopUtilization * 100).toFixed(0)} %; ` +
       `simulator CPU ${m.simulatorCpuMs.toFixed(0)} ms over ${m.durationMs.toFixed(0)} ms (when near 100 %, the simulator set the pace)`,
     `  ${lagLine}`,
@@ -120,7 +160,9 @@ export function renderObjectStream(r: ObjectStreamResults, config: ObjectStreamC
     `ratios Node-RED / baseline: load time ${show(ratios.loadTime)}, RSS growth ${show(ratios.rssGrowth)}, heap growth ${show(ratios.heapGrowth)}, lag p99 ${show(ratios.lagP99)}`,
     `aim: ${holds ? 'holds ' : 'MISSED'}  objectStream.cpuAtMost1_5  CPU Node-RED / baseline, median of the CPU rounds <= ${CPU_RATIO_AIM} (${r.cpuRatio.median.toFixed(3)})`,
     ...(r.storeRatio
-      ? [`ratio with a shared store (Redis, leading alone, each sent object recorded) / without, CPU: ${spreadText(r.storeRatio, 3)} (not judged)`]
+      ? [
+          `ratio with a shared store (Redis, leading alone, each sent object recorded) / without, CPU: ${spreadText(r.storeRatio, 3)} (not judged)`,
+        ]
       : []),
   ]
   const json = {

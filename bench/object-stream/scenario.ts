@@ -20,7 +20,7 @@ import type { LatencySummary } from '../protocol'
 import { now, type LoadResult, type StreamResult } from './protocol'
 import { ReceiverProcess } from './receiver-process'
 import { EVENT_NODES } from './flows'
-import { Spread, spreadOf } from './spread'
+import { type Spread, spreadOf } from './spread'
 
 const ACK_TIMEOUT_MS = 30_000
 
@@ -28,11 +28,13 @@ const ACK_TIMEOUT_MS = 30_000
 async function drainDownload(simulator: XoSimulator): Promise<void> {
   const { $getFrom } = (await simulator.invoke('xo.getAllObjects', { ndjson: true })) as { $getFrom: string }
   await new Promise<void>((resolve, reject) => {
-    http.get(simulator.url + $getFrom, (response) => {
-      response.on('data', () => {})
-      response.on('end', resolve)
-      response.on('error', reject)
-    }).on('error', reject)
+    http
+      .get(simulator.url + $getFrom, (response) => {
+        response.on('data', () => {})
+        response.on('end', resolve)
+        response.on('error', reject)
+      })
+      .on('error', reject)
   })
 }
 
@@ -118,7 +120,10 @@ export async function runObjectStream(
     ReceiverProcess.fork('parseOnly', config.v8Flags),
     ...(redisUrl ? [ReceiverProcess.fork('nodeRedShared', config.v8Flags, { BENCH_REDIS_URL: redisUrl })] : []),
   ])
-  stops.push(() => nodeRed.stop(), () => baseline.stop())
+  stops.push(
+    () => nodeRed.stop(),
+    () => baseline.stop(),
+  )
   if (shared) stops.push(() => shared.stop())
   const receivers = shared ? [nodeRed, baseline, shared] : [nodeRed, baseline]
   const token = simulator.issueToken('admin@admin.net')
@@ -132,7 +137,9 @@ export async function runObjectStream(
   log(`  object stream: Node-RED loaded ${nodeRedLoad.kept} objects in ${nodeRedLoad.loadMs.toFixed(0)} ms`)
   if (shared) {
     const sharedLoad = await shared.load(simulator.url, token)
-    log(`  object stream: Node-RED with a shared store loaded ${sharedLoad.kept} objects in ${sharedLoad.loadMs.toFixed(0)} ms`)
+    log(
+      `  object stream: Node-RED with a shared store loaded ${sharedLoad.kept} objects in ${sharedLoad.loadMs.toFixed(0)} ms`,
+    )
   }
 
   // 2. The churn, paced by the slower receiver.
@@ -141,7 +148,10 @@ export async function runObjectStream(
   const stream = async (updates: number, seed: number) => {
     await allAcked()
     const result = await simulator.churn({
-      updates, seed, minBatch: config.minBatch, maxBatch: config.maxBatch,
+      updates,
+      seed,
+      minBatch: config.minBatch,
+      maxBatch: config.maxBatch,
       // At least one turn of the event loop between two frames, so the last one's bytes leave before the next is built.
       pace: async () => {
         await Promise.all(receivers.map((r) => r.waitAcked(sent.length - config.window + 1, ACK_TIMEOUT_MS)))
@@ -174,46 +184,87 @@ export async function runObjectStream(
     // Every receiver must have seen exactly the churn's frames, in order.
     for (const [j, s] of streams.entries()) {
       const r = receivers[j]
-      if (s.framesBefore !== first || s.frameItems.length !== measured.length || s.frameItems.some((n, j) => n !== measured[j].size)) {
-        throw new Error(`the ${r.kind} receiver saw other frames than the churn sent (${s.framesBefore}+${s.frameItems.length} frames, expected ${first}+${measured.length})`)
+      if (
+        s.framesBefore !== first ||
+        s.frameItems.length !== measured.length ||
+        s.frameItems.some((n, j) => n !== measured[j].size)
+      ) {
+        throw new Error(
+          `the ${r.kind} receiver saw other frames than the churn sent (${s.framesBefore}+${s.frameItems.length} frames, expected ${first}+${measured.length})`,
+        )
       }
     }
     const figures = (s: StreamResult, names?: readonly string[]): StreamFigures => {
       const cpuUs = s.cpuUserUs + s.cpuSystemUs
       const f: StreamFigures = {
-        cpuUserMs: s.cpuUserUs / 1000, cpuSystemMs: s.cpuSystemUs / 1000, cpuMs: cpuUs / 1000, cpuUsPerUpdate: cpuUs / config.updates,
-        eventLoopUtilization: s.eventLoopUtilization, messages: s.messages.reduce((a, b) => a + b, 0),
+        cpuUserMs: s.cpuUserUs / 1000,
+        cpuSystemMs: s.cpuSystemUs / 1000,
+        cpuMs: cpuUs / 1000,
+        cpuUsPerUpdate: cpuUs / config.updates,
+        eventLoopUtilization: s.eventLoopUtilization,
+        messages: s.messages.reduce((a, b) => a + b, 0),
         ...(names ? { perNode: Object.fromEntries(names.map((name, j) => [name, s.messages[j]])) } : {}),
       }
       if (kind === 'lag') f.lagMs = lagOf(s, sent, first)
       return f
     }
-    const nodeRedFigures = figures(nodeRedStream, EVENT_NODES.map((n) => n.name))
+    const nodeRedFigures = figures(
+      nodeRedStream,
+      EVENT_NODES.map((n) => n.name),
+    )
     if (nodeRedFigures.messages === 0) throw new Error('no message came out of the xo-events nodes')
     const baselineFigures = figures(baselineStream)
-    const sharedFigures = sharedStream && figures(sharedStream, EVENT_NODES.map((n) => n.name))
+    const sharedFigures =
+      sharedStream &&
+      figures(
+        sharedStream,
+        EVENT_NODES.map((n) => n.name),
+      )
     if (sharedFigures && sharedFigures.messages !== nodeRedFigures.messages) {
-      throw new Error(`with a shared store ${sharedFigures.messages} messages came out, without ${nodeRedFigures.messages}`)
+      throw new Error(
+        `with a shared store ${sharedFigures.messages} messages came out, without ${nodeRedFigures.messages}`,
+      )
     }
     all.push({
-      kind, updates: result.updates, notifications: result.batches, operations: result.operations,
-      simulatorCpuMs: (simulatorUsed.user + simulatorUsed.system) / 1000, durationMs: result.ackedAt - measured[0].sentAt,
-      nodeRed: nodeRedFigures, baseline: baselineFigures, cpuRatio: nodeRedFigures.cpuMs / baselineFigures.cpuMs,
+      kind,
+      updates: result.updates,
+      notifications: result.batches,
+      operations: result.operations,
+      simulatorCpuMs: (simulatorUsed.user + simulatorUsed.system) / 1000,
+      durationMs: result.ackedAt - measured[0].sentAt,
+      nodeRed: nodeRedFigures,
+      baseline: baselineFigures,
+      cpuRatio: nodeRedFigures.cpuMs / baselineFigures.cpuMs,
       ...(sharedFigures ? { shared: sharedFigures, storeRatio: sharedFigures.cpuMs / nodeRedFigures.cpuMs } : {}),
     })
-    log(`  object stream, ${kind} round ${i + 1} of ${plan.length}: ${result.updates} updates in ${result.batches} notifications, ` +
-      `${nodeRedFigures.messages} xo-events messages; CPU (user + system) Node-RED ${cpuText(nodeRedFigures)}, baseline ${cpuText(baselineFigures)}, ` +
-      `ratio ${(nodeRedFigures.cpuMs / baselineFigures.cpuMs).toFixed(3)}` +
-      (sharedFigures ? `; with a shared store ${cpuText(sharedFigures)}, ratio to Node-RED alone ${(sharedFigures.cpuMs / nodeRedFigures.cpuMs).toFixed(3)}` : ''))
+    log(
+      `  object stream, ${kind} round ${i + 1} of ${plan.length}: ${result.updates} updates in ${result.batches} notifications, ` +
+        `${nodeRedFigures.messages} xo-events messages; CPU (user + system) Node-RED ${cpuText(nodeRedFigures)}, baseline ${cpuText(baselineFigures)}, ` +
+        `ratio ${(nodeRedFigures.cpuMs / baselineFigures.cpuMs).toFixed(3)}` +
+        (sharedFigures
+          ? `; with a shared store ${cpuText(sharedFigures)}, ratio to Node-RED alone ${(sharedFigures.cpuMs / nodeRedFigures.cpuMs).toFixed(3)}`
+          : ''),
+    )
   }
   const rounds = all.filter((r) => r.kind === 'cpu')
   const cpuRatio = spreadOf(rounds.map((r) => r.cpuRatio))
-  const median = rounds.reduce((best, r) => (Math.abs(r.cpuRatio - cpuRatio.median) < Math.abs(best.cpuRatio - cpuRatio.median) ? r : best))
+  const median = rounds.reduce((best, r) =>
+    Math.abs(r.cpuRatio - cpuRatio.median) < Math.abs(best.cpuRatio - cpuRatio.median) ? r : best,
+  )
   return {
-    objects, objectsByType, warmupUpdates: config.warmupUpdates, load: { nodeRed: nodeRedLoad, baseline: baselineLoad },
-    rounds, lagRounds: all.filter((r) => r.kind === 'lag'), median, cpuRatio,
+    objects,
+    objectsByType,
+    warmupUpdates: config.warmupUpdates,
+    load: { nodeRed: nodeRedLoad, baseline: baselineLoad },
+    rounds,
+    lagRounds: all.filter((r) => r.kind === 'lag'),
+    median,
+    cpuRatio,
     ...(shared ? { storeRatio: spreadOf(rounds.map((r) => r.storeRatio!)) } : {}),
-    cpuMs: { nodeRed: spreadOf(rounds.map((r) => r.nodeRed.cpuMs)), baseline: spreadOf(rounds.map((r) => r.baseline.cpuMs)) },
+    cpuMs: {
+      nodeRed: spreadOf(rounds.map((r) => r.nodeRed.cpuMs)),
+      baseline: spreadOf(rounds.map((r) => r.baseline.cpuMs)),
+    },
     elapsedMs: now() - started,
   }
 }

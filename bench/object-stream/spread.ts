@@ -21,8 +21,12 @@ export function spreadOf(values: number[]): Spread {
   if (values.length === 0) throw new Error('no value to summarise')
   const sorted = [...values].sort((a, b) => a - b)
   return {
-    median: quantile(sorted, 0.5), p25: quantile(sorted, 0.25), p75: quantile(sorted, 0.75),
-    min: sorted[0], max: sorted[sorted.length - 1], count: sorted.length,
+    median: quantile(sorted, 0.5),
+    p25: quantile(sorted, 0.25),
+    p75: quantile(sorted, 0.75),
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+    count: sorted.length,
   }
 }
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { embedNodeRed, PACKAGE_ROOT } from '../../src/demo/embed'
 import type { XoServerNode } from '../../src/node-red/xo-server-node'
-import { COUNTER_KEY, FlowNode, HOOK_NODE_ID, SERVER_NODE_ID } from './flows'
+import { COUNTER_KEY, type FlowNode, HOOK_NODE_ID, SERVER_NODE_ID } from './flows'
 
 export interface EmbeddedNodeRed {
   port: number
@@ -36,9 +36,11 @@ function nodeRedDirectory(): string {
 }
 
 export async function startNodeRed(options: NodeRedOptions = {}): Promise<EmbeddedNodeRed> {
-  if (!existsSync(path.join(PACKAGE_ROOT, 'nodes', 'xo-hook.js'))) throw new Error('nodes/xo-hook.js is missing: run `npm run build` first')
+  if (!existsSync(path.join(PACKAGE_ROOT, 'nodes', 'xo-hook.js')))
+    throw new Error('nodes/xo-hook.js is missing: run `npm run build` first')
   const directory = nodeRedDirectory()
-  const version = (JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as { version: string }).version
+  const version = (JSON.parse(readFileSync(path.join(directory, 'package.json'), 'utf8')) as { version: string })
+    .version
 
   // Shared by reference with the function node's global context: the bench reads what the flow counted.
   const counter = { n: 0 }
@@ -75,9 +77,11 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<Embedd
       await waitUntil('the xo-hook node', () => RED.nodes.getNode(HOOK_NODE_ID) !== null, timeoutMs)
       await waitUntil('the XO connection', () => xo()?.connection?.isConnected === true, timeoutMs)
       // No types: the store the xo-hook node asked for at deploy, not a wider one.
-      if (enrich) await waitUntil("the XO object store's snapshot", () => xo()?.objectStore()?.loaded === true, timeoutMs)
+      if (enrich)
+        await waitUntil("the XO object store's snapshot", () => xo()?.objectStore()?.loaded === true, timeoutMs)
       const listener = xo()?.listener
-      if (listener) await waitUntil("the xo-server node's listener", () => listener.state.status === 'listening', timeoutMs)
+      if (listener)
+        await waitUntil("the xo-server node's listener", () => listener.state.status === 'listening', timeoutMs)
     },
     getNode: (id) => RED.nodes.getNode(id),
     stop: () => embedded.stop(),

@@ -1,9 +1,9 @@
 import type { HookPost } from '../hooks/delivery'
-import type { StateStore } from '../state/state-store'
+import type { StateStore, Stored } from '../state/state-store'
 import { ThrottledWriter } from '../state/throttled-writer'
 import { XoApiError, XO_ERROR } from '../xo/errors'
-import { AuditSource, newestRecord, readSince } from './reader'
-import { AuditRecord, postDeliveryOf } from './records'
+import { type AuditSource, newestRecord, readSince } from './reader'
+import { type AuditRecord, postDeliveryOf } from './records'
 
 /** What a node keeps across restarts to catch up: where it is in XO's audit log, and what came live since. */
 export interface CatchUpSaved {
@@ -112,8 +112,12 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
   constructor(options: CatchUpOptions<C>) {
     this.#o = options
     this.#now = options.now ?? Date.now
-    this.#writer = new ThrottledWriter(options.store, options.key, () => this.#snapshot(), SAVE_INTERVAL_MS, (error) =>
-      options.warn(`cannot save the catch-up state: ${error.message}`),
+    this.#writer = new ThrottledWriter(
+      options.store,
+      options.key,
+      () => this.#snapshot(),
+      SAVE_INTERVAL_MS,
+      (error) => options.warn(`cannot save the catch-up state: ${error.message}`),
     )
   }
 
@@ -184,7 +188,7 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
   }
 
   async #load(): Promise<void> {
-    let stored
+    let stored: Stored<CatchUpSaved> | undefined
     try {
       stored = await this.#o.store.read<CatchUpSaved>(this.#o.key)
     } catch (error) {
@@ -194,8 +198,15 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
       return
     }
     const value = stored?.value
-    if (value && typeof value.xo === 'string' && (typeof value.cursor === 'string' || value.cursor === null) && Array.isArray(value.live)) {
-      const live = value.live.filter((e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number')
+    if (
+      value &&
+      typeof value.xo === 'string' &&
+      (typeof value.cursor === 'string' || value.cursor === null) &&
+      Array.isArray(value.live)
+    ) {
+      const live = value.live.filter(
+        (e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number',
+      )
       this.#stored = { xo: value.xo, cursor: value.cursor, live }
       for (const [callId, at] of live) this.#emitted.set(callId, at)
     } else if (value) {
@@ -249,7 +260,8 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
         maxKept: this.#o.maxCalls,
         keep: (record) => {
           const callId = record.data?.callId
-          if (record.event !== 'apiCall' || typeof callId !== 'string' || !this.#o.selects(String(record.data?.method))) return false
+          if (record.event !== 'apiCall' || typeof callId !== 'string' || !this.#o.selects(String(record.data?.method)))
+            return false
           if (live.has(callId)) met.add(callId)
           return !this.#emitted.has(callId)
         },
@@ -335,7 +347,8 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
   }
 
   #cutMessage(cut: 'age' | 'count' | 'lost', kept: number): string {
-    if (cut === 'count') return `more missed calls than the ${this.#o.maxCalls} caught up at most: the older ones were skipped (${kept} caught up)`
+    if (cut === 'count')
+      return `more missed calls than the ${this.#o.maxCalls} caught up at most: the older ones were skipped (${kept} caught up)`
     if (cut === 'age') return `missed calls older than ${Math.round(this.#o.maxAgeMs / 3_600_000)} h were skipped`
     return "XO's audit log no longer holds the last record this node saw (cleaned, or rebuilt): caught up what it holds"
   }
@@ -352,8 +365,10 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
       }
       throw error
     }
-    const audit = Array.isArray(plugins) ? (plugins as Array<Record<string, unknown>>).find((p) => p?.id === 'audit') : undefined
-    if (!audit || audit.loaded !== true) {
+    const audit = Array.isArray(plugins)
+      ? (plugins as Array<Record<string, unknown>>).find((p) => p?.id === 'audit')
+      : undefined
+    if (audit?.loaded !== true) {
       this.#o.report({ state: 'unavailable', reason: 'not-loaded' })
       return false
     }
@@ -368,17 +383,21 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
     if (this.#stopped || !this.#o.source.isConnected) return
     const notAdmin = error instanceof XoApiError && error.code === XO_ERROR.unauthorized
     const notLoaded = error instanceof XoApiError && error.code === XO_ERROR.methodNotFound
-    if (notAdmin || notLoaded) return this.#o.report({ state: 'unavailable', reason: notAdmin ? 'not-admin' : 'not-loaded' })
+    if (notAdmin || notLoaded)
+      return this.#o.report({ state: 'unavailable', reason: notAdmin ? 'not-admin' : 'not-loaded' })
     this.#o.report({ state: 'unavailable', reason: 'failed', message: error.message })
     this.#o.warn(`could not catch up missed calls: ${error.message}`)
   }
 
   #retryAt(delayMs: number): void {
     if (this.#retry) return
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined
-      this.request()
-    }, Math.max(50, delayMs))
+    this.#retry = setTimeout(
+      () => {
+        this.#retry = undefined
+        this.request()
+      },
+      Math.max(50, delayMs),
+    )
     this.#retry.unref?.()
   }
 

@@ -1,10 +1,14 @@
 import type { DownloadOptions, DownloadResult } from '../xo/ndjson'
-import { asAuditRecord, AuditRecord, NULL_ID } from './records'
+import { asAuditRecord, type AuditRecord, NULL_ID } from './records'
 
 /** What reading the audit log needs of an XO connection. */
 export interface AuditSource {
   call<T = unknown>(method: string, params?: Record<string, unknown>, timeoutMs?: number): Promise<T>
-  download(getFrom: string, onItem: (item: unknown) => boolean | void, options?: DownloadOptions): Promise<DownloadResult>
+  download(
+    getFrom: string,
+    onItem: (item: unknown) => boolean | void,
+    options?: DownloadOptions,
+  ): Promise<DownloadResult>
 }
 
 export interface ReadLimits {
@@ -38,7 +42,12 @@ export interface ReadResult {
  * records (never the whole log in one frame; `audit.getRecords` without NDJSON ignores its limit), each download
  * stopped as soon as the walk has what it needs. `since` undefined: the whole log, within the limits.
  */
-export async function readSince(source: AuditSource, since: string | undefined, limits: ReadLimits, options?: DownloadOptions): Promise<ReadResult> {
+export async function readSince(
+  source: AuditSource,
+  since: string | undefined,
+  limits: ReadLimits,
+  options?: DownloadOptions,
+): Promise<ReadResult> {
   const pageSize = limits.pageSize ?? 1000
   const result: ReadResult = { kept: [], newest: undefined, stoppedAt: 'start', read: 0, oldestRead: undefined }
   let from: string | undefined

@@ -24,7 +24,8 @@ export const NULL_ID = 'nullId'
 export function asAuditRecord(line: unknown): AuditRecord | undefined {
   if (!line || typeof line !== 'object' || Array.isArray(line)) return undefined
   const r = line as Record<string, unknown>
-  if (typeof r.id !== 'string' || r.id === '' || typeof r.previousId !== 'string' || typeof r.event !== 'string') return undefined
+  if (typeof r.id !== 'string' || r.id === '' || typeof r.previousId !== 'string' || typeof r.event !== 'string')
+    return undefined
   if (typeof r.time !== 'number' || !Number.isFinite(r.time)) return undefined
   if (r.subject !== undefined && (typeof r.subject !== 'object' || r.subject === null)) return undefined
   if (r.data !== undefined && (typeof r.data !== 'object' || r.data === null || Array.isArray(r.data))) return undefined

@@ -1,6 +1,6 @@
 import type { XoConnection } from '../xo/connection'
 import { XoConnectionError } from '../xo/errors'
-import { checkParams, MethodSchema, normalizeParams } from './params'
+import { checkParams, type MethodSchema, normalizeParams } from './params'
 import type { CallSettings } from './settings'
 
 /** The call could not be made as asked: wrong method or parameters (nothing was sent to XO). */
@@ -22,7 +22,11 @@ export interface CallTarget {
 }
 
 /** The parameters configured on the node, overridden by those of `msg.payload` when it is an object and allowed. */
-export function withPayload(configured: Record<string, unknown>, payload: unknown, payloadParams: boolean): Record<string, unknown> {
+export function withPayload(
+  configured: Record<string, unknown>,
+  payload: unknown,
+  payloadParams: boolean,
+): Record<string, unknown> {
   const fromPayload = payloadParams && payload && typeof payload === 'object' && !Array.isArray(payload)
   return fromPayload ? { ...configured, ...(payload as Record<string, unknown>) } : configured
 }
@@ -40,7 +44,11 @@ export async function configuredParams(
     params.map(
       (p) =>
         new Promise<[string, unknown]>((resolve, reject) =>
-          evaluate(p, (error, value) => (error ? reject(new XoCallError(t('errors.param', { name: p.name, reason: error.message }))) : resolve([p.name, value]))),
+          evaluate(p, (error, value) =>
+            error
+              ? reject(new XoCallError(t('errors.param', { name: p.name, reason: error.message })))
+              : resolve([p.name, value]),
+          ),
         ),
     ),
   )

@@ -20,7 +20,11 @@ export interface MethodSchema {
  * What xo-server itself does to parameters before checking them (api.mjs): a method that takes `id` also takes
  * `<namespace>: id` (`vm.start {vm}`), and a key ending in `?` is dropped when the method does not know it.
  */
-export function normalizeParams(method: string, schema: MethodSchema, params: Record<string, unknown>): Record<string, unknown> {
+export function normalizeParams(
+  method: string,
+  schema: MethodSchema,
+  params: Record<string, unknown>,
+): Record<string, unknown> {
   const known = schema.params ?? {}
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(params)) {

@@ -10,7 +10,13 @@ export interface ObjectChoice {
 }
 
 /** Objects of one type whose name or id contains `query` (case-insensitive), named, sorted, at most `limit`. */
-export function searchObjects(objects: Iterable<XoObject>, type: string, query: string, limit: number, lookup: (id: string) => XoObject | undefined): ObjectChoice[] {
+export function searchObjects(
+  objects: Iterable<XoObject>,
+  type: string,
+  query: string,
+  limit: number,
+  lookup: (id: string) => XoObject | undefined,
+): ObjectChoice[] {
   const needle = query.trim().toLowerCase()
   const found: ObjectChoice[] = []
   for (const object of objects) {
@@ -18,7 +24,8 @@ export function searchObjects(objects: Iterable<XoObject>, type: string, query: 
     const name = String(object.name_label ?? object.name ?? object.id)
     if (needle && !name.toLowerCase().includes(needle) && !object.id.toLowerCase().includes(needle)) continue
     const choice: ObjectChoice = { id: object.id, name, type }
-    const pool = typeof object.$pool === 'string' && object.type !== 'pool' ? lookup(object.$pool)?.name_label : undefined
+    const pool =
+      typeof object.$pool === 'string' && object.type !== 'pool' ? lookup(object.$pool)?.name_label : undefined
     if (typeof pool === 'string') choice.pool = pool
     if (typeof object.power_state === 'string') choice.powerState = object.power_state
     found.push(choice)

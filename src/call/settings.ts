@@ -58,7 +58,8 @@ export function callSettings(config: XoCallConfig): CallSettings | { error: stri
   const queue = number(config.queue, 100)
   const waitTimeout = number(config.waitTimeout, 30)
   if (timeout < 0) return { error: 'timeout must not be negative' }
-  if (!(concurrency >= 1) || !Number.isInteger(concurrency)) return { error: 'concurrency must be a whole number from 1' }
+  if (!(concurrency >= 1) || !Number.isInteger(concurrency))
+    return { error: 'concurrency must be a whole number from 1' }
   if (!(queue >= 0) || !Number.isInteger(queue)) return { error: 'queue must be a whole number from 0' }
   if (waitTimeout < 0) return { error: 'waiting time must not be negative' }
   const property = (config.property ?? '').trim() || 'payload'

@@ -19,7 +19,8 @@ export function connectionStatus(state: XoConnectionState, t: Translate): Status
         ? { fill: 'yellow', shape: 'ring', text: t('status.reconnecting', { attempt: state.attempt }) }
         : { fill: 'yellow', shape: 'ring', text: t('status.connecting') }
     case 'connected':
-      if (state.badFrames) return { fill: 'yellow', shape: 'dot', text: t('status.badFrames', { count: state.badFrames }) }
+      if (state.badFrames)
+        return { fill: 'yellow', shape: 'dot', text: t('status.badFrames', { count: state.badFrames }) }
       return {
         fill: 'green',
         shape: 'dot',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { Coordinator, CoordinatorOptions } from './coordinator'
+import { Coordinator, type CoordinatorOptions } from './coordinator'
 
 interface Shared {
   coordinator: Coordinator
@@ -36,7 +36,17 @@ export class CoordinatorPool {
   }
 
   acquire(options: CoordinatorOptions): { coordinator: Coordinator; release(): void } {
-    const key = createHash('sha256').update(JSON.stringify([options.url ?? options.sentinel, options.password ?? '', options.ca ?? '', options.replicas ?? 0, options.identity])).digest('hex')
+    const key = createHash('sha256')
+      .update(
+        JSON.stringify([
+          options.url ?? options.sentinel,
+          options.password ?? '',
+          options.ca ?? '',
+          options.replicas ?? 0,
+          options.identity,
+        ]),
+      )
+      .digest('hex')
     let shared = this.#shared.get(key)
     if (!shared) {
       const coordinator = new Coordinator(options)

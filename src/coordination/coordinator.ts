@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
-import { DELETE_IF_HELD, LeaderLease, LEASE_TTL_MS, LeaseRole } from './leader-lease'
-import { RedisLink, RedisLinkOptions } from './redis-link'
+import { DELETE_IF_HELD, LeaderLease, LEASE_TTL_MS, type LeaseRole } from './leader-lease'
+import { RedisLink, type RedisLinkOptions } from './redis-link'
 import { RedisStateStore } from './redis-state-store'
 import { SharedSnapshot } from './shared-snapshot'
 
@@ -219,7 +219,13 @@ export class Coordinator extends EventEmitter {
     const id = createHash('sha256').update(options.identity.join('\n')).digest('hex').slice(0, 16)
     this.prefix = `xo-nr:${id}:`
     this.link = new RedisLink(options)
-    this.lease = new LeaderLease({ link: this.link, key: `${this.prefix}lease`, instance: this.instance, ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}), ...(options.now ? { now: options.now } : {}) })
+    this.lease = new LeaderLease({
+      link: this.link,
+      key: `${this.prefix}lease`,
+      instance: this.instance,
+      ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    })
     // Every xo-events and xo-hook node of the connection listens to the lease.
     this.lease.setMaxListeners(0)
     this.setMaxListeners(0)
@@ -305,7 +311,11 @@ export class Coordinator extends EventEmitter {
   }
 
   #claimAnswer(answer: number, key: string, claimer: string, keepMs: number, asked: number): ClaimAnswer {
-    if (answer === 1) return { state: 'mine', claim: new CallClaim(this.link, key, claimer, this.#holdMs, keepMs, () => this.#now(), asked, this.#record) }
+    if (answer === 1)
+      return {
+        state: 'mine',
+        claim: new CallClaim(this.link, key, claimer, this.#holdMs, keepMs, () => this.#now(), asked, this.#record),
+      }
     if (answer === 0) return { state: 'sent' }
     return { state: 'held', retryMs: -answer }
   }
@@ -330,13 +340,24 @@ export class Coordinator extends EventEmitter {
    * instance kept for it, if any. Without `keepMs` (no catch-up) nothing is claimed. While Redis is unreachable:
    * no claim (the call is emitted unclaimed, and recorded once Redis is back), no pre.
    */
-  async postArrived(nodeId: string, callId: string, preKey: string, keepMs: number | undefined): Promise<{ claim?: ClaimAnswer; pre?: string }> {
+  async postArrived(
+    nodeId: string,
+    callId: string,
+    preKey: string,
+    keepMs: number | undefined,
+  ): Promise<{ claim?: ClaimAnswer; pre?: string }> {
     const key = this.#callKey(nodeId, callId)
     const claimer = keepMs === undefined ? '' : this.#claimer()
     const asked = this.#now()
     try {
       const [answer, pre] = await this.link.command<[number, string | null]>(
-        'EVAL', POST_ARRIVED, 2, key, `${this.prefix}pre:${nodeId}:${preKey}`, claimer, Math.ceil(this.#holdMs),
+        'EVAL',
+        POST_ARRIVED,
+        2,
+        key,
+        `${this.prefix}pre:${nodeId}:${preKey}`,
+        claimer,
+        Math.ceil(this.#holdMs),
       )
       return {
         ...(keepMs === undefined ? {} : { claim: this.#claimAnswer(Number(answer), key, claimer, keepMs, asked) }),
@@ -381,7 +402,9 @@ export class Coordinator extends EventEmitter {
     const pending = this.#pendingRecords
     this.#pendingRecords = []
     for (const { key, value, ttlMs } of pending) {
-      await this.link.command('SET', key, value, 'PX', Math.ceil(ttlMs)).catch(() => this.#queueRecord(key, value, ttlMs))
+      await this.link
+        .command('SET', key, value, 'PX', Math.ceil(ttlMs))
+        .catch(() => this.#queueRecord(key, value, ttlMs))
     }
     if (pending.length) this.#o.log(`${pending.length} calls delivered while Redis was away recorded`)
   }

@@ -141,7 +141,8 @@ export class LeaderLease extends EventEmitter {
     await this.#trying
     const holder = this.#role.role === 'leader' ? `${this.#o.instance}|${this.#role.token}` : undefined
     this.#set({ role: 'unknown', reason: 'stopped' })
-    if (holder && this.#o.link.up) await this.#o.link.command('EVAL', DELETE_IF_HELD, 1, this.#o.key, holder).catch(() => {})
+    if (holder && this.#o.link.up)
+      await this.#o.link.command('EVAL', DELETE_IF_HELD, 1, this.#o.key, holder).catch(() => {})
   }
 
   readonly #onLink = (state: { up: boolean; reason?: string }) => {
@@ -171,7 +172,18 @@ export class LeaderLease extends EventEmitter {
     try {
       const keys = [this.#o.key, `${this.#o.key}:fence`, `${this.#o.key}:warm`, `${this.#o.key}:last`]
       const defer = Math.max(0, Math.ceil(this.#deferUntil - asked))
-      answer = Number(await this.#o.link.command('EVAL', TAKE, keys.length, ...keys, this.#o.instance, this.#o.ttlMs, this.warm ? '1' : '', defer))
+      answer = Number(
+        await this.#o.link.command(
+          'EVAL',
+          TAKE,
+          keys.length,
+          ...keys,
+          this.#o.instance,
+          this.#o.ttlMs,
+          this.warm ? '1' : '',
+          defer,
+        ),
+      )
     } catch (error) {
       if (this.#stopped) return
       // Still the leader until the lease counted from the last renewal runs out; then nobody here acts.

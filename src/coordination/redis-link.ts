@@ -47,7 +47,27 @@ const PING_MS = 2_000
 /** How often a link that lost its master asks where the master is now (Sentinel). */
 const PROBE_MS = 250
 /** Commands that write nothing: they need no replica's acknowledgement. */
-const READ_ONLY = new Set(['GET', 'MGET', 'EXISTS', 'HGET', 'HMGET', 'HGETALL', 'HLEN', 'HKEYS', 'PTTL', 'TTL', 'TYPE', 'KEYS', 'SCAN', 'PING', 'ROLE', 'INFO', 'WAIT', 'ECHO', 'DBSIZE'])
+const READ_ONLY = new Set([
+  'GET',
+  'MGET',
+  'EXISTS',
+  'HGET',
+  'HMGET',
+  'HGETALL',
+  'HLEN',
+  'HKEYS',
+  'PTTL',
+  'TTL',
+  'TYPE',
+  'KEYS',
+  'SCAN',
+  'PING',
+  'ROLE',
+  'INFO',
+  'WAIT',
+  'ECHO',
+  'DBSIZE',
+])
 
 /** What sends commands: one client of one Redis, or the master that Sentinel names. */
 interface Backend {
@@ -78,7 +98,8 @@ export class RedisLink extends EventEmitter {
 
   constructor(options: RedisLinkOptions) {
     super()
-    if (!options.url === !options.sentinel) throw new Error('a Redis link needs a URL or a Sentinel setup (one of them)')
+    if (!options.url === !options.sentinel)
+      throw new Error('a Redis link needs a URL or a Sentinel setup (one of them)')
     this.#o = options
     this.#timeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS
     this.#replicas = Math.max(0, Math.floor(options.replicas ?? 0))
@@ -87,7 +108,8 @@ export class RedisLink extends EventEmitter {
 
   /** Where it connects, for logs: the URL without its user, or the sentinels and the master's name. */
   get where(): string {
-    if (this.#o.sentinel) return `Sentinel ${this.#o.sentinel.nodes.map((n) => `${n.host}:${n.port}`).join(',')} master ${this.#o.sentinel.masterName}`
+    if (this.#o.sentinel)
+      return `Sentinel ${this.#o.sentinel.nodes.map((n) => `${n.host}:${n.port}`).join(',')} master ${this.#o.sentinel.masterName}`
     const url = new URL(this.#o.url!)
     url.username = ''
     return url.toString()
@@ -97,7 +119,6 @@ export class RedisLink extends EventEmitter {
     const url = new URL(address)
     const secure = url.protocol === 'rediss:'
     // Loaded only by a config node that shares a store: a single Node-RED never pays for it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createClient } = require('@redis/client') as { createClient: typeof CreateClient }
     const client = createClient({
       url: address,
@@ -135,7 +156,11 @@ export class RedisLink extends EventEmitter {
   }
 
   #tls(): { tls: true; ca?: string; rejectUnauthorized: boolean } {
-    return { tls: true as const, ...(this.#o.ca ? { ca: this.#o.ca } : {}), rejectUnauthorized: this.#o.allowSelfSigned !== true }
+    return {
+      tls: true as const,
+      ...(this.#o.ca ? { ca: this.#o.ca } : {}),
+      rejectUnauthorized: this.#o.allowSelfSigned !== true,
+    }
   }
 
   /**
@@ -144,7 +169,6 @@ export class RedisLink extends EventEmitter {
    */
   #sentinel(): Backend & { start(): Promise<unknown> } {
     const s = this.#o.sentinel!
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createSentinel } = require('@redis/client') as { createSentinel: typeof CreateSentinel }
     const socket = {
       connectTimeout: CONNECT_TIMEOUT_MS,
@@ -230,10 +254,16 @@ export class RedisLink extends EventEmitter {
     const text = error instanceof Error ? error.message : String(error)
     // A sentinel's own connection failing (the master's come as `Master Client (…)`, handled before).
     if ((error as NodeJS.ErrnoException)?.code) return `no sentinel reachable (${describe(error)})`
-    if (/No such master with that name/i.test(text)) return `the sentinels know no master named ${this.#o.sentinel!.masterName}`
+    if (/No such master with that name/i.test(text))
+      return `the sentinels know no master named ${this.#o.sentinel!.masterName}`
     if (/None of the sentinels are available|obseve client error|observe client error/i.test(text)) {
       const cause = /(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|WRONGPASS|NOAUTH)/.exec(text)?.[1]
-      const why = cause === 'ECONNREFUSED' ? 'connection refused' : cause === 'WRONGPASS' || cause === 'NOAUTH' ? 'wrong or missing sentinel password' : cause
+      const why =
+        cause === 'ECONNREFUSED'
+          ? 'connection refused'
+          : cause === 'WRONGPASS' || cause === 'NOAUTH'
+            ? 'wrong or missing sentinel password'
+            : cause
       return `no sentinel reachable${why ? ` (${why})` : ''}`
     }
     return describe(error)
@@ -265,17 +295,23 @@ export class RedisLink extends EventEmitter {
     try {
       const role = await this.#bounded(this.#backend.send(['ROLE']))
       // A former master restarted as a replica answers too: only a master is written to.
-      if (!Array.isArray(role) || role[0] !== 'master') throw new Error(`${this.#o.sentinel ? 'the address the sentinels gave' : 'Redis'} is not a master (yet)`)
+      if (!Array.isArray(role) || role[0] !== 'master')
+        throw new Error(`${this.#o.sentinel ? 'the address the sentinels gave' : 'Redis'} is not a master (yet)`)
       if (this.#replicas > 0) {
         // Without a write before it, WAIT answers once the replicas have this connection's last write.
-        const acknowledged = Number(await this.#bounded(this.#backend.send(['WAIT', String(this.#replicas), String(PROBE_MS)])))
+        const acknowledged = Number(
+          await this.#bounded(this.#backend.send(['WAIT', String(this.#replicas), String(PROBE_MS)])),
+        )
         if (acknowledged < this.#replicas) throw new Error(this.#notReplicated(acknowledged))
       }
       this.#set({ up: true })
     } catch (error) {
       if (!this.#closed) {
         // A probe that waits while the client finds the new master says less than why the link went down.
-        const slow = error instanceof Error && /did not answer/.test(error.message) && (this.#state as { reason?: string }).reason !== 'connecting'
+        const slow =
+          error instanceof Error &&
+          /did not answer/.test(error.message) &&
+          (this.#state as { reason?: string }).reason !== 'connecting'
         if (!this.#state.up && !slow) this.#set({ up: false, reason: describe(error) })
         this.#probeSoon()
       }
@@ -286,7 +322,8 @@ export class RedisLink extends EventEmitter {
 
   /** One command, its arguments as Redis takes them; rejects when down or slower than the command timeout. */
   async command<T extends Reply = Reply>(...args: Array<string | number>): Promise<T> {
-    if (!this.#state.up || !this.#backend) throw new Error(`Redis is not reachable (${(this.#state as { reason: string }).reason ?? 'closed'})`)
+    if (!this.#state.up || !this.#backend)
+      throw new Error(`Redis is not reachable (${(this.#state as { reason: string }).reason ?? 'closed'})`)
     const strings = args.map(String)
     const reply = this.#backend.send(strings)
     reply.catch(() => {})
@@ -351,7 +388,9 @@ export class RedisLink extends EventEmitter {
   }
 
   #set(state: RedisLinkState): void {
-    const same = state.up === this.#state.up && (state.up || (state as { reason: string }).reason === (this.#state as { reason: string }).reason)
+    const same =
+      state.up === this.#state.up &&
+      (state.up || (state as { reason: string }).reason === (this.#state as { reason: string }).reason)
     this.#state = state
     if (!same) this.emit('state', state)
   }
@@ -363,6 +402,7 @@ function describe(error: unknown): string {
   if (code === 'ECONNREFUSED') return 'connection refused'
   if (/WRONGPASS|NOAUTH|invalid password/i.test(error.message)) return 'wrong or missing password'
   if (/None of the sentinels are available/.test(error.message)) return 'no sentinel reachable'
-  if (/no valid master node/.test(error.message)) return 'the sentinels name no master (wrong master name, or a failover under way)'
+  if (/no valid master node/.test(error.message))
+    return 'the sentinels name no master (wrong master name, or a failover under way)'
   return code ? `${code}: ${error.message}` : error.message
 }

@@ -62,7 +62,18 @@ export class RedisStateStore implements StateStore {
 
   async #put(key: string, expected: string, value: unknown): Promise<number | undefined> {
     const fenced = this.#fenced()
-    const answer = Number(await this.link.command('EVAL', PUT, 2, this.#key(key), fenced.key, expected, JSON.stringify(value), fenced.holder))
+    const answer = Number(
+      await this.link.command(
+        'EVAL',
+        PUT,
+        2,
+        this.#key(key),
+        fenced.key,
+        expected,
+        JSON.stringify(value),
+        fenced.holder,
+      ),
+    )
     if (answer === -1) throw new NotLeadingError()
     return answer === 0 ? undefined : answer
   }

@@ -1,6 +1,6 @@
 import type { XoObject } from '../xo/object-store'
 import type { RedisLink } from './redis-link'
-import { Fence, NotLeadingError } from './redis-state-store'
+import { type Fence, NotLeadingError } from './redis-state-store'
 
 /** An object as the leader last sent it (reduced to what the node compares), and when (ms since the epoch). */
 export interface SentObject {
@@ -85,7 +85,8 @@ export class SharedSnapshot {
         const { o: object, t: at } = JSON.parse(json) as { o: XoObject | null; t: number }
         if (typeof at !== 'number') continue
         if (object === null) gone.set(id, at)
-        else if (object && typeof object.id === 'string' && typeof object.type === 'string') objects.push({ object, at })
+        else if (object && typeof object.id === 'string' && typeof object.type === 'string')
+          objects.push({ object, at })
       } catch {
         // a field written by something else: not compared
       }
@@ -114,7 +115,10 @@ export class SharedSnapshot {
 
   async #fenced(script: string, keys: string[], ...args: string[]): Promise<void> {
     const fence = this.#fence()
-    if (Number(await this.link.command('EVAL', script, keys.length + 1, ...keys, fence.key, fence.holder, ...args)) === -1) throw new NotLeadingError()
+    if (
+      Number(await this.link.command('EVAL', script, keys.length + 1, ...keys, fence.key, fence.holder, ...args)) === -1
+    )
+      throw new NotLeadingError()
   }
 
   /**
@@ -123,7 +127,17 @@ export class SharedSnapshot {
    */
   async apply(pairs: string[], until?: number): Promise<void> {
     const fence = this.#fence()
-    const answer = await this.link.command('EVAL', APPLY, 3, this.key, fence.key, `${this.key}:until`, fence.holder, until === undefined ? '' : String(until), ...pairs)
+    const answer = await this.link.command(
+      'EVAL',
+      APPLY,
+      3,
+      this.key,
+      fence.key,
+      `${this.key}:until`,
+      fence.holder,
+      until === undefined ? '' : String(until),
+      ...pairs,
+    )
     if (Number(answer) === -1) throw new NotLeadingError()
   }
 

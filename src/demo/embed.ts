@@ -4,7 +4,7 @@
  * and by the bench, so that both measure and show the same thing.
  */
 import { randomBytes } from 'node:crypto'
-import { EventEmitter, once } from 'node:events'
+import { type EventEmitter, once } from 'node:events'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -142,7 +142,10 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (options.serve?.(req, res)) return
     const fail = (error?: unknown) => {
-      const status = Number((error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode)
+      const status = Number(
+        (error as { status?: unknown; statusCode?: unknown })?.status ??
+          (error as { statusCode?: unknown })?.statusCode,
+      )
       res.statusCode = error === undefined ? 404 : status >= 400 && status < 600 ? status : 500
       if (res.statusCode === 413) res.setHeader('Connection', 'close')
       res.end()
@@ -220,7 +223,9 @@ export async function embedNodeRed(options: EmbedOptions = {}): Promise<Embedded
 
 function listen(server: http.Server, host: string, port: number): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error))
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error),
+    )
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port))
   })
 }

@@ -50,24 +50,54 @@ interface Answer {
 }
 
 const STAND_INS: StandIn[] = [
-  { name: 'slack', kind: 'slack', label: 'Slack (example 01)', env: (b) => ({ SLACK_WEBHOOK_URL: `${b}/slack/T0DEMO/B0DEMO/stand-in` }) },
-  { name: 'teams', kind: 'teams', label: 'Microsoft Teams (example 02)', env: (b) => ({ TEAMS_WEBHOOK_URL: `${b}/teams` }) },
+  {
+    name: 'slack',
+    kind: 'slack',
+    label: 'Slack (example 01)',
+    env: (b) => ({ SLACK_WEBHOOK_URL: `${b}/slack/T0DEMO/B0DEMO/stand-in` }),
+  },
+  {
+    name: 'teams',
+    kind: 'teams',
+    label: 'Microsoft Teams (example 02)',
+    env: (b) => ({ TEAMS_WEBHOOK_URL: `${b}/teams` }),
+  },
   {
     name: 'pagerduty',
     kind: 'pagerduty',
     label: 'PagerDuty (example 03)',
     env: (b) => ({ PAGERDUTY_EVENTS_URL: `${b}/pagerduty`, PAGERDUTY_ROUTING_KEY: 'd0e1f2a3b4c5d6e7f8091a2b3c4d5e6f' }),
   },
-  { name: 'kea', kind: 'kea', label: 'Kea DHCP (example 04)', env: (b) => ({ KEA_URL: `${b}/kea`, KEA_PASSWORD: 'stand-in' }) },
+  {
+    name: 'kea',
+    kind: 'kea',
+    label: 'Kea DHCP (example 04)',
+    env: (b) => ({ KEA_URL: `${b}/kea`, KEA_PASSWORD: 'stand-in' }),
+  },
   {
     name: 'billing',
     kind: 'cloudevent',
     label: 'Billing (example 05)',
     env: (b, s) => ({ BILLING_URL: `${b}/billing`, BILLING_SIGNING_SECRET: s.signing }),
   },
-  { name: 'gitlab', kind: 'gitlab', label: 'GitLab (example 06)', env: (b) => ({ GITLAB_URL: `${b}/gitlab`, CI_TRIGGER_TOKEN: 'glptt-0123456789abcdef0123456789abcdef01234567' }) },
-  { name: 'db-switch', kind: 'db-switch', label: 'Database switch (example 07)', env: (b) => ({ DB_SWITCH_URL: `${b}/db-switch` }) },
-  { name: 'haproxy', kind: 'haproxy', label: 'HAProxy Data Plane API (example 08)', env: (b) => ({ HAPROXY_URL: `${b}/haproxy`, HAPROXY_PASSWORD: 'stand-in' }) },
+  {
+    name: 'gitlab',
+    kind: 'gitlab',
+    label: 'GitLab (example 06)',
+    env: (b) => ({ GITLAB_URL: `${b}/gitlab`, CI_TRIGGER_TOKEN: 'glptt-0123456789abcdef0123456789abcdef01234567' }),
+  },
+  {
+    name: 'db-switch',
+    kind: 'db-switch',
+    label: 'Database switch (example 07)',
+    env: (b) => ({ DB_SWITCH_URL: `${b}/db-switch` }),
+  },
+  {
+    name: 'haproxy',
+    kind: 'haproxy',
+    label: 'HAProxy Data Plane API (example 08)',
+    env: (b) => ({ HAPROXY_URL: `${b}/haproxy`, HAPROXY_PASSWORD: 'stand-in' }),
+  },
   { name: 'ups', kind: 'cloudevent', label: 'UPS / facility (example 09)', env: (b) => ({ UPS_URL: `${b}/ups` }) },
   {
     name: 'firewall',
@@ -81,7 +111,12 @@ const STAND_INS: StandIn[] = [
     label: 'Security channel (example 11)',
     env: (b) => ({ SECURITY_SLACK_WEBHOOK_URL: `${b}/security-slack/T0DEMO/B0SEC/stand-in` }),
   },
-  { name: 'receiver', kind: 'retrying', label: 'A receiver that fails once (example 13)', env: (b) => ({ RECEIVER_URL: `${b}/receiver` }) },
+  {
+    name: 'receiver',
+    kind: 'retrying',
+    label: 'A receiver that fails once (example 13)',
+    env: (b) => ({ RECEIVER_URL: `${b}/receiver` }),
+  },
 ]
 
 const KEEP = 300
@@ -109,10 +144,19 @@ export class StandIns {
     const url = new URL(req.url ?? '/', 'http://stand-in')
     if (url.pathname !== STAND_INS_PATH && !url.pathname.startsWith(`${STAND_INS_PATH}/`)) return false
     const rest = url.pathname.slice(STAND_INS_PATH.length).replace(/^\/+/, '')
-    if (req.method === 'GET' && (rest === '' || rest === 'index.html')) return this.#page(res), true
-    if (req.method === 'GET' && rest === 'received.json') return json(res, 200, this.received), true
+    if (req.method === 'GET' && (rest === '' || rest === 'index.html')) {
+      this.#page(res)
+      return true
+    }
+    if (req.method === 'GET' && rest === 'received.json') {
+      json(res, 200, this.received)
+      return true
+    }
     const standIn = STAND_INS.find((s) => rest === s.name || rest.startsWith(`${s.name}/`))
-    if (!standIn) return json(res, 404, { error: 'no such stand-in' }), true
+    if (!standIn) {
+      json(res, 404, { error: 'no such stand-in' })
+      return true
+    }
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (chunk: Buffer) => {
@@ -128,9 +172,20 @@ export class StandIns {
         // not JSON: shown as text
       }
       const answer = this.#answer(standIn, req, `/${rest}`, body, text)
-      this.received.unshift({ at: Date.now(), name: standIn.name, method: req.method ?? '', path: `/${rest}`, status: answer.status, ...answer.reading, body })
+      this.received.unshift({
+        at: Date.now(),
+        name: standIn.name,
+        method: req.method ?? '',
+        path: `/${rest}`,
+        status: answer.status,
+        ...answer.reading,
+        body,
+      })
       this.received.length = Math.min(this.received.length, KEEP)
-      const send = () => (answer.json === undefined ? res.writeHead(answer.status, answer.headers).end(answer.text ?? '') : json(res, answer.status, answer.json, answer.headers))
+      const send = () =>
+        answer.json === undefined
+          ? res.writeHead(answer.status, answer.headers).end(answer.text ?? '')
+          : json(res, answer.status, answer.json, answer.headers)
       if (answer.delayMs) setTimeout(send, answer.delayMs)
       else send()
     })
@@ -138,11 +193,18 @@ export class StandIns {
   }
 
   #answer(standIn: StandIn, req: http.IncomingMessage, path: string, body: unknown, text: string): Answer {
-    const b = (body ?? {}) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
-    const ok = (reading: Answer['reading'], extra: Partial<Omit<Answer, 'reading'>> = {}): Answer => ({ status: 200, ...extra, reading })
+    const b = (body ?? {}) as Record<string, any>
+    const ok = (reading: Answer['reading'], extra: Partial<Omit<Answer, 'reading'>> = {}): Answer => ({
+      status: 200,
+      ...extra,
+      reading,
+    })
     switch (standIn.kind) {
       case 'slack':
-        return ok({ title: `${standIn.label}: ${oneLine(String(b.text ?? '(no text)'))}`, lines: slackLines(b) }, { text: 'ok', headers: { 'content-type': 'text/plain' } })
+        return ok(
+          { title: `${standIn.label}: ${oneLine(String(b.text ?? '(no text)'))}`, lines: slackLines(b) },
+          { text: 'ok', headers: { 'content-type': 'text/plain' } },
+        )
       case 'teams':
         return ok({ title: `${standIn.label}: ${teamsTitle(b)}`, lines: teamsLines(b) }, { status: 202, text: '' })
       case 'pagerduty': {
@@ -150,32 +212,60 @@ export class StandIns {
         const key = b.dedup_key ? ` (dedup key ${b.dedup_key})` : ''
         const summary = oneLine(String(b.payload?.summary ?? ''))
         return ok(
-          { title: `${standIn.label}: ${action}${key}: ${summary}`, lines: [b.payload?.severity ? `severity ${b.payload.severity}` : '', b.payload?.source ? `source ${b.payload.source}` : ''].filter(Boolean) },
-          { status: 202, json: { status: 'success', message: 'Event processed', ...(b.dedup_key ? { dedup_key: b.dedup_key } : {}) } },
+          {
+            title: `${standIn.label}: ${action}${key}: ${summary}`,
+            lines: [
+              b.payload?.severity ? `severity ${b.payload.severity}` : '',
+              b.payload?.source ? `source ${b.payload.source}` : '',
+            ].filter(Boolean),
+          },
+          {
+            status: 202,
+            json: { status: 'success', message: 'Event processed', ...(b.dedup_key ? { dedup_key: b.dedup_key } : {}) },
+          },
         )
       }
       case 'kea':
         return this.#kea(standIn, b)
       case 'cloudevent': {
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]))
-        const signed = headers['webhook-signature'] ? (verifyStandardWebhook(headers, text, this.secrets.signing) ? 'signature valid' : 'signature INVALID') : 'not signed'
+        const signed = headers['webhook-signature']
+          ? verifyStandardWebhook(headers, text, this.secrets.signing)
+            ? 'signature valid'
+            : 'signature INVALID'
+          : 'not signed'
         return ok(
-          { title: `${standIn.label}: ${oneLine(String(b.data?.title ?? b.type ?? 'an event'))}`, lines: [`${b.type ?? '?'}, subject ${b.subject ?? '?'}, id ${b.id ?? '?'}`, signed] },
+          {
+            title: `${standIn.label}: ${oneLine(String(b.data?.title ?? b.type ?? 'an event'))}`,
+            lines: [`${b.type ?? '?'}, subject ${b.subject ?? '?'}, id ${b.id ?? '?'}`, signed],
+          },
           { status: 202, text: '' },
         )
       }
       case 'gitlab': {
         const variables = Object.entries((b.variables ?? {}) as Record<string, unknown>).map(([k, v]) => `${k}=${v}`)
-        return ok({ title: `${standIn.label}: pipeline on ${b.ref ?? '?'} for ${decodeURIComponent(path.split('/projects/')[1]?.split('/')[0] ?? '?')}`, lines: variables }, { status: 201, json: { id: this.received.length + 1, status: 'created' } })
+        return ok(
+          {
+            title: `${standIn.label}: pipeline on ${b.ref ?? '?'} for ${decodeURIComponent(path.split('/projects/')[1]?.split('/')[0] ?? '?')}`,
+            lines: variables,
+          },
+          { status: 201, json: { id: this.received.length + 1, status: 'created' } },
+        )
       }
       case 'haproxy': {
         const server = path.split('/servers/')[1] ?? '?'
         const backend = path.split('/backends/')[1]?.split('/')[0] ?? '?'
-        return ok({ title: `${standIn.label}: ${b.admin_state ?? req.method} ${backend}/${server}`, lines: [] }, { json: { admin_state: b.admin_state, operational_state: 'up' } })
+        return ok(
+          { title: `${standIn.label}: ${b.admin_state ?? req.method} ${backend}/${server}`, lines: [] },
+          { json: { admin_state: b.admin_state, operational_state: 'up' } },
+        )
       }
       case 'db-switch':
         // The flow waits for this answer, and XO for the flow: a moment, as a real switch-over takes.
-        return ok({ title: `${standIn.label}: ${JSON.stringify(body ?? null).slice(0, 200)}`, lines: [] }, { json: { switched: true }, delayMs: 300 })
+        return ok(
+          { title: `${standIn.label}: ${JSON.stringify(body ?? null).slice(0, 200)}`, lines: [] },
+          { json: { switched: true }, delayMs: 300 },
+        )
       case 'retrying': {
         // The first try of each message fails, as a busy receiver does: the flow retries after the Retry-After.
         const key = String(b.id ?? text)
@@ -183,35 +273,48 @@ export class StandIns {
         this.#attempts.set(key, attempt)
         if (this.#attempts.size > KEEP) this.#attempts.delete(this.#attempts.keys().next().value as string)
         const what = oneLine(String(b.data?.title ?? b.type ?? 'a message'))
-        const reading = { title: `${standIn.label}: attempt ${attempt}: ${what}`, lines: [attempt === 1 ? 'answered 503, Retry-After 1 s: the flow tries again' : 'answered 200'] }
-        return attempt === 1 ? ok(reading, { status: 503, headers: { 'retry-after': '1' }, text: 'busy' }) : ok(reading, { text: 'ok' })
+        const reading = {
+          title: `${standIn.label}: attempt ${attempt}: ${what}`,
+          lines: [attempt === 1 ? 'answered 503, Retry-After 1 s: the flow tries again' : 'answered 200'],
+        }
+        return attempt === 1
+          ? ok(reading, { status: 503, headers: { 'retry-after': '1' }, text: 'busy' })
+          : ok(reading, { text: 'ok' })
       }
     }
   }
 
   /** Kea's control agent: one answer per command, result 0 done, 3 nothing to delete. */
-  #kea(standIn: StandIn, b: Record<string, any>): Answer { // eslint-disable-line @typescript-eslint/no-explicit-any
+  #kea(standIn: StandIn, b: Record<string, any>): Answer {
     const command = String(b.command ?? '?')
     const reservation = b.arguments?.reservation ?? b.arguments ?? {}
-    const mac = String(reservation['hw-address'] ?? reservation['identifier'] ?? '?')
+    const mac = String(reservation['hw-address'] ?? reservation.identifier ?? '?')
     const subnet = reservation['subnet-id'] ?? b.arguments?.['subnet-id']
     const key = `${subnet}/${mac}`
     let answer: { result: number; text: string }
     if (command === 'reservation-del') {
-      answer = this.#reservations.delete(key) ? { result: 0, text: 'Host deleted.' } : { result: 3, text: 'Host not deleted (not found).' }
+      answer = this.#reservations.delete(key)
+        ? { result: 0, text: 'Host deleted.' }
+        : { result: 3, text: 'Host not deleted (not found).' }
     } else {
       this.#reservations.add(key)
       answer = { result: 0, text: 'Host added.' }
     }
     const host = reservation.hostname ? ` ${reservation.hostname}` : ''
-    return { status: 200, json: [answer], reading: { title: `${standIn.label}: ${command} ${mac}${host} in subnet ${subnet ?? '?'}`, lines: [answer.text] } }
+    return {
+      status: 200,
+      json: [answer],
+      reading: { title: `${standIn.label}: ${command} ${mac}${host} in subnet ${subnet ?? '?'}`, lines: [answer.text] },
+    }
   }
 
   #page(res: http.ServerResponse): void {
     const rows = this.received
       .map(
-        (r) => `<li><span class="t">${new Date(r.at).toISOString().slice(11, 19)}</span> <b>${esc(r.title)}</b> <span class="s">${esc(r.method)} ${esc(r.path)} → ${r.status}</span>` +
-          (r.lines.length ? `<ul>${r.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : '') + '</li>',
+        (r) =>
+          `<li><span class="t">${new Date(r.at).toISOString().slice(11, 19)}</span> <b>${esc(r.title)}</b> <span class="s">${esc(r.method)} ${esc(r.path)} → ${r.status}</span>` +
+          (r.lines.length ? `<ul>${r.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : '') +
+          '</li>',
       )
       .join('\n')
     const files = Object.entries(this.files)
@@ -251,29 +354,36 @@ function tail(file: string): string {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function slackLines(b: Record<string, any>): string[] {
   const blocks = Array.isArray(b.blocks) ? b.blocks : []
-  const texts = blocks.flatMap((block: Record<string, any>) => [block.text?.text, ...(Array.isArray(block.fields) ? block.fields.map((f: { text?: string }) => f.text) : []), ...(Array.isArray(block.elements) ? block.elements.map((e: { text?: string }) => e.text) : [])]) // eslint-disable-line @typescript-eslint/no-explicit-any
-  const attachments = Array.isArray(b.attachments) ? b.attachments.map((a: Record<string, unknown>) => String(a.text ?? a.fallback ?? '')) : []
+  const texts = blocks.flatMap((block: Record<string, any>) => [
+    block.text?.text,
+    ...(Array.isArray(block.fields) ? block.fields.map((f: { text?: string }) => f.text) : []),
+    ...(Array.isArray(block.elements) ? block.elements.map((e: { text?: string }) => e.text) : []),
+  ])
+  const attachments = Array.isArray(b.attachments)
+    ? b.attachments.map((a: Record<string, unknown>) => String(a.text ?? a.fallback ?? ''))
+    : []
   // Slack's mrkdwn (*bold*, <url|text>) read as plain text
   const plain = (t: string) => t.replace(/\*([^*\n]+)\*/g, '$1').replace(/<([^|>]+)\|([^>]+)>/g, '$2')
-  return [...texts, ...attachments].filter((t): t is string => typeof t === 'string' && t !== '').map((t) => oneLine(plain(t)))
+  return [...texts, ...attachments]
+    .filter((t): t is string => typeof t === 'string' && t !== '')
+    .map((t) => oneLine(plain(t)))
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function teamsCard(b: Record<string, any>): Record<string, any> {
   return b.attachments?.[0]?.content ?? {}
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function teamsTitle(b: Record<string, any>): string {
   const first = (teamsCard(b).body ?? []).find((e: { type?: string; text?: string }) => e.type === 'TextBlock')
   return oneLine(String(first?.text ?? '(no text)'))
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function teamsLines(b: Record<string, any>): string[] {
-  const facts = (teamsCard(b).body ?? []).flatMap((e: { type?: string; facts?: Array<{ title: string; value: string }> }) => (e.type === 'FactSet' ? (e.facts ?? []) : []))
+  const facts = (teamsCard(b).body ?? []).flatMap(
+    (e: { type?: string; facts?: Array<{ title: string; value: string }> }) =>
+      e.type === 'FactSet' ? (e.facts ?? []) : [],
+  )
   return facts.map((f: { title: string; value: string }) => oneLine(`${f.title}: ${f.value}`))
 }

@@ -90,7 +90,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   let real: RealXo | undefined
   if (env.XO_URL && !savedFlows) {
     if (env.XO_TOKEN) real = { url: env.XO_URL, authMethod: 'token', credentials: { token: env.XO_TOKEN } }
-    else if (env.XO_USER && env.XO_PASSWORD) real = { url: env.XO_URL, authMethod: 'password', credentials: { email: env.XO_USER, password: env.XO_PASSWORD } }
+    else if (env.XO_USER && env.XO_PASSWORD)
+      real = { url: env.XO_URL, authMethod: 'password', credentials: { email: env.XO_USER, password: env.XO_PASSWORD } }
     else throw new Error('XO_URL needs XO_TOKEN, or XO_USER and XO_PASSWORD')
   } else {
     // The scenario plays once the flows run (below), so that their hooks see it from its first step.
@@ -101,7 +102,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   // The examples' files (dead letters, inventory) go to a folder of the demo's own, removed when it stops.
   const files = options.standIns === false ? undefined : mkdtempSync(path.join(tmpdir(), 'xo-demo-files-'))
   const standIns = files
-    ? new StandIns({ DEAD_LETTER_FILE: path.join(files, 'dead-letters.jsonl'), INVENTORY_FILE: path.join(files, 'inventory.csv') })
+    ? new StandIns({
+        DEAD_LETTER_FILE: path.join(files, 'dead-letters.jsonl'),
+        INVENTORY_FILE: path.join(files, 'inventory.csv'),
+      })
     : undefined
   let embedded: EmbeddedNodeRed
   try {
@@ -148,9 +152,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   log(`Xen Orchestra:     ${xoUrl}${lease ? ' (simulated XO: admin@admin.net / admin)' : ''}`)
   const standInsUrl = standIns ? `${embedded.url}${STAND_INS_PATH}/` : undefined
   if (standInsUrl) log(`Destinations:      ${standInsUrl} (what the examples' destinations received)`)
-  log(`Your flows:        kept in ${userDir} (${savedFlows ? 'as you last deployed them' : 'the Start here example until you deploy'})`)
+  log(
+    `Your flows:        kept in ${userDir} (${savedFlows ? 'as you last deployed them' : 'the Start here example until you deploy'})`,
+  )
   log('                   npm start -- --fresh forgets them and starts again from the Start here example')
-  if (savedFlows && env.XO_URL) log(`XO_URL is for the example's XO: your saved flows keep the XO they were deployed with (--fresh to use ${env.XO_URL})`)
+  if (savedFlows && env.XO_URL)
+    log(
+      `XO_URL is for the example's XO: your saved flows keep the XO they were deployed with (--fresh to use ${env.XO_URL})`,
+    )
   log('Open the editor, then the debug sidebar (bug icon, top right) to watch XO events. Ctrl-C stops.')
   log('')
   return { url, xoUrl, userDir, savedFlows, standInsUrl, simulator: lease?.simulator, stop }
@@ -163,7 +172,12 @@ interface RealXo {
 }
 
 /** Deploys the flow file with its xo-server node set to the simulated XO, or to the real XO of the environment. */
-async function deployDemoFlow(embedded: EmbeddedNodeRed, flowFile: string, env: NodeJS.ProcessEnv, real: RealXo | undefined): Promise<void> {
+async function deployDemoFlow(
+  embedded: EmbeddedNodeRed,
+  flowFile: string,
+  env: NodeJS.ProcessEnv,
+  real: RealXo | undefined,
+): Promise<void> {
   const flows = JSON.parse(readFileSync(flowFile, 'utf8')) as FlowNode[]
   const serverNode = flows.find((n) => n.type === 'xo-server')
   if (!serverNode) throw new Error(`${flowFile} has no xo-server node`)
@@ -190,7 +204,8 @@ async function deployDemoFlow(embedded: EmbeddedNodeRed, flowFile: string, env: 
 function portOf(text: string | undefined): number {
   if (text === undefined || text.trim() === '') return 1880
   const port = Number(text)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (0 to 65535), not "${text}"`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number (0 to 65535), not "${text}"`)
   return port
 }
 
@@ -209,7 +224,8 @@ export function startFailure(error: unknown, env: NodeJS.ProcessEnv = process.en
 /** `npm start`'s arguments (after `--`) and environment: DEMO_USER_DIR puts the user directory elsewhere. */
 export function cliOptions(args: string[], env: NodeJS.ProcessEnv = process.env): DemoOptions {
   const unknown = args.filter((arg) => arg !== '--fresh')
-  if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(' ')}: npm start takes --fresh only (npm start -- --fresh)`)
+  if (unknown.length > 0)
+    throw new Error(`unknown argument ${unknown.join(' ')}: npm start takes --fresh only (npm start -- --fresh)`)
   return { fresh: args.includes('--fresh'), userDir: env.DEMO_USER_DIR || undefined }
 }
 

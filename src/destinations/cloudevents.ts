@@ -33,15 +33,24 @@ const thin = (o: Named | undefined): Named | undefined =>
 export function cloudEvent(s: XoEventSummary, opts: CloudEventOptions): Record<string, unknown> {
   const suffix = s.source === 'hook' ? `.${s.phase}` : s.source === 'call' ? '.call' : ''
   const subject =
-    opts.subject === 'pool' ? s.pool?.id
-    : opts.subject === 'object' ? s.subject?.id
-    : (s.user?.name ?? s.user?.id)
-  const objects = Object.fromEntries(Object.entries(s.objects).slice(0, MAX_OBJECTS).map(([role, o]) => [role, thin(o)]))
+    opts.subject === 'pool' ? s.pool?.id : opts.subject === 'object' ? s.subject?.id : (s.user?.name ?? s.user?.id)
+  const objects = Object.fromEntries(
+    Object.entries(s.objects)
+      .slice(0, MAX_OBJECTS)
+      .map(([role, o]) => [role, thin(o)]),
+  )
   const data: Record<string, unknown> = {
     kind: s.kind,
     ...(s.phase ? { phase: s.phase } : {}),
     ok: s.ok,
-    ...(s.error ? { error: { message: truncate(s.error.message, 1000), ...(s.error.code !== undefined ? { code: s.error.code } : {}) } } : {}),
+    ...(s.error
+      ? {
+          error: {
+            message: truncate(s.error.message, 1000),
+            ...(s.error.code !== undefined ? { code: s.error.code } : {}),
+          },
+        }
+      : {}),
     title: truncate(s.title, 1000),
     ...(s.user ? { user: { ...s.user, ...(s.user.name ? { name: truncate(s.user.name, NAME_MAX) } : {}) } } : {}),
     ...(s.subject ? { subject: thin(s.subject) } : {}),
@@ -69,12 +78,19 @@ export function cloudEvent(s: XoEventSummary, opts: CloudEventOptions): Record<s
  * signed: with `signing`, Standard Webhooks headers (`webhook-id` defaults to the event id, which stays the
  * same across retries; `webhook-timestamp` to now).
  */
-export function structuredRequest(event: Record<string, unknown>, url: string, signing?: { secret: string; id?: string; timestamp?: number }): HttpRequestMessage {
+export function structuredRequest(
+  event: Record<string, unknown>,
+  url: string,
+  signing?: { secret: string; id?: string; timestamp?: number },
+): HttpRequestMessage {
   const body = JSON.stringify(event)
   const headers: Record<string, string> = { 'Content-Type': 'application/cloudevents+json; charset=UTF-8' }
   if (signing) {
     const id = signing.id ?? String(event.id)
-    Object.assign(headers, standardWebhookHeaders(id, signing.timestamp ?? Math.floor(Date.now() / 1000), body, signing.secret))
+    Object.assign(
+      headers,
+      standardWebhookHeaders(id, signing.timestamp ?? Math.floor(Date.now() / 1000), body, signing.secret),
+    )
   }
   return { url, method: 'POST', headers, payload: body }
 }

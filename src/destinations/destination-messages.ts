@@ -40,10 +40,19 @@ export function requestMessages<M extends object>(
  * The red status of a node deployed without the secret it needs (neither set, or its variable not set); undefined
  * when it has it.
  */
-export function missingSecretStatus(name: string, secret: string | undefined, env: unknown, t: Translate): StatusSpec | undefined {
+export function missingSecretStatus(
+  name: string,
+  secret: string | undefined,
+  env: unknown,
+  t: Translate,
+): StatusSpec | undefined {
   if (secret) return undefined
   const variable = String(env ?? '').trim()
-  return { fill: 'red', shape: 'ring', text: variable ? t('status.missingEnv', { name, env: variable }) : t('status.missing', { name }) }
+  return {
+    fill: 'red',
+    shape: 'ring',
+    text: variable ? t('status.missingEnv', { name, env: variable }) : t('status.missing', { name }),
+  }
 }
 
 /** How many requests a destination node made, and what it did not send by reason (`suffix` of its tally). */

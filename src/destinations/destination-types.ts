@@ -6,7 +6,7 @@ import { haproxyServerState } from './haproxy'
 import { isNotSent, notAVm, notSent, type NotSent } from './not-sent'
 import type { Destination } from './outcome'
 import { pagerDutyEvent, pagerDutyRequest } from './pagerduty'
-import { HttpRequestMessage, jsonRequest } from './request'
+import { type HttpRequestMessage, jsonRequest } from './request'
 import { slackMessage } from './slack'
 import { teamsMessage } from './teams'
 
@@ -56,7 +56,13 @@ const slack: DestinationType = {
   credentials: ['url'],
   needs: 'url',
   build: (s, node) => [
-    jsonRequest(required(node, 'url'), slackMessage(s, { style: node.config.style === 'attachments' ? 'attachments' : 'blocks', xoUrl: property(node, 'xoUrl') })),
+    jsonRequest(
+      required(node, 'url'),
+      slackMessage(s, {
+        style: node.config.style === 'attachments' ? 'attachments' : 'blocks',
+        xoUrl: property(node, 'xoUrl'),
+      }),
+    ),
   ],
 }
 
@@ -77,7 +83,13 @@ const pagerduty: DestinationType = {
     // Which alerts are open is only known here: kept in the node's context so that a success can resolve one.
     const open = new Set<string>((node.context.get('openAlerts') as string[] | undefined) ?? [])
     const mode = (property(node, 'mode') ?? 'auto') as 'auto' | 'alert' | 'change'
-    const event = pagerDutyEvent(s, { routingKey: required(node, 'routingKey'), source: property(node, 'source'), mode, xoUrl: property(node, 'xoUrl'), open })
+    const event = pagerDutyEvent(s, {
+      routingKey: required(node, 'routingKey'),
+      source: property(node, 'source'),
+      mode,
+      xoUrl: property(node, 'xoUrl'),
+      open,
+    })
     if (isNotSent(event)) return event
     const action = event.body.event_action
     const key = event.body.dedup_key
@@ -133,7 +145,14 @@ const ci: DestinationType = {
         }),
       ]
     }
-    return [gitlabTrigger(s, { baseUrl: property(node, 'baseUrl') ?? '', project: property(node, 'project') ?? '', token, ref: property(node, 'ref') ?? 'main' })]
+    return [
+      gitlabTrigger(s, {
+        baseUrl: property(node, 'baseUrl') ?? '',
+        project: property(node, 'project') ?? '',
+        token,
+        ref: property(node, 'ref') ?? 'main',
+      }),
+    ]
   },
 }
 
@@ -153,7 +172,14 @@ const haproxy: DestinationType = {
     // After the call, ready again whether it worked or not: a VM whose migration failed still serves where it was.
     const state = s.phase === 'pre' ? 'drain' : 'ready'
     return [
-      haproxyServerState({ baseUrl, backend: property(node, 'backend') ?? '', server, state, user: property(node, 'user') ?? '', password: required(node, 'password') }),
+      haproxyServerState({
+        baseUrl,
+        backend: property(node, 'backend') ?? '',
+        server,
+        state,
+        user: property(node, 'user') ?? '',
+        password: required(node, 'password'),
+      }),
     ]
   },
 }

@@ -9,13 +9,18 @@ export { isXoEventSummary, type ObjectRef, type XoEventSummary } from './summary
  * Summarises a message of xo-hook (`msg.xo.phase`), xo-events (`msg.payload.event`) or xo-call
  * (`msg.xo.method`). `now` gives the time of events and calls, which carry none.
  */
-export function summarizeMessage(msg: { topic?: unknown; payload?: unknown; xo?: unknown }, now: () => Date = () => new Date(), detail = true): XoEventSummary | { error: string } {
+export function summarizeMessage(
+  msg: { topic?: unknown; payload?: unknown; xo?: unknown },
+  now: () => Date = () => new Date(),
+  detail = true,
+): XoEventSummary | { error: string } {
   if (!isRecord(msg)) return { error: 'not a message' }
   const { xo, payload } = msg
   if (isRecord(xo) && (xo.phase === 'pre' || xo.phase === 'post') && str(xo.method) && str(xo.callId)) {
     return summarizeHook(xo, payload, now, detail)
   }
-  if (isRecord(payload) && str(payload.event) && str(payload.type) && str(payload.id)) return summarizeObjectEvent(payload, now, detail)
+  if (isRecord(payload) && str(payload.event) && str(payload.type) && str(payload.id))
+    return summarizeObjectEvent(payload, now, detail)
   if (isRecord(xo) && str(xo.method)) return summarizeCall(xo, payload, now, detail)
   return { error: 'not a message of xo-hook (msg.xo.phase), xo-events (msg.payload.event) or xo-call (msg.xo.method)' }
 }
@@ -28,6 +33,9 @@ export function summarizeMessage(msg: { topic?: unknown; payload?: unknown; xo?:
 export function summaryLine(msg: { topic?: unknown; payload?: unknown; xo?: unknown }): string | undefined {
   const s = summarizeMessage(msg, () => new Date(), false)
   if (!isXoEventSummary(s)) return undefined
-  const took = s.ok && s.phase !== 'pre' && s.durationMs !== undefined && s.durationMs >= 100 ? ` in ${formatDuration(s.durationMs)}` : ''
+  const took =
+    s.ok && s.phase !== 'pre' && s.durationMs !== undefined && s.durationMs >= 100
+      ? ` in ${formatDuration(s.durationMs)}`
+      : ''
   return `${s.title}${took}${s.replayed ? " (from XO's audit log)" : ''}`
 }

@@ -28,30 +28,42 @@ const ERROR_MAX = 2000
 const TITLE_MAX = 1000
 
 /** xo-hook's `msg.xo` (XoHookInfo) and `msg.payload` (XO's body). */
-export function summarizeHook(xo: Record<string, unknown>, payload: unknown, now: () => Date, detail = true): XoEventSummary {
+export function summarizeHook(
+  xo: Record<string, unknown>,
+  payload: unknown,
+  now: () => Date,
+  detail = true,
+): XoEventSummary {
   const body = isRecord(payload) ? payload : {}
   const method = String(xo.method)
   const phase = xo.phase === 'pre' ? 'pre' : 'post'
   const pre = isRecord(xo.pre) ? xo.pre : {}
   const params = isRecord(body.params) ? body.params : isRecord(pre.params) ? pre.params : {}
   const error = phase === 'post' ? errorOf(xo.error ?? body.error) : undefined
-  const timestamp = typeof body.timestamp === 'number' && Number.isFinite(body.timestamp) ? new Date(body.timestamp) : now()
+  const timestamp =
+    typeof body.timestamp === 'number' && Number.isFinite(body.timestamp) ? new Date(body.timestamp) : now()
   // A copy with secrets hidden: only when the whole summary is asked for (not for a one-line summary).
-  const raw = detail && isRecord(payload) ? hideSecrets('result' in body ? { ...body, result: safeResult(method, body.result) } : body) : undefined
-  const summary = describeCall({
-    source: 'hook',
-    id: `${String(xo.callId)}:${phase}`,
-    method,
-    phase,
-    params,
-    result: body.result,
-    error,
-    user: userOf(xo.user),
-    resolved: isRecord(xo.objects) ? xo.objects : {},
-    durationMs: typeof xo.durationMs === 'number' ? xo.durationMs : undefined,
-    time: timestamp.toISOString(),
-    raw,
-  }, detail)
+  const raw =
+    detail && isRecord(payload)
+      ? hideSecrets('result' in body ? { ...body, result: safeResult(method, body.result) } : body)
+      : undefined
+  const summary = describeCall(
+    {
+      source: 'hook',
+      id: `${String(xo.callId)}:${phase}`,
+      method,
+      phase,
+      params,
+      result: body.result,
+      error,
+      user: userOf(xo.user),
+      resolved: isRecord(xo.objects) ? xo.objects : {},
+      durationMs: typeof xo.durationMs === 'number' ? xo.durationMs : undefined,
+      time: timestamp.toISOString(),
+      raw,
+    },
+    detail,
+  )
   // XO could not deliver it when it ran: it comes from XO's audit log, later.
   if (xo.replayed === true) {
     summary.replayed = true
@@ -61,24 +73,32 @@ export function summarizeHook(xo: Record<string, unknown>, payload: unknown, now
 }
 
 /** xo-call's `msg.xo` ({method, params, durationMs, error?}) and its result in `msg.payload`. */
-export function summarizeCall(xo: Record<string, unknown>, payload: unknown, now: () => Date, detail = true): XoEventSummary {
+export function summarizeCall(
+  xo: Record<string, unknown>,
+  payload: unknown,
+  now: () => Date,
+  detail = true,
+): XoEventSummary {
   const method = String(xo.method)
   const params = isRecord(xo.params) ? xo.params : {}
   const error = errorOf(xo.error)
   const time = now().toISOString()
-  return describeCall({
-    source: 'call',
-    // A call carries no id of its own: the same call at the same instant is the same event.
-    id: `call:${method}:${detail ? stableHash({ method, params, time }) : ''}`,
-    method,
-    params,
-    result: error ? undefined : payload,
-    error,
-    resolved: {},
-    durationMs: typeof xo.durationMs === 'number' ? xo.durationMs : undefined,
-    time,
-    raw: !detail ? undefined : error ? hideSecrets(payload) : safeResult(method, payload),
-  }, detail)
+  return describeCall(
+    {
+      source: 'call',
+      // A call carries no id of its own: the same call at the same instant is the same event.
+      id: `call:${method}:${detail ? stableHash({ method, params, time }) : ''}`,
+      method,
+      params,
+      result: error ? undefined : payload,
+      error,
+      resolved: {},
+      durationMs: typeof xo.durationMs === 'number' ? xo.durationMs : undefined,
+      time,
+      raw: !detail ? undefined : error ? hideSecrets(payload) : safeResult(method, payload),
+    },
+    detail,
+  )
 }
 
 function describeCall(c: CallFacts, detail: boolean): XoEventSummary {
@@ -87,11 +107,13 @@ function describeCall(c: CallFacts, detail: boolean): XoEventSummary {
   const subjectRole = subjectRoleOf(c.method, objects, createdRoles)
   let subject = subjectRole ? subjectOf(objects[subjectRole]) : undefined
   // user.create answers with the new user's id: the one object of the call.
-  if (!subject && c.method === 'user.create' && ok && typeof c.result === 'string') subject = { id: c.result, type: 'user', name: str(c.params.email) }
+  if (!subject && c.method === 'user.create' && ok && typeof c.result === 'string')
+    subject = { id: c.result, type: 'user', name: str(c.params.email) }
   const { pool, host } = placeOf(subject, objects)
   const phrase = phraseFor(c.method, { params: c.params, subject, objects })
   const rest = phrase.rest ? ` ${phrase.rest}` : ''
-  const where = pool && subject?.type !== 'pool' ? ` ${subject?.type === 'host' ? 'in' : 'on'} pool ${pool.name ?? pool.id}` : ''
+  const where =
+    pool && subject?.type !== 'pool' ? ` ${subject?.type === 'host' ? 'in' : 'on'} pool ${pool.name ?? pool.id}` : ''
   let title: string
   if (!ok) {
     const what = describe(subject) ?? phrase.rest
@@ -100,8 +122,13 @@ function describeCall(c: CallFacts, detail: boolean): XoEventSummary {
     title = capitalize(`${phrase.past}${rest}${where}`)
   } else {
     // A caller XO does not know (a call before sign-in) has neither name nor id.
-    const actor = c.user ? (c.user.name ?? c.user.id ?? `An anonymous caller${c.user.ip ? ` (${c.user.ip})` : ''}`) : 'XO'
-    title = c.phase === 'pre' ? `${actor} is about to ${phrase.base}${rest}${where}` : `${actor} ${phrase.past}${rest}${where}`
+    const actor = c.user
+      ? (c.user.name ?? c.user.id ?? `An anonymous caller${c.user.ip ? ` (${c.user.ip})` : ''}`)
+      : 'XO'
+    title =
+      c.phase === 'pre'
+        ? `${actor} is about to ${phrase.base}${rest}${where}`
+        : `${actor} ${phrase.past}${rest}${where}`
   }
   const summary: XoEventSummary = {
     source: c.source,
@@ -138,7 +165,11 @@ function objectsOf(c: CallFacts): { objects: Record<string, ObjectRef>; createdR
   for (const [role, value] of Object.entries(c.resolved)) {
     if (!isRecord(value) || !str(value.id)) continue
     const { typeGuessed, ...named } = objects[role] ?? {}
-    objects[role] = { ...(str(value.type) ? named : { ...named, ...(typeGuessed ? { typeGuessed } : {}) }), ...value, id: value.id as string }
+    objects[role] = {
+      ...(str(value.type) ? named : { ...named, ...(typeGuessed ? { typeGuessed } : {}) }),
+      ...value,
+      id: value.id as string,
+    }
   }
   const createdRoles = refs.filter((ref) => ref.created).map((ref) => ref.role)
   for (const role of createdRoles) {
@@ -153,18 +184,28 @@ function objectsOf(c: CallFacts): { objects: Record<string, ObjectRef>; createdR
 function subjectRoleOf(method: string, objects: Record<string, ObjectRef>, createdRoles: string[]): string | undefined {
   const namespace = method.slice(0, method.indexOf('.'))
   // Not the template of vm.create: before the call ran, the VM it creates has no id yet, and is no subject.
-  return [namespace, ...createdRoles, 'vm', 'host', 'pool', 'sr'].find((role) => objects[role]) ?? Object.keys(objects).find((role) => role !== 'template')
+  return (
+    [namespace, ...createdRoles, 'vm', 'host', 'pool', 'sr'].find((role) => objects[role]) ??
+    Object.keys(objects).find((role) => role !== 'template')
+  )
 }
 
 const subjectOf = (o: ObjectRef): ObjectRef => ({ ...o })
 
 const placeRef = (value: unknown): Place | undefined =>
-  isRecord(value) && str(value.id) ? (str(value.name) ? { id: value.id as string, name: value.name as string } : { id: value.id as string }) : undefined
+  isRecord(value) && str(value.id)
+    ? str(value.name)
+      ? { id: value.id as string, name: value.name as string }
+      : { id: value.id as string }
+    : undefined
 
 function placeOf(subject: ObjectRef | undefined, objects: Record<string, ObjectRef>): { pool?: Place; host?: Place } {
   const self = subject && placeRef({ id: subject.id, name: subject.name })
   const others = Object.values(objects)
-  const pool = subject?.type === 'pool' ? self : (placeRef(subject?.pool) ?? placeRef(objects.pool) ?? others.map((o) => placeRef(o.pool)).find(Boolean))
+  const pool =
+    subject?.type === 'pool'
+      ? self
+      : (placeRef(subject?.pool) ?? placeRef(objects.pool) ?? others.map((o) => placeRef(o.pool)).find(Boolean))
   const host = subject?.type === 'host' ? self : (placeRef(subject?.host) ?? placeRef(objects.host))
   return { pool, host }
 }
@@ -182,7 +223,8 @@ function factsOf(s: XoEventSummary, subjectRole: string | undefined): XoEventSum
     const label = role === 'host' && !s.kind.startsWith('host.') ? 'Target host' : roleLabel(role, object.type)
     add(label, object.name ?? object.id)
   }
-  if (!s.objects[subjectRole ?? ''] && s.subject) add(roleLabel(s.subject.type ?? 'object', s.subject.type), s.subject.name ?? s.subject.id)
+  if (!s.objects[subjectRole ?? ''] && s.subject)
+    add(roleLabel(s.subject.type ?? 'object', s.subject.type), s.subject.name ?? s.subject.id)
   const known = new Set(Object.values(s.objects).map((o) => o.id))
   if (s.pool && !known.has(s.pool.id)) add('Pool', s.pool.name ?? s.pool.id)
   if (s.host && !known.has(s.host.id)) add('Host', s.host.name ?? s.host.id)

@@ -5,12 +5,22 @@ import { capitalize, isRecord, oneLine, stableHash, str, truncate } from './text
 type Place = { id: string; name?: string }
 
 // The role an object of each type plays in `objects`, as xo-hook names them.
-const ROLES: Record<string, string> = { VM: 'vm', 'VM-template': 'template', 'VM-snapshot': 'snapshot', SR: 'sr', VIF: 'vif' }
+const ROLES: Record<string, string> = {
+  VM: 'vm',
+  'VM-template': 'template',
+  'VM-snapshot': 'snapshot',
+  SR: 'sr',
+  VIF: 'vif',
+}
 
 const roleOf = (type: string) => ROLES[type] ?? type.charAt(0).toLowerCase() + type.slice(1)
 
 const placeRef = (value: unknown): Place | undefined =>
-  isRecord(value) && str(value.id) ? (str(value.name) ? { id: value.id as string, name: value.name as string } : { id: value.id as string }) : undefined
+  isRecord(value) && str(value.id)
+    ? str(value.name)
+      ? { id: value.id as string, name: value.name as string }
+      : { id: value.id as string }
+    : undefined
 
 /** xo-events' `msg.payload`: {event, type, id, object, previous, changes, pool, host, ...detail}. */
 export function summarizeObjectEvent(payload: Record<string, unknown>, now: () => Date, detail = true): XoEventSummary {
@@ -55,14 +65,21 @@ export function summarizeObjectEvent(payload: Record<string, unknown>, now: () =
   return summary
 }
 
-function titleOf(event: string, subject: ObjectRef, payload: Record<string, unknown>, object: Record<string, unknown> | undefined): string {
+function titleOf(
+  event: string,
+  subject: ObjectRef,
+  payload: Record<string, unknown>,
+  object: Record<string, unknown> | undefined,
+): string {
   const what = describe(subject)!
   const from = placeRef(payload.from)
   const to = placeRef(payload.to)
   const tags = Array.isArray(payload.tags) ? payload.tags.join(', ') : ''
   switch (event) {
     case 'migrated':
-      return capitalize(`${what} migrated${from ? ` from ${from.name ?? from.id}` : ''}${to ? ` to ${to.name ?? to.id}` : ''}`)
+      return capitalize(
+        `${what} migrated${from ? ` from ${from.name ?? from.id}` : ''}${to ? ` to ${to.name ?? to.id}` : ''}`,
+      )
     case 'up':
       return capitalize(`${what} came up`)
     case 'down':
@@ -90,7 +107,13 @@ function titleOf(event: string, subject: ObjectRef, payload: Record<string, unkn
 }
 
 /** What xo-hook would say of the object: the latest version, or the last known one when it was removed. */
-function objectSummary(payload: Record<string, unknown>, object: Record<string, unknown> | undefined, previous: Record<string, unknown> | undefined, pool?: Place, host?: Place): ObjectRef {
+function objectSummary(
+  payload: Record<string, unknown>,
+  object: Record<string, unknown> | undefined,
+  previous: Record<string, unknown> | undefined,
+  pool?: Place,
+  host?: Place,
+): ObjectRef {
   const current = object ?? previous ?? {}
   const summary: ObjectRef = { id: payload.id as string, type: payload.type as string, ...nameOf(current) }
   if (str(current.power_state)) summary.powerState = current.power_state
@@ -112,14 +135,20 @@ function vifOf(v: Record<string, unknown>): Omit<Vif, 'id'> {
   const mac = str(v.mac) ?? str(v.MAC)
   if (mac) out.mac = mac
   if (str(v.device)) out.device = v.device as string
-  const network = placeRef(v.network) ?? (str(v.$network) ? { id: v.$network as string, ...(str(v.networkName) ? { name: v.networkName as string } : {}) } : undefined)
+  const network =
+    placeRef(v.network) ??
+    (str(v.$network)
+      ? { id: v.$network as string, ...(str(v.networkName) ? { name: v.networkName as string } : {}) }
+      : undefined)
   if (network) out.network = network
   return out
 }
 
 function vifsOf(value: unknown): Vif[] | undefined {
   if (!Array.isArray(value)) return undefined
-  const vifs = value.filter((v): v is Record<string, unknown> => isRecord(v) && typeof v.id === 'string').map((v) => ({ id: v.id as string, ...vifOf(v) }))
+  const vifs = value
+    .filter((v): v is Record<string, unknown> => isRecord(v) && typeof v.id === 'string')
+    .map((v) => ({ id: v.id as string, ...vifOf(v) }))
   return vifs.some((v) => v.mac) ? vifs : undefined
 }
 
@@ -133,8 +162,10 @@ function factsOf(s: XoEventSummary, payload: Record<string, unknown>): XoEventSu
   add('Event', s.kind)
   if (s.pool && subject.type !== 'pool') add('Pool', s.pool.name ?? s.pool.id)
   if (s.host && subject.type !== 'host') add('Host', s.host.name ?? s.host.id)
-  for (const role of ['fromHost', 'toHost']) if (s.objects[role]) add(roleLabel(role), s.objects[role].name ?? s.objects[role].id)
-  if (typeof payload.from === 'string' && typeof payload.to === 'string') add('Power state', `${payload.from} → ${payload.to}`)
+  for (const role of ['fromHost', 'toHost'])
+    if (s.objects[role]) add(roleLabel(role), s.objects[role].name ?? s.objects[role].id)
+  if (typeof payload.from === 'string' && typeof payload.to === 'string')
+    add('Power state', `${payload.from} → ${payload.to}`)
   if (Array.isArray(payload.tags)) add('Tags', payload.tags.join(', '))
   if (s.kind.endsWith('.updated') && isRecord(payload.changes)) add('Changed', Object.keys(payload.changes).join(', '))
   add('IP address', s.objects[roleOf(subject.type ?? '')]?.mainIpAddress)

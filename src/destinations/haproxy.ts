@@ -6,7 +6,14 @@ import { basicAuth, jsonRequest, trimSlashes } from './request'
  * down and `ready` once it is back. Runtime only: no reload, not persisted, nothing to version.
  * `PUT /v3/services/haproxy/runtime/backends/{backend}/servers/{server}` with `{"admin_state": …}`, Basic auth.
  */
-export function haproxyServerState(opts: { baseUrl: string; backend: string; server: string; state: 'drain' | 'ready' | 'maint'; user: string; password: string }): HttpRequestMessage {
+export function haproxyServerState(opts: {
+  baseUrl: string
+  backend: string
+  server: string
+  state: 'drain' | 'ready' | 'maint'
+  user: string
+  password: string
+}): HttpRequestMessage {
   // The base URL may be given with or without the API version (http://lb:5555 or http://lb:5555/v3).
   const base = trimSlashes(opts.baseUrl)
   const root = /\/v\d+$/.test(base) ? base : `${base}/v3`

@@ -4,7 +4,13 @@ export { isXoEventSummary, type ObjectRef, type XoEventSummary } from './summary
 export { jsonRequest, type HttpRequestMessage } from './request'
 export { slackMessage } from './slack'
 export { teamsMessage } from './teams'
-export { pagerDutyDedupKey, pagerDutyEvent, pagerDutyRequest, type PagerDutyOptions, type PagerDutySeverity } from './pagerduty'
+export {
+  pagerDutyDedupKey,
+  pagerDutyEvent,
+  pagerDutyRequest,
+  type PagerDutyOptions,
+  type PagerDutySeverity,
+} from './pagerduty'
 export { keaOutcome, keaReservationCommands, type KeaCommand, type KeaOptions } from './kea'
 export { cloudEvent, structuredRequest, verifyStandardWebhook, type CloudEventOptions } from './cloudevents'
 export { signStandardWebhook } from './signing'

@@ -31,10 +31,17 @@ export interface KeaEndpoint {
  * node, a copy a retry re-sends, `kea` for xo outcome, and `msg.xoKea` saying which command it is and what is left.
  */
 export function keaRequest<M extends object>(msg: M, progress: KeaProgress, endpoint: KeaEndpoint) {
-  const headers: Record<string, string> = endpoint.user && endpoint.password ? { Authorization: basicAuth(endpoint.user, endpoint.password) } : {}
+  const headers: Record<string, string> =
+    endpoint.user && endpoint.password ? { Authorization: basicAuth(endpoint.user, endpoint.password) } : {}
   const [command, ...rest] = progress.pending
   const http = jsonRequest(endpoint.url, command, headers)
-  return { ...msg, ...http, xoRequest: http, xoDestination: 'kea' as const, xoKea: { ...progress, pending: rest, current: command.command } }
+  return {
+    ...msg,
+    ...http,
+    xoRequest: http,
+    xoDestination: 'kea' as const,
+    xoKea: { ...progress, pending: rest, current: command.command },
+  }
 }
 
 /**
@@ -47,15 +54,24 @@ export function keaAnswered(
   statusCode: unknown,
   payload: unknown,
 ): { next: KeaProgress } | { done: { ok: boolean; results: KeaResult[] } } {
-  const outcome = Number(statusCode) === 200 ? keaOutcome(payload) : { ok: false, text: `HTTP ${statusCode ?? 'error'}` }
-  const ok = outcome.ok || (answer.current === 'reservation-del' && (outcome as { notFound?: boolean }).notFound === true)
-  const results = [...answer.results, { command: answer.current, ok, text: outcome.text, result: (outcome as { result?: number }).result }]
+  const outcome =
+    Number(statusCode) === 200 ? keaOutcome(payload) : { ok: false, text: `HTTP ${statusCode ?? 'error'}` }
+  const ok =
+    outcome.ok || (answer.current === 'reservation-del' && (outcome as { notFound?: boolean }).notFound === true)
+  const results = [
+    ...answer.results,
+    { command: answer.current, ok, text: outcome.text, result: (outcome as { result?: number }).result },
+  ]
   if (ok && answer.pending.length > 0) return { next: { pending: answer.pending, results } }
   return { done: { ok, results } }
 }
 
 /** How many changes xo kea started, how many failed (yellow then), and what it did not send by reason. */
-export function keaStatus(counts: { changes: number; failed: number }, notSentSuffix: string, t: Translate): StatusSpec {
+export function keaStatus(
+  counts: { changes: number; failed: number },
+  notSentSuffix: string,
+  t: Translate,
+): StatusSpec {
   return {
     fill: counts.failed ? 'yellow' : counts.changes ? 'green' : 'grey',
     shape: 'dot',

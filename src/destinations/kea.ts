@@ -46,7 +46,10 @@ export function keaReservationCommands(s: XoEventSummary, opts: KeaOptions): Kea
       continue
     }
     seen.add(mac)
-    commands.push({ command: 'reservation-del', arguments: { 'subnet-id': subnetId, 'identifier-type': 'hw-address', identifier: mac, ...target } })
+    commands.push({
+      command: 'reservation-del',
+      arguments: { 'subnet-id': subnetId, 'identifier-type': 'hw-address', identifier: mac, ...target },
+    })
     if (change.action === 'add') {
       const reservation: Record<string, unknown> = { 'subnet-id': subnetId, 'hw-address': mac }
       if (hostname) reservation.hostname = hostname
@@ -66,7 +69,8 @@ function changeOf(s: XoEventSummary): { action: 'add' | 'del'; vm: ObjectRef } |
   else if (s.kind === 'VM.removed') change = { action: 'del', vm: s.objects.vm }
   // From XO's audit log: deleted while Node-RED was away, its pre never came; its MACs are gone with it.
   else if (s.kind === 'vm.delete' && s.replayed) return notSent('deletedWhileAway')
-  else if (s.kind === 'vm.delete' || s.phase === 'pre') return notSent(s.kind === 'vm.delete' ? 'deletedAlready' : 'beforeCall')
+  else if (s.kind === 'vm.delete' || s.phase === 'pre')
+    return notSent(s.kind === 'vm.delete' ? 'deletedAlready' : 'beforeCall')
   else return notSent('noVmChange')
   return notAVm(change.vm) ?? { action: change.action, vm: change.vm! }
 }
@@ -127,7 +131,9 @@ export function keaOutcome(body: unknown): { ok: boolean; notFound?: boolean; te
   if (answers.length === 0 || !answers.every((a) => isRecord(a) && typeof a.result === 'number')) {
     return { ok: false, text: 'not a Kea answer (no result)' }
   }
-  const worst = answers.map((a) => answerOf(a as Record<string, unknown>)).find((a) => !a.ok) ?? answerOf(answers[0] as Record<string, unknown>)
+  const worst =
+    answers.map((a) => answerOf(a as Record<string, unknown>)).find((a) => !a.ok) ??
+    answerOf(answers[0] as Record<string, unknown>)
   return worst
 }
 

@@ -32,7 +32,10 @@ export function outcomeSettings(config: OutcomeConfig): OutcomeSettings {
  * Whose rules read an answer: the node's destination, else the one the message was tagged with, else a generic
  * receiver's. `unknown` names a destination asked for that this package does not know (read as generic).
  */
-export function destinationOf(settings: OutcomeSettings, tagged: unknown): { destination: Destination; unknown?: string } {
+export function destinationOf(
+  settings: OutcomeSettings,
+  tagged: unknown,
+): { destination: Destination; unknown?: string } {
   const name = settings.destination ?? (typeof tagged === 'string' ? tagged : undefined) ?? 'generic'
   return KNOWN.has(name) ? { destination: name as Destination } : { destination: 'generic', unknown: name }
 }
@@ -46,7 +49,12 @@ export type OutcomeOutput = 'ok' | 'retry' | 'failed'
  * at most the longest wait) with the request put back (the http request node replaced payload and headers with the
  * answer's). A retry past the last attempt fails for good.
  */
-export function readAnswer(msg: Record<string, unknown>, destination: Destination, settings: OutcomeSettings, backoff: (attempt: number) => number = backoffMs): OutcomeOutput {
+export function readAnswer(
+  msg: Record<string, unknown>,
+  destination: Destination,
+  settings: OutcomeSettings,
+  backoff: (attempt: number) => number = backoffMs,
+): OutcomeOutput {
   const outcome = classifyResponse(destination, {
     statusCode: msg.statusCode as number | string | undefined,
     headers: msg.headers as Record<string, unknown> | undefined,
@@ -73,5 +81,9 @@ export function readAnswer(msg: Record<string, unknown>, destination: Destinatio
 
 /** How many answers xo outcome read, by output (yellow once one failed for good). */
 export function outcomeStatus(counts: Record<OutcomeOutput, number>, t: Translate): StatusSpec {
-  return { fill: counts.failed ? 'yellow' : 'green', shape: 'dot', text: t('status.counts', { ok: counts.ok, retry: counts.retry, failed: counts.failed }) }
+  return {
+    fill: counts.failed ? 'yellow' : 'green',
+    shape: 'dot',
+    text: t('status.counts', { ok: counts.ok, retry: counts.retry, failed: counts.failed }),
+  }
 }

@@ -2,9 +2,23 @@ import { keaOutcome } from './kea'
 import type { HttpRequestMessage } from './request'
 import { isRecord } from './text'
 
-export type Outcome = { outcome: 'ok' } | { outcome: 'retry'; afterMs?: number; reason: string } | { outcome: 'fail'; reason: string }
+export type Outcome =
+  | { outcome: 'ok' }
+  | { outcome: 'retry'; afterMs?: number; reason: string }
+  | { outcome: 'fail'; reason: string }
 
-export const DESTINATIONS = ['slack', 'mattermost', 'teams', 'pagerduty', 'kea', 'cloudevents', 'gitlab', 'github', 'haproxy', 'generic'] as const
+export const DESTINATIONS = [
+  'slack',
+  'mattermost',
+  'teams',
+  'pagerduty',
+  'kea',
+  'cloudevents',
+  'gitlab',
+  'github',
+  'haproxy',
+  'generic',
+] as const
 
 export type Destination = (typeof DESTINATIONS)[number]
 
@@ -57,7 +71,11 @@ const SNIPPET_MAX = 200
  * payload, revoked URL or key: dead-letter it and tell a human). A 3xx is a failure: the node follows
  * redirects unless told not to. `now` (ms) reads Retry-After dates.
  */
-export function classifyResponse(destination: Destination, response: HttpResponse, now: () => number = Date.now): Outcome {
+export function classifyResponse(
+  destination: Destination,
+  response: HttpResponse,
+  now: () => number = Date.now,
+): Outcome {
   const status = Number(response.statusCode)
   if (response.statusCode === undefined || response.statusCode === '' || !Number.isInteger(status)) {
     return { outcome: 'retry', reason: `no answer: ${noAnswer(response)}` }
@@ -65,18 +83,32 @@ export function classifyResponse(destination: Destination, response: HttpRespons
   const body = bodyText(response.payload)
   const said = body ? `: ${snippet(body)}` : ''
   // GitHub says when its rate limit resets (403 or 429, no Retry-After on the primary limit): before the generic 429.
-  if (destination === 'github' && (status === 403 || status === 429) && header(response.headers, 'x-ratelimit-remaining') === '0') {
+  if (
+    destination === 'github' &&
+    (status === 403 || status === 429) &&
+    header(response.headers, 'x-ratelimit-remaining') === '0'
+  ) {
     const reset = Number(header(response.headers, 'x-ratelimit-reset'))
-    const afterMs = retryAfterMs(header(response.headers, 'retry-after'), now) ?? (Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : undefined)
+    const afterMs =
+      retryAfterMs(header(response.headers, 'retry-after'), now) ??
+      (Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : undefined)
     return { outcome: 'retry', ...(afterMs !== undefined ? { afterMs } : {}), reason: `GitHub rate limit${said}` }
   }
   if (status === 408 || status === 429 || status >= 500) {
     const afterMs = retryAfterMs(header(response.headers, 'retry-after'), now)
-    return afterMs === undefined ? { outcome: 'retry', reason: `HTTP ${status}${said}` } : { outcome: 'retry', afterMs, reason: `HTTP ${status}${said}` }
+    return afterMs === undefined
+      ? { outcome: 'retry', reason: `HTTP ${status}${said}` }
+      : { outcome: 'retry', afterMs, reason: `HTTP ${status}${said}` }
   }
-  if (destination === 'haproxy' && status === 409) return { outcome: 'retry', reason: `HAProxy configuration changed meanwhile (409)${said}` }
-  if (status >= 300 && status < 400) return { outcome: 'fail', reason: `HTTP ${status} redirect to ${String(header(response.headers, 'location') ?? '?')}` }
-  if (status >= 400) return { outcome: 'fail', reason: `HTTP ${status}${failureDetail(destination, status, response.payload, body)}` }
+  if (destination === 'haproxy' && status === 409)
+    return { outcome: 'retry', reason: `HAProxy configuration changed meanwhile (409)${said}` }
+  if (status >= 300 && status < 400)
+    return {
+      outcome: 'fail',
+      reason: `HTTP ${status} redirect to ${String(header(response.headers, 'location') ?? '?')}`,
+    }
+  if (status >= 400)
+    return { outcome: 'fail', reason: `HTTP ${status}${failureDetail(destination, status, response.payload, body)}` }
   return success(destination, status, response.payload, body)
 }
 
@@ -84,11 +116,15 @@ function success(destination: Destination, status: number, payload: unknown, bod
   switch (destination) {
     case 'slack':
       // Slack's webhooks answer 200 "ok", errors are plain-text codes.
-      return body.trim() === 'ok' ? { outcome: 'ok' } : { outcome: 'fail', reason: `Slack answered HTTP ${status} ${snippet(body) || '(empty)'}` }
+      return body.trim() === 'ok'
+        ? { outcome: 'ok' }
+        : { outcome: 'fail', reason: `Slack answered HTTP ${status} ${snippet(body) || '(empty)'}` }
     case 'mattermost': {
       // Mattermost answers "ok", Rocket.Chat {"success": true}.
       const json = jsonOf(payload, body)
-      return isRecord(json) && json.success === false ? { outcome: 'fail', reason: `HTTP ${status}: ${snippet(body)}` } : { outcome: 'ok' }
+      return isRecord(json) && json.success === false
+        ? { outcome: 'fail', reason: `HTTP ${status}: ${snippet(body)}` }
+        : { outcome: 'ok' }
     }
     case 'kea': {
       const answer = keaOutcome(payload)
@@ -129,7 +165,10 @@ export function retryAfterMs(value: unknown, now: () => number = Date.now): numb
  * `maxMs` (5 min), with full jitter (anywhere between 0 and that), so that many failed deliveries do not
  * all come back at the same instant.
  */
-export function backoffMs(attempt: number, opts: { baseMs?: number; maxMs?: number; random?: () => number } = {}): number {
+export function backoffMs(
+  attempt: number,
+  opts: { baseMs?: number; maxMs?: number; random?: () => number } = {},
+): number {
   const base = opts.baseMs ?? 1000
   const max = opts.maxMs ?? 300_000
   const ceiling = Math.min(max, base * 2 ** Math.max(0, Math.min(attempt, 60)))
@@ -162,7 +201,8 @@ function jsonOf(payload: unknown, body: string): unknown {
   }
 }
 
-const snippet = (text: string) => (text.length > SNIPPET_MAX ? `${text.slice(0, SNIPPET_MAX - 1)}…` : text).replace(/\s+/g, ' ').trim()
+const snippet = (text: string) =>
+  (text.length > SNIPPET_MAX ? `${text.slice(0, SNIPPET_MAX - 1)}…` : text).replace(/\s+/g, ' ').trim()
 
 /**
  * Why no answer came. The core http request node gives the error's code as the status code and

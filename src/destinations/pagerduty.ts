@@ -58,7 +58,10 @@ export function pagerDutyDedupKey(s: XoEventSummary): string {
  * `open` resolves; any other success (a migration, a snapshot, VM.migrated…) is a change event, which gives
  * responders context without paging anyone.
  */
-export function pagerDutyEvent(s: XoEventSummary, opts: PagerDutyOptions): { url: string; body: Record<string, unknown> } | NotSent {
+export function pagerDutyEvent(
+  s: XoEventSummary,
+  opts: PagerDutyOptions,
+): { url: string; body: Record<string, unknown> } | NotSent {
   const action = actionOf(s, opts)
   if (typeof action !== 'string') return action
   const key = pagerDutyDedupKey(s)
@@ -83,7 +86,13 @@ export function pagerDutyEvent(s: XoEventSummary, opts: PagerDutyOptions): { url
     ...(component ? { component: truncate(component, 255) } : {}),
     ...(s.pool ? { group: truncate(s.pool.name ?? s.pool.id, 255) } : {}),
   })
-  const body: Record<string, unknown> = { routing_key, event_action: 'trigger', dedup_key: key, payload, client: 'Xen Orchestra' }
+  const body: Record<string, unknown> = {
+    routing_key,
+    event_action: 'trigger',
+    dedup_key: key,
+    payload,
+    client: 'Xen Orchestra',
+  }
   if (link) body.client_url = link
   if (links) body.links = links
   return { url: ENQUEUE, body }

@@ -50,9 +50,11 @@ const ROLE_LABELS: Record<string, string> = {
   backupNg: 'Backup job',
 }
 
-export const roleLabel = (role: string, type?: string): string => ROLE_LABELS[role] ?? capitalize(typeLabel(type ?? ROLE_TYPES[role]) ?? role)
+export const roleLabel = (role: string, type?: string): string =>
+  ROLE_LABELS[role] ?? capitalize(typeLabel(type ?? ROLE_TYPES[role]) ?? role)
 
-export const typeLabel = (type: string | undefined): string | undefined => (type ? (TYPE_LABELS[type] ?? type) : undefined)
+export const typeLabel = (type: string | undefined): string | undefined =>
+  type ? (TYPE_LABELS[type] ?? type) : undefined
 
 /** "VM web-01", "host xcp-host-2", or the bare id when nothing else is known. */
 export function describe(object: ObjectRef | undefined): string | undefined {
@@ -86,11 +88,17 @@ const named = (object: ObjectRef | undefined, fallback: string) => describe(obje
 const as = (c: PhraseContext) => (str(c.params.name) ? ` as ${oneLine(String(c.params.name))}` : '')
 
 const PHRASES: Record<string, (c: PhraseContext) => Phrase> = {
-  'vm.create': (c) => ({ past: 'created', base: 'create', rest: describe(c.subject) ?? `VM ${str(c.params.name_label) ?? ''}`.trim() }),
+  'vm.create': (c) => ({
+    past: 'created',
+    base: 'create',
+    rest: describe(c.subject) ?? `VM ${str(c.params.name_label) ?? ''}`.trim(),
+  }),
   'vm.delete': simple('deleted', 'delete'),
   'vm.start': simple('started', 'start'),
-  'vm.stop': (c) => (c.params.force === true ? simple('force-stopped', 'force-stop')(c) : simple('shut down', 'shut down')(c)),
-  'vm.restart': (c) => (c.params.force === true ? simple('force-restarted', 'force-restart')(c) : simple('restarted', 'restart')(c)),
+  'vm.stop': (c) =>
+    c.params.force === true ? simple('force-stopped', 'force-stop')(c) : simple('shut down', 'shut down')(c),
+  'vm.restart': (c) =>
+    c.params.force === true ? simple('force-restarted', 'force-restart')(c) : simple('restarted', 'restart')(c),
   'vm.suspend': simple('suspended', 'suspend'),
   'vm.resume': simple('resumed', 'resume'),
   'vm.pause': simple('paused', 'pause'),
@@ -104,10 +112,18 @@ const PHRASES: Record<string, (c: PhraseContext) => Phrase> = {
   'vm.snapshot': (c) => ({ past: 'snapshotted', base: 'snapshot', rest: `${describe(c.subject) ?? 'a VM'}${as(c)}` }),
   'vm.clone': (c) => ({ past: 'cloned', base: 'clone', rest: `${describe(c.subject) ?? 'a VM'}${as(c)}` }),
   'vm.copy': (c) => ({ past: 'copied', base: 'copy', rest: `${describe(c.subject) ?? 'a VM'}${as(c)}` }),
-  'vm.convertToTemplate': (c) => ({ past: 'converted', base: 'convert', rest: `${describe(c.subject) ?? 'a VM'} to a template` }),
+  'vm.convertToTemplate': (c) => ({
+    past: 'converted',
+    base: 'convert',
+    rest: `${describe(c.subject) ?? 'a VM'} to a template`,
+  }),
   'vm.set': (c) => {
     const fields = Object.keys(c.params).filter((k) => k !== 'id')
-    return { past: 'changed', base: 'change', rest: `${describe(c.subject) ?? 'a VM'}${fields.length ? ` (${fields.join(', ')})` : ''}` }
+    return {
+      past: 'changed',
+      base: 'change',
+      rest: `${describe(c.subject) ?? 'a VM'}${fields.length ? ` (${fields.join(', ')})` : ''}`,
+    }
   },
   'host.start': simple('started', 'start'),
   'host.stop': simple('shut down', 'shut down'),
@@ -119,17 +135,37 @@ const PHRASES: Record<string, (c: PhraseContext) => Phrase> = {
     c.params.maintenance === false
       ? { past: 'took', base: 'take', rest: `${describe(c.subject) ?? 'a host'} out of maintenance mode` }
       : { past: 'put', base: 'put', rest: `${describe(c.subject) ?? 'a host'} in maintenance mode` },
-  'tag.add': (c) => ({ past: 'tagged', base: 'tag', rest: `${describe(c.subject) ?? 'an object'} with ${str(c.params.tag) ?? 'a tag'}` }),
-  'tag.remove': (c) => ({ past: 'removed', base: 'remove', rest: `tag ${str(c.params.tag) ?? ''} from ${describe(c.subject) ?? 'an object'}` }),
-  'user.create': (c) => ({ past: 'created', base: 'create', rest: `user ${str(c.params.email) ?? describe(c.subject) ?? ''}`.trim() }),
+  'tag.add': (c) => ({
+    past: 'tagged',
+    base: 'tag',
+    rest: `${describe(c.subject) ?? 'an object'} with ${str(c.params.tag) ?? 'a tag'}`,
+  }),
+  'tag.remove': (c) => ({
+    past: 'removed',
+    base: 'remove',
+    rest: `tag ${str(c.params.tag) ?? ''} from ${describe(c.subject) ?? 'an object'}`,
+  }),
+  'user.create': (c) => ({
+    past: 'created',
+    base: 'create',
+    rest: `user ${str(c.params.email) ?? describe(c.subject) ?? ''}`.trim(),
+  }),
   'user.delete': simple('deleted', 'delete'),
   'group.create': (c) => ({ past: 'created', base: 'create', rest: `group ${str(c.params.name) ?? ''}`.trim() }),
   'group.delete': simple('deleted', 'delete'),
   // The token itself is the result: never name it.
   'token.create': () => ({ past: 'created', base: 'create', rest: 'a token' }),
   'token.delete': () => ({ past: 'deleted', base: 'delete', rest: 'a token' }),
-  'backupNg.runJob': (c) => ({ past: 'ran', base: 'run', rest: named(c.subject && { type: 'job', ...c.subject }, 'a backup job') }),
-  'backupNg.createJob': (c) => ({ past: 'created', base: 'create', rest: `backup job ${str(c.params.name) ?? ''}`.trim() }),
+  'backupNg.runJob': (c) => ({
+    past: 'ran',
+    base: 'run',
+    rest: named(c.subject && { type: 'job', ...c.subject }, 'a backup job'),
+  }),
+  'backupNg.createJob': (c) => ({
+    past: 'created',
+    base: 'create',
+    rest: `backup job ${str(c.params.name) ?? ''}`.trim(),
+  }),
   'backupNg.deleteJob': simple('deleted', 'delete'),
   'session.signIn': () => ({ past: 'signed in', base: 'sign in' }),
 }
@@ -139,5 +175,7 @@ export function phraseFor(method: string, context: PhraseContext): Phrase {
   const phrase = PHRASES[method]
   if (phrase) return phrase(context)
   const rest = describe(context.subject)
-  return rest ? { past: `called ${method} on`, base: `call ${method} on`, rest } : { past: `called ${method}`, base: `call ${method}` }
+  return rest
+    ? { past: `called ${method} on`, base: `call ${method} on`, rest }
+    : { past: `called ${method}`, base: `call ${method}` }
 }

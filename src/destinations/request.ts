@@ -13,7 +13,12 @@ export interface HttpRequestMessage {
  * A JSON request whose payload is already the exact JSON text: the http request node sends a string as is,
  * so what was built (and signed) is what goes on the wire.
  */
-export function jsonRequest(url: string, body: unknown, headers: Record<string, string> = {}, method: HttpRequestMessage['method'] = 'POST'): HttpRequestMessage {
+export function jsonRequest(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  method: HttpRequestMessage['method'] = 'POST',
+): HttpRequestMessage {
   return { url, method, headers: { 'Content-Type': 'application/json', ...headers }, payload: JSON.stringify(body) }
 }
 

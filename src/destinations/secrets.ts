@@ -16,7 +16,8 @@ export function hideSecrets(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => hideSecrets(v, depth + 1))
   if (!isRecord(value)) return value
   const out: Record<string, unknown> = {}
-  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) && v != null ? HIDDEN : hideSecrets(v, depth + 1)
+  for (const [key, v] of Object.entries(value))
+    out[key] = SECRET_KEY.test(key) && v != null ? HIDDEN : hideSecrets(v, depth + 1)
   return out
 }
 

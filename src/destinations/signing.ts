@@ -15,8 +15,17 @@ export function signStandardWebhook(id: string, timestamp: number, body: string,
 }
 
 /** The three headers for a body that is sent exactly as signed. */
-export function standardWebhookHeaders(id: string, timestamp: number, body: string, secret: string): Record<string, string> {
-  return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signStandardWebhook(id, timestamp, body, secret) }
+export function standardWebhookHeaders(
+  id: string,
+  timestamp: number,
+  body: string,
+  secret: string,
+): Record<string, string> {
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signStandardWebhook(id, timestamp, body, secret),
+  }
 }
 
 /**
@@ -24,10 +33,20 @@ export function standardWebhookHeaders(id: string, timestamp: number, body: stri
  * during a secret rotation), compared in constant time, and the timestamp is within `toleranceS` of `now`
  * (Unix seconds) either way, so that a captured request cannot be replayed later. `body` must be the raw text.
  */
-export function verifyStandardWebhook(headers: Record<string, string>, body: string, secret: string, toleranceS = 300, now: number = Math.floor(Date.now() / 1000)): boolean {
+export function verifyStandardWebhook(
+  headers: Record<string, string>,
+  body: string,
+  secret: string,
+  toleranceS = 300,
+  now: number = Math.floor(Date.now() / 1000),
+): boolean {
   const header = (name: string) => {
     const entry = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] as unknown
-    return typeof entry === 'string' ? entry : Array.isArray(entry) && typeof entry[0] === 'string' ? entry[0] : undefined
+    return typeof entry === 'string'
+      ? entry
+      : Array.isArray(entry) && typeof entry[0] === 'string'
+        ? entry[0]
+        : undefined
   }
   const id = header('webhook-id')
   const timestamp = header('webhook-timestamp')

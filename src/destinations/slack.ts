@@ -23,7 +23,10 @@ const COLORS = { failed: '#d40e0d', pre: '#439fe0', ok: '#2eb886' }
  * A Slack incoming-webhook body: Block Kit with `text` as the notification fallback (style 'blocks'), or the
  * Slack-compatible `attachments` that Mattermost and Rocket.Chat render (style 'attachments').
  */
-export function slackMessage(s: XoEventSummary, opts: { style?: 'blocks' | 'attachments'; xoUrl?: string } = {}): Record<string, unknown> {
+export function slackMessage(
+  s: XoEventSummary,
+  opts: { style?: 'blocks' | 'attachments'; xoUrl?: string } = {},
+): Record<string, unknown> {
   const build = opts.style === 'attachments' ? attachmentsMessage : blocksMessage
   let message: Record<string, unknown> = {}
   for (const budget of BUDGETS) {
@@ -34,7 +37,8 @@ export function slackMessage(s: XoEventSummary, opts: { style?: 'blocks' | 'atta
 }
 
 /** Slack mrkdwn control characters (`<!channel>`, links) must be escaped in any text that came from XO. */
-export const escapeMrkdwn = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+export const escapeMrkdwn = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 // Cut first, escape after: escaping can only lengthen, and cutting an escaped text could split an entity.
 const mrkdwn = (text: string, max: number) => escapeMrkdwn(truncate(text, max))
@@ -48,10 +52,14 @@ function blocksMessage(s: XoEventSummary, xoUrl: string | undefined, budget: Bud
   if (s.error) blocks.push(section(`*Error:* ${mrkdwn(s.error.message, budget.error)}`))
   const facts = shownFacts(s, budget.facts)
   for (let i = 0; i < facts.length; i += FIELDS_PER_SECTION) {
-    const fields = facts.slice(i, i + FIELDS_PER_SECTION).map((f) => ({ type: 'mrkdwn', text: `*${mrkdwn(f.label, LABEL_MAX)}*\n${mrkdwn(f.value, budget.value)}` }))
+    const fields = facts
+      .slice(i, i + FIELDS_PER_SECTION)
+      .map((f) => ({ type: 'mrkdwn', text: `*${mrkdwn(f.label, LABEL_MAX)}*\n${mrkdwn(f.value, budget.value)}` }))
     blocks.push({ type: 'section', fields })
   }
-  const context: Array<Record<string, unknown>> = [{ type: 'mrkdwn', text: mrkdwn(`${s.time} · ${s.kind}${s.phase ? ` (${s.phase})` : ''}`, 300) }]
+  const context: Array<Record<string, unknown>> = [
+    { type: 'mrkdwn', text: mrkdwn(`${s.time} · ${s.kind}${s.phase ? ` (${s.phase})` : ''}`, 300) },
+  ]
   const link = xoLink(xoUrl, s)
   if (link) context.push({ type: 'mrkdwn', text: `<${link.replace(/\|/g, '%7C').replace(/>/g, '%3E')}|Open in XO>` })
   blocks.push({ type: 'context', elements: context })
@@ -71,7 +79,8 @@ function shownFacts(s: XoEventSummary, max: number): XoEventSummary['facts'] {
  * Mattermost and Rocket.Chat notify on `@channel`, `@all`, `@here` or `@user` written anywhere in a webhook's
  * text: a VM named "@all" must not page everyone. A zero-width space after the @ keeps the text readable.
  */
-export const noMentions = (text: string): string => text.replace(/(^|[^\w.+-])@(?=[\w])/g, '$1@\u200b').replace(/<!/g, '<\u200b!')
+export const noMentions = (text: string): string =>
+  text.replace(/(^|[^\w.+-])@(?=[\w])/g, '$1@\u200b').replace(/<!/g, '<\u200b!')
 
 function attachmentsMessage(s: XoEventSummary, xoUrl: string | undefined, budget: Budget): Record<string, unknown> {
   const clean = (text: string, max: number) => noMentions(truncate(text, max))
@@ -79,7 +88,11 @@ function attachmentsMessage(s: XoEventSummary, xoUrl: string | undefined, budget
     fallback: clean(s.title, budget.title),
     color: !s.ok ? COLORS.failed : s.phase === 'pre' ? COLORS.pre : COLORS.ok,
     title: clean(s.title, Math.min(budget.title, HEADER_MAX * 2)),
-    fields: shownFacts(s, budget.facts).map((f) => ({ title: clean(f.label, LABEL_MAX), value: clean(f.value, budget.value), short: f.value.length <= 40 })),
+    fields: shownFacts(s, budget.facts).map((f) => ({
+      title: clean(f.label, LABEL_MAX),
+      value: clean(f.value, budget.value),
+      short: f.value.length <= 40,
+    })),
     footer: clean(`${s.kind}${s.phase ? ` (${s.phase})` : ''} · ${s.time}`, 300),
   }
   if (s.error) attachment.text = clean(s.error.message, budget.error)

@@ -32,13 +32,35 @@ const envelope = (content: Record<string, unknown>) => ({
 
 function card(s: XoEventSummary, xoUrl: string | undefined, budget: (typeof BUDGETS)[number]): Record<string, unknown> {
   const body: Array<Record<string, unknown>> = [
-    { type: 'TextBlock', text: truncate(s.title, budget.title), size: 'Medium', weight: 'Bolder', wrap: true, ...(s.ok ? {} : { color: 'Attention' }) },
+    {
+      type: 'TextBlock',
+      text: truncate(s.title, budget.title),
+      size: 'Medium',
+      weight: 'Bolder',
+      wrap: true,
+      ...(s.ok ? {} : { color: 'Attention' }),
+    },
   ]
-  if (s.error) body.push({ type: 'TextBlock', text: truncate(s.error.message, budget.error), color: 'Attention', wrap: true })
+  if (s.error)
+    body.push({ type: 'TextBlock', text: truncate(s.error.message, budget.error), color: 'Attention', wrap: true })
   let facts = s.facts.filter((f) => !(s.error && f.label === 'Error'))
-  if (facts.length > budget.facts) facts = [...facts.slice(0, budget.facts - 1), { label: 'More', value: `${facts.length - budget.facts + 1} more facts` }]
-  if (facts.length) body.push({ type: 'FactSet', facts: facts.map((f) => ({ title: truncate(f.label, 60), value: truncate(f.value, budget.value) })) })
-  body.push({ type: 'TextBlock', text: `${s.time} · ${truncate(s.kind, 100)}${s.phase ? ` (${s.phase})` : ''}`, isSubtle: true, size: 'Small', wrap: true })
+  if (facts.length > budget.facts)
+    facts = [
+      ...facts.slice(0, budget.facts - 1),
+      { label: 'More', value: `${facts.length - budget.facts + 1} more facts` },
+    ]
+  if (facts.length)
+    body.push({
+      type: 'FactSet',
+      facts: facts.map((f) => ({ title: truncate(f.label, 60), value: truncate(f.value, budget.value) })),
+    })
+  body.push({
+    type: 'TextBlock',
+    text: `${s.time} · ${truncate(s.kind, 100)}${s.phase ? ` (${s.phase})` : ''}`,
+    isSubtle: true,
+    size: 'Small',
+    wrap: true,
+  })
   const content: Record<string, unknown> = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',

@@ -21,13 +21,20 @@ export function truncate(value: string, max: number): string {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (!v || typeof v !== 'object' || Array.isArray(v)) return v
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, (v as Record<string, unknown>)[k]]),
+    )
   })
 }
 
 /** A short stable hash (16 hex digits of SHA-256): enough to tell versions apart in an event id. */
 export function stableHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value) ?? 'undefined').digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(canonicalJson(value) ?? 'undefined')
+    .digest('hex')
+    .slice(0, 16)
 }
 
 export function byteLength(value: unknown): number {
@@ -37,7 +44,8 @@ export function byteLength(value: unknown): number {
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-export const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
+export const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined
 
 export function capitalize(value: string): string {
   return value.charAt(0).toUpperCase() + value.slice(1)

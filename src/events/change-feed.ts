@@ -20,7 +20,9 @@ export class ChangeFeed extends EventEmitter<ChangeFeedEvents> {
     this.setMaxListeners(0)
     const lookup = (id: string) => store.get(id)
     const emit = (change: ObjectChange) =>
-      emitSafely(this, 'change', [change], (error) => warn(`an object change listener failed: ${(error as Error)?.message ?? error}`))
+      emitSafely(this, 'change', [change], (error) =>
+        warn(`an object change listener failed: ${(error as Error)?.message ?? error}`),
+      )
     const onEnter = (object: XoObject, previous: XoObject | undefined) => {
       if (this.listenerCount('change')) emit(new ObjectChange('enter', object, previous, lookup))
     }

@@ -1,6 +1,6 @@
 import type { XoObject } from '../xo/object-store'
-import { deriveEvents, DerivedEvent, FIELDS_DERIVE_COMPARES } from './derive'
-import { Changes, diffFields, diffOnly } from './diff'
+import { deriveEvents, type DerivedEvent, FIELDS_DERIVE_COMPARES } from './derive'
+import { type Changes, diffFields, diffOnly } from './diff'
 
 type Lookup = (id: string) => XoObject | undefined
 
@@ -35,7 +35,8 @@ export class ObjectChange {
   }
 
   get derived(): DerivedEvent[] {
-    return (this.#derived ??= this.kind === 'enter' ? deriveEvents(this.object, this.previous, this.#changesDeriveReads(), this.lookup) : [])
+    return (this.#derived ??=
+      this.kind === 'enter' ? deriveEvents(this.object, this.previous, this.#changesDeriveReads(), this.lookup) : [])
   }
 
   /** The full diff when a node already asked for it, else the same entries for the only fields derive reads. */

@@ -31,7 +31,12 @@ export const FIELDS_DERIVE_COMPARES = ['power_state', '$container', 'enabled', '
 export const FIELDS_DERIVE_READS = ['type', 'name', ...FIELDS_DERIVE_COMPARES] as const
 
 /** What happened to an object between two versions (`previous` undefined: it was just created). */
-export function deriveEvents(object: XoObject, previous: XoObject | undefined, changes: Changes, lookup: Lookup): DerivedEvent[] {
+export function deriveEvents(
+  object: XoObject,
+  previous: XoObject | undefined,
+  changes: Changes,
+  lookup: Lookup,
+): DerivedEvent[] {
   const events: DerivedEvent[] = []
   if (!previous) {
     if (object.type === 'message' && object.name === 'ALARM') events.push({ event: 'alarm', explains: [] })
@@ -49,12 +54,17 @@ function vmEvents(vm: XoObject, previous: XoObject, changes: Changes, lookup: Lo
     const before = String(power.before)
     const after = String(power.after)
     const event =
-      after === 'Halted' ? 'stopped'
-      : after === 'Suspended' ? 'suspended'
-      : after === 'Paused' ? 'paused'
-      : after === RUNNING && (before === 'Suspended' || before === 'Paused') ? 'resumed'
-      : after === RUNNING ? 'started'
-      : undefined
+      after === 'Halted'
+        ? 'stopped'
+        : after === 'Suspended'
+          ? 'suspended'
+          : after === 'Paused'
+            ? 'paused'
+            : after === RUNNING && (before === 'Suspended' || before === 'Paused')
+              ? 'resumed'
+              : after === RUNNING
+                ? 'started'
+                : undefined
     if (event) events.push({ event, detail: { from: before, to: after }, explains: ['power_state', '$container'] })
   }
   // A running VM whose resident host changed has migrated; there is no `$host`: `$container` is the host while
@@ -76,8 +86,10 @@ function vmEvents(vm: XoObject, previous: XoObject, changes: Changes, lookup: Lo
 function hostEvents(host: XoObject, previous: XoObject, changes: Changes, events: DerivedEvent[]): void {
   const power = changes.power_state
   if (power) {
-    if (power.after === RUNNING) events.push({ event: 'up', detail: { from: power.before, to: power.after }, explains: ['power_state'] })
-    else if (power.before === RUNNING) events.push({ event: 'down', detail: { from: power.before, to: power.after }, explains: ['power_state'] })
+    if (power.after === RUNNING)
+      events.push({ event: 'up', detail: { from: power.before, to: power.after }, explains: ['power_state'] })
+    else if (power.before === RUNNING)
+      events.push({ event: 'down', detail: { from: power.before, to: power.after }, explains: ['power_state'] })
   }
   const enabled = changes.enabled
   if (enabled && typeof host.enabled === 'boolean' && typeof previous.enabled === 'boolean') {

@@ -19,7 +19,11 @@ export function diffFields(previous: Record<string, unknown>, current: Record<st
 }
 
 /** `diffFields` restricted to `fields`: the same entries for those fields, nothing else looked at. */
-export function diffOnly(previous: Record<string, unknown>, current: Record<string, unknown>, fields: readonly string[]): Changes {
+export function diffOnly(
+  previous: Record<string, unknown>,
+  current: Record<string, unknown>,
+  fields: readonly string[],
+): Changes {
   const changes: Changes = {}
   for (const key of fields) {
     if (key in current) {

@@ -16,11 +16,19 @@ export function compileMatcher(spec: MatchSpec | undefined): Matcher | undefined
   if (value === '') return undefined
   switch (spec?.mode ?? 'exact') {
     case 'exact': {
-      const values = new Set(value.split(',').map((v) => v.trim()).filter(Boolean))
+      const values = new Set(
+        value
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      )
       return (text) => values.has(text)
     }
     case 'glob': {
-      const alternatives = value.split(',').map((v) => v.trim()).filter(Boolean)
+      const alternatives = value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
       const re = new RegExp(`^(?:${alternatives.map(globBody).join('|')})$`)
       return (text) => re.test(text)
     }
@@ -37,7 +45,10 @@ export function compileMatcher(spec: MatchSpec | undefined): Matcher | undefined
 }
 
 function globBody(glob: string): string {
-  return glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  return glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
 }
 
 export interface ObjectFilterSpec {
@@ -67,7 +78,8 @@ export function compileObjectFilter(spec: ObjectFilterSpec): ObjectFilter | { er
   return (object, lookup) => {
     if (id && !id(object.id)) return false
     if (name && !name(String(object.name_label ?? object.name ?? ''))) return false
-    if (tag && !(Array.isArray(object.tags) && (object.tags as unknown[]).some((t) => typeof t === 'string' && tag(t)))) return false
+    if (tag && !(Array.isArray(object.tags) && (object.tags as unknown[]).some((t) => typeof t === 'string' && tag(t))))
+      return false
     if (pool) {
       const poolId = typeof object.$pool === 'string' ? object.$pool : ''
       const poolName = String(lookup(poolId)?.name_label ?? '')

@@ -1,9 +1,9 @@
 import type { LeaseRole } from '../coordination/leader-lease'
-import { sentField, SharedSnapshot, StoredSnapshot } from '../coordination/shared-snapshot'
+import { sentField, type SharedSnapshot, type StoredSnapshot } from '../coordination/shared-snapshot'
 import type { XoObject } from '../xo/object-store'
 import type { ObjectChange } from './change'
 import type { SelectedObjectsOptions } from './remembered-objects'
-import { changesSince, FoundChange, projectionFor, selectionDigest } from './snapshot'
+import { changesSince, type FoundChange, projectionFor, selectionDigest } from './snapshot'
 
 /** What of the lease the node reads: whether it leads now, and when that changes. */
 export interface LeaseView {
@@ -263,7 +263,7 @@ export class LeadingObjects {
     const attempt = ++this.#takeover
     this.#phase = 'taking-over'
     if (!this.#ready()) return // again once the store is loaded
-    let stored
+    let stored: StoredSnapshot | undefined
     try {
       stored = await this.o.snapshot.load()
     } catch (error) {
@@ -295,7 +295,9 @@ export class LeadingObjects {
     this.#phase = 'leading'
     this.o.log(`leading: ${found.length} changes since the last leader's last message`)
     if (compared) {
-      this.o.log(`${compared} objects only compared with XO at this takeover (no history here reaching back to what the last leader recorded): several changes of one of them meanwhile show as one, marked foundAtTakeover 'compared'`)
+      this.o.log(
+        `${compared} objects only compared with XO at this takeover (no history here reaching back to what the last leader recorded): several changes of one of them meanwhile show as one, marked foundAtTakeover 'compared'`,
+      )
     }
     if (found.length) this.o.found(found)
     for (const { change } of found) this.sent(change)
@@ -313,7 +315,9 @@ export class LeadingObjects {
     const owed = this.#owed
     if (!stored || stored.until === undefined || !this.#ownUntils.has(stored.until)) {
       this.#owed = []
-      this.o.log(`${owed.length / 2} changes sent before Redis failed were never recorded, and the snapshot changed since (another instance led, or Redis lost it): it is taken over as it is`)
+      this.o.log(
+        `${owed.length / 2} changes sent before Redis failed were never recorded, and the snapshot changed since (another instance led, or Redis lost it): it is taken over as it is`,
+      )
       return stored
     }
     await this.o.snapshot.apply(owed, this.#owedUntil)
@@ -370,14 +374,23 @@ export class LeadingObjects {
     for (const [id, states] of this.#history) {
       const record = sentById.get(id)
       // Never recorded, or recorded as gone: gone or not selected as the last leader saw it.
-      const from = this.#recorded(states, record ? JSON.stringify(record.object) : '', record?.at ?? gone.get(id) ?? last, last)
+      const from = this.#recorded(
+        states,
+        record ? JSON.stringify(record.object) : '',
+        record?.at ?? gone.get(id) ?? last,
+        last,
+      )
       if (from === undefined) {
         unproven++
         continue // compared below
       }
       handled.add(id)
       for (const state of states.slice(from + 1)) {
-        if (state.change) replayed.push({ seq: state.seq, found: { change: state.change, object: state.change.object, foundAtTakeover: 'seen' } })
+        if (state.change)
+          replayed.push({
+            seq: state.seq,
+            found: { change: state.change, object: state.change.object, foundAtTakeover: 'seen' },
+          })
       }
     }
     replayed.sort((a, b) => a.seq - b.seq)
@@ -386,7 +399,8 @@ export class LeadingObjects {
     if (!(this.#quietSince() <= last - SKEW_MS)) {
       const counted = new Set<string>()
       for (const { object } of sent) if (!this.#history.has(object.id)) counted.add(object.id)
-      for (const object of objects.values()) if (!this.#history.has(object.id) && this.#selects(object)) counted.add(object.id)
+      for (const object of objects.values())
+        if (!this.#history.has(object.id) && this.#selects(object)) counted.add(object.id)
       unproven += counted.size
     }
     const rest = {
@@ -396,9 +410,18 @@ export class LeadingObjects {
       },
     }
     const lookup = (id: string) => objects.get(id)
-    const compared = changesSince(sent.filter((s) => !handled.has(s.object.id)).map((s) => s.object), rest, (o) => this.#selects(o), this.#project, lookup)
+    const compared = changesSince(
+      sent.filter((s) => !handled.has(s.object.id)).map((s) => s.object),
+      rest,
+      (o) => this.#selects(o),
+      this.#project,
+      lookup,
+    )
     return {
-      found: [...replayed.map((r) => r.found), ...compared.map((c): TakeoverChange => ({ ...c, foundAtTakeover: 'compared' }))],
+      found: [
+        ...replayed.map((r) => r.found),
+        ...compared.map((c): TakeoverChange => ({ ...c, foundAtTakeover: 'compared' })),
+      ],
       compared: unproven,
     }
   }

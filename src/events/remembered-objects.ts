@@ -3,7 +3,16 @@ import { ThrottledWriter } from '../state/throttled-writer'
 import type { XoObject } from '../xo/object-store'
 import type { ObjectChange } from './change'
 import type { EventSelection, XoEventsConfig } from './selection'
-import { changesSince, FoundChange, isSnapshot, mismatch, ObjectsSnapshot, projectionFor, selectionDigest, takeSnapshot } from './snapshot'
+import {
+  changesSince,
+  type FoundChange,
+  isSnapshot,
+  mismatch,
+  type ObjectsSnapshot,
+  projectionFor,
+  selectionDigest,
+  takeSnapshot,
+} from './snapshot'
 
 /** At most one write of a node's snapshot this often, however busy XO is. */
 export const WRITE_INTERVAL_MS = 5_000
@@ -77,7 +86,9 @@ export class RememberedObjects {
     this.#watchesPools = Boolean(o.config.poolFilter?.value?.trim())
     // Nothing is written from a store that is not ready: every object would look created after the restart.
     const current = () => this.#final ?? (this.#phase === 'live' && this.#ready() ? this.#take() : undefined)
-    this.#writer = new ThrottledWriter(this.#sink(), o.key, current, o.writeIntervalMs ?? WRITE_INTERVAL_MS, (error) => this.#failed(error))
+    this.#writer = new ThrottledWriter(this.#sink(), o.key, current, o.writeIntervalMs ?? WRITE_INTERVAL_MS, (error) =>
+      this.#failed(error),
+    )
     o.objects.on('loaded', this.#onLoaded)
   }
 
@@ -126,7 +137,9 @@ export class RememberedObjects {
     this.o.objects.off('loaded', this.#onLoaded)
     if (removed) {
       this.#writer.cancel()
-      await this.o.state.delete(this.o.key).catch((error) => this.o.warn(`cannot delete the remembered objects: ${(error as Error).message}`))
+      await this.o.state
+        .delete(this.o.key)
+        .catch((error) => this.o.warn(`cannot delete the remembered objects: ${(error as Error).message}`))
       return
     }
     if (phase !== 'live' || !this.#ready()) return this.#writer.cancel()
@@ -162,7 +175,9 @@ export class RememberedObjects {
     const lookup = (id: string) => this.o.objects.get(id)
     const selects = (object: XoObject) => this.o.selection.matches(object, lookup)
     const found = changesSince(remembered.objects, this.o.objects, selects, this.#project, lookup)
-    this.o.log(`compared ${remembered.objects.length} objects remembered at ${remembered.takenAt} with XO: ${found.length} changed meanwhile`)
+    this.o.log(
+      `compared ${remembered.objects.length} objects remembered at ${remembered.takenAt} with XO: ${found.length} changed meanwhile`,
+    )
     this.#writer.changed()
     this.o.found(found)
   }
@@ -171,14 +186,18 @@ export class RememberedObjects {
     const lookup = (id: string) => this.o.objects.get(id)
     const unsent = this.o.unsent
     const selects = (object: XoObject) => this.o.selection.matches(object, lookup) && !unsent?.(object.id)
-    return takeSnapshot(this.o.objects.values(), selects, this.#project, { server: this.o.server(), selection: this.#digest })
+    return takeSnapshot(this.o.objects.values(), selects, this.#project, {
+      server: this.o.server(),
+      selection: this.#digest,
+    })
   }
 
   /** Whether a change can alter the snapshot: a selected object (before or after), or a pool the pool filter names. */
   #concerns(change: ObjectChange): boolean {
     const lookup = (id: string) => this.o.objects.get(id)
     const { object, previous } = change
-    if (this.o.selection.matches(object, lookup) || (previous && this.o.selection.matches(previous, lookup))) return true
+    if (this.o.selection.matches(object, lookup) || (previous && this.o.selection.matches(previous, lookup)))
+      return true
     return this.#watchesPools && object.type === 'pool'
   }
 

@@ -3,7 +3,7 @@ import type { XoObject } from '../xo/object-store'
 import type { ObjectChange } from './change'
 import { EVENT_NAMES } from './derive'
 import type { Changes } from './diff'
-import { compileObjectFilter, MatchSpec, ObjectFilter } from './filter'
+import { compileObjectFilter, type MatchSpec, type ObjectFilter } from './filter'
 
 /** What the editor stores for an `xo-events` node (filter keys avoid the node's own `name` and `id`). */
 export interface XoEventsConfig {
@@ -39,10 +39,30 @@ export interface EventSelection {
 
 type Lookup = (id: string) => XoObject | undefined
 
-export const OBJECT_TYPES = ['VM', 'VM-template', 'VM-snapshot', 'host', 'pool', 'SR', 'VDI', 'network', 'VIF', 'message', 'task'] as const
+export const OBJECT_TYPES = [
+  'VM',
+  'VM-template',
+  'VM-snapshot',
+  'host',
+  'pool',
+  'SR',
+  'VDI',
+  'network',
+  'VIF',
+  'message',
+  'task',
+] as const
 
 /** Noise: fields that change all the time without meaning anything to most flows. */
-export const DEFAULT_IGNORE = ['current_operations', 'memory.usage', 'startTime', 'xenTools', 'pvDriversDetected', 'managementAgentDetected', 'residentVms']
+export const DEFAULT_IGNORE = [
+  'current_operations',
+  'memory.usage',
+  'startTime',
+  'xenTools',
+  'pvDriversDetected',
+  'managementAgentDetected',
+  'residentVms',
+]
 
 const KNOWN_EVENTS = new Set<string>(Object.values(EVENT_NAMES).flat())
 /** The events only `deriveEvents` names: a node selecting none of them never needs a change's derived events. */
@@ -56,7 +76,12 @@ export function compileSelection(config: XoEventsConfig): EventSelection | { err
   if (events.size === 0) return { error: 'no event selected' }
   const unknown = [...events].filter((e) => !KNOWN_EVENTS.has(e))
   if (unknown.length) return { error: `unknown events: ${unknown.join(', ')}` }
-  const filter = compileObjectFilter({ name: config.nameFilter, tag: config.tagFilter, pool: config.poolFilter, id: config.idFilter })
+  const filter = compileObjectFilter({
+    name: config.nameFilter,
+    tag: config.tagFilter,
+    pool: config.poolFilter,
+    id: config.idFilter,
+  })
   if (typeof filter === 'object') return filter
   const ignore = compileIgnore(config.ignore)
   const derives = [...events].some((e) => !GENERIC_EVENTS.has(e))
@@ -64,7 +89,7 @@ export function compileSelection(config: XoEventsConfig): EventSelection | { err
 
   const select = (change: ObjectChange, lookup: Lookup): SelectedEvent[] => {
     const { object } = change
-    let previous = change.previous
+    const previous = change.previous
     // An object whose type changed (XO provisions a new VM as a template first) is new to a node that did not
     // see it under its former type, and gone for a node that saw it only under that type; whichever types the
     // store keeps for other nodes.
@@ -94,7 +119,8 @@ export function compileSelection(config: XoEventsConfig): EventSelection | { err
     }
     if (previous && events.has('updated')) {
       const rest = Object.keys(changes).filter((field) => !explained.has(field))
-      if (rest.length) selected.push({ event: 'updated', changes: Object.fromEntries(rest.map((f) => [f, changes[f]])) })
+      if (rest.length)
+        selected.push({ event: 'updated', changes: Object.fromEntries(rest.map((f) => [f, changes[f]])) })
     }
     return selected
   }
@@ -145,7 +171,8 @@ function buildIgnore(entries: string[]): (changes: Changes) => Changes {
   }
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => Boolean(value) && typeof value === 'object' && !Array.isArray(value)
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  Boolean(value) && typeof value === 'object' && !Array.isArray(value)
 
 /** Whether two values are deeply equal once `keys` are left out of them (when they are objects), without copying them. */
 function equalWithout(a: unknown, b: unknown, keys: string[]): boolean {

@@ -3,18 +3,35 @@ import { deepEqual } from '../xo/deep-equal'
 import type { XoObject } from '../xo/object-store'
 import { ObjectChange } from './change'
 import { FIELDS_DERIVE_READS } from './derive'
-import { FIELDS_FILTERS_READ, MatchSpec } from './filter'
-import { ignoreEntries, XoEventsConfig } from './selection'
+import { FIELDS_FILTERS_READ, type MatchSpec } from './filter'
+import { ignoreEntries, type XoEventsConfig } from './selection'
 
 /**
  * What a message shows of an object that is gone (its version as remembered): the node's own message (type, pool,
  * host) and its summary (src/destinations/from-events.ts: name, power state, IP address, a VM's VIFs, a VIF's MAC,
  * device and network), so that a VM deleted while Node-RED was stopped still says which MACs to release.
  */
-const FIELDS_MESSAGES_READ = ['id', 'type', 'name_label', '$pool', '$container', 'power_state', 'mainIpAddress', 'VIFs', 'mac', 'MAC', 'device', 'network', '$network', 'networkName']
+const FIELDS_MESSAGES_READ = [
+  'id',
+  'type',
+  'name_label',
+  '$pool',
+  '$container',
+  'power_state',
+  'mainIpAddress',
+  'VIFs',
+  'mac',
+  'MAC',
+  'device',
+  'network',
+  '$network',
+  'networkName',
+]
 
 /** The fields kept of each object by a node that does not select `updated`: what its events and filters read. */
-export const KEPT_FIELDS: readonly string[] = [...new Set<string>([...FIELDS_FILTERS_READ, ...FIELDS_DERIVE_READS, ...FIELDS_MESSAGES_READ])]
+export const KEPT_FIELDS: readonly string[] = [
+  ...new Set<string>([...FIELDS_FILTERS_READ, ...FIELDS_DERIVE_READS, ...FIELDS_MESSAGES_READ]),
+]
 
 /** Bumped when what is remembered changes meaning: an older snapshot is then discarded, never misread. */
 const SNAPSHOT_VERSION = 1
@@ -111,15 +128,23 @@ export function takeSnapshot(
 export function isSnapshot(value: unknown): value is ObjectsSnapshot {
   const v = value as Partial<ObjectsSnapshot> | null
   return (
-    typeof v === 'object' && v !== null &&
-    typeof v.server === 'string' && typeof v.selection === 'string' && typeof v.takenAt === 'string' &&
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.server === 'string' &&
+    typeof v.selection === 'string' &&
+    typeof v.takenAt === 'string' &&
     Array.isArray(v.objects) &&
-    v.objects.every((o) => typeof o === 'object' && o !== null && typeof o.id === 'string' && typeof o.type === 'string')
+    v.objects.every(
+      (o) => typeof o === 'object' && o !== null && typeof o.id === 'string' && typeof o.type === 'string',
+    )
   )
 }
 
 /** Why a snapshot cannot be compared with what the node sees now (undefined: it can); `server` checked when given. */
-export function mismatch(snapshot: ObjectsSnapshot, expected: { selection: string; server?: string }): string | undefined {
+export function mismatch(
+  snapshot: ObjectsSnapshot,
+  expected: { selection: string; server?: string },
+): string | undefined {
   if (snapshot.selection !== expected.selection) return 'another selection (types, events, filters or ignored fields)'
   if (expected.server !== undefined && snapshot.server !== expected.server) return `another XO (${snapshot.server})`
   return undefined

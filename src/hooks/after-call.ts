@@ -10,7 +10,10 @@ export const POST_SETTLE_MS = 250
 
 type Expectation = (object: XoObject | undefined) => boolean
 
-const power = (state: string): Expectation => (o) => o?.power_state === state
+const power =
+  (state: string): Expectation =>
+  (o) =>
+    o?.power_state === state
 const gone: Expectation = (o) => o === undefined
 const str = (value: unknown) => (typeof value === 'string' ? value : undefined)
 
@@ -27,7 +30,11 @@ export function changesObjects(method: string): boolean {
  * VM runs (on the host asked for), a migrated one is on its target host, a tagged object has the tag, a `*.set`
  * gives the fields it sets, a deleted object is gone. Undefined when the call says nothing about it.
  */
-export function expectedAfter(method: string, params: Record<string, unknown> | undefined, role: string): Expectation | undefined {
+export function expectedAfter(
+  method: string,
+  params: Record<string, unknown> | undefined,
+  role: string,
+): Expectation | undefined {
   const p = params ?? {}
   const [namespace, action = ''] = method.split('.')
   // `id` takes the name of the method's namespace (involvedRefs): vm.start {id} is about the role `vm`
@@ -62,7 +69,8 @@ export function expectedAfter(method: string, params: Record<string, unknown> | 
   if (namespace === 'host' && subject) {
     if (action === 'enable') return (o) => o?.enabled === true
     if (action === 'disable') return (o) => o?.enabled === false
-    if (action === 'setMaintenanceMode' && typeof p.maintenance === 'boolean') return (o) => o?.enabled === !p.maintenance
+    if (action === 'setMaintenanceMode' && typeof p.maintenance === 'boolean')
+      return (o) => o?.enabled === !p.maintenance
   }
   if (action === 'delete' && subject) return gone
   if (action === 'set' && subject) return fieldsSet(p)
@@ -71,7 +79,9 @@ export function expectedAfter(method: string, params: Record<string, unknown> | 
 
 /** `*.set {id, name_label: 'x', …}`: the plain fields it names hold the values given. */
 function fieldsSet(params: Record<string, unknown>): Expectation | undefined {
-  const fields = Object.entries(params).filter(([key, value]) => key !== 'id' && ['string', 'number', 'boolean'].includes(typeof value))
+  const fields = Object.entries(params).filter(
+    ([key, value]) => key !== 'id' && ['string', 'number', 'boolean'].includes(typeof value),
+  )
   if (fields.length === 0) return undefined
   return (o) => o !== undefined && fields.every(([key, value]) => !(key in o) || o[key] === value)
 }

@@ -49,7 +49,8 @@ export function validateHookBody(body: unknown): { body: HookBody } | { error: s
   }
   if (b.type === 'post') {
     if (b.duration !== undefined && typeof b.duration !== 'number') return { error: 'duration must be a number' }
-    if (b.error !== undefined && (typeof b.error !== 'object' || b.error === null)) return { error: 'error must be an object' }
+    if (b.error !== undefined && (typeof b.error !== 'object' || b.error === null))
+      return { error: 'error must be an object' }
   }
   return { body: body as HookBody }
 }

@@ -1,6 +1,6 @@
 import type { ObjectStore, XoObject } from '../xo/object-store'
 import { changesObjects, expectedAfter, POST_SETTLE_MS } from './after-call'
-import { InvolvedRef, isSettled, macOwnersOf, ObjectSummary, summarize } from './involved'
+import { type InvolvedRef, isSettled, macOwnersOf, type ObjectSummary, summarize } from './involved'
 
 /** A call that is over (its post delivery, successful): its objects are described as it left them. */
 export interface CallDone {
@@ -15,7 +15,12 @@ export interface CallDone {
  * when that is known (a started VM running), else until their next update. Unknown ids stay as `{id}`; an
  * object the call removed is described as it last was, with `removed: true`.
  */
-export async function resolveInvolved(refs: InvolvedRef[], store: ObjectStore, waitMs: number, done?: CallDone): Promise<Record<string, ObjectSummary>> {
+export async function resolveInvolved(
+  refs: InvolvedRef[],
+  store: ObjectStore,
+  waitMs: number,
+  done?: CallDone,
+): Promise<Record<string, ObjectSummary>> {
   const objects: Record<string, ObjectSummary> = {}
   if (refs.length === 0) return objects
   if (!store.loaded) await store.whenLoaded(waitMs)
@@ -31,7 +36,9 @@ export async function resolveInvolved(refs: InvolvedRef[], store: ObjectStore, w
         object = await store.until(ref.id, settled, waitMs)
       } else if (settle && before) {
         const expected = expectedAfter(done.method, done.params, ref.role)
-        object = expected ? await store.until(ref.id, expected, POST_SETTLE_MS) : await store.nextChange(ref.id, POST_SETTLE_MS)
+        object = expected
+          ? await store.until(ref.id, expected, POST_SETTLE_MS)
+          : await store.nextChange(ref.id, POST_SETTLE_MS)
       }
       const owners = ref.macOwners ? macOwners : undefined
       if (object) objects[ref.role] = summarize(object, lookup, owners)
@@ -43,4 +50,14 @@ export async function resolveInvolved(refs: InvolvedRef[], store: ObjectStore, w
 }
 
 /** The object types enrichment reads: the objects calls name, and what their summaries mention. */
-export const ENRICHMENT_TYPES = ['pool', 'host', 'VM', 'VM-template', 'VM-snapshot', 'VM-controller', 'VIF', 'network', 'SR']
+export const ENRICHMENT_TYPES = [
+  'pool',
+  'host',
+  'VM',
+  'VM-template',
+  'VM-snapshot',
+  'VM-controller',
+  'VIF',
+  'network',
+  'SR',
+]

@@ -1,4 +1,4 @@
-import { AddressMatcher, ReceiverOptions, secretDigest } from './receiver'
+import { type AddressMatcher, type ReceiverOptions, secretDigest } from './receiver'
 
 // How long the URL of a redeployed node's predecessor stays valid: enough for XO's entries to be rewritten.
 export const FORMER_SECRET_GRACE_MS = 10_000
@@ -34,10 +34,19 @@ export class RetiredSecrets {
 /** What an xo-hook node accepts. On a listener, its own allow-list applies too: both must allow the source. */
 export function receivingOptions(
   secret: string,
-  options: { maxBytes: number; allowFrom: AddressMatcher | undefined; listenerAllows: AddressMatcher | undefined; retired: RetiredSecrets; nodeId: string },
+  options: {
+    maxBytes: number
+    allowFrom: AddressMatcher | undefined
+    listenerAllows: AddressMatcher | undefined
+    retired: RetiredSecrets
+    nodeId: string
+  },
 ): ReceiverOptions {
   const { allowFrom: nodeAllows, listenerAllows } = options
-  const allowFrom = nodeAllows && listenerAllows ? (address: string) => nodeAllows(address) && listenerAllows(address) : (nodeAllows ?? listenerAllows)
+  const allowFrom =
+    nodeAllows && listenerAllows
+      ? (address: string) => nodeAllows(address) && listenerAllows(address)
+      : (nodeAllows ?? listenerAllows)
   const receiving: ReceiverOptions = { secret: secretDigest(secret), maxBytes: options.maxBytes, allowFrom }
   const former = options.retired.former(options.nodeId, receiving.secret)
   if (former) receiving.former = former

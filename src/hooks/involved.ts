@@ -28,12 +28,21 @@ const CREATED_BY: Record<string, string> = {
   'backupNg.importVmBackup': 'vm',
 }
 
-export function involvedRefs(method: string, params: Record<string, unknown> | undefined, result?: unknown): InvolvedRef[] {
+export function involvedRefs(
+  method: string,
+  params: Record<string, unknown> | undefined,
+  result?: unknown,
+): InvolvedRef[] {
   const refs: InvolvedRef[] = []
   const namespace = method.slice(0, method.indexOf('.')) || method
   for (const key of PARAM_ROLES) {
     const value = params?.[key]
-    if (typeof value === 'string' && value !== '') refs.push({ role: key === 'id' ? namespace : key, id: value, ...(method === 'vm.delete' ? { macOwners: true } : {}) })
+    if (typeof value === 'string' && value !== '')
+      refs.push({
+        role: key === 'id' ? namespace : key,
+        id: value,
+        ...(method === 'vm.delete' ? { macOwners: true } : {}),
+      })
   }
   const createdRole = CREATED_BY[method]
   if (createdRole && typeof result === 'string' && result !== '') {
@@ -54,7 +63,13 @@ export interface ObjectSummary {
   host?: { id: string; name?: string }
   address?: string
   mainIpAddress?: string
-  vifs?: Array<{ id: string; mac?: string; device?: string; network?: { id: string; name?: string }; sharedWith?: string[] }>
+  vifs?: Array<{
+    id: string
+    mac?: string
+    device?: string
+    network?: { id: string; name?: string }
+    sharedWith?: string[]
+  }>
   /** the call removed it: this is how it last was */
   removed?: boolean
 }
@@ -93,7 +108,8 @@ export function summarize(object: XoObject, lookup: Lookup, macOwners?: MacOwner
   if (name !== undefined) summary.name = name
   const powerState = str(object.power_state)
   if (powerState !== undefined) summary.powerState = powerState
-  if (Array.isArray(object.tags)) summary.tags = (object.tags as unknown[]).filter((tag): tag is string => typeof tag === 'string')
+  if (Array.isArray(object.tags))
+    summary.tags = (object.tags as unknown[]).filter((tag): tag is string => typeof tag === 'string')
   const poolId = str(object.$pool)
   if (poolId && object.type !== 'pool') summary.pool = named(poolId, lookup)
   // A VM's $container is its host while resident, else its pool: there is no `$host`.
@@ -106,18 +122,20 @@ export function summarize(object: XoObject, lookup: Lookup, macOwners?: MacOwner
   const mainIp = str(object.mainIpAddress)
   if (mainIp) summary.mainIpAddress = mainIp
   if (Array.isArray(object.VIFs)) {
-    summary.vifs = (object.VIFs as unknown[]).filter((id): id is string => typeof id === 'string').map((id) => {
-      const vif = lookup(id)
-      const networkId = str(vif?.$network)
-      const mac = str(vif?.MAC)
-      const sharedWith = mac && macOwners ? macOwners(mac).filter((vm) => vm !== object.id) : []
-      return {
-        id,
-        ...(vif ? { mac, device: str(vif.device) } : {}),
-        ...(networkId ? { network: named(networkId, lookup) } : {}),
-        ...(sharedWith.length ? { sharedWith } : {}),
-      }
-    })
+    summary.vifs = (object.VIFs as unknown[])
+      .filter((id): id is string => typeof id === 'string')
+      .map((id) => {
+        const vif = lookup(id)
+        const networkId = str(vif?.$network)
+        const mac = str(vif?.MAC)
+        const sharedWith = mac && macOwners ? macOwners(mac).filter((vm) => vm !== object.id) : []
+        return {
+          id,
+          ...(vif ? { mac, device: str(vif.device) } : {}),
+          ...(networkId ? { network: named(networkId, lookup) } : {}),
+          ...(sharedWith.length ? { sharedWith } : {}),
+        }
+      })
   }
   return summary
 }

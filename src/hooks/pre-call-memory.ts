@@ -53,7 +53,8 @@ export class PreCallMemory {
     if (bytes > this.maxBytes / 4) return
     this.#entries.set(key, { pre, at: this.#now(), bytes })
     this.#bytes += bytes
-    while (this.#entries.size > this.maxEntries || this.#bytes > this.maxBytes) this.#forget(this.#entries.keys().next().value as string)
+    while (this.#entries.size > this.maxEntries || this.#bytes > this.maxBytes)
+      this.#forget(this.#entries.keys().next().value as string)
   }
 
   /** The matching pre, forgotten once taken (each call has one post). */

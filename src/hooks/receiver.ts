@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { isIP } from 'node:net'
-import { HookBody, validateHookBody } from './delivery'
+import { type HookBody, validateHookBody } from './delivery'
 
 export interface Rejection {
   status: 400 | 401 | 403 | 405 | 413 | 415
@@ -25,27 +25,35 @@ export interface ReceiverOptions {
  * Reads and checks one delivery: the method, the source address, the secret from the URL (XO sends no auth
  * header), the media type, the size and the shape. Answers with the body, or with the status to send back.
  */
-export async function readDelivery(req: IncomingMessage, presentedSecret: string | undefined, options: ReceiverOptions): Promise<{ body: HookBody; bytes: number } | Rejection> {
+export async function readDelivery(
+  req: IncomingMessage,
+  presentedSecret: string | undefined,
+  options: ReceiverOptions,
+): Promise<{ body: HookBody; bytes: number } | Rejection> {
   if (req.method !== 'POST') return { status: 405, reason: `method ${req.method} not allowed` }
   if (options.allowFrom && !options.allowFrom(req.socket.remoteAddress ?? '')) {
     return { status: 403, reason: `source ${normalizeAddress(req.socket.remoteAddress ?? '')} not allowed` }
   }
-  if (!presentedSecret || !secretAccepted(presentedSecret, options)) return { status: 401, reason: 'missing or wrong secret' }
+  if (!presentedSecret || !secretAccepted(presentedSecret, options))
+    return { status: 401, reason: 'missing or wrong secret' }
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
-  if (type !== 'application/json' && !type.endsWith('+json')) return { status: 415, reason: `content-type ${type || 'missing'} is not JSON` }
+  if (type !== 'application/json' && !type.endsWith('+json'))
+    return { status: 415, reason: `content-type ${type || 'missing'} is not JSON` }
   const declared = Number(req.headers['content-length'])
-  if (declared > options.maxBytes) return { status: 413, reason: `body of ${declared} bytes over the ${options.maxBytes} limit` }
+  if (declared > options.maxBytes)
+    return { status: 413, reason: `body of ${declared} bytes over the ${options.maxBytes} limit` }
 
   let parsed: unknown
   let bytes: number
-  const preParsed = (req as IncomingMessage & { _body?: boolean; body?: unknown })
+  const preParsed = req as IncomingMessage & { _body?: boolean; body?: unknown }
   if (preParsed._body) {
     // A middleware of the host application already read and parsed the body: Node-RED's own JSON parser when its
     // editor and its HTTP nodes share a root (the default), or httpNodeMiddleware. A chunked body declared no
     // length: it is measured as JSON again (its spacing aside, the size it was sent at), and held to the limit too.
     parsed = preParsed.body
     bytes = declared || Buffer.byteLength(JSON.stringify(parsed) ?? '')
-    if (bytes > options.maxBytes) return { status: 413, reason: `body of ${bytes} bytes over the ${options.maxBytes} limit` }
+    if (bytes > options.maxBytes)
+      return { status: 413, reason: `body of ${bytes} bytes over the ${options.maxBytes} limit` }
   } else {
     const raw = await readBody(req, options.maxBytes)
     if (raw === undefined) return { status: 413, reason: `body over the ${options.maxBytes} bytes limit` }
@@ -57,7 +65,9 @@ export async function readDelivery(req: IncomingMessage, presentedSecret: string
     }
   }
   const checked = validateHookBody(parsed)
-  return 'error' in checked ? { status: 400, reason: `not an XO hook: ${checked.error}` } : { body: checked.body, bytes }
+  return 'error' in checked
+    ? { status: 400, reason: `not an XO hook: ${checked.error}` }
+    : { body: checked.body, bytes }
 }
 
 /** The body as text, or undefined as soon as it grows past `maxBytes` (then the rest is not read). */
@@ -109,7 +119,8 @@ export function compileAllowList(list: string): AddressMatcher | undefined | { e
     const family = isIP(address)
     const maxBits = family === 6 ? 128 : 32
     const prefix = bits === undefined ? maxBits : Number(bits)
-    if (!family || !Number.isInteger(prefix) || prefix < 0 || prefix > maxBits) return { error: `invalid address or CIDR: ${entry}` }
+    if (!family || !Number.isInteger(prefix) || prefix < 0 || prefix > maxBits)
+      return { error: `invalid address or CIDR: ${entry}` }
     const base = toBigInt(address)
     const shift = BigInt(maxBits - prefix)
     tests.push((candidate) => isIP(candidate) === family && toBigInt(candidate) >> shift === base >> shift)
@@ -133,7 +144,7 @@ function toBigInt(address: string): bigint {
   let end = parse(tail)
   // An embedded IPv4 tail (::ffff:1.2.3.4) is two groups.
   const last = (address.includes('::') ? end : groups).at(-1)
-  if (last && last.includes('.')) {
+  if (last?.includes('.')) {
     const v4 = toBigInt(last)
     const pair = [(v4 >> 16n).toString(16), (v4 & 0xffffn).toString(16)]
     if (address.includes('::')) end = [...end.slice(0, -1), ...pair]

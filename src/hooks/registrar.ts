@@ -19,7 +19,12 @@ export interface HookWish {
 }
 
 export type RegistrationReport =
-  | { ok: true; entries: HookEntry[]; /** refused by the plugin */ rejected: string[]; /** matching nothing */ unknown: string[] }
+  | {
+      ok: true
+      entries: HookEntry[] /** refused by the plugin */
+      rejected: string[] /** matching nothing */
+      unknown: string[]
+    }
   | { ok: false; error: Error }
 
 /**
@@ -91,7 +96,13 @@ export function ownerOf(entry: HookEntry, prefixes: Iterable<string>): { prefix:
  */
 export function reconcileEntries(
   current: HookEntry[],
-  plan: { full: boolean; prefixes: Set<string>; claims: Map<string, HookClaim>; wanted: Map<string, HookEntry[]>; removals: Iterable<string> },
+  plan: {
+    full: boolean
+    prefixes: Set<string>
+    claims: Map<string, HookClaim>
+    wanted: Map<string, HookEntry[]>
+    removals: Iterable<string>
+  },
 ): HookEntry[] {
   const removals = [...plan.removals]
   const kept = current.filter((entry) => {
@@ -173,7 +184,9 @@ export class HookRegistrar {
    */
   removePrefix(prefix: string): Promise<void> {
     this.#removals.set(prefix, prefix)
-    const written = new Promise<void>((resolve) => this.#removed.set(prefix, [...(this.#removed.get(prefix) ?? []), resolve]))
+    const written = new Promise<void>((resolve) =>
+      this.#removed.set(prefix, [...(this.#removed.get(prefix) ?? []), resolve]),
+    )
     this.#schedule()
     return written
   }
@@ -198,7 +211,10 @@ export class HookRegistrar {
     const deadline = Date.now() + timeoutMs
     while (this.#running && Date.now() < deadline) {
       let timer: NodeJS.Timeout | undefined
-      await Promise.race([this.#running, new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now())))])
+      await Promise.race([
+        this.#running,
+        new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now()))),
+      ])
       clearTimeout(timer)
     }
   }
@@ -275,7 +291,11 @@ export class HookRegistrar {
     const current = plugin.configuration?.hooks ?? []
     const next = reconcileEntries(current, { full, prefixes, claims, wanted, removals: removals.keys() })
     if (!sameEntries(current, next)) {
-      await link.connection.call('plugin.configure', { id: PLUGIN_ID, configuration: { ...plugin.configuration, hooks: next } }, CALL_TIMEOUT_MS)
+      await link.connection.call(
+        'plugin.configure',
+        { id: PLUGIN_ID, configuration: { ...plugin.configuration, hooks: next } },
+        CALL_TIMEOUT_MS,
+      )
     }
     if (!plugin.loaded && next.length > 0) await link.connection.call('plugin.load', { id: PLUGIN_ID }, CALL_TIMEOUT_MS)
     return reports

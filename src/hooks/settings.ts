@@ -1,5 +1,5 @@
-import { compileMethods, MethodMatcher } from './patterns'
-import { AddressMatcher, compileAllowList } from './receiver'
+import { compileMethods, type MethodMatcher } from './patterns'
+import { type AddressMatcher, compileAllowList } from './receiver'
 
 /** What the editor stores for an `xo-hook` node. */
 export interface XoHookConfig {
@@ -68,7 +68,8 @@ export function hookSettings(config: XoHookConfig): HookSettings | { error: stri
   const phase = config.phase ?? 'both'
   if (!['both', 'pre', 'post'].includes(phase)) return { error: `invalid phase: ${phase}` }
   const gateTimeout = number(config.gateTimeout, DEFAULT_GATE_TIMEOUT_S)
-  if (gateTimeout <= 0 || gateTimeout > XO_WAIT_LIMIT_S) return { error: `gate timeout must be over 0 and at most ${XO_WAIT_LIMIT_S} s` }
+  if (gateTimeout <= 0 || gateTimeout > XO_WAIT_LIMIT_S)
+    return { error: `gate timeout must be over 0 and at most ${XO_WAIT_LIMIT_S} s` }
   const maxBody = number(config.maxBody, 16)
   if (!(maxBody > 0)) return { error: 'size limit must be a positive number of MiB' }
   const enrichWait = number(config.enrichWait, 5)
@@ -102,7 +103,8 @@ function catchUpSettings(config: XoHookConfig, post: boolean): CatchUpSettings |
   const hours = number(config.catchUpHours, CATCH_UP_DEFAULTS.hours)
   if (!(hours > 0)) return { error: 'catch-up age must be a positive number of hours' }
   const max = number(config.catchUpMax, CATCH_UP_DEFAULTS.max)
-  if (!(max >= 1) || !Number.isInteger(max)) return { error: 'catch-up count must be a whole number of calls, 1 or more' }
+  if (!(max >= 1) || !Number.isInteger(max))
+    return { error: 'catch-up count must be a whole number of calls, 1 or more' }
   const every = number(config.catchUpEvery, CATCH_UP_DEFAULTS.every)
   if (!(every >= 1)) return { error: 'catch-up period must be at least 1 s' }
   const grace = number(config.catchUpGrace, CATCH_UP_DEFAULTS.grace)

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import http, { IncomingMessage, ServerResponse } from 'node:http'
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import https from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { refuse } from '../hooks/refuse'
@@ -98,10 +98,13 @@ export class HookListener extends EventEmitter<ListenerEvents> {
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (this.#server === server) this.#server = undefined
       const reason =
-        error.code === 'EADDRINUSE' ? `port ${this.port} of ${this.host} is in use`
-        : error.code === 'EACCES' ? `no permission to listen on port ${this.port} of ${this.host}`
-        : error.code === 'EADDRNOTAVAIL' ? `${this.host} is not an address of this machine`
-        : error.message
+        error.code === 'EADDRINUSE'
+          ? `port ${this.port} of ${this.host} is in use`
+          : error.code === 'EACCES'
+            ? `no permission to listen on port ${this.port} of ${this.host}`
+            : error.code === 'EADDRNOTAVAIL'
+              ? `${this.host} is not an address of this machine`
+              : error.message
       this.#setState({ status: 'failed', reason, retryInMs: RETRY_MS })
       this.#retry = setTimeout(() => this.#listen(), RETRY_MS)
       this.#retry.unref?.()
@@ -125,7 +128,13 @@ export class HookListener extends EventEmitter<ListenerEvents> {
     try {
       const path = (req.url ?? '/').split('?')[0]
       const hook = HOOK_PATH.exec(path)
-      if (hook) return this.routes.hook(decodeURIComponent(hook[1]), hook[2] === undefined ? undefined : decodeURIComponent(hook[2]), req, res)
+      if (hook)
+        return this.routes.hook(
+          decodeURIComponent(hook[1]),
+          hook[2] === undefined ? undefined : decodeURIComponent(hook[2]),
+          req,
+          res,
+        )
       if (path === '/healthz' || path === '/metrics') return void this.#serveReadable(path, req, res)
       refuse(req, res, 404)
     } catch {
@@ -142,7 +151,9 @@ export class HookListener extends EventEmitter<ListenerEvents> {
     if (!this.routes.readable(req.socket.remoteAddress ?? '')) return refuse(req, res, 403)
     try {
       const { contentType, body } =
-        path === '/healthz' ? { contentType: 'application/json', body: JSON.stringify(this.routes.health()) } : await this.routes.metrics()
+        path === '/healthz'
+          ? { contentType: 'application/json', body: JSON.stringify(this.routes.health()) }
+          : await this.routes.metrics()
       res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : body)
     } catch {

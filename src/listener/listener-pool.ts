@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressMatcher } from '../hooks/receiver'
-import { HookListener, ListenerRoutes, ListenerState, ListenerTls } from './hook-listener'
+import { HookListener, type ListenerRoutes, type ListenerState, type ListenerTls } from './hook-listener'
 
 export interface ListenerSettings {
   host: string
@@ -72,7 +72,8 @@ export class ListenerPool {
     let shared = this.#shared.get(key)
     if (!shared) {
       const leases = new Set<PooledListener>()
-      const readable = (address: string) => [...leases].some((lease) => !lease.settings.allowFrom || lease.settings.allowFrom(address))
+      const readable = (address: string) =>
+        [...leases].some((lease) => !lease.settings.allowFrom || lease.settings.allowFrom(address))
       const listener = new HookListener(settings.host, settings.port, { ...this.routes, readable })
       shared = { listener, leases, closing: undefined }
       const forward = shared
@@ -91,15 +92,17 @@ export class ListenerPool {
   async closeAll(): Promise<void> {
     const all = [...this.#shared.values()]
     this.#shared.clear()
-    await Promise.all(all.map((shared) => {
-      clearTimeout(shared.closing)
-      return shared.listener.close()
-    }))
+    await Promise.all(
+      all.map((shared) => {
+        clearTimeout(shared.closing)
+        return shared.listener.close()
+      }),
+    )
   }
 
   #leave(key: string, lease: PooledListener): void {
     const shared = this.#shared.get(key)
-    if (!shared || !shared.leases.delete(lease) || shared.leases.size) return
+    if (!shared?.leases.delete(lease) || shared.leases.size) return
     shared.closing = setTimeout(() => {
       if (shared.leases.size || this.#shared.get(key) !== shared) return
       this.#shared.delete(key)

@@ -19,13 +19,41 @@ export interface ServerReading {
  */
 export class XoMetrics {
   readonly registry = new Registry()
-  readonly deliveries = this.#counter('xo_hook_deliveries_total', "XO's web-hook deliveries emitted by xo-hook nodes, by method and phase", ['server', 'method', 'phase'] as const)
-  readonly refusals = this.#counter('xo_hook_refusals_total', 'Deliveries refused, by HTTP status (401 wrong secret, 403 source not allowed, 413 too large, 400/415 not an XO hook, 405 not POST)', ['server', 'status'] as const)
-  readonly gated = this.#counter('xo_hook_gated_total', 'Gated pre deliveries (XO waits): held, released by xo proceed, released at the timeout, released when the node closed or failed', ['server', 'outcome'] as const)
-  readonly caughtUp = this.#counter('xo_hook_caught_up_total', "Calls XO could not deliver, emitted from XO's audit log, by method", ['server', 'method'] as const)
-  readonly catchUpPasses = this.#counter('xo_hook_catch_up_passes_total', "Reads of XO's audit log by the catch-up, by outcome (ok, not-loaded, inactive, not-admin, failed)", ['server', 'outcome'] as const)
-  readonly reconnections = this.#counter('xo_connection_reconnections_total', 'Sign-ins to XO after the first one (after XO restarted or the network dropped)', ['server'] as const)
-  readonly events = this.#counter('xo_events_messages_total', 'Messages of xo-events nodes, by object type and event', ['server', 'type', 'event'] as const)
+  readonly deliveries = this.#counter(
+    'xo_hook_deliveries_total',
+    "XO's web-hook deliveries emitted by xo-hook nodes, by method and phase",
+    ['server', 'method', 'phase'] as const,
+  )
+  readonly refusals = this.#counter(
+    'xo_hook_refusals_total',
+    'Deliveries refused, by HTTP status (401 wrong secret, 403 source not allowed, 413 too large, 400/415 not an XO hook, 405 not POST)',
+    ['server', 'status'] as const,
+  )
+  readonly gated = this.#counter(
+    'xo_hook_gated_total',
+    'Gated pre deliveries (XO waits): held, released by xo proceed, released at the timeout, released when the node closed or failed',
+    ['server', 'outcome'] as const,
+  )
+  readonly caughtUp = this.#counter(
+    'xo_hook_caught_up_total',
+    "Calls XO could not deliver, emitted from XO's audit log, by method",
+    ['server', 'method'] as const,
+  )
+  readonly catchUpPasses = this.#counter(
+    'xo_hook_catch_up_passes_total',
+    "Reads of XO's audit log by the catch-up, by outcome (ok, not-loaded, inactive, not-admin, failed)",
+    ['server', 'outcome'] as const,
+  )
+  readonly reconnections = this.#counter(
+    'xo_connection_reconnections_total',
+    'Sign-ins to XO after the first one (after XO restarted or the network dropped)',
+    ['server'] as const,
+  )
+  readonly events = this.#counter('xo_events_messages_total', 'Messages of xo-events nodes, by object type and event', [
+    'server',
+    'type',
+    'event',
+  ] as const)
   readonly eventLag = new Histogram({
     name: 'xo_events_lag_seconds',
     help: "From XO's notification received to the xo-events message sent",
@@ -58,8 +86,10 @@ export class XoMetrics {
       })
     gauge('xo_connection_up', '1 while the connection to XO is signed in, else 0', (r) => (r.connected ? 1 : 0))
     gauge('xo_objects_kept', "XO objects kept in the connection's object store", (r) => r.objects)
-    gauge('xo_coordination_leader', 'With a shared store: 1 while this Node-RED leads for the connection, else 0', (r) =>
-      r.leading === undefined ? undefined : r.leading ? 1 : 0,
+    gauge(
+      'xo_coordination_leader',
+      'With a shared store: 1 while this Node-RED leads for the connection, else 0',
+      (r) => (r.leading === undefined ? undefined : r.leading ? 1 : 0),
     )
   }
 

@@ -1,10 +1,10 @@
 import type { NodeAPI } from 'node-red'
 import type { Request, Response } from 'express'
 import { searchObjects } from '../call/search'
-import { connectionOptions, XoServerConfig, XoServerCredentials } from './server-settings'
+import { connectionOptions, type XoServerConfig, type XoServerCredentials } from './server-settings'
 import type { MethodInfo, XoServerNode } from './xo-server-node'
 import { runtimeOf } from './runtime'
-import { XoConnection, XoConnectionState } from '../xo/connection'
+import { XoConnection, type XoConnectionState } from '../xo/connection'
 import type { XoObject } from '../xo/object-store'
 import { parseXoUrl } from '../xo/url'
 
@@ -35,7 +35,11 @@ export function registerServerRoutes(RED: NodeAPI): void {
   const write = RED.auth.needsPermission('xo-server.write')
 
   // The listener's health and metrics, also on Node-RED's admin API (behind its permissions).
-  RED.httpAdmin.get('/xo/healthz', read, (_req: Request, res: Response) => void res.set('Cache-Control', 'no-store').json(runtimeOf(RED).health()))
+  RED.httpAdmin.get(
+    '/xo/healthz',
+    read,
+    (_req: Request, res: Response) => void res.set('Cache-Control', 'no-store').json(runtimeOf(RED).health()),
+  )
   RED.httpAdmin.get('/xo/metrics', read, async (_req: Request, res: Response) => {
     const { contentType, body } = await runtimeOf(RED).metrics.text()
     res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body)
@@ -43,12 +47,14 @@ export function registerServerRoutes(RED: NodeAPI): void {
 
   const deployed = (req: Request, res: Response): Lookup | undefined => {
     const server = RED.nodes.getNode(String(req.params.id)) as XoServerNode | null
-    if (!server || server.type !== 'xo-server') {
+    if (server?.type !== 'xo-server') {
       return void res.status(404).json({ error: 'deploy the XO server configuration first' })
     }
     const connection = server.connection
     if (!connection?.isConnected) {
-      return void res.status(503).json({ error: `not connected to XO (${server.configError ?? connection?.state.status})` })
+      return void res
+        .status(503)
+        .json({ error: `not connected to XO (${server.configError ?? connection?.state.status})` })
     }
     return {
       methods: () => server.methods(),
@@ -70,7 +76,9 @@ export function registerServerRoutes(RED: NodeAPI): void {
 
   const methods = async (lookup: Lookup) => ({
     methods: Object.entries(await lookup.methods())
-      .map(([name, info]): MethodChoice => ({ name, description: info.description, permission: info.permission ?? null }))
+      .map(
+        ([name, info]): MethodChoice => ({ name, description: info.description, permission: info.permission ?? null }),
+      )
       .sort((a, b) => a.name.localeCompare(b.name)),
   })
   const method = (name: string) => async (lookup: Lookup) => {
@@ -87,12 +95,21 @@ export function registerServerRoutes(RED: NodeAPI): void {
     return { objects: searchObjects(byId.values(), type, query, SEARCH_LIMIT, (id) => byId.get(id)) }
   }
 
-  RED.httpAdmin.get('/xo-server/:id/methods', read, (req: Request, res: Response) => void answer(res, deployed(req, res), methods))
-  RED.httpAdmin.get('/xo-server/:id/methods/:name', read, (req: Request, res: Response) =>
-    void answer(res, deployed(req, res), method(String(req.params.name))),
+  RED.httpAdmin.get(
+    '/xo-server/:id/methods',
+    read,
+    (req: Request, res: Response) => void answer(res, deployed(req, res), methods),
   )
-  RED.httpAdmin.get('/xo-server/:id/objects', read, (req: Request, res: Response) =>
-    void answer(res, deployed(req, res), objects(String(req.query.type ?? 'VM'), String(req.query.q ?? ''))),
+  RED.httpAdmin.get(
+    '/xo-server/:id/methods/:name',
+    read,
+    (req: Request, res: Response) => void answer(res, deployed(req, res), method(String(req.params.name))),
+  )
+  RED.httpAdmin.get(
+    '/xo-server/:id/objects',
+    read,
+    (req: Request, res: Response) =>
+      void answer(res, deployed(req, res), objects(String(req.query.type ?? 'VM'), String(req.query.q ?? ''))),
   )
 
   /**
@@ -109,23 +126,32 @@ export function registerServerRoutes(RED: NodeAPI): void {
     } catch {
       return undefined
     }
-    return own !== undefined && own === asked ? (RED.nodes.getCredentials(body.id) as XoServerCredentials | undefined) : undefined
+    return own !== undefined && own === asked
+      ? (RED.nodes.getCredentials(body.id) as XoServerCredentials | undefined)
+      : undefined
   }
 
   // A configuration not deployed yet: the editor sends its unsaved values; unchanged secrets come from the
   // stored credentials (the editor only ever holds Node-RED's placeholder for them).
   RED.httpAdmin.post('/xo-server/lookup/:what', write, async (req: Request, res: Response) => {
-    const body = (req.body ?? {}) as XoServerConfig & XoServerCredentials & { id?: string; type?: string; q?: string; name?: string }
+    const body = (req.body ?? {}) as XoServerConfig &
+      XoServerCredentials & { id?: string; type?: string; q?: string; name?: string }
     const stored = storedCredentialsFor(body)
     const secret = (key: 'token' | 'password') => (body[key] === '__PWRD__' ? stored?.[key] : body[key])
-    const options = connectionOptions(body, { token: secret('token'), email: body.email ?? stored?.email, password: secret('password') })
+    const options = connectionOptions(body, {
+      token: secret('token'),
+      email: body.email ?? stored?.email,
+      password: secret('password'),
+    })
     if ('error' in options) return void res.status(400).json({ error: options.error })
     const connection = new XoConnection({ ...options, heartbeatMs: 0, backoff: { initialMs: 60_000, maxMs: 60_000 } })
     try {
       connection.start()
       const state = await firstOutcome(connection, LOOKUP_TIMEOUT_MS)
       if (state.status !== 'connected') {
-        return void res.status(502).json({ error: 'reason' in state ? state.reason : `could not connect (${state.status})` })
+        return void res
+          .status(502)
+          .json({ error: 'reason' in state ? state.reason : `could not connect (${state.status})` })
       }
       const lookup: Lookup = {
         methods: () => connection.call('system.getMethodsInfo', {}),
@@ -143,7 +169,8 @@ export function registerServerRoutes(RED: NodeAPI): void {
 
 /** The connection's state once its first attempt is over: connected, refused or failed (or still trying at the timeout). */
 function firstOutcome(connection: XoConnection, timeoutMs: number): Promise<XoConnectionState> {
-  const over = (state: XoConnectionState) => state.status === 'connected' || state.status === 'auth-failed' || state.status === 'unreachable'
+  const over = (state: XoConnectionState) =>
+    state.status === 'connected' || state.status === 'auth-failed' || state.status === 'unreachable'
   if (over(connection.state)) return Promise.resolve(connection.state)
   return new Promise((resolve) => {
     const finish = () => {

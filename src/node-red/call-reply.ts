@@ -19,7 +19,12 @@ export interface CallDone {
  * The status of a connected xo call node once it made calls: how many, how many failed, how many wait (yellow
  * when some failed). Any other status (connecting, down…) is shown as the connection gives it.
  */
-export function callStatus(spec: StatusSpec, counts: { ok: number; failed: number }, queued: number, t: Translate): StatusSpec {
+export function callStatus(
+  spec: StatusSpec,
+  counts: { ok: number; failed: number },
+  queued: number,
+  t: Translate,
+): StatusSpec {
   if (spec.fill !== 'green' || counts.ok + counts.failed === 0) return spec
   const text = t('status.counts', { count: counts.ok + counts.failed, failed: counts.failed, queued })
   return { fill: counts.failed ? 'yellow' : 'green', shape: 'dot', text }
@@ -42,10 +47,20 @@ export function failedCall(msg: Record<string, unknown>, call: CallDone, error: 
  * `msg.summary`. A transfer answer (download or upload) also gets `url` and `method` for an http request node,
  * its URL made absolute with `httpBase`.
  */
-export function answeredCall(msg: Record<string, unknown>, call: CallDone, result: unknown, httpBase: string, setResult: (value: unknown) => void): void {
+export function answeredCall(
+  msg: Record<string, unknown>,
+  call: CallDone,
+  result: unknown,
+  httpBase: string,
+  setResult: (value: unknown) => void,
+): void {
   const transfer = transferOf(result, httpBase)
   setResult(transfer ? { ...(result as object), url: transfer.url } : result)
   if (transfer) Object.assign(msg, { url: transfer.url, method: transfer.method })
-  msg.xo = { method: call.method, params: obfuscate(call.params) as Record<string, unknown>, durationMs: call.durationMs } satisfies XoCallInfo
+  msg.xo = {
+    method: call.method,
+    params: obfuscate(call.params) as Record<string, unknown>,
+    durationMs: call.durationMs,
+  } satisfies XoCallInfo
   msg.summary = summaryLine(msg)
 }

@@ -1,6 +1,6 @@
 import type { Node } from 'node-red'
 import type { XoConnectedInfo, XoConnection, XoConnectionState, XoObjectsNotification } from '../xo/connection'
-import { connectionStatus, StatusSpec, Translate } from '../common/status'
+import { connectionStatus, type StatusSpec, type Translate } from '../common/status'
 
 export interface ConnectionHandlers {
   /** signed in; `resumed` is true after a reconnection, when derived state must be resynchronised */
@@ -26,7 +26,12 @@ const STATUS_INTERVAL_MS = 250
  * its events to the node's handlers. Returns the function that removes every listener it added, for `close`.
  * A handler that throws is reported on its node and never reaches the connection or the other nodes.
  */
-export function useConnection(connection: XoConnection, node: Node, t: Translate, handlers: ConnectionHandlers = {}): ConnectionUse {
+export function useConnection(
+  connection: XoConnection,
+  node: Node,
+  t: Translate,
+  handlers: ConnectionHandlers = {},
+): ConnectionUse {
   const guard = <A extends unknown[]>(name: string, fn: ((...args: A) => void) | undefined) =>
     fn &&
     ((...args: A) => {
@@ -45,7 +50,7 @@ export function useConnection(connection: XoConnection, node: Node, t: Translate
     show(state)
     handlers.state?.(state)
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type, each handler typed where it is made
   const listeners: Array<[string, (...args: any[]) => void]> = [['state', guard('state', onState)!]]
   const connected = guard('connected', handlers.connected)
   const disconnected = guard('disconnected', handlers.disconnected)
@@ -62,7 +67,8 @@ export function useConnection(connection: XoConnection, node: Node, t: Translate
   const state = connection.state
   if (state.status === 'connected' && connected) {
     setImmediate(() => {
-      if (connection.state === state) connected({ user: state.user, serverVersion: state.serverVersion, resumed: false })
+      if (connection.state === state)
+        connected({ user: state.user, serverVersion: state.serverVersion, resumed: false })
     })
   }
   // A node's own figures change with every message: showing them is coalesced to a few times a second, as a

@@ -47,9 +47,7 @@ export function nodeType<Config, Credentials extends object = Record<string, nev
   return (RED) => {
     const catalogue = options.catalogue ?? type
     const t: Translate = (key, substitutions) => RED._(`${catalogue}.${key}`, substitutions)
-    function constructor(this: Node<Credentials>, config: NodeDef & Config) {
-      RED.nodes.createNode(this, config)
-      const node = this
+    const build = (node: Node<Credentials>, config: NodeDef & Config) => {
       const scope = new CleanupScope()
       node.on('close', (removed: boolean, done: () => void) => {
         scope.close(removed === true).then(done, (error: unknown) => {
@@ -64,6 +62,14 @@ export function nodeType<Config, Credentials extends object = Record<string, nev
       }
       setup({ RED, node, config, t, scope, refuse })
     }
-    RED.nodes.registerType<Node<Credentials>, NodeDef & Config, unknown, Credentials>(type, constructor, options.credentials ? { credentials: options.credentials } : {})
+    function NodeOfType(this: Node<Credentials>, config: NodeDef & Config) {
+      RED.nodes.createNode(this, config)
+      build(this, config)
+    }
+    RED.nodes.registerType<Node<Credentials>, NodeDef & Config, unknown, Credentials>(
+      type,
+      NodeOfType,
+      options.credentials ? { credentials: options.credentials } : {},
+    )
   }
 }

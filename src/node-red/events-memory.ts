@@ -46,7 +46,15 @@ export interface EventsMemory {
  */
 export function eventsMemory(o: EventsMemoryOptions): EventsMemory {
   const { events, coordinator } = o
-  const kept = { objects: o.objects, needs: o.needs, selection: o.selection, config: o.config, server: o.server, log: (m: string) => o.node.log(m), warn: (m: string) => o.node.warn(m) }
+  const kept = {
+    objects: o.objects,
+    needs: o.needs,
+    selection: o.selection,
+    config: o.config,
+    server: o.server,
+    log: (m: string) => o.node.log(m),
+    warn: (m: string) => o.node.warn(m),
+  }
   if (coordinator) {
     const leading = new LeadingObjects({
       ...kept,
@@ -65,7 +73,13 @@ export function eventsMemory(o: EventsMemoryOptions): EventsMemory {
     }
   }
   if (o.config.remember !== true) {
-    return { gate: undefined, remembers: false, figures: () => ({ notRemembered: false }), start: () => {}, close: async () => {} }
+    return {
+      gate: undefined,
+      remembers: false,
+      figures: () => ({ notRemembered: false }),
+      start: () => {},
+      close: async () => {},
+    }
   }
   const memory = new RememberedObjects({
     ...kept,

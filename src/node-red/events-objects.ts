@@ -6,7 +6,7 @@ import type { ObjectChange } from '../events/change'
 import type { Changes } from '../events/diff'
 import type { ObjectEventPayload, XoEventMessage } from '../events/message'
 import type { EventSelection } from '../events/selection'
-import { SettlingCreations, SettlingOptions } from '../events/settling'
+import { SettlingCreations, type SettlingOptions } from '../events/settling'
 import type { FoundChange } from '../events/snapshot'
 
 // A new VM is complete (its own VIFs, who made it) a few hundred milliseconds after XO first shows it.
@@ -58,7 +58,8 @@ export interface ObjectEventsOptions {
 /** A change found by comparing with what was sent before, at a start or at a takeover. */
 export type FoundAs = FoundChange & { foundAtTakeover?: unknown }
 
-const isLive = (detail?: Record<string, unknown>) => detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined
+const isLive = (detail?: Record<string, unknown>) =>
+  detail?.foundAtStart === undefined && detail?.foundAtTakeover === undefined
 
 /** Counts turns of the event loop: XO's batch of changes is applied in one turn. */
 export class TurnCounter {
@@ -101,7 +102,12 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
     super()
     this.#o = options
     this.#initialAllowed = options.initialAllowed
-    this.#settling = new SettlingCreations({ quietMs: VM_QUIET_MS, maxMs: VM_SETTLE_MAX_MS, now: options.now, ...options.settling })
+    this.#settling = new SettlingCreations({
+      quietMs: VM_QUIET_MS,
+      maxMs: VM_SETTLE_MAX_MS,
+      now: options.now,
+      ...options.settling,
+    })
   }
 
   /** messages sent */
@@ -147,7 +153,7 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
   // compared at start on its remembered fields only.
   /** Sends what the node selects of a change; true when it sent something. */
   sendChange(change: ObjectChange, shown = change.object, extra?: Record<string, unknown>): boolean {
-    let selected
+    let selected: ReturnType<EventSelection['select']>
     try {
       selected = this.#o.selection.select(change, (id) => this.#o.objects.get(id))
     } catch (error) {
@@ -171,7 +177,8 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
   found(mark: 'foundAtStart' | 'foundAtTakeover'): (changes: FoundAs[]) => void {
     return (changes) => {
       this.#initialSent = true
-      for (const found of changes) this.sendChange(found.change, found.object, { [mark]: found.foundAtTakeover ?? true })
+      for (const found of changes)
+        this.sendChange(found.change, found.object, { [mark]: found.foundAtTakeover ?? true })
       this.statusChanged()
     }
   }
@@ -194,7 +201,8 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
     const { selection, objects } = this.#o
     if (!selection.initial || this.#initialSent || !this.#initialAllowed || !objects.loaded) return
     this.#initialSent = true
-    for (const object of objects.values()) if (selection.matches(object, (id) => objects.get(id))) this.#send('initial', object, undefined, {})
+    for (const object of objects.values())
+      if (selection.matches(object, (id) => objects.get(id))) this.#send('initial', object, undefined, {})
     this.statusChanged()
   }
 
@@ -215,7 +223,13 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
     this.#settling.clear()
   }
 
-  #send(event: string, object: XoObject, previous: XoObject | undefined, changes: Changes, detail?: Record<string, unknown>): void {
+  #send(
+    event: string,
+    object: XoObject,
+    previous: XoObject | undefined,
+    changes: Changes,
+    detail?: Record<string, unknown>,
+  ): void {
     if (event === 'created' && object.type === 'VM' && this.#o.holdCreations && isLive(detail)) {
       const heldIn = this.#turns.current()
       return this.#settling.hold(object.id, () => {
@@ -226,7 +240,13 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
       })
     }
     // Whether its pool left too is known once XO's whole batch is applied.
-    if (event === 'removed' && object.type === 'VM' && this.#o.holdCreations && isLive(detail) && typeof object.$pool === 'string') {
+    if (
+      event === 'removed' &&
+      object.type === 'VM' &&
+      this.#o.holdCreations &&
+      isLive(detail) &&
+      typeof object.$pool === 'string'
+    ) {
       const pool = object.$pool
       const removedIn = this.#turns.current()
       const checked = setImmediate(() => {
@@ -244,11 +264,19 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
   }
 
   /** `live`: sent as XO's notification came (not held meanwhile), so its lag is measured */
-  #emit(event: string, object: XoObject, previous: XoObject | undefined, changes: Changes, detail?: Record<string, unknown>, live = true): void {
+  #emit(
+    event: string,
+    object: XoObject,
+    previous: XoObject | undefined,
+    changes: Changes,
+    detail?: Record<string, unknown>,
+    live = true,
+  ): void {
     const payload: ObjectEventPayload = { event, type: object.type, id: object.id, object, changes, ...detail }
     if (previous) payload.previous = previous
     if (object.type !== 'pool' && object.$pool) payload.pool = this.#named(object.$pool)
-    if (typeof object.$container === 'string' && this.#o.objects.get(object.$container)?.type === 'host') payload.host = this.#named(object.$container)
+    if (typeof object.$container === 'string' && this.#o.objects.get(object.$container)?.type === 'host')
+      payload.host = this.#named(object.$container)
     const msg: XoEventMessage = { topic: `${object.type}.${event}`, payload }
     msg.summary = summaryLine(msg)
     this.#o.send(msg)
@@ -257,7 +285,8 @@ export class ObjectEvents extends EventEmitter<{ status: [] }> {
     metrics.events.inc({ server: server.label, type: object.type, event })
     // The lag of live changes only: initial and found-at-start events come from a snapshot, not a notification.
     const notified = server.notifiedAt()
-    if (live && notified && event !== 'initial' && isLive(detail)) metrics.eventLag.observe({ server: server.label }, (performance.now() - notified) / 1000)
+    if (live && notified && event !== 'initial' && isLive(detail))
+      metrics.eventLag.observe({ server: server.label }, (performance.now() - notified) / 1000)
   }
 
   #named(id: unknown) {

@@ -32,7 +32,11 @@ export function eventsStatus(spec: StatusSpec, figures: EventsFigures, t: Transl
   if (shared && !shared.leading) {
     return shared.role.role === 'unknown'
       ? { fill: 'yellow', shape: 'ring', text: t('status.noStore', { reason: shared.role.reason }) }
-      : { fill: 'grey', shape: 'ring', text: t('status.following', { role: roleText(shared.role), objects: figures.objects }) }
+      : {
+          fill: 'grey',
+          shape: 'ring',
+          text: t('status.following', { role: roleText(shared.role), objects: figures.objects }),
+        }
   }
   if (figures.notRemembered) return { fill: 'yellow', shape: 'ring', text: t('status.notRemembered', { count }) }
   const counted = count ? { fill: 'green' as const, shape: 'dot' as const, text: t('status.counts', { count }) } : spec

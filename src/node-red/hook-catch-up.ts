@@ -1,4 +1,4 @@
-import { CatchUp, CatchUpOptions, CatchUpSource } from '../audit/catch-up'
+import { CatchUp, type CatchUpOptions, type CatchUpSource } from '../audit/catch-up'
 import type { CallClaim, ClaimAnswer } from '../coordination/coordinator'
 import type { LeaseRole } from '../coordination/leader-lease'
 import type { CleanupScope, Listenable } from '../common/cleanup-scope'
@@ -119,7 +119,12 @@ export class HookCatchUp implements LiveCalls {
       key: `xo-hook/${nodeId}`,
       xo: () => connection.endpoint.wsUrl,
       store,
-      ...(shared ? { claim: (callId: string) => shared.claim(nodeId, callId, settings.maxAgeMs), mayEmit: () => shared.lease.leading } : {}),
+      ...(shared
+        ? {
+            claim: (callId: string) => shared.claim(nodeId, callId, settings.maxAgeMs),
+            mayEmit: () => shared.lease.leading,
+          }
+        : {}),
       source: connection,
       selects: (method) => this.#o.methods.matches(method),
       ...settings,

@@ -12,7 +12,13 @@ export type DeliveryPath = 'node-red' | 'listener'
 /** One xo-hook node as the dispatch sees it: deliveries over HTTP, and deliveries handed over by its predecessor. */
 export interface HookEndpoint {
   /** `arrived`: when the delivery came in (XO's wait runs from then) */
-  receive(req: IncomingMessage, res: ServerResponse, secret: string | undefined, arrived: number, via: DeliveryPath): void
+  receive(
+    req: IncomingMessage,
+    res: ServerResponse,
+    secret: string | undefined,
+    arrived: number,
+    via: DeliveryPath,
+  ): void
   /** `claim`: the predecessor's claim on emitting the call (shared store), the successor's now */
   deliver(body: HookBody, bytes: number, claim?: CallClaim): Promise<void>
 }
@@ -20,7 +26,13 @@ export interface HookEndpoint {
 export interface HookDispatch {
   endpoints: Endpoints<HookEndpoint>
   /** Hands a delivery for `nodeId` to its node (waiting across a redeploy), or answers 404. */
-  dispatch(via: DeliveryPath, nodeId: string, secret: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void>
+  dispatch(
+    via: DeliveryPath,
+    nodeId: string,
+    secret: string | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void>
 }
 
 // One per Node-RED runtime: the xo-hook nodes register here, Node-RED's routes and the

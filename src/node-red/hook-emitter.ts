@@ -9,7 +9,7 @@ import { resolveInvolved } from '../hooks/enrich'
 import type { HookMetrics } from '../hooks/hook-metrics'
 import type { HookState } from './hook-status'
 import { involvedRefs } from '../hooks/involved'
-import { describeCall, XoHookMessage } from '../hooks/message'
+import { describeCall, type XoHookMessage } from '../hooks/message'
 import type { HookSettings } from '../hooks/settings'
 
 // With a shared store: the largest pre handed to the other instance (its post carries the same parameters anyway).
@@ -63,26 +63,39 @@ export class HookEmitter {
   constructor(private readonly o: HookEmitterOptions) {}
 
   /** False when the call was not emitted here (given elsewhere, or dropped while closing). */
-  async emit(body: HookBody, bytes: number, hold: string | undefined, { replayed, sharedPre, claim }: EmitWith = {}): Promise<boolean | void> {
+  async emit(
+    body: HookBody,
+    bytes: number,
+    hold: string | undefined,
+    { replayed, sharedPre, claim }: EmitWith = {},
+  ): Promise<boolean | void> {
     const { settings, memory, coordinator, t } = this.o
     if (body.type === 'pre' && settings.post) {
       memory.remember(body, bytes)
       // Its post may reach the other instance.
-      if (coordinator && bytes <= SHARED_PRE_MAX_BYTES) coordinator.sharePre(this.o.nodeId, `${body.method}:${body.callId}`, JSON.stringify(body), memory.maxAgeMs)
+      if (coordinator && bytes <= SHARED_PRE_MAX_BYTES)
+        coordinator.sharePre(this.o.nodeId, `${body.method}:${body.callId}`, JSON.stringify(body), memory.maxAgeMs)
     }
     // The pre of a post: kept here, received by the other instance, or (racing its post) about to arrive.
     const expectsPre = body.type === 'post' && !replayed && settings.pre && settings.methods.matches(body.method)
-    const pre = body.type === 'post'
-      ? (memory.take(body.method, body.callId) ?? sharedPre ?? (expectsPre ? await memory.takeOrWait(body.method, body.callId, PRE_WAIT_MS) : undefined))
-      : undefined
+    const pre =
+      body.type === 'post'
+        ? (memory.take(body.method, body.callId) ??
+          sharedPre ??
+          (expectsPre ? await memory.takeOrWait(body.method, body.callId, PRE_WAIT_MS) : undefined))
+        : undefined
     const info: XoHookMessage['xo'] = describeCall(body, pre)
     if (replayed) info.replayed = true
     const result = body.type === 'post' ? body.result : undefined
     const refs = involvedRefs(body.method, body.params, result)
     for (const ref of refs) info.objects[ref.role] = { id: ref.id }
     // A call from the audit log ran a while ago: its objects are described as they are now, without waiting.
-    const done = body.type === 'post' && body.error === undefined && !replayed ? { method: body.method, params: body.params } : undefined
-    if (this.o.store && refs.length) info.objects = await resolveInvolved(refs, this.o.store, replayed ? 0 : settings.enrichWaitMs, done)
+    const done =
+      body.type === 'post' && body.error === undefined && !replayed
+        ? { method: body.method, params: body.params }
+        : undefined
+    if (this.o.store && refs.length)
+      info.objects = await resolveInvolved(refs, this.o.store, replayed ? 0 : settings.enrichWaitMs, done)
     // The claim is confirmed right before the message leaves, in the same turn: a claim this instance held while
     // it was paused or cut off past its time may have gone to the other instance, which gave the call meanwhile.
     if (claim && !(await claim.confirm())) {
@@ -102,7 +115,8 @@ export class HookEmitter {
     this.o.send(body.type === 'pre' ? [msg, null] : [null, msg])
     // Recorded for the other instance and the catch-up as the message leaves (claimed before, final now).
     if (claim) claim.sent()
-    else if (coordinator && settings.catchUp && body.type === 'post') coordinator.recordEmitted(this.o.nodeId, body.callId, settings.catchUp.maxAgeMs)
+    else if (coordinator && settings.catchUp && body.type === 'post')
+      coordinator.recordEmitted(this.o.nodeId, body.callId, settings.catchUp.maxAgeMs)
     if (replayed) this.o.metrics.caughtUp(body.method)
     else this.o.metrics.delivered(body.method, body.type)
     this.o.trace?.(`emitted ${body.type} ${body.method} ${body.callId}`)
@@ -118,7 +132,12 @@ export class HookEmitter {
   async sharedPost(body: HookBody): Promise<{ claim?: ClaimAnswer; pre?: HookPre }> {
     const { coordinator, settings } = this.o
     if (!coordinator || body.type !== 'post' || (!settings.catchUp && !(settings.pre && settings.post))) return {}
-    const { claim, pre } = await coordinator.postArrived(this.o.nodeId, body.callId, `${body.method}:${body.callId}`, settings.catchUp?.maxAgeMs)
+    const { claim, pre } = await coordinator.postArrived(
+      this.o.nodeId,
+      body.callId,
+      `${body.method}:${body.callId}`,
+      settings.catchUp?.maxAgeMs,
+    )
     if (!pre) return { claim }
     try {
       return { claim, pre: JSON.parse(pre) as HookPre }

@@ -7,7 +7,7 @@ import type { HookEmitter } from './hook-emitter'
 import type { HeldDeliveries } from '../hooks/held-deliveries'
 import type { HookMetrics } from '../hooks/hook-metrics'
 import type { HookState } from './hook-status'
-import { readDelivery, ReceiverOptions } from '../hooks/receiver'
+import { readDelivery, type ReceiverOptions } from '../hooks/receiver'
 import { refuse } from '../hooks/refuse'
 import type { HookSettings } from '../hooks/settings'
 
@@ -52,7 +52,13 @@ export class HookIntake implements HookEndpoint {
     this.#now = o.now ?? Date.now
   }
 
-  receive(req: IncomingMessage, res: ServerResponse, presented: string | undefined, arrived: number, via: DeliveryPath): void {
+  receive(
+    req: IncomingMessage,
+    res: ServerResponse,
+    presented: string | undefined,
+    arrived: number,
+    via: DeliveryPath,
+  ): void {
     void this.#receive(req, res, presented, arrived, via)
   }
 
@@ -79,14 +85,21 @@ export class HookIntake implements HookEndpoint {
     return this.#selects(body) && (body.type !== 'post' || this.o.catchUp.tookLive(body.callId) !== false)
   }
 
-  async #receive(req: IncomingMessage, res: ServerResponse, presented: string | undefined, arrived: number, via: DeliveryPath): Promise<void> {
+  async #receive(
+    req: IncomingMessage,
+    res: ServerResponse,
+    presented: string | undefined,
+    arrived: number,
+    via: DeliveryPath,
+  ): Promise<void> {
     const { settings, state, metrics, held, t } = this.o
     // A node whose XO server receives on its own listener is not reachable through Node-RED's endpoints, and
     // the other way round: only the path whose URL is registered in XO.
     if (via !== this.o.path) return refuse(req, res, 404)
-    const outcome = await readDelivery(req, presented, this.o.receiving).catch(
-      () => ({ status: 400 as const, reason: 'unreadable body' }),
-    )
+    const outcome = await readDelivery(req, presented, this.o.receiving).catch(() => ({
+      status: 400 as const,
+      reason: 'unreadable body',
+    }))
     if ('status' in outcome) {
       state.rejected++
       state.lastRejection = outcome.status
@@ -108,7 +121,8 @@ export class HookIntake implements HookEndpoint {
         (how) => {
           metrics.gated(how)
           if (!res.writableEnded) answer(res, 204)
-          if (how === 'timeout') this.o.warn(t('errors.gateTimeout', { method: body.method, seconds: settings.gateTimeoutMs / 1000 }))
+          if (how === 'timeout')
+            this.o.warn(t('errors.gateTimeout', { method: body.method, seconds: settings.gateTimeoutMs / 1000 }))
         },
         // XO's own limit runs from when it sent the delivery: so does the gate's.
         { arrived, limitMs: settings.gateTimeoutMs },

@@ -80,7 +80,9 @@ export function hookRegistrars(events: EventEmitter, warn: (message: string) => 
     clearTimeout(timer)
     if (!removed) {
       const state = connection.state
-      warn(`could not remove this Node-RED's hooks from ${former.xo} (${'reason' in state ? state.reason : state.status})`)
+      warn(
+        `could not remove this Node-RED's hooks from ${former.xo} (${'reason' in state ? state.reason : state.status})`,
+      )
     }
     detach()
     give()
@@ -95,7 +97,12 @@ export function hookRegistrars(events: EventEmitter, warn: (message: string) => 
     if (former && now?.xo !== former.xo) void retire(former)
     if (!('connection' in server)) return undefined
     const { registrar, give } = take(server.connection.endpoint.wsUrl)
-    const link: RegistrarLink = { connection: server.connection, prefix: server.prefix, catalogue: server.catalogue, lock: server.lock }
+    const link: RegistrarLink = {
+      connection: server.connection,
+      prefix: server.prefix,
+      catalogue: server.catalogue,
+      lock: server.lock,
+    }
     const detach = registrar.attach(link)
     // The previous prefix on the same XO goes through this new link (it knows the prefix only from there).
     if (former && now?.xo === former.xo && now.prefix !== former.prefix) void registrar.removePrefix(former.prefix)
@@ -105,7 +112,12 @@ export function hookRegistrars(events: EventEmitter, warn: (message: string) => 
         // The xo-hook nodes of this deploy close in the same tick: let them queue their removals first.
         await new Promise((resolve) => setImmediate(resolve))
         if (removed && server.prefix) void registrar.removePrefix(server.prefix)
-        else if (server.prefix) predecessors.set(server.id, { xo: server.connection.endpoint.wsUrl, prefix: server.prefix, options: server.options })
+        else if (server.prefix)
+          predecessors.set(server.id, {
+            xo: server.connection.endpoint.wsUrl,
+            prefix: server.prefix,
+            options: server.options,
+          })
         await registrar.idle(CLOSE_WRITE_MS)
         detach()
         give()

@@ -2,11 +2,22 @@ import type { CleanupScope } from '../common/cleanup-scope'
 import type { Translate } from '../common/status'
 import { XoApiError, XO_ERROR } from '../xo/errors'
 import type { HookRegistrationState, HookState } from './hook-status'
-import { entriesFor, HookEntry, HookRegistrar, HookWish, RegistrationReport } from '../hooks/registrar'
+import {
+  entriesFor,
+  type HookEntry,
+  type HookRegistrar,
+  type HookWish,
+  type RegistrationReport,
+} from '../hooks/registrar'
 import type { HookSettings } from '../hooks/settings'
 
 /** The entries an xo-hook node wants in XO's web-hooks plugin; none without a URL XO can reach. */
-export function hookWish(prefix: string | undefined, nodeId: string, secret: string, settings: Pick<HookSettings, 'methods' | 'pre' | 'post' | 'gate'>): HookWish | undefined {
+export function hookWish(
+  prefix: string | undefined,
+  nodeId: string,
+  secret: string,
+  settings: Pick<HookSettings, 'methods' | 'pre' | 'post' | 'gate'>,
+): HookWish | undefined {
   if (!prefix) return undefined
   return {
     url: `${prefix}${nodeId}/${secret}`,
@@ -17,7 +28,11 @@ export function hookWish(prefix: string | undefined, nodeId: string, secret: str
 }
 
 /** Where the registration stands before the registrar says anything: a node that registers needs a URL. */
-export function registrationAtStart(wish: HookWish | undefined, register: boolean, t: Translate): HookRegistrationState {
+export function registrationAtStart(
+  wish: HookWish | undefined,
+  register: boolean,
+  t: Translate,
+): HookRegistrationState {
   return register && !wish ? { error: t('errors.noBaseUrl') } : {}
 }
 
@@ -51,7 +66,12 @@ export class HookRegistration {
     this.#o = options
     const { registrar, prefix } = options
     if (!registrar || !prefix) return
-    const release = registrar.claim({ nodeId: options.nodeId, prefix, wish: options.register ? options.wish : undefined, report: this.#report })
+    const release = registrar.claim({
+      nodeId: options.nodeId,
+      prefix,
+      wish: options.register ? options.wish : undefined,
+      report: this.#report,
+    })
     options.scope.defer(release)
   }
 
@@ -65,7 +85,9 @@ export class HookRegistration {
     const { state, t, warn } = this.#o
     if (this.#o.scope.closed) return
     if (report.ok) {
-      state.registration = report.entries.length ? { count: report.entries.length } : { error: t('errors.noMethodMatches') }
+      state.registration = report.entries.length
+        ? { count: report.entries.length }
+        : { error: t('errors.noMethodMatches') }
       if (report.rejected.length) warn(t('errors.rejectedMethods', { methods: report.rejected.join(', ') }))
       if (report.unknown.length) warn(t('errors.unknownMethods', { methods: report.unknown.join(', ') }))
     } else {

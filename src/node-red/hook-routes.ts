@@ -19,23 +19,34 @@ export interface XoHookNode extends Node<{ secret?: string }> {
 export function hookRoutes(RED: NodeAPI): void {
   const { dispatch } = hookDispatchOf(RED)
   const route = (req: Request, res: Response) =>
-    void dispatch('node-red', String(req.params.nodeId), req.params.secret === undefined ? undefined : String(req.params.secret), req, res)
+    void dispatch(
+      'node-red',
+      String(req.params.nodeId),
+      req.params.secret === undefined ? undefined : String(req.params.secret),
+      req,
+      res,
+    )
   RED.httpNode.all('/xo-hook/:nodeId', route)
   RED.httpNode.all('/xo-hook/:nodeId/:secret', route)
 
-  RED.httpAdmin.get('/xo-hook/:id/entries', RED.auth.needsPermission('xo-hook.write'), async (req: Request, res: Response) => {
-    const node = RED.nodes.getNode(String(req.params.id)) as XoHookNode | null
-    if (!node || node.type !== 'xo-hook') return void res.status(404).json({ error: RED._('xo-hook.errors.notDeployed') })
-    try {
-      res.json({ entries: await node.entries() })
-    } catch (error) {
-      res.status(503).json({ error: (error as Error).message })
-    }
-  })
+  RED.httpAdmin.get(
+    '/xo-hook/:id/entries',
+    RED.auth.needsPermission('xo-hook.write'),
+    async (req: Request, res: Response) => {
+      const node = RED.nodes.getNode(String(req.params.id)) as XoHookNode | null
+      if (node?.type !== 'xo-hook') return void res.status(404).json({ error: RED._('xo-hook.errors.notDeployed') })
+      try {
+        res.json({ entries: await node.entries() })
+      } catch (error) {
+        res.status(503).json({ error: (error as Error).message })
+      }
+    },
+  )
 }
 
 /** Whether a log handler shows trace lines: Node-RED builds one even when nothing shows it. */
 export function tracingWanted(RED: NodeAPI): boolean {
-  const logging = (RED.settings as unknown as { logging?: Record<string, { level?: string } | undefined> }).logging ?? {}
+  const logging =
+    (RED.settings as unknown as { logging?: Record<string, { level?: string } | undefined> }).logging ?? {}
   return Object.values(logging).some((handler) => handler?.level === 'trace')
 }

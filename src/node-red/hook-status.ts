@@ -20,7 +20,12 @@ export interface HookState {
   catchUp?: CatchUpStatus
 }
 
-export const newHookState = (registration: HookRegistrationState = {}): HookState => ({ events: 0, rejected: 0, lastRejection: 0, registration })
+export const newHookState = (registration: HookRegistrationState = {}): HookState => ({
+  events: 0,
+  rejected: 0,
+  lastRejection: 0,
+  registration,
+})
 
 /** What the node reads of its surroundings when showing its status. */
 export interface HookSurroundings {
@@ -37,17 +42,20 @@ export interface HookSurroundings {
 export function hookStatus(spec: StatusSpec, state: HookState, around: HookSurroundings, t: Translate): StatusSpec {
   if (spec.fill !== 'green') return spec
   const listening = around.listener
-  if (listening?.status === 'failed') return { fill: 'red', shape: 'ring', text: t('status.listenerFailed', { reason: listening.reason }) }
-  if (state.registration.error) return { fill: 'red', shape: 'ring', text: t('status.notRegistered', { reason: state.registration.error }) }
-  const counted: StatusSpec = state.events === 0 && state.rejected === 0
-    ? spec
-    : {
-        fill: 'green',
-        shape: 'dot',
-        text: state.rejected
-          ? t('status.countsRefused', { count: state.events, refused: state.rejected, code: state.lastRejection })
-          : t('status.counts', { count: state.events }),
-      }
+  if (listening?.status === 'failed')
+    return { fill: 'red', shape: 'ring', text: t('status.listenerFailed', { reason: listening.reason }) }
+  if (state.registration.error)
+    return { fill: 'red', shape: 'ring', text: t('status.notRegistered', { reason: state.registration.error }) }
+  const counted: StatusSpec =
+    state.events === 0 && state.rejected === 0
+      ? spec
+      : {
+          fill: 'green',
+          shape: 'dot',
+          text: state.rejected
+            ? t('status.countsRefused', { count: state.events, refused: state.rejected, code: state.lastRejection })
+            : t('status.counts', { count: state.events }),
+        }
   const shown = withCatchUp(counted, state.catchUp, t)
   return around.role !== undefined ? { ...shown, text: `${shown.text ?? ''} · ${around.role}` } : shown
 }
@@ -62,6 +70,10 @@ function withCatchUp(spec: StatusSpec, status: CatchUpStatus | undefined, t: Tra
     case 'caught-up':
       return status.replayed ? { ...spec, text: text(t('status.caughtUp', { count: status.replayed })) } : spec
     case 'unavailable':
-      return { fill: 'yellow', shape: 'dot', text: text(t(`status.noCatchUp.${status.reason}`, { reason: status.message ?? '' })) }
+      return {
+        fill: 'yellow',
+        shape: 'dot',
+        text: text(t(`status.noCatchUp.${status.reason}`, { reason: status.message ?? '' })),
+      }
   }
 }

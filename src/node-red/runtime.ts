@@ -10,7 +10,18 @@ import type { LeaseRole } from '../coordination/leader-lease'
 /** `/healthz`: each XO connection's state, never a secret. */
 export interface Health {
   status: 'ok' | 'degraded'
-  servers: Array<{ id: string; name?: string; url?: string; state: string; user?: string; version?: string; reason?: string; listener?: string; role?: string; warm?: boolean }>
+  servers: Array<{
+    id: string
+    name?: string
+    url?: string
+    state: string
+    user?: string
+    version?: string
+    reason?: string
+    listener?: string
+    role?: string
+    warm?: boolean
+  }>
 }
 
 /** What the package keeps once per Node-RED runtime: its xo-server nodes, their metrics, their listeners. */
@@ -74,7 +85,9 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
         // Started for less than a lease time: it leaves a free lease to a warm follower.
         entry.warm = node.coordinator.lease.warm
       }
-      if (node.listener) entry.listener = node.listener.state.status === 'failed' ? `failed: ${node.listener.state.reason}` : node.listener.state.status
+      if (node.listener)
+        entry.listener =
+          node.listener.state.status === 'failed' ? `failed: ${node.listener.state.reason}` : node.listener.state.status
       return entry
     })
     return { status: list.every((s) => s.state === 'connected') ? 'ok' : 'degraded', servers: list }
@@ -88,7 +101,8 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
   const coordinators = new CoordinatorPool()
   // A stop of the flows that is not a deploy (Node-RED stopping): shared leases are given back at once.
   RED.events.on('runtime-event', (event: { id?: string; payload?: { state?: string; deploy?: boolean } }) => {
-    if (event?.id === 'runtime-state' && event.payload?.state === 'stop' && !event.payload.deploy) void coordinators.stopUnused()
+    if (event?.id === 'runtime-state' && event.payload?.state === 'stop' && !event.payload.deploy)
+      void coordinators.stopUnused()
   })
   watchShutdown(coordinators)
   found = { servers, metrics, listeners, coordinators, health }

@@ -16,9 +16,15 @@ export function transitionLine(state: XoConnectionState, url: string, t: Transla
     case 'connected':
       return { level: 'log', text: t('log.connected', { url, user: state.user.email, version: state.serverVersion }) }
     case 'auth-failed':
-      return { level: 'warn', text: t('log.authFailed', { url, reason: state.reason, retry: Math.round(state.retryInMs / 1000) }) }
+      return {
+        level: 'warn',
+        text: t('log.authFailed', { url, reason: state.reason, retry: Math.round(state.retryInMs / 1000) }),
+      }
     case 'unreachable':
-      return { level: 'warn', text: t('log.unreachable', { url, reason: state.reason, retry: Math.round(state.retryInMs / 1000) }) }
+      return {
+        level: 'warn',
+        text: t('log.unreachable', { url, reason: state.reason, retry: Math.round(state.retryInMs / 1000) }),
+      }
     default:
       return undefined
   }
@@ -26,7 +32,8 @@ export function transitionLine(state: XoConnectionState, url: string, t: Transla
 
 /** What the listener's new state says in the log. */
 export function listenerLine(state: ListenerState, localUrl: string, t: Translate): LogLine | undefined {
-  if (state.status === 'failed') return { level: 'warn', text: t('log.listenerFailed', { reason: state.reason, seconds: state.retryInMs / 1000 }) }
+  if (state.status === 'failed')
+    return { level: 'warn', text: t('log.listenerFailed', { reason: state.reason, seconds: state.retryInMs / 1000 }) }
   if (state.status === 'listening') return { level: 'log', text: t('log.listening', { url: localUrl }) }
   return undefined
 }

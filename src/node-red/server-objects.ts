@@ -61,7 +61,11 @@ export class ServerObjects {
  * again after a failure. Its listener on the connection lives in `scope`; `open()` is false once the config node
  * closes, when the catalogue fails with `configError` as a config node without a connection does.
  */
-export function methodCatalogue(connection: XoConnection | undefined, scope: CleanupScope, o: { open: () => boolean; configError: string | undefined }) {
+export function methodCatalogue(
+  connection: XoConnection | undefined,
+  scope: CleanupScope,
+  o: { open: () => boolean; configError: string | undefined },
+) {
   let methods: Promise<Record<string, MethodInfo>> | undefined
   if (connection) scope.on(connection, 'connected', () => (methods = undefined))
   return (): Promise<Record<string, MethodInfo>> => {

@@ -3,7 +3,14 @@ import type { Coordinator } from '../coordination/coordinator'
 import type { ListenerSettings } from '../listener/listener-pool'
 import type { XoConnection, XoConnectionOptions } from '../xo/connection'
 import type { NodeTypeOptions } from './define-node'
-import { CoordinationSettings, connectionOptions, coordinationSettings, listenerSettings, XoServerConfig, XoServerCredentials } from './server-settings'
+import {
+  type CoordinationSettings,
+  connectionOptions,
+  coordinationSettings,
+  listenerSettings,
+  type XoServerConfig,
+  type XoServerCredentials,
+} from './server-settings'
 
 /** What an `xo-server` node's configuration comes to: what it connects with, or why it cannot. */
 export interface ServerSettings {
@@ -19,16 +26,23 @@ export interface ServerSettings {
 }
 
 /** Compiles a config node's properties and credentials; nothing connects unless every part of them holds. */
-export function compileServerSettings(config: XoServerConfig, credentials: XoServerCredentials | undefined): ServerSettings {
+export function compileServerSettings(
+  config: XoServerConfig,
+  credentials: XoServerCredentials | undefined,
+): ServerSettings {
   const options = connectionOptions(config, credentials)
   const listening = listenerSettings(config, credentials)
   const sharing = coordinationSettings(config, credentials)
   const configError =
-    'error' in options ? options.error
-    : listening && 'error' in listening ? listening.error
-    : sharing && 'error' in sharing ? sharing.error
-    : undefined
-  const valid = <T>(part: T | { error: string } | undefined): T | undefined => (configError || !part || (typeof part === 'object' && 'error' in part) ? undefined : part)
+    'error' in options
+      ? options.error
+      : listening && 'error' in listening
+        ? listening.error
+        : sharing && 'error' in sharing
+          ? sharing.error
+          : undefined
+  const valid = <T>(part: T | { error: string } | undefined): T | undefined =>
+    configError || !part || (typeof part === 'object' && 'error' in part) ? undefined : part
   return {
     options: valid(options),
     listening: valid(listening),
@@ -62,7 +76,12 @@ export function ownUrl(settings: HttpSettings): string {
  * Where XO sends the deliveries of this config node's hooks: `hookBaseUrl` as configured, else where the listener
  * binds, else (the simulated XO runs beside Node-RED) Node-RED on loopback; undefined when none applies.
  */
-export function hookAddresses(o: { configured?: string; listenerUrl?: string; simulated: boolean; settings: HttpSettings }): { hookBaseUrl?: string; hookPrefix?: string } {
+export function hookAddresses(o: {
+  configured?: string
+  listenerUrl?: string
+  simulated: boolean
+  settings: HttpSettings
+}): { hookBaseUrl?: string; hookPrefix?: string } {
   const ownBase = o.listenerUrl ?? (o.simulated ? ownUrl(o.settings) : undefined)
   const hookBaseUrl = (o.configured ?? '').trim().replace(/\/+$/, '') || ownBase
   const hookPrefix = hookBaseUrl ? `${hookBaseUrl}${o.listenerUrl ? '/' : nodeRoot(o.settings)}xo-hook/` : undefined
@@ -83,7 +102,9 @@ export function deriveSecret(credentials: XoServerCredentials | undefined, purpo
 
 /** The registrar's read-merge-write under the lock the instances (and config nodes) sharing a Redis agree on for that XO. */
 export function sharedLock(coordinator: Coordinator | undefined, connection: XoConnection) {
-  return coordinator ? { lock: <T>(work: () => Promise<T>) => coordinator.withWebHooksLock(connection.endpoint.wsUrl, work) } : {}
+  return coordinator
+    ? { lock: <T>(work: () => Promise<T>) => coordinator.withWebHooksLock(connection.endpoint.wsUrl, work) }
+    : {}
 }
 
 /** The config node's secrets: Node-RED keeps them apart from the flows, encrypted. */

@@ -90,7 +90,10 @@ export type CoordinationSettings = RedisUrlSettings | RedisSentinelSettings
 const MAX_REPLICAS = 5
 
 /** The shared store a config node asks for (undefined: none), or what is wrong. */
-export function coordinationSettings(config: XoServerConfig, credentials: XoServerCredentials | undefined): CoordinationSettings | undefined | { error: string } {
+export function coordinationSettings(
+  config: XoServerConfig,
+  credentials: XoServerCredentials | undefined,
+): CoordinationSettings | undefined | { error: string } {
   const mode = config.redisMode || 'url'
   if (mode === 'none') return undefined
   if (mode === 'sentinel') return sentinelSettings(config, credentials)
@@ -104,11 +107,13 @@ export function coordinationSettings(config: XoServerConfig, credentials: XoServ
     // Not echoed: what was typed may hold a password.
     return { error: 'the Redis URL is not a URL' }
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return { error: 'Redis URL must start with redis:// or rediss://' }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    return { error: 'Redis URL must start with redis:// or rediss://' }
   // A password in the URL would end up in the flow file: it belongs in the credential.
   if (parsed.password) return { error: 'put the Redis password in its own field, not in the URL' }
   const ca = (config.redisCa ?? '').trim()
-  if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) return { error: 'trusted CA for Redis is not a PEM certificate' }
+  if (ca && !ca.includes('-----BEGIN CERTIFICATE-----'))
+    return { error: 'trusted CA for Redis is not a PEM certificate' }
   if (ca && parsed.protocol !== 'rediss:') return { error: 'a CA for Redis needs a rediss:// URL' }
   const replicas = replicasToWait(config.redisReplicas, 0)
   if (typeof replicas === 'object') return replicas
@@ -116,30 +121,43 @@ export function coordinationSettings(config: XoServerConfig, credentials: XoServ
   return { url, ...(password ? { password } : {}), ...(ca ? { ca } : {}), ...(replicas ? { replicas } : {}) }
 }
 
-function sentinelSettings(config: XoServerConfig, credentials: XoServerCredentials | undefined): RedisSentinelSettings | { error: string } {
+function sentinelSettings(
+  config: XoServerConfig,
+  credentials: XoServerCredentials | undefined,
+): RedisSentinelSettings | { error: string } {
   const listed = (config.redisSentinels ?? '').split(/[\s,;]+/).filter(Boolean)
   if (listed.length === 0) return { error: 'Redis Sentinel: no sentinel address (host:port, separated by commas)' }
   const nodes: Array<{ host: string; port: number }> = []
   for (const address of listed) {
     // host:port, [IPv6]:port, or a host alone on Sentinel's usual port.
-    const match = /^(?:\[([0-9a-f:.]+)\]|([^:\[\]/@]+))(?::(\d+))?$/i.exec(address)
+    const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]/@]+))(?::(\d+))?$/i.exec(address)
     const host = match?.[1] ?? match?.[2]
     const port = Number(match?.[3] ?? 26379)
-    if (!host || !Number.isInteger(port) || port < 1 || port > 65535) return { error: `Redis Sentinel: ${address.slice(0, 60)} is not host:port` }
+    if (!host || !Number.isInteger(port) || port < 1 || port > 65535)
+      return { error: `Redis Sentinel: ${address.slice(0, 60)} is not host:port` }
     if (!nodes.some((n) => n.host === host && n.port === port)) nodes.push({ host, port })
   }
   const masterName = (config.redisMasterName ?? '').trim()
-  if (!masterName) return { error: 'Redis Sentinel: no master name (the name the sentinels monitor, as in sentinel monitor <name> ...)' }
+  if (!masterName)
+    return {
+      error: 'Redis Sentinel: no master name (the name the sentinels monitor, as in sentinel monitor <name> ...)',
+    }
   if (/\s/.test(masterName)) return { error: 'Redis Sentinel: the master name has no spaces' }
   const ca = (config.redisCa ?? '').trim()
-  if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) return { error: 'trusted CA for Redis is not a PEM certificate' }
+  if (ca && !ca.includes('-----BEGIN CERTIFICATE-----'))
+    return { error: 'trusted CA for Redis is not a PEM certificate' }
   if (ca && config.redisTls !== true) return { error: 'a CA for Redis needs TLS' }
   const replicas = replicasToWait(config.redisReplicas, 1)
   if (typeof replicas === 'object') return replicas
   const password = credentials?.redisPassword || undefined
   const sentinelPassword = credentials?.redisSentinelPassword || undefined
   return {
-    sentinel: { nodes, masterName, tls: config.redisTls === true, ...(sentinelPassword ? { password: sentinelPassword } : {}) },
+    sentinel: {
+      nodes,
+      masterName,
+      tls: config.redisTls === true,
+      ...(sentinelPassword ? { password: sentinelPassword } : {}),
+    },
     ...(password ? { password } : {}),
     ...(ca ? { ca } : {}),
     replicas,
@@ -150,17 +168,22 @@ function replicasToWait(value: number | string | undefined, fallback: number): n
   const text = String(value ?? '').trim()
   if (!text) return fallback
   const n = Number(text)
-  if (!Number.isInteger(n) || n < 0 || n > MAX_REPLICAS) return { error: `replicas to wait for must be a number from 0 to ${MAX_REPLICAS}` }
+  if (!Number.isInteger(n) || n < 0 || n > MAX_REPLICAS)
+    return { error: `replicas to wait for must be a number from 0 to ${MAX_REPLICAS}` }
   return n
 }
 
 /** The listener a config node asks for (undefined: deliveries come in on Node-RED's endpoints), or what is wrong. */
-export function listenerSettings(config: XoServerConfig, credentials: XoServerCredentials | undefined): ListenerSettings | undefined | { error: string } {
+export function listenerSettings(
+  config: XoServerConfig,
+  credentials: XoServerCredentials | undefined,
+): ListenerSettings | undefined | { error: string } {
   if (config.receiveOn !== 'listener') return undefined
   const host = (config.listenHost ?? '').trim() || '127.0.0.1'
   if (!isIP(host) && host !== 'localhost') return { error: `listener address ${host} is not an IP address` }
   const port = Number(String(config.listenPort ?? '').trim() || NaN)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return { error: 'listener port must be a number from 1 to 65535' }
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    return { error: 'listener port must be a number from 1 to 65535' }
   const allowFrom = compileAllowList(config.listenAllowFrom ?? '')
   if (allowFrom && typeof allowFrom === 'object') return { error: `listener allow-list: ${allowFrom.error}` }
   if (config.listenTls !== true) return { host, port, tls: undefined, allowFrom }
@@ -170,7 +193,9 @@ export function listenerSettings(config: XoServerConfig, credentials: XoServerCr
     try {
       return readFileSync(path, 'utf8')
     } catch (error) {
-      return { error: `listener TLS: cannot read the ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }
+      return {
+        error: `listener TLS: cannot read the ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      }
     }
   }
   const cert = read(config.listenCertFile, credentials?.listenCert, 'certificate')
@@ -186,7 +211,10 @@ export function listenerSettings(config: XoServerConfig, credentials: XoServerCr
  * Turns a config node's properties and credentials into connection options, or a message that says what is
  * missing. Kept apart from Node-RED so that every case is unit-tested.
  */
-export function connectionOptions(config: XoServerConfig, credentials: XoServerCredentials | undefined): (XoConnectionOptions & { simulated?: true }) | { error: string } {
+export function connectionOptions(
+  config: XoServerConfig,
+  credentials: XoServerCredentials | undefined,
+): (XoConnectionOptions & { simulated?: true }) | { error: string } {
   // Where the simulated XO listens, and its token, are known once it runs: the connection locates it.
   if (config.source === 'simulated') return { url: 'ws://127.0.0.1/', credentials: { token: '' }, simulated: true }
   const url = (config.url ?? '').trim()

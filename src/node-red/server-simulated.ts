@@ -6,7 +6,8 @@ export type LeaseSimulatedXo = (options: { log: (line: string) => void }) => Pro
 
 // The simulator (its inventory, its scenario) is loaded only by a config node that asks for it, when it first
 // connects: a Node-RED reaching a real XO never loads it.
-const leaseFromSimulator: LeaseSimulatedXo = async (options) => (await import('../simulator/shared')).acquireSimulatedXo(options)
+const leaseFromSimulator: LeaseSimulatedXo = async (options) =>
+  (await import('../simulator/shared')).acquireSimulatedXo(options)
 
 /**
  * The simulated XO as one config node uses it: leased at its connection's first attempt, kept while the node lives

@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { NodeAPI } from 'node-red'
 import { runtimeKey } from './runtime-key'
 import { FileStateStore } from '../state/file-state-store'
-import { MemoryStateStore, StateStore } from '../state/state-store'
+import { MemoryStateStore, type StateStore } from '../state/state-store'
 
 // One store per Node-RED runtime, shared by the package's node modules.
 const stores = new WeakMap<object, StateStore>()

@@ -8,29 +8,97 @@ export const AUDIT_NULL_ID = 'nullId'
 
 /** Read-only methods the plugin does not record (its default blocked list). */
 export const AUDIT_BLOCKED_METHODS: ReadonlySet<string> = new Set([
-  'acl.get', 'acl.getCurrentPermissions', 'api.getConnections',
-  'audit.checkIntegrity', 'audit.clean', 'audit.deleteRange', 'audit.generateFingerprint', 'audit.getRecords',
-  'backup.list', 'backupNg.getAllJobs', 'backupNg.getAllLogs', 'backupNg.getJob', 'backupNg.getLogs',
-  'backupNg.getSuggestedExcludedTags', 'backupNg.listVmBackups',
-  'cloud.getResourceCatalog', 'cloudConfig.getAll', 'cloudConfig.getAllNetworkConfigs', 'group.getAll',
-  'host.getBiosInfo', 'host.getIpmiSensors', 'host.getMdadmHealth', 'host.getSchedulerGranularity',
-  'host.getSmartctlHealth', 'host.isHostServerTimeConsistent', 'host.isHyperThreadingEnabled',
-  'host.isPubKeyTooShort', 'host.stats',
-  'ipPool.getAll', 'job.get', 'job.getAll', 'log.get',
-  'metadataBackup.getAllJobs', 'metadataBackup.getJob', 'mirrorBackup.getAllJobs', 'mirrorBackup.getJob',
-  'netdata.getHostApiKey', 'netdata.getLocalApiKey', 'netdata.isNetDataInstalledOnHost', 'network.getBondModes',
-  'pci.getDom0AccessStatus', 'pif.getIpv4ConfigurationModes', 'pif.getIpv6ConfigurationModes', 'plugin.get',
-  'pool.getGuestSecureBootReadiness', 'pool.getLicenseState', 'pool.getPatchesDifference', 'pool.listMissingPatches',
-  'proxy.get', 'proxy.getAll', 'proxy.getApplianceUpdaterState',
-  'remote.get', 'remote.getAll', 'remote.getAllInfo', 'remote.list', 'resourceSet.get', 'resourceSet.getAll',
-  'role.getAll', 'schedule.get', 'schedule.getAll', 'server.getAll', 'session.getUser', 'session.signIn',
-  'sr.getAllUnhealthyVdiChainsLength', 'sr.getVdiChainsInfo', 'sr.stats',
-  'system.getMethodsInfo', 'system.getServerTimezone', 'system.getServerVersion', 'system.getVersion',
-  'tag.getAllConfigured', 'test.getPermissionsForUser', 'user.getAll', 'user.getAuthenticationTokens',
-  'vif.getLockingModeValues', 'vm.getCloudInitConfig', 'vm.getHaValues', 'vm.getSecurebootReadiness', 'vm.stats',
-  'xo.getAllObjects', 'xoa.check', 'xoa.clearCheckCache', 'xoa.getApplianceInfo', 'xoa.getHVSupportedVersions',
-  'xoa.licenses.get', 'xoa.licenses.getAll', 'xoa.licenses.getSelf', 'xoa.supportTunnel.getState',
-  'xosan.checkSrCurrentState', 'xosan.computeXosanPossibleOptions', 'xosan.getVolumeInfo',
+  'acl.get',
+  'acl.getCurrentPermissions',
+  'api.getConnections',
+  'audit.checkIntegrity',
+  'audit.clean',
+  'audit.deleteRange',
+  'audit.generateFingerprint',
+  'audit.getRecords',
+  'backup.list',
+  'backupNg.getAllJobs',
+  'backupNg.getAllLogs',
+  'backupNg.getJob',
+  'backupNg.getLogs',
+  'backupNg.getSuggestedExcludedTags',
+  'backupNg.listVmBackups',
+  'cloud.getResourceCatalog',
+  'cloudConfig.getAll',
+  'cloudConfig.getAllNetworkConfigs',
+  'group.getAll',
+  'host.getBiosInfo',
+  'host.getIpmiSensors',
+  'host.getMdadmHealth',
+  'host.getSchedulerGranularity',
+  'host.getSmartctlHealth',
+  'host.isHostServerTimeConsistent',
+  'host.isHyperThreadingEnabled',
+  'host.isPubKeyTooShort',
+  'host.stats',
+  'ipPool.getAll',
+  'job.get',
+  'job.getAll',
+  'log.get',
+  'metadataBackup.getAllJobs',
+  'metadataBackup.getJob',
+  'mirrorBackup.getAllJobs',
+  'mirrorBackup.getJob',
+  'netdata.getHostApiKey',
+  'netdata.getLocalApiKey',
+  'netdata.isNetDataInstalledOnHost',
+  'network.getBondModes',
+  'pci.getDom0AccessStatus',
+  'pif.getIpv4ConfigurationModes',
+  'pif.getIpv6ConfigurationModes',
+  'plugin.get',
+  'pool.getGuestSecureBootReadiness',
+  'pool.getLicenseState',
+  'pool.getPatchesDifference',
+  'pool.listMissingPatches',
+  'proxy.get',
+  'proxy.getAll',
+  'proxy.getApplianceUpdaterState',
+  'remote.get',
+  'remote.getAll',
+  'remote.getAllInfo',
+  'remote.list',
+  'resourceSet.get',
+  'resourceSet.getAll',
+  'role.getAll',
+  'schedule.get',
+  'schedule.getAll',
+  'server.getAll',
+  'session.getUser',
+  'session.signIn',
+  'sr.getAllUnhealthyVdiChainsLength',
+  'sr.getVdiChainsInfo',
+  'sr.stats',
+  'system.getMethodsInfo',
+  'system.getServerTimezone',
+  'system.getServerVersion',
+  'system.getVersion',
+  'tag.getAllConfigured',
+  'test.getPermissionsForUser',
+  'user.getAll',
+  'user.getAuthenticationTokens',
+  'vif.getLockingModeValues',
+  'vm.getCloudInitConfig',
+  'vm.getHaValues',
+  'vm.getSecurebootReadiness',
+  'vm.stats',
+  'xo.getAllObjects',
+  'xoa.check',
+  'xoa.clearCheckCache',
+  'xoa.getApplianceInfo',
+  'xoa.getHVSupportedVersions',
+  'xoa.licenses.get',
+  'xoa.licenses.getAll',
+  'xoa.licenses.getSelf',
+  'xoa.supportTunnel.getState',
+  'xosan.checkSrCurrentState',
+  'xosan.computeXosanPossibleOptions',
+  'xosan.getVolumeInfo',
 ])
 
 /** One audit record, key order as captured. */
@@ -49,7 +117,8 @@ export interface AuditRecord {
 }
 
 const isNativeFunction = (f: unknown): boolean =>
-  typeof f === 'function' && /^function\s+\w*\s*\(\s*\)\s*{\s+\[native code\]\s+}$/i.test(Function.prototype.toString.call(f))
+  typeof f === 'function' &&
+  /^function\s+\w*\s*\(\s*\)\s*{\s+\[native code\]\s+}$/i.test(Function.prototype.toString.call(f))
 
 /**
  * A record's id: "$5$$" and the sha256 of the record as the plugin hashes it (the object-hash serialisation:
@@ -63,17 +132,23 @@ export function auditRecordId(record: object): string {
   const value = (v: unknown): void => {
     if (v === null) return write('Null')
     switch (typeof v) {
-      case 'undefined': return write('Undefined')
-      case 'string': return write(`string:${v.length}:${v}`)
-      case 'number': return write(`number:${v}`)
-      case 'boolean': return write(`bool:${v}`)
+      case 'undefined':
+        return write('Undefined')
+      case 'string':
+        return write(`string:${v.length}:${v}`)
+      case 'number':
+        return write(`number:${v}`)
+      case 'boolean':
+        return write(`bool:${v}`)
       case 'function':
         write('fn:')
         value(isNativeFunction(v) ? '[native]' : v.toString())
         value(`function-name:${v.name}`)
         return object(v)
-      case 'object': return object(v)
-      default: return write(`${typeof v}:${String(v)}`)
+      case 'object':
+        return object(v)
+      default:
+        return write(`${typeof v}:${String(v)}`)
     }
   }
   const object = (o: object): void => {
@@ -87,7 +162,7 @@ export function auditRecordId(record: object): string {
     }
     const keys = Object.keys(o).sort()
     if (!isNativeFunction(o)) keys.unshift('prototype', '__proto__', 'constructor')
-    const kept = keys.filter(k => k !== 'id')
+    const kept = keys.filter((k) => k !== 'id')
     write(`object:${kept.length}:`)
     for (const k of kept) {
       value(k)
@@ -112,7 +187,10 @@ export class AuditPlugin {
   private readonly positions = new Map<string, number>()
 
   /** `active`: as if configured `{active: true}` before the simulator started; `maxRecords`: older ones dropped */
-  constructor(active: boolean, private readonly maxRecords = Infinity) {
+  constructor(
+    active: boolean,
+    private readonly maxRecords = Infinity,
+  ) {
     if (active) this.configure({ active: true })
   }
 
@@ -135,13 +213,15 @@ export class AuditPlugin {
     if (!this.recording || AUDIT_BLOCKED_METHODS.has(String(payload.method))) return
     const { userId, userIp, userName, type: _type, ...data } = payload
     // undefined members vanish before hashing (JSON round trip), as in the plugin
-    const record = JSON.parse(JSON.stringify({
-      data,
-      event: 'apiCall',
-      previousId: this.lastId ?? AUDIT_NULL_ID,
-      subject: { userId, userIp, userName },
-      time,
-    })) as AuditRecord
+    const record = JSON.parse(
+      JSON.stringify({
+        data,
+        event: 'apiCall',
+        previousId: this.lastId ?? AUDIT_NULL_ID,
+        subject: { userId, userIp, userName },
+        time,
+      }),
+    ) as AuditRecord
     record.id = auditRecordId(record)
     this.positions.set(record.id, this.records.length)
     this.records.push(record)

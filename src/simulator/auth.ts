@@ -31,8 +31,23 @@ const DAY = 86400e3
 const DEFAULT_VALIDITY = 30 * DAY
 const MAX_VALIDITY = 182.5 * DAY
 const UNITS: Record<string, number> = {
-  ms: 1, millisecond: 1, s: 1e3, sec: 1e3, second: 1e3, m: 60e3, min: 60e3, minute: 60e3, h: 3600e3,
-  hour: 3600e3, d: DAY, day: DAY, w: 7 * DAY, week: 7 * DAY, month: 30 * DAY, y: 365 * DAY, year: 365 * DAY,
+  ms: 1,
+  millisecond: 1,
+  s: 1e3,
+  sec: 1e3,
+  second: 1e3,
+  m: 60e3,
+  min: 60e3,
+  minute: 60e3,
+  h: 3600e3,
+  hour: 3600e3,
+  d: DAY,
+  day: DAY,
+  w: 7 * DAY,
+  week: 7 * DAY,
+  month: 30 * DAY,
+  y: 365 * DAY,
+  year: 365 * DAY,
 }
 
 /** "1 day", "30 days", 3600000 -> ms (XO accepts a number of ms or a human duration). */
@@ -47,7 +62,11 @@ export function parseDuration(value: unknown): number | undefined {
 
 /** Public form returned by session.signIn / session.getUser / user.getAll (captured key order). */
 export const publicUser = (u: User) => ({
-  id: u.id, email: u.email, groups: [...u.groups], permission: u.permission, preferences: { ...u.preferences },
+  id: u.id,
+  email: u.email,
+  groups: [...u.groups],
+  permission: u.permission,
+  preferences: { ...u.preferences },
 })
 
 export class Auth {
@@ -56,7 +75,10 @@ export class Auth {
   private readonly tokens = new Map<string, Token>()
   private readonly failures = new Map<string, number>()
 
-  constructor(private readonly clock: Clock, private readonly rng: Rng) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly rng: Rng,
+  ) {}
 
   findByEmail(email: string): User | undefined {
     for (const u of this.users.values()) if (u.email === email) return u
@@ -73,14 +95,17 @@ export class Auth {
   deleteUser(id: string): void {
     this.users.delete(id)
     for (const [k, t] of this.tokens) if (t.userId === id) this.tokens.delete(k)
-    for (const g of this.groups.values()) g.users = g.users.filter(u => u !== id)
+    for (const g of this.groups.values()) g.users = g.users.filter((u) => u !== id)
   }
 
   deleteToken(id: string): void {
     this.tokens.delete(id)
   }
 
-  createToken(userId: string, opts: { expiresIn?: unknown; description?: string; clientId?: string; unbounded?: boolean } = {}): Token {
+  createToken(
+    userId: string,
+    opts: { expiresIn?: unknown; description?: string; clientId?: string; unbounded?: boolean } = {},
+  ): Token {
     let validity = DEFAULT_VALIDITY
     if (opts.expiresIn !== undefined) {
       const ms = parseDuration(opts.expiresIn)
@@ -99,8 +124,11 @@ export class Auth {
       }
     }
     const token: Token = {
-      id: randomBytes(32).toString('base64url'), userId, expiration: Date.now() + validity,
-      description: opts.description, clientId: opts.clientId,
+      id: randomBytes(32).toString('base64url'),
+      userId,
+      expiration: Date.now() + validity,
+      description: opts.description,
+      clientId: opts.clientId,
     }
     this.tokens.set(token.id, token)
     return token

@@ -39,8 +39,18 @@ export interface ChurnBatch {
 }
 
 export type ChurnOperation =
-  | 'vmStarted' | 'vmGuestReported' | 'vmStopped' | 'vmMigrated' | 'vmTagged' | 'vmUntagged'
-  | 'vmOperationStarted' | 'vmOperationFinished' | 'hostMemory' | 'hostDisabled' | 'hostEnabled' | 'vdiUsage'
+  | 'vmStarted'
+  | 'vmGuestReported'
+  | 'vmStopped'
+  | 'vmMigrated'
+  | 'vmTagged'
+  | 'vmUntagged'
+  | 'vmOperationStarted'
+  | 'vmOperationFinished'
+  | 'hostMemory'
+  | 'hostDisabled'
+  | 'hostEnabled'
+  | 'vdiUsage'
 
 export interface ChurnResult {
   /** notifications sent */
@@ -68,8 +78,22 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
   const store = core.store
   const x = core.xapi
   const operations = Object.fromEntries(
-    (['vmStarted', 'vmGuestReported', 'vmStopped', 'vmMigrated', 'vmTagged', 'vmUntagged', 'vmOperationStarted',
-      'vmOperationFinished', 'hostMemory', 'hostDisabled', 'hostEnabled', 'vdiUsage'] as const).map(k => [k, 0]),
+    (
+      [
+        'vmStarted',
+        'vmGuestReported',
+        'vmStopped',
+        'vmMigrated',
+        'vmTagged',
+        'vmUntagged',
+        'vmOperationStarted',
+        'vmOperationFinished',
+        'hostMemory',
+        'hostDisabled',
+        'hostEnabled',
+        'vdiUsage',
+      ] as const
+    ).map((k) => [k, 0]),
   ) as Record<ChurnOperation, number>
 
   // The candidates, once (objects created later are left alone; removed ones are skipped when drawn).
@@ -91,9 +115,11 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
   }
   const draw = (ids: string[]) => (ids.length ? ids[rng.int(ids.length)] : undefined)
   const usableHosts = (poolId: string, exclude?: string) =>
-    (hostsByPool.get(poolId) ?? []).map(id => live(id, 'host')).filter(
-      (h): h is XoObject => h !== undefined && h.id !== exclude && h.power_state === 'Running' && h.enabled === true,
-    )
+    (hostsByPool.get(poolId) ?? [])
+      .map((id) => live(id, 'host'))
+      .filter(
+        (h): h is XoObject => h !== undefined && h.id !== exclude && h.power_state === 'Running' && h.enabled === true,
+      )
 
   // Changes XAPI reports in a later batch: a started VM's guest agent, the end of a running operation.
   let followUps: Array<{ id: string; apply: (batch: Set<string>) => void }> = []
@@ -101,7 +127,7 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
   // Each operation changes objects through the store and adds their ids to `batch` in the order it changed them
   // (the frame's order); false when the object drawn did not suit it.
   type Operation = (batch: Set<string>) => boolean
-  const vmPower: Operation = batch => {
+  const vmPower: Operation = (batch) => {
     const vm = live(draw(vms), 'VM')
     if (vm === undefined || batch.has(vm.id)) return false
     if (vm.power_state === 'Running') {
@@ -113,7 +139,13 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
       }
       x.setVbdsVifs(vm, false)
       addDevices(vm, batch)
-      store.update(vm.id, { ...NO_IP, ...NO_GUEST, current_operations: {}, power_state: 'Halted', $container: vm.$pool })
+      store.update(vm.id, {
+        ...NO_IP,
+        ...NO_GUEST,
+        current_operations: {},
+        power_state: 'Halted',
+        $container: vm.$pool,
+      })
       batch.add(vm.id)
       operations.vmStopped++
       return true
@@ -123,7 +155,13 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
     if (candidates.length === 0) return false
     const host = candidates[rng.int(candidates.length)]
     // vm.start's main batch, then the guest agent's report in a later one
-    store.update(vm.id, { current_operations: {}, power_state: 'Running', startTime: nowSec(), $container: host.id, xenTools: false })
+    store.update(vm.id, {
+      current_operations: {},
+      power_state: 'Running',
+      startTime: nowSec(),
+      $container: host.id,
+      xenTools: false,
+    })
     x.setVbdsVifs(store.get(vm.id)!, true)
     x.residency(host.id, vm.id, true)
     batch.add(vm.id)
@@ -131,7 +169,7 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
     batch.add(host.id)
     followUps.push({
       id: vm.id,
-      apply: b => {
+      apply: (b) => {
         const now = store.get(vm.id)
         if (now?.power_state !== 'Running') return
         store.update(vm.id, guestMetrics(x.guestIps(now)))
@@ -143,9 +181,10 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
     return true
   }
   const addDevices = (vm: XoObject, batch: Set<string>) => {
-    for (const id of [...(vm.$VBDs as string[]), ...(vm.VIFs as string[])]) if (store.get(id) !== undefined) batch.add(id)
+    for (const id of [...(vm.$VBDs as string[]), ...(vm.VIFs as string[])])
+      if (store.get(id) !== undefined) batch.add(id)
   }
-  const vmMigrate: Operation = batch => {
+  const vmMigrate: Operation = (batch) => {
     const vm = live(draw(vms), 'VM')
     if (vm === undefined || vm.power_state !== 'Running' || batch.has(vm.id)) return false
     const targets = usableHosts(vm.$pool, vm.$container)
@@ -159,28 +198,32 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
     operations.vmMigrated++
     return true
   }
-  const vmTags: Operation = batch => {
+  const vmTags: Operation = (batch) => {
     const vm = live(draw(vms), 'VM')
     if (vm === undefined || batch.has(vm.id)) return false
     const tags = vm.tags as string[]
     // tag.remove of one of its tags, or tag.add of one it does not have
     const untag = tags.length > 0 && rng.next() < 0.4
-    const missing = TAGS.filter(t => !tags.includes(t))
+    const missing = TAGS.filter((t) => !tags.includes(t))
     if (!untag && missing.length === 0) return false
-    const next = untag ? tags.filter(t => t !== tags[rng.int(tags.length)]) : [...tags, missing[rng.int(missing.length)]]
+    const next = untag
+      ? tags.filter((t) => t !== tags[rng.int(tags.length)])
+      : [...tags, missing[rng.int(missing.length)]]
     store.update(vm.id, { tags: next })
     batch.add(vm.id)
     operations[untag ? 'vmUntagged' : 'vmTagged']++
     return true
   }
-  const vmOperation: Operation = batch => {
+  const vmOperation: Operation = (batch) => {
     const vm = live(draw(vms), 'VM')
     if (vm === undefined || batch.has(vm.id) || Object.keys(vm.current_operations ?? {}).length) return false
-    store.update(vm.id, { current_operations: { [`OpaqueRef:${rng.uuid()}`]: VM_OPERATIONS[rng.int(VM_OPERATIONS.length)] } })
+    store.update(vm.id, {
+      current_operations: { [`OpaqueRef:${rng.uuid()}`]: VM_OPERATIONS[rng.int(VM_OPERATIONS.length)] },
+    })
     batch.add(vm.id)
     followUps.push({
       id: vm.id,
-      apply: b => {
+      apply: (b) => {
         const now = store.get(vm.id)
         if (now === undefined || Object.keys(now.current_operations ?? {}).length === 0) return
         store.update(vm.id, { current_operations: {} })
@@ -191,7 +234,7 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
     operations.vmOperationStarted++
     return true
   }
-  const hostMemory: Operation = batch => {
+  const hostMemory: Operation = (batch) => {
     const host = live(draw(hosts), 'host')
     if (host === undefined || batch.has(host.id) || host.power_state !== 'Running') return false
     const { usage, size } = host.memory as { usage: number; size: number }
@@ -201,7 +244,7 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
     operations.hostMemory++
     return true
   }
-  const hostMaintenance: Operation = batch => {
+  const hostMaintenance: Operation = (batch) => {
     const host = live(draw(hosts), 'host')
     if (host === undefined || batch.has(host.id) || host.power_state !== 'Running' || !host.enabled) return false
     // a pool keeps at least one other host able to take VMs; the host leaves maintenance in a later batch
@@ -210,7 +253,7 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
     batch.add(host.id)
     followUps.push({
       id: host.id,
-      apply: b => {
+      apply: (b) => {
         if (store.get(host.id)?.enabled !== false) return
         store.update(host.id, { enabled: true })
         b.add(host.id)
@@ -220,7 +263,7 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
     operations.hostDisabled++
     return true
   }
-  const vdiUsage: Operation = batch => {
+  const vdiUsage: Operation = (batch) => {
     const vdi = live(draw(vdis), 'VDI')
     if (vdi === undefined || batch.has(vdi.id) || vdi.usage >= vdi.size) return false
     store.update(vdi.id, { usage: Math.min(vdi.size, vdi.usage + (1 + rng.int(64)) * MiB) })
@@ -240,7 +283,7 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
     { weight: 3, run: hostMaintenance, objects: 1, followUp: true },
   ]
   const pick = (room: number, followUpsAllowed: boolean) => {
-    const usable = choices.filter(c => c.objects <= room && (followUpsAllowed || !c.followUp))
+    const usable = choices.filter((c) => c.objects <= room && (followUpsAllowed || !c.followUp))
     let r = rng.next() * usable.reduce((s, c) => s + c.weight, 0)
     for (const c of usable) if ((r -= c.weight) < 0) return c.run
     return usable[usable.length - 1].run
@@ -264,10 +307,13 @@ export async function churn(core: Core, options: ChurnOptions): Promise<ChurnRes
       }
       // A new follow-up only while every pending one still fits in the updates left after this batch.
       let attempts = 0
-      while (batch.size < size && attempts++ < size * 50) pick(size - batch.size, total - sent - size > followUps.length)(batch)
+      while (batch.size < size && attempts++ < size * 50)
+        pick(size - batch.size, total - sent - size > followUps.length)(batch)
       if (batch.size === 0) throw new Error('churn: the inventory has nothing left to change')
       // The store flushes on the next tick; this tick callback, queued after it, runs once the frame is sent.
-      const sentAt = await new Promise<number>(resolve => process.nextTick(() => resolve(performance.timeOrigin + performance.now())))
+      const sentAt = await new Promise<number>((resolve) =>
+        process.nextTick(() => resolve(performance.timeOrigin + performance.now())),
+      )
       options.onBatch?.({ index: batches, ids: [...batch], sentAt })
       sent += batch.size
       batches++

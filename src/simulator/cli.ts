@@ -22,14 +22,14 @@ async function main(): Promise<void> {
     timeScale: num('time-scale', 1),
     audit: process.argv.includes('--audit'),
     tls: key && cert ? { key: readFileSync(key), cert: readFileSync(cert) } : undefined,
-    log: line => console.log(line),
+    log: (line) => console.log(line),
   })
   console.log(`XO simulator listening on ${sim.url} (JSON-RPC at ${sim.url.replace(/^http/, 'ws')}/api/)`)
   console.log('admin: admin@admin.net / admin')
   console.log(`token: ${sim.issueToken('admin@admin.net')}`)
   const ac = new AbortController()
   const scenario = process.argv.includes('--scenario')
-    ? runScenario(sim, { loop: true, signal: ac.signal, log: s => console.log(s) })
+    ? runScenario(sim, { loop: true, signal: ac.signal, log: (s) => console.log(s) })
     : Promise.resolve()
   let stopping = false
   const shutdown = async () => {
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown())
 }
 
-main().catch(err => {
+main().catch((err) => {
   console.error(err)
   process.exit(1)
 })

@@ -37,7 +37,7 @@ export class Clock {
 
   /** Runs a background job (e.g. guest tools reporting an IP later); stop() silences it. */
   background(job: () => Promise<void>, log: (s: string) => void): void {
-    job().catch(err => {
+    job().catch((err) => {
       if (!(err instanceof StoppedError)) log(`background job failed: ${(err as Error).stack ?? err}`)
     })
   }

@@ -2,7 +2,7 @@
 // pre web-hook -> permission check -> parameter conveniences/validation -> handler -> reply + post hook.
 import { EventEmitter } from 'node:events'
 import { AuditPlugin } from './audit'
-import { Auth, User } from './auth'
+import { Auth, type User } from './auth'
 import { Clock } from './clock'
 import { METHODS_INFO } from './data/method-catalogue'
 import { methodNotFound, notImplemented, serializeError, unauthorized } from './errors'
@@ -97,8 +97,9 @@ export class Core extends EventEmitter {
     // Its own sequence: ids of users must not repeat those of the inventory, drawn from the same seed.
     this.auth = new Auth(this.clock, new Rng(opts.seed + 0x5eed))
     for (const u of opts.users) this.auth.createUser(u.email, u.password, u.permission)
-    const creator = [...this.auth.users.values()].find(u => u.permission === 'admin') ?? [...this.auth.users.values()][0]
-    generateInventory({ seed: opts.seed, size: opts.size, creatorUserId: creator?.id ?? '' }, o => this.store.load(o))
+    const creator =
+      [...this.auth.users.values()].find((u) => u.permission === 'admin') ?? [...this.auth.users.values()][0]
+    generateInventory({ seed: opts.seed, size: opts.size, creatorUserId: creator?.id ?? '' }, (o) => this.store.load(o))
     // Observable by tests: every web-hook delivery with the receiver's answer.
     this.webhooks = new WebHooks(opts.webhookTimeoutMs, opts.log, (delivery) => this.emit('delivery', delivery))
     this.xapi = new Xapi(this)
@@ -164,7 +165,14 @@ export class Core extends EventEmitter {
     return result
   }
 
-  private payload(callId: string, user: User | undefined, ip: string, method: string, params: unknown, timestamp: number): Record<string, unknown> {
+  private payload(
+    callId: string,
+    user: User | undefined,
+    ip: string,
+    method: string,
+    params: unknown,
+    timestamp: number,
+  ): Record<string, unknown> {
     const p: Record<string, unknown> = { callId }
     if (user !== undefined) p.userId = user.id
     p.userName = user?.email ?? '(unknown user)'

@@ -4,14 +4,22 @@
 
 /** XO API errors (xo-common api-errors): numeric code, optional data. */
 export class XoError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message)
   }
 }
 
 /** JSON-RPC protocol errors (json-rpc-peer): serialised as {code, data?, message}. */
 export class JsonRpcError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message)
   }
 }
@@ -25,7 +33,12 @@ export interface XapiCall {
 
 /** Errors from XAPI: string code + params. XO maps a few of them to XO errors in its reply. */
 export class XapiError extends Error {
-  constructor(readonly code: string, readonly params: string[], readonly objectId?: string, readonly call?: XapiCall) {
+  constructor(
+    readonly code: string,
+    readonly params: string[],
+    readonly objectId?: string,
+    readonly call?: XapiCall,
+  ) {
     super(`${code}(${params.join(', ')})`)
   }
 }
@@ -49,8 +62,7 @@ export const unauthorized = (permission?: string): XoError =>
 
 export const invalidCredentials = (): XoError => new XoError(3, 'invalid credentials')
 export const notImplemented = (): XoError => new XoError(0, 'not implemented')
-export const invalidParameters = (errors: unknown[]): XoError =>
-  new XoError(10, 'invalid parameters', { errors })
+export const invalidParameters = (errors: unknown[]): XoError => new XoError(10, 'invalid parameters', { errors })
 export const vmBadPowerState = (objectId: string, expected: string, actual: string): XoError =>
   new XoError(13, `VM state is ${actual} but should be ${expected}`, { objectId, expected, actual })
 // audit plugin: a broken record chain (audit.checkIntegrity)

@@ -7,7 +7,7 @@ import { haltNow, moveNow, suspendNow } from './vm-power'
 import type { Xapi } from './xapi'
 
 const guestVms = (x: Xapi, host: XoObject): XoObject[] =>
-  (host.residentVms as string[]).map(id => x.store.get(id)).filter((v): v is XoObject => v?.type === 'VM')
+  (host.residentVms as string[]).map((id) => x.store.get(id)).filter((v): v is XoObject => v?.type === 'VM')
 
 async function disable(x: Xapi, host: XoObject): Promise<void> {
   await x.step(20)
@@ -48,7 +48,9 @@ async function powerOff(x: Xapi, hostId: string, op: 'shutdown' | 'reboot'): Pro
   await x.step(600)
   x.store.update(host.controlDomain, { power_state: 'Halted', xenTools: undefined })
   x.store.update(host.id, {
-    current_operations: {}, memory: { usage: 0, size: host.memory.size }, power_state: 'Halted',
+    current_operations: {},
+    memory: { usage: 0, size: host.memory.size },
+    power_state: 'Halted',
   })
   await x.step(210)
   x.finish(task, 'success')
@@ -61,9 +63,13 @@ function bootNow(x: Xapi, hostId: string): void {
   if (ctrl !== undefined) x.store.update(ctrl.id, { power_state: 'Running', startTime: t, xenTools: false })
   const usage = (host.residentVms as string[]).reduce((s, id) => s + (x.store.get(id)?.memory?.size ?? 0), 0)
   x.store.update(host.id, {
-    enabled: true, current_operations: {}, memory: { usage, size: host.memory.size },
+    enabled: true,
+    current_operations: {},
+    memory: { usage, size: host.memory.size },
     otherConfig: { ...host.otherConfig, boot_time: `${t}.`, agent_start_time: `${t}.` },
-    power_state: 'Running', startTime: t, agentStartTime: t,
+    power_state: 'Running',
+    startTime: t,
+    agentStartTime: t,
   })
 }
 
@@ -133,10 +139,11 @@ export async function emergencyShutdownHost(x: Xapi, host: XoObject): Promise<vo
  * Resolves once the VMs are halted; `host.start` brings the host back.
  */
 export async function hostPowerLoss(x: Xapi, host: XoObject): Promise<void> {
-  if (host.power_state !== 'Running') throw new Error(`hostPowerLoss: host ${host.id} is ${host.power_state}, not running`)
+  if (host.power_state !== 'Running')
+    throw new Error(`hostPowerLoss: host ${host.id} is ${host.power_state}, not running`)
   x.store.update(host.id, { power_state: 'Halted', current_operations: {} })
   await x.step(1000)
-  for (const id of (x.store.get(host.id)!.residentVms as string[])) {
+  for (const id of x.store.get(host.id)!.residentVms as string[]) {
     const vm = x.store.get(id)
     if (vm?.type === 'VM') haltNow(x, id)
   }

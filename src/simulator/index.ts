@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto'
 import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
 import type { AuditRecord } from './audit'
-import { churn, ChurnOptions, ChurnResult } from './churn'
-import { Core, Download, Session, Upload } from './core'
+import { churn, type ChurnOptions, type ChurnResult } from './churn'
+import { Core, type Download, type Session, type Upload } from './core'
 import { toJsonRpcError } from './errors'
 import { auditMethods } from './methods/audit'
 import { backupMethods } from './methods/backup'
@@ -78,30 +78,36 @@ export class XoSimulator extends EventEmitter {
       timeScale: opts.timeScale ?? 1,
       users: opts.users ?? [{ email: 'admin@admin.net', password: 'admin', permission: 'admin' }],
       webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_500,
-      notificationLagMs: typeof opts.notificationLagMs === 'number' ? [opts.notificationLagMs, opts.notificationLagMs] : (opts.notificationLagMs ?? [0, 4]),
+      notificationLagMs:
+        typeof opts.notificationLagMs === 'number'
+          ? [opts.notificationLagMs, opts.notificationLagMs]
+          : (opts.notificationLagMs ?? [0, 4]),
       audit: opts.audit ?? false,
       auditMaxRecords: opts.auditMaxRecords,
       log,
     })
-    for (const table of [sessionMethods, vmMethods, hostMethods, pluginMethods, auditMethods, backupMethods]) this.core.register(table)
-    this.core.on('call', info => this.emit('call', info))
-    this.core.on('delivery', delivery => this.emit('delivery', delivery))
+    for (const table of [sessionMethods, vmMethods, hostMethods, pluginMethods, auditMethods, backupMethods])
+      this.core.register(table)
+    this.core.on('call', (info) => this.emit('call', info))
+    this.core.on('delivery', (delivery) => this.emit('delivery', delivery))
     this.core.on('userDeleted', (id: string) => {
       for (const c of this.connections) if (c.session.user?.id === id) c.close()
     })
-    this.core.registerDownload = download => {
+    this.core.registerDownload = (download) => {
       // XO's registerHttpRequest: /api/ and 32 random bytes (base64url)
       const path = `/api/${download.token === 'hex' ? randomBytes(16).toString('hex') : randomBytes(32).toString('base64url')}`
       this.downloads.set(path, download)
       return path
     }
-    this.core.registerUpload = upload => {
+    this.core.registerUpload = (upload) => {
       const path = `/api/${randomBytes(32).toString('base64url')}`
       this.uploads.set(path, upload)
       return path
     }
     const handler: http.RequestListener = (req, res) => this.onRequest(req, res)
-    this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler)
+    this.server = opts.tls
+      ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler)
+      : http.createServer(handler)
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s)
       s.on('close', () => this.sockets.delete(s))
@@ -149,7 +155,8 @@ export class XoSimulator extends EventEmitter {
   /** Runs a method as that user (default: the first admin) through the whole pipeline (hooks, notifications). */
   async invoke(method: string, params: Record<string, unknown>, asEmail?: string): Promise<unknown> {
     const users = [...this.core.auth.users.values()]
-    const user = asEmail === undefined ? users.find(u => u.permission === 'admin') : this.core.auth.findByEmail(asEmail)
+    const user =
+      asEmail === undefined ? users.find((u) => u.permission === 'admin') : this.core.auth.findByEmail(asEmail)
     if (user === undefined) throw new Error(`unknown user ${asEmail}`)
     const session: Session = { user, ip: '127.0.0.1' }
     try {
@@ -198,7 +205,8 @@ export class XoSimulator extends EventEmitter {
     if (!objects) throw new Error(`reconnectPool: pool ${poolId} is not disconnected`)
     this.#disconnected.delete(poolId)
     await shownFirst()
-    for (const o of [...objects].sort((a, b) => Number(b.type === 'pool') - Number(a.type === 'pool'))) this.core.store.add(o)
+    for (const o of [...objects].sort((a, b) => Number(b.type === 'pool') - Number(a.type === 'pool')))
+      this.core.store.add(o)
   }
 
   readonly #disconnected = new Map<string, any[]>()
@@ -282,7 +290,7 @@ export class XoSimulator extends EventEmitter {
     for (const ws of this.wss.clients) ws.terminate()
     for (const s of this.held) s.destroy()
     this.held.clear()
-    const closed = new Promise<void>(resolve => this.server.close(() => resolve()))
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
     for (const s of this.sockets) s.destroy()
     return this.server.listening ? closed : Promise.resolve()
   }
@@ -298,7 +306,7 @@ export class XoSimulator extends EventEmitter {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       return
     }
-    this.wss.handleUpgrade(req, socket, head, ws => {
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
       const ip = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '')
       const conn = new RpcConnection(ws, this.core, ip, () => this.frozen)
       this.connections.add(conn)
@@ -317,8 +325,8 @@ export class XoSimulator extends EventEmitter {
     req.on('error', () => {})
     req.on('end', () => {
       upload.receive(bytes).then(
-        result => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result)),
-        error => res.writeHead(500, { 'content-type': 'text/plain' }).end(String((error as Error).message)),
+        (result) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result)),
+        (error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String((error as Error).message)),
       )
     })
   }

@@ -3,10 +3,23 @@
 // three networks, custom templates ("Debian 12 template"...) plus a default one, control domains,
 // VMs with VIFs and disks, a few ALARM messages. Big sizes spread VMs over several pools.
 import { Rng } from './rng'
-import { reorder, XoObject } from './shapes'
+import { reorder, type XoObject } from './shapes'
 import {
-  Common, GiB, guestMetrics, makeHost, makeMessage, makeNetwork, makePbd, makePif, makePool, makeSr, makeVbd,
-  makeVdi, makeVif, makeVm, nowSec,
+  type Common,
+  GiB,
+  guestMetrics,
+  makeHost,
+  makeMessage,
+  makeNetwork,
+  makePbd,
+  makePif,
+  makePool,
+  makeSr,
+  makeVbd,
+  makeVdi,
+  makeVif,
+  makeVm,
+  nowSec,
 } from './objects'
 
 export interface InventoryOptions {
@@ -25,7 +38,7 @@ export function generateInventory(opts: InventoryOptions, sink: (o: XoObject) =>
   const now = nowSec()
   let vmIndex = 0
   for (let p = 0; p < poolCount; p++) {
-    const vmsHere = Math.min(VMS_PER_POOL, size - vmIndex) > 0 ? Math.min(VMS_PER_POOL, size - vmIndex) : 0
+    const vmsHere = Math.max(0, Math.min(VMS_PER_POOL, size - vmIndex))
     const hostCount = Math.max(2, Math.min(8, Math.ceil(vmsHere / 25)))
     generatePool(rng, p, hostCount, vmsHere, vmIndex, now, opts.creatorUserId, sink)
     vmIndex += vmsHere
@@ -33,7 +46,13 @@ export function generateInventory(opts: InventoryOptions, sink: (o: XoObject) =>
 }
 
 function generatePool(
-  rng: Rng, p: number, hostCount: number, vmCount: number, vmOffset: number, now: number, creator: string,
+  rng: Rng,
+  p: number,
+  hostCount: number,
+  vmCount: number,
+  vmOffset: number,
+  now: number,
+  creator: string,
   sink: (o: XoObject) => void,
 ): void {
   const poolId = rng.uuid()
@@ -59,8 +78,12 @@ function generatePool(
   hostIds.forEach((hostId, h) => {
     for (let n = 0; n < 2; n++) {
       const pif = makePif(c(), {
-        device: `eth${n}`, host: hostId, network: netIds[n], mac: rng.mac(),
-        ip: n === 0 ? `192.0.${2 + p}.${10 + h}` : '', management: n === 0,
+        device: `eth${n}`,
+        host: hostId,
+        network: netIds[n],
+        mac: rng.mac(),
+        ip: n === 0 ? `192.0.${2 + p}.${10 + h}` : '',
+        management: n === 0,
       })
       hostPifs[h].push(pif.id)
       netPifs[n].push(pif.id)
@@ -73,7 +96,7 @@ function generatePool(
     }
   })
   // hostPbds[h] = [NFS, ISO, local] PBDs of host h
-  const srPbds = (index: number) => hostPbds.map(list => list[index])
+  const srPbds = (index: number) => hostPbds.map((list) => list[index])
 
   const addDisk = (vmId: string, name: string, sizeBytes: number, position: string, attached: boolean) => {
     const vdiId = rng.uuid()
@@ -101,16 +124,31 @@ function generatePool(
     const id = rng.uuid()
     templateIds.push(id)
     const slug = name.split(' ')[0].toLowerCase()
-    sink(makeVm(c(id), {
-      type: 'VM-template', name, description: `custom template: 1 disk (${disk / GiB} GiB, NFS) + 1 VIF`,
-      cpus, memory: mem, container: poolId, VIFs: [addVif(id, 0, 0, false)],
-      VBDs: [addDisk(id, `${slug}-template-disk`, disk, '0', false)], installTime: now - 90 * 86400,
-      other: { base_template_name: 'Debian Bookworm 12' },
-    }))
+    sink(
+      makeVm(c(id), {
+        type: 'VM-template',
+        name,
+        description: `custom template: 1 disk (${disk / GiB} GiB, NFS) + 1 VIF`,
+        cpus,
+        memory: mem,
+        container: poolId,
+        VIFs: [addVif(id, 0, 0, false)],
+        VBDs: [addDisk(id, `${slug}-template-disk`, disk, '0', false)],
+        installTime: now - 90 * 86400,
+        other: { base_template_name: 'Debian Bookworm 12' },
+      }),
+    )
   }
   const defaultTpl = makeVm(c(`${poolId}-${rng.uuid()}`), {
-    type: 'VM-template', name: 'Debian Bookworm 12', description: 'Template which allows VM installation from install media',
-    cpus: 1, memory: 2 * GiB, container: poolId, VIFs: [], VBDs: [], installTime: now - 365 * 86400,
+    type: 'VM-template',
+    name: 'Debian Bookworm 12',
+    description: 'Template which allows VM installation from install media',
+    cpus: 1,
+    memory: 2 * GiB,
+    container: poolId,
+    VIFs: [],
+    VBDs: [],
+    installTime: now - 365 * 86400,
   })
   sink({ ...defaultTpl, isDefaultTemplate: true })
 
@@ -134,18 +172,38 @@ function generatePool(
     if (running) {
       resident[h].push(id)
       memUsage[h] += mem
-      const ips = VIFs.map((_, d) => (d === 0 ? `192.168.${p % 250}.${10 + (i % 240)}` : `10.0.${p % 250}.${10 + (i % 240)}`))
+      const ips = VIFs.map((_, d) =>
+        d === 0 ? `192.168.${p % 250}.${10 + (i % 240)}` : `10.0.${p % 250}.${10 + (i % 240)}`,
+      )
       state = { power_state: 'Running', ...guestMetrics(ips) }
     }
-    sink(makeVm(c(id), {
-      type: 'VM', name, description: `${role} server`, cpus, memory: mem, container: running ? hostIds[h] : poolId,
-      VIFs, VBDs, tags: running ? ['prod', role] : [role], installTime: now - 60 * 86400 - rng.int(300 * 86400),
-      other: { base_template_name: 'Debian Bookworm 12', mac_seed: rng.uuid() },
-      creation: created
-        ? { date: new Date((now - rng.int(60 * 86400)) * 1000).toISOString(), template: templateIds[0], user: creator }
-        : undefined,
-      startTime,
-    }, state))
+    sink(
+      makeVm(
+        c(id),
+        {
+          type: 'VM',
+          name,
+          description: `${role} server`,
+          cpus,
+          memory: mem,
+          container: running ? hostIds[h] : poolId,
+          VIFs,
+          VBDs,
+          tags: running ? ['prod', role] : [role],
+          installTime: now - 60 * 86400 - rng.int(300 * 86400),
+          other: { base_template_name: 'Debian Bookworm 12', mac_seed: rng.uuid() },
+          creation: created
+            ? {
+                date: new Date((now - rng.int(60 * 86400)) * 1000).toISOString(),
+                template: templateIds[0],
+                user: creator,
+              }
+            : undefined,
+          startTime,
+        },
+        state,
+      ),
+    )
   }
 
   // Hosts and their control domains.
@@ -153,39 +211,106 @@ function generatePool(
     const name = p === 0 ? `xcp-host-${h + 1}` : `xcp-p${p + 1}-host-${h + 1}`
     const boot = now - 2 * 86400 - h * 3600
     const ctrl = makeVm(c(ctrlIds[h]), {
-      type: 'VM-controller', name: `Control domain on host: ${name}`,
-      description: 'The domain which manages physical devices and manages other domains', cpus: 8,
-      memory: 4 * GiB, container: hostId, VIFs: [], VBDs: [], installTime: now - 400 * 86400, startTime: boot,
+      type: 'VM-controller',
+      name: `Control domain on host: ${name}`,
+      description: 'The domain which manages physical devices and manages other domains',
+      cpus: 8,
+      memory: 4 * GiB,
+      container: hostId,
+      VIFs: [],
+      VBDs: [],
+      installTime: now - 400 * 86400,
+      startTime: boot,
     })
     sink(reorder(ctrl, { power_state: 'Running', xenTools: false }))
-    sink(makeHost(c(hostId), {
-      name, address: `192.0.${2 + p}.${10 + h}`, controlDomain: ctrlIds[h], master: h === 0, memUsage: memUsage[h],
-      bootTime: boot, residentVms: resident[h], PIFs: hostPifs[h], PBDs: hostPbds[h], serial: p * 100 + h,
-    }))
+    sink(
+      makeHost(c(hostId), {
+        name,
+        address: `192.0.${2 + p}.${10 + h}`,
+        controlDomain: ctrlIds[h],
+        master: h === 0,
+        memUsage: memUsage[h],
+        bootTime: boot,
+        residentVms: resident[h],
+        PIFs: hostPifs[h],
+        PBDs: hostPbds[h],
+        serial: p * 100 + h,
+      }),
+    )
   })
 
   const netNames = ['Pool-wide network associated with eth0', 'DMZ', 'Host internal management network']
   const bridges = ['xenbr0', 'xenbr1', 'xenapi']
   netIds.forEach((id, n) =>
-    sink(makeNetwork(c(id), { name: netNames[n], bridge: bridges[n], PIFs: netPifs[n], VIFs: netVifs[n], automatic: n < 2 })),
+    sink(
+      makeNetwork(c(id), {
+        name: netNames[n],
+        bridge: bridges[n],
+        PIFs: netPifs[n],
+        VIFs: netVifs[n],
+        automatic: n < 2,
+      }),
+    ),
   )
-  sink(makeSr(c(nfsId), {
-    name: 'NFS shared storage', description: 'NFS SR [192.168.1.5:/export/xcp]', srType: 'nfs', contentType: 'user',
-    shared: true, size: Math.max(2048 * GiB, nfsUsage * 2), container: poolId, VDIs: nfsVdis, PBDs: srPbds(0), usage: nfsUsage,
-  }))
-  sink(makeSr(c(isoId), {
-    name: 'XCP-ng Tools', description: 'XCP-ng guest tools ISOs', srType: 'iso', contentType: 'iso', shared: true,
-    size: 0, container: poolId, VDIs: [], PBDs: srPbds(1), usage: 0,
-  }))
+  sink(
+    makeSr(c(nfsId), {
+      name: 'NFS shared storage',
+      description: 'NFS SR [192.168.1.5:/export/xcp]',
+      srType: 'nfs',
+      contentType: 'user',
+      shared: true,
+      size: Math.max(2048 * GiB, nfsUsage * 2),
+      container: poolId,
+      VDIs: nfsVdis,
+      PBDs: srPbds(0),
+      usage: nfsUsage,
+    }),
+  )
+  sink(
+    makeSr(c(isoId), {
+      name: 'XCP-ng Tools',
+      description: 'XCP-ng guest tools ISOs',
+      srType: 'iso',
+      contentType: 'iso',
+      shared: true,
+      size: 0,
+      container: poolId,
+      VDIs: [],
+      PBDs: srPbds(1),
+      usage: 0,
+    }),
+  )
   hostIds.forEach((hostId, h) =>
-    sink(makeSr(c(localIds[h]), {
-      name: 'Local storage', description: '', srType: 'ext', contentType: 'user', shared: false, size: 500 * GiB,
-      container: hostId, VDIs: [], PBDs: [hostPbds[h][2]], usage: 0,
-    })),
+    sink(
+      makeSr(c(localIds[h]), {
+        name: 'Local storage',
+        description: '',
+        srType: 'ext',
+        contentType: 'user',
+        shared: false,
+        size: 500 * GiB,
+        container: hostId,
+        VDIs: [],
+        PBDs: [hostPbds[h][2]],
+        usage: 0,
+      }),
+    ),
   )
-  sink(makePool(c(poolId), { name: poolName, master: hostIds[0], sr: nfsId, cores: 16 * hostCount, sockets: 2 * hostCount }))
-  sink(makeMessage(c(), {
-    name: 'ALARM', time: now - 3600, object: hostIds[0],
-    body: 'value: 0.962000\nconfig:\n<variable>\n\t<name value="cpu_usage"/>\n\t<alarm_trigger_level value="0.9"/>\n</variable>\n',
-  }))
+  sink(
+    makePool(c(poolId), {
+      name: poolName,
+      master: hostIds[0],
+      sr: nfsId,
+      cores: 16 * hostCount,
+      sockets: 2 * hostCount,
+    }),
+  )
+  sink(
+    makeMessage(c(), {
+      name: 'ALARM',
+      time: now - 3600,
+      object: hostIds[0],
+      body: 'value: 0.962000\nconfig:\n<variable>\n\t<name value="cpu_usage"/>\n\t<alarm_trigger_level value="0.9"/>\n</variable>\n',
+    }),
+  )
 }

@@ -7,7 +7,7 @@ function isMatch(target: unknown, pattern: unknown): boolean {
   if (typeof pattern !== 'object' || pattern === null) return false
   if (typeof target !== 'object' || target === null) return false
   if (Array.isArray(pattern)) {
-    return Array.isArray(target) && pattern.every(p => target.some(t => isMatch(t, p)))
+    return Array.isArray(target) && pattern.every((p) => target.some((t) => isMatch(t, p)))
   }
   return Object.entries(pattern).every(([k, v]) => isMatch((target as Record<string, unknown>)[k], v))
 }
@@ -31,10 +31,10 @@ function parse(filter: string): Term[] {
 function termMatches(obj: Record<string, unknown>, t: Term): boolean {
   if (t.key === undefined) {
     const needle = t.value.toLowerCase()
-    return Object.values(obj).some(v => typeof v === 'string' && v.toLowerCase().includes(needle))
+    return Object.values(obj).some((v) => typeof v === 'string' && v.toLowerCase().includes(needle))
   }
   const v = t.key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj)
-  if (Array.isArray(v)) return v.some(x => String(x) === t.value)
+  if (Array.isArray(v)) return v.some((x) => String(x) === t.value)
   return v !== undefined && v !== null && String(v) === t.value
 }
 
@@ -42,7 +42,7 @@ export function makeFilter(filter: unknown): (obj: Record<string, unknown>) => b
   if (filter === undefined || filter === null) return () => true
   if (typeof filter === 'string') {
     const terms = parse(filter)
-    return obj => terms.every(t => termMatches(obj, t) !== t.negate)
+    return (obj) => terms.every((t) => termMatches(obj, t) !== t.negate)
   }
-  return obj => isMatch(obj, filter)
+  return (obj) => isMatch(obj, filter)
 }

@@ -6,7 +6,11 @@ import { invalidParameters } from './errors'
 
 type Schema = Record<string, any>
 
-export function applyConveniences(method: string, schema: Schema | undefined, params: Record<string, unknown>): Record<string, unknown> {
+export function applyConveniences(
+  method: string,
+  schema: Schema | undefined,
+  params: Record<string, unknown>,
+): Record<string, unknown> {
   if (schema === undefined) return params
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(params)) {
@@ -43,12 +47,13 @@ export function validateParams(schema: Schema | undefined, params: Record<string
   for (const [k, s] of Object.entries(schema)) {
     if (k === '*') continue
     if (params[k] === undefined) {
-      if (s?.optional !== true && !('default' in (s ?? {}))) add('', 'required', { missingProperty: k }, `must have required property '${k}'`)
+      if (s?.optional !== true && !('default' in (s ?? {})))
+        add('', 'required', { missingProperty: k }, `must have required property '${k}'`)
       continue
     }
     const v = params[k]
     const types: string[] | undefined = s?.type === undefined ? undefined : [].concat(s.type)
-    if (types !== undefined && !types.some(t => matchesType(v, t))) {
+    if (types !== undefined && !types.some((t) => matchesType(v, t))) {
       add(`/${k}`, 'type', { type: types.join(',') }, `must be ${types.join(',')}`)
       continue
     }
@@ -56,12 +61,18 @@ export function validateParams(schema: Schema | undefined, params: Record<string
       add(`/${k}`, 'enum', { allowedValues: s.enum }, 'must be equal to one of the allowed values')
     }
     if (typeof v === 'string' && v.length < (s?.minLength ?? 1)) {
-      add(`/${k}`, 'minLength', { limit: s?.minLength ?? 1 }, `must NOT have fewer than ${s?.minLength ?? 1} characters`)
+      add(
+        `/${k}`,
+        'minLength',
+        { limit: s?.minLength ?? 1 },
+        `must NOT have fewer than ${s?.minLength ?? 1} characters`,
+      )
     }
   }
   if (!('*' in schema)) {
     for (const k of Object.keys(params)) {
-      if (!(k in schema)) add('', 'additionalProperties', { additionalProperty: k }, 'must NOT have additional properties')
+      if (!(k in schema))
+        add('', 'additionalProperties', { additionalProperty: k }, 'must NOT have additional properties')
     }
   }
   if (errors.length > 0) throw invalidParameters(errors)

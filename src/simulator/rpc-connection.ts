@@ -6,7 +6,11 @@ import { toJsonRpcError } from './errors'
 
 type Reply = Record<string, unknown> | undefined
 
-const protocolError = (code: number, message: string, id: unknown = null) => ({ error: { code, message }, id, jsonrpc: '2.0' })
+const protocolError = (code: number, message: string, id: unknown = null) => ({
+  error: { code, message },
+  id,
+  jsonrpc: '2.0',
+})
 
 export class RpcConnection {
   readonly session: Session
@@ -21,13 +25,13 @@ export class RpcConnection {
     this.session = { ip, onUserChange: () => this.syncSubscription() }
     ws.on('message', (data, isBinary) => void this.onMessage(isBinary ? data.toString() : String(data)))
     ws.on('close', () => this.unsubscribe?.())
-    ws.on('error', err => core.opts.log(`ws error: ${err.message}`))
+    ws.on('error', (err) => core.opts.log(`ws error: ${err.message}`))
   }
 
   /** Every signed-in connection receives `all` notifications; anonymous ones do not. */
   private syncSubscription(): void {
     if (this.session.user !== undefined && this.unsubscribe === undefined) {
-      this.unsubscribe = this.core.store.subscribe(frame => this.sendRaw(frame))
+      this.unsubscribe = this.core.store.subscribe((frame) => this.sendRaw(frame))
     } else if (this.session.user === undefined && this.unsubscribe !== undefined) {
       this.unsubscribe()
       this.unsubscribe = undefined
@@ -59,7 +63,7 @@ export class RpcConnection {
     }
     if (Array.isArray(msg)) {
       if (msg.length === 0) return this.sendRaw(JSON.stringify(protocolError(-32600, 'invalid JSON-RPC request')))
-      const replies = (await Promise.all(msg.map(m => this.handle(m)))).filter(r => r !== undefined)
+      const replies = (await Promise.all(msg.map((m) => this.handle(m)))).filter((r) => r !== undefined)
       if (replies.length > 0) this.sendRaw(JSON.stringify(replies))
       return
     }

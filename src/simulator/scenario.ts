@@ -15,7 +15,7 @@ export interface ScenarioOptions {
 }
 
 function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
+  return new Promise((resolve) => {
     if (signal?.aborted) return resolve()
     const t = setTimeout(done, ms)
     function done() {
@@ -29,11 +29,13 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 
 function pickSetting(sim: XoSimulator) {
   const objs = [...sim.objects.values()]
-  const template = objs.find(o => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+  const template = objs.find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
   if (template === undefined) throw new Error('scenario: no "Debian 12 template"')
   const poolId = template.$pool
-  const hosts = objs.filter(o => o.type === 'host' && o.$pool === poolId).sort((a, b) => a.name_label.localeCompare(b.name_label))
-  const nets = objs.filter(o => o.type === 'network' && o.$pool === poolId && o.bridge !== 'xenapi')
+  const hosts = objs
+    .filter((o) => o.type === 'host' && o.$pool === poolId)
+    .sort((a, b) => a.name_label.localeCompare(b.name_label))
+  const nets = objs.filter((o) => o.type === 'network' && o.$pool === poolId && o.bridge !== 'xenapi')
   if (hosts.length < 2 || nets.length < 2) throw new Error('scenario: needs a pool with 2 hosts and 2 networks')
   return { template, hosts, nets }
 }
@@ -51,7 +53,15 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
     const [hostA, hostB] = hosts
     const name = `demo-vm-${round}`
     const created: {
-      vm?: string; clone?: string; copy?: string; backup?: string; restored?: string; imported?: string; snapshot?: string; user?: string; token?: string
+      vm?: string
+      clone?: string
+      copy?: string
+      backup?: string
+      restored?: string
+      imported?: string
+      snapshot?: string
+      user?: string
+      token?: string
     } = {}
     const step = async (what: string, method: string, params: Record<string, unknown>) => {
       if (signal?.aborted) throw new Error('aborted')
@@ -69,39 +79,64 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
     }
     try {
       created.vm = (await step(`create a VM from "Debian 12 template"`, 'vm.create', {
-        name_label: name, name_description: 'created by the simulator scenario', template: template.id,
+        name_label: name,
+        name_description: 'created by the simulator scenario',
+        template: template.id,
         VIFs: [{ network: nets[0].id }, { network: nets[1].id }],
       })) as string
       // still halted: XAPI clones and copies only halted VMs
-      created.clone = (await step(`clone ${name}`, 'vm.clone', { id: created.vm, name: `${name}-clone`, full_copy: false })) as string
-      created.copy = (await step(`copy ${name}`, 'vm.copy', { vm: created.vm, sr: defaultSr(sim, template.$pool), name: `${name}-copy` })) as string
+      created.clone = (await step(`clone ${name}`, 'vm.clone', {
+        id: created.vm,
+        name: `${name}-clone`,
+        full_copy: false,
+      })) as string
+      created.copy = (await step(`copy ${name}`, 'vm.copy', {
+        vm: created.vm,
+        sr: defaultSr(sim, template.$pool),
+        name: `${name}-copy`,
+      })) as string
       // a backup of it, as a backup job would have made, restored: a VM with the same MACs
       created.backup = sim.takeVmBackup(created.vm)
       created.restored = (await step(`restore a backup of ${name}`, 'backupNg.importVmBackup', {
-        id: created.backup, sr: defaultSr(sim, template.$pool), settings: {},
+        id: created.backup,
+        sr: defaultSr(sim, template.$pool),
+        settings: {},
       })) as string
       // an import: XO answers with where to upload the VM (an XVA, an OVA), and makes it once the upload is in
       const upload = (await step(`import ${name}-import`, 'vm.import', {
-        sr: defaultSr(sim, template.$pool), data: { nameLabel: `${name}-import`, networks: nets.map((n) => n.id) },
+        sr: defaultSr(sim, template.$pool),
+        data: { nameLabel: `${name}-import`, networks: nets.map((n) => n.id) },
       })) as { $sendTo: string }
       const answer = await fetch(sim.url + upload.$sendTo, { method: 'POST', body: Buffer.alloc(64 * 1024) })
       created.imported = ((await answer.json()) as { result: string }).result
       // make sure both hosts are up (a previous round may have been interrupted)
-      for (const h of [hostA, hostB]) if (sim.objects.get(h.id)?.power_state !== 'Running') await step(`start ${h.name_label}`, 'host.start', { id: h.id })
+      for (const h of [hostA, hostB])
+        if (sim.objects.get(h.id)?.power_state !== 'Running')
+          await step(`start ${h.name_label}`, 'host.start', { id: h.id })
       await step(`start ${name} on ${hostA.name_label}`, 'vm.start', { id: created.vm, host: hostA.id })
       await step(`migrate ${name} to ${hostB.name_label}`, 'vm.migrate', { vm: created.vm, targetHost: hostB.id })
       created.snapshot = (await step('snapshot it', 'vm.snapshot', { id: created.vm, name: `${name}-snap` })) as string
       await step('delete the snapshot', 'vm.delete', { id: created.snapshot })
       created.snapshot = undefined
       created.user = (await step('create a user', 'user.create', {
-        email: `demo-user-${round}-${Date.now()}@example.org`, password: 'demo-password', permission: 'none',
+        email: `demo-user-${round}-${Date.now()}@example.org`,
+        password: 'demo-password',
+        permission: 'none',
       })) as string
-      created.token = (await step('create an authentication token', 'token.create', { description: `demo token ${round}` })) as string
-      await step(`put ${hostB.name_label} in maintenance`, 'host.setMaintenanceMode', { id: hostB.id, maintenance: true })
+      created.token = (await step('create an authentication token', 'token.create', {
+        description: `demo token ${round}`,
+      })) as string
+      await step(`put ${hostB.name_label} in maintenance`, 'host.setMaintenanceMode', {
+        id: hostB.id,
+        maintenance: true,
+      })
       // evacuated: an emergency shutdown has no VM to suspend
       await step(`emergency-stop ${hostB.name_label}`, 'host.emergencyShutdownHost', { host: hostB.id })
       await step(`start ${hostB.name_label}`, 'host.start', { id: hostB.id })
-      await step(`leave maintenance on ${hostB.name_label}`, 'host.setMaintenanceMode', { id: hostB.id, maintenance: false })
+      await step(`leave maintenance on ${hostB.name_label}`, 'host.setMaintenanceMode', {
+        id: hostB.id,
+        maintenance: false,
+      })
       await step(`stop ${hostB.name_label}`, 'host.stop', { id: hostB.id })
       await step(`start ${hostB.name_label}`, 'host.start', { id: hostB.id })
       await step(`start ${name}-clone on ${hostB.name_label}`, 'vm.start', { id: created.clone, host: hostB.id })

@@ -55,7 +55,12 @@ export async function acquireSimulatedXo(options: SimulatedXoOptions = {}): Prom
       if (!s.starting) {
         s.options = options
         // its audit log records from the start, so that audit.getRecords has something to show
-        s.starting = XoSimulator.start({ host: '127.0.0.1', timeScale: options.timeScale ?? 1, audit: true, auditMaxRecords: 20_000 })
+        s.starting = XoSimulator.start({
+          host: '127.0.0.1',
+          timeScale: options.timeScale ?? 1,
+          audit: true,
+          auditMaxRecords: 20_000,
+        })
       }
       s.simulator = await s.starting
     }
@@ -70,9 +75,11 @@ export async function acquireSimulatedXo(options: SimulatedXoOptions = {}): Prom
     if (s.scenario) return
     const abort = (s.scenario = new AbortController())
     const log = s.options.log ?? (() => {})
-    void runScenario(simulator, { signal: abort.signal, loop: true, log: (line) => log(`[scenario] ${line}`) }).catch((error) => {
-      if (!abort.signal.aborted) log(`[scenario] stopped: ${(error as Error).message}`)
-    })
+    void runScenario(simulator, { signal: abort.signal, loop: true, log: (line) => log(`[scenario] ${line}`) }).catch(
+      (error) => {
+        if (!abort.signal.aborted) log(`[scenario] stopped: ${(error as Error).message}`)
+      },
+    )
   }
   if (s.options.scenario !== false) play()
   let released = false

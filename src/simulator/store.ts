@@ -5,7 +5,7 @@
 // Each message reaches the connections a few ms later (`lag`, in order): XO's web-hook deliveries travel apart
 // from the notifications, and the post of a call and the object update of its last step arrive within the same
 // few ms, either first.
-import { reorder, XoObject } from './shapes'
+import { reorder, type XoObject } from './shapes'
 
 export type NotificationListener = (frame: string) => void
 

@@ -34,7 +34,11 @@ export interface VmBackup {
 export const BACKUP_REMOTE_ID = 'b4c4b4c4-0000-4000-8000-5eb4c4b4c4b4'
 
 /** '20240115T093000Z', the date format of backup file names (and of a restored VM's name). */
-export const filenameDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+export const filenameDate = (ms: number): string =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
 
 export function describeVm(x: Xapi, vm: XoObject): VmDescription {
   const disks: VmDescription['disks'] = []
@@ -50,10 +54,18 @@ export function describeVm(x: Xapi, vm: XoObject): VmDescription {
     if (vif !== undefined) VIFs.push({ device: vif.device, network: vif.$network, MAC: vif.MAC })
   }
   // XO's own keys (xo:<id>) name the VM's id: they mean nothing to a VM with another id
-  const other = Object.fromEntries(Object.entries((vm.other ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith('xo:')))
+  const other = Object.fromEntries(
+    Object.entries((vm.other ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith('xo:')),
+  )
   return {
-    name_label: vm.name_label, name_description: vm.name_description, cpus: vm.CPUs.number, memory: vm.memory.size,
-    tags: [...vm.tags], other, disks, VIFs,
+    name_label: vm.name_label,
+    name_description: vm.name_description,
+    cpus: vm.CPUs.number,
+    memory: vm.memory.size,
+    tags: [...vm.tags],
+    other,
+    disks,
+    VIFs,
   }
 }
 
@@ -75,18 +87,27 @@ export function takeVmBackup(x: Xapi, backups: Map<string, VmBackup>, vm: XoObje
  */
 export function describeUpload(x: Xapi, poolId: string, data: Record<string, any> | undefined): VmDescription {
   const name = typeof data?.nameLabel === 'string' ? data.nameLabel : 'Imported VM'
-  const disks = Array.isArray(data?.disks) && data.disks.length > 0
-    ? data.disks.map((d: any, i: number) => ({
-      name: d.nameLabel ?? `${name} disk ${i}`, description: d.descriptionLabel ?? '', size: d.capacity ?? 10 * GiB,
-      position: String(d.position ?? i),
-    }))
-    : [{ name: `${name} disk`, description: '', size: 10 * GiB, position: '0' }]
+  const disks =
+    Array.isArray(data?.disks) && data.disks.length > 0
+      ? data.disks.map((d: any, i: number) => ({
+          name: d.nameLabel ?? `${name} disk ${i}`,
+          description: d.descriptionLabel ?? '',
+          size: d.capacity ?? 10 * GiB,
+          position: String(d.position ?? i),
+        }))
+      : [{ name: `${name} disk`, description: '', size: 10 * GiB, position: '0' }]
   const networks: string[] = Array.isArray(data?.networks)
     ? data.networks.map((n: unknown) => x.get(n, 'network').id)
     : [managementNetwork(x, poolId)].filter((n): n is string => n !== undefined)
   return {
-    name_label: name, name_description: data?.descriptionLabel ?? '', cpus: data?.nCpus ?? 1, memory: data?.memory ?? GiB,
-    tags: [], other: {}, disks, VIFs: networks.map((network, i) => ({ device: String(i), network, MAC: '' })),
+    name_label: name,
+    name_description: data?.descriptionLabel ?? '',
+    cpus: data?.nCpus ?? 1,
+    memory: data?.memory ?? GiB,
+    tags: [],
+    other: {},
+    disks,
+    VIFs: networks.map((network, i) => ({ device: String(i), network, MAC: '' })),
   }
 }
 
@@ -115,20 +136,37 @@ export async function importVm(x: Xapi, srId: string, desc: VmDescription, o: { 
   for (const d of desc.disks) {
     const vdiId = x.newId()
     const vbd = makeVbd(c(x, poolId), { vdi: vdiId, vm: id, position: d.position, attached: false })
-    const vdi = makeVdi(c(x, poolId, vdiId), { name: d.name, description: d.description, size: d.size, sr: sr.id, VBDs: [vbd.id] })
+    const vdi = makeVdi(c(x, poolId, vdiId), {
+      name: d.name,
+      description: d.description,
+      size: d.size,
+      sr: sr.id,
+      VBDs: [vbd.id],
+    })
     x.store.add(vbd)
     x.store.add(vdi)
     VBDs.push(vbd.id)
     vdis.push(vdi)
   }
-  const VIFs = desc.VIFs.map(v => {
+  const VIFs = desc.VIFs.map((v) => {
     const mac = o.newMacs || v.MAC === '' ? x.newMac() : v.MAC
     return x.store.add(makeVif(c(x, poolId), { mac, device: v.device, network: v.network, vm: id, attached: false })).id
   })
-  const vm = x.store.add(makeVm(c(x, poolId, id), {
-    type: 'VM', name: desc.name_label, description: desc.name_description, cpus: desc.cpus, memory: desc.memory,
-    container: poolId, VIFs, VBDs, installTime: nowSec(), tags: [...desc.tags], other: { ...desc.other, mac_seed: x.newId() },
-  }))
+  const vm = x.store.add(
+    makeVm(c(x, poolId, id), {
+      type: 'VM',
+      name: desc.name_label,
+      description: desc.name_description,
+      cpus: desc.cpus,
+      memory: desc.memory,
+      container: poolId,
+      VIFs,
+      VBDs,
+      installTime: nowSec(),
+      tags: [...desc.tags],
+      other: { ...desc.other, mac_seed: x.newId() },
+    }),
+  )
   for (const vdi of vdis) x.srEdit(sr.id, vdi, true)
   for (const vifId of VIFs) x.listEdit(x.store.get(vifId)!.$network, 'VIFs', [vifId])
   await x.step(200)

@@ -1,14 +1,19 @@
 // vm.create / vm.clone / vm.snapshot / vm.delete timelines (captured usecases steps 1, 10, 11, 15-17, 30).
 import { notImplemented, XapiError } from './errors'
 import { makeVbd, makeVdi, makeVif, makeVm, nowSec } from './objects'
-import { reorder, XoObject } from './shapes'
+import { reorder, type XoObject } from './shapes'
 import { stopVm } from './vm-power'
 import type { Xapi } from './xapi'
 
 const c = (x: Xapi, poolId: string, id = x.newId()) => ({ id, poolId, ref: x.newRef() })
 
 /** Copies a VM's disks and VIFs onto `newVmId` (one XAPI batch); returns the new ids. */
-function copyDevices(x: Xapi, src: XoObject, newVmId: string, o: { snapshot?: boolean; newMacs: boolean; sr?: string }) {
+function copyDevices(
+  x: Xapi,
+  src: XoObject,
+  newVmId: string,
+  o: { snapshot?: boolean; newMacs: boolean; sr?: string },
+) {
   const VBDs: string[] = []
   const VIFs: string[] = []
   const vdis: XoObject[] = []
@@ -20,8 +25,13 @@ function copyDevices(x: Xapi, src: XoObject, newVmId: string, o: { snapshot?: bo
     const newVbd = makeVbd(c(x, src.$pool), { vdi: vdiId, vm: newVmId, position: vbd.position, attached: false })
     const newVdi = makeVdi(c(x, src.$pool, vdiId), {
       // a full copy (VM.copy to an SR) owes nothing to the source's disks: no parent
-      name: vdi.name_label, size: vdi.size, sr: o.sr ?? vdi.$SR, VBDs: [newVbd.id], parent: o.sr === undefined ? vdi.id : undefined,
-      snapshotOf: o.snapshot ? vdi.id : undefined, snapshotTime: nowSec(),
+      name: vdi.name_label,
+      size: vdi.size,
+      sr: o.sr ?? vdi.$SR,
+      VBDs: [newVbd.id],
+      parent: o.sr === undefined ? vdi.id : undefined,
+      snapshotOf: o.snapshot ? vdi.id : undefined,
+      snapshotTime: nowSec(),
     })
     x.store.add(newVbd)
     x.store.add(newVdi)
@@ -32,7 +42,11 @@ function copyDevices(x: Xapi, src: XoObject, newVmId: string, o: { snapshot?: bo
     const vif = x.store.get(vifId)
     if (vif === undefined) continue
     const mac = o.newMacs ? x.newMac() : vif.MAC
-    VIFs.push(x.store.add(makeVif(c(x, src.$pool), { mac, device: vif.device, network: vif.$network, vm: newVmId, attached: false })).id)
+    VIFs.push(
+      x.store.add(
+        makeVif(c(x, src.$pool), { mac, device: vif.device, network: vif.$network, vm: newVmId, attached: false }),
+      ).id,
+    )
   }
   return { VBDs, VIFs, vdis }
 }
@@ -54,9 +68,18 @@ export async function createVm(x: Xapi, userId: string, p: Record<string, any>):
   const id = x.newId()
   const copy = copyDevices(x, tpl, id, { newMacs: true })
   const base = makeVm(c(x, pool, id), {
-    type: 'VM-template', name: p.name_label, description: tpl.name_description, cpus: tpl.CPUs.number,
-    memory: tpl.memory.size, container: pool, VIFs: copy.VIFs, VBDs: copy.VBDs, installTime: nowSec(),
-    other: { ...tpl.other, mac_seed: x.newId() }, parent: tpl.id, tags: [...tpl.tags],
+    type: 'VM-template',
+    name: p.name_label,
+    description: tpl.name_description,
+    cpus: tpl.CPUs.number,
+    memory: tpl.memory.size,
+    container: pool,
+    VIFs: copy.VIFs,
+    VBDs: copy.VBDs,
+    installTime: nowSec(),
+    other: { ...tpl.other, mac_seed: x.newId() },
+    parent: tpl.id,
+    tags: [...tpl.tags],
   })
   x.store.add(base)
   linkDevices(x, copy)
@@ -69,20 +92,31 @@ export async function createVm(x: Xapi, userId: string, p: Record<string, any>):
   x.store.remove(clone.id)
   await x.step(210)
   // provisioned: from now on a real VM
-  x.store.objects.set(id, reorder({ ...x.store.get(id)!, type: 'VM' }, {
-    isDefaultTemplate: undefined, template_info: undefined, vulnerabilities: { xsa468: false }, current_operations: {},
-  }))
+  x.store.objects.set(
+    id,
+    reorder(
+      { ...x.store.get(id)!, type: 'VM' },
+      {
+        isDefaultTemplate: undefined,
+        template_info: undefined,
+        vulnerabilities: { xsa468: false },
+        current_operations: {},
+      },
+    ),
+  )
   x.store.touch(id)
   x.finish(provision, 'success', '', false)
   await x.step(210)
   const creation = { date: new Date().toISOString(), template: tpl.id, user: userId }
   const vm = x.store.get(id)!
   const patch: Record<string, unknown> = {
-    name_description: p.name_description ?? vm.name_description, creation,
+    name_description: p.name_description ?? vm.name_description,
+    creation,
     other: { ...vm.other, [`xo:${id.slice(0, 8)}`]: JSON.stringify({ creation }) },
   }
   if (typeof p.CPUs === 'number') patch.CPUs = { max: p.CPUs, number: p.CPUs }
-  if (typeof p.memory === 'number') patch.memory = { dynamic: [p.memory, p.memory], static: [vm.memory.static[0], p.memory], size: p.memory }
+  if (typeof p.memory === 'number')
+    patch.memory = { dynamic: [p.memory, p.memory], static: [vm.memory.static[0], p.memory], size: p.memory }
   if (Array.isArray(p.tags)) patch.tags = p.tags
   if (p.VIFs === undefined) {
     x.store.update(id, patch)
@@ -96,13 +130,32 @@ export async function createVm(x: Xapi, userId: string, p: Record<string, any>):
     x.store.remove(provision.id)
     for (const vifId of copy.VIFs) x.store.remove(vifId)
     await x.step(200)
-    const VIFs = networks.map((net: string, i: number) =>
-      x.store.add(makeVif(c(x, pool), { mac: p.VIFs[i]?.mac ?? x.newMac(), device: String(i), network: net, vm: id, attached: false })).id,
+    const VIFs = networks.map(
+      (net: string, i: number) =>
+        x.store.add(
+          makeVif(c(x, pool), {
+            mac: p.VIFs[i]?.mac ?? x.newMac(),
+            device: String(i),
+            network: net,
+            vm: id,
+            attached: false,
+          }),
+        ).id,
     )
     const nets = [...new Set(networks)] as string[]
-    if (nets.length > 0) x.listEdit(nets[0], 'VIFs', VIFs.filter((v: string) => x.store.get(v)!.$network === nets[0]))
+    if (nets.length > 0)
+      x.listEdit(
+        nets[0],
+        'VIFs',
+        VIFs.filter((v: string) => x.store.get(v)!.$network === nets[0]),
+      )
     x.store.update(id, { VIFs })
-    for (const net of nets.slice(1)) x.listEdit(net, 'VIFs', VIFs.filter((v: string) => x.store.get(v)!.$network === net))
+    for (const net of nets.slice(1))
+      x.listEdit(
+        net,
+        'VIFs',
+        VIFs.filter((v: string) => x.store.get(v)!.$network === net),
+      )
     x.store.touch(pool)
     await x.step(5)
     x.store.remove(destroy.id)
@@ -152,12 +205,25 @@ async function cloneOrCopy(x: Xapi, src: XoObject, name: string, op: 'clone' | '
   await x.step(op === 'copy' ? 800 : 400)
   const id = x.newId()
   const copy = copyDevices(x, src, id, { newMacs: true, sr: srId })
-  const otherRest = Object.fromEntries(Object.entries(src.other as Record<string, string>).filter(([k]) => !k.startsWith('xo:')))
-  x.store.add(makeVm(c(x, src.$pool, id), {
-    type: 'VM', name, description: src.name_description, cpus: src.CPUs.number, memory: src.memory.size,
-    container: src.$pool, VIFs: copy.VIFs, VBDs: copy.VBDs, installTime: nowSec(), tags: [...src.tags],
-    other: { ...otherRest, mac_seed: x.newId() }, parent: src.id,
-  }))
+  const otherRest = Object.fromEntries(
+    Object.entries(src.other as Record<string, string>).filter(([k]) => !k.startsWith('xo:')),
+  )
+  x.store.add(
+    makeVm(c(x, src.$pool, id), {
+      type: 'VM',
+      name,
+      description: src.name_description,
+      cpus: src.CPUs.number,
+      memory: src.memory.size,
+      container: src.$pool,
+      VIFs: copy.VIFs,
+      VBDs: copy.VBDs,
+      installTime: nowSec(),
+      tags: [...src.tags],
+      other: { ...otherRest, mac_seed: x.newId() },
+      parent: src.id,
+    }),
+  )
   linkDevices(x, copy)
   x.store.update(src.id, { current_operations: {} })
   return finishCopy(x, task, id)
@@ -172,9 +238,17 @@ export async function snapshotVm(x: Xapi, vm: XoObject, name: string | undefined
   const id = x.newId()
   const copy = copyDevices(x, vm, id, { snapshot: true, newMacs: false })
   const snap = makeVm(c(x, vm.$pool, id), {
-    type: 'VM-snapshot', name: name ?? `${vm.name_label}_${new Date().toISOString()}`, description: vm.name_description,
-    cpus: vm.CPUs.number, memory: vm.memory.size, container: vm.$pool, VIFs: copy.VIFs, VBDs: copy.VBDs,
-    installTime: nowSec(), tags: [...vm.tags], other: { ...vm.other },
+    type: 'VM-snapshot',
+    name: name ?? `${vm.name_label}_${new Date().toISOString()}`,
+    description: vm.name_description,
+    cpus: vm.CPUs.number,
+    memory: vm.memory.size,
+    container: vm.$pool,
+    VIFs: copy.VIFs,
+    VBDs: copy.VBDs,
+    installTime: nowSec(),
+    tags: [...vm.tags],
+    other: { ...vm.other },
   })
   x.store.add(reorder(snap, { snapshot_time: nowSec(), $snapshot_of: vm.id }))
   for (const vdi of copy.vdis) x.srEdit(vdi.$SR, vdi, true)
@@ -210,7 +284,10 @@ export async function deleteVm(x: Xapi, vm: XoObject, deleteDisks: boolean): Pro
   const related = vm.type === 'VM-snapshot' ? vm.$snapshot_of : vm.parent
   const rel = related === undefined ? undefined : x.store.get(related)
   if (rel !== undefined && vm.type === 'VM-snapshot') {
-    x.store.update(rel.id, { snapshots: rel.snapshots.filter((s: string) => s !== vm.id), parent: rel.parent === vm.id ? undefined : rel.parent })
+    x.store.update(rel.id, {
+      snapshots: rel.snapshots.filter((s: string) => s !== vm.id),
+      parent: rel.parent === vm.id ? undefined : rel.parent,
+    })
   } else if (rel !== undefined) x.store.touch(rel.id)
   const withDisks = deleteDisks && vdis.length > 0
   x.finish(task, 'success', '', !withDisks)

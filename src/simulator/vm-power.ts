@@ -22,7 +22,8 @@ export async function startVm(x: Xapi, vm: XoObject, hostId?: string): Promise<v
   vm = x.store.get(vm.id) ?? vm
   if (vm.power_state !== 'Halted') {
     // XAPI refuses it: the error carries the call (captured: VM.start(session, ref, false, false))
-    const args = hostId === undefined ? [vm._xapiRef, false, false] : [vm._xapiRef, x.store.get(hostId)?._xapiRef, false, false]
+    const args =
+      hostId === undefined ? [vm._xapiRef, false, false] : [vm._xapiRef, x.store.get(hostId)?._xapiRef, false, false]
     throw x.badPowerState(vm, 'halted', { method: hostId === undefined ? 'VM.start' : 'VM.start_on', args, startedAt })
   }
   const pool = vm.$pool
@@ -40,7 +41,11 @@ export async function startVm(x: Xapi, vm: XoObject, hostId?: string): Promise<v
   }
   await x.step(800)
   x.store.update(vm.id, {
-    current_operations: {}, power_state: 'Running', startTime: nowSec(), $container: host.id, xenTools: false,
+    current_operations: {},
+    power_state: 'Running',
+    startTime: nowSec(),
+    $container: host.id,
+    xenTools: false,
   })
   x.setVbdsVifs(x.store.get(vm.id)!, true)
   x.residency(host.id, vm.id, true)
@@ -56,7 +61,11 @@ export async function stopVm(x: Xapi, vm: XoObject, force: boolean): Promise<voi
   vm = x.store.get(vm.id) ?? vm
   if (vm.power_state !== 'Running' && vm.power_state !== 'Paused') throw x.badPowerState(vm, 'running')
   const host = x.residentHost(vm)
-  const task = x.task(force ? 'Async.VM.hard_shutdown' : 'Async.VM.clean_shutdown', vm.$pool, host?.id ?? x.master(vm.$pool))
+  const task = x.task(
+    force ? 'Async.VM.hard_shutdown' : 'Async.VM.clean_shutdown',
+    vm.$pool,
+    host?.id ?? x.master(vm.$pool),
+  )
   x.store.update(vm.id, { current_operations: { [task.id]: force ? 'hard_shutdown' : 'clean_shutdown' } })
   await x.step(700)
   haltNow(x, vm.id)
@@ -114,10 +123,17 @@ export async function suspendVm(x: Xapi, vm: XoObject): Promise<void> {
 /** The "suspended" batch: suspend image VDI, SR, host, VM (captured order). */
 export function suspendNow(x: Xapi, vm: XoObject): void {
   const srId = x.store.get(vm.$pool)?.suspendSr
-  const vdi = makeVdi({ id: x.newId(), poolId: vm.$pool, ref: x.newRef() }, {
-    name: 'Suspend image', description: `Suspend image for VM ${vm.name_label}`, size: vm.memory.size + 4 * 1024 ** 2,
-    sr: srId, VBDs: [], vdiType: 'suspend',
-  })
+  const vdi = makeVdi(
+    { id: x.newId(), poolId: vm.$pool, ref: x.newRef() },
+    {
+      name: 'Suspend image',
+      description: `Suspend image for VM ${vm.name_label}`,
+      size: vm.memory.size + 4 * 1024 ** 2,
+      sr: srId,
+      VBDs: [],
+      vdiType: 'suspend',
+    },
+  )
   x.store.add({ ...vdi, usage: vm.memory.size, chainPhysicalUsage: vm.memory.size })
   x.srEdit(srId, vdi, true)
   const host = x.residentHost(vm)
@@ -145,8 +161,14 @@ export async function resumeVm(x: Xapi, vm: XoObject): Promise<void> {
   x.residency(host.id, vm.id, true)
   const metrics = guestMetrics(x.guestIps(vm))
   x.store.update(vm.id, {
-    current_operations: {}, power_state: 'Running', $container: host.id, xenTools: metrics.xenTools,
-    managementAgentDetected: true, pvDriversDetected: true, pvDriversVersion: '8.3.0-1', pvDriversUpToDate: true,
+    current_operations: {},
+    power_state: 'Running',
+    $container: host.id,
+    xenTools: metrics.xenTools,
+    managementAgentDetected: true,
+    pvDriversDetected: true,
+    pvDriversVersion: '8.3.0-1',
+    pvDriversUpToDate: true,
   })
   if (vdi !== undefined) x.store.remove(vdi.id)
   await x.step(200)
@@ -177,4 +199,3 @@ export function moveNow(x: Xapi, vmId: string, targetId: string): void {
   x.residency(targetId, vmId, true)
   x.store.update(vmId, { $container: targetId })
 }
-

@@ -32,7 +32,8 @@ export function validateConfiguration(configuration: unknown): { hooks: Hook[] }
   else {
     hooks.forEach((h: any, i) => {
       const at = `/hooks/${i}`
-      if (typeof h !== 'object' || h === null || Array.isArray(h)) return err(at, 'type', { type: 'object' }, 'must be object')
+      if (typeof h !== 'object' || h === null || Array.isArray(h))
+        return err(at, 'type', { type: 'object' }, 'must be object')
       if (h.format === undefined) h.format = 'json'
       for (const k of ['method', 'type', 'url', 'format']) {
         if (h[k] === undefined) err(at, 'required', { missingProperty: k }, `must have required property '${k}'`)
@@ -42,10 +43,11 @@ export function validateConfiguration(configuration: unknown): { hooks: Hook[] }
           err(`${at}/${k}`, 'enum', { allowedValues: allowed }, 'must be equal to one of the allowed values')
         }
       }
-      enumCheck('method', WEB_HOOKS_METHOD_ENUM, v => METHOD_SET.has(v))
-      enumCheck('type', ['pre', 'post', 'pre/post'], v => ['pre', 'post', 'pre/post'].includes(v))
-      enumCheck('format', ['json', 'office365'], v => v === 'json' || v === 'office365')
-      if (h.url !== undefined && typeof h.url !== 'string') err(`${at}/url`, 'type', { type: 'string' }, 'must be string')
+      enumCheck('method', WEB_HOOKS_METHOD_ENUM, (v) => METHOD_SET.has(v))
+      enumCheck('type', ['pre', 'post', 'pre/post'], (v) => ['pre', 'post', 'pre/post'].includes(v))
+      enumCheck('format', ['json', 'office365'], (v) => v === 'json' || v === 'office365')
+      if (h.url !== undefined && typeof h.url !== 'string')
+        err(`${at}/url`, 'type', { type: 'string' }, 'must be string')
       if (h.waitForResponse !== undefined && typeof h.waitForResponse !== 'boolean') {
         err(`${at}/waitForResponse`, 'type', { type: 'boolean' }, 'must be boolean')
       }
@@ -90,7 +92,7 @@ export class WebHooks {
 
   private matching(method: string, phase: 'pre' | 'post'): Hook[] {
     if (!this.loaded) return []
-    return this.hooks.filter(h => h.method === method && (h.type === phase || h.type === 'pre/post'))
+    return this.hooks.filter((h) => h.method === method && (h.type === phase || h.type === 'pre/post'))
   }
 
   /** Sends the pre hooks; resolves once every waitForResponse hook answered, failed or timed out. */
@@ -110,7 +112,7 @@ export class WebHooks {
   post(payload: Payload): Promise<void> | undefined {
     const hooks = this.matching(String(payload.method), 'post')
     if (hooks.length === 0) return undefined
-    return Promise.all(hooks.map(hook => this.deliver(hook, { ...payload, type: 'post' }))).then(() => {})
+    return Promise.all(hooks.map((hook) => this.deliver(hook, { ...payload, type: 'post' }))).then(() => {})
   }
 
   /** plugin.test: the fixed fake call, to every hook, one after the other. */
@@ -132,7 +134,10 @@ export class WebHooks {
     try {
       const body = JSON.stringify(hook.format === 'office365' ? office365Card(payload) : payload)
       const res = await fetch(hook.url, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: ctl.signal,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+        signal: ctl.signal,
       })
       await res.arrayBuffer() // drain so the keep-alive socket is reusable; the body is ignored
       if (!res.ok) this.log(`web-hook ${hook.url}: HTTP ${res.status}`)

@@ -56,7 +56,7 @@ export class Xapi {
     for (;;) {
       const b = [...randomBytes(6)]
       b[0] = (b[0] & 0xfc) | 0x02
-      const mac = b.map(x => x.toString(16).padStart(2, '0')).join(':')
+      const mac = b.map((x) => x.toString(16).padStart(2, '0')).join(':')
       if (!this.usedMacs.has(mac)) {
         this.usedMacs.add(mac)
         return mac
@@ -89,7 +89,7 @@ export class Xapi {
 
   /** Lets everything already due run first (separates two XAPI batches falling on the same ms). */
   nextTurn(): Promise<void> {
-    return new Promise(resolve => setImmediate(resolve))
+    return new Promise((resolve) => setImmediate(resolve))
   }
 
   /** Pool master, used as the task's $host. */
@@ -116,7 +116,10 @@ export class Xapi {
     const list = host.residentVms.filter((id: string) => id !== vmId)
     if (resident) list.push(vmId)
     const usage = list.reduce((sum: number, id: string) => sum + (this.store.get(id)?.memory?.size ?? 0), 0)
-    this.store.update(hostId, { residentVms: list, memory: { usage: host.power_state === 'Halted' && !resident ? 0 : usage, size: host.memory.size } })
+    this.store.update(hostId, {
+      residentVms: list,
+      memory: { usage: host.power_state === 'Halted' && !resident ? 0 : usage, size: host.memory.size },
+    })
   }
 
   /** Host the VM currently runs on ($container is a host id only while resident). */
@@ -136,23 +139,39 @@ export class Xapi {
       const known = Object.values(vm.addresses ?? {}) as string[]
       const n = Math.max(1, (vm.VIFs as string[]).length)
       const host = Math.floor(Math.random() * 240) + 10
-      ips = known.length > 0 ? known : Array.from({ length: n }, (_, d) => (d === 0 ? `192.168.1.${host}` : `10.0.100.${host}`))
+      ips =
+        known.length > 0
+          ? known
+          : Array.from({ length: n }, (_, d) => (d === 0 ? `192.168.1.${host}` : `10.0.100.${host}`))
       this.ips.set(vm.id, ips)
     }
     return ips
   }
 
   /** `call`: the XAPI call that failed (method, its arguments after the session, when it started), if XAPI's own */
-  badPowerState(vm: XoObject, expected: string, call?: { method: string; args: unknown[]; startedAt: number }): XapiError {
-    const xapiCall = call && { duration: Date.now() - call.startedAt, method: call.method, params: ['* session id *', ...call.args] }
-    return new XapiError('VM_BAD_POWER_STATE', [vm._xapiRef, expected, String(vm.power_state).toLowerCase()], vm.id, xapiCall)
+  badPowerState(
+    vm: XoObject,
+    expected: string,
+    call?: { method: string; args: unknown[]; startedAt: number },
+  ): XapiError {
+    const xapiCall = call && {
+      duration: Date.now() - call.startedAt,
+      method: call.method,
+      params: ['* session id *', ...call.args],
+    }
+    return new XapiError(
+      'VM_BAD_POWER_STATE',
+      [vm._xapiRef, expected, String(vm.power_state).toLowerCase()],
+      vm.id,
+      xapiCall,
+    )
   }
 
   /** Adds/removes ids in an array field of an object (network.VIFs, SR.VDIs...). */
   listEdit(id: string, field: string, add: string[], remove: string[] = []): void {
     const obj = this.store.get(id)
     if (obj === undefined) return
-    const list = (obj[field] as string[]).filter(x => !remove.includes(x))
+    const list = (obj[field] as string[]).filter((x) => !remove.includes(x))
     for (const a of add) if (!list.includes(a)) list.push(a)
     this.store.update(id, { [field]: list })
   }
@@ -164,7 +183,9 @@ export class Xapi {
     const delta = added ? vdi.size : -vdi.size
     const VDIs = added ? [...sr.VDIs, vdi.id] : sr.VDIs.filter((x: string) => x !== vdi.id)
     this.store.update(srId, {
-      VDIs, usage: Math.max(0, sr.usage + delta), physical_usage: Math.max(0, sr.physical_usage + Math.round(delta * 0.001)),
+      VDIs,
+      usage: Math.max(0, sr.usage + delta),
+      physical_usage: Math.max(0, sr.physical_usage + Math.round(delta * 0.001)),
     })
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { KeyedQueue, StateStore, Stored } from './state-store'
+import { KeyedQueue, type StateStore, type Stored } from './state-store'
 
 /** What marks a file as this package's: anything else in the folder is foreign and never read as state. */
 const FORMAT = 'node-red-xen-orchestra/state@1'
@@ -65,18 +65,23 @@ export class FileStateStore implements StateStore {
       text = await fs.readFile(file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      this.#warnOnce(file, `cannot read ${file}: ${(error as Error).message}; starting without it`)
+      this.#warnOnce(`cannot read ${file}: ${(error as Error).message}; starting without it`)
       return undefined
     }
     let envelope: Partial<Envelope>
     try {
       envelope = JSON.parse(text) as Partial<Envelope>
     } catch {
-      this.#warnOnce(file, `${file} is not valid JSON (ignored; the next save replaces it)`)
+      this.#warnOnce(`${file} is not valid JSON (ignored; the next save replaces it)`)
       return undefined
     }
-    if (envelope?.format !== FORMAT || envelope.key !== key || !Number.isInteger(envelope.version) || !('value' in envelope)) {
-      this.#warnOnce(file, `${file} is not this package's state for "${key}" (ignored; the next save replaces it)`)
+    if (
+      envelope?.format !== FORMAT ||
+      envelope.key !== key ||
+      !Number.isInteger(envelope.version) ||
+      !('value' in envelope)
+    ) {
+      this.#warnOnce(`${file} is not this package's state for "${key}" (ignored; the next save replaces it)`)
       return undefined
     }
     this.#forget(file)
@@ -106,7 +111,7 @@ export class FileStateStore implements StateStore {
   }
 
   /** Each problem of a file is said once, until the file is fine again. */
-  #warnOnce(file: string, message: string): void {
+  #warnOnce(message: string): void {
     if (this.#warned.has(message)) return
     this.#warned.add(message)
     this.warn(message)

@@ -54,7 +54,9 @@ export class MemoryStateStore implements StateStore {
   }
 
   compareAndSet<T>(key: string, expected: number | undefined, value: T): Promise<number | undefined> {
-    return this.#queue.run(key, async () => (this.#entries.get(key)?.version === expected ? this.#put(key, value) : undefined))
+    return this.#queue.run(key, async () =>
+      this.#entries.get(key)?.version === expected ? this.#put(key, value) : undefined,
+    )
   }
 
   async delete(key: string): Promise<void> {

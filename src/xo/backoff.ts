@@ -12,7 +12,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 60_000 }
  * half random) so that many Node-RED instances restarted together do not reconnect to XO in lockstep,
  * while a retry never comes sooner than half the nominal delay.
  */
-export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   const exponent = Math.min(Math.max(attempt, 0), 30)
   const nominal = Math.min(policy.maxMs, policy.initialMs * 2 ** exponent)
   return Math.round(nominal / 2 + random() * (nominal / 2))

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
-import { backoffDelay, BackoffPolicy, DEFAULT_BACKOFF } from './backoff'
+import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff'
 import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError, XoProtocolError, XO_ERROR } from './errors'
 import { describeValue, isRecord, JsonRpcSocket, preview } from './json-rpc'
-import { DownloadOptions, DownloadResult, NdjsonDownloader, TlsOptions } from './ndjson'
+import { type DownloadOptions, type DownloadResult, NdjsonDownloader, type TlsOptions } from './ndjson'
 import { emitSafely } from './safe-emit'
 import { parseXoUrl, type XoEndpoint } from './url'
 import { objectProblem } from './xo-object'
@@ -51,7 +51,12 @@ export interface XoConnectionOptions {
 export type XoConnectionState =
   | { status: 'idle' }
   | { status: 'connecting'; attempt: number }
-  | { status: 'connected'; user: XoUser; serverVersion: string; /** frames XO should not have sent, since sign-in */ badFrames?: number }
+  | {
+      status: 'connected'
+      user: XoUser
+      serverVersion: string /** frames XO should not have sent, since sign-in */
+      badFrames?: number
+    }
   | { status: 'auth-failed'; reason: string; retryInMs: number }
   | { status: 'unreachable'; reason: string; retryInMs: number }
   | { status: 'closed' }
@@ -82,7 +87,8 @@ const SESSION_METHODS = /^session\.(signIn|signOut|signInWithPassword|signInWith
  */
 export class XoConnection extends EventEmitter<XoConnectionEvents> {
   #endpoint: XoEndpoint
-  #options: Required<Omit<XoConnectionOptions, 'ca' | 'allowSelfSigned' | 'locate'>> & Pick<XoConnectionOptions, 'ca' | 'allowSelfSigned' | 'locate'>
+  #options: Required<Omit<XoConnectionOptions, 'ca' | 'allowSelfSigned' | 'locate'>> &
+    Pick<XoConnectionOptions, 'ca' | 'allowSelfSigned' | 'locate'>
   #state: XoConnectionState = { status: 'idle' }
   #client: JsonRpcSocket | undefined
   #running = false
@@ -130,7 +136,11 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
    * Streams an NDJSON download XO handed out (`$getFrom` of `xo.getAllObjects` or `audit.getRecords`), over HTTP(S)
    * with this connection's TLS settings; `onItem` answering false ends it early.
    */
-  download(getFrom: string, onItem: (item: unknown) => boolean | void, options?: DownloadOptions): Promise<DownloadResult> {
+  download(
+    getFrom: string,
+    onItem: (item: unknown) => boolean | void,
+    options?: DownloadOptions,
+  ): Promise<DownloadResult> {
     this.#downloads ??= new NdjsonDownloader(this.tls)
     return this.#downloads.fetch(this.#endpoint.httpBase + getFrom, onItem, options)
   }
@@ -211,7 +221,8 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     // between the sign-in and the end of the attempt are not needed: the objects are loaded afterwards).
     let signInSent = false
     const onNotification = (method: string, params: unknown) => {
-      if (!signInSent || socket?.isAwaiting('session.signIn')) return onProtocolError(`a notification (${preview(method)}) before signing in`)
+      if (!signInSent || socket?.isAwaiting('session.signIn'))
+        return onProtocolError(`a notification (${preview(method)}) before signing in`)
       const problem = method === 'all' ? notificationProblem(params) : undefined
       if (problem) onProtocolError(`a malformed "all" notification: ${problem}`)
     }
@@ -234,11 +245,14 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
       const answer = await Promise.race([signIn, refused])
       // Statuses and logs show the user: an answer that is not one is not XO's.
       const user = asUser(answer)
-      if (!user) throw new XoProtocolError(`not an XO API: session.signIn answered ${describeValue(answer)} instead of a user`)
+      if (!user)
+        throw new XoProtocolError(`not an XO API: session.signIn answered ${describeValue(answer)} instead of a user`)
       const version = this.#rawCall(socket, 'system.getServerVersion', {}, connectTimeoutMs)
       const serverVersion = await Promise.race([version, refused])
       if (typeof serverVersion !== 'string') {
-        throw new XoProtocolError(`not an XO API: system.getServerVersion answered ${describeValue(serverVersion)} instead of a version`)
+        throw new XoProtocolError(
+          `not an XO API: system.getServerVersion answered ${describeValue(serverVersion)} instead of a version`,
+        )
       }
       socket.off('protocol-error', onProtocolError)
       socket.off('notification', onNotification)
@@ -261,7 +275,8 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
       if (error instanceof XoApiError && error.code === XO_ERROR.invalidCredentials) {
         this.#scheduleRetry({ status: 'auth-failed', reason: error.message, retryInMs: this.#options.authRetryMs })
       } else {
-        const reason = error instanceof XoApiError || error instanceof XoProtocolError ? error.message : describeNetworkError(error)
+        const reason =
+          error instanceof XoApiError || error instanceof XoProtocolError ? error.message : describeNetworkError(error)
         this.#scheduleRetry({ status: 'unreachable', reason, retryInMs: this.#nextDelay() })
       }
     }
@@ -285,7 +300,8 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
     this.#client = socket
     socket.on('notification', (method, params) => {
       if (method !== 'all' || this.#client !== socket) return
-      if (!isObjectsNotification(params)) return this.#onBadFrame(socket, `a malformed "all" notification: ${notificationProblem(params)}`)
+      if (!isObjectsNotification(params))
+        return this.#onBadFrame(socket, `a malformed "all" notification: ${notificationProblem(params)}`)
       // One malformed object is one bad frame; the others of the notification still count.
       const { notification, problem } = withoutMalformedObjects(params)
       if (problem) this.#onBadFrame(socket, problem)
@@ -380,7 +396,9 @@ export class XoConnection extends EventEmitter<XoConnectionEvents> {
 
   /** Listeners are nodes' code: one that throws is reported, and neither stops the others nor this connection. */
   #emitSafely<E extends keyof XoConnectionEvents>(event: E, ...args: XoConnectionEvents[E]): void {
-    emitSafely(this, event, args, (error) => this.#warn(`a ${event} listener failed: ${(error as Error)?.message ?? error}`))
+    emitSafely(this, event, args, (error) =>
+      this.#warn(`a ${event} listener failed: ${(error as Error)?.message ?? error}`),
+    )
   }
 }
 
@@ -406,7 +424,10 @@ function notificationProblem(params: unknown): string | undefined {
  * An "enter" notification without the items that are not XO objects (XO sends whole objects; an "exit" carries ids
  * only, its values mean nothing). `problem` says what was left out; `notification` is undefined when nothing is left.
  */
-function withoutMalformedObjects(params: XoObjectsNotification): { notification?: XoObjectsNotification; problem?: string } {
+function withoutMalformedObjects(params: XoObjectsNotification): {
+  notification?: XoObjectsNotification
+  problem?: string
+} {
   if (params.type !== 'enter') return { notification: params }
   let kept: Record<string, unknown> | undefined
   let skipped = 0

@@ -5,7 +5,8 @@
  */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b)
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return Number.isNaN(a) && Number.isNaN(b)
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false
     for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false
@@ -15,7 +16,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a)
   if (ka.length !== Object.keys(b).length) return false
   for (const key of ka) {
-    if (!Object.prototype.hasOwnProperty.call(b, key)) return false
+    if (!Object.hasOwn(b, key)) return false
     if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false
   }
   return true

@@ -148,17 +148,20 @@ export class JsonRpcSocket extends EventEmitter<JsonRpcSocketEvents> {
   /** A notification (XO's only requests); a request that expects an answer is not answered. */
   #onRequest(frame: Record<string, unknown>, text: string): void {
     const { method, params } = frame
-    if (typeof method !== 'string') return this.#malformed(frame, `frame whose method is not a string: ${preview(text)}`)
+    if (typeof method !== 'string')
+      return this.#malformed(frame, `frame whose method is not a string: ${preview(text)}`)
     if (frame.jsonrpc !== '2.0') return this.#malformed(frame, `frame that is not JSON-RPC 2.0: ${preview(text)}`)
     if ('id' in frame) return this.#protocolError(`request ${preview(method)} from the server ignored`)
-    if (params !== undefined && typeof params !== 'object') return this.#protocolError(`notification ${preview(method)} whose params are neither an object nor an array`)
+    if (params !== undefined && typeof params !== 'object')
+      return this.#protocolError(`notification ${preview(method)} whose params are neither an object nor an array`)
     if (params === null) return this.#protocolError(`notification ${preview(method)} whose params are null`)
     this.emit('notification', method, params)
   }
 
   #onAnswer(frame: Record<string, unknown>, text: string): void {
     const id = frame.id
-    if (typeof id !== 'number' && typeof id !== 'string') return this.#protocolError(`frame with neither id nor method: ${preview(text)}`)
+    if (typeof id !== 'number' && typeof id !== 'string')
+      return this.#protocolError(`frame with neither id nor method: ${preview(text)}`)
     const pending = typeof id === 'number' ? this.#pending.get(id) : undefined
     if (!pending) {
       if (typeof id === 'number' && this.#abandoned.delete(id)) return // a late answer to a call that timed out
@@ -186,7 +189,8 @@ export class JsonRpcSocket extends EventEmitter<JsonRpcSocketEvents> {
     this.#protocolError(reason)
     const id = frame.id
     const pending = typeof id === 'number' ? this.#pending.get(id) : undefined
-    if (pending && this.#settle(id as number)) pending.reject(new XoProtocolError(`${reason} answering ${pending.method}`))
+    if (pending && this.#settle(id as number))
+      pending.reject(new XoProtocolError(`${reason} answering ${pending.method}`))
   }
 
   /** Forgets a pending call; false when it was not pending any more. */
@@ -244,6 +248,7 @@ function byteLength(data: RawData): number {
 
 /** What a log line may show of a frame: short, on one line, no control characters. */
 export function preview(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it takes out
   const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim()
   return flat.length > PREVIEW_MAX ? `${flat.slice(0, PREVIEW_MAX - 1)}…` : flat
 }

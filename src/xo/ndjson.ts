@@ -35,7 +35,11 @@ export class NdjsonDownloader {
 
   constructor(private readonly tls: TlsOptions) {}
 
-  fetch(url: string, onItem: (item: unknown) => boolean | void, options: DownloadOptions = {}): Promise<DownloadResult> {
+  fetch(
+    url: string,
+    onItem: (item: unknown) => boolean | void,
+    options: DownloadOptions = {},
+  ): Promise<DownloadResult> {
     const timeoutMs = options.timeoutMs ?? 120_000
     return new Promise((resolve, reject) => {
       let settled = false
@@ -48,40 +52,44 @@ export class NdjsonDownloader {
         else resolve(result!)
       }
       const secure = url.startsWith('https:')
-      const request = (secure ? https : http).get(url, { agent: secure ? this.#httpsAgent() : this.#httpAgent() }, (response) => {
-        if (response.statusCode !== 200) {
-          response.resume()
-          return finish(new Error(`GET ${new URL(url).pathname} answered HTTP ${response.statusCode}`))
-        }
-        response.setEncoding('utf8')
-        const lines = new NdjsonLines(onItem, options.onBadLine)
-        const fail = (error: Error) => {
-          request.destroy()
-          finish(error)
-        }
-        response.on('data', (chunk: string) => {
-          if (settled) return
-          try {
-            if (!lines.push(chunk)) {
-              // Enough read: the rest of the body is not wanted (its socket is not reused).
-              request.destroy()
-              finish(undefined, { count: lines.count, stopped: true })
+      const request = (secure ? https : http).get(
+        url,
+        { agent: secure ? this.#httpsAgent() : this.#httpAgent() },
+        (response) => {
+          if (response.statusCode !== 200) {
+            response.resume()
+            return finish(new Error(`GET ${new URL(url).pathname} answered HTTP ${response.statusCode}`))
+          }
+          response.setEncoding('utf8')
+          const lines = new NdjsonLines(onItem, options.onBadLine)
+          const fail = (error: Error) => {
+            request.destroy()
+            finish(error)
+          }
+          response.on('data', (chunk: string) => {
+            if (settled) return
+            try {
+              if (!lines.push(chunk)) {
+                // Enough read: the rest of the body is not wanted (its socket is not reused).
+                request.destroy()
+                finish(undefined, { count: lines.count, stopped: true })
+              }
+            } catch (error) {
+              fail(error as Error)
             }
-          } catch (error) {
-            fail(error as Error)
-          }
-        })
-        response.on('end', () => {
-          if (settled) return
-          try {
-            const stopped = !lines.end()
-            finish(undefined, { count: lines.count, stopped })
-          } catch (error) {
-            fail(error as Error)
-          }
-        })
-        response.on('error', (error) => finish(error))
-      })
+          })
+          response.on('end', () => {
+            if (settled) return
+            try {
+              const stopped = !lines.end()
+              finish(undefined, { count: lines.count, stopped })
+            } catch (error) {
+              fail(error as Error)
+            }
+          })
+          response.on('error', (error) => finish(error))
+        },
+      )
       request.on('error', (error) => finish(error))
       const timer = setTimeout(() => {
         request.destroy()

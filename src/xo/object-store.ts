@@ -227,7 +227,8 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     if (generation !== this.#generation) return
     this.#failures = 0
     // The rest of the inventory loads; what was not an object of XO's is said once per load.
-    if (malformed) this.#connection.reportBadFrame(`${malformed} malformed object(s) in its inventory, left out: ${firstProblem}`)
+    if (malformed)
+      this.#connection.reportBadFrame(`${malformed} malformed object(s) in its inventory, left out: ${firstProblem}`)
     const previous = this.#loaded ? this.#objects : undefined
     const previousTypes = this.#snapshotTypes
     this.#objects = fresh
@@ -254,13 +255,19 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
       this.#retryTimer = undefined
       if (this.#offs.length && this.#connection.isConnected) void this.#load(resumed)
     }, delay)
-    if (this.listenerCount('error')) this.emit('error', new Error(`${error.message} (trying again in ${Math.ceil(delay / 1000)} s)`))
+    if (this.listenerCount('error'))
+      this.emit('error', new Error(`${error.message} (trying again in ${Math.ceil(delay / 1000)} s)`))
   }
 
   /** Listeners are nodes' code: one that throws must not stop the store nor the listeners after it. */
   #emit<E extends 'enter' | 'exit' | 'loaded'>(event: E, ...args: ObjectStoreEvents[E]): void {
     emitSafely(this, event, args, (error) => {
-      emitSafely(this, 'warning', [`an object ${event} listener failed: ${(error as Error)?.message ?? error}`], () => {})
+      emitSafely(
+        this,
+        'warning',
+        [`an object ${event} listener failed: ${(error as Error)?.message ?? error}`],
+        () => {},
+      )
     })
   }
 
@@ -287,7 +294,9 @@ export class ObjectStore extends EventEmitter<ObjectStoreEvents> {
     // A path on XO's own HTTP server (`/api/…`), where the download goes with this connection's TLS settings.
     const getFrom = reply.$getFrom
     if (typeof getFrom !== 'string' || !/^\/(?![/\\])\S*$/.test(getFrom)) {
-      throw new MalformedInventory(`an answer to xo.getAllObjects whose $getFrom is ${describeValue(getFrom)}, not a path`)
+      throw new MalformedInventory(
+        `an answer to xo.getAllObjects whose $getFrom is ${describeValue(getFrom)}, not a path`,
+      )
     }
     // One object XO could not write is skipped (and said with the malformed ones); the rest of the inventory loads.
     await connection.download(getFrom, keep, { onBadLine })

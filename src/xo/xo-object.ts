@@ -34,9 +34,10 @@ export function objectProblem(value: unknown): string | undefined {
   const what = `object ${preview(JSON.stringify(id.slice(0, 100)))}`
   if (typeof type !== 'string' || type === '') return `${what} whose type is ${describeValue(type)}`
   // Copying its fields one by one (`copy[field] = value`) would change the copy's prototype instead.
-  if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return `${what} with a field named __proto__`
+  if (Object.hasOwn(value, '__proto__')) return `${what} with a field named __proto__`
   for (const field of STRING_FIELDS) {
-    if (value[field] !== undefined && typeof value[field] !== 'string') return `${what} whose ${field} is ${describeValue(value[field])}`
+    if (value[field] !== undefined && typeof value[field] !== 'string')
+      return `${what} whose ${field} is ${describeValue(value[field])}`
   }
   for (const field of STRING_LIST_FIELDS) {
     const list = value[field]
@@ -56,7 +57,8 @@ function nestedDeeperThan(value: object, levelsLeft: number): boolean {
   const children: ArrayLike<unknown> = Array.isArray(value) ? value : Object.values(value)
   for (let i = 0; i < children.length; i++) {
     const child = children[i]
-    if (typeof child === 'object' && child !== null && (levelsLeft === 0 || nestedDeeperThan(child, levelsLeft - 1))) return true
+    if (typeof child === 'object' && child !== null && (levelsLeft === 0 || nestedDeeperThan(child, levelsLeft - 1)))
+      return true
   }
   return false
 }

@@ -17,8 +17,8 @@ import { launchBrowser, openEditor, requireChromium, RESULTS, screenshot, type E
 import { nodeRedPath, nodeRedVersion } from '../support/node-red'
 
 /** The editor's `RED` global, inside page.evaluate(). */
-declare const RED: any // eslint-disable-line @typescript-eslint/no-explicit-any
-declare const $: any // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const RED: any
+declare const $: any
 
 const ROOT = path.resolve(__dirname, '../..')
 const MODULE = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }).name
@@ -39,7 +39,7 @@ interface FlowNode {
   [key: string]: unknown
 }
 
-describe('editor (Playwright, headless Chromium)', function () {
+describe('editor (Playwright, headless Chromium)', () => {
   let demo: Demo | undefined
   /** the demo's user directory: the test's own, never the clone's */
   let userDir: string | undefined
@@ -62,7 +62,13 @@ describe('editor (Playwright, headless Chromium)', function () {
     xo = await XoSimulator.start({ timeScale: 0.05 })
     scenario = runScenario(xo, { loop: true, signal: stopScenario.signal, pauseMs: 200 }).catch(() => {})
     userDir = mkdtempSync(path.join(tmpdir(), 'xo-editor-demo-'))
-    demo = await startDemo({ port: 0, quiet: true, log: () => {}, userDir, env: { ...process.env, XO_URL: xo.url, XO_TOKEN: xo.issueToken('admin@admin.net') } })
+    demo = await startDemo({
+      port: 0,
+      quiet: true,
+      log: () => {},
+      userDir,
+      env: { ...process.env, XO_URL: xo.url, XO_TOKEN: xo.issueToken('admin@admin.net') },
+    })
 
     browser = await launchBrowser()
     context = browser.context
@@ -81,7 +87,9 @@ describe('editor (Playwright, headless Chromium)', function () {
       )
     })
     page.on('websocket', (ws) =>
-      ws.on('framereceived', ({ payload }) => received.push(Promise.resolve({ what: `websocket ${ws.url()}`, body: String(payload) }))),
+      ws.on('framereceived', ({ payload }) =>
+        received.push(Promise.resolve({ what: `websocket ${ws.url()}`, body: String(payload) })),
+      ),
     )
     await openEditor(page, `${demo.url}/`)
   })
@@ -135,7 +143,9 @@ describe('editor (Playwright, headless Chromium)', function () {
 
   /** The secret a deployed xo-server really holds, read from the runtime (the demo runs in this process). */
   function deployedToken(serverId: string): string {
-    const RED = require(require.resolve(nodeRedPath())) as { nodes: { getCredentials(id: string): Record<string, string> | undefined } }
+    const RED = require(require.resolve(nodeRedPath())) as {
+      nodes: { getCredentials(id: string): Record<string, string> | undefined }
+    }
     const token = RED.nodes.getCredentials(serverId)?.token
     assert.ok(token && token.length >= 8, `xo-server ${serverId} has no token credential`)
     return token
@@ -150,9 +160,13 @@ describe('editor (Playwright, headless Chromium)', function () {
     const form = page.locator('#node-config-dialog-edit-form')
     await form.waitFor({ state: 'visible', timeout: 10_000 })
     // The editor fetches the node's credentials after it opens the dialog, then fills the inputs.
-    await page.waitForFunction(() => (document.querySelector('#node-config-input-token') as HTMLInputElement | null)?.value, undefined, {
-      timeout: 10_000,
-    })
+    await page.waitForFunction(
+      () => (document.querySelector('#node-config-input-token') as HTMLInputElement | null)?.value,
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    )
     return form
   }
 
@@ -167,14 +181,18 @@ describe('editor (Playwright, headless Chromium)', function () {
       category: RED.nodes.getType('xo-server')?.category as string | undefined,
       credentials: RED.nodes.getType('xo-server')?.credentials as Record<string, { type: string }>,
     }))
-    assert.equal(info.version.replace(/-.*/, ''), nodeRedVersion().replace(/-.*/, ''), 'the editor of the Node-RED under test')
+    assert.equal(
+      info.version.replace(/-.*/, ''),
+      nodeRedVersion().replace(/-.*/, ''),
+      'the editor of the Node-RED under test',
+    )
     assert.equal(info.category, 'config')
     assert.equal(info.credentials?.token?.type, 'password')
     await page.locator('#red-ui-header-button-deploy').waitFor({ state: 'visible' })
     assert.deepEqual(pageErrors, [], 'uncaught errors in the page')
   })
 
-  it("shows every node type of the package's in the palette", async function () {
+  it("shows every node type of the package's in the palette", async () => {
     const types = await packageTypes()
     assert.ok(types.includes('xo-server'), `${MODULE} registers xo-server`)
     const categories = await page.evaluate(
@@ -185,7 +203,9 @@ describe('editor (Playwright, headless Chromium)', function () {
     const paletteTypes = categories.filter(([, category]) => category !== 'config').map(([type]) => type)
     assert.ok(paletteTypes.length > 0, `${MODULE} has node types for the palette`)
     for (const type of paletteTypes) {
-      await page.locator(`.red-ui-palette-node[data-palette-type='${type}']`).waitFor({ state: 'attached', timeout: 10_000 })
+      await page
+        .locator(`.red-ui-palette-node[data-palette-type='${type}']`)
+        .waitFor({ state: 'attached', timeout: 10_000 })
     }
   })
 
@@ -201,8 +221,11 @@ describe('editor (Playwright, headless Chromium)', function () {
     assert.equal(urlLabel, 'XO URL')
     const text = await form.innerText()
     assert.doesNotMatch(text, /xo-server\.(label|placeholder|auth)\./, 'an untranslated label')
-    const placeholders = await form.locator('[placeholder]').evaluateAll((els) => els.map((e) => e.getAttribute('placeholder') ?? ''))
-    for (const p of placeholders) assert.doesNotMatch(p, /xo-server\.(label|placeholder|auth)\./, 'an untranslated placeholder')
+    const placeholders = await form
+      .locator('[placeholder]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('placeholder') ?? ''))
+    for (const p of placeholders)
+      assert.doesNotMatch(p, /xo-server\.(label|placeholder|auth)\./, 'an untranslated placeholder')
     const options = await form.locator('#node-config-input-authMethod option').allInnerTexts()
     for (const o of options) assert.doesNotMatch(o, /xo-server\./, 'an untranslated option')
 
@@ -213,7 +236,9 @@ describe('editor (Playwright, headless Chromium)', function () {
     const [serverId] = await serverIds()
     const token = deployedToken(serverId)
 
-    const res = await fetch(`${demo!.url}/credentials/xo-server/${serverId}`, { headers: { Accept: 'application/json' } })
+    const res = await fetch(`${demo!.url}/credentials/xo-server/${serverId}`, {
+      headers: { Accept: 'application/json' },
+    })
     assert.equal(res.status, 200)
     const body = await res.text()
     assert.ok(!body.includes(token), 'GET /credentials returned the token')
@@ -231,7 +256,10 @@ describe('editor (Playwright, headless Chromium)', function () {
     await openServerDialog(serverId)
     await cancelDialog()
     const bodies = await Promise.all(received)
-    assert.ok(bodies.some((b) => b.what.includes('/credentials/xo-server/')), 'the page fetched the credentials')
+    assert.ok(
+      bodies.some((b) => b.what.includes('/credentials/xo-server/')),
+      'the page fetched the credentials',
+    )
     assert.ok(bodies.length > 5, `the page received only ${bodies.length} responses`)
     const leaks = bodies.filter((b) => b.body.includes(token)).map((b) => b.what)
     assert.deepEqual(leaks, [], 'responses that contain the token')
@@ -242,7 +270,11 @@ describe('editor (Playwright, headless Chromium)', function () {
     const types = new Set(await packageTypes())
     const servers = new Set(await serverIds())
     const users = (await deployedFlows()).filter(
-      (n) => types.has(n.type) && n.type !== 'xo-server' && n.z && Object.values(n).some((v) => typeof v === 'string' && servers.has(v)),
+      (n) =>
+        types.has(n.type) &&
+        n.type !== 'xo-server' &&
+        n.z &&
+        Object.values(n).some((v) => typeof v === 'string' && servers.has(v)),
     )
     assert.ok(users.length > 0, 'the demo flow has nodes that use an xo-server')
     const ids = users.map((n) => n.id)
@@ -272,8 +304,10 @@ describe('editor (Playwright, headless Chromium)', function () {
       )
       .catch(async (error: Error) => {
         const history = await page.evaluate(() => (window as unknown as { xoStatusHistory: unknown }).xoStatusHistory)
-        throw new Error(`not every node showed "connected" within ${STATUS_TIMEOUT_MS} ms of a restart of the flows; ` +
-          `statuses seen: ${JSON.stringify(history)}\n${error.message}`)
+        throw new Error(
+          `not every node showed "connected" within ${STATUS_TIMEOUT_MS} ms of a restart of the flows; ` +
+            `statuses seen: ${JSON.stringify(history)}\n${error.message}`,
+        )
       })
 
     // And what the person sees: under each node of the open flow tab, the label of the node's latest status
@@ -310,12 +344,22 @@ describe('editor (Playwright, headless Chromium)', function () {
       const form = page.locator('#dialog-form')
       await form.waitFor({ state: 'visible' })
       const text = await form.innerText()
-      assert.doesNotMatch(text, /xo-[a-z]+\.(label|placeholder|mode|tip|phase|auth|style|subject|target|destination|whenDown|serverFrom)\./, `an untranslated label in ${type}`)
-      const placeholders = await form.locator('[placeholder]').evaluateAll((els) => els.map((e) => e.getAttribute('placeholder') ?? ''))
+      assert.doesNotMatch(
+        text,
+        /xo-[a-z]+\.(label|placeholder|mode|tip|phase|auth|style|subject|target|destination|whenDown|serverFrom)\./,
+        `an untranslated label in ${type}`,
+      )
+      const placeholders = await form
+        .locator('[placeholder]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('placeholder') ?? ''))
       for (const p of placeholders) assert.doesNotMatch(p, /xo-[a-z]+\./, `an untranslated placeholder in ${type}`)
       const options = await form.locator('option').allInnerTexts()
-      for (const o of options) assert.ok(o.trim() !== '' && !/^xo-[a-z]+\./.test(o), `an untranslated option in ${type}: "${o}"`)
-      const help = await page.evaluate((t: string) => RED.nodes.getNodeHelp?.(t) ?? $(`script[data-help-name="${t}"]`).html(), type)
+      for (const o of options)
+        assert.ok(o.trim() !== '' && !/^xo-[a-z]+\./.test(o), `an untranslated option in ${type}: "${o}"`)
+      const help = await page.evaluate(
+        (t: string) => RED.nodes.getNodeHelp?.(t) ?? $(`script[data-help-name="${t}"]`).html(),
+        type,
+      )
       assert.ok(typeof help === 'string' && help.length > 300, `help text for ${type}`)
       await page.locator('#node-dialog-cancel').click()
       await form.waitFor({ state: 'detached' })
@@ -354,14 +398,17 @@ describe('editor (Playwright, headless Chromium)', function () {
     // The value box takes the rest of the line, and shows the whole id picked.
     const box = row.locator('input.red-ui-typedInput-input')
     assert.equal(await box.inputValue(), id, 'the picked id is in the box a person sees')
-    const shown = await box.evaluate((input: any) => ({ width: input.clientWidth, text: input.scrollWidth })) // eslint-disable-line @typescript-eslint/no-explicit-any
+    const shown = await box.evaluate((input: any) => ({ width: input.clientWidth, text: input.scrollWidth }))
     assert.ok(shown.width >= 250, `the value box is ${shown.width} px wide`)
     assert.ok(shown.text <= shown.width * 1.2, `the picked id (${shown.text} px) shows in its box (${shown.width} px)`)
     // The method's parameters wrap within the dialog; no label wraps onto several lines.
     const overflow = await page.evaluate(() => {
       const info = document.getElementById('xo-call-method-info')!
-      const label = document.querySelector('label[for="node-input-payloadParams"]') as any // eslint-disable-line @typescript-eslint/no-explicit-any
-      return { info: info.scrollWidth - info.clientWidth, labelLines: Math.round(label.getBoundingClientRect().height / parseFloat(getComputedStyle(label).lineHeight)) }
+      const label = document.querySelector('label[for="node-input-payloadParams"]') as any
+      return {
+        info: info.scrollWidth - info.clientWidth,
+        labelLines: Math.round(label.getBoundingClientRect().height / parseFloat(getComputedStyle(label).lineHeight)),
+      }
     })
     assert.ok(overflow.info <= 1, `the parameter line overflows by ${overflow.info} px`)
     assert.equal(overflow.labelLines, 1)
@@ -373,7 +420,17 @@ describe('editor (Playwright, headless Chromium)', function () {
   it("fills xo kea's subnets row by row, each network picked from XO", async () => {
     const id = await page.evaluate(() => {
       const nodeId = RED.nodes.id()
-      RED.view.importNodes([{ id: nodeId, type: 'xo-kea', z: RED.workspaces.active(), x: 700, y: 560, url: 'http://kea.example.net:8000/', subnets: 'DMZ=2' }])
+      RED.view.importNodes([
+        {
+          id: nodeId,
+          type: 'xo-kea',
+          z: RED.workspaces.active(),
+          x: 700,
+          y: 560,
+          url: 'http://kea.example.net:8000/',
+          subnets: 'DMZ=2',
+        },
+      ])
       return nodeId
     })
     await page.evaluate((nodeId: string) => RED.editor.edit(RED.nodes.node(nodeId)), id)
@@ -412,14 +469,17 @@ describe('editor (Playwright, headless Chromium)', function () {
     await form.waitFor({ state: 'visible' })
     const methods = (hook.methods as string[]).length
     await page.locator('#xo-hook-catalogue-status', { hasText: /methods/ }).waitFor()
-    const list = await page.locator('#node-input-methods-container').evaluate((ol: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const list = await page.locator('#node-input-methods-container').evaluate((ol: any) => {
       const box = ol.parentElement.getBoundingClientRect()
-      const rows = Array.from(ol.querySelectorAll('li')).map((li: any) => li.getBoundingClientRect()) // eslint-disable-line @typescript-eslint/no-explicit-any
-      return { scrolled: ol.parentElement.scrollTop, visible: rows.filter((r: any) => r.top >= box.top - 1 && r.bottom <= box.bottom + 1).length } // eslint-disable-line @typescript-eslint/no-explicit-any
+      const rows = Array.from(ol.querySelectorAll('li')).map((li: any) => li.getBoundingClientRect())
+      return {
+        scrolled: ol.parentElement.scrollTop,
+        visible: rows.filter((r: any) => r.top >= box.top - 1 && r.bottom <= box.bottom + 1).length,
+      }
     })
     assert.equal(list.scrolled, 0, 'the list starts at its first method')
     assert.equal(list.visible, Math.min(methods, 6), `${list.visible} of ${methods} methods in view`)
-    const when = await page.locator('#node-input-phase').evaluate((select: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const when = await page.locator('#node-input-phase').evaluate((select: any) => {
       const text = select.options[select.selectedIndex].text
       const probe = document.createElement('span')
       probe.style.font = getComputedStyle(select).font
@@ -434,7 +494,10 @@ describe('editor (Playwright, headless Chromium)', function () {
     await input.fill('vm.sta')
     await input.dispatchEvent('keyup')
     // vm.start has no description in XO's catalogue; vm.stats has one.
-    await page.locator('.red-ui-autoComplete-container li', { hasText: 'vm.stats — returns statistics' }).first().waitFor()
+    await page
+      .locator('.red-ui-autoComplete-container li', { hasText: 'vm.stats — returns statistics' })
+      .first()
+      .waitFor()
     // A click beside the suggestions closes them first; only then does Cancel reach its button.
     await page.locator('#xo-hook-catalogue-status').click()
     await page.locator('.red-ui-autoComplete-container').waitFor({ state: 'hidden' })
@@ -454,17 +517,23 @@ describe('editor (Playwright, headless Chromium)', function () {
       if (shown) targets.push({ type, id: shown.id })
       if (type !== 'xo-server') targets.push({ type })
     }
-    assert.ok(targets.some((t) => t.id === serverId), 'the deployed xo-server is among the dialogs measured')
+    assert.ok(
+      targets.some((t) => t.id === serverId),
+      'the deployed xo-server is among the dialogs measured',
+    )
     for (const target of targets) {
       const { type } = target
-      const id = target.id ?? await page.evaluate((t: string) => {
-        const nodeId = RED.nodes.id()
-        RED.view.importNodes([{ id: nodeId, type: t, z: RED.workspaces.active(), x: 700, y: 620 }])
-        return nodeId
-      }, type)
+      const id =
+        target.id ??
+        (await page.evaluate((t: string) => {
+          const nodeId = RED.nodes.id()
+          RED.view.importNodes([{ id: nodeId, type: t, z: RED.workspaces.active(), x: 700, y: 620 }])
+          return nodeId
+        }, type))
       const formSelector = type === 'xo-server' ? '#node-config-dialog-edit-form' : '#dialog-form'
       await page.evaluate(
-        ([t, nodeId]: string[]) => (t === 'xo-server' ? RED.editor.editConfig('', t, nodeId) : RED.editor.edit(RED.nodes.node(nodeId))),
+        ([t, nodeId]: string[]) =>
+          t === 'xo-server' ? RED.editor.editConfig('', t, nodeId) : RED.editor.edit(RED.nodes.node(nodeId)),
         [type, id],
       )
       const form = page.locator(formSelector)
@@ -473,9 +542,13 @@ describe('editor (Playwright, headless Chromium)', function () {
       // Node-RED widens a tray to what its content asks (a long line, a list's min-width). Only xo call's parameter
       // lines ask for more, so that a picked object's id shows whole beside its name.
       const widest = type === 'xo-call' ? 600 : 502
-      assert.ok(tray >= 498 && tray <= widest, `the ${target.id ? 'deployed' : 'new'} ${type}'s dialog opens in a tray of ${tray} px, not Node-RED's default 500 px`)
+      assert.ok(
+        tray >= 498 && tray <= widest,
+        `the ${target.id ? 'deployed' : 'new'} ${type}'s dialog opens in a tray of ${tray} px, not Node-RED's default 500 px`,
+      )
       // A row in each list (subnets, filters, methods, parameters), so that their inputs are measured too.
-      for (const add of await form.locator('.red-ui-editableList-addButton').all()) if (await add.isVisible()) await add.click()
+      for (const add of await form.locator('.red-ui-editableList-addButton').all())
+        if (await add.isVisible()) await add.click()
 
       /** Every select's chosen text and every input's placeholder, visible and wider than the room it has. */
       const measure = () =>
@@ -484,7 +557,9 @@ describe('editor (Playwright, headless Chromium)', function () {
           probe.style.cssText = 'position:absolute; visibility:hidden; white-space:pre'
           document.body.appendChild(probe)
           const found: string[] = []
-          for (const el of Array.from(root.querySelectorAll<HTMLInputElement | HTMLSelectElement>('select, input[placeholder]'))) {
+          for (const el of Array.from(
+            root.querySelectorAll<HTMLInputElement | HTMLSelectElement>('select, input[placeholder]'),
+          )) {
             if (el.getClientRects().length === 0 || getComputedStyle(el).visibility === 'hidden') continue
             const select = el instanceof HTMLSelectElement
             const text = select ? (el.options[el.selectedIndex]?.text ?? '') : el.placeholder
@@ -497,27 +572,39 @@ describe('editor (Playwright, headless Chromium)', function () {
             // A select's arrow takes about 20 px of its inner width.
             const room = el.clientWidth - parseFloat(own.paddingLeft) - parseFloat(own.paddingRight) - (select ? 20 : 0)
             const needed = probe.getBoundingClientRect().width
-            if (needed > room) found.push(`${el.id || el.className || el.tagName}: "${text}" needs ${Math.ceil(needed)} px, has ${Math.floor(room)} px`)
+            if (needed > room)
+              found.push(
+                `${el.id || el.className || el.tagName}: "${text}" needs ${Math.ceil(needed)} px, has ${Math.floor(room)} px`,
+              )
           }
           probe.remove()
           return found
         })
       const seen = new Set<string>()
       const check = async () => {
-        for (const line of await measure()) if (!seen.has(line)) seen.add(line), clipped.push(`${target.id ? 'deployed' : 'new'} ${type} ${line}`)
+        for (const line of await measure())
+          if (!seen.has(line)) seen.add(line), clipped.push(`${target.id ? 'deployed' : 'new'} ${type} ${line}`)
       }
       await check()
       // Each choice of each select, with the rows and placeholders it shows...
-      const selects = await form.locator('select').evaluateAll((els: HTMLSelectElement[]) => els.map((el) => Array.from(el.options).map((o) => o.value)))
+      const selects = await form
+        .locator('select')
+        .evaluateAll((els: HTMLSelectElement[]) => els.map((el) => Array.from(el.options).map((o) => o.value)))
       for (const [index, values] of selects.entries()) {
         for (const value of values) {
           // As a person's choice does (the dialog shows and hides rows on 'change'); a hidden select too.
-          await form.evaluate((root: HTMLElement, [i, v]: [number, string]) => $(root.querySelectorAll('select')[i]).val(v).trigger('change'), [index, value] as [number, string])
+          await form.evaluate(
+            (root: HTMLElement, [i, v]: [number, string]) =>
+              $(root.querySelectorAll('select')[i]).val(v).trigger('change'),
+            [index, value] as [number, string],
+          )
           await check()
         }
       }
       // ...and the rows shown only for a ticked box or a filled field.
-      await form.evaluate((root: HTMLElement) => root.querySelectorAll<HTMLElement>('.form-row').forEach((row) => (row.style.display = 'block')))
+      await form.evaluate((root: HTMLElement) =>
+        root.querySelectorAll<HTMLElement>('.form-row').forEach((row) => (row.style.display = 'block')),
+      )
       await check()
 
       await page.locator(type === 'xo-server' ? '#node-config-dialog-cancel' : '#node-dialog-cancel').click()
@@ -534,14 +621,16 @@ describe('editor (Playwright, headless Chromium)', function () {
     assert.deepEqual(pageErrors, [], 'uncaught errors in the page')
   })
 
-  it('explains every field of every dialog in its help, the XO server\'s XO choice first', async () => {
+  it("explains every field of every dialog in its help, the XO server's XO choice first", async () => {
     const missing: string[] = []
     for (const type of await packageTypes()) {
       const found = await page.evaluate((t: string) => {
         const template = $(`script[data-template-name="${t}"]`).html() as string
         // The dialog's field labels, as the editor translates them (with the node's own catalogue).
         const translate = RED.nodes.getType(t)._ as (key: string) => string
-        const labels = $('<div>').html(template).find('.form-row label[for]')
+        const labels = $('<div>')
+          .html(template)
+          .find('.form-row label[for]')
           .map((_i: number, l: HTMLElement) => {
             const key = $(l).find('[data-i18n]').attr('data-i18n')
             return key ? translate(key) : $(l).text().trim()
@@ -551,10 +640,15 @@ describe('editor (Playwright, headless Chromium)', function () {
         // What the help names: its property terms, and the fields its texts refer to in italics.
         const named = new Set<string>()
         help.find('dt').each((_i: number, dt: HTMLElement) => {
-          for (const term of $(dt).clone().children('.property-type').remove().end().text().split(',')) named.add(term.trim().toLowerCase())
+          for (const term of $(dt).clone().children('.property-type').remove().end().text().split(','))
+            named.add(term.trim().toLowerCase())
         })
         help.find('dd i, dd b').each((_i: number, i: HTMLElement) => void named.add($(i).text().trim().toLowerCase()))
-        const xo = help.find('dt').filter((_i: number, dt: HTMLElement) => $(dt).text().trim() === 'XO').next('dd').text()
+        const xo = help
+          .find('dt')
+          .filter((_i: number, dt: HTMLElement) => $(dt).text().trim() === 'XO')
+          .next('dd')
+          .text()
         return { labels: labels.filter((l) => l !== '' && !named.has(l.toLowerCase())), xo }
       }, type)
       for (const label of found.labels) missing.push(`${type}: "${label}"`)
@@ -569,12 +663,15 @@ describe('editor (Playwright, headless Chromium)', function () {
   it('gives a node dropped from the palette the only XO server, and marks a destination without its URL', async () => {
     const only = (await serverIds())[0]
     for (const type of ['xo-events', 'xo-slack']) {
-      await page.locator(`.red-ui-palette-node[data-palette-type='${type}']`).dragTo(page.locator('#red-ui-workspace-chart'), { targetPosition: { x: 500, y: 600 } })
+      await page
+        .locator(`.red-ui-palette-node[data-palette-type='${type}']`)
+        .dragTo(page.locator('#red-ui-workspace-chart'), { targetPosition: { x: 500, y: 600 } })
     }
     const dropped = await page.evaluate(() => {
       const found: Record<string, { server?: string; valid: boolean }> = {}
-      RED.nodes.eachNode((n: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-        if ((n.type === 'xo-events' || n.type === 'xo-slack') && n.changed) found[n.type] = { server: n.server, valid: n.valid }
+      RED.nodes.eachNode((n: any) => {
+        if ((n.type === 'xo-events' || n.type === 'xo-slack') && n.changed)
+          found[n.type] = { server: n.server, valid: n.valid }
       })
       return found
     })

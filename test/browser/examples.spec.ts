@@ -12,10 +12,12 @@ import { launchBrowser, openEditor, requireChromium, RESULTS, screenshot, type E
 import { startDemoProcess, type DemoProcess } from '../support/demo-process'
 import { waitFor } from '../support/node-red'
 
-declare const RED: any // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const RED: any
 
 const MODULE = '@xo-flows/node-red-xen-orchestra'
-const EXAMPLES = readdirSync(path.resolve(__dirname, '../../examples')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length))
+const EXAMPLES = readdirSync(path.resolve(__dirname, '../../examples'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => f.slice(0, -'.json'.length))
 
 interface Received {
   at: number
@@ -35,7 +37,11 @@ const ACTIONS: Record<string, { standIn: string; act: (xo: Xo) => Promise<unknow
   '08': { standIn: 'haproxy', act: (xo) => xo.migrate() },
   '09': { standIn: 'ups', act: (xo) => xo.emergencyStopAndStart() },
   '10': { standIn: 'firewall', act: (xo) => xo.createVm('ex-10') },
-  '11': { standIn: 'security-slack', act: (xo) => xo.call('user.create', { email: `ex-11-${Date.now()}@example.org`, password: 'pw', permission: 'none' }) },
+  '11': {
+    standIn: 'security-slack',
+    act: (xo) =>
+      xo.call('user.create', { email: `ex-11-${Date.now()}@example.org`, password: 'pw', permission: 'none' }),
+  },
   '12': { standIn: 'inventory', act: (xo) => xo.createVm('ex-12') },
   '13': { standIn: 'receiver', act: (xo) => xo.createVm('ex-13') },
 }
@@ -54,18 +60,26 @@ class Xo {
     return this.rpc.call(method, params)
   }
 
-  async objects(type: string): Promise<Array<Record<string, any>>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    return Object.values((await this.call('xo.getAllObjects', { filter: { type } })) as Record<string, Record<string, unknown>>)
+  async objects(type: string): Promise<Array<Record<string, any>>> {
+    return Object.values(
+      (await this.call('xo.getAllObjects', { filter: { type } })) as Record<string, Record<string, unknown>>,
+    )
   }
 
   async createVm(name: string): Promise<unknown> {
     const template = (await this.objects('VM-template')).find((t) => t.name_label === 'Debian 12 template')!
-    const networks = (await this.objects('network')).filter((n) => n.$pool === template.$pool && n.bridge !== 'xenapi').slice(0, 2)
-    return this.call('vm.create', { name_label: name, template: template.id, VIFs: networks.map((n) => ({ network: n.id })) })
+    const networks = (await this.objects('network'))
+      .filter((n) => n.$pool === template.$pool && n.bridge !== 'xenapi')
+      .slice(0, 2)
+    return this.call('vm.create', {
+      name_label: name,
+      template: template.id,
+      VIFs: networks.map((n) => ({ network: n.id })),
+    })
   }
 
   /** The second host of the pool, which the scenario of the simulated XO also uses. */
-  async hostB(): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  async hostB(): Promise<Record<string, any>> {
     const hosts = (await this.objects('host')).sort((a, b) => a.name_label.localeCompare(b.name_label))
     return hosts.find((h) => h.$pool === hosts[0].$pool && h !== hosts[0])!
   }
@@ -90,7 +104,9 @@ class Xo {
 
   async migrate(): Promise<void> {
     const vm = (await this.objects('VM')).find((v) => v.power_state === 'Running' && !v.is_control_domain)!
-    const target = (await this.objects('host')).find((h) => h.id !== vm.$container && h.$pool === vm.$pool && h.enabled && h.power_state === 'Running')!
+    const target = (await this.objects('host')).find(
+      (h) => h.id !== vm.$container && h.$pool === vm.$pool && h.enabled && h.power_state === 'Running',
+    )!
     await this.call('vm.migrate', { vm: vm.id, targetHost: target.id })
   }
 
@@ -106,7 +122,7 @@ describe('examples imported through the editor run where they land', function ()
   let page: Page
   let xo: Xo
 
-  before(async function () {
+  before(async () => {
     requireChromium()
     demo = await startDemoProcess({ timeScale: 0.05 })
     xo = await Xo.connect(demo.xoUrl)
@@ -180,7 +196,10 @@ describe('examples imported through the editor run where they land', function ()
     // The examples share their XO configuration: Node-RED says so, and "Import copy" keeps the one already there.
     const copy = page.locator('.red-ui-notification button', { hasText: 'Import copy' })
     const added = async () => (await workspaces()).find((id) => !before.includes(id))
-    await Promise.race([copy.waitFor({ state: 'visible', timeout: 5000 }).then(() => copy.click()), waitFor(added, { timeoutMs: 5000 })]).catch(() => {})
+    await Promise.race([
+      copy.waitFor({ state: 'visible', timeout: 5000 }).then(() => copy.click()),
+      waitFor(added, { timeoutMs: 5000 }),
+    ]).catch(() => {})
     const tab = await waitFor(added, { timeoutMs: 10_000, what: `the flow of ${name}` })
     await page.evaluate((id) => RED.workspaces.show(id), tab)
   }
@@ -212,9 +231,9 @@ describe('examples imported through the editor run where they land', function ()
         const tab = RED.workspaces.active()
         const found: string[] = []
         let servers = 0
-        RED.nodes.eachConfig((n: any) => void (n.type === 'xo-server' && servers++)) // eslint-disable-line @typescript-eslint/no-explicit-any
+        RED.nodes.eachConfig((n: any) => void (n.type === 'xo-server' && servers++))
         if (servers !== 1) found.push(`${servers} xo-server configuration nodes`)
-        RED.nodes.eachNode((n: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        RED.nodes.eachNode((n: any) => {
           if (n.z !== tab) return
           if (!RED.nodes.getType(n.type)) found.push(`unknown node ${n.type}`)
           if (n.valid === false) found.push(`invalid ${n.type} ${n.name ?? n.id}`)
@@ -226,15 +245,23 @@ describe('examples imported through the editor run where they land', function ()
         page.evaluate(() => {
           const tab = RED.workspaces.active()
           const texts: string[] = []
-          RED.nodes.eachNode((n: any) => void (n.z === tab && n.status?.text && texts.push(`${n.type}: ${n.status.text}`))) // eslint-disable-line @typescript-eslint/no-explicit-any
+          RED.nodes.eachNode(
+            (n: any) => void (n.z === tab && n.status?.text && texts.push(`${n.type}: ${n.status.text}`)),
+          )
           return texts
         })
       // Connected, and every xo events node has XO's objects: what XO does from now on is an event.
-      await waitFor(async () => {
-        const all = await statuses()
-        return all.some((s) => /connected/.test(s)) && !all.some((s) => /^xo-events: (?!connected)/.test(s))
-      }, { timeoutMs: 15_000, what: 'the example connected to XO' })
-      assert.deepEqual((await statuses()).filter((s) => /misconfigured|not registered|unreachable/.test(s)), [])
+      await waitFor(
+        async () => {
+          const all = await statuses()
+          return all.some((s) => /connected/.test(s)) && !all.some((s) => /^xo-events: (?!connected)/.test(s))
+        },
+        { timeoutMs: 15_000, what: 'the example connected to XO' },
+      )
+      assert.deepEqual(
+        (await statuses()).filter((s) => /misconfigured|not registered|unreachable/.test(s)),
+        [],
+      )
 
       assert.deepEqual(await overlaps(), [], 'nodes and their status texts do not overlap')
       // The visible canvas of a 1920×1080 window at zoom 1 (palette and sidebar open): about 1,400 × 900 pixels.
@@ -242,7 +269,7 @@ describe('examples imported through the editor run where they land', function ()
         const tab = RED.workspaces.active()
         let right = 0
         let bottom = 0
-        RED.nodes.eachNode((n: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        RED.nodes.eachNode((n: any) => {
           if (n.z !== tab) return
           right = Math.max(right, n.x + (n.w ?? 100) / 2)
           bottom = Math.max(bottom, n.y + (n.h ?? 30) / 2)
@@ -253,16 +280,27 @@ describe('examples imported through the editor run where they land', function ()
         }
         return { right, bottom }
       })
-      assert.ok(extent.right <= 1400 && extent.bottom <= 900, `the flow spans ${Math.round(extent.right)} × ${Math.round(extent.bottom)} px`)
+      assert.ok(
+        extent.right <= 1400 && extent.bottom <= 900,
+        `the flow spans ${Math.round(extent.right)} × ${Math.round(extent.bottom)} px`,
+      )
 
       const { standIn, act } = ACTIONS[name.slice(0, 2)]
       const started = Date.now()
       await act(xo)
       if (standIn === 'inventory') {
-        await waitFor(async () => /ex-12/.test(await (await fetch(demo.standInsUrl!)).text()), { timeoutMs: 20_000, what: 'the inventory file written' })
+        await waitFor(async () => /ex-12/.test(await (await fetch(demo.standInsUrl!)).text()), {
+          timeoutMs: 20_000,
+          what: 'the inventory file written',
+        })
       } else {
-        await waitFor(async () => (await received()).some((r) => r.name === standIn && r.at >= started), { timeoutMs: 20_000, what: `the ${standIn} stand-in reached` }).catch(async (error: Error) => {
-          throw new Error(`${error.message}; received: ${JSON.stringify((await received()).map((r) => r.title))}; statuses: ${JSON.stringify(await statuses())}`)
+        await waitFor(async () => (await received()).some((r) => r.name === standIn && r.at >= started), {
+          timeoutMs: 20_000,
+          what: `the ${standIn} stand-in reached`,
+        }).catch(async (error: Error) => {
+          throw new Error(
+            `${error.message}; received: ${JSON.stringify((await received()).map((r) => r.title))}; statuses: ${JSON.stringify(await statuses())}`,
+          )
         })
       }
       await picture(`example-${name.slice(0, 2)}`, PICTURES.includes(name.slice(0, 2)))
@@ -278,7 +316,11 @@ describe('examples imported through the editor run where they land', function ()
     })
     await xo.createVm('demo-picture')
     await page.locator('.red-ui-debug-msg-payload', { hasText: 'created VM demo-picture' }).first().waitFor()
-    assert.equal(await page.locator('.red-ui-debug-msg-payload', { hasText: /[0-9a-f]{8}-[0-9a-f]{4}-/ }).count(), 0, 'names, not ids')
+    assert.equal(
+      await page.locator('.red-ui-debug-msg-payload', { hasText: /[0-9a-f]{8}-[0-9a-f]{4}-/ }).count(),
+      0,
+      'names, not ids',
+    )
     await picture('demo', true, false)
     const standIns = await browser.context.newPage()
     await standIns.goto(demo.standInsUrl!)
@@ -297,7 +339,9 @@ const DOCS = path.resolve(__dirname, '../../docs/images')
  * the room) or of a page.
  */
 async function pictureOf(target: Page, file: string, flowOnly: boolean): Promise<void> {
-  const hide = target.url().includes('/stand-ins') ? undefined : await target.addStyleTag({ content: '.red-ui-notification { display: none !important }' })
+  const hide = target.url().includes('/stand-ins')
+    ? undefined
+    : await target.addStyleTag({ content: '.red-ui-notification { display: none !important }' })
   if (flowOnly) {
     await target.evaluate(() => {
       RED.menu.setSelected('menu-item-palette', false)

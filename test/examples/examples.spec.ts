@@ -6,8 +6,8 @@ import { verifyStandardWebhook } from '../../src/destinations/cloudevents'
 import { EXAMPLES, ExampleRun, Sink } from '../support/examples'
 import { waitFor } from '../support/node-red'
 
-const json = (body: string) => JSON.parse(body) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
-const SECRET = 'whsec_' + Buffer.from('a test secret of 32 bytes, fine.').toString('base64')
+const json = (body: string) => JSON.parse(body) as Record<string, any>
+const SECRET = `whsec_${Buffer.from('a test secret of 32 bytes, fine.').toString('base64')}`
 
 describe('example flows, as they ship', function () {
   this.timeout(90_000)
@@ -30,37 +30,74 @@ describe('example flows, as they ship', function () {
   const createVm = (r: ExampleRun, name: string) => {
     const template = r.object('VM-template', 'Debian 12 template')
     const networks = [...r.sim.objects.values()].filter((o) => o.type === 'network' && /eth0|DMZ/.test(o.name_label))
-    return r.sim.invoke('vm.create', { name_label: name, template: template.id, VIFs: networks.map((n) => ({ network: n.id })) }) as Promise<string>
+    return r.sim.invoke('vm.create', {
+      name_label: name,
+      template: template.id,
+      VIFs: networks.map((n) => ({ network: n.id })),
+    }) as Promise<string>
   }
 
-  const sharedSr = (r: ExampleRun): string => [...r.sim.objects.values()].find((o) => o.type === 'SR' && o.SR_type === 'nfs').id
+  const sharedSr = (r: ExampleRun): string =>
+    [...r.sim.objects.values()].find((o) => o.type === 'SR' && o.SR_type === 'nfs').id
   /** Every other way XO makes a VM from `vmId` (halted): clone, copy, restore of a backup, import of an upload. */
-  const otherBirths = async (r: ExampleRun, vmId: string, prefix: string): Promise<Record<'clone' | 'copy' | 'restored' | 'imported', string>> => {
+  const otherBirths = async (
+    r: ExampleRun,
+    vmId: string,
+    prefix: string,
+  ): Promise<Record<'clone' | 'copy' | 'restored' | 'imported', string>> => {
     const sr = sharedSr(r)
     const clone = (await r.sim.invoke('vm.clone', { id: vmId, name: `${prefix}-clone`, full_copy: false })) as string
     const copy = (await r.sim.invoke('vm.copy', { vm: vmId, sr, name: `${prefix}-copy` })) as string
-    const restored = (await r.sim.invoke('backupNg.importVmBackup', { id: r.sim.takeVmBackup(vmId), sr, settings: {} })) as string
+    const restored = (await r.sim.invoke('backupNg.importVmBackup', {
+      id: r.sim.takeVmBackup(vmId),
+      sr,
+      settings: {},
+    })) as string
     const networks = (r.sim.objects.get(vmId).VIFs as string[]).map((v) => r.sim.objects.get(v).$network)
-    const { $sendTo } = (await r.sim.invoke('vm.import', { sr, data: { nameLabel: `${prefix}-import`, networks } })) as { $sendTo: string }
+    const { $sendTo } = (await r.sim.invoke('vm.import', {
+      sr,
+      data: { nameLabel: `${prefix}-import`, networks },
+    })) as { $sendTo: string }
     const upload = await fetch(r.sim.url + $sendTo, { method: 'POST', body: Buffer.alloc(4096, 1) })
     const imported = ((await upload.json()) as { result: string }).result
     return { clone, copy, restored, imported }
   }
-  const hostOther = (r: ExampleRun, than: string) => [...r.sim.objects.values()].find((o) => o.type === 'host' && o.id !== than && o.power_state === 'Running')
+  const hostOther = (r: ExampleRun, than: string) =>
+    [...r.sim.objects.values()].find((o) => o.type === 'host' && o.id !== than && o.power_state === 'Running')
 
   it('every package node type (but the configuration) is used by an example', () => {
     const pkg = JSON.parse(readFileSync(path.join(EXAMPLES, '../package.json'), 'utf8'))
-    const html = Object.values(pkg['node-red'].nodes as Record<string, string>).map((js) => readFileSync(path.join(EXAMPLES, '..', js.replace(/\.js$/, '.html')), 'utf8'))
-    const types = html.flatMap((h) => [...h.matchAll(/registerType\('(xo-[a-z-]+)'/g)].map((m) => m[1])).filter((t) => t !== 'xo-server')
-    const used = new Set(readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).flatMap((f) => (JSON.parse(readFileSync(path.join(EXAMPLES, f), 'utf8')) as Array<{ type: string }>).map((n) => n.type)))
-    assert.deepEqual(types.filter((t) => !used.has(t)), [])
+    const html = Object.values(pkg['node-red'].nodes as Record<string, string>).map((js) =>
+      readFileSync(path.join(EXAMPLES, '..', js.replace(/\.js$/, '.html')), 'utf8'),
+    )
+    const types = html
+      .flatMap((h) => [...h.matchAll(/registerType\('(xo-[a-z-]+)'/g)].map((m) => m[1]))
+      .filter((t) => t !== 'xo-server')
+    const used = new Set(
+      readdirSync(EXAMPLES)
+        .filter((f) => f.endsWith('.json'))
+        .flatMap((f) =>
+          (JSON.parse(readFileSync(path.join(EXAMPLES, f), 'utf8')) as Array<{ type: string }>).map((n) => n.type),
+        ),
+    )
+    assert.deepEqual(
+      types.filter((t) => !used.has(t)),
+      [],
+    )
   })
 
   it('01 Slack: every VM that comes into being, every VM that stops running, however it happens; never a snapshot', async () => {
-    const r = await start('01 Slack - VM created or shut down.json', { SLACK_WEBHOOK_URL: `${sink.url}/slack/T1/B1/x`, DEAD_LETTER_FILE: path.join(dir, 'dead.jsonl') })
+    const r = await start('01 Slack - VM created or shut down.json', {
+      SLACK_WEBHOOK_URL: `${sink.url}/slack/T1/B1/x`,
+      DEAD_LETTER_FILE: path.join(dir, 'dead.jsonl'),
+    })
     await r.eventsReady()
     const texts = () => sink.on('/slack').map((q) => json(q.body).text as string)
-    const until = (what: RegExp) => waitFor(() => texts().some((t) => what.test(t)), { timeoutMs: 30_000, what: `a Slack message ${what}; got ${JSON.stringify(texts())}` })
+    const until = (what: RegExp) =>
+      waitFor(() => texts().some((t) => what.test(t)), {
+        timeoutMs: 30_000,
+        what: `a Slack message ${what}; got ${JSON.stringify(texts())}`,
+      })
     const id = await createVm(r, 'slack-vm')
     await until(/slack-vm created/)
     const [first] = sink.on('/slack')
@@ -72,7 +109,8 @@ describe('example flows, as they ship', function () {
     assert.ok(body.blocks[0].text.text.length <= 150)
     // Cloned, copied, restored from a backup, imported: each a VM that came into being.
     const born = await otherBirths(r, id, 'slack-vm')
-    for (const vm of Object.values(born)) await until(new RegExp(`VM ${r.sim.objects.get(vm).name_label.replace(/[^\w-]/g, '.')} created`))
+    for (const vm of Object.values(born))
+      await until(new RegExp(`VM ${r.sim.objects.get(vm).name_label.replace(/[^\w-]/g, '.')} created`))
     // A snapshot taken and deleted (vm.delete deletes snapshots too) is no VM created or gone.
     const snapshot = (await r.sim.invoke('vm.snapshot', { id, name: 'slack-vm-snap' })) as string
     await r.sim.invoke('vm.delete', { id: snapshot })
@@ -90,7 +128,11 @@ describe('example flows, as they ship', function () {
     await r.sim.invoke('host.emergencyShutdownHost', { host })
     await until(/slack-vm-import suspended/)
     await r.sim.invoke('vm.stop', { id: born.restored, force: true }).catch(() => {}) // halted already: XO refuses, nothing to say
-    assert.deepEqual(texts().filter((t) => /snap/.test(t)), [], 'nothing about the snapshot')
+    assert.deepEqual(
+      texts().filter((t) => /snap/.test(t)),
+      [],
+      'nothing about the snapshot',
+    )
   })
 
   it('03 PagerDuty: a host shut down pages, its return resolves, a migration is a change event', async () => {
@@ -99,7 +141,11 @@ describe('example flows, as they ship', function () {
       PAGERDUTY_EVENTS_URL: sink.url,
       DEAD_LETTER_FILE: path.join(dir, 'dead.jsonl'),
     })
-    sink.answer(() => ({ status: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"success","message":"Event processed"}' }))
+    sink.answer(() => ({
+      status: 202,
+      headers: { 'content-type': 'application/json' },
+      body: '{"status":"success","message":"Event processed"}',
+    }))
     await r.hooksRegistered(['host.stop', 'host.start', 'vm.migrate'])
     await r.eventsReady()
     const host = r.object('host', 'xcp-host-2')
@@ -113,18 +159,40 @@ describe('example flows, as they ship', function () {
     assert.ok(['critical', 'error'].includes(t.payload.severity))
     await r.sim.invoke('host.start', { id: host.id })
     // The call (xo hook) and the host's power state (xo events) both say it: one incident, one key.
-    const resolved = () => sink.on('/v2/enqueue').map((q) => json(q.body)).filter((b) => b.event_action === 'resolve')
+    const resolved = () =>
+      sink
+        .on('/v2/enqueue')
+        .map((q) => json(q.body))
+        .filter((b) => b.event_action === 'resolve')
     await waitFor(() => resolved().length > 0, { what: 'the resolve' })
     assert.deepEqual(new Set(sink.on('/v2/enqueue').map((q) => json(q.body).dedup_key)), new Set([t.dedup_key]))
     // A host lost without any call (power cut, crash) pages too, and its return resolves.
     const lost = host
     const before = sink.on('/v2/enqueue').length
     await r.sim.hostPowerLoss(lost.id)
-    await waitFor(() => sink.on('/v2/enqueue').slice(before).some((q) => json(q.body).event_action === 'trigger'), { what: 'the power loss paged' })
-    const lostTrigger = sink.on('/v2/enqueue').slice(before).map((q) => json(q.body)).find((b) => b.event_action === 'trigger')!
+    await waitFor(
+      () =>
+        sink
+          .on('/v2/enqueue')
+          .slice(before)
+          .some((q) => json(q.body).event_action === 'trigger'),
+      { what: 'the power loss paged' },
+    )
+    const lostTrigger = sink
+      .on('/v2/enqueue')
+      .slice(before)
+      .map((q) => json(q.body))
+      .find((b) => b.event_action === 'trigger')!
     assert.equal(lostTrigger.dedup_key, `xo:host.down:${lost.id}`)
     await r.sim.invoke('host.start', { id: lost.id })
-    await waitFor(() => sink.on('/v2/enqueue').slice(before).some((q) => json(q.body).event_action === 'resolve' && json(q.body).dedup_key === lostTrigger.dedup_key), { what: 'its return resolved' })
+    await waitFor(
+      () =>
+        sink
+          .on('/v2/enqueue')
+          .slice(before)
+          .some((q) => json(q.body).event_action === 'resolve' && json(q.body).dedup_key === lostTrigger.dedup_key),
+      { what: 'its return resolved' },
+    )
     const web = r.object('VM', 'web-01')
     const target = [...r.sim.objects.values()].find((o) => o.type === 'host' && o.id !== web.$container)
     await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: target.id })
@@ -143,22 +211,38 @@ describe('example flows, as they ship', function () {
     await r.hooksRegistered(['vm.migrate'])
     const web = r.object('VM', 'web-01')
     await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: hostOther(r, web.$container)!.id })
-    const status = await r.waitForStatus('xo-pagerduty', (st) => /1 not for PagerDuty change events/.test(st.text ?? ''))
+    const status = await r.waitForStatus('xo-pagerduty', (st) =>
+      /1 not for PagerDuty change events/.test(st.text ?? ''),
+    )
     assert.match(status.text!, /^0 requests · 1 not for PagerDuty change events \(ruleset key\)$/)
     assert.deepEqual(sink.on('/v2/change'), [])
   })
 
   it('04 Kea: reservations added for a new VM in order (delete, add), removed when it is deleted', async () => {
-    const r = await start('04 Kea DHCP - reservations for new VMs.json', { KEA_URL: `${sink.url}/kea`, KEA_PASSWORD: 'kea-pw' })
+    const r = await start('04 Kea DHCP - reservations for new VMs.json', {
+      KEA_URL: `${sink.url}/kea`,
+      KEA_PASSWORD: 'kea-pw',
+    })
     sink.answer((req) => {
       const command = json(req.body).command
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify([command === 'reservation-del' ? { result: 3, text: 'Host not deleted (not found).' } : { result: 0, text: 'Host added.' }]) }
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([
+          command === 'reservation-del'
+            ? { result: 3, text: 'Host not deleted (not found).' }
+            : { result: 0, text: 'Host added.' },
+        ]),
+      }
     })
     await r.hooksRegistered(['vm.create', 'vm.clone', 'vm.copy', 'backupNg.importVmBackup', 'vm.delete'])
     const id = await createVm(r, 'kea-vm.example')
     const requests = await sink.until(4, '/kea')
     const commands = requests.map((q) => json(q.body))
-    assert.deepEqual(commands.map((c) => c.command), ['reservation-del', 'reservation-add', 'reservation-del', 'reservation-add'])
+    assert.deepEqual(
+      commands.map((c) => c.command),
+      ['reservation-del', 'reservation-add', 'reservation-del', 'reservation-add'],
+    )
     assert.equal(requests[0].headers.authorization, `Basic ${Buffer.from('kea-api:kea-pw').toString('base64')}`)
     const vifs = (r.sim.objects.get(id).VIFs as string[]).map((v) => r.sim.objects.get(v))
     const adds = commands.filter((c) => c.command === 'reservation-add').map((c) => c.arguments.reservation)
@@ -167,7 +251,8 @@ describe('example flows, as they ship', function () {
     assert.ok(adds.every((a) => /^kea-vm/.test(a.hostname) && !a.hostname.includes('.')))
     // each command left only after the previous answer
     assert.ok(requests.every((q, i) => i === 0 || q.at >= requests[i - 1].at))
-    const macsOf = (vm: string) => (r.sim.objects.get(vm).VIFs as string[]).map((v) => r.sim.objects.get(v).MAC.toLowerCase()).sort()
+    const macsOf = (vm: string) =>
+      (r.sim.objects.get(vm).VIFs as string[]).map((v) => r.sim.objects.get(v).MAC.toLowerCase()).sort()
     const vmMacs = macsOf(id)
     // A snapshot carries its VM's MAC addresses: deleting it (vm.delete) must leave the VM's reservations alone.
     const snapshot = (await r.sim.invoke('vm.snapshot', { id, name: 'kea-vm-snap' })) as string
@@ -177,12 +262,20 @@ describe('example flows, as they ship', function () {
     // A clone gets reservations for its own MAC addresses, not those of the VM it came from.
     const clone = (await r.sim.invoke('vm.clone', { id, name: 'kea-clone', full_copy: false })) as string
     const cloned = await sink.until(8, '/kea')
-    const cloneAdds = cloned.slice(4).map((q) => json(q.body)).filter((c) => c.command === 'reservation-add').map((c) => c.arguments.reservation['hw-address'])
+    const cloneAdds = cloned
+      .slice(4)
+      .map((q) => json(q.body))
+      .filter((c) => c.command === 'reservation-add')
+      .map((c) => c.arguments.reservation['hw-address'])
     assert.deepEqual(cloneAdds.sort(), macsOf(clone))
     assert.equal(cloneAdds.filter((mac: string) => vmMacs.includes(mac)).length, 0)
     // A restored backup keeps the MACs of the VM backed up, which still runs: its reservations stay that VM's,
     // when the restored VM comes and when it goes.
-    const restored = (await r.sim.invoke('backupNg.importVmBackup', { id: r.sim.takeVmBackup(id), sr: sharedSr(r), settings: {} })) as string
+    const restored = (await r.sim.invoke('backupNg.importVmBackup', {
+      id: r.sim.takeVmBackup(id),
+      sr: sharedSr(r),
+      settings: {},
+    })) as string
     assert.deepEqual(macsOf(restored), vmMacs)
     await r.waitForStatus('xo-kea', (st) => /· 1 with the MACs of another VM/.test(st.text ?? ''))
     await r.sim.invoke('vm.delete', { id: restored })
@@ -191,17 +284,27 @@ describe('example flows, as they ship', function () {
     const after = await sink.until(10, '/kea')
     // The first deletions Kea sees are those of the VM itself: none came from its snapshot.
     const deleted = after.slice(8).map((q) => json(q.body))
-    assert.deepEqual(deleted.map((c) => c.command), ['reservation-del', 'reservation-del'])
+    assert.deepEqual(
+      deleted.map((c) => c.command),
+      ['reservation-del', 'reservation-del'],
+    )
     assert.deepEqual(deleted.map((c) => c.arguments.identifier).sort(), vmMacs)
     assert.equal(sink.on('/kea').length, 10)
   })
 
   it('05 Billing: a signed CloudEvent for every VM that comes into being or goes away, never for a snapshot', async () => {
-    const r = await start('05 Billing - signed CloudEvents for VMs.json', { BILLING_URL: `${sink.url}/billing`, BILLING_SIGNING_SECRET: SECRET, DEAD_LETTER_FILE: path.join(dir, 'd') })
+    const r = await start('05 Billing - signed CloudEvents for VMs.json', {
+      BILLING_URL: `${sink.url}/billing`,
+      BILLING_SIGNING_SECRET: SECRET,
+      DEAD_LETTER_FILE: path.join(dir, 'd'),
+    })
     await r.eventsReady()
     const events = () => sink.on('/billing').map((q) => json(q.body))
     const until = (type: string, subject: string) =>
-      waitFor(() => events().find((e) => e.type === type && e.subject === subject), { timeoutMs: 30_000, what: `${type} of ${subject}; got ${JSON.stringify(events().map((e) => [e.type, e.subject]))}` })
+      waitFor(() => events().find((e) => e.type === type && e.subject === subject), {
+        timeoutMs: 30_000,
+        what: `${type} of ${subject}; got ${JSON.stringify(events().map((e) => [e.type, e.subject]))}`,
+      })
     const id = await createVm(r, 'billed-vm')
     const created = await until('net.example.xo.VM.created', id)
     const [request] = sink.on('/billing')
@@ -217,11 +320,17 @@ describe('example flows, as they ship', function () {
     await r.sim.invoke('vm.delete', { id: snapshot })
     await r.sim.invoke('vm.delete', { id })
     await until('net.example.xo.VM.removed', id)
-    assert.deepEqual(events().filter((e) => e.subject === snapshot), [], 'a snapshot deleted is no VM gone')
+    assert.deepEqual(
+      events().filter((e) => e.subject === snapshot),
+      [],
+      'a snapshot deleted is no VM gone',
+    )
   })
 
   it('07 HA database: XO waits for the master switch before migrating', async () => {
-    const r = await start('07 HA database - switch master before migration.json', { DB_SWITCH_URL: `${sink.url}/switch` })
+    const r = await start('07 HA database - switch master before migration.json', {
+      DB_SWITCH_URL: `${sink.url}/switch`,
+    })
     sink.answer((req) => (req.url.startsWith('/switch') ? { status: 200, body: '{}', delayMs: 400 } : undefined))
     await r.hooksRegistered(['vm.migrate'])
     const web = r.object('VM', 'web-01')
@@ -233,11 +342,17 @@ describe('example flows, as they ship', function () {
     assert.deepEqual(json(request.body), { vm: 'web-01', vmId: web.id, to: target.name_label })
     assert.ok(returned >= request.at + 400, 'XO returned only after the switch was answered')
     // …and at once after it, not when the gate gave up (8 s): xo proceed lets XO go on.
-    assert.ok(returned < request.at + 400 + 2000, `XO went on ${returned - request.at - 400} ms after the switch answered`)
+    assert.ok(
+      returned < request.at + 400 + 2000,
+      `XO went on ${returned - request.at - 400} ms after the switch answered`,
+    )
   })
 
   it('02 Teams: an Adaptive Card for a host operation', async () => {
-    const r = await start('02 Teams - host operations.json', { TEAMS_WEBHOOK_URL: `${sink.url}/teams?sig=x`, DEAD_LETTER_FILE: path.join(dir, 'd') })
+    const r = await start('02 Teams - host operations.json', {
+      TEAMS_WEBHOOK_URL: `${sink.url}/teams?sig=x`,
+      DEAD_LETTER_FILE: path.join(dir, 'd'),
+    })
     sink.answer(() => ({ status: 202, body: '' }))
     await r.hooksRegistered(['host.setMaintenanceMode'])
     const host = r.object('host', 'xcp-host-2')
@@ -252,7 +367,11 @@ describe('example flows, as they ship', function () {
   })
 
   it('06 CI/CD: xo call creates a VM, XO shows it and a GitLab pipeline starts; a clone starts one too', async () => {
-    const r = await start('06 CI-CD - pipeline when a VM is created.json', { GITLAB_URL: `${sink.url}/gitlab`, CI_TRIGGER_TOKEN: 'glptt-test', DEAD_LETTER_FILE: path.join(dir, 'd') })
+    const r = await start('06 CI-CD - pipeline when a VM is created.json', {
+      GITLAB_URL: `${sink.url}/gitlab`,
+      CI_TRIGGER_TOKEN: 'glptt-test',
+      DEAD_LETTER_FILE: path.join(dir, 'd'),
+    })
     sink.answer(() => ({ status: 201, headers: { 'content-type': 'application/json' }, body: '{"id":1}' }))
     await r.eventsReady()
     const flows = (await (await fetch(`${r.url}/flows`)).json()) as Array<{ id: string; type: string }>
@@ -262,7 +381,9 @@ describe('example flows, as they ship', function () {
     const clicked = await fetch(`${r.url}/inject/${inject.id}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ __user_inject_props__: [{ p: 'payload', v: JSON.stringify({ template: template.id }), vt: 'json' }] }),
+      body: JSON.stringify({
+        __user_inject_props__: [{ p: 'payload', v: JSON.stringify({ template: template.id }), vt: 'json' }],
+      }),
     })
     assert.equal(clicked.status, 200)
     const [request] = await sink.until(1, '/gitlab')
@@ -272,13 +393,20 @@ describe('example flows, as they ship', function () {
     assert.equal(body.ref, 'main')
     assert.equal(body.variables.XO_VM_NAME, 'ci-test-vm')
     assert.equal(r.sim.objects.get(body.variables.XO_VM_ID)?.name_label, 'ci-test-vm')
-    const clone = (await r.sim.invoke('vm.clone', { id: body.variables.XO_VM_ID, name: 'ci-test-clone', full_copy: false })) as string
+    const clone = (await r.sim.invoke('vm.clone', {
+      id: body.variables.XO_VM_ID,
+      name: 'ci-test-clone',
+      full_copy: false,
+    })) as string
     const [, second] = await sink.until(2, '/gitlab')
     assert.equal(json(second.body).variables.XO_VM_ID, clone)
   })
 
   it('08 HAProxy: drained before the migration (XO waits), ready after', async () => {
-    const r = await start('08 HAProxy - drain before migration, ready after.json', { HAPROXY_URL: `${sink.url}/lb`, HAPROXY_PASSWORD: 'lb-pw' })
+    const r = await start('08 HAProxy - drain before migration, ready after.json', {
+      HAPROXY_URL: `${sink.url}/lb`,
+      HAPROXY_PASSWORD: 'lb-pw',
+    })
     sink.answer((req) => (req.url.startsWith('/lb') ? { status: 200, body: '{}', delayMs: 300 } : undefined))
     await r.hooksRegistered(['vm.migrate'])
     const web = r.object('VM', 'web-01')
@@ -286,18 +414,27 @@ describe('example flows, as they ship', function () {
     await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: target.id })
     const returned = Date.now()
     const requests = await sink.until(2, '/lb')
-    assert.deepEqual(requests.map((q) => [q.method, q.url, json(q.body).admin_state]), [
-      ['PUT', '/lb/v3/services/haproxy/runtime/backends/web/servers/web-01', 'drain'],
-      ['PUT', '/lb/v3/services/haproxy/runtime/backends/web/servers/web-01', 'ready'],
-    ])
+    assert.deepEqual(
+      requests.map((q) => [q.method, q.url, json(q.body).admin_state]),
+      [
+        ['PUT', '/lb/v3/services/haproxy/runtime/backends/web/servers/web-01', 'drain'],
+        ['PUT', '/lb/v3/services/haproxy/runtime/backends/web/servers/web-01', 'ready'],
+      ],
+    )
     assert.equal(requests[0].headers.authorization, `Basic ${Buffer.from('admin:lb-pw').toString('base64')}`)
     assert.ok(returned >= requests[0].at + 300, 'XO migrated only after the drain was answered')
-    assert.ok(returned < requests[0].at + 300 + 2000, `XO went on ${returned - requests[0].at - 300} ms after the drain answered`)
+    assert.ok(
+      returned < requests[0].at + 300 + 2000,
+      `XO went on ${returned - requests[0].at - 300} ms after the drain answered`,
+    )
     assert.ok(requests[1].at >= requests[0].at + 300)
   })
 
   it('09 UPS: a call-out as soon as XO is about to emergency-stop a host', async () => {
-    const r = await start('09 UPS - call out on emergency shutdown.json', { UPS_URL: `${sink.url}/ups`, DEAD_LETTER_FILE: path.join(dir, 'd') })
+    const r = await start('09 UPS - call out on emergency shutdown.json', {
+      UPS_URL: `${sink.url}/ups`,
+      DEAD_LETTER_FILE: path.join(dir, 'd'),
+    })
     await r.hooksRegistered(['host.emergencyShutdownHost'])
     const host = r.object('host', 'xcp-host-2')
     await r.sim.invoke('host.emergencyShutdownHost', { host: host.id })
@@ -309,19 +446,26 @@ describe('example flows, as they ship', function () {
   })
 
   it('10 Firewall: rules follow VMs created and migrated, whoever did it', async () => {
-    const r = await start('10 Firewall - rules follow new and moved VMs.json', { FIREWALL_URL: `${sink.url}/fw`, FIREWALL_SIGNING_SECRET: SECRET, DEAD_LETTER_FILE: path.join(dir, 'd') })
+    const r = await start('10 Firewall - rules follow new and moved VMs.json', {
+      FIREWALL_URL: `${sink.url}/fw`,
+      FIREWALL_SIGNING_SECRET: SECRET,
+      DEAD_LETTER_FILE: path.join(dir, 'd'),
+    })
     const web = r.object('VM', 'web-01')
     const hosts = [...r.sim.objects.values()].filter((o) => o.type === 'host').map((o) => o.id as string)
     // xo events follows XO's object stream: a change made before its snapshot loaded is part of the snapshot, not
     // an event. So move the VM from host to host until the first migration event arrives.
     let moves = 0
-    await waitFor(async () => {
-      if (sink.on('/fw').length > 0) return true
-      const here = r.sim.objects.get(web.id).$container
-      await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: hosts.find((h) => h !== here) })
-      moves++
-      return false
-    }, { timeoutMs: 20_000, intervalMs: 500, what: 'the migration event' })
+    await waitFor(
+      async () => {
+        if (sink.on('/fw').length > 0) return true
+        const here = r.sim.objects.get(web.id).$container
+        await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: hosts.find((h) => h !== here) })
+        moves++
+        return false
+      },
+      { timeoutMs: 20_000, intervalMs: 500, what: 'the migration event' },
+    )
     assert.ok(moves >= 1)
     const [request] = sink.on('/fw')
     const event = json(request.body)
@@ -332,12 +476,18 @@ describe('example flows, as they ship', function () {
   })
 
   it('11 Security: an alert for a new token that never shows the token', async () => {
-    const r = await start('11 Security alert - users and tokens created.json', { SECURITY_SLACK_WEBHOOK_URL: `${sink.url}/sec`, DEAD_LETTER_FILE: path.join(dir, 'd') })
+    const r = await start('11 Security alert - users and tokens created.json', {
+      SECURITY_SLACK_WEBHOOK_URL: `${sink.url}/sec`,
+      DEAD_LETTER_FILE: path.join(dir, 'd'),
+    })
     await r.hooksRegistered(['user.create', 'token.create'])
     const token = (await r.sim.invoke('token.create', { description: 'ci' })) as string
     await r.sim.invoke('user.create', { email: 'intruder@example.net', password: 'x1' })
     const requests = await sink.until(2, '/sec')
-    assert.ok(requests.every((q) => !q.body.includes(token)), 'the token is not in any alert')
+    assert.ok(
+      requests.every((q) => !q.body.includes(token)),
+      'the token is not in any alert',
+    )
     assert.ok(requests.some((q) => q.body.includes('intruder@example.net')))
   })
 
@@ -351,7 +501,10 @@ describe('example flows, as they ship', function () {
     const vm = r.sim.objects.get(id)
     assert.equal(lines()[0], `"${id}","inventoried","${vm.creation.user}","${vm.creation.date}"`)
     const born = Object.values(await otherBirths(r, id, 'inventoried'))
-    await waitFor(() => born.every((b) => lines().some((l) => l.startsWith(`"${b}",`))), { timeoutMs: 20_000, what: `lines for ${born.join(', ')}; got ${lines().join(' | ')}` })
+    await waitFor(() => born.every((b) => lines().some((l) => l.startsWith(`"${b}",`))), {
+      timeoutMs: 20_000,
+      what: `lines for ${born.join(', ')}; got ${lines().join(' | ')}`,
+    })
     const snapshot = (await r.sim.invoke('vm.snapshot', { id, name: 'inventoried-snap' })) as string
     assert.equal(lines().filter((l) => l.includes(snapshot)).length, 0)
     assert.equal(lines().length, 5)
@@ -359,7 +512,10 @@ describe('example flows, as they ship', function () {
 
   it('13 Retry: retries a failing receiver, honours Retry-After, and parks permanent failures', async () => {
     const dead = path.join(dir, 'dead.jsonl')
-    const r = await start('13 Retry with backoff and a dead-letter file.json', { RECEIVER_URL: `${sink.url}/receiver`, DEAD_LETTER_FILE: dead })
+    const r = await start('13 Retry with backoff and a dead-letter file.json', {
+      RECEIVER_URL: `${sink.url}/receiver`,
+      DEAD_LETTER_FILE: dead,
+    })
     let calls = 0
     sink.answer((req) => {
       if (!req.url.startsWith('/receiver')) return undefined
@@ -376,7 +532,10 @@ describe('example flows, as they ship', function () {
     assert.equal(new Set(attempts.map((a) => a.headers['content-type'])).size, 1)
     assert.equal(new Set(attempts.map((a) => json(a.body).id)).size, 1, 'a retry re-sends the same event')
     await r.sim.invoke('vm.stop', { id: db.id, force: true })
-    await waitFor(() => existsSync(dead) && readFileSync(dead, 'utf8').includes('400'), { timeoutMs: 15_000, what: 'the dead letter' })
+    await waitFor(() => existsSync(dead) && readFileSync(dead, 'utf8').includes('400'), {
+      timeoutMs: 15_000,
+      what: 'the dead letter',
+    })
     assert.equal(sink.on('/receiver').length, 4, 'a 400 is not retried')
   })
 })

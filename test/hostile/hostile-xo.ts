@@ -37,7 +37,15 @@ export const VERSION = '5.207.2'
 
 /** What the hostile XO holds: a pool, a host, and a halted VM whose start the tests send after the bad frames. */
 export const POOL = { id: 'pool-1', type: 'pool', name_label: 'pool', $pool: 'pool-1', tags: [] }
-export const HOST = { id: 'host-1', type: 'host', name_label: 'host', $pool: 'pool-1', power_state: 'Running', enabled: true, tags: [] }
+export const HOST = {
+  id: 'host-1',
+  type: 'host',
+  name_label: 'host',
+  $pool: 'pool-1',
+  power_state: 'Running',
+  enabled: true,
+  tags: [],
+}
 export const VM = {
   id: 'vm-1',
   type: 'VM',
@@ -68,7 +76,8 @@ export class HostileXo {
     this.#http = http.createServer((req, res) => {
       const [, name, rest] = /^\/([^/]+)(\/.*)$/.exec(req.url ?? '') ?? []
       const ndjson = name ? this.cases[name]?.ndjson : undefined
-      if (rest === NDJSON_PATH && ndjson !== undefined) return void res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(ndjson)
+      if (rest === NDJSON_PATH && ndjson !== undefined)
+        return void res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(ndjson)
       res.writeHead(200, { 'content-type': 'text/plain' }).end('Welcome!')
     })
     this.#http.on('upgrade', (req, socket, head) => {

@@ -12,7 +12,7 @@ const USERS: Record<string, { password: string; permissions: string | string[] }
  * The editor look-ups behind Node-RED's real admin authentication (the test helper lets every request through):
  * an embedded Node-RED with `adminAuth`, users with different permissions, and bearer tokens.
  */
-describe('admin endpoints and permissions', function () {
+describe('admin endpoints and permissions', () => {
   let demo: DemoProcess
   const tokens: Record<string, string> = {}
 
@@ -25,12 +25,21 @@ describe('admin endpoints and permissions', function () {
       const response = await fetch(`${demo.url}/auth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: [USERS[username].permissions].flat().join(' '), username, password: USERS[username].password }),
+        body: JSON.stringify({
+          client_id: 'node-red-admin',
+          grant_type: 'password',
+          scope: [USERS[username].permissions].flat().join(' '),
+          username,
+          password: USERS[username].password,
+        }),
       })
       assert.equal(response.status, 200, `sign-in of ${username}`)
       tokens[username] = ((await response.json()) as { access_token: string }).access_token
     }
-    await waitFor(async () => (await get('/xo-server/0f4c1d2a7b3e5a10/methods', 'admin')).status === 200, { timeoutMs: 20_000, what: 'the demo connected' })
+    await waitFor(async () => (await get('/xo-server/0f4c1d2a7b3e5a10/methods', 'admin')).status === 200, {
+      timeoutMs: 20_000,
+      what: 'the demo connected',
+    })
   })
   after(() => demo?.stop())
 
@@ -82,7 +91,11 @@ describe('admin endpoints and permissions', function () {
     const { entries: list } = (await entries.json()) as { entries: Array<{ url: string }> }
     assert.ok(list.length > 10)
     assert.ok(list.every((e) => e.url.includes(`/xo-hook/${HOOK}/`)))
-    const lookup = await post('/xo-server/lookup/methods', { id: SERVER, url: demo.xoUrl, authMethod: 'token', token: '__PWRD__' }, 'admin')
+    const lookup = await post(
+      '/xo-server/lookup/methods',
+      { id: SERVER, url: demo.xoUrl, authMethod: 'token', token: '__PWRD__' },
+      'admin',
+    )
     assert.equal(lookup.status, 200)
   })
 })

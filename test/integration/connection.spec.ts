@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import net, { type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { XoSimulator } from '../../src/simulator'
-import { XoConnection, XoConnectionOptions, XoConnectionState } from '../../src/xo/connection'
+import { XoConnection, type XoConnectionOptions, type XoConnectionState } from '../../src/xo/connection'
 import { XoApiError, XoConnectionError } from '../../src/xo/errors'
 import { NdjsonDownloader } from '../../src/xo/ndjson'
 import { selfSignedCertificate, waitFor, waitForEvent } from '../support/node-red'
@@ -12,14 +12,24 @@ const FAST = { heartbeatMs: 0, backoff: { initialMs: 50, maxMs: 200 } }
 
 function untilState(connection: XoConnection, status: XoConnectionState['status'], timeoutMs = 5000) {
   if (connection.state.status === status) return Promise.resolve([connection.state])
-  return waitForEvent<[XoConnectionState]>(connection, 'state', { timeoutMs, what: `state ${status}` }, (s) => s.status === status)
+  return waitForEvent<[XoConnectionState]>(
+    connection,
+    'state',
+    { timeoutMs, what: `state ${status}` },
+    (s) => s.status === status,
+  )
 }
 
-describe('XoConnection against the simulator', function () {
+describe('XoConnection against the simulator', () => {
   let sim: XoSimulator
   const connections: XoConnection[] = []
   const open = (options: Partial<XoConnectionOptions>) => {
-    const connection = new XoConnection({ url: sim.url, credentials: { token: sim.issueToken('admin@admin.net') }, ...FAST, ...options })
+    const connection = new XoConnection({
+      url: sim.url,
+      credentials: { token: sim.issueToken('admin@admin.net') },
+      ...FAST,
+      ...options,
+    })
     connections.push(connection)
     connection.start()
     return connection
@@ -35,7 +45,10 @@ describe('XoConnection against the simulator', function () {
 
   it('signs in with a token and says as whom, on which XO version', async () => {
     const connection = open({})
-    const [info] = await waitForEvent<[{ user: { email: string }; serverVersion: string; resumed: boolean }]>(connection, 'connected')
+    const [info] = await waitForEvent<[{ user: { email: string }; serverVersion: string; resumed: boolean }]>(
+      connection,
+      'connected',
+    )
     assert.equal(info.user.email, 'admin@admin.net')
     assert.equal(info.serverVersion, '5.207.2')
     assert.equal(info.resumed, false)
@@ -131,14 +144,27 @@ describe('XoConnection against the simulator', function () {
     wss.on('connection', (ws) =>
       ws.on('message', (data) => {
         const { id, method } = JSON.parse(String(data)) as { id: number; method: string }
-        if (method === 'session.signIn') return ws.send(JSON.stringify({ jsonrpc: '2.0', id, result: { id: 'u', email: 'a@b', groups: [], permission: 'admin', preferences: {} } }))
+        if (method === 'session.signIn')
+          return ws.send(
+            JSON.stringify({
+              jsonrpc: '2.0',
+              id,
+              result: { id: 'u', email: 'a@b', groups: [], permission: 'admin', preferences: {} },
+            }),
+          )
         beats.push(Date.now())
-        if (beats.length === 2) return ws.send(JSON.stringify({ jsonrpc: '2.0', id, error: { code: 11, message: 'XO is busy' } }))
+        if (beats.length === 2)
+          return ws.send(JSON.stringify({ jsonrpc: '2.0', id, error: { code: 11, message: 'XO is busy' } }))
         ws.send(JSON.stringify({ jsonrpc: '2.0', id, result: '5.207.2' }))
       }),
     )
     await waitForEvent(wss, 'listening')
-    const connection = new XoConnection({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, credentials: { token: 't' }, heartbeatMs: 20, heartbeatTimeoutMs: 10_000 })
+    const connection = new XoConnection({
+      url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`,
+      credentials: { token: 't' },
+      heartbeatMs: 20,
+      heartbeatTimeoutMs: 10_000,
+    })
     connections.push(connection)
     connection.start()
     try {
@@ -160,10 +186,15 @@ describe('XoConnection against the simulator', function () {
     await connection.stop()
     await sim.stop() // the simulator lives in this process too: its side of the socket must be gone as well
     // Closing handshakes take a few turns of the event loop to finish on both sides.
-    await waitFor(() => {
-      const after = resources()
-      return (after.Timeout ?? 0) <= (before.Timeout ?? 0) && (after.TCPSocketWrap ?? 0) <= (before.TCPSocketWrap ?? 0)
-    }, { what: 'no timer nor socket left' }).catch((error) => {
+    await waitFor(
+      () => {
+        const after = resources()
+        return (
+          (after.Timeout ?? 0) <= (before.Timeout ?? 0) && (after.TCPSocketWrap ?? 0) <= (before.TCPSocketWrap ?? 0)
+        )
+      },
+      { what: 'no timer nor socket left' },
+    ).catch((error) => {
       throw new Error(`${error.message}: ${JSON.stringify({ before, after: resources() })}`)
     })
     assert.equal(connection.listenerCount('state'), 0)
@@ -177,7 +208,8 @@ describe('XoConnection against the simulator', function () {
     })
     afterEach(() => tlsSim.stop())
 
-    const tlsOpen = (options: Partial<XoConnectionOptions>) => open({ url: tlsSim.url, credentials: { token: tlsSim.issueToken('admin@admin.net') }, ...options })
+    const tlsOpen = (options: Partial<XoConnectionOptions>) =>
+      open({ url: tlsSim.url, credentials: { token: tlsSim.issueToken('admin@admin.net') }, ...options })
 
     it('refuses it by default', async () => {
       assert.match(tlsSim.url, /^https:/)
@@ -200,7 +232,10 @@ describe('XoConnection against the simulator', function () {
       assert.ok(count > 50 && types.has('VM') && types.has('host'), `${count} objects`)
       const again = await connection.call<{ $getFrom: string }>('xo.getAllObjects', { ndjson: true })
       const untrusting = new NdjsonDownloader({})
-      await assert.rejects(untrusting.fetch(tlsSim.url + again.$getFrom, () => {}), /self-signed certificate/)
+      await assert.rejects(
+        untrusting.fetch(tlsSim.url + again.$getFrom, () => {}),
+        /self-signed certificate/,
+      )
       await untrusting.close()
       // stopped early by its consumer: the rest is not read
       const third = await connection.call<{ $getFrom: string }>('xo.getAllObjects', { ndjson: true })
@@ -216,4 +251,3 @@ function resources(): Record<string, number> {
   for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1
   return counts
 }
-

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { CallClaim, ClaimAnswer, Coordinator } from '../../src/coordination/coordinator'
+import { type CallClaim, type ClaimAnswer, Coordinator } from '../../src/coordination/coordinator'
 import { LeadingObjects } from '../../src/events/leading-objects'
-import { LeaderLease, LeaseRole } from '../../src/coordination/leader-lease'
+import { LeaderLease, type LeaseRole } from '../../src/coordination/leader-lease'
 import { RedisLink } from '../../src/coordination/redis-link'
 import { NotLeadingError, RedisStateStore } from '../../src/coordination/redis-state-store'
 import { ObjectChange } from '../../src/events/change'
-import { compileSelection, EventSelection } from '../../src/events/selection'
+import { compileSelection, type EventSelection } from '../../src/events/selection'
 import type { XoObject } from '../../src/xo/object-store'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -37,7 +37,8 @@ describe('coordination through a real redis-server', function () {
   const problems: unknown[] = []
   /** Stops what the tests started so far, each even if another failed to (said after the test). */
   async function closeAll(): Promise<void> {
-    for (const thing of closing.splice(0)) await (thing.stop ?? thing.close)!.call(thing).catch((error: unknown) => problems.push(error))
+    for (const thing of closing.splice(0))
+      await (thing.stop ?? thing.close)!.call(thing).catch((error: unknown) => problems.push(error))
   }
   afterEach(async () => {
     await closeAll()
@@ -90,7 +91,9 @@ describe('coordination through a real redis-server', function () {
     closing.push(paused)
     paused.start()
     await waitFor(() => paused.role.role === 'leader', { what: 'leads' })
-    const store = new RedisStateStore(link, 'xo-nr:t:', () => (paused.holder ? { key: 'xo-nr:t:lease', holder: paused.holder } : undefined))
+    const store = new RedisStateStore(link, 'xo-nr:t:', () =>
+      paused.holder ? { key: 'xo-nr:t:lease', holder: paused.holder } : undefined,
+    )
     assert.equal(await store.write('cursor', { at: 1 }), 1)
     const heldBefore = `paused|${paused.token}`
     clock += 5_000 // SIGSTOP and SIGCONT: the monotonic clock went on
@@ -103,15 +106,27 @@ describe('coordination through a real redis-server', function () {
     assert.deepEqual((await store.read('cursor'))?.value, { at: 1 })
   })
 
-  it("a leader whose lease ran out on its monotonic clock stops at once, before any timer: no event sent, Redis takes none of its writes", async () => {
+  it('a leader whose lease ran out on its monotonic clock stops at once, before any timer: no event sent, Redis takes none of its writes', async () => {
     let t = 0
-    const c = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 10_000, now: () => t, ...quiet })
+    const c = new Coordinator({
+      url: redis.url,
+      identity: ['config-node', 'wss://xo/api/', 'http://lb'],
+      ttlMs: 10_000,
+      now: () => t,
+      ...quiet,
+    })
     closing.push(c)
     // XO's objects as this instance sees them, and an xo-events node on VM power changes leading through the lease.
     const objects = Object.assign(new EventEmitter(), {
-      loaded: true, map: new Map<string, XoObject>(), keeps: () => true,
-      get(id: string) { return this.map.get(id) },
-      values() { return this.map.values() },
+      loaded: true,
+      map: new Map<string, XoObject>(),
+      keeps: () => true,
+      get(id: string) {
+        return this.map.get(id)
+      },
+      values() {
+        return this.map.values()
+      },
     })
     const change = (power_state: string) => {
       const object = { id: 'vm1', type: 'VM', name_label: 'vm1', power_state, $pool: 'p' } as unknown as XoObject
@@ -124,8 +139,17 @@ describe('coordination through a real redis-server', function () {
     const selection = compileSelection(config) as EventSelection
     const snapshot = c.snapshot('events')
     const node = new LeadingObjects({
-      snapshot, lease: c.lease, objects, needs: ['VM'], selection, config, server: () => 'wss://xo/api/',
-      found: () => {}, fresh: () => {}, onRole: () => {}, ...quiet,
+      snapshot,
+      lease: c.lease,
+      objects,
+      needs: ['VM'],
+      selection,
+      config,
+      server: () => 'wss://xo/api/',
+      found: () => {},
+      fresh: () => {},
+      onRole: () => {},
+      ...quiet,
     })
     const sent: string[] = []
     const see = (observed: ObjectChange) => {
@@ -133,7 +157,9 @@ describe('coordination through a real redis-server', function () {
       for (const e of selection.select(observed, (id) => objects.map.get(id))) sent.push(e.event)
       node.sent(observed)
     }
-    const recorded = async () => (JSON.parse((await redis.bulk('HGET', `${c.prefix}objects:events`, 'vm1')) ?? '{}') as { o?: XoObject }).o?.power_state
+    const recorded = async () =>
+      (JSON.parse((await redis.bulk('HGET', `${c.prefix}objects:events`, 'vm1')) ?? '{}') as { o?: XoObject }).o
+        ?.power_state
     try {
       node.start()
       c.start()
@@ -190,18 +216,33 @@ describe('coordination through a real redis-server', function () {
     assert.equal(rivals.filter((r) => r.state === 'mine').length, 1)
     const held = await b.claim('n', 'call-1', 60_000)
     assert.equal(held.state, 'held', 'the other instance waits while the claim holds')
-    assert.ok((held as { retryMs: number }).retryMs > 0 && (held as { retryMs: number }).retryMs <= 1_000, 'for at most the claim time')
+    assert.ok(
+      (held as { retryMs: number }).retryMs > 0 && (held as { retryMs: number }).retryMs <= 1_000,
+      'for at most the claim time',
+    )
     // Another part of the same instance (its catch-up, while a live delivery is claimed) waits too.
-    assert.equal((await a.claim('n', 'call-1', 60_000)).state, 'held', 'another claim of the same instance took the call for its own')
+    assert.equal(
+      (await a.claim('n', 'call-1', 60_000)).state,
+      'held',
+      'another claim of the same instance took the call for its own',
+    )
     assert.equal(await claim.confirm(), true)
     claim.sent()
-    await waitFor(async () => (await b.claim('n', 'call-1', 60_000)).state === 'sent', { what: 'call-1 emitted, for the other instance' })
+    await waitFor(async () => (await b.claim('n', 'call-1', 60_000)).state === 'sent', {
+      what: 'call-1 emitted, for the other instance',
+    })
   })
 
   it('a claimer paused past its claim finds, once resumed, that the other gave the call: it never emits it too', async () => {
     let clock = 0
     // A claim time long enough that no renewal runs while the test plays the pause (a paused process renews nothing).
-    const paused = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 10_000, now: () => clock, ...quiet })
+    const paused = new Coordinator({
+      url: redis.url,
+      identity: ['config-node', 'wss://xo/api/', 'http://lb'],
+      ttlMs: 10_000,
+      now: () => clock,
+      ...quiet,
+    })
     closing.push(paused)
     paused.start()
     const other = coordinator()
@@ -211,20 +252,26 @@ describe('coordination through a real redis-server', function () {
     // SIGSTOP, then SIGCONT: its monotonic clock went on, and in Redis the claim ran out.
     clock += 20_000
     await redis.command('PEXPIRE', `${paused.prefix}call:n:call-1`, '1')
-    await waitFor(async () => (await redis.command('EXISTS', `${paused.prefix}call:n:call-1`)).includes(':0'), { what: 'the claim run out in Redis' })
+    await waitFor(async () => (await redis.command('EXISTS', `${paused.prefix}call:n:call-1`)).includes(':0'), {
+      what: 'the claim run out in Redis',
+    })
     assert.equal(claim.valid, false, 'a claim past its time does not count')
     // Meanwhile the other instance's catch-up took the call and gave it.
     const given = mine(await other.claim('n', 'call-1', 60_000))
     assert.equal(await given.confirm(), true)
     given.sent()
-    await waitFor(async () => (await redis.bulk('GET', `${paused.prefix}call:n:call-1`))?.startsWith('sent|'), { what: 'recorded as sent' })
+    await waitFor(async () => (await redis.bulk('GET', `${paused.prefix}call:n:call-1`))?.startsWith('sent|'), {
+      what: 'recorded as sent',
+    })
     assert.equal(await claim.confirm(), false, 'the resumed claimer would emit the call a second time')
     // Still held by the other (it was about to emit when this one resumed): not this one's either.
     const third = mine(await other.claim('n', 'call-2', 60_000))
     const late = mine(await paused.claim('n', 'call-3', 60_000))
     clock += 20_000
     await redis.command('PEXPIRE', `${paused.prefix}call:n:call-3`, '1')
-    await waitFor(async () => (await redis.command('EXISTS', `${paused.prefix}call:n:call-3`)).includes(':0'), { what: 'the claim of call-3 run out' })
+    await waitFor(async () => (await redis.command('EXISTS', `${paused.prefix}call:n:call-3`)).includes(':0'), {
+      what: 'the claim of call-3 run out',
+    })
     mine(await other.claim('n', 'call-3', 60_000))
     assert.equal(await late.confirm(), false, 'a call another claim holds')
     assert.equal(third.valid, true)
@@ -232,14 +279,22 @@ describe('coordination through a real redis-server', function () {
 
   it('a claim past its time that nobody took is taken again: a paused claimer still emits the call, none lost', async () => {
     let clock = 0
-    const c = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 10_000, now: () => clock, ...quiet })
+    const c = new Coordinator({
+      url: redis.url,
+      identity: ['config-node', 'wss://xo/api/', 'http://lb'],
+      ttlMs: 10_000,
+      now: () => clock,
+      ...quiet,
+    })
     closing.push(c)
     c.start()
     await waitFor(() => c.link.up, { what: 'linked' })
     const claim = mine(await c.claim('n', 'call-1', 60_000))
     clock += 20_000
     await redis.command('PEXPIRE', `${c.prefix}call:n:call-1`, '1')
-    await waitFor(async () => (await redis.command('EXISTS', `${c.prefix}call:n:call-1`)).includes(':0'), { what: 'the claim run out in Redis' })
+    await waitFor(async () => (await redis.command('EXISTS', `${c.prefix}call:n:call-1`)).includes(':0'), {
+      what: 'the claim run out in Redis',
+    })
     assert.equal(await claim.confirm(), true)
     assert.equal(claim.valid, true)
     assert.match((await redis.bulk('GET', `${c.prefix}call:n:call-1`)) ?? '', /^held\|/, 'claimed again')
@@ -253,7 +308,10 @@ describe('coordination through a real redis-server', function () {
     closing.push({ stop: () => monitor.stop() })
     const claim = mine(await a.claim('n', 'call-1', 60_000))
     // Prolonged every third of its 1,000 ms: four renewals span more than the claim time.
-    await waitFor(() => monitor.lines.filter((line) => line.includes('"EVAL"') && line.includes(claim.claimer)).length >= 5, { what: 'four renewals', timeoutMs: 10_000 })
+    await waitFor(
+      () => monitor.lines.filter((line) => line.includes('"EVAL"') && line.includes(claim.claimer)).length >= 5,
+      { what: 'four renewals', timeoutMs: 10_000 },
+    )
     assert.equal(claim.valid, true)
     assert.equal((await b.claim('n', 'call-1', 60_000)).state, 'held')
     claim.sent()
@@ -273,7 +331,9 @@ describe('coordination through a real redis-server', function () {
     assert.equal(held.state, 'held')
     // The survivor's catch-up tries again until the dead claimer's claim ran out (within the claim time).
     const retried = performance.now()
-    await waitFor(async () => (await survivor.claim('n', 'call-1', 60_000)).state === 'mine', { what: 'the call claimed by the survivor' })
+    await waitFor(async () => (await survivor.claim('n', 'call-1', 60_000)).state === 'mine', {
+      what: 'the call claimed by the survivor',
+    })
     assert.ok(performance.now() - retried < 5_000)
   })
 
@@ -288,7 +348,13 @@ describe('coordination through a real redis-server', function () {
 
   it('a claimer cut off from Redis when its claim runs out waits for Redis rather than emitting unclaimed', async () => {
     let clock = 0
-    const c = new Coordinator({ url: redis.url, identity: ['config-node', 'wss://xo/api/', 'http://lb'], ttlMs: 1_000, now: () => clock, ...quiet })
+    const c = new Coordinator({
+      url: redis.url,
+      identity: ['config-node', 'wss://xo/api/', 'http://lb'],
+      ttlMs: 1_000,
+      now: () => clock,
+      ...quiet,
+    })
     closing.push(c)
     c.start()
     await waitFor(() => c.link.up, { what: 'linked' })
@@ -320,7 +386,9 @@ describe('coordination through a real redis-server', function () {
     a.recordEmitted('n', 'call-2', 60_000)
     await assert.rejects(b.claim('n', 'call-2', 60_000), /not reachable/, 'the catch-up waits rather than guesses')
     await redis.launch()
-    await waitFor(async () => (await b.claim('n', 'call-2', 60_000).catch(() => undefined))?.state === 'sent', { what: 'call-2 recorded once Redis is back' })
+    await waitFor(async () => (await b.claim('n', 'call-2', 60_000).catch(() => undefined))?.state === 'sent', {
+      what: 'call-2 recorded once Redis is back',
+    })
   })
 
   it('hands a pre to the instance that gets its post, once, and claims the call in the same round trip', async () => {
@@ -329,7 +397,9 @@ describe('coordination through a real redis-server', function () {
     await waitFor(() => a.link.up && b.link.up, { what: 'both linked' })
     const pre = '{"callId":"c1","type":"pre"}'
     a.sharePre('n', 'vm.start:c1', pre, 60_000)
-    await waitFor(async () => (await redis.command('EXISTS', `${a.prefix}pre:n:vm.start:c1`)).includes(':1'), { what: 'the pre in Redis' })
+    await waitFor(async () => (await redis.command('EXISTS', `${a.prefix}pre:n:vm.start:c1`)).includes(':1'), {
+      what: 'the pre in Redis',
+    })
     const first = await b.postArrived('n', 'c1', 'vm.start:c1', 60_000)
     assert.equal(first.pre, pre)
     const claim = mine(first.claim)
@@ -338,7 +408,9 @@ describe('coordination through a real redis-server', function () {
     assert.equal(again.claim?.state, 'held', 'a call claimed by the other instance')
     assert.equal(await claim.confirm(), true)
     claim.sent()
-    await waitFor(async () => (await a.postArrived('n', 'c1', 'vm.start:c1', 60_000)).claim?.state === 'sent', { what: 'a late delivery of c1 seen as emitted' })
+    await waitFor(async () => (await a.postArrived('n', 'c1', 'vm.start:c1', 60_000)).claim?.state === 'sent', {
+      what: 'a late delivery of c1 seen as emitted',
+    })
     assert.deepEqual(await a.postArrived('n', 'c1', 'vm.start:c1', undefined), {}, 'nothing claimed without catch-up')
   })
 
@@ -375,7 +447,9 @@ describe('coordination through a real redis-server', function () {
       const wrong = new RedisLink({ url: locked.url, password: 'wrong' })
       closing.push(wrong)
       wrong.start()
-      await waitFor(() => !wrong.up && /wrong or missing password/.test((wrong.state as { reason: string }).reason), { what: 'the reason' })
+      await waitFor(() => !wrong.up && /wrong or missing password/.test((wrong.state as { reason: string }).reason), {
+        what: 'the reason',
+      })
       const right = new RedisLink({ url: locked.url, password: 'right-password' })
       closing.push(right)
       right.start()
@@ -391,10 +465,23 @@ describe('coordination through a real redis-server', function () {
     const pair = certificateFromTestCa()
     const tlsPort = await freePort()
     const dir = mkdtempSync(path.join(tmpdir(), 'xo-redis-tls-'))
-    for (const [name, pem] of [['cert.pem', pair.cert], ['key.pem', pair.key], ['ca.pem', pair.ca]]) writeFileSync(path.join(dir, name), pem, { mode: 0o600 })
+    for (const [name, pem] of [
+      ['cert.pem', pair.cert],
+      ['key.pem', pair.key],
+      ['ca.pem', pair.ca],
+    ])
+      writeFileSync(path.join(dir, name), pem, { mode: 0o600 })
     const secured = await TestRedis.start([
-      '--tls-port', String(tlsPort), '--tls-cert-file', path.join(dir, 'cert.pem'), '--tls-key-file', path.join(dir, 'key.pem'),
-      '--tls-ca-cert-file', path.join(dir, 'ca.pem'), '--tls-auth-clients', 'no',
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      path.join(dir, 'cert.pem'),
+      '--tls-key-file',
+      path.join(dir, 'key.pem'),
+      '--tls-ca-cert-file',
+      path.join(dir, 'ca.pem'),
+      '--tls-auth-clients',
+      'no',
     ])
     try {
       const trusted = new RedisLink({ url: `rediss://127.0.0.1:${tlsPort}`, ca: pair.ca })
@@ -405,7 +492,10 @@ describe('coordination through a real redis-server', function () {
       const unknown = new RedisLink({ url: `rediss://127.0.0.1:${tlsPort}` })
       closing.push(unknown)
       unknown.start()
-      await waitFor(() => /certificate|self.signed|verify/i.test((unknown.state as { reason?: string }).reason ?? ''), { what: 'a refused certificate', timeoutMs: 10_000 })
+      await waitFor(() => /certificate|self.signed|verify/i.test((unknown.state as { reason?: string }).reason ?? ''), {
+        what: 'a refused certificate',
+        timeoutMs: 10_000,
+      })
       assert.equal(unknown.up, false)
     } finally {
       await closeAll()

@@ -29,7 +29,10 @@ type NodeModule = (red: NodeAPI) => void | Promise<void>
  */
 function coreHttpRequestNode(): NodeModule {
   const file = require.resolve('@node-red/nodes/core/network/21-httprequest.js', { paths: [nodeRedPath()] })
-  const pkg = JSON.parse(readFileSync(path.join(path.dirname(file), '../../package.json'), 'utf8')) as { name: string; version: string }
+  const pkg = JSON.parse(readFileSync(path.join(path.dirname(file), '../../package.json'), 'utf8')) as {
+    name: string
+    version: string
+  }
   assert.equal(`${pkg.name}@${pkg.version}`, `@node-red/nodes@${nodeRedVersion()}`, `the http request node of ${file}`)
   return require(file) as NodeModule
 }
@@ -39,11 +42,25 @@ function coreHttpRequestNode(): NodeModule {
 
 const USER = { id: 'u1', name: 'admin@admin.net', ip: '10.0.0.5' }
 
-function hookPost(method: string, callId: string, objects: XoHookMessage['xo']['objects'], error?: { code: number; message: string }, result: unknown = true): XoHookMessage {
+function hookPost(
+  method: string,
+  callId: string,
+  objects: XoHookMessage['xo']['objects'],
+  error?: { code: number; message: string },
+  result: unknown = true,
+): XoHookMessage {
   return {
     topic: method,
     payload: {
-      callId, userId: USER.id, userName: USER.name, userIp: USER.ip, method, params: { id: 'vm1' }, timestamp: 1_800_000_000_000, duration: 20, type: 'post',
+      callId,
+      userId: USER.id,
+      userName: USER.name,
+      userIp: USER.ip,
+      method,
+      params: { id: 'vm1' },
+      timestamp: 1_800_000_000_000,
+      duration: 20,
+      type: 'post',
       ...(error ? { error } : { result }),
     },
     xo: { phase: 'post', callId, method, user: USER, ok: !error, durationMs: 20, ...(error ? { error } : {}), objects },
@@ -55,7 +72,20 @@ const STARTED = hookPost('vm.start', 'c1', { vm: WEB_01 })
 const START_FAILED = hookPost('vm.start', 'c1', { vm: WEB_01 }, { code: 14, message: 'NO_HOSTS_AVAILABLE()' })
 const MAC = 'ea:f3:39:8a:74:ca'
 // vm.create answers with the new VM's id
-const CREATED = hookPost('vm.create', 'c2', { vm: { id: 'vm2', type: 'VM', name: 'web-02', vifs: [{ id: 'vif1', mac: MAC.toUpperCase(), device: '0', network: { id: 'net1', name: 'DMZ' } }] } }, undefined, 'vm2')
+const CREATED = hookPost(
+  'vm.create',
+  'c2',
+  {
+    vm: {
+      id: 'vm2',
+      type: 'VM',
+      name: 'web-02',
+      vifs: [{ id: 'vif1', mac: MAC.toUpperCase(), device: '0', network: { id: 'net1', name: 'DMZ' } }],
+    },
+  },
+  undefined,
+  'vm2',
+)
 
 // ---------------------------------------------------------------------------------------------------------------
 // The destinations, pointed at the local server
@@ -121,10 +151,16 @@ const DESTINATIONS: Record<string, Destination> = {
     check: (r, body) => {
       assert.ok(json(r))
       assert.equal(r.url, '/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=s3cret')
-      const message = body as { type: string; attachments: Array<{ contentType: string; content: { type: string; version: string } }> }
+      const message = body as {
+        type: string
+        attachments: Array<{ contentType: string; content: { type: string; version: string } }>
+      }
       assert.equal(message.type, 'message')
       assert.equal(message.attachments[0].contentType, 'application/vnd.microsoft.card.adaptive')
-      assert.deepEqual([message.attachments[0].content.type, message.attachments[0].content.version], ['AdaptiveCard', '1.4'])
+      assert.deepEqual(
+        [message.attachments[0].content.type, message.attachments[0].content.version],
+        ['AdaptiveCard', '1.4'],
+      )
     },
   },
   pagerduty: {
@@ -136,8 +172,16 @@ const DESTINATIONS: Record<string, Destination> = {
     check: (r, body) => {
       assert.ok(json(r))
       assert.equal(r.url, '/v2/enqueue')
-      const event = body as { routing_key: string; event_action: string; dedup_key: string; payload: { summary: string; source: string; severity: string } }
-      assert.deepEqual([event.routing_key, event.event_action, event.dedup_key, event.payload.severity], [ROUTING_KEY, 'trigger', 'xo:vm.start:vm1', 'error'])
+      const event = body as {
+        routing_key: string
+        event_action: string
+        dedup_key: string
+        payload: { summary: string; source: string; severity: string }
+      }
+      assert.deepEqual(
+        [event.routing_key, event.event_action, event.dedup_key, event.payload.severity],
+        [ROUTING_KEY, 'trigger', 'xo:vm.start:vm1', 'error'],
+      )
       assert.match(event.payload.summary, /web-01/)
     },
   },
@@ -150,9 +194,15 @@ const DESTINATIONS: Record<string, Destination> = {
     check: (r, body) => {
       assert.equal(r.url, '/api/v1/events')
       assert.equal(r.headers['content-type'], 'application/cloudevents+json; charset=UTF-8')
-      assert.ok(verifyStandardWebhook(r.headers as Record<string, string>, r.body, SECRET), 'signed with the secret, over the bytes received')
+      assert.ok(
+        verifyStandardWebhook(r.headers as Record<string, string>, r.body, SECRET),
+        'signed with the secret, over the bytes received',
+      )
       const event = body as { specversion: string; id: string; source: string; type: string }
-      assert.deepEqual([event.specversion, event.id, event.source, event.type], ['1.0', 'c1:post', 'https://xo.example.net', 'org.xen-orchestra.vm.start.post'])
+      assert.deepEqual(
+        [event.specversion, event.id, event.source, event.type],
+        ['1.0', 'c1:post', 'https://xo.example.net', 'org.xen-orchestra.vm.start.post'],
+      )
       assert.equal(r.headers['webhook-id'], 'c1:post')
     },
   },
@@ -175,12 +225,18 @@ const DESTINATIONS: Record<string, Destination> = {
     credentials: { token: 'glptt-token' },
     event: STARTED,
     ret: 'txt',
-    success: { status: 201, body: '{"id":42,"status":"created","web_url":"https://gitlab.example.net/infra/provisioning/-/pipelines/42"}' },
+    success: {
+      status: 201,
+      body: '{"id":42,"status":"created","web_url":"https://gitlab.example.net/infra/provisioning/-/pipelines/42"}',
+    },
     check: (r, body) => {
       assert.ok(json(r))
       assert.equal(r.url, '/api/v4/projects/infra%2Fprovisioning/trigger/pipeline')
       const trigger = body as { token: string; ref: string; variables: Record<string, string> }
-      assert.deepEqual([trigger.token, trigger.ref, trigger.variables.XO_EVENT, trigger.variables.XO_VM_NAME], ['glptt-token', 'main', 'vm.start', 'web-01'])
+      assert.deepEqual(
+        [trigger.token, trigger.ref, trigger.variables.XO_EVENT, trigger.variables.XO_VM_NAME],
+        ['glptt-token', 'main', 'vm.start', 'web-01'],
+      )
     },
   },
   haproxy: {
@@ -208,7 +264,10 @@ const DESTINATIONS: Record<string, Destination> = {
       assert.equal(r.url, '/')
       assert.equal(r.headers.authorization, basic('kea-api', 'kea-password'))
       // Deleting first makes a retried reservation harmless (Kea refuses to add one that exists).
-      assert.deepEqual(body, { command: 'reservation-del', arguments: { 'subnet-id': 2, 'identifier-type': 'hw-address', identifier: MAC } })
+      assert.deepEqual(body, {
+        command: 'reservation-del',
+        arguments: { 'subnet-id': 2, 'identifier-type': 'hw-address', identifier: MAC },
+      })
     },
   },
 }
@@ -233,91 +292,329 @@ interface Case {
 
 /** What every destination is expected to do the same way (Standard Webhooks and each vendor's retry rules). */
 const COMMON: Case[] = [
-  { says: '503 without Retry-After: retry with backoff', answer: { status: 503, body: 'upstream down' }, output: 'retry', delay: 'backoff', reason: /^HTTP 503: upstream down$/ },
-  { says: '502 with Retry-After 7 (seconds): retry in 7 s', answer: { status: 502, headers: { 'Retry-After': '7' }, body: '' }, output: 'retry', delay: 7000, reason: /^HTTP 502$/ },
-  { says: '503 with Retry-After as an HTTP date already past: retry at once', answer: { status: 503, headers: { 'Retry-After': 'Wed, 21 Oct 2015 07:28:00 GMT' } }, output: 'retry', delay: 0, reason: /^HTTP 503$/ },
-  { says: '429 with Retry-After 30: retry in 30 s', answer: { status: 429, headers: { 'Retry-After': '30' }, body: 'slow down' }, output: 'retry', delay: 30_000, reason: /^HTTP 429: slow down$/ },
-  { says: 'the connection reset: retry, saying so', answer: 'reset', output: 'retry', delay: 'backoff', reason: /^no answer: \w*Error: .*ECONNRESET$/ },
-  { says: 'nothing listening (connection refused): retry, saying so', answer: 'refused', output: 'retry', delay: 'backoff', reason: /^no answer: \w*Error: connect ECONNREFUSED 127\.0\.0\.1:\d+$/ },
+  {
+    says: '503 without Retry-After: retry with backoff',
+    answer: { status: 503, body: 'upstream down' },
+    output: 'retry',
+    delay: 'backoff',
+    reason: /^HTTP 503: upstream down$/,
+  },
+  {
+    says: '502 with Retry-After 7 (seconds): retry in 7 s',
+    answer: { status: 502, headers: { 'Retry-After': '7' }, body: '' },
+    output: 'retry',
+    delay: 7000,
+    reason: /^HTTP 502$/,
+  },
+  {
+    says: '503 with Retry-After as an HTTP date already past: retry at once',
+    answer: { status: 503, headers: { 'Retry-After': 'Wed, 21 Oct 2015 07:28:00 GMT' } },
+    output: 'retry',
+    delay: 0,
+    reason: /^HTTP 503$/,
+  },
+  {
+    says: '429 with Retry-After 30: retry in 30 s',
+    answer: { status: 429, headers: { 'Retry-After': '30' }, body: 'slow down' },
+    output: 'retry',
+    delay: 30_000,
+    reason: /^HTTP 429: slow down$/,
+  },
+  {
+    says: 'the connection reset: retry, saying so',
+    answer: 'reset',
+    output: 'retry',
+    delay: 'backoff',
+    reason: /^no answer: \w*Error: .*ECONNRESET$/,
+  },
+  {
+    says: 'nothing listening (connection refused): retry, saying so',
+    answer: 'refused',
+    output: 'retry',
+    delay: 'backoff',
+    reason: /^no answer: \w*Error: connect ECONNREFUSED 127\.0\.0\.1:\d+$/,
+  },
 ]
 
 /** Each destination's own answers, as its vendor documents them. */
 const OWN: Record<DestinationName, Case[]> = {
   slack: [
     { says: "200 'ok': delivered", answer: { status: 200, body: 'ok' }, output: 'ok' },
-    { says: '200 with an error code as the body: failed', answer: { status: 200, body: 'invalid_payload' }, output: 'failed', reason: /^Slack answered HTTP 200 invalid_payload$/ },
-    { says: '200 with an empty body: failed', answer: { status: 200, body: '' }, output: 'failed', reason: /^Slack answered HTTP 200 \(empty\)$/ },
-    { says: '400 invalid_blocks: failed (fix the payload)', answer: { status: 400, body: 'invalid_blocks' }, output: 'failed', reason: /^HTTP 400: invalid_blocks$/ },
-    { says: '403 invalid_token: failed', answer: { status: 403, body: 'invalid_token' }, output: 'failed', reason: /^HTTP 403: invalid_token$/ },
-    { says: '404 no_service (webhook revoked): failed', answer: { status: 404, body: 'no_service' }, output: 'failed', reason: /^HTTP 404: no_service$/ },
-    { says: '410 channel_is_archived: failed, disable the route', answer: { status: 410, body: 'channel_is_archived' }, output: 'failed', reason: /^HTTP 410: channel_is_archived \(disable this route\)$/ },
-    { says: '500 rollup_error: retry', answer: { status: 500, body: 'rollup_error' }, output: 'retry', delay: 'backoff', reason: /^HTTP 500: rollup_error$/ },
+    {
+      says: '200 with an error code as the body: failed',
+      answer: { status: 200, body: 'invalid_payload' },
+      output: 'failed',
+      reason: /^Slack answered HTTP 200 invalid_payload$/,
+    },
+    {
+      says: '200 with an empty body: failed',
+      answer: { status: 200, body: '' },
+      output: 'failed',
+      reason: /^Slack answered HTTP 200 \(empty\)$/,
+    },
+    {
+      says: '400 invalid_blocks: failed (fix the payload)',
+      answer: { status: 400, body: 'invalid_blocks' },
+      output: 'failed',
+      reason: /^HTTP 400: invalid_blocks$/,
+    },
+    {
+      says: '403 invalid_token: failed',
+      answer: { status: 403, body: 'invalid_token' },
+      output: 'failed',
+      reason: /^HTTP 403: invalid_token$/,
+    },
+    {
+      says: '404 no_service (webhook revoked): failed',
+      answer: { status: 404, body: 'no_service' },
+      output: 'failed',
+      reason: /^HTTP 404: no_service$/,
+    },
+    {
+      says: '410 channel_is_archived: failed, disable the route',
+      answer: { status: 410, body: 'channel_is_archived' },
+      output: 'failed',
+      reason: /^HTTP 410: channel_is_archived \(disable this route\)$/,
+    },
+    {
+      says: '500 rollup_error: retry',
+      answer: { status: 500, body: 'rollup_error' },
+      output: 'retry',
+      delay: 'backoff',
+      reason: /^HTTP 500: rollup_error$/,
+    },
   ],
   mattermost: [
     { says: "200 'ok' (Mattermost): delivered", answer: { status: 200, body: 'ok' }, output: 'ok' },
-    { says: '200 {"success":true} (Rocket.Chat): delivered', answer: { status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"success":true}' }, output: 'ok' },
-    { says: '200 {"success":false} (Rocket.Chat): failed', answer: { status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"success":false,"error":"invalid-channel"}' }, output: 'failed', reason: /^HTTP 200: .*invalid-channel/ },
-    { says: '400: failed', answer: { status: 400, body: 'Unable to parse incoming data' }, output: 'failed', reason: /^HTTP 400: Unable to parse incoming data$/ },
+    {
+      says: '200 {"success":true} (Rocket.Chat): delivered',
+      answer: { status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"success":true}' },
+      output: 'ok',
+    },
+    {
+      says: '200 {"success":false} (Rocket.Chat): failed',
+      answer: {
+        status: 200,
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"success":false,"error":"invalid-channel"}',
+      },
+      output: 'failed',
+      reason: /^HTTP 200: .*invalid-channel/,
+    },
+    {
+      says: '400: failed',
+      answer: { status: 400, body: 'Unable to parse incoming data' },
+      output: 'failed',
+      reason: /^HTTP 400: Unable to parse incoming data$/,
+    },
   ],
   teams: [
-    { says: '202 with an empty body (queued by the workflow): delivered', answer: { status: 202, body: '' }, output: 'ok' },
+    {
+      says: '202 with an empty body (queued by the workflow): delivered',
+      answer: { status: 202, body: '' },
+      output: 'ok',
+    },
     { says: "legacy connector's 200 '1': delivered", answer: { status: 200, body: '1' }, output: 'ok' },
-    { says: '400 (bad URL or signature): failed', answer: { status: 400, body: 'Bad Request' }, output: 'failed', reason: /^HTTP 400: Bad Request$/ },
-    { says: '413 Request Entity too large: failed', answer: { status: 413, body: 'Request Entity too large' }, output: 'failed', reason: /^HTTP 413: Request Entity too large$/ },
+    {
+      says: '400 (bad URL or signature): failed',
+      answer: { status: 400, body: 'Bad Request' },
+      output: 'failed',
+      reason: /^HTTP 400: Bad Request$/,
+    },
+    {
+      says: '413 Request Entity too large: failed',
+      answer: { status: 413, body: 'Request Entity too large' },
+      output: 'failed',
+      reason: /^HTTP 413: Request Entity too large$/,
+    },
   ],
   pagerduty: [
-    { says: '202 Event processed: delivered', answer: { status: 202, body: '{"status":"success","message":"Event processed","dedup_key":"xo:vm.start:vm1"}' }, output: 'ok' },
+    {
+      says: '202 Event processed: delivered',
+      answer: { status: 202, body: '{"status":"success","message":"Event processed","dedup_key":"xo:vm.start:vm1"}' },
+      output: 'ok',
+    },
     {
       says: '400 invalid event: failed with its message and errors',
-      answer: { status: 400, headers: { 'Content-Type': 'application/json' }, body: '{"status":"invalid event","message":"Event object is invalid","errors":["Length of \'routing_key\' is incorrect (should be 32 characters)"]}' },
+      answer: {
+        status: 400,
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"status":"invalid event","message":"Event object is invalid","errors":["Length of \'routing_key\' is incorrect (should be 32 characters)"]}',
+      },
       output: 'failed',
-      reason: /^HTTP 400: Event object is invalid \(Length of 'routing_key' is incorrect \(should be 32 characters\)\)$/,
+      reason:
+        /^HTTP 400: Event object is invalid \(Length of 'routing_key' is incorrect \(should be 32 characters\)\)$/,
     },
-    { says: '429 without Retry-After: retry with backoff', answer: { status: 429, body: '' }, output: 'retry', delay: 'backoff', reason: /^HTTP 429$/ },
+    {
+      says: '429 without Retry-After: retry with backoff',
+      answer: { status: 429, body: '' },
+      output: 'retry',
+      delay: 'backoff',
+      reason: /^HTTP 429$/,
+    },
   ],
   cloudevents: [
     { says: '204: delivered', answer: { status: 204 }, output: 'ok' },
     { says: '202: delivered', answer: { status: 202, body: '' }, output: 'ok' },
-    { says: '400: failed', answer: { status: 400, body: 'missing specversion' }, output: 'failed', reason: /^HTTP 400: missing specversion$/ },
+    {
+      says: '400: failed',
+      answer: { status: 400, body: 'missing specversion' },
+      output: 'failed',
+      reason: /^HTTP 400: missing specversion$/,
+    },
     { says: '408: retry', answer: { status: 408, body: '' }, output: 'retry', delay: 'backoff', reason: /^HTTP 408$/ },
   ],
   github: [
     { says: '204: delivered', answer: { status: 204 }, output: 'ok' },
-    { says: '422: failed with its message', answer: { status: 422, headers: { 'Content-Type': 'application/json' }, body: '{"message":"Invalid request.\\n\\nFor \'properties/client_payload\', nil is not an object.","documentation_url":"https://docs.github.com/rest"}' }, output: 'failed', reason: /^HTTP 422: Invalid request\. For 'properties\/client_payload', nil is not an object\.$/ },
-    { says: '404 (no access): failed', answer: { status: 404, body: '{"message":"Not Found"}' }, output: 'failed', reason: /^HTTP 404: Not Found$/ },
-    { says: '403 rate limit with Retry-After 60: retry in 60 s', answer: { status: 403, headers: { 'x-ratelimit-remaining': '0', 'Retry-After': '60' }, body: '{"message":"API rate limit exceeded"}' }, output: 'retry', delay: 60_000, reason: /^GitHub rate limit: / },
-    { says: '403 without a rate limit (bad token scope): failed', answer: { status: 403, headers: { 'x-ratelimit-remaining': '4999' }, body: '{"message":"Resource not accessible by personal access token"}' }, output: 'failed', reason: /^HTTP 403: Resource not accessible by personal access token$/ },
+    {
+      says: '422: failed with its message',
+      answer: {
+        status: 422,
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"message":"Invalid request.\\n\\nFor \'properties/client_payload\', nil is not an object.","documentation_url":"https://docs.github.com/rest"}',
+      },
+      output: 'failed',
+      reason: /^HTTP 422: Invalid request\. For 'properties\/client_payload', nil is not an object\.$/,
+    },
+    {
+      says: '404 (no access): failed',
+      answer: { status: 404, body: '{"message":"Not Found"}' },
+      output: 'failed',
+      reason: /^HTTP 404: Not Found$/,
+    },
+    {
+      says: '403 rate limit with Retry-After 60: retry in 60 s',
+      answer: {
+        status: 403,
+        headers: { 'x-ratelimit-remaining': '0', 'Retry-After': '60' },
+        body: '{"message":"API rate limit exceeded"}',
+      },
+      output: 'retry',
+      delay: 60_000,
+      reason: /^GitHub rate limit: /,
+    },
+    {
+      says: '403 without a rate limit (bad token scope): failed',
+      answer: {
+        status: 403,
+        headers: { 'x-ratelimit-remaining': '4999' },
+        body: '{"message":"Resource not accessible by personal access token"}',
+      },
+      output: 'failed',
+      reason: /^HTTP 403: Resource not accessible by personal access token$/,
+    },
   ],
   gitlab: [
-    { says: '201 pipeline created: delivered', answer: { status: 201, body: '{"id":42,"status":"created"}' }, output: 'ok' },
-    { says: '400 bad ref: failed with its message', answer: { status: 400, body: '{"message":{"base":["Reference not found"]}}' }, output: 'failed', reason: /^HTTP 400: \{"base":\["Reference not found"\]\}$/ },
-    { says: '404 bad token or project: failed', answer: { status: 404, body: '{"message":"404 Not Found"}' }, output: 'failed', reason: /^HTTP 404: 404 Not Found$/ },
+    {
+      says: '201 pipeline created: delivered',
+      answer: { status: 201, body: '{"id":42,"status":"created"}' },
+      output: 'ok',
+    },
+    {
+      says: '400 bad ref: failed with its message',
+      answer: { status: 400, body: '{"message":{"base":["Reference not found"]}}' },
+      output: 'failed',
+      reason: /^HTTP 400: \{"base":\["Reference not found"\]\}$/,
+    },
+    {
+      says: '404 bad token or project: failed',
+      answer: { status: 404, body: '{"message":"404 Not Found"}' },
+      output: 'failed',
+      reason: /^HTTP 404: 404 Not Found$/,
+    },
   ],
   haproxy: [
     { says: '200: delivered', answer: { status: 200, body: '{"admin_state":"ready"}' }, output: 'ok' },
-    { says: '202 with a Reload-ID: delivered', answer: { status: 202, headers: { 'Reload-ID': '1' }, body: '' }, output: 'ok' },
-    { says: '409 (configuration changed meanwhile): retry', answer: { status: 409, body: '{"code":409,"message":"version mismatch"}' }, output: 'retry', delay: 'backoff', reason: /^HAProxy configuration changed meanwhile \(409\): / },
-    { says: '404 (no such server): failed', answer: { status: 404, body: '{"code":404,"message":"server web-01 not found"}' }, output: 'failed', reason: /^HTTP 404: .*server web-01 not found/ },
+    {
+      says: '202 with a Reload-ID: delivered',
+      answer: { status: 202, headers: { 'Reload-ID': '1' }, body: '' },
+      output: 'ok',
+    },
+    {
+      says: '409 (configuration changed meanwhile): retry',
+      answer: { status: 409, body: '{"code":409,"message":"version mismatch"}' },
+      output: 'retry',
+      delay: 'backoff',
+      reason: /^HAProxy configuration changed meanwhile \(409\): /,
+    },
+    {
+      says: '404 (no such server): failed',
+      answer: { status: 404, body: '{"code":404,"message":"server web-01 not found"}' },
+      output: 'failed',
+      reason: /^HTTP 404: .*server web-01 not found/,
+    },
     { says: '401 (bad password): failed', answer: { status: 401, body: '' }, output: 'failed', reason: /^HTTP 401$/ },
   ],
   kea: [
-    { says: 'result 0: delivered', answer: { status: 200, body: '[{"result":0,"text":"Host deleted."}]' }, output: 'ok' },
-    { says: 'result 3 (empty): delivered', answer: { status: 200, body: '[{"result":3,"text":"Host not deleted (not found)."}]' }, output: 'ok' },
-    { says: 'result 1 "not found" on a delete: delivered', answer: { status: 200, body: '[{"result":1,"text":"Host not deleted (not found)."}]' }, output: 'ok' },
-    { says: 'result 1 (error) under HTTP 200: failed', answer: { status: 200, body: '[{"result":1,"text":"Database not available."}]' }, output: 'failed', reason: /^Kea result 1: Database not available\.$/ },
-    { says: 'result 2 (command not supported: hook not loaded): failed', answer: { status: 200, body: '[{"result":2,"text":"\'reservation-del\' command not supported."}]' }, output: 'failed', reason: /^Kea result 2: 'reservation-del' command not supported\.$/ },
-    { says: 'result 4 (conflict): failed', answer: { status: 200, body: '[{"result":4,"text":"Conflict with the server state."}]' }, output: 'failed', reason: /^Kea result 4: Conflict with the server state\.$/ },
-    { says: 'result 5 (partly applied): failed', answer: { status: 200, body: '[{"result":5,"text":"Configuration partially altered."}]' }, output: 'failed', reason: /^Kea result 5: Configuration partially altered\.$/ },
-    { says: 'one of two services failing: failed', answer: { status: 200, body: '[{"result":0,"text":"ok"},{"result":1,"text":"Host not added."}]' }, output: 'failed', reason: /^Kea result 1: Host not added\.$/ },
-    { says: 'a bare {result: 403} (RBAC): failed', answer: { status: 200, body: '{"result":403,"text":"Forbidden"}' }, output: 'failed', reason: /^Kea result 403: Forbidden$/ },
-    { says: 'HTTP 401 (basic auth): failed', answer: { status: 401, body: 'Unauthorized' }, output: 'failed', reason: /^HTTP 401: Unauthorized$/ },
-    { says: 'an answer that is not Kea\'s: failed', answer: { status: 200, body: '<html>proxy login</html>' }, output: 'failed', reason: /^Kea result \?: not a Kea answer: <html>proxy login<\/html>$/ },
+    {
+      says: 'result 0: delivered',
+      answer: { status: 200, body: '[{"result":0,"text":"Host deleted."}]' },
+      output: 'ok',
+    },
+    {
+      says: 'result 3 (empty): delivered',
+      answer: { status: 200, body: '[{"result":3,"text":"Host not deleted (not found)."}]' },
+      output: 'ok',
+    },
+    {
+      says: 'result 1 "not found" on a delete: delivered',
+      answer: { status: 200, body: '[{"result":1,"text":"Host not deleted (not found)."}]' },
+      output: 'ok',
+    },
+    {
+      says: 'result 1 (error) under HTTP 200: failed',
+      answer: { status: 200, body: '[{"result":1,"text":"Database not available."}]' },
+      output: 'failed',
+      reason: /^Kea result 1: Database not available\.$/,
+    },
+    {
+      says: 'result 2 (command not supported: hook not loaded): failed',
+      answer: { status: 200, body: '[{"result":2,"text":"\'reservation-del\' command not supported."}]' },
+      output: 'failed',
+      reason: /^Kea result 2: 'reservation-del' command not supported\.$/,
+    },
+    {
+      says: 'result 4 (conflict): failed',
+      answer: { status: 200, body: '[{"result":4,"text":"Conflict with the server state."}]' },
+      output: 'failed',
+      reason: /^Kea result 4: Conflict with the server state\.$/,
+    },
+    {
+      says: 'result 5 (partly applied): failed',
+      answer: { status: 200, body: '[{"result":5,"text":"Configuration partially altered."}]' },
+      output: 'failed',
+      reason: /^Kea result 5: Configuration partially altered\.$/,
+    },
+    {
+      says: 'one of two services failing: failed',
+      answer: { status: 200, body: '[{"result":0,"text":"ok"},{"result":1,"text":"Host not added."}]' },
+      output: 'failed',
+      reason: /^Kea result 1: Host not added\.$/,
+    },
+    {
+      says: 'a bare {result: 403} (RBAC): failed',
+      answer: { status: 200, body: '{"result":403,"text":"Forbidden"}' },
+      output: 'failed',
+      reason: /^Kea result 403: Forbidden$/,
+    },
+    {
+      says: 'HTTP 401 (basic auth): failed',
+      answer: { status: 401, body: 'Unauthorized' },
+      output: 'failed',
+      reason: /^HTTP 401: Unauthorized$/,
+    },
+    {
+      says: "an answer that is not Kea's: failed",
+      answer: { status: 200, body: '<html>proxy login</html>' },
+      output: 'failed',
+      reason: /^Kea result \?: not a Kea answer: <html>proxy login<\/html>$/,
+    },
   ],
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
-describe('destination answers over real HTTP: destination node → core http request → xo outcome', function () {
+describe('destination answers over real HTTP: destination node → core http request → xo outcome', () => {
   const helper = initHelper()
   const httpRequest = coreHttpRequestNode()
   let server: http.Server
@@ -333,7 +630,12 @@ describe('destination answers over real HTTP: destination node → core http req
       const chunks: Buffer[] = []
       req.on('data', (chunk: Buffer) => chunks.push(chunk))
       req.on('end', () => {
-        received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
+        received.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        })
         const answer = answers.shift() ?? { status: 500, body: 'the test gave no answer for this request' }
         if (answer === 'reset' || answer === 'refused') return req.socket.resetAndDestroy()
         res.writeHead(answer.status, answer.headers ?? {})
@@ -364,11 +666,27 @@ describe('destination answers over real HTTP: destination node → core http req
    */
   function load(name: DestinationName, at: string, outcome: Record<string, unknown> = {}, retryWire = 'retry') {
     const d = DESTINATIONS[name]
-    const credentials = Object.fromEntries(Object.entries(d.credentials).map(([k, v]) => [k, v.startsWith('/') ? `${at}${v}` : v]))
+    const credentials = Object.fromEntries(
+      Object.entries(d.credentials).map(([k, v]) => [k, v.startsWith('/') ? `${at}${v}` : v]),
+    )
     const flow = [
       { id: 'dest', ...d.node(at), wires: [['request', 'built']] },
       { id: 'built', type: 'helper' },
-      { id: 'request', type: 'http request', method: 'use', ret: d.ret, paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', authType: '', senderr: false, headers: [], wires: [['outcome']] },
+      {
+        id: 'request',
+        type: 'http request',
+        method: 'use',
+        ret: d.ret,
+        paytoqs: 'ignore',
+        url: '',
+        tls: '',
+        persist: false,
+        proxy: '',
+        authType: '',
+        senderr: false,
+        headers: [],
+        wires: [['outcome']],
+      },
       { id: 'outcome', type: 'xo-outcome', destination: 'auto', ...outcome, wires: [['ok'], [retryWire], ['failed']] },
       { id: 'ok', type: 'helper' },
       { id: 'retry', type: 'helper' },
@@ -381,10 +699,14 @@ describe('destination answers over real HTTP: destination node → core http req
    * Sends the event to the destination node: the message it built (a copy of what went to the http request node)
    * and the first message out of one of xo outcome's three outputs.
    */
-  async function deliver(event: XoHookMessage): Promise<{ built: DestinationMessage; output: 'ok' | 'retry' | 'failed'; msg: OutcomeMessage }> {
+  async function deliver(
+    event: XoHookMessage,
+  ): Promise<{ built: DestinationMessage; output: 'ok' | 'retry' | 'failed'; msg: OutcomeMessage }> {
     const built = waitForEvent<[DestinationMessage]>(helper.getNode('built'), 'input', 15_000)
     const out = Promise.race(
-      (['ok', 'retry', 'failed'] as const).map((id) => waitForEvent<[OutcomeMessage]>(helper.getNode(id), 'input', 15_000).then(([msg]) => ({ output: id, msg }))),
+      (['ok', 'retry', 'failed'] as const).map((id) =>
+        waitForEvent<[OutcomeMessage]>(helper.getNode(id), 'input', 15_000).then(([msg]) => ({ output: id, msg })),
+      ),
     )
     helper.getNode('dest').receive(structuredClone(event))
     const [[message], result] = await Promise.all([built, out])
@@ -396,18 +718,23 @@ describe('destination answers over real HTTP: destination node → core http req
     assert.equal(got.method, built.method)
     assert.equal(`${base}${got.url}`, built.url)
     assert.equal(got.body, built.payload, 'the body is sent exactly as built (and signed)')
-    for (const [header, value] of Object.entries(built.headers)) assert.equal(got.headers[header.toLowerCase()], value, header)
+    for (const [header, value] of Object.entries(built.headers))
+      assert.equal(got.headers[header.toLowerCase()], value, header)
     DESTINATIONS[name].check(got, JSON.parse(got.body))
   }
 
   for (const name of Object.keys(DESTINATIONS) as DestinationName[]) {
-    describe(name, function () {
+    describe(name, () => {
       for (const c of [...OWN[name], ...COMMON]) {
         it(`${c.says} → ${c.output}`, async () => {
           await load(name, c.answer === 'refused' ? refusedBase : base)
           if (c.answer !== 'refused') answers.push(c.answer)
           const { built, output, msg } = await deliver(DESTINATIONS[name].event)
-          assert.deepEqual(built.xoRequest, { url: built.url, method: built.method, headers: built.headers, payload: built.payload }, 'the copy a retry re-sends')
+          assert.deepEqual(
+            built.xoRequest,
+            { url: built.url, method: built.method, headers: built.headers, payload: built.payload },
+            'the copy a retry re-sends',
+          )
           const verdict = msg.xoOutcome
           assert.equal(output, c.output, `output taken (${JSON.stringify(verdict)})`)
           assert.equal(verdict.outcome, c.output)
@@ -416,10 +743,17 @@ describe('destination answers over real HTTP: destination node → core http req
           if (c.reason) assert.match(verdict.outcome === 'ok' ? '' : verdict.reason, c.reason)
           if (verdict.outcome === 'retry') {
             assert.equal(msg.delay, verdict.delayMs)
-            if (c.delay === 'backoff') assert.ok(typeof msg.delay === 'number' && msg.delay >= 0 && msg.delay < 2000, `first backoff under 2 s: ${msg.delay}`)
+            if (c.delay === 'backoff')
+              assert.ok(
+                typeof msg.delay === 'number' && msg.delay >= 0 && msg.delay < 2000,
+                `first backoff under 2 s: ${msg.delay}`,
+              )
             else assert.equal(msg.delay, c.delay)
             // Ready to go round again: the request, not the answer, is on the message.
-            assert.deepEqual([msg.url, msg.method, msg.headers, msg.payload], [built.url, built.method, built.headers, built.payload])
+            assert.deepEqual(
+              [msg.url, msg.method, msg.headers, msg.payload],
+              [built.url, built.method, built.headers, built.payload],
+            )
           } else {
             assert.equal(msg.delay, undefined)
           }
@@ -436,7 +770,7 @@ describe('destination answers over real HTTP: destination node → core http req
     })
   }
 
-  describe('the retry loop: output 2 wired back to the http request node', function () {
+  describe('the retry loop: output 2 wired back to the http request node', () => {
     it('a CloudEvent refused with 503 then accepted: the same signed request twice, delivered on attempt 2', async () => {
       await load('cloudevents', base, {}, 'request')
       answers.push({ status: 503, headers: { 'Retry-After': '0' }, body: 'busy' }, { status: 204 })
@@ -451,10 +785,19 @@ describe('destination answers over real HTTP: destination node → core http req
 
     it('Kea failing over and over: out of attempts after the last, on output 3, saying why', async () => {
       await load('kea', base, { maxAttempts: 3 }, 'request')
-      answers.push(...Array.from({ length: 3 }, (): Answer => ({ status: 503, headers: { 'Retry-After': '0' }, body: 'Service Unavailable' })))
+      answers.push(
+        ...Array.from(
+          { length: 3 },
+          (): Answer => ({ status: 503, headers: { 'Retry-After': '0' }, body: 'Service Unavailable' }),
+        ),
+      )
       const { built, output, msg } = await deliver(CREATED)
       assert.equal(output, 'failed')
-      assert.deepEqual(msg.xoOutcome, { outcome: 'failed', reason: 'HTTP 503: Service Unavailable; gave up after 3 attempts', attempt: 3 })
+      assert.deepEqual(msg.xoOutcome, {
+        outcome: 'failed',
+        reason: 'HTTP 503: Service Unavailable; gave up after 3 attempts',
+        attempt: 3,
+      })
       assert.equal(received.length, 3)
       for (const r of received) checkRequest('kea', r, built)
     })

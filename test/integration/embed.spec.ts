@@ -14,11 +14,14 @@ async function hookEntry(xoUrl: string): Promise<Entry> {
   try {
     await xo.call('session.signIn', { email: 'admin@admin.net', password: 'admin' })
     let entry: Entry | undefined
-    await waitFor(async () => {
-      const plugins = (await xo.call('plugin.get')) as Array<{ id: string; configuration?: { hooks?: Entry[] } }>
-      entry = plugins.find((p) => p.id === 'web-hooks')?.configuration?.hooks?.[0]
-      return entry
-    }, { timeoutMs: 20_000, what: 'the demo registered its hook' })
+    await waitFor(
+      async () => {
+        const plugins = (await xo.call('plugin.get')) as Array<{ id: string; configuration?: { hooks?: Entry[] } }>
+        entry = plugins.find((p) => p.id === 'web-hooks')?.configuration?.hooks?.[0]
+        return entry
+      },
+      { timeoutMs: 20_000, what: 'the demo registered its hook' },
+    )
     return entry!
   } finally {
     await xo.close()
@@ -29,7 +32,16 @@ function deliver(url: string, body: string): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
 }
 
-const delivery = JSON.stringify({ callId: 'c1', userId: 'u1', userName: 'admin@admin.net', userIp: '127.0.0.1', method: 'vm.start', params: {}, timestamp: 1, type: 'pre' })
+const delivery = JSON.stringify({
+  callId: 'c1',
+  userId: 'u1',
+  userName: 'admin@admin.net',
+  userIp: '127.0.0.1',
+  method: 'vm.start',
+  params: {},
+  timestamp: 1,
+  type: 'pre',
+})
 
 describe("the demo's embedded Node-RED serves like Node-RED's own server", function () {
   this.timeout(90_000)

@@ -35,17 +35,41 @@ describe('no delivery lost while a flow is redeployed (stock node-red)', functio
     const tokens = [sim.issueToken('admin@admin.net'), sim.issueToken('admin@admin.net')]
     // Every third deploy rotates the token, which changes the hook's URL (its secret is derived from the token).
     const flow = (generation: number) => [
-      { id: 'xo', type: 'xo-server', url: sim.url, authMethod: 'token', hookBaseUrl: red.url, credentials: { token: tokens[Math.floor(generation / 3) % 2] } },
+      {
+        id: 'xo',
+        type: 'xo-server',
+        url: sim.url,
+        authMethod: 'token',
+        hookBaseUrl: red.url,
+        credentials: { token: tokens[Math.floor(generation / 3) % 2] },
+      },
       { id: 't1', type: 'tab', label: 'redeploy' },
-      { id: 'hook', type: 'xo-hook', z: 't1', name: `generation ${generation}`, server: 'xo', methods: ['vm.set'], phase: 'post', enrich: false, wires: [[], ['out']] },
+      {
+        id: 'hook',
+        type: 'xo-hook',
+        z: 't1',
+        name: `generation ${generation}`,
+        server: 'xo',
+        methods: ['vm.set'],
+        phase: 'post',
+        enrich: false,
+        wires: [[], ['out']],
+      },
       { id: 'out', type: 'http request', z: 't1', method: 'POST', ret: 'txt', url: `${sink.url}/got`, wires: [[]] },
     ]
     await red.deploy(flow(0))
-    await waitFor(async () => {
-      const plugins = (await sim.invoke('plugin.get', {})) as Array<{ id: string; loaded?: boolean; configuration?: { hooks?: unknown[] } }>
-      const hooks = plugins.find((p) => p.id === 'web-hooks')
-      return hooks?.loaded && hooks.configuration?.hooks?.length === 1
-    }, { what: 'the hook registered' })
+    await waitFor(
+      async () => {
+        const plugins = (await sim.invoke('plugin.get', {})) as Array<{
+          id: string
+          loaded?: boolean
+          configuration?: { hooks?: unknown[] }
+        }>
+        const hooks = plugins.find((p) => p.id === 'web-hooks')
+        return hooks?.loaded && hooks.configuration?.hooks?.length === 1
+      },
+      { what: 'the hook registered' },
+    )
     const vm = [...sim.objects.values()].find((o) => o.type === 'VM')
 
     // A steady stream of calls, each one post delivery, while the flow is redeployed again and again.
@@ -58,7 +82,10 @@ describe('no delivery lost while a flow is redeployed (stock node-red)', functio
       }
     })()
     for (let generation = 1; generation <= 8; generation++) {
-      await waitFor(() => sink.on('/got').length >= calls - 5 && calls > generation * 10, { timeoutMs: 10_000, what: 'deliveries flowing' })
+      await waitFor(() => sink.on('/got').length >= calls - 5 && calls > generation * 10, {
+        timeoutMs: 10_000,
+        what: 'deliveries flowing',
+      })
       await red.deploy(flow(generation), generation % 2 ? 'full' : 'nodes')
     }
     streaming = false
@@ -66,12 +93,22 @@ describe('no delivery lost while a flow is redeployed (stock node-red)', functio
     assert.deepEqual(refused, [], 'XO had deliveries refused')
     // Each call's post was emitted once, by whichever xo-hook node was deployed when it came.
     const emitted = (callId: string) => red.log.split(`emitted post vm.set ${callId}`).length - 1
-    await waitFor(() => posts.every((callId) => emitted(callId) >= 1), { timeoutMs: 15_000, what: 'every post emitted' })
-    assert.deepEqual(posts.filter((callId) => emitted(callId) !== 1), [], 'emitted more than once')
+    await waitFor(() => posts.every((callId) => emitted(callId) >= 1), {
+      timeoutMs: 15_000,
+      what: 'every post emitted',
+    })
+    assert.deepEqual(
+      posts.filter((callId) => emitted(callId) !== 1),
+      [],
+      'emitted more than once',
+    )
     // What the flow does after the hook is Node-RED's: a full deploy drops a message in flight between two nodes
     // of the flow (the one just emitted to the http request node being stopped), at most one per full deploy.
     const arrived = () => new Set(sink.on('/got').map((r) => (JSON.parse(r.body) as { callId: string }).callId))
-    await waitFor(() => posts.length === calls && arrived().size >= calls - 4, { timeoutMs: 15_000, what: 'the flow done' })
+    await waitFor(() => posts.length === calls && arrived().size >= calls - 4, {
+      timeoutMs: 15_000,
+      what: 'the flow done',
+    })
     const lost = posts.filter((callId) => !arrived().has(callId))
     assert.ok(lost.length <= 4, `${lost.length} messages lost after the hook`)
   })

@@ -23,7 +23,7 @@ const FOREIGN: Entry[] = [
 /** A tiny deterministic generator, so that a failing sequence can be replayed from its seed. */
 function random(seed: number) {
   let state = seed >>> 0
-  const next = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32)
+  const next = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32
   return { next, pick: <T>(items: T[]): T => items[Math.floor(next() * items.length)] }
 }
 
@@ -34,10 +34,24 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
   let token: string
   let configures = 0
 
-  const server = (): FlowNode => ({ id: 'xo', type: 'xo-server', url: sim.url, authMethod: 'token', hookBaseUrl: red.url, credentials: { token } })
+  const server = (): FlowNode => ({
+    id: 'xo',
+    type: 'xo-server',
+    url: sim.url,
+    authMethod: 'token',
+    hookBaseUrl: red.url,
+    credentials: { token },
+  })
   const tab = (id: string, disabled = false): FlowNode => ({ id, type: 'tab', label: id, disabled })
   const hook = (id: string, z: string, methods: string[], extra: Record<string, unknown> = {}): FlowNode => ({
-    id, type: 'xo-hook', z, server: 'xo', methods, phase: 'both', wires: [[], []], ...extra,
+    id,
+    type: 'xo-hook',
+    z,
+    server: 'xo',
+    methods,
+    phase: 'both',
+    wires: [[], []],
+    ...extra,
   })
 
   /** What XO should hold of this Node-RED's: one entry per method of every deployed, enabled, registering hook. */
@@ -45,7 +59,9 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
     const disabledTabs = new Set(flow.filter((n) => n.type === 'tab' && n.disabled).map((n) => n.id))
     return flow
       .filter((n) => n.type === 'xo-hook' && !n.d && !disabledTabs.has(n.z as string) && n.register !== false)
-      .flatMap((n) => (n.methods as string[]).map((m) => `${base}/xo-hook/${n.id} ${m} ${n.gate ? 'pre/post+wait' : 'pre/post'}`))
+      .flatMap((n) =>
+        (n.methods as string[]).map((m) => `${base}/xo-hook/${n.id} ${m} ${n.gate ? 'pre/post+wait' : 'pre/post'}`),
+      )
       .sort()
   }
 
@@ -58,7 +74,9 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
   async function state(base = red.url) {
     const all = await entries()
     const owned = all.filter((e) => e.url.startsWith(`${base}/xo-hook/`))
-    const mine = owned.map((e) => `${e.url.slice(0, e.url.lastIndexOf('/'))} ${e.method} ${e.type}${e.waitForResponse ? '+wait' : ''}`).sort()
+    const mine = owned
+      .map((e) => `${e.url.slice(0, e.url.lastIndexOf('/'))} ${e.method} ${e.type}${e.waitForResponse ? '+wait' : ''}`)
+      .sort()
     return { mine, others: all.filter((e) => !e.url.startsWith(`${base}/xo-hook/`)) }
   }
 
@@ -66,11 +84,16 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
     if (process.env.NODE_RED_LOG) console.log('=== settles', what)
     const want = [...expected(flow, base), ...besides].sort()
     let last: Awaited<ReturnType<typeof state>> | undefined
-    await waitFor(async () => {
-      last = await state(base)
-      return JSON.stringify(last.mine) === JSON.stringify(want)
-    }, { timeoutMs: 15_000, what }).catch((error: Error) => {
-      throw new Error(`${error.message}: want ${JSON.stringify(want)}, XO has ${JSON.stringify(last?.mine)}\n${red.log.slice(-2000)}`)
+    await waitFor(
+      async () => {
+        last = await state(base)
+        return JSON.stringify(last.mine) === JSON.stringify(want)
+      },
+      { timeoutMs: 15_000, what },
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message}: want ${JSON.stringify(want)}, XO has ${JSON.stringify(last?.mine)}\n${red.log.slice(-2000)}`,
+      )
     })
     assert.deepEqual(last!.others.slice(0, FOREIGN.length), FOREIGN, 'entries of others stay, in place')
   }
@@ -95,7 +118,14 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
   afterEach(() => assert.deepEqual(red.crashes, [], red.log.slice(-3000)))
 
   it('full deploys: adds, changes, and removes the entries of deleted and disabled nodes and flows', async () => {
-    const flow = [server(), tab('t1'), tab('t2'), hook('h1', 't1', ['vm.start', 'vm.stop']), hook('h2', 't1', ['host.stop']), hook('h3', 't2', ['vm.migrate'], { gate: true })]
+    const flow = [
+      server(),
+      tab('t1'),
+      tab('t2'),
+      hook('h1', 't1', ['vm.start', 'vm.stop']),
+      hook('h2', 't1', ['host.stop']),
+      hook('h3', 't2', ['vm.migrate'], { gate: true }),
+    ]
     await red.deploy(flow)
     await settles(flow, 'first deploy')
 
@@ -133,7 +163,13 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
     const seed = Number(process.env.REGISTRATION_SEED ?? Date.now() % 100_000)
     const rng = random(seed)
     const methods = ['vm.start', 'vm.stop', 'vm.migrate', 'host.stop', 'vm.snapshot', 'vm.delete']
-    let flow: FlowNode[] = [server(), tab('t1'), tab('t2'), hook('h1', 't1', ['vm.start']), hook('h2', 't2', ['vm.stop'])]
+    let flow: FlowNode[] = [
+      server(),
+      tab('t1'),
+      tab('t2'),
+      hook('h1', 't1', ['vm.start']),
+      hook('h2', 't2', ['vm.stop']),
+    ]
     let next = 3
     for (let step = 0; step < 40; step++) {
       const hooks = flow.filter((n) => n.type === 'xo-hook')
@@ -141,10 +177,19 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
       const target = hooks.length ? rng.pick(hooks) : undefined
       if (action === 'add' || !target) flow = [...flow, hook(`h${next++}`, rng.pick(['t1', 't2']), [rng.pick(methods)])]
       else if (action === 'delete') flow = flow.filter((n) => n !== target)
-      else if (action === 'disable' || action === 'enable') flow = flow.map((n) => (n === target ? { ...n, d: action === 'disable' } : n))
-      else if (action === 'methods') flow = flow.map((n) => (n === target ? { ...n, methods: [rng.pick(methods), rng.pick(methods)].filter((m, i, a) => a.indexOf(m) === i) } : n))
+      else if (action === 'disable' || action === 'enable')
+        flow = flow.map((n) => (n === target ? { ...n, d: action === 'disable' } : n))
+      else if (action === 'methods')
+        flow = flow.map((n) =>
+          n === target
+            ? { ...n, methods: [rng.pick(methods), rng.pick(methods)].filter((m, i, a) => a.indexOf(m) === i) }
+            : n,
+        )
       else if (action === 'move') flow = flow.map((n) => (n === target ? { ...n, z: n.z === 't1' ? 't2' : 't1' } : n))
-      else flow = flow.map((n) => (n.type === 'tab' && n.id === rng.pick(['t1', 't2']) ? { ...n, disabled: !n.disabled } : n))
+      else
+        flow = flow.map((n) =>
+          n.type === 'tab' && n.id === rng.pick(['t1', 't2']) ? { ...n, disabled: !n.disabled } : n,
+        )
       const type = rng.pick<DeploymentType>(['full', 'full', 'flows', 'nodes'])
       await red.deploy(flow, type)
       await settles(flow, `seed ${seed}, step ${step}: ${action} ${target?.id ?? ''}, ${type} deploy`)
@@ -162,7 +207,10 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
     const stored = JSON.parse(readFileSync(file, 'utf8')) as FlowNode[]
     writeFileSync(file, JSON.stringify(stored.filter((n) => n.id !== 'h2')))
     await red.launch()
-    await settles(flow.filter((n) => n.id !== 'h2'), 'after the restart')
+    await settles(
+      flow.filter((n) => n.id !== 'h2'),
+      'after the restart',
+    )
   })
 
   it('removes the entries of a node deleted while XO was down, once XO is back', async () => {
@@ -179,12 +227,20 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
   })
 
   it('leaves alone what a node that does not register has in XO', async () => {
-    const flow = [server(), tab('t1'), hook('h1', 't1', ['vm.start']), hook('h9', 't1', ['vm.stop'], { register: false })]
+    const flow = [
+      server(),
+      tab('t1'),
+      hook('h1', 't1', ['vm.start']),
+      hook('h9', 't1', ['vm.stop'], { register: false }),
+    ]
     const manual = { method: 'vm.stop', type: 'post', url: `${red.url}/xo-hook/h9/pasted-by-hand`, format: 'json' }
     await sim.invoke('plugin.configure', { id: 'web-hooks', configuration: { hooks: [...FOREIGN, manual] } })
     await red.deploy(flow)
     await settles(flow, 'deployed', red.url, [`${red.url}/xo-hook/h9 vm.stop post`])
-    assert.ok((await entries()).some((e) => e.url === manual.url), 'the hand-made entry stays')
+    assert.ok(
+      (await entries()).some((e) => e.url === manual.url),
+      'the hand-made entry stays',
+    )
   })
 
   it('takes its entries out of an XO its config node no longer points at', async () => {
@@ -193,11 +249,17 @@ describe('hook entries in XO follow the deployed nodes (stock node-red, deployed
       const flow = [server(), tab('t1'), hook('h1', 't1', ['vm.start'])]
       await red.deploy(flow)
       await settles(flow, 'on the first XO')
-      const moved = flow.map((n) => (n.id === 'xo' ? { ...n, url: other.url, credentials: { token: other.issueToken('admin@admin.net') } } : n))
+      const moved = flow.map((n) =>
+        n.id === 'xo' ? { ...n, url: other.url, credentials: { token: other.issueToken('admin@admin.net') } } : n,
+      )
       await red.deploy(moved)
       await settles([], 'the first XO keeps none of ours')
-      const plugins = async () => (await other.invoke('plugin.get', {})) as Array<{ id: string; configuration?: { hooks?: Entry[] } }>
-      await waitFor(async () => (await plugins()).find((p) => p.id === 'web-hooks')?.configuration?.hooks?.length === 1, { what: 'the other XO has the hook' })
+      const plugins = async () =>
+        (await other.invoke('plugin.get', {})) as Array<{ id: string; configuration?: { hooks?: Entry[] } }>
+      await waitFor(
+        async () => (await plugins()).find((p) => p.id === 'web-hooks')?.configuration?.hooks?.length === 1,
+        { what: 'the other XO has the hook' },
+      )
     } finally {
       await other.stop()
     }

@@ -11,7 +11,7 @@ import { RpcClient } from '../simulator/helpers'
 
 const START = path.resolve(__dirname, '../../nodes/demo/start.js')
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 interface FlowNode {
   id: string
@@ -24,7 +24,12 @@ interface FlowNode {
  * `npm start` as a user runs it (its compiled entry point, `args` as after `npm start --`), with a temporary
  * folder of its own to check and its user directory in `userDir` (never the clone's).
  */
-function npmStart(port: number, tmp: string, userDir: string, args: string[] = []): { child: ChildProcess; output: () => string } {
+function npmStart(
+  port: number,
+  tmp: string,
+  userDir: string,
+  args: string[] = [],
+): { child: ChildProcess; output: () => string } {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), TMPDIR: tmp, DEMO_USER_DIR: userDir }
   for (const name of Object.keys(env)) if (/^XO_/.test(name) || name === 'NODE_RED_URL') delete env[name]
   const child = spawn(process.execPath, [START, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -60,7 +65,10 @@ describe('npm start', function () {
   /** Starts `npm start` and waits until it says it runs. */
   async function started(port: number, args: string[] = []): Promise<string> {
     run = npmStart(port, tmp, userDir, args)
-    await waitFor(() => /Ctrl-C stops/.test(run!.output()) || run!.child.exitCode !== null, { timeoutMs: 45_000, what: 'the demo to say it runs' })
+    await waitFor(() => /Ctrl-C stops/.test(run!.output()) || run!.child.exitCode !== null, {
+      timeoutMs: 45_000,
+      what: 'the demo to say it runs',
+    })
     assert.equal(run.child.exitCode, null, run.output())
     return run.output()
   }
@@ -84,7 +92,7 @@ describe('npm start', function () {
     const port = await freePort()
     const first = await started(port)
     // Node-RED says "User directory : …" too: the demo's own line says that the flows are kept there.
-    assert.match(first, new RegExp(`kept in ${escape(userDir)}`), 'the start log says where the flows are kept')
+    assert.match(first, new RegExp(`kept in ${escapeRegExp(userDir)}`), 'the start log says where the flows are kept')
     assert.match(first, /npm start -- --fresh/)
     const example = await flows(port)
     const server = example.flows.find((n) => n.type === 'xo-server')
@@ -94,7 +102,14 @@ describe('npm start', function () {
 
     // What a person does in the editor: a node of their own, and a secret on the xo-server, then Deploy.
     const token = `kept-token-${port}`
-    const mine: FlowNode = { id: 'a1b2c3d4e5f60718', type: 'comment', z: example.flows.find((n) => n.type === 'tab')!.id, name: 'my own node', x: 300, y: 600 }
+    const mine: FlowNode = {
+      id: 'a1b2c3d4e5f60718',
+      type: 'comment',
+      z: example.flows.find((n) => n.type === 'tab')!.id,
+      name: 'my own node',
+      x: 300,
+      y: 600,
+    }
     const deployed = [...example.flows.map((n) => (n.id === server.id ? { ...n, credentials: { token } } : n)), mine]
     const response = await fetch(`http://127.0.0.1:${port}/flows`, {
       method: 'POST',
@@ -102,11 +117,14 @@ describe('npm start', function () {
       body: JSON.stringify({ rev: example.rev, flows: deployed }),
     })
     assert.equal(response.status, 200, await response.text())
-    assert.ok(!readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8').includes(token), 'the credentials file is encrypted')
+    assert.ok(
+      !readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8').includes(token),
+      'the credentials file is encrypted',
+    )
     await ctrlC()
 
     const second = await started(port)
-    assert.match(second, new RegExp(`kept in ${escape(userDir)}`))
+    assert.match(second, new RegExp(`kept in ${escapeRegExp(userDir)}`))
     assert.match(second, /as you last deployed them/)
     const kept = await flows(port)
     assert.deepEqual(
@@ -116,7 +134,11 @@ describe('npm start', function () {
     )
     assert.equal(kept.flows.find((n) => n.id === mine.id)?.name, 'my own node')
     const credentials = await fetch(`http://127.0.0.1:${port}/credentials/xo-server/${server.id}`)
-    assert.equal(((await credentials.json()) as { has_token?: boolean }).has_token, true, 'the saved credential is read back')
+    assert.equal(
+      ((await credentials.json()) as { has_token?: boolean }).has_token,
+      true,
+      'the saved credential is read back',
+    )
     await ctrlC()
 
     const fresh = await started(port, ['--fresh'])
@@ -124,7 +146,11 @@ describe('npm start', function () {
     const again = await flows(port)
     assert.deepEqual(again.flows.map((n) => n.id).sort(), example.flows.map((n) => n.id).sort(), 'the example again')
     const forgotten = await fetch(`http://127.0.0.1:${port}/credentials/xo-server/${server.id}`)
-    assert.notEqual(((await forgotten.json()) as { has_token?: boolean }).has_token, true, 'the saved credential is gone')
+    assert.notEqual(
+      ((await forgotten.json()) as { has_token?: boolean }).has_token,
+      true,
+      'the saved credential is gone',
+    )
     await ctrlC()
     assert.deepEqual(readdirSync(tmp), [], 'temporary folders left behind')
   })
@@ -141,12 +167,22 @@ describe('npm start', function () {
     const xo = await RpcClient.connect(xoUrl)
     try {
       await xo.call('session.signIn', { email: 'admin@admin.net', password: 'admin' })
-      const urls = await waitFor(async () => {
-        const plugins = (await xo.call('plugin.get')) as Array<{ id: string; configuration?: { hooks?: Array<{ url: string }> } }>
-        const hooks = plugins.find((p) => p.id === 'web-hooks')?.configuration?.hooks ?? []
-        return hooks.length > 0 ? hooks.map((h) => h.url) : undefined
-      }, { timeoutMs: 20_000, what: 'the saved flows to register their hooks' })
-      for (const url of urls) assert.ok(url.startsWith(`http://127.0.0.1:${port}/xo-hook/`), `a hook for ${url}, not for this start's port ${port}`)
+      const urls = await waitFor(
+        async () => {
+          const plugins = (await xo.call('plugin.get')) as Array<{
+            id: string
+            configuration?: { hooks?: Array<{ url: string }> }
+          }>
+          const hooks = plugins.find((p) => p.id === 'web-hooks')?.configuration?.hooks ?? []
+          return hooks.length > 0 ? hooks.map((h) => h.url) : undefined
+        },
+        { timeoutMs: 20_000, what: 'the saved flows to register their hooks' },
+      )
+      for (const url of urls)
+        assert.ok(
+          url.startsWith(`http://127.0.0.1:${port}/xo-hook/`),
+          `a hook for ${url}, not for this start's port ${port}`,
+        )
     } finally {
       await xo.close()
     }
@@ -155,7 +191,10 @@ describe('npm start', function () {
 
   it('refuses an argument it does not know rather than start as if it were not given', async () => {
     run = npmStart(await freePort(), tmp, userDir, ['--frseh'])
-    await waitFor(() => run!.child.exitCode !== null || /Ctrl-C stops/.test(run!.output()), { timeoutMs: 45_000, what: 'the demo to exit or run' })
+    await waitFor(() => run!.child.exitCode !== null || /Ctrl-C stops/.test(run!.output()), {
+      timeoutMs: 45_000,
+      what: 'the demo to exit or run',
+    })
     assert.equal(run.child.exitCode, 1, run.output())
     assert.match(run.output(), /unknown argument --frseh.*npm start -- --fresh/)
     assert.equal(existsSync(userDir), false, 'nothing written')

@@ -48,8 +48,10 @@ describe('the packed package (npm pack)', function () {
       assert.ok(files.includes(`nodes/locales/en-US/${base}.json`), `${type}: its labels`)
       assert.ok(files.includes(`nodes/locales/en-US/${base}.html`), `${type}: its help`)
     }
-    for (const icon of readdirSync(path.join(ROOT, 'nodes/icons'))) assert.ok(files.includes(`nodes/icons/${icon}`), icon)
-    for (const example of readdirSync(path.join(ROOT, 'examples'))) assert.ok(files.includes(`examples/${example}`), example)
+    for (const icon of readdirSync(path.join(ROOT, 'nodes/icons')))
+      assert.ok(files.includes(`nodes/icons/${icon}`), icon)
+    for (const example of readdirSync(path.join(ROOT, 'examples')))
+      assert.ok(files.includes(`examples/${example}`), example)
     for (const file of ['README.md', 'LICENSE', 'resources/xo-editor.js']) assert.ok(files.includes(file), file)
   })
 
@@ -92,24 +94,53 @@ describe('installed from its tarball as the README says (npm pack, then npm inst
   })
 
   it('loads every node type in a stock Node-RED, and its Start here example runs on the simulated XO', async () => {
-    const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], { cwd: ROOT, encoding: 'utf8' })
+    const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
     const tarball = path.join(packDir, (JSON.parse(out) as { filename: string }[])[0].filename)
     // A user directory holding the package, as `npm install <tarball>` in ~/.node-red leaves it; nothing of the clone.
     red = await StockNodeRed.start({ nodesDir: [] }, (userDir) => {
       writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }))
-      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: userDir, stdio: 'ignore' })
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+        cwd: userDir,
+        stdio: 'ignore',
+      })
     })
-    const sets = (await (await red.request('/nodes', { headers: { accept: 'application/json' } })).json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>
+    const sets = (await (await red.request('/nodes', { headers: { accept: 'application/json' } })).json()) as Array<{
+      module: string
+      types: string[]
+      enabled: boolean
+      err?: string
+    }>
     const ours = sets.filter((s) => s.module === '@xo-flows/node-red-xen-orchestra')
-    assert.deepEqual(ours.filter((s) => s.err || !s.enabled).map((s) => `${s.types}: ${s.err}`), [])
+    assert.deepEqual(
+      ours.filter((s) => s.err || !s.enabled).map((s) => `${s.types}: ${s.err}`),
+      [],
+    )
     const types = ours.flatMap((s) => s.types).sort()
     assert.ok(types.includes('xo-server') && types.includes('xo-hook') && types.includes('xo-kea'), types.join(', '))
-    assert.ok(types.every((t) => t.startsWith('xo-')), types.join(', '))
+    assert.ok(
+      types.every((t) => t.startsWith('xo-')),
+      types.join(', '),
+    )
 
     // Import > Examples lists the installed package's examples; Start here runs there.
-    const examples = (await (await red.request('/library/examples/flows/@xo-flows/node-red-xen-orchestra', { headers: { accept: 'application/json' } })).json()) as Record<string, unknown>
+    const examples = (await (
+      await red.request('/library/examples/flows/@xo-flows/node-red-xen-orchestra', {
+        headers: { accept: 'application/json' },
+      })
+    ).json()) as Record<string, unknown>
     assert.ok(JSON.stringify(examples).includes('00 Start here'), JSON.stringify(examples).slice(0, 300))
-    const flows = JSON.parse(readFileSync(path.join(red.userDir, 'node_modules/@xo-flows/node-red-xen-orchestra/examples/00 Start here - XO events to debug.json'), 'utf8')) as Array<{ id: string; type: string }>
+    const flows = JSON.parse(
+      readFileSync(
+        path.join(
+          red.userDir,
+          'node_modules/@xo-flows/node-red-xen-orchestra/examples/00 Start here - XO events to debug.json',
+        ),
+        'utf8',
+      ),
+    ) as Array<{ id: string; type: string }>
     await red.deploy(flows)
     const hook = flows.find((n) => n.type === 'xo-hook')!
     await red.waitForStatus(hook.id, (s) => s.fill === 'green', 30_000)

@@ -30,7 +30,11 @@ class DeliveryRelay {
       const chunks: Buffer[] = []
       req.on('data', (chunk: Buffer) => chunks.push(chunk))
       req.on('end', () => {
-        const delivery = { path: req.url ?? '/', type: String(req.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }
+        const delivery = {
+          path: req.url ?? '/',
+          type: String(req.headers['content-type'] ?? ''),
+          body: Buffer.concat(chunks),
+        }
         if (this.holding) {
           this.held.push(delivery)
           return void res.writeHead(204).end()
@@ -52,7 +56,11 @@ class DeliveryRelay {
 
   /** Delivers to Node-RED as XO would have; resolves with Node-RED's answer. */
   async deliver(delivery: HeldDelivery): Promise<number> {
-    const response = await fetch(`${this.target()}${delivery.path}`, { method: 'POST', headers: { 'content-type': delivery.type }, body: new Uint8Array(delivery.body) })
+    const response = await fetch(`${this.target()}${delivery.path}`, {
+      method: 'POST',
+      headers: { 'content-type': delivery.type },
+      body: new Uint8Array(delivery.body),
+    })
     await response.arrayBuffer()
     return response.status
   }
@@ -89,21 +97,36 @@ describe('xo-hook with a shared store: a call caught up from the audit log and d
     await h.load([
       h.serverNode({ hookBaseUrl: relay.url, redisUrl: redis.url }),
       {
-        id: 'hook', type: 'xo-hook', server: 'server', methods: ['vm.start'], phase: 'post', register: true, enrich: false,
-        catchUp: true, catchUpEvery: 3600, catchUpGrace: 0, wires: [[], ['out']],
+        id: 'hook',
+        type: 'xo-hook',
+        server: 'server',
+        methods: ['vm.start'],
+        phase: 'post',
+        register: true,
+        enrich: false,
+        catchUp: true,
+        catchUpEvery: 3600,
+        catchUpGrace: 0,
+        wires: [[], ['out']],
       },
       { id: 'out', type: 'helper' },
     ])
     coordinator = (h.helper.getNode('server') as { coordinator?: Coordinator }).coordinator
     h.helper.getNode('out').on('input', (msg: XoHookMessage<HookPost>) => messages.push(msg))
-    await waitFor(async () => (await h!.hookEntries()).length === 1, { timeoutMs: 15_000, what: "the node's entry in XO" })
+    await waitFor(async () => (await h!.hookEntries()).length === 1, {
+      timeoutMs: 15_000,
+      what: "the node's entry in XO",
+    })
     // Leading, the node caught up once: the shared cursor says where the log was then.
     await waitFor(async () => (await cursor()) !== undefined, { timeoutMs: 20_000, what: 'the shared catch-up cursor' })
   })
 
   afterEach(async () => {
     const problems: unknown[] = []
-    const attempt = (step: () => Promise<unknown> | undefined) => Promise.resolve().then(step).catch((error: unknown) => problems.push(error))
+    const attempt = (step: () => Promise<unknown> | undefined) =>
+      Promise.resolve()
+        .then(step)
+        .catch((error: unknown) => problems.push(error))
     await attempt(() => h?.stop())
     // The config node's Redis connection and lease, let go of now rather than when the pool would.
     await attempt(() => coordinator?.stop())
@@ -144,8 +167,15 @@ describe('xo-hook with a shared store: a call caught up from the audit log and d
     assert.equal(await relay!.deliver(late), 204)
     relay!.holding = false
     await startVm(1)
-    await waitFor(() => messages.some((m) => m.payload.callId !== callId), { timeoutMs: 15_000, what: 'the next call, live' })
-    assert.deepEqual(of(callId).map((m) => m.xo.replayed === true), [true], 'the call came out again when its delivery arrived late')
+    await waitFor(() => messages.some((m) => m.payload.callId !== callId), {
+      timeoutMs: 15_000,
+      what: 'the next call, live',
+    })
+    assert.deepEqual(
+      of(callId).map((m) => m.xo.replayed === true),
+      [true],
+      'the call came out again when its delivery arrived late',
+    )
   })
 
   it('the live delivery gives the call first; the catch-up meeting it in the audit log does not give it again', async () => {
@@ -159,11 +189,18 @@ describe('xo-hook with a shared store: a call caught up from the audit log and d
 
     catchUpNow()
     // The shared cursor reaches the call's record (records are newest first): the pass walked past it.
-    await waitFor(async () => {
-      const saved = await cursor()
-      const at = h!.sim.auditRecords().findIndex((r) => r.id === saved?.cursor)
-      return at >= 0 && at <= h!.sim.auditRecords().length - records.length + recordAt
-    }, { timeoutMs: 15_000, what: "the catch-up's cursor past the call" })
-    assert.deepEqual(of(callId).map((m) => m.xo.replayed === true), [false], 'the catch-up gave the call again')
+    await waitFor(
+      async () => {
+        const saved = await cursor()
+        const at = h!.sim.auditRecords().findIndex((r) => r.id === saved?.cursor)
+        return at >= 0 && at <= h!.sim.auditRecords().length - records.length + recordAt
+      },
+      { timeoutMs: 15_000, what: "the catch-up's cursor past the call" },
+    )
+    assert.deepEqual(
+      of(callId).map((m) => m.xo.replayed === true),
+      [false],
+      'the catch-up gave the call again',
+    )
   })
 })

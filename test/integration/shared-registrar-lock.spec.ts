@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { Coordinator, webHooksLockKey } from '../../src/coordination/coordinator'
-import { compileMethods, MethodMatcher } from '../../src/hooks/patterns'
+import { compileMethods, type MethodMatcher } from '../../src/hooks/patterns'
 import type { HookEntry, RegistrationReport } from '../../src/hooks/registrar'
 import { hookRegistrars, type ServerHooks } from '../../src/node-red/hook-registrars'
 import { parseXoUrl } from '../../src/xo/url'
@@ -47,26 +47,48 @@ describe('the registrars of two Node-REDs sharing a Redis write XO web-hooks con
       const events = new EventEmitter()
       const prefix = `http://${who}:1880/xo-hook/`
       const hooks = hookRegistrars(events, () => {})({
-        id: 'xo', connection: xo.connection(who) as never, options: {} as never, prefix, catalogue: async () => ['vm.start', 'vm.stop'],
+        id: 'xo',
+        connection: xo.connection(who) as never,
+        options: {} as never,
+        prefix,
+        catalogue: async () => ['vm.start', 'vm.stop'],
         // As xo-server wires it.
         lock: (work) => coordinator.withLock('web-hooks', work),
       }) as ServerHooks
       closing.push(() => hooks.close(false))
       const reports: RegistrationReport[] = []
       hooks.registrar.claim({
-        nodeId: 'hook', prefix,
-        wish: { url: `${prefix}hook/secret`, methods: compileMethods(['vm.start']) as MethodMatcher, type: 'post', waitForResponse: false },
+        nodeId: 'hook',
+        prefix,
+        wish: {
+          url: `${prefix}hook/secret`,
+          methods: compileMethods(['vm.start']) as MethodMatcher,
+          type: 'post',
+          waitForResponse: false,
+        },
         report: (report) => reports.push(report),
       })
-      return { events, hooks, reports, entry: { method: 'vm.start', type: 'post', url: `${prefix}hook/secret`, format: 'json' } as HookEntry }
+      return {
+        events,
+        hooks,
+        reports,
+        entry: { method: 'vm.start', type: 'post', url: `${prefix}hook/secret`, format: 'json' } as HookEntry,
+      }
     }
     const a = await instance('a')
     const b = await instance('b')
     a.events.emit('flows:started')
     b.events.emit('flows:started')
     await Promise.all([a.hooks.registrar.idle(20_000), b.hooks.registrar.idle(20_000)])
-    assert.deepEqual([...a.reports, ...b.reports].map((r) => (r.ok ? 'ok' : r.error.message)), ['ok', 'ok'])
-    assert.deepEqual([...xo.hooks].sort((x, y) => x.url.localeCompare(y.url)), [a.entry, b.entry], "an instance's entries lost")
+    assert.deepEqual(
+      [...a.reports, ...b.reports].map((r) => (r.ok ? 'ok' : r.error.message)),
+      ['ok', 'ok'],
+    )
+    assert.deepEqual(
+      [...xo.hooks].sort((x, y) => x.url.localeCompare(y.url)),
+      [a.entry, b.entry],
+      "an instance's entries lost",
+    )
   })
 
   it('a deployed xo-server with a Redis writes XO only once the other instance has let go of the lock', async () => {
@@ -81,18 +103,33 @@ describe('the registrars of two Node-REDs sharing a Redis write XO web-hooks con
     h.sim.on('call', ({ method }: { method: string }) => method === 'plugin.configure' && configured.push(method))
     await h.load([
       h.serverNode({ redisUrl: redis.url }),
-      { id: 'hook', type: 'xo-hook', server: 'server', methods: ['vm.start'], phase: 'post', register: true, enrich: false, wires: [[], []] },
+      {
+        id: 'hook',
+        type: 'xo-hook',
+        server: 'server',
+        methods: ['vm.start'],
+        phase: 'post',
+        register: true,
+        enrich: false,
+        wires: [[], []],
+      },
     ])
     const coordinator = (h.helper.getNode('server') as { coordinator?: Coordinator }).coordinator
     assert.ok(coordinator, 'the config node shares a store')
     // Stopped once the flows are, rather than 3 s later: Redis goes at the end of the file.
     closing.unshift(() => coordinator.stop())
     const asked = () => monitor.lines.filter((line) => line.includes(`"SET" "${lockKey}"`)).length
-    await waitFor(() => asked() >= 2, { timeoutMs: 15_000, what: 'the registrar asking for the lock, held by the other instance, and again' })
+    await waitFor(() => asked() >= 2, {
+      timeoutMs: 15_000,
+      what: 'the registrar asking for the lock, held by the other instance, and again',
+    })
     assert.deepEqual(configured, [], 'XO configured while the other instance held the lock')
     assert.deepEqual(await h.hookEntries(), [])
     await redis.command('DEL', lockKey)
-    await waitFor(async () => (await h.hookEntries()).length === 1, { timeoutMs: 15_000, what: "the node's entry in XO once the lock is free" })
+    await waitFor(async () => (await h.hookEntries()).length === 1, {
+      timeoutMs: 15_000,
+      what: "the node's entry in XO once the lock is free",
+    })
     assert.deepEqual(configured, ['plugin.configure'])
     await waitFor(async () => (await redis.command('EXISTS', lockKey)) === ':0\r\n', { what: 'the lock given back' })
   })

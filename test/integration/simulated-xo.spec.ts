@@ -6,9 +6,9 @@ import { acquireSimulatedXo, type SimulatedXoHandle } from '../../src/simulator/
 import { Harness } from '../support/harness'
 import { waitFor, waitForCall, waitForEvent } from '../support/node-red'
 
-type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type TestNode = EventEmitter & Record<string, any>
 
-describe('xo-server set to the simulated XO', function () {
+describe('xo-server set to the simulated XO', () => {
   let h: Harness
   let lease: SimulatedXoHandle
 
@@ -23,17 +23,27 @@ describe('xo-server set to the simulated XO', function () {
   })
 
   it('connects with nothing to set, registers hooks in it, and delivers its calls', async () => {
-    await h.load([
-      { id: 'server', type: 'xo-server', source: 'simulated', hookBaseUrl: h.nodeUrl },
-      { id: 'hook', type: 'xo-hook', server: 'server', methods: ['vm.start'], phase: 'post', wires: [[], ['post']] },
-      { id: 'post', type: 'helper' },
-    ], { server: {} })
+    await h.load(
+      [
+        { id: 'server', type: 'xo-server', source: 'simulated', hookBaseUrl: h.nodeUrl },
+        { id: 'hook', type: 'xo-hook', server: 'server', methods: ['vm.start'], phase: 'post', wires: [[], ['post']] },
+        { id: 'post', type: 'helper' },
+      ],
+      { server: {} },
+    )
     const hook = h.helper.getNode('hook') as TestNode
     await waitForCall(hook, 'status', (s) => s.fill === 'green' && s.text === 'xo-server.status.connected')
-    await waitFor(async () => {
-      const plugins = (await lease.simulator.invoke('plugin.get', {})) as Array<{ id: string; loaded?: boolean; configuration?: { hooks?: unknown[] } }>
-      return plugins.find((p) => p.id === 'web-hooks')?.loaded
-    }, { what: 'the hook registered in the simulated XO' })
+    await waitFor(
+      async () => {
+        const plugins = (await lease.simulator.invoke('plugin.get', {})) as Array<{
+          id: string
+          loaded?: boolean
+          configuration?: { hooks?: unknown[] }
+        }>
+        return plugins.find((p) => p.id === 'web-hooks')?.loaded
+      },
+      { what: 'the hook registered in the simulated XO' },
+    )
     const vm = [...lease.simulator.objects.values()].find((o) => o.type === 'VM' && o.power_state === 'Halted')
     const post = waitForEvent<[XoHookMessage<HookPost>]>(h.helper.getNode('post'), 'input', 5000)
     await lease.simulator.invoke('vm.start', { id: vm.id })

@@ -47,26 +47,71 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
   let vms: string[] = []
   /** callIds of the calls of the watched methods, from XO's audit log */
   const calls = () =>
-    sim.auditRecords().flatMap((r) => (r.event === 'apiCall' && ['vm.start', 'vm.stop'].includes(String(r.data?.method)) ? [String(r.data?.callId)] : []))
+    sim
+      .auditRecords()
+      .flatMap((r) =>
+        r.event === 'apiCall' && ['vm.start', 'vm.stop'].includes(String(r.data?.method))
+          ? [String(r.data?.callId)]
+          : [],
+      )
 
   /** What both instances' flows saw, in the order they saw it (one clock: the same machine). */
   const seen = (): Seen[] =>
     reds.flatMap((red) => [...red.log.matchAll(SEEN)].map((m) => JSON.parse(m[1]) as Seen)).sort((a, b) => a.at - b.at)
 
   function flow(token: string, extra: FlowNode[] = []): FlowNode[] {
-    const log = (fields: string) => `node.log('SEEN ' + JSON.stringify(Object.assign(${fields}, { at: Date.now() }))); return null`
+    const log = (fields: string) =>
+      `node.log('SEEN ' + JSON.stringify(Object.assign(${fields}, { at: Date.now() }))); return null`
     return [
       { id: 'tab', type: 'tab', label: 'two instances' },
-      { id: 'xo', type: 'xo-server', url: sim.url, authMethod: 'token', hookBaseUrl: lb.url, redisUrl: redis.url, credentials: { token } },
       {
-        id: 'hook', type: 'xo-hook', z: 'tab', server: 'xo', methods: ['vm.start', 'vm.stop'], phase: 'post', register: true,
-        catchUp: true, catchUpEvery: 1, catchUpGrace: 1, wires: [[], ['seen-call']],
+        id: 'xo',
+        type: 'xo-server',
+        url: sim.url,
+        authMethod: 'token',
+        hookBaseUrl: lb.url,
+        redisUrl: redis.url,
+        credentials: { token },
       },
-      { id: 'seen-call', type: 'function', z: 'tab', func: log("{ kind: 'call', callId: msg.payload.callId, method: msg.topic, replayed: msg.xo.replayed === true }"), wires: [] },
-      { id: 'events', type: 'xo-events', z: 'tab', server: 'xo', types: ['VM'], events: ['started', 'stopped'], wires: [['seen-change']] },
       {
-        id: 'seen-change', type: 'function', z: 'tab', wires: [],
-        func: log("{ kind: 'change', id: msg.payload.id, event: msg.payload.event, state: msg.payload.object.power_state, takeover: msg.payload.foundAtTakeover }"),
+        id: 'hook',
+        type: 'xo-hook',
+        z: 'tab',
+        server: 'xo',
+        methods: ['vm.start', 'vm.stop'],
+        phase: 'post',
+        register: true,
+        catchUp: true,
+        catchUpEvery: 1,
+        catchUpGrace: 1,
+        wires: [[], ['seen-call']],
+      },
+      {
+        id: 'seen-call',
+        type: 'function',
+        z: 'tab',
+        func: log(
+          "{ kind: 'call', callId: msg.payload.callId, method: msg.topic, replayed: msg.xo.replayed === true }",
+        ),
+        wires: [],
+      },
+      {
+        id: 'events',
+        type: 'xo-events',
+        z: 'tab',
+        server: 'xo',
+        types: ['VM'],
+        events: ['started', 'stopped'],
+        wires: [['seen-change']],
+      },
+      {
+        id: 'seen-change',
+        type: 'function',
+        z: 'tab',
+        wires: [],
+        func: log(
+          "{ kind: 'change', id: msg.payload.id, event: msg.payload.event, state: msg.payload.object.power_state, takeover: msg.payload.foundAtTakeover }",
+        ),
       },
       ...extra,
     ]
@@ -84,11 +129,16 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
   }
 
   async function leaderIndex(among: StockNodeRed[] = reds): Promise<number> {
-    const found = await waitFor(async () => {
-      const roles = await Promise.all(among.map((red) => roleOf(red).catch(() => undefined)))
-      const leaders = roles.flatMap((role, i) => (role === 'leader' ? [i] : []))
-      return leaders.length === 1 && roles.every((role) => role === 'leader' || role === 'follower') ? { index: leaders[0] } : undefined
-    }, { timeoutMs: 30_000, what: 'one leader and one follower' })
+    const found = await waitFor(
+      async () => {
+        const roles = await Promise.all(among.map((red) => roleOf(red).catch(() => undefined)))
+        const leaders = roles.flatMap((role, i) => (role === 'leader' ? [i] : []))
+        return leaders.length === 1 && roles.every((role) => role === 'leader' || role === 'follower')
+          ? { index: leaders[0] }
+          : undefined
+      },
+      { timeoutMs: 30_000, what: 'one leader and one follower' },
+    )
     return reds.indexOf(among[found.index])
   }
 
@@ -112,26 +162,40 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
         await new Promise((resolve) => setTimeout(resolve, intervalMs))
       }
     })()
-    const load = { toggles, stop: async () => {
-      running = false
-      await done
-    } }
+    const load = {
+      toggles,
+      stop: async () => {
+        running = false
+        await done
+      },
+    }
     streams.push(load)
     return load
   }
 
   /** Every call XO made came out once; every VM's started/stopped alternate, once each, ending as XO has it. */
   async function assertExactlyOnce(what: string): Promise<void> {
-    await waitFor(() => {
-      const ids = new Set(seen().filter((s) => s.kind === 'call').map((s) => s.callId))
-      return calls().every((callId) => ids.has(callId))
-    }, { timeoutMs: 30_000, what: `${what}: every call XO made, once caught up` })
-    const wrong = () => vms.flatMap((id) => {
-      const events = seen().filter((s) => s.kind === 'change' && s.id === id).map((s) => s.event)
-      const state = sim.objects.get(id)?.power_state
-      const right = state === 'Halted' ? events.at(-1) === undefined || events.at(-1) === 'stopped' : events.at(-1) === 'started'
-      return right ? [] : [`${id} is ${state}, its events: ${events.join(', ')}`]
-    })
+    await waitFor(
+      () => {
+        const ids = new Set(
+          seen()
+            .filter((s) => s.kind === 'call')
+            .map((s) => s.callId),
+        )
+        return calls().every((callId) => ids.has(callId))
+      },
+      { timeoutMs: 30_000, what: `${what}: every call XO made, once caught up` },
+    )
+    const wrong = () =>
+      vms.flatMap((id) => {
+        const events = seen()
+          .filter((s) => s.kind === 'change' && s.id === id)
+          .map((s) => s.event)
+        const state = sim.objects.get(id)?.power_state
+        const right =
+          state === 'Halted' ? events.at(-1) === undefined || events.at(-1) === 'stopped' : events.at(-1) === 'started'
+        return right ? [] : [`${id} is ${state}, its events: ${events.join(', ')}`]
+      })
     await waitFor(() => wrong().length === 0, { timeoutMs: 30_000 }).catch(() => {})
     assert.deepEqual(wrong(), [], `${what}: each VM's last event says its state`)
     const counts = new Map<string, number>()
@@ -142,9 +206,15 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     assert.deepEqual(twice, [], `${what}: calls emitted more than once`)
     assert.deepEqual(unknown, [], `${what}: calls nobody made`)
     for (const id of vms) {
-      const events = seen().filter((s) => s.kind === 'change' && s.id === id).map((s) => s.event)
+      const events = seen()
+        .filter((s) => s.kind === 'change' && s.id === id)
+        .map((s) => s.event)
       const repeated = events.filter((event, i) => i > 0 && events[i - 1] === event)
-      assert.deepEqual(repeated, [], `${what}: VM ${id} has ${events.join(', ')}: an event twice in a row is a duplicate or a loss`)
+      assert.deepEqual(
+        repeated,
+        [],
+        `${what}: VM ${id} has ${events.join(', ')}: an event twice in a row is a duplicate or a loss`,
+      )
     }
   }
 
@@ -157,7 +227,10 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     sim = await XoSimulator.start({ timeScale: 0.02, audit: true })
     const started = sim
     stops.push(() => started.stop())
-    vms = [...sim.objects.values()].filter((o) => o.type === 'VM' && o.power_state === 'Halted').map((o) => o.id as string).slice(0, 6)
+    vms = [...sim.objects.values()]
+      .filter((o) => o.type === 'VM' && o.power_state === 'Halted')
+      .map((o) => o.id as string)
+      .slice(0, 6)
     lb = await new LoadBalancer(() => reds.map((red) => Number(new URL(red.url).port))).start()
     const balancer = lb
     stops.push(() => balancer.stop())
@@ -201,11 +274,19 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
   async function deployBoth(extra: FlowNode[] = [], entries = 2): Promise<void> {
     const token = sim.issueToken('admin@admin.net')
     for (const red of reds) await red.deploy(flow(token, extra))
-    await waitFor(async () => (await sim.invoke('plugin.get', {}) as Array<{ id: string; configuration?: { hooks?: unknown[] } }>)
-      .find((p) => p.id === 'web-hooks')?.configuration?.hooks?.length === entries, { timeoutMs: 15_000, what: 'the hook entries in XO' })
+    await waitFor(
+      async () =>
+        ((await sim.invoke('plugin.get', {})) as Array<{ id: string; configuration?: { hooks?: unknown[] } }>).find(
+          (p) => p.id === 'web-hooks',
+        )?.configuration?.hooks?.length === entries,
+      { timeoutMs: 15_000, what: 'the hook entries in XO' },
+    )
     await leaderIndex()
     // Both instances caught up once (each node noted where the log is) before the stream starts.
-    await waitFor(async () => (await redis.command('KEYS', '*state:xo-hook/hook')).includes('xo-hook/hook'), { timeoutMs: 20_000, what: 'the shared catch-up cursor' })
+    await waitFor(async () => (await redis.command('KEYS', '*state:xo-hook/hook')).includes('xo-hook/hook'), {
+      timeoutMs: 20_000,
+      what: 'the shared catch-up cursor',
+    })
   }
 
   it('the leader killed (SIGKILL) 20 times under a steady stream of calls and changes: none lost, none twice', async () => {
@@ -218,7 +299,11 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
       await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 1000))
       const killedAt = performance.now()
       await reds[leader].signal('SIGKILL')
-      await waitFor(async () => (await roleOf(follower)) === 'leader', { timeoutMs: LEASE_SECONDS * 1000 + 5_000, intervalMs: 25, what: 'the follower to take over' })
+      await waitFor(async () => (await roleOf(follower)) === 'leader', {
+        timeoutMs: LEASE_SECONDS * 1000 + 5_000,
+        intervalMs: 25,
+        what: 'the follower to take over',
+      })
       failovers.push(performance.now() - killedAt)
       await reds[leader].launch()
     }
@@ -226,15 +311,23 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     await assertExactlyOnce('after 20 failovers')
     const sorted = [...failovers].sort((a, b) => a - b)
     const changes = seen().filter((s) => s.kind === 'change').length
-    console.log(`      failover after SIGKILL (lease ${LEASE_SECONDS} s): median ${Math.round(sorted[sorted.length >> 1])} ms, max ${Math.round(sorted.at(-1)!)} ms over ${sorted.length} kills; ${calls().length} calls (${seen().filter((s) => s.kind === 'call' && s.replayed).length} from the audit log), ${changes} object events (${seen().filter((s) => s.kind === 'change' && s.takeover).length} at a takeover)`)
+    console.log(
+      `      failover after SIGKILL (lease ${LEASE_SECONDS} s): median ${Math.round(sorted[sorted.length >> 1])} ms, max ${Math.round(sorted.at(-1)!)} ms over ${sorted.length} kills; ${calls().length} calls (${seen().filter((s) => s.kind === 'call' && s.replayed).length} from the audit log), ${changes} object events (${seen().filter((s) => s.kind === 'change' && s.takeover).length} at a takeover)`,
+    )
     assert.ok(sorted.at(-1)! < LEASE_SECONDS * 1000 + 1_500, `failover took up to ${Math.round(sorted.at(-1)!)} ms`)
   })
 
   /** Each VM's power events, as the flows saw them, and how many times XO changed its power. */
   function everyChangeOnce(what: string, toggles: Map<string, number>): void {
     for (const id of vms) {
-      const events = seen().filter((s) => s.kind === 'change' && s.id === id).map((s) => s.event)
-      assert.equal(events.length, toggles.get(id) ?? 0, `${what}: VM ${id} changed power ${toggles.get(id) ?? 0} times, its events: ${events.join(', ')}`)
+      const events = seen()
+        .filter((s) => s.kind === 'change' && s.id === id)
+        .map((s) => s.event)
+      assert.equal(
+        events.length,
+        toggles.get(id) ?? 0,
+        `${what}: VM ${id} changed power ${toggles.get(id) ?? 0} times, its events: ${events.join(', ')}`,
+      )
     }
   }
 
@@ -250,32 +343,57 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
       const survivor = reds[1 - leader]
       // A supervisor's kill comes any time; here at least a lease time after the last restart, so that the survivor
       // has watched XO for as long as a warm instance must (killed earlier, both would count as restarted).
-      await waitFor(async () => (await healthOf(survivor).catch(() => undefined))?.warm === true, { timeoutMs: 30_000, intervalMs: 50, what: 'the survivor warm' })
+      await waitFor(async () => (await healthOf(survivor).catch(() => undefined))?.warm === true, {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+        what: 'the survivor warm',
+      })
       await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700))
       const killedAt = performance.now()
       await reds[leader].signal('SIGKILL')
       // Restarted at once (systemd's Restart=always, Docker's restart policy): back long before the lease runs out.
       const restarted = reds[leader].launch()
-      const took = await waitFor(async () => {
-        const roles = await Promise.all(reds.map((red) => roleOf(red).catch(() => undefined)))
-        const index = roles.indexOf('leader')
-        return index === -1 ? undefined : { index }
-      }, { timeoutMs: LEASE_SECONDS * 1000 + 10_000, intervalMs: 25, what: 'a new leader' })
+      const took = await waitFor(
+        async () => {
+          const roles = await Promise.all(reds.map((red) => roleOf(red).catch(() => undefined)))
+          const index = roles.indexOf('leader')
+          return index === -1 ? undefined : { index }
+        },
+        { timeoutMs: LEASE_SECONDS * 1000 + 10_000, intervalMs: 25, what: 'a new leader' },
+      )
       failovers.push(performance.now() - killedAt)
       takers.push(took.index === leader ? 'the restarted one' : 'the survivor')
       await restarted
     }
     await load.stop()
     await assertExactlyOnce(`after ${KILLS} kills with an immediate restart`)
-    await waitFor(() => vms.every((id) => seen().filter((s) => s.kind === 'change' && s.id === id).length === (load.toggles.get(id) ?? 0)), { timeoutMs: 10_000 }).catch(() => {})
+    await waitFor(
+      () =>
+        vms.every(
+          (id) => seen().filter((s) => s.kind === 'change' && s.id === id).length === (load.toggles.get(id) ?? 0),
+        ),
+      { timeoutMs: 10_000 },
+    ).catch(() => {})
     const sorted = [...failovers].sort((a, b) => a - b)
     const atTakeover = seen().filter((s) => s.kind === 'change' && s.takeover)
-    console.log(`      immediate restart (lease ${LEASE_SECONDS} s), failover after SIGKILL: ${failovers.map((ms) => Math.round(ms)).join(', ')} ms; median ${Math.round(sorted[sorted.length >> 1])} ms, max ${Math.round(sorted.at(-1)!)} ms`)
+    console.log(
+      `      immediate restart (lease ${LEASE_SECONDS} s), failover after SIGKILL: ${failovers.map((ms) => Math.round(ms)).join(', ')} ms; median ${Math.round(sorted[sorted.length >> 1])} ms, max ${Math.round(sorted.at(-1)!)} ms`,
+    )
     console.log(`      took over: ${takers.map((who, i) => `${i + 1}: ${who}`).join('; ')}`)
-    console.log(`      ${calls().length} calls (${seen().filter((s) => s.kind === 'call' && s.replayed).length} from the audit log), ${[...load.toggles.values()].reduce((a, b) => a + b, 0)} power changes, ${seen().filter((s) => s.kind === 'change').length} object events (${atTakeover.length} found at a takeover: ${atTakeover.filter((s) => s.takeover === 'seen').length} seen, ${atTakeover.filter((s) => s.takeover === 'compared').length} compared)`)
+    console.log(
+      `      ${calls().length} calls (${seen().filter((s) => s.kind === 'call' && s.replayed).length} from the audit log), ${[...load.toggles.values()].reduce((a, b) => a + b, 0)} power changes, ${seen().filter((s) => s.kind === 'change').length} object events (${atTakeover.length} found at a takeover: ${atTakeover.filter((s) => s.takeover === 'seen').length} seen, ${atTakeover.filter((s) => s.takeover === 'compared').length} compared)`,
+    )
     everyChangeOnce(`after ${KILLS} kills with an immediate restart`, load.toggles)
-    assert.deepEqual(takers.filter((who) => who !== 'the survivor'), [], 'the instance restarted at once took the lead from the warm survivor')
-    assert.deepEqual(atTakeover.filter((s) => s.takeover !== 'seen'), [], 'changes a warm survivor could only compare')
+    assert.deepEqual(
+      takers.filter((who) => who !== 'the survivor'),
+      [],
+      'the instance restarted at once took the lead from the warm survivor',
+    )
+    assert.deepEqual(
+      atTakeover.filter((s) => s.takeover !== 'seen'),
+      [],
+      'changes a warm survivor could only compare',
+    )
     for (const red of reds) assert.doesNotMatch(red.log, /only compared with XO/)
     assert.ok(sorted.at(-1)! < LEASE_SECONDS * 1000 + 1_500, `failover took up to ${Math.round(sorted.at(-1)!)} ms`)
   })
@@ -284,16 +402,28 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     await deployBoth()
     vms = vms.slice(0, 2)
     for (const id of vms) await sim.invoke('vm.start', { id })
-    await waitFor(() => vms.every((id) => seen().some((s) => s.kind === 'change' && s.id === id && s.event === 'started')), { timeoutMs: 15_000, what: 'both VMs seen started' })
+    await waitFor(
+      () => vms.every((id) => seen().some((s) => s.kind === 'change' && s.id === id && s.event === 'started')),
+      { timeoutMs: 15_000, what: 'both VMs seen started' },
+    )
     const killedAt = Date.now()
     for (const red of reds) await red.signal('SIGKILL')
     // Nobody runs: the first VM stops, starts and stops (it ends stopped); the second stops and starts (as it was).
-    for (const [id, method] of [[vms[0], 'vm.stop'], [vms[0], 'vm.start'], [vms[0], 'vm.stop'], [vms[1], 'vm.stop'], [vms[1], 'vm.start']] as const) {
+    for (const [id, method] of [
+      [vms[0], 'vm.stop'],
+      [vms[0], 'vm.start'],
+      [vms[0], 'vm.stop'],
+      [vms[1], 'vm.stop'],
+      [vms[1], 'vm.start'],
+    ] as const) {
       await sim.invoke(method, method === 'vm.stop' ? { id, force: true } : { id })
     }
     for (const red of reds) await red.launch()
     const leader = await leaderIndex()
-    const afterGap = () => seen().filter((s) => s.kind === 'change' && s.at > killedAt).map((s) => `${s.id === vms[0] ? 'first' : 'second'} ${s.event} ${s.takeover ?? 'live'}`)
+    const afterGap = () =>
+      seen()
+        .filter((s) => s.kind === 'change' && s.at > killedAt)
+        .map((s) => `${s.id === vms[0] ? 'first' : 'second'} ${s.event} ${s.takeover ?? 'live'}`)
     await waitFor(() => afterGap().length > 0, { timeoutMs: 20_000, what: 'what changed meanwhile' })
     // Then a live change of the second VM: whatever the takeover found of it would have come before.
     await sim.invoke('vm.stop', { id: vms[1], force: true })
@@ -312,16 +442,24 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
       const other = reds[1 - leader]
       await new Promise((resolve) => setTimeout(resolve, 700))
       await paused.signal('SIGSTOP')
-      await waitFor(async () => (await roleOf(other)) === 'leader', { timeoutMs: LEASE_SECONDS * 1000 + 5_000, what: 'the other to take over' })
+      await waitFor(async () => (await roleOf(other)) === 'leader', {
+        timeoutMs: LEASE_SECONDS * 1000 + 5_000,
+        what: 'the other to take over',
+      })
       // Past the lease, with changes and calls meanwhile; then the paused one wakes up with its old timers and sockets.
       await new Promise((resolve) => setTimeout(resolve, 2_000))
       const before = paused.log.length
       const resumedAt = Date.now()
       await paused.signal('SIGCONT')
-      await waitFor(async () => (await roleOf(paused)) === 'follower', { timeoutMs: 10_000, what: 'the resumed one to follow' })
+      await waitFor(async () => (await roleOf(paused)) === 'follower', {
+        timeoutMs: 10_000,
+        what: 'the resumed one to follow',
+      })
       // A message sent just before the pause reaches its flow after it (Node-RED hands messages on asynchronously):
       // what counts is when xo-events sent it.
-      const sentOnceResumed = [...paused.log.slice(before).matchAll(SENT_BY_EVENTS)].map((m) => JSON.parse(m[1]) as { timestamp: number }).filter((m) => m.timestamp >= resumedAt)
+      const sentOnceResumed = [...paused.log.slice(before).matchAll(SENT_BY_EVENTS)]
+        .map((m) => JSON.parse(m[1]) as { timestamp: number })
+        .filter((m) => m.timestamp >= resumedAt)
       assert.deepEqual(sentOnceResumed, [], 'object events sent by the resumed former leader')
     }
     await load.stop()
@@ -334,10 +472,16 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     await new Promise((resolve) => setTimeout(resolve, 1_500))
     await redis.stop()
     const callsBefore = seen().filter((s) => s.kind === 'call').length
-    await waitFor(async () => (await Promise.all(reds.map(roleOf))).every((role) => role?.startsWith('no store')), { timeoutMs: 10_000, what: 'both to say there is no store' })
+    await waitFor(async () => (await Promise.all(reds.map(roleOf))).every((role) => role?.startsWith('no store')), {
+      timeoutMs: 10_000,
+      what: 'both to say there is no store',
+    })
     const noStoreAt = Date.now()
     // Deliveries keep flowing without Redis.
-    await waitFor(() => seen().filter((s) => s.kind === 'call').length >= callsBefore + 8, { timeoutMs: 10_000, what: 'calls while Redis is away' })
+    await waitFor(() => seen().filter((s) => s.kind === 'call').length >= callsBefore + 8, {
+      timeoutMs: 10_000,
+      what: 'calls while Redis is away',
+    })
     const backAt = Date.now()
     await redis.launch()
     // A message handed over just before the switch may be logged a moment after it (later still on a loaded
@@ -366,13 +510,27 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     // Given back as it stopped: no longer the stopped one's, whatever time its stopping took (a lease left to run
     // out would still be its own for up to 2 s).
     assert.notEqual(await redis.bulk('GET', leaseKey), holder, 'the stopped leader gave its lease back')
-    await waitFor(async () => (await roleOf(other)) === 'leader', { timeoutMs: 10_000, intervalMs: 25, what: 'the other to lead' })
+    await waitFor(async () => (await roleOf(other)) === 'leader', {
+      timeoutMs: 10_000,
+      intervalMs: 25,
+      what: 'the other to lead',
+    })
     await reds[leader].launch()
   })
 
   it('gated calls through the load balancer are let go on whichever instance got them', async () => {
     const gated: FlowNode[] = [
-      { id: 'gate', type: 'xo-hook', z: 'tab', server: 'xo', methods: ['group.create'], phase: 'pre', gate: true, register: true, wires: [['proceed'], []] },
+      {
+        id: 'gate',
+        type: 'xo-hook',
+        z: 'tab',
+        server: 'xo',
+        methods: ['group.create'],
+        phase: 'pre',
+        gate: true,
+        register: true,
+        wires: [['proceed'], []],
+      },
       { id: 'proceed', type: 'xo-proceed', z: 'tab', wires: [[]] },
     ]
     await deployBoth(gated, 3)
@@ -384,18 +542,28 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     }
     // Let go by the flow on whichever instance got the pre, not by the gate's own limit (a warning in the log).
     assert.ok(Math.max(...took) < 10_000, `XO waited up to ${Math.round(Math.max(...took))} ms`)
-    for (const red of reds) assert.doesNotMatch(red.log, /without an xo proceed/, 'no call let go by the gate\'s own limit')
+    for (const red of reds)
+      assert.doesNotMatch(red.log, /without an xo proceed/, "no call let go by the gate's own limit")
     const leader = await leaderIndex()
     // Each instance's metrics say whether it leads.
-    const leads = await Promise.all(reds.map(async (red) => /^xo_coordination_leader\{server="xo"\} (\d)$/m.exec(await (await red.request('/xo/metrics')).text())?.[1]))
-    assert.deepEqual(leads, reds.map((_, i) => (i === leader ? '1' : '0')))
+    const leads = await Promise.all(
+      reds.map(
+        async (red) =>
+          /^xo_coordination_leader\{server="xo"\} (\d)$/m.exec(await (await red.request('/xo/metrics')).text())?.[1],
+      ),
+    )
+    assert.deepEqual(
+      leads,
+      reds.map((_, i) => (i === leader ? '1' : '0')),
+    )
     await reds[leader].signal('SIGKILL')
     for (let i = 0; i < 4; i++) {
       const started = performance.now()
       await sim.invoke('group.create', { name: `gated after a kill ${i}` })
       assert.ok(performance.now() - started < 10_000, 'XO let go in time with one instance left')
     }
-    for (const red of reds) assert.doesNotMatch(red.log, /without an xo proceed/, 'no call let go by the gate\'s own limit')
+    for (const red of reds)
+      assert.doesNotMatch(red.log, /without an xo proceed/, "no call let go by the gate's own limit")
     await reds[leader].launch()
   })
 })

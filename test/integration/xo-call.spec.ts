@@ -9,9 +9,9 @@ import type { XoHookMessage } from '../../src/hooks/message'
 
 // The package's message shape; payload is whatever XO answered. A Catch node adds Node-RED's `error`.
 type Msg = XoCallMessage & { error?: { message: string; code?: number } }
-type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type TestNode = EventEmitter & Record<string, any>
 
-describe('xo-call', function () {
+describe('xo-call', () => {
   let h: Harness
 
   beforeEach(async () => {
@@ -51,7 +51,9 @@ describe('xo-call', function () {
   it('takes the method from msg.topic and the parameters from msg.payload, and hides secrets it echoes', async () => {
     await deploy({})
     const out = next('out')
-    h.helper.getNode('call').receive({ topic: 'user.create', payload: { email: 'ci@example.net', password: 'hunter2' } })
+    h.helper
+      .getNode('call')
+      .receive({ topic: 'user.create', payload: { email: 'ci@example.net', password: 'hunter2' } })
     const msg = await out
     assert.match(String(msg.payload), /^[0-9a-f-]{36}$/)
     assert.deepEqual(msg.xo.params, { email: 'ci@example.net', password: '* obfuscated *' })
@@ -100,7 +102,9 @@ describe('xo-call', function () {
 
   it('runs at most the configured number of calls at once, and refuses beyond its queue', async () => {
     await deploy({ method: 'vm.stop', concurrency: 1, queue: 1, errorOutput: true, outputs: 2 })
-    const running = [...h.sim.objects.values()].filter((o) => o.type === 'VM' && o.power_state === 'Running').slice(0, 3)
+    const running = [...h.sim.objects.values()]
+      .filter((o) => o.type === 'VM' && o.power_state === 'Running')
+      .slice(0, 3)
     let inFlight = 0
     let most = 0
     h.sim.on('call', ({ method }: { method: string }) => {
@@ -120,7 +124,15 @@ describe('xo-call', function () {
 
   it('fails at once while XO is down, or waits for it, as configured', async () => {
     await deploy({ method: 'system.getServerVersion', whenDown: 'fail' }, [
-      { id: 'call2', type: 'xo-call', server: 'server', method: 'system.getServerVersion', whenDown: 'wait', waitTimeout: 20, wires: [['out2']] },
+      {
+        id: 'call2',
+        type: 'xo-call',
+        server: 'server',
+        method: 'system.getServerVersion',
+        whenDown: 'wait',
+        waitTimeout: 20,
+        wires: [['out2']],
+      },
       { id: 'out2', type: 'helper' },
     ])
     const connection = h.helper.getNode('server').connection
@@ -136,7 +148,11 @@ describe('xo-call', function () {
   })
 
   it('gives an absolute URL for transfer results, usable as is', async () => {
-    await deploy({ method: 'xo.getAllObjects', params: [{ name: 'ndjson', type: 'bool', value: 'true' }], payloadParams: false })
+    await deploy({
+      method: 'xo.getAllObjects',
+      params: [{ name: 'ndjson', type: 'bool', value: 'true' }],
+      payloadParams: false,
+    })
     const out = next('out')
     h.helper.getNode('call').receive({ payload: {} })
     const msg = await out
@@ -147,12 +163,16 @@ describe('xo-call', function () {
   })
 
   it('creates a VM whose post hook reaches an xo-hook node of the same flow', async () => {
-    const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+    const template = [...h.sim.objects.values()].find(
+      (o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template',
+    )
     await deploy({ method: 'vm.create', params: [{ name: 'template', type: 'str', value: template.id }] }, [
       { id: 'hook', type: 'xo-hook', server: 'server', methods: ['vm.create'], phase: 'post', wires: [[], ['hooked']] },
       { id: 'hooked', type: 'helper' },
     ])
-    await waitFor(async () => (await h.hookEntries()).some((e) => e.method === 'vm.create'), { what: 'hook registered' })
+    await waitFor(async () => (await h.hookEntries()).some((e) => e.method === 'vm.create'), {
+      what: 'hook registered',
+    })
     const hooked = waitForEvent<[XoHookMessage<HookPost>]>(h.helper.getNode('hooked'), 'input', 10_000).then(([m]) => m)
     const out = next('out')
     h.helper.getNode('call').receive({ payload: { name_label: 'from-a-flow' } })
@@ -165,22 +185,50 @@ describe('xo-call', function () {
   it('answers the editor: one method with its parameters, and objects by type and name', async () => {
     await deploy({ method: 'vm.start' })
     const method = await h.helper.request().get('/xo-server/server/methods/vm.migrate').expect(200)
-    assert.deepEqual(Object.keys(method.body.params).sort(), ['bypassAssert', 'force', 'mapVdisSrs', 'mapVifsNetworks', 'migrationNetwork', 'sr', 'targetHost', 'vm'])
-    const hosts = await h.helper.request().get('/xo-server/server/objects').query({ type: 'host', q: 'host-2' }).expect(200)
-    assert.deepEqual(hosts.body.objects.map((o: { name: string }) => o.name), ['xcp-host-2'])
+    assert.deepEqual(Object.keys(method.body.params).sort(), [
+      'bypassAssert',
+      'force',
+      'mapVdisSrs',
+      'mapVifsNetworks',
+      'migrationNetwork',
+      'sr',
+      'targetHost',
+      'vm',
+    ])
+    const hosts = await h.helper
+      .request()
+      .get('/xo-server/server/objects')
+      .query({ type: 'host', q: 'host-2' })
+      .expect(200)
+    assert.deepEqual(
+      hosts.body.objects.map((o: { name: string }) => o.name),
+      ['xcp-host-2'],
+    )
     assert.equal(hosts.body.objects[0].pool, 'sim-pool')
-    const templates = await h.helper.request().get('/xo-server/server/objects').query({ type: 'VM-template', q: 'debian' }).expect(200)
+    const templates = await h.helper
+      .request()
+      .get('/xo-server/server/objects')
+      .query({ type: 'VM-template', q: 'debian' })
+      .expect(200)
     assert.ok(templates.body.objects.some((o: { name: string }) => o.name === 'Debian 12 template'))
   })
 
   it('looks objects up for the editor without keeping a store that downloads XO at every sign-in', async () => {
     await deploy({ method: 'vm.start' })
     const downloads: unknown[] = []
-    h.sim.on('call', ({ method, params }: { method: string; params: { ndjson?: boolean } }) => void (method === 'xo.getAllObjects' && downloads.push(params)))
+    h.sim.on(
+      'call',
+      ({ method, params }: { method: string; params: { ndjson?: boolean } }) =>
+        void (method === 'xo.getAllObjects' && downloads.push(params)),
+    )
     const found = await h.helper.request().get('/xo-server/server/objects').query({ type: 'VM', q: 'web' }).expect(200)
     assert.ok(found.body.objects.length > 0)
     assert.equal(h.helper.getNode('server').objectStore(), undefined, 'no object store was started')
-    assert.deepEqual(downloads, [{ filter: { type: 'VM' } }, { filter: { type: 'pool' } }], 'only what the look-up needed')
+    assert.deepEqual(
+      downloads,
+      [{ filter: { type: 'VM' } }, { filter: { type: 'pool' } }],
+      'only what the look-up needed',
+    )
     const back = waitForEvent(h.helper.getNode('server').connection, 'connected', 10_000)
     h.sim.dropConnections()
     await back
@@ -193,9 +241,17 @@ describe('xo-call', function () {
     const found = await h.helper.request().post('/xo-server/lookup/objects').send(body).expect(200)
     assert.ok(found.body.objects.some((o: { name: string }) => o.name === 'web-01'))
     // the stored token stands in for Node-RED's placeholder
-    const stored = await h.helper.request().post('/xo-server/lookup/methods').send({ ...body, id: 'server', token: '__PWRD__' }).expect(200)
+    const stored = await h.helper
+      .request()
+      .post('/xo-server/lookup/methods')
+      .send({ ...body, id: 'server', token: '__PWRD__' })
+      .expect(200)
     assert.equal(stored.body.methods.length, 352)
-    const wrong = await h.helper.request().post('/xo-server/lookup/methods').send({ ...body, token: 'nope' }).expect(502)
+    const wrong = await h.helper
+      .request()
+      .post('/xo-server/lookup/methods')
+      .send({ ...body, token: 'nope' })
+      .expect(502)
     assert.equal(wrong.body.error, 'invalid credentials')
   })
 
@@ -203,16 +259,30 @@ describe('xo-call', function () {
     await deploy({ method: 'vm.start' })
     const other = await XoSimulator.start({ timeScale: 0.02 })
     const signIns: unknown[] = []
-    other.on('call', ({ method, params }: { method: string; params: unknown }) => void (method === 'session.signIn' && signIns.push(params)))
+    other.on(
+      'call',
+      ({ method, params }: { method: string; params: unknown }) =>
+        void (method === 'session.signIn' && signIns.push(params)),
+    )
     try {
       const body = { id: 'server', url: other.url, authMethod: 'token', token: '__PWRD__' }
       const refused = await h.helper.request().post('/xo-server/lookup/methods').send(body).expect(400)
       assert.equal(refused.body.error, 'no authentication token')
-      const password = { id: 'server', url: other.url, authMethod: 'password', email: 'admin@admin.net', password: '__PWRD__' }
+      const password = {
+        id: 'server',
+        url: other.url,
+        authMethod: 'password',
+        email: 'admin@admin.net',
+        password: '__PWRD__',
+      }
       await h.helper.request().post('/xo-server/lookup/methods').send(password).expect(400)
       assert.deepEqual(signIns, [])
       // its own XO, written another way, still gets the stored token
-      const own = await h.helper.request().post('/xo-server/lookup/methods').send({ ...body, url: `${h.sim.url}/api/` }).expect(200)
+      const own = await h.helper
+        .request()
+        .post('/xo-server/lookup/methods')
+        .send({ ...body, url: `${h.sim.url}/api/` })
+        .expect(200)
       assert.equal(own.body.methods.length, 352)
     } finally {
       await other.stop()
@@ -222,6 +292,10 @@ describe('xo-call', function () {
   it('shows its calls in its status', async () => {
     await deploy({ method: 'system.getServerVersion' })
     h.helper.getNode('call').receive({ payload: {} })
-    await waitForCall(h.helper.getNode('call') as TestNode, 'status', (s) => s.fill === 'green' && /xo-call.status.counts/.test(s.text))
+    await waitForCall(
+      h.helper.getNode('call') as TestNode,
+      'status',
+      (s) => s.fill === 'green' && /xo-call.status.counts/.test(s.text),
+    )
   })
 })

@@ -12,7 +12,8 @@ import { StockNodeRed } from '../support/stock-node-red'
 type FlowNode = Record<string, unknown> & { id: string; type: string }
 
 const EVENTS = ['created', 'removed', 'updated', 'started', 'stopped', 'migrated', 'tagged', 'untagged']
-const IGNORE = 'current_operations, memory.usage, startTime, xenTools, pvDriversDetected, managementAgentDetected, residentVms'
+const IGNORE =
+  'current_operations, memory.usage, startTime, xenTools, pvDriversDetected, managementAgentDetected, residentVms'
 
 describe('xo-events remembers objects across restarts of Node-RED (stock node-red)', function () {
   this.timeout(180_000)
@@ -46,12 +47,49 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
   const flow = (): FlowNode[] => [
     { id: 'xo', type: 'xo-server', url: sim.url, authMethod: 'token', credentials: { token } },
     { id: 'tab', type: 'tab', label: 'restarts' },
-    { id: 'remembering', type: 'xo-events', z: 'tab', server: 'xo', types: ['VM'], events: EVENTS, ignore: IGNORE, initial: true, remember: true, wires: [['post-remembering']] },
-    { id: 'forgetting', type: 'xo-events', z: 'tab', server: 'xo', types: ['VM'], events: EVENTS, ignore: IGNORE, wires: [['post-forgetting']] },
-    { id: 'post-remembering', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${sink.url}/remembering`, wires: [[]] },
-    { id: 'post-forgetting', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${sink.url}/forgetting`, wires: [[]] },
+    {
+      id: 'remembering',
+      type: 'xo-events',
+      z: 'tab',
+      server: 'xo',
+      types: ['VM'],
+      events: EVENTS,
+      ignore: IGNORE,
+      initial: true,
+      remember: true,
+      wires: [['post-remembering']],
+    },
+    {
+      id: 'forgetting',
+      type: 'xo-events',
+      z: 'tab',
+      server: 'xo',
+      types: ['VM'],
+      events: EVENTS,
+      ignore: IGNORE,
+      wires: [['post-forgetting']],
+    },
+    {
+      id: 'post-remembering',
+      type: 'http request',
+      z: 'tab',
+      method: 'POST',
+      ret: 'txt',
+      url: `${sink.url}/remembering`,
+      wires: [[]],
+    },
+    {
+      id: 'post-forgetting',
+      type: 'http request',
+      z: 'tab',
+      method: 'POST',
+      ret: 'txt',
+      url: `${sink.url}/forgetting`,
+      wires: [[]],
+    },
   ]
-  const snapshotFile = (id = 'remembering') => new FileStateStore(path.join(red.userDir, 'xo-state')).fileOf(`xo-events/${id}`)
+  const snapshotFile = (id = 'remembering') =>
+    new FileStateStore(path.join(red.userDir, 'xo-state')).fileOf(`xo-events/${id}`)
   const remembered = (id = 'remembering'): ObjectsSnapshot | undefined => {
     try {
       return (JSON.parse(readFileSync(snapshotFile(id), 'utf8')) as { value: ObjectsSnapshot }).value
@@ -60,9 +98,11 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
     }
   }
   /** Whether the snapshot on disk lacks a change yet (held back by the write interval: only the last write has it). */
-  const notOnDiskYet = (name: string, tag: string) => !(remembered()?.objects.find((o) => o.name_label === name)?.tags as string[]).includes(tag)
+  const notOnDiskYet = (name: string, tag: string) =>
+    !((remembered()?.objects.find((o) => o.name_label === name)?.tags as string[] | undefined) ?? []).includes(tag)
   const received = (node: string) => sink.on(`/${node}`).map((r) => JSON.parse(r.body) as ObjectEventPayload)
-  const line = (p: ObjectEventPayload) => `${p.type}.${p.event}:${p.object.name_label}${p.foundAtStart ? ' (found at start)' : ''}`
+  const line = (p: ObjectEventPayload) =>
+    `${p.type}.${p.event}:${p.object.name_label}${p.foundAtStart ? ' (found at start)' : ''}`
   const lines = (node: string) => received(node).map(line).sort()
   const vmNamed = (name: string) => [...sim.objects.values()].find((o) => o.type === 'VM' && o.name_label === name)
   const vmCount = () => [...sim.objects.values()].filter((o) => o.type === 'VM').length
@@ -77,15 +117,23 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
     const before = { remembering: sent('remembering'), forgetting: sent('forgetting') }
     await sim.invoke('tag.add', { id: vmNamed(name).id, tag })
     const expected = `VM.tagged:${name}`
-    await waitFor(() => lines('remembering').includes(expected) && lines('forgetting').includes(expected), { timeoutMs: 15_000, what: `${expected} from both nodes` })
-    await waitFor(() => sent('remembering') === before.remembering + 1 && sent('forgetting') === before.forgetting + 1, { what: 'one more message from each node' })
+    await waitFor(() => lines('remembering').includes(expected) && lines('forgetting').includes(expected), {
+      timeoutMs: 15_000,
+      what: `${expected} from both nodes`,
+    })
+    await waitFor(
+      () => sent('remembering') === before.remembering + 1 && sent('forgetting') === before.forgetting + 1,
+      { what: 'one more message from each node' },
+    )
     return expected
   }
 
   /** Deploys the flow on a Node-RED that remembers nothing yet: `initial` events go out, then the first snapshot. */
   async function firstStart(): Promise<void> {
     await red.deploy(flow())
-    await waitFor(() => received('remembering').filter((p) => p.event === 'initial').length === vmCount(), { what: 'the initial events' })
+    await waitFor(() => received('remembering').filter((p) => p.event === 'initial').length === vmCount(), {
+      what: 'the initial events',
+    })
     await waitFor(() => remembered()?.objects.length === vmCount(), { what: 'the first snapshot' })
   }
 
@@ -96,7 +144,11 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
     sink.received.length = 0
     const from = red.log.length
     await red.launch()
-    return red.waitForLog(/\[xo-events:remembering\] compared (\d+) objects remembered at \S+ with XO: (\d+) changed meanwhile/, from, 30_000)
+    return red.waitForLog(
+      /\[xo-events:remembering\] compared (\d+) objects remembered at \S+ with XO: (\d+) changed meanwhile/,
+      from,
+      30_000,
+    )
   }
 
   it('sends each change made while Node-RED was stopped exactly once, marked foundAtStart, and no initial events', async () => {
@@ -104,8 +156,12 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
     await firstStart()
     assert.ok(!existsSync(snapshotFile('forgetting')), 'a node without the option keeps nothing')
 
-    const template = [...sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
-    const [db, web, cache, app, build, test] = ['db-01', 'web-01', 'cache-01', 'app-01', 'build-01', 'test-01'].map(vmNamed)
+    const template = [...sim.objects.values()].find(
+      (o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template',
+    )
+    const [db, web, cache, app, build, test] = ['db-01', 'web-01', 'cache-01', 'app-01', 'build-01', 'test-01'].map(
+      vmNamed,
+    )
     const target = [...sim.objects.values()].find((o) => o.type === 'host' && o.id !== cache.$container)
     const [, compared, changed] = await restart(async () => {
       await sim.invoke('vm.start', { id: db.id })
@@ -139,10 +195,18 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
     assert.deepEqual(lines('remembering'), [...found, live].sort())
     assert.deepEqual(lines('forgetting'), [live])
     const rename = received('remembering').find((p) => p.event === 'updated' && p.object.name_label === 'build-02')!
-    assert.deepEqual(rename.changes, { name_label: { before: 'build-01', after: 'build-02' } }, 'only what changed, ignored fields left out')
+    assert.deepEqual(
+      rename.changes,
+      { name_label: { before: 'build-01', after: 'build-02' } },
+      'only what changed, ignored fields left out',
+    )
     const migrated = received('remembering').find((p) => p.event === 'migrated')!
     assert.deepEqual(migrated.to, { id: target.id, name: target.name_label })
-    assert.equal(received('remembering').find((p) => p.event === 'removed')!.object.id, test.id, 'a removed VM as remembered')
+    assert.equal(
+      received('remembering').find((p) => p.event === 'removed')!.object.id,
+      test.id,
+      'a removed VM as remembered',
+    )
     await waitFor(() => remembered()?.objects.length === vmCount(), { what: 'the snapshot after the restart' })
     assert.ok(notOnDiskYet('db-01', 'after-restart'), 'the live change waits for the next write')
   })
@@ -165,7 +229,11 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
     sink.received.length = 0
     const from = red.log.length
     await red.deploy(flow(), 'full')
-    const [, compared, changed] = await red.waitForLog(/\[xo-events:remembering\] compared (\d+) objects remembered at \S+ with XO: (\d+) changed meanwhile/, from, 30_000)
+    const [, compared, changed] = await red.waitForLog(
+      /\[xo-events:remembering\] compared (\d+) objects remembered at \S+ with XO: (\d+) changed meanwhile/,
+      from,
+      30_000,
+    )
     assert.deepEqual([compared, changed], [String(vmCount()), '0'], `${pending} was saved as the node stopped`)
     const live = await liveChange('app-01', 'redeployed')
     assert.deepEqual(lines('remembering'), [live])
@@ -180,7 +248,9 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
     await red.launch()
     await red.waitForLog(/\[warn\] \[xo\] .* is not valid JSON \(ignored; the next save replaces it\)/, from)
     // As on a first start: `initial` events, then live changes.
-    await waitFor(() => received('remembering').filter((p) => p.event === 'initial').length === vmCount(), { what: 'the initial events' })
+    await waitFor(() => received('remembering').filter((p) => p.event === 'initial').length === vmCount(), {
+      what: 'the initial events',
+    })
     await waitFor(() => remembered()?.objects.length === vmCount(), { what: 'a valid snapshot again' })
     const live = await liveChange('cache-01', 'after-corruption')
     assert.ok(lines('remembering').includes(live))
@@ -211,7 +281,13 @@ describe('xo-events remembers objects across restarts of Node-RED (stock node-re
     await red.deploy([{ id: 'tab', type: 'tab', label: 'restarts' }], 'full')
     assert.ok(!existsSync(snapshotFile()), 'deleted')
     // Another deploy waits for every node to have closed: a late write would have landed by now.
-    await red.deploy([{ id: 'tab', type: 'tab', label: 'restarts' }, { id: 'inject', type: 'inject', z: 'tab', wires: [[]] }], 'full')
+    await red.deploy(
+      [
+        { id: 'tab', type: 'tab', label: 'restarts' },
+        { id: 'inject', type: 'inject', z: 'tab', wires: [[]] },
+      ],
+      'full',
+    )
     assert.ok(!existsSync(snapshotFile()), 'not written again')
   })
 })

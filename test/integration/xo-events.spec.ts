@@ -5,11 +5,22 @@ import { waitFor, waitForCall } from '../support/node-red'
 import type { XoEventMessage } from '../../src/events/message'
 
 type Msg = XoEventMessage
-type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type TestNode = EventEmitter & Record<string, any>
 
-const ALL_VM = ['created', 'removed', 'updated', 'started', 'stopped', 'suspended', 'resumed', 'migrated', 'tagged', 'untagged']
+const ALL_VM = [
+  'created',
+  'removed',
+  'updated',
+  'started',
+  'stopped',
+  'suspended',
+  'resumed',
+  'migrated',
+  'tagged',
+  'untagged',
+]
 
-describe('xo-events', function () {
+describe('xo-events', () => {
   let h: Harness
   let messages: Msg[]
 
@@ -26,11 +37,18 @@ describe('xo-events', function () {
     ])
     messages = []
     h.helper.getNode('out').on('input', (msg: Msg) => messages.push(msg))
-    await waitForCall(h.helper.getNode('events') as TestNode, 'status', (s) => s.fill === 'green', { timeoutMs: 10_000 })
+    await waitForCall(h.helper.getNode('events') as TestNode, 'status', (s) => s.fill === 'green', {
+      timeoutMs: 10_000,
+    })
   }
-  const find = (name: string) => [...h.sim.objects.values()].find((o) => o.name_label === name && (o.type === 'VM' || o.type === 'host'))
+  const find = (name: string) =>
+    [...h.sim.objects.values()].find((o) => o.name_label === name && (o.type === 'VM' || o.type === 'host'))
   const topics = () => messages.map((m) => `${m.topic}:${m.payload.object.name_label}`)
-  const until = (topic: string, name: string) => waitFor(() => messages.some((m) => m.topic === topic && m.payload.object.name_label === name), { timeoutMs: 10_000, what: `${topic} of ${name}` })
+  const until = (topic: string, name: string) =>
+    waitFor(() => messages.some((m) => m.topic === topic && m.payload.object.name_label === name), {
+      timeoutMs: 10_000,
+      what: `${topic} of ${name}`,
+    })
 
   it('reports a migration with its source and target hosts', async () => {
     await deploy({ types: ['VM'], events: ALL_VM })
@@ -40,17 +58,25 @@ describe('xo-events', function () {
     await until('VM.migrated', 'web-01')
     const msg = messages.find((m) => m.topic === 'VM.migrated')!
     assert.deepEqual(msg.payload.from, { id: web.$container, name: h.sim.objects.get(web.$container).name_label })
-    assert.equal(msg.summary, `VM web-01 migrated from ${h.sim.objects.get(web.$container).name_label} to ${target.name_label}`)
+    assert.equal(
+      msg.summary,
+      `VM web-01 migrated from ${h.sim.objects.get(web.$container).name_label} to ${target.name_label}`,
+    )
     assert.deepEqual(msg.payload.to, { id: target.id, name: target.name_label })
     assert.deepEqual(msg.payload.host, { id: target.id, name: target.name_label })
     assert.equal(msg.payload.pool?.id, web.$pool)
     assert.equal(msg.payload.changes.$container.after, target.id)
-    assert.deepEqual(topics().filter((t) => t.endsWith(':web-01') && t !== 'VM.updated:web-01'), ['VM.migrated:web-01'])
+    assert.deepEqual(
+      topics().filter((t) => t.endsWith(':web-01') && t !== 'VM.updated:web-01'),
+      ['VM.migrated:web-01'],
+    )
   })
 
   it('reports power changes, creation, tags and removal, each once', async () => {
     await deploy({ types: ['VM'], events: ALL_VM, nameFilter: { mode: 'glob', value: 'nr-*' } })
-    const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+    const template = [...h.sim.objects.values()].find(
+      (o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template',
+    )
     const id = (await h.sim.invoke('vm.create', { name_label: 'nr-events', template: template.id })) as string
     await until('VM.created', 'nr-events')
     await h.sim.invoke('vm.start', { id })
@@ -62,9 +88,18 @@ describe('xo-events', function () {
     await h.sim.invoke('vm.delete', { id })
     await until('VM.removed', 'nr-events')
     const lifecycle = topics().filter((t) => !t.startsWith('VM.updated'))
-    assert.deepEqual(lifecycle, ['VM.created:nr-events', 'VM.started:nr-events', 'VM.tagged:nr-events', 'VM.stopped:nr-events', 'VM.removed:nr-events'])
+    assert.deepEqual(lifecycle, [
+      'VM.created:nr-events',
+      'VM.started:nr-events',
+      'VM.tagged:nr-events',
+      'VM.stopped:nr-events',
+      'VM.removed:nr-events',
+    ])
     assert.deepEqual(messages.find((m) => m.topic === 'VM.tagged')!.payload.tags, ['web'])
-    assert.ok(messages.every((m) => String(m.payload.object.name_label).startsWith('nr-')), 'the name filter holds')
+    assert.ok(
+      messages.every((m) => String(m.payload.object.name_label).startsWith('nr-')),
+      'the name filter holds',
+    )
   })
 
   it('reports a host going down and coming back up', async () => {
@@ -84,14 +119,19 @@ describe('xo-events', function () {
   it('sends the current objects at start when asked', async () => {
     await deploy({ types: ['host'], events: ['created'], initial: true })
     await waitFor(() => messages.length === 2, { what: 'two hosts' })
-    assert.deepEqual(messages.map((m) => m.topic), ['host.initial', 'host.initial'])
+    assert.deepEqual(
+      messages.map((m) => m.topic),
+      ['host.initial', 'host.initial'],
+    )
   })
 
   it('after XO was away, sends each change it missed exactly once', async () => {
     await deploy({ types: ['VM'], events: ALL_VM })
     const db = find('db-01')
     const test = find('test-01')
-    const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+    const template = [...h.sim.objects.values()].find(
+      (o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template',
+    )
     const connection = h.helper.getNode('server').connection
     await h.sim.suspend()
     await waitFor(() => !connection.isConnected, { what: 'the connection noticed' })
@@ -108,25 +148,36 @@ describe('xo-events', function () {
     await h.sim.invoke('tag.add', { id: created, tag: 'sentinel' })
     await until('VM.tagged', 'nr-while-away')
     const seen = topics().filter((t) => !t.startsWith('VM.updated'))
-    assert.deepEqual(seen.sort(), ['VM.created:nr-while-away', 'VM.removed:test-01', 'VM.started:db-01', 'VM.tagged:nr-while-away'].sort())
+    assert.deepEqual(
+      seen.sort(),
+      ['VM.created:nr-while-away', 'VM.removed:test-01', 'VM.started:db-01', 'VM.tagged:nr-while-away'].sort(),
+    )
   })
 
   it("sends a new VM's creation once XO has finished it, the changes XO made meanwhile folded in", async () => {
     await deploy({ types: ['VM'], events: ['created', 'updated'], nameFilter: { mode: 'glob', value: 'nr-*' } })
-    const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+    const template = [...h.sim.objects.values()].find(
+      (o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template',
+    )
     const networks = [...h.sim.objects.values()].filter((o) => o.type === 'network' && /eth0|DMZ/.test(o.name_label))
-    const id = (await h.sim.invoke('vm.create', { name_label: 'nr-made', template: template.id, VIFs: networks.map((n) => ({ network: n.id })) })) as string
+    const id = (await h.sim.invoke('vm.create', {
+      name_label: 'nr-made',
+      template: template.id,
+      VIFs: networks.map((n) => ({ network: n.id })),
+    })) as string
     await until('VM.created', 'nr-made')
     const [first] = messages.filter((m) => m.payload.id === id)
     assert.equal(first.topic, 'VM.created', 'no update of a VM before its creation')
     const vm = h.sim.objects.get(id)
-    assert.deepEqual(first.payload.object.VIFs, vm.VIFs, 'its own VIFs, not its template\'s')
+    assert.deepEqual(first.payload.object.VIFs, vm.VIFs, "its own VIFs, not its template's")
     assert.deepEqual(first.payload.object.creation, vm.creation, 'who made it')
   })
 
   it('announces a VM removed before XO finished making it neither created nor removed, and counts it', async () => {
     await deploy({ types: ['VM'], events: ['created', 'removed'], nameFilter: { mode: 'glob', value: 'nr-*' } })
-    const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+    const template = [...h.sim.objects.values()].find(
+      (o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template',
+    )
     const gone = (await h.sim.invoke('vm.create', { name_label: 'nr-gone', template: template.id })) as string
     await h.sim.invoke('vm.delete', { id: gone })
     await h.sim.invoke('vm.create', { name_label: 'nr-kept', template: template.id })
@@ -139,7 +190,9 @@ describe('xo-events', function () {
 
   it('announces no VM created or removed when XO loses a pool and connects to it again', async () => {
     await deploy({ types: ['VM'], events: ['created', 'removed'] })
-    const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
+    const template = [...h.sim.objects.values()].find(
+      (o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template',
+    )
     const pool = template.$pool as string
     const vms = [...h.sim.objects.values()].filter((o) => o.type === 'VM' && o.$pool === pool).length
     assert.ok(vms > 0)
@@ -156,7 +209,22 @@ describe('xo-events', function () {
   })
 
   it('shows an invalid expression in its status instead of running', async () => {
-    await h.load([h.serverNode(), { id: 'events', type: 'xo-events', server: 'server', types: ['VM'], events: ['created'], nameFilter: { mode: 'regex', value: '(' }, wires: [[]] }])
-    await waitForCall(h.helper.getNode('events') as TestNode, 'status', (s) => s.fill === 'red' && /misconfigured/.test(s.text))
+    await h.load([
+      h.serverNode(),
+      {
+        id: 'events',
+        type: 'xo-events',
+        server: 'server',
+        types: ['VM'],
+        events: ['created'],
+        nameFilter: { mode: 'regex', value: '(' },
+        wires: [[]],
+      },
+    ])
+    await waitForCall(
+      h.helper.getNode('events') as TestNode,
+      'status',
+      (s) => s.fill === 'red' && /misconfigured/.test(s.text),
+    )
   })
 })

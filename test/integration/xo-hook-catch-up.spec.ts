@@ -22,7 +22,9 @@ interface Seen {
  * A TCP relay between XO and Node-RED: XO's deliveries go through it, and it can refuse them for a while (Node-RED
  * running but unreachable from XO: a firewall, a network partition).
  */
-async function relay(target: () => number): Promise<{ url: string; refuse(on: boolean): void; close(): Promise<void> }> {
+async function relay(
+  target: () => number,
+): Promise<{ url: string; refuse(on: boolean): void; close(): Promise<void> }> {
   let refusing = false
   const sockets = new Set<net.Socket>()
   const server = net.createServer((client) => {
@@ -65,16 +67,41 @@ describe('xo-hook catches up the calls XO could not deliver, from its audit log 
   }
 
   /** An xo-hook on VM power calls, catching up, its post output sent to the sink in one line per message. */
-  function flow(options: { hookBaseUrl?: string; token: string; catchUp?: Record<string, unknown>; register?: boolean }): FlowNode[] {
+  function flow(options: {
+    hookBaseUrl?: string
+    token: string
+    catchUp?: Record<string, unknown>
+    register?: boolean
+  }): FlowNode[] {
     return [
       { id: 'tab', type: 'tab', label: 'catch-up' },
-      { id: 'xo', type: 'xo-server', url: sim.url, authMethod: 'token', hookBaseUrl: options.hookBaseUrl ?? red!.url, credentials: { token: options.token } },
       {
-        id: 'hook', type: 'xo-hook', z: 'tab', server: 'xo', methods: ['vm.start', 'vm.stop'], phase: 'post', register: options.register ?? true,
-        catchUp: true, catchUpEvery: 1, catchUpGrace: 1, ...options.catchUp, wires: [[], ['shape']],
+        id: 'xo',
+        type: 'xo-server',
+        url: sim.url,
+        authMethod: 'token',
+        hookBaseUrl: options.hookBaseUrl ?? red!.url,
+        credentials: { token: options.token },
       },
       {
-        id: 'shape', type: 'function', z: 'tab', wires: [['post']],
+        id: 'hook',
+        type: 'xo-hook',
+        z: 'tab',
+        server: 'xo',
+        methods: ['vm.start', 'vm.stop'],
+        phase: 'post',
+        register: options.register ?? true,
+        catchUp: true,
+        catchUpEvery: 1,
+        catchUpGrace: 1,
+        ...options.catchUp,
+        wires: [[], ['shape']],
+      },
+      {
+        id: 'shape',
+        type: 'function',
+        z: 'tab',
+        wires: [['post']],
         func: `msg.url = ${JSON.stringify(`${sink.url}/seen`)}; msg.method = 'POST';
 msg.payload = { callId: msg.payload.callId, method: msg.topic, id: msg.payload.params && msg.payload.params.id, replayed: msg.xo.replayed === true, summary: msg.summary };
 return msg`,
@@ -105,12 +132,19 @@ return msg`,
   }
 
   beforeEach(async () => {
-    sim = await XoSimulator.start({ timeScale: 0.02, audit: true, users: [
-      { email: 'admin@admin.net', password: 'admin', permission: 'admin' },
-      { email: 'viewer@example.net', password: 'viewer', permission: 'none' },
-    ] })
+    sim = await XoSimulator.start({
+      timeScale: 0.02,
+      audit: true,
+      users: [
+        { email: 'admin@admin.net', password: 'admin', permission: 'admin' },
+        { email: 'viewer@example.net', password: 'viewer', permission: 'none' },
+      ],
+    })
     sink = await new Sink().start()
-    vms = [...sim.objects.values()].filter((o) => o.type === 'VM' && o.power_state === 'Halted').map((o) => o.id as string).slice(0, 3)
+    vms = [...sim.objects.values()]
+      .filter((o) => o.type === 'VM' && o.power_state === 'Halted')
+      .map((o) => o.id as string)
+      .slice(0, 3)
     assert.equal(vms.length, 3)
   })
 
@@ -128,10 +162,16 @@ return msg`,
     const token = sim.issueToken('admin@admin.net')
     red = await StockNodeRed.start()
     await red.deploy(flow({ token }))
-    await waitFor(() => savedState()?.cursor !== undefined, { timeoutMs: 15_000, what: 'the node to note where the log is' })
+    await waitFor(() => savedState()?.cursor !== undefined, {
+      timeoutMs: 15_000,
+      what: 'the node to note where the log is',
+    })
     await sim.invoke('vm.start', { id: vms[0] })
     await sink.until(1, '/seen')
-    assert.deepEqual(seen().map((s) => [s.method, s.id, s.replayed]), [['vm.start', vms[0], false]])
+    assert.deepEqual(
+      seen().map((s) => [s.method, s.id, s.replayed]),
+      [['vm.start', vms[0], false]],
+    )
 
     await red.stop()
     // Nobody listens: XO's deliveries fail and are not retried.
@@ -145,20 +185,32 @@ return msg`,
     await sink.until(5, '/seen')
     await reads(3)
     const missed = seen().slice(1)
-    assert.deepEqual(missed.map((s) => [s.method, s.id, s.replayed]), [
-      ['vm.stop', vms[0], true],
-      ['vm.start', vms[1], true],
-      ['vm.stop', vms[1], true],
-      ['vm.start', vms[2], true],
-    ])
+    assert.deepEqual(
+      missed.map((s) => [s.method, s.id, s.replayed]),
+      [
+        ['vm.stop', vms[0], true],
+        ['vm.start', vms[1], true],
+        ['vm.stop', vms[1], true],
+        ['vm.start', vms[2], true],
+      ],
+    )
     assert.match(missed[1].summary, /started VM .*\(from XO's audit log\)$/)
-    assert.deepEqual([...byCall().values()].filter((n) => n > 1), [], 'no call twice')
+    assert.deepEqual(
+      [...byCall().values()].filter((n) => n > 1),
+      [],
+      'no call twice',
+    )
 
     // Live again: a new call comes once, live.
     await sim.invoke('vm.stop', { id: vms[2], force: true })
     await sink.until(6, '/seen')
     await reads(2)
-    assert.deepEqual(seen().slice(5).map((s) => [s.method, s.replayed]), [['vm.stop', false]])
+    assert.deepEqual(
+      seen()
+        .slice(5)
+        .map((s) => [s.method, s.replayed]),
+      [['vm.stop', false]],
+    )
     assert.equal(seen().length, 6)
   })
 
@@ -168,7 +220,10 @@ return msg`,
     try {
       red = await StockNodeRed.start({ xoStateDir: dir })
       await red.deploy(flow({ token }))
-      await waitFor(() => readdirSync(dir).some((f) => f.startsWith('xo-hook_hook-')), { timeoutMs: 15_000, what: 'the state file in xoStateDir' })
+      await waitFor(() => readdirSync(dir).some((f) => f.startsWith('xo-hook_hook-')), {
+        timeoutMs: 15_000,
+        what: 'the state file in xoStateDir',
+      })
       assert.equal(existsSync(path.join(red.userDir, 'xo-state')), false)
       assert.doesNotMatch(readFileSync(path.join(red.userDir, 'flows.json'), 'utf8'), /cursor/)
     } finally {
@@ -181,19 +236,27 @@ return msg`,
     red = await StockNodeRed.start()
     // No grace at all: the log is read every second and may find calls before their live delivery arrives.
     await red.deploy(flow({ token, catchUp: { catchUpGrace: 0 } }))
-    await waitFor(() => savedState()?.cursor !== undefined, { timeoutMs: 15_000, what: 'the node to note where the log is' })
+    await waitFor(() => savedState()?.cursor !== undefined, {
+      timeoutMs: 15_000,
+      what: 'the node to note where the log is',
+    })
     const calls: string[] = []
     for (let round = 0; round < 6; round++) {
       for (const id of vms) calls.push(`start ${id}`, `stop ${id}`)
-      await Promise.all(vms.map(async (id) => {
-        await sim.invoke('vm.start', { id })
-        await sim.invoke('vm.stop', { id, force: true })
-      }))
+      await Promise.all(
+        vms.map(async (id) => {
+          await sim.invoke('vm.start', { id })
+          await sim.invoke('vm.stop', { id, force: true })
+        }),
+      )
     }
     await sink.until(calls.length, '/seen')
     await reads(3)
     assert.equal(seen().length, calls.length)
-    assert.deepEqual([...byCall().values()].filter((n) => n > 1), [])
+    assert.deepEqual(
+      [...byCall().values()].filter((n) => n > 1),
+      [],
+    )
   })
 
   it('calls XO could not deliver while Node-RED ran (unreachable) come out at the next read of the log', async () => {
@@ -202,17 +265,26 @@ return msg`,
     const between = await relay(() => Number(new URL(red!.url).port))
     try {
       await red.deploy(flow({ token, hookBaseUrl: between.url }))
-      await waitFor(() => savedState()?.cursor !== undefined, { timeoutMs: 15_000, what: 'the node to note where the log is' })
+      await waitFor(() => savedState()?.cursor !== undefined, {
+        timeoutMs: 15_000,
+        what: 'the node to note where the log is',
+      })
       between.refuse(true)
       const failed = waitForEvent<[{ error?: string }]>(sim, 'delivery', 10_000, (d) => d.error !== undefined)
       await sim.invoke('vm.start', { id: vms[0] })
       await failed
       between.refuse(false)
       await sink.until(1, '/seen', 15_000)
-      assert.deepEqual(seen().map((s) => [s.method, s.id, s.replayed]), [['vm.start', vms[0], true]])
+      assert.deepEqual(
+        seen().map((s) => [s.method, s.id, s.replayed]),
+        [['vm.start', vms[0], true]],
+      )
       await sim.invoke('vm.stop', { id: vms[0], force: true })
       await sink.until(2, '/seen')
-      assert.deepEqual(seen().map((s) => s.replayed), [true, false])
+      assert.deepEqual(
+        seen().map((s) => s.replayed),
+        [true, false],
+      )
     } finally {
       await between.close()
     }
@@ -226,7 +298,10 @@ return msg`,
     await red.waitForStatus('hook', (s) => s.fill === 'yellow' && /audit plugin is not active/.test(s.text ?? ''))
     await sim.invoke('vm.start', { id: vms[0] })
     await sink.until(1, '/seen')
-    assert.deepEqual(seen().map((s) => s.replayed), [false])
+    assert.deepEqual(
+      seen().map((s) => s.replayed),
+      [false],
+    )
 
     // A user who is not an admin can neither register hooks nor read the log: entries put by hand, as the editor shows them.
     const viewer = sim.issueToken('viewer@example.net')
@@ -237,6 +312,9 @@ return msg`,
     await sim.invoke('plugin.load', { id: 'web-hooks' }).catch(() => {})
     await sim.invoke('vm.stop', { id: vms[0], force: true })
     await sink.until(2, '/seen')
-    assert.deepEqual(seen().map((s) => s.replayed), [false, false])
+    assert.deepEqual(
+      seen().map((s) => s.replayed),
+      [false, false],
+    )
   })
 })

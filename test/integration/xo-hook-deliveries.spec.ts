@@ -4,9 +4,9 @@ import http from 'node:http'
 import type { HookPre } from '../../src/hooks/delivery'
 import type { XoHookMessage } from '../../src/hooks/message'
 import { Harness } from '../support/harness'
-import { SpyCall, waitFor, waitForCall, waitForEvent } from '../support/node-red'
+import { type SpyCall, waitFor, waitForCall, waitForEvent } from '../support/node-red'
 
-type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type TestNode = EventEmitter & Record<string, any>
 type Msg = XoHookMessage<HookPre>
 
 const SECRET = 's3cret-for-tests'
@@ -37,7 +37,9 @@ function sendWhole(url: string, body: string, options: { type?: string; chunked?
       response.resume().on('end', () => (status = response.statusCode))
     })
     request.on('error', (error) => (failure ??= error))
-    request.on('close', () => (status !== undefined && !failure ? resolve(status) : reject(failure ?? new Error('no answer'))))
+    request.on('close', () =>
+      status !== undefined && !failure ? resolve(status) : reject(failure ?? new Error('no answer')),
+    )
     if (!options.chunked) return void request.end(data)
     // Without a length, Node's client sends it chunked: one chunk per write.
     for (let at = 0; at < data.length; at += 65536) request.write(data.subarray(at, at + 65536))
@@ -45,7 +47,7 @@ function sendWhole(url: string, body: string, options: { type?: string; chunked?
   })
 }
 
-describe('xo-hook refuses bad deliveries', function () {
+describe('xo-hook refuses bad deliveries', () => {
   let h: Harness
   let url: string
 
@@ -54,7 +56,16 @@ describe('xo-hook refuses bad deliveries', function () {
     await h.load(
       [
         h.serverNode(),
-        { id: 'hook', type: 'xo-hook', server: 'server', methods: ['user.*'], register: false, enrich: false, maxBody: 0.01, wires: [['pre'], ['post']] },
+        {
+          id: 'hook',
+          type: 'xo-hook',
+          server: 'server',
+          methods: ['user.*'],
+          register: false,
+          enrich: false,
+          maxBody: 0.01,
+          wires: [['pre'], ['post']],
+        },
         { id: 'pre', type: 'helper' },
         { id: 'post', type: 'helper' },
       ],
@@ -74,7 +85,11 @@ describe('xo-hook refuses bad deliveries', function () {
     ['a wrong secret', () => post(`${h.nodeUrl}/xo-hook/hook/${SECRET}x`, JSON.stringify(pre)), 401],
     ['text instead of JSON', () => post(url, JSON.stringify(pre), 'text/plain'), 415],
     ['malformed JSON', () => post(url, '{"callId": '), 400],
-    ['a body over the size limit', () => post(url, JSON.stringify({ ...pre, params: { blob: 'x'.repeat(20_000) } })), 413],
+    [
+      'a body over the size limit',
+      () => post(url, JSON.stringify({ ...pre, params: { blob: 'x'.repeat(20_000) } })),
+      413,
+    ],
     ['JSON that is not an XO hook', () => post(url, JSON.stringify({ hello: 'world' })), 400],
     ['an office365 card', () => post(url, JSON.stringify({ '@type': 'MessageCard', sections: [] })), 400],
   ]
@@ -92,7 +107,9 @@ describe('xo-hook refuses bad deliveries', function () {
     }
     hook.on('call:send', onSend)
     try {
-      const refused = waitForEvent<[SpyCall]>(hook, 'call:debug', { what: 'the node to refuse the delivery' }, (call) => /xo-hook.errors.rejected/.test(String(call.args[0])))
+      const refused = waitForEvent<[SpyCall]>(hook, 'call:debug', { what: 'the node to refuse the delivery' }, (call) =>
+        /xo-hook.errors.rejected/.test(String(call.args[0])),
+      )
       refused.catch(() => {}) // awaited below, unless an assertion fails first
       assert.equal(await send(), status)
       await refused
@@ -175,14 +192,22 @@ describe('xo-hook refuses bad deliveries', function () {
   })
 })
 
-describe('xo-hook source allow-list', function () {
+describe('xo-hook source allow-list', () => {
   let h: Harness
   before(async () => {
     h = await new Harness().start()
     await h.load(
       [
         h.serverNode(),
-        { id: 'hook', type: 'xo-hook', server: 'server', methods: ['user.*'], register: false, allowFrom: '10.0.0.0/8', wires: [[], []] },
+        {
+          id: 'hook',
+          type: 'xo-hook',
+          server: 'server',
+          methods: ['user.*'],
+          register: false,
+          allowFrom: '10.0.0.0/8',
+          wires: [[], []],
+        },
       ],
       { hook: { secret: SECRET } },
     )
@@ -190,7 +215,11 @@ describe('xo-hook source allow-list', function () {
   after(() => h.stop())
 
   it('answers 403 to an address that is not allowed', async () => {
-    const response = await fetch(`${h.nodeUrl}/xo-hook/hook/${SECRET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pre) })
+    const response = await fetch(`${h.nodeUrl}/xo-hook/hook/${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(pre),
+    })
     assert.equal(response.status, 403)
   })
 })

@@ -15,7 +15,7 @@ function collect(h: Harness, id: string): Msg[] {
   return messages
 }
 
-describe('xo-hook, more cases', function () {
+describe('xo-hook, more cases', () => {
   let h: Harness
   beforeEach(async () => {
     h = await new Harness().start()
@@ -60,8 +60,17 @@ describe('xo-hook, more cases', function () {
     const secret = 'a-secret-of-twenty-chars'
     await h.load(flow({ methods: ['vm.start'], phase: 'both', register: false, enrich: false }), { hook: { secret } })
     const url = `${h.nodeUrl}/xo-hook/hook/${secret}`
-    const base = { callId: 'race0001', userId: 'u1', userName: 'admin@admin.net', userIp: '127.0.0.1', method: 'vm.start', params: { id: 'vm1' }, timestamp: Date.now() }
-    const deliver = (body: object) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const base = {
+      callId: 'race0001',
+      userId: 'u1',
+      userName: 'admin@admin.net',
+      userIp: '127.0.0.1',
+      method: 'vm.start',
+      params: { id: 'vm1' },
+      timestamp: Date.now(),
+    }
+    const deliver = (body: object) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     const order: string[] = []
     h.helper.getNode('pre').on('input', () => order.push('pre'))
     const posted = waitForEvent<[Msg]>(h.helper.getNode('post'), 'input')
@@ -93,7 +102,9 @@ describe('xo-hook, more cases', function () {
   it('gives only ids when enrichment is off', async () => {
     await h.load(flow({ methods: ['vm.start'], enrich: false }))
     await entriesFor('vm.start')
-    const halted = [...h.sim.objects.values()].find((o) => o.type === 'VM' && o.power_state === 'Halted' && o.name_label === 'db-01')
+    const halted = [...h.sim.objects.values()].find(
+      (o) => o.type === 'VM' && o.power_state === 'Halted' && o.name_label === 'db-01',
+    )
     const post = waitForEvent<[Msg]>(h.helper.getNode('post'), 'input')
     await h.sim.invoke('vm.start', { id: halted.id })
     const [msg] = await post

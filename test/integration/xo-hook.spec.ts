@@ -3,15 +3,14 @@ import type { EventEmitter } from 'node:events'
 import http from 'node:http'
 import net from 'node:net'
 import { Harness } from '../support/harness'
-import { SpyCall, waitFor, waitForCall, waitForEvent } from '../support/node-red'
+import { type SpyCall, waitFor, waitForCall, waitForEvent } from '../support/node-red'
 import type { HookPost, HookPre } from '../../src/hooks/delivery'
 import type { XoHookMessage } from '../../src/hooks/message'
 
 // The message shapes of the package: renaming a field of msg.xo fails the type check here. The payload is XO's
 // body as delivered, read as a post (a pre has the same fields, minus those of the result).
 type Msg = XoHookMessage<HookPost & { type: 'pre' | 'post' }>
-type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
-
+type TestNode = EventEmitter & Record<string, any>
 
 function hookNode(overrides: Record<string, unknown> = {}) {
   return { id: 'hook', type: 'xo-hook', server: 'server', methods: ['vm.*'], wires: [['pre'], ['post']], ...overrides }
@@ -24,7 +23,11 @@ const sinks = [
 /** The gate-timeout warnings `node` has given so far. */
 function gateTimeouts(node: TestNode): unknown[] {
   const calls = (node.warn as { getCalls(): SpyCall[] }).getCalls()
-  return calls.filter((call) => (call.thisValue === undefined || call.thisValue === node) && /xo-hook.errors.gateTimeout/.test(String(call.args[0])))
+  return calls.filter(
+    (call) =>
+      (call.thisValue === undefined || call.thisValue === node) &&
+      /xo-hook.errors.gateTimeout/.test(String(call.args[0])),
+  )
 }
 
 const GATE_SECRET = 'gate-test-secret'
@@ -32,16 +35,36 @@ let gatedCalls = 0
 /** A pre delivery as XO sends it for group.create. */
 function gatedPre(callId: string): HookPre {
   gatedCalls++
-  return { type: 'pre', callId, method: 'group.create', params: { name: `gated ${gatedCalls}` }, timestamp: Date.now(), userId: 'u1', userName: 'admin@admin.net', userIp: '127.0.0.1' }
+  return {
+    type: 'pre',
+    callId,
+    method: 'group.create',
+    params: { name: `gated ${gatedCalls}` },
+    timestamp: Date.now(),
+    userId: 'u1',
+    userName: 'admin@admin.net',
+    userIp: '127.0.0.1',
+  }
 }
 
 /** POSTs a delivery over a connection of its own; resolves with the status once the exchange is over. */
 function postTo(url: string, body: HookPre): Promise<number> {
   return new Promise((resolve, reject) => {
     const text = JSON.stringify(body)
-    const request = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (response) => {
-      response.resume().on('end', () => resolve(response.statusCode ?? 0)).on('error', reject)
-    })
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+      },
+      (response) => {
+        response
+          .resume()
+          .on('end', () => resolve(response.statusCode ?? 0))
+          .on('error', reject)
+      },
+    )
     request.on('error', reject)
     request.end(text)
   })
@@ -74,10 +97,12 @@ class HeldBack {
   async sendHeaders(): Promise<void> {
     await waitForEvent(this.#socket, 'connect')
     const { host, pathname } = this.#target
-    await new Promise<void>((resolve, reject) => this.#socket.write(
-      `POST ${pathname} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${this.#body.length}\r\n\r\n`,
-      (error) => (error ? reject(error) : resolve()),
-    ))
+    await new Promise<void>((resolve, reject) =>
+      this.#socket.write(
+        `POST ${pathname} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${this.#body.length}\r\n\r\n`,
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    )
   }
 
   sendBody(): void {
@@ -89,20 +114,30 @@ class HeldBack {
   }
 }
 
-function nextMessage(h: Harness, id: string, filter: (msg: Msg) => boolean = () => true, timeoutMs = 5000): Promise<Msg> {
-  return waitForEvent<[Msg]>(h.helper.getNode(id), 'input', { timeoutMs, what: `a message on ${id}` }, filter).then(([msg]) => msg)
+function nextMessage(
+  h: Harness,
+  id: string,
+  filter: (msg: Msg) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<Msg> {
+  return waitForEvent<[Msg]>(h.helper.getNode(id), 'input', { timeoutMs, what: `a message on ${id}` }, filter).then(
+    ([msg]) => msg,
+  )
 }
 
 async function registered(h: Harness, count: number) {
   let entries: Awaited<ReturnType<Harness['hookEntries']>> = []
-  await waitFor(async () => {
-    entries = (await h.hookEntries()).filter((e) => e.url.includes('/xo-hook/'))
-    return entries.length === count
-  }, { what: `${count} hook entries in XO` })
+  await waitFor(
+    async () => {
+      entries = (await h.hookEntries()).filter((e) => e.url.includes('/xo-hook/'))
+      return entries.length === count
+    },
+    { what: `${count} hook entries in XO` },
+  )
   return entries
 }
 
-describe('xo-hook', function () {
+describe('xo-hook', () => {
   let h: Harness
 
   beforeEach(async () => {
@@ -113,7 +148,9 @@ describe('xo-hook', function () {
   describe('events', () => {
     beforeEach(async () => {
       await h.load([h.serverNode(), hookNode(), ...sinks])
-      await waitFor(async () => (await h.hookEntries()).some((e) => e.method === 'vm.migrate'), { what: 'vm.migrate registered' })
+      await waitFor(async () => (await h.hookEntries()).some((e) => e.method === 'vm.migrate'), {
+        what: 'vm.migrate registered',
+      })
     })
 
     it('shows the connection as connected', async () => {
@@ -125,7 +162,9 @@ describe('xo-hook', function () {
       const vm = [...h.sim.objects.values()].find((o) => o.type === 'VM' && o.name_label === 'web-01')
       const WEB = vm.id
       const hostId = vm.$container
-      const targetHost = [...h.sim.objects.values()].find((o) => o.type === 'host' && o.id !== hostId && o.$pool === vm.$pool)
+      const targetHost = [...h.sim.objects.values()].find(
+        (o) => o.type === 'host' && o.id !== hostId && o.$pool === vm.$pool,
+      )
       const pre = nextMessage(h, 'pre', (m) => m.topic === 'vm.migrate')
       const post = nextMessage(h, 'post', (m) => m.topic === 'vm.migrate')
       await h.sim.invoke('vm.migrate', { vm: WEB, targetHost: targetHost.id })
@@ -148,15 +187,31 @@ describe('xo-hook', function () {
       assert.deepEqual(q.xo.pre, p.payload)
       assert.equal(q.xo.objects.vm.id, WEB)
       // one line a person reads at once, in the debug sidebar
-      assert.equal(p.summary, `admin@admin.net is about to migrate VM web-01 to host ${targetHost.name_label} on pool sim-pool`)
-      assert.match(q.summary!, new RegExp(`^admin@admin.net migrated VM web-01 to host ${targetHost.name_label} on pool sim-pool( in [0-9.]+ (ms|s))?$`))
+      assert.equal(
+        p.summary,
+        `admin@admin.net is about to migrate VM web-01 to host ${targetHost.name_label} on pool sim-pool`,
+      )
+      assert.match(
+        q.summary!,
+        new RegExp(
+          `^admin@admin.net migrated VM web-01 to host ${targetHost.name_label} on pool sim-pool( in [0-9.]+ (ms|s))?$`,
+        ),
+      )
     })
 
     it('describes the VM a vm.create made, with its new MAC addresses and networks', async () => {
-      const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
-      const networks = [...h.sim.objects.values()].filter((o) => o.type === 'network' && o.$pool === template.$pool).slice(0, 2)
+      const template = [...h.sim.objects.values()].find(
+        (o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template',
+      )
+      const networks = [...h.sim.objects.values()]
+        .filter((o) => o.type === 'network' && o.$pool === template.$pool)
+        .slice(0, 2)
       const post = nextMessage(h, 'post', (m) => m.topic === 'vm.create')
-      const id = await h.sim.invoke('vm.create', { name_label: 'nr-test', template: template.id, VIFs: networks.map((n) => ({ network: n.id })) })
+      const id = await h.sim.invoke('vm.create', {
+        name_label: 'nr-test',
+        template: template.id,
+        VIFs: networks.map((n) => ({ network: n.id })),
+      })
       const msg = await post
       assert.equal(msg.payload.result, id)
       const created = msg.xo.objects.vm
@@ -183,7 +238,11 @@ describe('xo-hook', function () {
 
         const renamed = nextMessage(h, 'post', (m) => m.topic === 'vm.set')
         await h.sim.invoke('vm.set', { id: vm.id, name_label: `renamed ${round}` })
-        assert.equal((await renamed).xo.objects.vm.name, `renamed ${round}`, `round ${round}: vm.set's post shows the new name`)
+        assert.equal(
+          (await renamed).xo.objects.vm.name,
+          `renamed ${round}`,
+          `round ${round}: vm.set's post shows the new name`,
+        )
 
         const stopped = nextMessage(h, 'post', (m) => m.topic === 'vm.stop')
         await h.sim.invoke('vm.stop', { id: vm.id })
@@ -211,10 +270,18 @@ describe('xo-hook', function () {
       h = await new Harness().start({ notificationLagMs: 30 })
       await h.load([h.serverNode(), hookNode({ methods: ['vm.create'], phase: 'post' }), ...sinks])
       await registered(h, 1)
-      const template = [...h.sim.objects.values()].find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
-      const networks = [...h.sim.objects.values()].filter((o) => o.type === 'network' && o.$pool === template.$pool).slice(0, 2)
+      const template = [...h.sim.objects.values()].find(
+        (o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template',
+      )
+      const networks = [...h.sim.objects.values()]
+        .filter((o) => o.type === 'network' && o.$pool === template.$pool)
+        .slice(0, 2)
       const post = nextMessage(h, 'post', (m) => m.topic === 'vm.create')
-      const id = await h.sim.invoke('vm.create', { name_label: 'late', template: template.id, VIFs: networks.map((n) => ({ network: n.id })) })
+      const id = await h.sim.invoke('vm.create', {
+        name_label: 'late',
+        template: template.id,
+        VIFs: networks.map((n) => ({ network: n.id })),
+      })
       const created = (await post).xo.objects.vm
       assert.equal(created.id, id)
       assert.equal(created.type, 'VM')
@@ -228,7 +295,12 @@ describe('xo-hook', function () {
 
     it('adds its entries, updates them on redeploy, removes them on delete, and never touches others', async () => {
       await h.sim.invoke('plugin.configure', { id: 'web-hooks', configuration: { hooks: [foreign] } })
-      const flow = [h.serverNode(), hookNode({ methods: ['vm.start', 'vm.stop'] }), hookNode({ id: 'hook2', methods: ['host.stop'], phase: 'post', wires: [[], []] }), ...sinks]
+      const flow = [
+        h.serverNode(),
+        hookNode({ methods: ['vm.start', 'vm.stop'] }),
+        hookNode({ id: 'hook2', methods: ['host.stop'], phase: 'post', wires: [[], []] }),
+        ...sinks,
+      ]
       await h.load(flow)
       const entries = await registered(h, 3)
       assert.deepEqual(
@@ -244,15 +316,24 @@ describe('xo-hook', function () {
 
       // redeploy with other methods
       await h.helper.setFlows([h.serverNode(), hookNode({ methods: ['vm.migrate'] }), flow[2], ...sinks])
-      await waitFor(async () => {
-        const now = await h.hookEntries()
-        return now.some((e) => e.method === 'vm.migrate') && !now.some((e) => e.method === 'vm.start' && e.url.includes('/xo-hook/'))
-      }, { what: 'entries updated' })
+      await waitFor(
+        async () => {
+          const now = await h.hookEntries()
+          return (
+            now.some((e) => e.method === 'vm.migrate') &&
+            !now.some((e) => e.method === 'vm.start' && e.url.includes('/xo-hook/'))
+          )
+        },
+        { what: 'entries updated' },
+      )
 
       // delete one node: its entries go, the other's and the foreign one stay
       await h.helper.setFlows([h.serverNode(), flow[2], ...sinks])
       await waitFor(async () => (await h.hookEntries()).length === 2, { what: 'entries removed' })
-      assert.deepEqual((await h.hookEntries()).map((e) => e.method), ['vm.start', 'host.stop'])
+      assert.deepEqual(
+        (await h.hookEntries()).map((e) => e.method),
+        ['vm.start', 'host.stop'],
+      )
     })
 
     it('says when the XO user may not register hooks', async () => {
@@ -341,26 +422,50 @@ describe('xo-hook', function () {
       h.helper.getNode('pre').removeListener('input', onPre)
       // XO's own timer (10.5 s from sending) fired for none: the gate let every call go before it.
       assert.deepEqual(gaveUp, [], 'XO gave up on no delivery')
-      assert.deepEqual(calls.filter((c) => !c.flowHadIt).map((c) => c.name), [], 'calls XO ran before the flow got their pre')
+      assert.deepEqual(
+        calls.filter((c) => !c.flowHadIt).map((c) => c.name),
+        [],
+        'calls XO ran before the flow got their pre',
+      )
       // Nobody lets them proceed: each is held for the gate's 9 s from its arrival (after the call started).
       const shortest = Math.min(...calls.map((c) => c.heldMs))
       assert.ok(shortest >= 8900, `every call held for the gate's 9 s (shortest ${shortest} ms)`)
       assert.equal(gateTimeouts(h.helper.getNode('hook') as TestNode).length, 200)
     })
 
-    it("counts the gate from the delivery's arrival, not from when its body was read", async function () {
+    it("counts the gate from the delivery's arrival, not from when its body was read", async () => {
       // slow: a delivery whose body comes in after its gate already expired; quick: one that arrives after it,
       // with a shorter gate. Counted from arrival, slow's is let go first; counted from the body, quick's would be.
-      await h.load([
-        h.serverNode(),
-        hookNode({ id: 'slow', methods: ['group.create'], register: false, enrich: false, gate: true, gateTimeout: 2, wires: [['pre'], ['post']] }),
-        hookNode({ id: 'quick', methods: ['group.create'], register: false, enrich: false, gate: true, gateTimeout: 0.5, wires: [['pre'], ['post']] }),
-        ...sinks,
-      ], { slow: { secret: GATE_SECRET }, quick: { secret: GATE_SECRET } })
+      await h.load(
+        [
+          h.serverNode(),
+          hookNode({
+            id: 'slow',
+            methods: ['group.create'],
+            register: false,
+            enrich: false,
+            gate: true,
+            gateTimeout: 2,
+            wires: [['pre'], ['post']],
+          }),
+          hookNode({
+            id: 'quick',
+            methods: ['group.create'],
+            register: false,
+            enrich: false,
+            gate: true,
+            gateTimeout: 0.5,
+            wires: [['pre'], ['post']],
+          }),
+          ...sinks,
+        ],
+        { slow: { secret: GATE_SECRET }, quick: { secret: GATE_SECRET } },
+      )
       const slow = h.helper.getNode('slow') as TestNode
       const quick = h.helper.getNode('quick') as TestNode
       const letGo: string[] = []
-      const onWarn = (who: string) => (call: SpyCall) => void (/xo-hook.errors.gateTimeout/.test(String(call.args[0])) && letGo.push(who))
+      const onWarn = (who: string) => (call: SpyCall) =>
+        void (/xo-hook.errors.gateTimeout/.test(String(call.args[0])) && letGo.push(who))
       const onSlow = onWarn('slow')
       const onQuick = onWarn('quick')
       slow.on('call:warn', onSlow)
@@ -378,7 +483,11 @@ describe('xo-hook', function () {
         await flowGotLate
         assert.equal(await postTo(`${h.nodeUrl}/xo-hook/quick/${GATE_SECRET}`, gatedPre('quick')), 204)
         assert.equal(await late.status, 204)
-        assert.deepEqual(letGo, ['slow', 'slow', 'quick'], 'the late delivery let go at once, its gate counted from its arrival')
+        assert.deepEqual(
+          letGo,
+          ['slow', 'slow', 'quick'],
+          'the late delivery let go at once, its gate counted from its arrival',
+        )
       } finally {
         late.close()
         slow.removeListener('call:warn', onSlow)

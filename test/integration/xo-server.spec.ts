@@ -3,11 +3,18 @@ import type { EventEmitter } from 'node:events'
 import { Harness } from '../support/harness'
 import { waitFor, waitForCall } from '../support/node-red'
 
-type TestNode = EventEmitter & Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type TestNode = EventEmitter & Record<string, any>
 
-const user = (id = 'hook') => ({ id, type: 'xo-hook', server: 'server', methods: ['vm.start'], register: false, wires: [[], []] })
+const user = (id = 'hook') => ({
+  id,
+  type: 'xo-hook',
+  server: 'server',
+  methods: ['vm.start'],
+  register: false,
+  wires: [[], []],
+})
 
-describe('xo-server config node', function () {
+describe('xo-server config node', () => {
   let h: Harness
   beforeEach(async () => {
     h = await new Harness().start()
@@ -19,28 +26,47 @@ describe('xo-server config node', function () {
     h.sim.on('call', ({ method }: { method: string }) => void (method === 'session.signIn' && signIns++))
     await h.load([h.serverNode(), user('a'), user('b')])
     for (const id of ['a', 'b']) {
-      await waitForCall(h.helper.getNode(id) as TestNode, 'status', (s) => s.fill === 'green' && s.text === 'xo-server.status.connected')
+      await waitForCall(
+        h.helper.getNode(id) as TestNode,
+        'status',
+        (s) => s.fill === 'green' && s.text === 'xo-server.status.connected',
+      )
     }
     assert.equal(signIns, 1)
   })
 
   it('signs in with e-mail and password', async () => {
-    await h.load([h.serverNode({ authMethod: 'password' }), user()], { server: { email: 'admin@admin.net', password: 'admin' } })
+    await h.load([h.serverNode({ authMethod: 'password' }), user()], {
+      server: { email: 'admin@admin.net', password: 'admin' },
+    })
     await waitForCall(h.helper.getNode('hook') as TestNode, 'status', (s) => s.fill === 'green')
   })
 
   it('shows wrong credentials, without the secret in any status or log', async () => {
-    await h.load([h.serverNode({ authMethod: 'password' }), user()], { server: { email: 'admin@admin.net', password: 'not-the-password' } })
-    await waitForCall(h.helper.getNode('hook') as TestNode, 'status', (s) => s.fill === 'red' && s.text === 'xo-server.status.authFailed')
+    await h.load([h.serverNode({ authMethod: 'password' }), user()], {
+      server: { email: 'admin@admin.net', password: 'not-the-password' },
+    })
+    await waitForCall(
+      h.helper.getNode('hook') as TestNode,
+      'status',
+      (s) => s.fill === 'red' && s.text === 'xo-server.status.authFailed',
+    )
     const server = h.helper.getNode('server') as TestNode
     await waitForCall(server, 'warn', (text) => /authFailed/.test(String(text)))
-    const said = JSON.stringify([...h.helper.log().args, ...server.warn.getCalls().map((c: { args: unknown[] }) => c.args)])
+    const said = JSON.stringify([
+      ...h.helper.log().args,
+      ...server.warn.getCalls().map((c: { args: unknown[] }) => c.args),
+    ])
     assert.ok(!said.includes('not-the-password'))
   })
 
   it('shows what is missing in a configuration', async () => {
     await h.load([h.serverNode({ url: '' }), user()])
-    await waitForCall(h.helper.getNode('hook') as TestNode, 'status', (s) => s.fill === 'red' && /misconfigured/.test(s.text))
+    await waitForCall(
+      h.helper.getNode('hook') as TestNode,
+      'status',
+      (s) => s.fill === 'red' && /misconfigured/.test(s.text),
+    )
   })
 
   it('follows XO going away and coming back', async () => {

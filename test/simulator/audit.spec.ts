@@ -27,7 +27,7 @@ async function get(url: string): Promise<{ status: number; contentType: string |
   return { status: res.status, contentType: res.headers.get('content-type') ?? undefined, body: await res.text() }
 }
 
-describe('simulator: audit plugin (vs captures/audit.json)', function () {
+describe('simulator: audit plugin (vs captures/audit.json)', () => {
   let sim: XoSimulator
   let sink: Sink
   let main: RpcClient
@@ -36,18 +36,22 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
   let records: any[]
   const capturedAll = step('last 10 records (newest first)').response.result
   /** captured params with the simulator's VM in place of the captured one */
-  const onOurVm = (params: any) => (params.id === step('vm.start test-01').request.params.id ? { ...params, id: vmId } : params)
+  const onOurVm = (params: any) =>
+    params.id === step('vm.start test-01').request.params.id ? { ...params, id: vmId } : params
 
   before(async () => {
     sink = await Sink.start()
     sim = await XoSimulator.start({ timeScale: 0.02 })
     main = await RpcClient.connect(sim.url)
     await main.call('session.signIn', ADMIN)
-    const vm = [...sim.objects.values()].find(o => o.type === 'VM' && o.power_state === 'Halted')
+    const vm = [...sim.objects.values()].find((o) => o.type === 'VM' && o.power_state === 'Halted')
     assert.ok(vm, 'a halted VM in the inventory')
     vmId = vm.id
     // web-hooks on vm.start: its post delivery carries the same callId and error as the audit record
-    await main.call('plugin.configure', { id: 'web-hooks', configuration: { hooks: [{ method: 'vm.start', type: 'post', url: sink.url('/ok'), format: 'json' }] } })
+    await main.call('plugin.configure', {
+      id: 'web-hooks',
+      configuration: { hooks: [{ method: 'vm.start', type: 'post', url: sink.url('/ok'), format: 'json' }] },
+    })
     await main.call('plugin.load', { id: 'web-hooks' })
   })
   after(async () => {
@@ -73,7 +77,19 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
     assert.equal(await main.call(s1.request.method, s1.request.params), s1.response.result)
     const [audit] = await main.call('plugin.get')
     assert.deepEqual(audit.configuration, { active: true })
-    assert.deepEqual(keysOf(audit), ['id', 'name', 'autoload', 'description', 'loaded', 'keywords', 'unloadable', 'version', 'configuration', 'configurationSchema', 'testable'])
+    assert.deepEqual(keysOf(audit), [
+      'id',
+      'name',
+      'autoload',
+      'description',
+      'loaded',
+      'keywords',
+      'unloadable',
+      'version',
+      'configuration',
+      'configurationSchema',
+      'testable',
+    ])
 
     const s2 = step('newest record right after activation')
     const got = await main.call(s2.request.method, s2.request.params)
@@ -109,14 +125,23 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
 
     const s9 = step('last 10 records (newest first)')
     records = await main.call(s9.request.method, s9.request.params)
-    assert.deepEqual(records.map(r => r.data.method), capturedAll.map((r: any) => r.data.method))
-    assert.deepEqual(records.map(r => r.data.method), ['vm.stop', 'token.create', 'vm.start', 'vm.set', 'vm.start', 'plugin.configure'])
+    assert.deepEqual(
+      records.map((r) => r.data.method),
+      capturedAll.map((r: any) => r.data.method),
+    )
+    assert.deepEqual(
+      records.map((r) => r.data.method),
+      ['vm.stop', 'token.create', 'vm.start', 'vm.set', 'vm.start', 'plugin.configure'],
+    )
     records.forEach((r, i) => {
       assert.deepEqual(keyTree(r), keyTree(capturedAll[i]), `keys of record ${i} (${r.data.method})`)
       assert.deepEqual(shapeOf(r), shapeOf(capturedAll[i]))
       assert.deepEqual(r.data.params, onOurVm(capturedAll[i].data.params))
       // written when the call ended (captured: same ms or the next one)
-      assert.ok(r.time >= r.data.timestamp && r.time - r.data.timestamp <= 5, `time ${r.time} vs ${r.data.timestamp} ${i}`)
+      assert.ok(
+        r.time >= r.data.timestamp && r.time - r.data.timestamp <= 5,
+        `time ${r.time} vs ${r.data.timestamp} ${i}`,
+      )
       assert.equal(r.id, auditRecordId(r))
       assert.equal(r.previousId, records[i + 1]?.id ?? 'nullId')
     })
@@ -137,7 +162,7 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
     assert.deepEqual(sim.auditRecords(), records)
   })
 
-  it('record ids: the plugin hash reproduces the captured ids (the error record\'s stack was rewritten)', () => {
+  it("record ids: the plugin hash reproduces the captured ids (the error record's stack was rewritten)", () => {
     const hashed = capturedAll.filter((r: any) => r.data.error === undefined)
     assert.equal(hashed.length, 5)
     for (const r of hashed) assert.equal(auditRecordId(r), r.id)
@@ -151,7 +176,10 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
     assert.equal(from.length, s10.response.result.length)
     assert.equal(from[0].id, records[2].id)
     assert.deepEqual(from, records.slice(2))
-    assert.deepEqual(from.map((r: any) => r.data.method), s10.response.result.map((r: any) => r.data.method))
+    assert.deepEqual(
+      from.map((r: any) => r.data.method),
+      s10.response.result.map((r: any) => r.data.method),
+    )
     assert.deepEqual(await main.call('audit.getRecords', { id: records[5].id }), [records[5]])
   })
 
@@ -169,8 +197,14 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
     const lines = res.body.split('\n').slice(0, -1)
     assert.equal(lines.length, s11.request.params.maxRecords)
     assert.equal(lines.length, s12.lines.length)
-    assert.deepEqual(lines.map(l => JSON.parse(l)), records.slice(0, 4))
-    assert.deepEqual(lines.map(l => JSON.parse(l).data.method), s12.lines.map((r: any) => r.data.method))
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l)),
+      records.slice(0, 4),
+    )
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l).data.method),
+      s12.lines.map((r: any) => r.data.method),
+    )
     assert.equal(lines[0], JSON.stringify(records[0]))
     assert.equal((await get(sim.url + $getFrom)).status, 404)
   })
@@ -178,11 +212,20 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
   it('ndjson: maxRecords null gives all, from an id, default 10,000, unknown id nothing', async () => {
     const all = await main.call('audit.getRecords', { ndjson: true, maxRecords: null })
     const allLines = (await get(sim.url + all.$getFrom)).body.split('\n').slice(0, -1)
-    assert.deepEqual(allLines.map(l => JSON.parse(l)), records)
+    assert.deepEqual(
+      allLines.map((l) => JSON.parse(l)),
+      records,
+    )
     const dflt = await main.call('audit.getRecords', { ndjson: true })
     assert.equal((await get(sim.url + dflt.$getFrom)).body.split('\n').length - 1, records.length)
     const fromId = await main.call('audit.getRecords', { ndjson: true, id: records[3].id, maxRecords: 2 })
-    assert.deepEqual((await get(sim.url + fromId.$getFrom)).body.split('\n').slice(0, -1).map(l => JSON.parse(l).id), [records[3].id, records[4].id])
+    assert.deepEqual(
+      (await get(sim.url + fromId.$getFrom)).body
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => JSON.parse(l).id),
+      [records[3].id, records[4].id],
+    )
     const none = await main.call('audit.getRecords', { ndjson: true, id: '$5$$0000' })
     const empty = await get(sim.url + none.$getFrom)
     assert.equal(empty.status, 200)
@@ -191,7 +234,7 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
 
   it('an id that is not a stored record yields no records', async () => {
     assert.deepEqual(await main.call('audit.getRecords', { id: 'nullId' }), [])
-    assert.deepEqual(await main.call('audit.getRecords', { id: '$5$$' + 'f'.repeat(64), maxRecords: 5 }), [])
+    assert.deepEqual(await main.call('audit.getRecords', { id: `$5$$${'f'.repeat(64)}`, maxRecords: 5 }), [])
   })
 
   it('step 13: checkIntegrity counts the chain, stops at oldest, finds altered and missing records', async () => {
@@ -199,8 +242,12 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
     assert.equal(await main.call(s13.request.method, s13.request.params), s13.response.result)
     assert.equal(await main.call('audit.checkIntegrity', { newest: records[2].id }), 4)
     assert.equal(await main.call('audit.checkIntegrity', { newest: records[0].id, oldest: records[3].id }), 3)
-    const missing = await main.request('audit.checkIntegrity', { newest: '$5$$' + '0'.repeat(64) })
-    assert.deepEqual(missing.error, { message: 'missing record', code: 22, data: { id: '$5$$' + '0'.repeat(64), nValid: 0 } })
+    const missing = await main.request('audit.checkIntegrity', { newest: `$5$$${'0'.repeat(64)}` })
+    assert.deepEqual(missing.error, {
+      message: 'missing record',
+      code: 22,
+      data: { id: `$5$$${'0'.repeat(64)}`, nValid: 0 },
+    })
     // a record changed behind the plugin's back no longer matches its id
     const stored = sim.auditRecords()[1] as any
     const duration = stored.data.duration
@@ -263,7 +310,11 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
     assert.equal(await main.call('plugin.unload', { id: 'audit' }), true)
     const count = sim.auditRecords().length
     const reply = await main.request('audit.getRecords', { maxRecords: 1 })
-    assert.deepEqual(reply.error, { code: -32601, data: 'audit.getRecords', message: 'method not found: audit.getRecords' })
+    assert.deepEqual(reply.error, {
+      code: -32601,
+      data: 'audit.getRecords',
+      message: 'method not found: audit.getRecords',
+    })
     assert.equal((await main.request('audit.checkIntegrity', {})).error.code, -32601)
     assert.ok(!(await main.call('system.listMethods')).includes('audit.getRecords'))
     assert.ok(!('audit.getRecords' in (await main.call('system.getMethodsInfo'))))
@@ -314,7 +365,7 @@ describe('simulator: audit plugin (vs captures/audit.json)', function () {
   })
 })
 
-describe('simulator: audit option and large NDJSON downloads', function () {
+describe('simulator: audit option and large NDJSON downloads', () => {
   let sim: XoSimulator
 
   before(async () => {
@@ -331,7 +382,7 @@ describe('simulator: audit option and large NDJSON downloads', function () {
       const [audit] = await c.call('plugin.get')
       assert.deepEqual(audit.configuration, { active: true })
       assert.deepEqual(await c.call('audit.getRecords', {}), [])
-      await c.call('vm.set', { id: [...sim.objects.values()].find(o => o.type === 'VM').id, name_label: 'x' })
+      await c.call('vm.set', { id: [...sim.objects.values()].find((o) => o.type === 'VM').id, name_label: 'x' })
       const got = await c.call('audit.getRecords', {})
       assert.equal(got.length, 1)
       assert.equal(got[0].previousId, 'nullId')
@@ -340,7 +391,7 @@ describe('simulator: audit option and large NDJSON downloads', function () {
     }
     const off = await XoSimulator.start({ timeScale: 0.02 })
     try {
-      await off.invoke('vm.set', { id: [...off.objects.values()].find(o => o.type === 'VM').id, name_label: 'x' })
+      await off.invoke('vm.set', { id: [...off.objects.values()].find((o) => o.type === 'VM').id, name_label: 'x' })
       assert.equal(off.auditRecords().length, 0)
     } finally {
       await off.stop()
@@ -362,12 +413,14 @@ describe('simulator: audit option and large NDJSON downloads', function () {
     // a reader that takes a little and hangs up
     const partial = (await sim.invoke('audit.getRecords', { ndjson: true, maxRecords: null })) as any
     await new Promise<void>((resolve, reject) => {
-      http.get(sim.url + partial.$getFrom, res => {
-        res.once('data', () => {
-          res.destroy()
-          resolve()
+      http
+        .get(sim.url + partial.$getFrom, (res) => {
+          res.once('data', () => {
+            res.destroy()
+            resolve()
+          })
         })
-      }).once('error', reject)
+        .once('error', reject)
     })
     assert.equal(await sim.invoke('audit.checkIntegrity', {}), count)
   })

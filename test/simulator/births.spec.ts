@@ -6,27 +6,37 @@ import assert from 'node:assert/strict'
 import type { HookBody, HookPost } from '../../src/hooks/delivery'
 import { XoSimulator } from '../../src/simulator'
 import type { XoObjectsNotification } from '../../src/xo/connection'
-import { capture, keysOf, Notification, RpcClient, Sink } from './helpers'
+import { capture, keysOf, RpcClient, Sink } from './helpers'
 
 const SCALE = 0.04
 const usecases: any = capture('usecases.json')
 const captured: Array<{ step: number; msg: { params: XoObjectsNotification } }> = capture('usecases.notifications.json')
 
 const describeItem = (v: any) => (v === 0 ? 'x' : v.type === 'task' ? `task(${v.status})` : v.type)
-const signature = (msgs: XoObjectsNotification[]) => msgs.map(m => `${m.type}: ${Object.values(m.items).map(describeItem).join(',')}`)
-const capturedStep = (step: number) => signature(captured.filter(m => m.step === step).map(m => m.msg.params))
+const signature = (msgs: XoObjectsNotification[]) =>
+  msgs.map((m) => `${m.type}: ${Object.values(m.items).map(describeItem).join(',')}`)
+const capturedStep = (step: number) => signature(captured.filter((m) => m.step === step).map((m) => m.msg.params))
 const capturedOperation = (step: number) => usecases.operations.find((o: any) => o.step === step)
 const HOOKED = [
-  'vm.clone', 'vm.copy', 'vm.import', 'backupNg.importVmBackup', 'vm.delete', 'vm.snapshot', 'vm.start', 'vm.stop',
-  'host.start', 'host.stop', 'host.emergencyShutdownHost',
+  'vm.clone',
+  'vm.copy',
+  'vm.import',
+  'backupNg.importVmBackup',
+  'vm.delete',
+  'vm.snapshot',
+  'vm.start',
+  'vm.stop',
+  'host.start',
+  'host.stop',
+  'host.emergencyShutdownHost',
 ]
 
-describe('simulator: VM births, deaths and stops', function () {
+describe('simulator: VM births, deaths and stops', () => {
   let sim: XoSimulator
   let sink: Sink
   let c: RpcClient
   const calls: string[] = []
-  const audited = () => sim.auditRecords().filter(r => r.data.method !== 'system.getServerVersion').length
+  const audited = () => sim.auditRecords().filter((r) => r.data.method !== 'system.getServerVersion').length
   const objs = () => [...sim.objects.values()]
   const macsOf = (vm: any): string[] => vm.VIFs.map((v: string) => sim.objects.get(v).MAC)
   const networksOf = (vm: any): string[] => vm.VIFs.map((v: string) => sim.objects.get(v).$network)
@@ -37,7 +47,15 @@ describe('simulator: VM births, deaths and stops', function () {
 
   /** A VM like the captures' test-01 (halted, one VIF, one disk), not one of `except`. */
   const haltedVm = (except: string[] = []) =>
-    objs().find(o => o.type === 'VM' && o.$pool === pool && o.power_state === 'Halted' && o.VIFs.length === 1 && o.$VBDs.length === 1 && !except.includes(o.id))
+    objs().find(
+      (o) =>
+        o.type === 'VM' &&
+        o.$pool === pool &&
+        o.power_state === 'Halted' &&
+        o.VIFs.length === 1 &&
+        o.$VBDs.length === 1 &&
+        !except.includes(o.id),
+    )
 
   /** Runs one call; returns its reply, the notifications until things calmed down, and its web-hook deliveries. */
   async function observe(method: string, params: object) {
@@ -46,13 +64,16 @@ describe('simulator: VM births, deaths and stops', function () {
     const reply = await c.request(method, params)
     await sink.waitForCount(hooksFrom + 2)
     await c.settle(100)
-    const hooks = sink.requests.slice(hooksFrom).map(r => r.json as HookBody)
+    const hooks = sink.requests.slice(hooksFrom).map((r) => r.json as HookBody)
     return { reply, msgs: c.notifications.slice(from), hooks }
   }
 
   /** The call's pre then post, same callId, the call's params, the reply's result in post. */
   function assertHookPair(hooks: HookBody[], method: string, params: object, result: unknown): void {
-    assert.deepEqual(hooks.map(h => `${h.type} ${h.method}`), [`pre ${method}`, `post ${method}`])
+    assert.deepEqual(
+      hooks.map((h) => `${h.type} ${h.method}`),
+      [`pre ${method}`, `post ${method}`],
+    )
     assert.equal(hooks[0].callId, hooks[1].callId)
     for (const h of hooks) assert.deepEqual(h.params, params)
     assert.deepEqual((hooks[1] as HookPost).result, result)
@@ -67,13 +88,22 @@ describe('simulator: VM births, deaths and stops', function () {
     await c.call('session.signIn', { email: 'admin@admin.net', password: 'admin' })
     await c.call('plugin.configure', {
       id: 'web-hooks',
-      configuration: { hooks: HOOKED.map(method => ({ method, type: 'pre/post', url: sink.url(`/ok?hook=${method}`), format: 'json' })) },
+      configuration: {
+        hooks: HOOKED.map((method) => ({
+          method,
+          type: 'pre/post',
+          url: sink.url(`/ok?hook=${method}`),
+          format: 'json',
+        })),
+      },
     })
     await c.call('plugin.load', { id: 'web-hooks' })
-    const tpl = objs().find(o => o.name_label === 'Debian 12 template')
+    const tpl = objs().find((o) => o.name_label === 'Debian 12 template')
     pool = tpl.$pool
-    ;[hostA, hostB] = objs().filter(o => o.type === 'host' && o.$pool === pool).sort((a, b) => a.name_label.localeCompare(b.name_label))
-    nets = objs().filter(o => o.type === 'network' && o.$pool === pool && o.bridge !== 'xenapi')
+    ;[hostA, hostB] = objs()
+      .filter((o) => o.type === 'host' && o.$pool === pool)
+      .sort((a, b) => a.name_label.localeCompare(b.name_label))
+    nets = objs().filter((o) => o.type === 'network' && o.$pool === pool && o.bridge !== 'xenapi')
   })
   after(async () => {
     await c?.close()
@@ -89,19 +119,22 @@ describe('simulator: VM births, deaths and stops', function () {
     assert.deepEqual(signature(msgs), capturedStep(11))
     // the capture's pair: pre with the params, post with the new VM's id
     const cap = capturedOperation(11).webhooks.requests
-    assert.deepEqual(cap.map((h: any) => h.type), ['pre', 'post'])
+    assert.deepEqual(
+      cap.map((h: any) => h.type),
+      ['pre', 'post'],
+    )
     assert.equal(cap[1].result, capturedOperation(11).result)
     assertHookPair(hooks, 'vm.clone', params, id)
-    const born = msgs.flatMap(m => Object.values(m.items)).filter((o: any) => o?.id === id)
+    const born = msgs.flatMap((m) => Object.values(m.items)).filter((o: any) => o?.id === id)
     assert.ok(born.length > 0 && born.every((o: any) => o.type === 'VM'), 'a VM from its first notification')
     const vm = sim.objects.get(id)
     assert.deepEqual(networksOf(vm), networksOf(src))
-    assert.ok(macsOf(vm).every(m => !macsOf(src).includes(m)))
+    assert.ok(macsOf(vm).every((m) => !macsOf(src).includes(m)))
   })
 
   it('vm.copy: a full copy onto the SR, the clone timeline with an Async.VM.copy task; halted VMs only', async () => {
     const src = haltedVm()
-    const local = objs().find(o => o.type === 'SR' && o.$container === hostA.id)
+    const local = objs().find((o) => o.type === 'SR' && o.$container === hostA.id)
     const params = { vm: src.id, sr: local.id, name: 'copy-1' }
     const { reply, msgs, hooks } = await observe('vm.copy', params)
     const id = reply.result
@@ -117,14 +150,14 @@ describe('simulator: VM births, deaths and stops', function () {
     assert.equal(vdi.parent, undefined, 'a full copy does not depend on the source disk')
     assert.ok(sim.objects.get(local.id).VDIs.includes(vdi.id))
     assert.deepEqual(networksOf(vm), networksOf(src))
-    assert.ok(macsOf(vm).every(m => !macsOf(src).includes(m)))
+    assert.ok(macsOf(vm).every((m) => !macsOf(src).includes(m)))
 
     // without a name: "<source>_COPY"
     const unnamed = await c.call('vm.copy', { vm: src.id, sr: local.id })
     assert.equal(sim.objects.get(unnamed).name_label, `${src.name_label}_COPY`)
     await c.settle(100)
 
-    const running = objs().find(o => o.type === 'VM' && o.$pool === pool && o.power_state === 'Running')
+    const running = objs().find((o) => o.type === 'VM' && o.$pool === pool && o.power_state === 'Running')
     const refused = await observe('vm.copy', { vm: running.id, sr: local.id })
     assert.equal(refused.reply.error.code, 13)
     assert.deepEqual(refused.reply.error.data, { objectId: running.id, expected: 'halted', actual: 'running' })
@@ -132,20 +165,25 @@ describe('simulator: VM births, deaths and stops', function () {
   })
 
   it('vm.import: a $sendTo URL; the VM appears once the upload is received, its id as the answer', async () => {
-    const sr = objs().find(o => o.type === 'SR' && o.$pool === pool && o.SR_type === 'nfs')
+    const sr = objs().find((o) => o.type === 'SR' && o.$pool === pool && o.SR_type === 'nfs')
     const data = {
-      nameLabel: 'uploaded', descriptionLabel: 'from an XVA', nCpus: 2, memory: 2 * 1024 ** 3,
-      disks: [{ capacity: 8 * 1024 ** 3, descriptionLabel: '', nameLabel: 'uploaded disk', path: 'disk.vmdk', position: 0 }],
-      networks: nets.map(n => n.id),
+      nameLabel: 'uploaded',
+      descriptionLabel: 'from an XVA',
+      nCpus: 2,
+      memory: 2 * 1024 ** 3,
+      disks: [
+        { capacity: 8 * 1024 ** 3, descriptionLabel: '', nameLabel: 'uploaded disk', path: 'disk.vmdk', position: 0 },
+      ],
+      networks: nets.map((n) => n.id),
     }
-    const vmsBefore = objs().filter(o => o.type === 'VM').length
+    const vmsBefore = objs().filter((o) => o.type === 'VM').length
     const { reply, msgs, hooks } = await observe('vm.import', { sr: sr.id, data })
     assert.deepEqual(keysOf(reply.result), ['$sendTo'])
     const path: string = reply.result.$sendTo
     assert.match(path, /^\/api\/[\w-]{43}$/)
     assertHookPair(hooks, 'vm.import', { sr: sr.id, data }, reply.result)
     assert.deepEqual(signature(msgs), [], 'nothing before the upload')
-    assert.equal(objs().filter(o => o.type === 'VM').length, vmsBefore)
+    assert.equal(objs().filter((o) => o.type === 'VM').length, vmsBefore)
 
     const from = c.notifications.length
     const hooksFrom = sink.requests.length
@@ -161,54 +199,83 @@ describe('simulator: VM births, deaths and stops', function () {
     assert.equal(sim.objects.get(sim.objects.get(vm.$VBDs[0]).VDI).$SR, sr.id)
     await c.settle(100)
     assert.deepEqual(signature(c.notifications.slice(from)), [
-      'enter: task(pending)', 'enter: VBD,VDI,VIF,VIF,VM,SR,network,network', 'enter: task(success)', 'exit: x',
+      'enter: task(pending)',
+      'enter: VBD,VDI,VIF,VIF,VM,SR,network,network',
+      'enter: task(success)',
+      'exit: x',
     ])
     assert.equal(sink.requests.length, hooksFrom, 'the upload itself is no API call')
     // one upload per URL
     assert.equal((await fetch(sim.url + path, { method: 'POST', body: 'again' })).status, 404)
   })
 
-  it('backupNg.importVmBackup: a VM with the backed-up VM\'s MACs on its networks, named after the backup', async () => {
-    const src = objs().find(o => o.type === 'VM' && o.$pool === pool && o.VIFs.length === 2)
+  it("backupNg.importVmBackup: a VM with the backed-up VM's MACs on its networks, named after the backup", async () => {
+    const src = objs().find((o) => o.type === 'VM' && o.$pool === pool && o.VIFs.length === 2)
     const backupId = sim.takeVmBackup(src.id)
-    const listed = (await c.call('backupNg.listVmBackups', { remotes: [backupId.split('/')[0]] })) as Record<string, Record<string, Array<{ id: string }>>>
-    assert.deepEqual(Object.values(listed)[0][src.id].map(b => b.id), [backupId])
-    const sr = objs().find(o => o.type === 'SR' && o.$pool === pool && o.SR_type === 'nfs')
+    const listed = (await c.call('backupNg.listVmBackups', { remotes: [backupId.split('/')[0]] })) as Record<
+      string,
+      Record<string, Array<{ id: string }>>
+    >
+    assert.deepEqual(
+      Object.values(listed)[0][src.id].map((b) => b.id),
+      [backupId],
+    )
+    const sr = objs().find((o) => o.type === 'SR' && o.$pool === pool && o.SR_type === 'nfs')
     const params = { id: backupId, sr: sr.id, settings: {} }
     const { reply, msgs, hooks } = await observe('backupNg.importVmBackup', params)
     const id = reply.result
     assertHookPair(hooks, 'backupNg.importVmBackup', params, id)
     assert.deepEqual(signature(msgs), [
-      'enter: task(pending)', 'enter: VBD,VDI,VIF,VIF,VM,SR,network,network', 'enter: task(success)', 'enter: VM', 'exit: x',
+      'enter: task(pending)',
+      'enter: VBD,VDI,VIF,VIF,VM,SR,network,network',
+      'enter: task(success)',
+      'enter: VM',
+      'exit: x',
     ])
     const vm = sim.objects.get(id)
     assert.equal(vm.type, 'VM')
     assert.equal(vm.power_state, 'Halted')
     assert.match(vm.name_label, new RegExp(`^${src.name_label} \\(\\d{8}T\\d{6}Z\\)$`))
     assert.ok(vm.tags.includes('restored from backup'))
-    assert.deepEqual(macsOf(vm), macsOf(src), 'XAPI\'s import keeps the MACs')
+    assert.deepEqual(macsOf(vm), macsOf(src), "XAPI's import keeps the MACs")
     assert.deepEqual(networksOf(vm), networksOf(src))
 
-    const fresh = await c.call('backupNg.importVmBackup', { id: backupId, sr: sr.id, settings: { newMacAddresses: true } })
-    assert.ok(macsOf(sim.objects.get(fresh)).every(m => !macsOf(src).includes(m)))
+    const fresh = await c.call('backupNg.importVmBackup', {
+      id: backupId,
+      sr: sr.id,
+      settings: { newMacAddresses: true },
+    })
+    assert.ok(macsOf(sim.objects.get(fresh)).every((m) => !macsOf(src).includes(m)))
     const unknown = await c.request('backupNg.importVmBackup', { id: 'nope', sr: sr.id, settings: {} })
     assert.deepEqual(unknown.error.data, { id: 'nope', type: 'backup' })
     await c.settle(100)
     assert.equal(await c.call('backupNg.deleteVmBackup', { id: backupId }), true)
-    assert.deepEqual(await c.call('backupNg.listVmBackups', { remotes: [backupId.split('/')[0]] }), { [backupId.split('/')[0]]: {} })
+    assert.deepEqual(await c.call('backupNg.listVmBackups', { remotes: [backupId.split('/')[0]] }), {
+      [backupId.split('/')[0]]: {},
+    })
     assert.equal((await c.request('backupNg.importVmBackup', params)).error.code, 1)
   })
 
-  it('a snapshot\'s VIFs carry its VM\'s MACs; vm.delete of the snapshot as captured, the VM keeps its VIFs', async () => {
+  it("a snapshot's VIFs carry its VM's MACs; vm.delete of the snapshot as captured, the VM keeps its VIFs", async () => {
     // captured: web-01's snapshot VIFs have web-01's MACs
     assert.deepEqual(capturedOperation(10).check.details.VIFs, ['02:f1:00:00:a1:00', '02:f1:00:00:a1:01'])
-    const vm = objs().find(o => o.type === 'VM' && o.$pool === pool && o.power_state === 'Running' && o.VIFs.length === 2 && o.$VBDs.length === 1)
+    const vm = objs().find(
+      (o) =>
+        o.type === 'VM' &&
+        o.$pool === pool &&
+        o.power_state === 'Running' &&
+        o.VIFs.length === 2 &&
+        o.$VBDs.length === 1,
+    )
     const snapId = await c.call('vm.snapshot', { id: vm.id, name: 'snap' })
     const snap = sim.objects.get(snapId)
     assert.equal(snap.type, 'VM-snapshot')
     assert.deepEqual(macsOf(snap), macsOf(vm))
     assert.deepEqual(networksOf(snap), networksOf(vm))
-    assert.ok(snap.VIFs.every((v: string) => !vm.VIFs.includes(v)), 'VIFs of its own')
+    assert.ok(
+      snap.VIFs.every((v: string) => !vm.VIFs.includes(v)),
+      'VIFs of its own',
+    )
     await c.settle(100)
 
     const { reply, msgs, hooks } = await observe('vm.delete', { id: snapId })
@@ -223,14 +290,26 @@ describe('simulator: VM births, deaths and stops', function () {
   })
 
   it('guestShutdown: one batch like the end of vm.stop, no call, no web-hook, no task', async () => {
-    const vm = objs().find(o => o.type === 'VM' && o.$pool === pool && o.power_state === 'Running' && o.VIFs.length === 2 && o.$VBDs.length === 1)
+    const vm = objs().find(
+      (o) =>
+        o.type === 'VM' &&
+        o.$pool === pool &&
+        o.power_state === 'Running' &&
+        o.VIFs.length === 2 &&
+        o.$VBDs.length === 1,
+    )
     const host = vm.$container
-    const [callsBefore, hooksBefore, auditBefore, from] = [calls.length, sink.requests.length, audited(), c.notifications.length]
+    const [callsBefore, hooksBefore, auditBefore, from] = [
+      calls.length,
+      sink.requests.length,
+      audited(),
+      c.notifications.length,
+    ]
     await sim.guestShutdown(vm.id)
     await c.settle(100)
     const msgs = c.notifications.slice(from)
     // the captured vm.stop's halting batch (step 6), alone
-    const halting = capturedStep(6).filter(s => s.includes('host'))
+    const halting = capturedStep(6).filter((s) => s.includes('host'))
     assert.deepEqual(signature(msgs), halting)
     assert.equal(calls.length, callsBefore)
     assert.equal(sink.requests.length, hooksBefore)
@@ -240,11 +319,17 @@ describe('simulator: VM births, deaths and stops', function () {
     assert.equal(halted.$container, pool)
     assert.deepEqual(halted.current_operations, {})
     // the captured final shape of a stopped VM: no guest data, no IP
-    const capturedHalted: any = Object.values(captured.filter(m => m.step === 6).at(-3)!.msg.params.items).find((o: any) => o.type === 'VM')
+    const capturedHalted: any = Object.values(captured.filter((m) => m.step === 6).at(-3)!.msg.params.items).find(
+      (o: any) => o.type === 'VM',
+    )
     assert.equal(capturedHalted.power_state, 'Halted')
     const known = keysOf(capturedHalted)
-    assert.deepEqual(keysOf(halted).filter(k => k !== 'creation'), known.filter(k => k !== 'creation' && k in halted))
-    for (const k of keysOf(halted)) assert.ok(known.includes(k) || k === 'creation', `${k} is not in a captured halted VM`)
+    assert.deepEqual(
+      keysOf(halted).filter((k) => k !== 'creation'),
+      known.filter((k) => k !== 'creation' && k in halted),
+    )
+    for (const k of keysOf(halted))
+      assert.ok(known.includes(k) || k === 'creation', `${k} is not in a captured halted VM`)
     assert.deepEqual(halted.addresses, {})
     assert.equal(halted.os_version, null)
     assert.ok(!sim.objects.get(host).residentVms.includes(vm.id))
@@ -255,7 +340,9 @@ describe('simulator: VM births, deaths and stops', function () {
   it('hostPowerLoss: the host not live, then its VMs Halted, no call nor web-hook; host.start brings it back', async () => {
     // two running VMs on host B
     const guests = () => sim.objects.get(hostB.id).residentVms.filter((v: string) => sim.objects.get(v).type === 'VM')
-    for (const vm of objs().filter(o => o.type === 'VM' && o.$pool === pool && o.power_state === 'Halted' && o.$VBDs.length > 0).slice(0, 2)) {
+    for (const vm of objs()
+      .filter((o) => o.type === 'VM' && o.$pool === pool && o.power_state === 'Halted' && o.$VBDs.length > 0)
+      .slice(0, 2)) {
       if (guests().length >= 2) break
       await c.call('vm.start', { id: vm.id, host: hostB.id })
     }
@@ -263,12 +350,17 @@ describe('simulator: VM births, deaths and stops', function () {
     assert.ok(victims.length >= 2)
     const ctrl = sim.objects.get(hostB.id).controlDomain
     await c.settle(100)
-    const [callsBefore, hooksBefore, auditBefore, from] = [calls.length, sink.requests.length, audited(), c.notifications.length]
+    const [callsBefore, hooksBefore, auditBefore, from] = [
+      calls.length,
+      sink.requests.length,
+      audited(),
+      c.notifications.length,
+    ]
     await sim.hostPowerLoss(hostB.id)
     await c.settle(100)
     const msgs = c.notifications.slice(from)
     // each VM halted with vm.stop's batch (host, VBDs, VIFs, VM) in one XAPI batch, then the control domain
-    const perVm = victims.flatMap(v => {
+    const perVm = victims.flatMap((v) => {
       const o = sim.objects.get(v)
       return [...o.$VBDs.map(() => 'VBD'), ...o.VIFs.map(() => 'VIF'), 'VM']
     })
@@ -276,7 +368,10 @@ describe('simulator: VM births, deaths and stops', function () {
     // first: the host alone, not live, while XAPI still shows its VMs running
     const lost: any = msgs[0].items[hostB.id]
     assert.equal(lost.power_state, 'Halted')
-    assert.deepEqual(lost.residentVms.filter((v: string) => victims.includes(v)), victims)
+    assert.deepEqual(
+      lost.residentVms.filter((v: string) => victims.includes(v)),
+      victims,
+    )
     // then: every VM it ran, Halted and off the host, and its control domain
     const reset = msgs[1].items as Record<string, any>
     for (const v of victims) {
@@ -304,7 +399,9 @@ describe('simulator: VM births, deaths and stops', function () {
   it('host.stop evacuates running VMs; host.emergencyShutdownHost suspends them (captured)', async () => {
     const guests = () => sim.objects.get(hostB.id).residentVms.filter((v: string) => sim.objects.get(v).type === 'VM')
     if (guests().length === 0) {
-      const vm = objs().find(o => o.type === 'VM' && o.$pool === pool && o.power_state === 'Halted' && o.$VBDs.length > 0)
+      const vm = objs().find(
+        (o) => o.type === 'VM' && o.$pool === pool && o.power_state === 'Halted' && o.$VBDs.length > 0,
+      )
       await c.call('vm.start', { id: vm.id, host: hostB.id })
       await c.settle(100)
     }

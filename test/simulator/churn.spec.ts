@@ -1,10 +1,10 @@
 // XoSimulator.churn: the notifications it announces are exactly the ones a signed-in connection receives,
 // whole objects in "enter" messages of the announced sizes, with realistic changes.
 import assert from 'node:assert/strict'
-import { XoSimulator, ChurnBatch } from '../../src/simulator'
+import { XoSimulator, type ChurnBatch } from '../../src/simulator'
 import { RpcClient } from './helpers'
 
-describe('simulator: churn', function () {
+describe('simulator: churn', () => {
   let sim: XoSimulator
   let c: RpcClient
 
@@ -22,15 +22,29 @@ describe('simulator: churn', function () {
     const before = new Map([...sim.objects].map(([id, o]) => [id, o]))
     const from = c.notifications.length
     const batches: ChurnBatch[] = []
-    const result = await sim.churn({ updates: 600, minBatch: 10, maxBatch: 40, seed: 5, onBatch: (b) => batches.push(b), pace: () => undefined })
+    const result = await sim.churn({
+      updates: 600,
+      minBatch: 10,
+      maxBatch: 40,
+      seed: 5,
+      onBatch: (b) => batches.push(b),
+      pace: () => undefined,
+    })
     await c.waitFor(() => c.notifications.length - from >= batches.length)
     await c.settle(50)
     const received = c.notifications.slice(from)
 
     assert.equal(result.updates, 600)
     assert.equal(result.batches, batches.length)
-    assert.equal(batches.reduce((n, b) => n + b.ids.length, 0), 600)
-    assert.deepEqual(received.map((n) => n.type), batches.map(() => 'enter'), 'one enter message per batch, nothing else')
+    assert.equal(
+      batches.reduce((n, b) => n + b.ids.length, 0),
+      600,
+    )
+    assert.deepEqual(
+      received.map((n) => n.type),
+      batches.map(() => 'enter'),
+      'one enter message per batch, nothing else',
+    )
     for (const [i, batch] of batches.entries()) {
       assert.equal(batch.index, i)
       assert.ok(batch.ids.length >= 10 && batch.ids.length <= 40, `batch ${i} has ${batch.ids.length} objects`)
@@ -50,7 +64,8 @@ describe('simulator: churn', function () {
 
     // Realistic changes happened, and left the inventory consistent.
     const ops = result.operations
-    for (const op of ['vmStarted', 'vmStopped', 'vmMigrated', 'vdiUsage', 'hostMemory', 'vmOperationStarted'] as const) assert.ok(ops[op] > 0, `${op}: ${JSON.stringify(ops)}`)
+    for (const op of ['vmStarted', 'vmStopped', 'vmMigrated', 'vdiUsage', 'hostMemory', 'vmOperationStarted'] as const)
+      assert.ok(ops[op] > 0, `${op}: ${JSON.stringify(ops)}`)
     assert.equal(ops.vmOperationFinished, ops.vmOperationStarted, 'every running operation finished')
     const objects = [...sim.objects.values()]
     for (const vm of objects.filter((o) => o.type === 'VM')) {
@@ -64,12 +79,17 @@ describe('simulator: churn', function () {
       }
       assert.deepEqual(vm.current_operations, {})
     }
-    const stopped = received.flatMap((n) => Object.values(n.items)).filter((o: any) => o.type === 'VM' && o.power_state === 'Halted')
+    const stopped = received
+      .flatMap((n) => Object.values(n.items))
+      .filter((o: any) => o.type === 'VM' && o.power_state === 'Halted')
     assert.ok(stopped.length > 0)
-    assert.ok(stopped.every((o: any) => o.xenTools === undefined && o.mainIpAddress === undefined), 'a halted VM loses its guest fields')
+    assert.ok(
+      stopped.every((o: any) => o.xenTools === undefined && o.mainIpAddress === undefined),
+      'a halted VM loses its guest fields',
+    )
   })
 
-  it('is paced by XAPI\'s debounce by default, and stops with the simulator', async () => {
+  it("is paced by XAPI's debounce by default, and stops with the simulator", async () => {
     const started = Date.now()
     const result = await sim.churn({ updates: 30, minBatch: 10, maxBatch: 10 })
     assert.equal(result.batches, 3)

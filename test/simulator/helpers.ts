@@ -20,7 +20,7 @@ export class RpcClient {
   private waiters: Array<() => void> = []
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', data => {
+    ws.on('message', (data) => {
       const text = String(data)
       this.frames.push(text)
       const msg = JSON.parse(text)
@@ -31,7 +31,7 @@ export class RpcClient {
   }
 
   static async connect(url: string): Promise<RpcClient> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/api/')
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/`)
     await new Promise((resolve, reject) => {
       ws.once('open', resolve)
       ws.once('error', reject)
@@ -42,7 +42,7 @@ export class RpcClient {
   /** Sends a request and resolves with the whole reply frame (parsed). */
   request(method: string, params: unknown = {}): Promise<any> {
     const id = this.nextId++
-    return new Promise(resolve => {
+    return new Promise((resolve) => {
       this.pending.set(id, resolve)
       this.ws.send(JSON.stringify({ jsonrpc: '2.0', method, params, id }))
     })
@@ -64,11 +64,11 @@ export class RpcClient {
       const check = () => {
         if (!pred()) return
         clearTimeout(timer)
-        this.waiters = this.waiters.filter(w => w !== check)
+        this.waiters = this.waiters.filter((w) => w !== check)
         resolve()
       }
       const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter(w => w !== check)
+        this.waiters = this.waiters.filter((w) => w !== check)
         reject(new Error('waitFor: timeout'))
       }, timeoutMs)
       this.waiters.push(check)
@@ -84,7 +84,7 @@ export class RpcClient {
   async settle(quietMs: number): Promise<void> {
     for (;;) {
       const count = this.notifications.length
-      await new Promise(r => setTimeout(r, quietMs))
+      await new Promise((r) => setTimeout(r, quietMs))
       await this.request('system.getServerVersion')
       if (this.notifications.length === count) return
     }
@@ -92,7 +92,7 @@ export class RpcClient {
 
   close(): Promise<void> {
     if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve()
-    return new Promise(resolve => {
+    return new Promise((resolve) => {
       this.ws.once('close', () => resolve())
       this.ws.close()
     })
@@ -117,12 +117,15 @@ export class Sink {
   private waiters: Array<() => void> = []
   private readonly timers = new Set<NodeJS.Timeout>()
 
-  private constructor(readonly server: http.Server, readonly port: number) {}
+  private constructor(
+    readonly server: http.Server,
+    readonly port: number,
+  ) {}
 
   static async start(): Promise<Sink> {
     let sink: Sink | undefined
     const server = http.createServer((req, res) => sink!.handle(req, res))
-    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
     sink = new Sink(server, (server.address() as AddressInfo).port)
     return sink
   }
@@ -133,14 +136,21 @@ export class Sink {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = []
-    req.on('data', c => chunks.push(c))
+    req.on('data', (c) => chunks.push(c))
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString()
       let json: any
       try {
         json = JSON.parse(body)
       } catch {}
-      this.requests.push({ url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body, json, at: Date.now() })
+      this.requests.push({
+        url: req.url ?? '',
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body,
+        json,
+        at: Date.now(),
+      })
       for (const w of this.waiters) w()
       const u = new URL(req.url ?? '/', 'http://x')
       const status = u.pathname.includes('fail') ? 500 : 200
@@ -158,7 +168,7 @@ export class Sink {
       const check = () => {
         if (this.requests.length < n) return
         clearTimeout(timer)
-        this.waiters = this.waiters.filter(w => w !== check)
+        this.waiters = this.waiters.filter((w) => w !== check)
         resolve()
       }
       const timer = setTimeout(() => reject(new Error(`sink: ${this.requests.length}/${n} requests`)), timeoutMs)
@@ -170,7 +180,7 @@ export class Sink {
   async stop(): Promise<void> {
     for (const t of this.timers) clearTimeout(t)
     this.server.closeAllConnections()
-    await new Promise(r => this.server.close(r))
+    await new Promise((r) => this.server.close(r))
   }
 }
 

@@ -17,13 +17,16 @@ describe('simulator: JSON-RPC basics (vs captures)', () => {
   }
 
   before(async () => {
-    sim = await XoSimulator.start({ timeScale: 0.02, users: [
-      { email: 'admin@admin.net', password: 'admin', permission: 'admin' },
-      { email: 'user@example.org', password: 'pw', permission: 'none' },
-    ] })
+    sim = await XoSimulator.start({
+      timeScale: 0.02,
+      users: [
+        { email: 'admin@admin.net', password: 'admin', permission: 'admin' },
+        { email: 'user@example.org', password: 'pw', permission: 'none' },
+      ],
+    })
   })
   afterEach(async () => {
-    await Promise.all(clients.map(c => c.close()))
+    await Promise.all(clients.map((c) => c.close()))
     clients = []
   })
   after(() => sim.stop())
@@ -66,16 +69,19 @@ describe('simulator: JSON-RPC basics (vs captures)', () => {
     await c.request('session.signIn', { email: 'user@example.org', password: 'wrong' })
     const again = await c.request('session.signIn', { email: 'user@example.org', password: 'pw' })
     assert.deepEqual(again.error, { code: -32000, message: 'unknown error from the peer' })
-    await new Promise(r => setTimeout(r, 2000 * 0.02 + 10))
-    assert.equal((await c.call('session.signIn', { email: 'user@example.org', password: 'pw' })).email, 'user@example.org')
+    await new Promise((r) => setTimeout(r, 2000 * 0.02 + 10))
+    assert.equal(
+      (await c.call('session.signIn', { email: 'user@example.org', password: 'pw' })).email,
+      'user@example.org',
+    )
   })
 
   it('expired tokens are invalid credentials; an expired session is closed on the next message', async () => {
     const short = sim.issueToken('admin@admin.net', { expiresInMs: 150 })
     const c = await connect()
     await c.call('session.signIn', { token: short })
-    await new Promise(r => setTimeout(r, 200))
-    const closed = new Promise(r => c.ws.once('close', r))
+    await new Promise((r) => setTimeout(r, 200))
+    const closed = new Promise((r) => c.ws.once('close', r))
     c.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'system.getVersion', params: {} }))
     await closed
     const c2 = await connect()
@@ -101,7 +107,11 @@ describe('simulator: JSON-RPC basics (vs captures)', () => {
     const c = await connect()
     await c.call('session.signIn', { email: 'user@example.org', password: 'pw' })
     const denied = await c.request('plugin.get')
-    assert.deepEqual(denied.error, { message: 'not enough permissions', code: 2, data: { permission: 'admin', object: {} } })
+    assert.deepEqual(denied.error, {
+      message: 'not enough permissions',
+      code: 2,
+      data: { permission: 'admin', object: {} },
+    })
     const a = await connect()
     await a.call('session.signIn', ADMIN)
     const plugins = await a.call('plugin.get')
@@ -114,14 +124,23 @@ describe('simulator: JSON-RPC basics (vs captures)', () => {
     const all = await c.call('xo.getAllObjects')
     assert.equal(Object.keys(all).length, sim.objects.size)
     const vms = await c.call('xo.getAllObjects', { filter: { type: 'VM', power_state: 'Running' } })
-    assert.ok(Object.values(vms).length > 0 && Object.values(vms).every((v: any) => v.type === 'VM' && v.power_state === 'Running'))
-    assert.deepEqual(Object.keys(await c.call('xo.getAllObjects', { filter: 'type:VM power_state:Running' })), Object.keys(vms))
+    assert.ok(
+      Object.values(vms).length > 0 &&
+        Object.values(vms).every((v: any) => v.type === 'VM' && v.power_state === 'Running'),
+    )
+    assert.deepEqual(
+      Object.keys(await c.call('xo.getAllObjects', { filter: 'type:VM power_state:Running' })),
+      Object.keys(vms),
+    )
     assert.equal(Object.keys(await c.call('xo.getAllObjects', { limit: 3 })).length, 3)
     const { $getFrom } = await c.call('xo.getAllObjects', { filter: { type: 'host' }, ndjson: true })
     assert.match($getFrom, /^\/api\/\w+$/)
     const res = await fetch(sim.url + $getFrom)
-    const lines = (await res.text()).trim().split('\n').map(l => JSON.parse(l))
-    assert.ok(lines.length >= 2 && lines.every(o => o.type === 'host'))
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    assert.ok(lines.length >= 2 && lines.every((o) => o.type === 'host'))
     assert.equal((await fetch(sim.url + $getFrom)).status, 404)
   })
 
@@ -133,14 +152,19 @@ describe('simulator: JSON-RPC basics (vs captures)', () => {
     c.sendRaw('42')
     c.sendRaw('x'.repeat(2_000_000))
     await c.waitFor(() => c.frames.length >= 5)
-    const replies = c.frames.map(f => JSON.parse(f))
+    const replies = c.frames.map((f) => JSON.parse(f))
     assert.deepEqual(replies[0], { error: { code: -32700, message: 'invalid JSON' }, id: null, jsonrpc: '2.0' })
     assert.equal(replies[1].error.code, -32602)
     assert.equal(replies[2].error.code, -32600)
     assert.equal(replies[3].error.code, -32600)
     assert.equal(await c.call('system.getVersion'), '0.1')
-    const other = new WebSocket(sim.url.replace('http', 'ws') + '/api')
-    await assert.rejects(new Promise((resolve, reject) => { other.once('open', resolve); other.once('error', reject) }))
+    const other = new WebSocket(`${sim.url.replace('http', 'ws')}/api`)
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        other.once('open', resolve)
+        other.once('error', reject)
+      }),
+    )
   })
 
   it('applies XO param conveniences and validation', async () => {
@@ -148,11 +172,12 @@ describe('simulator: JSON-RPC basics (vs captures)', () => {
     await c.call('session.signIn', ADMIN)
     const missing = await c.request('vm.start', {})
     assert.equal(missing.error.code, 10)
-    const vm = [...sim.objects.values()].find(o => o.type === 'VM' && o.power_state === 'Running')
+    const vm = [...sim.objects.values()].find((o) => o.type === 'VM' && o.power_state === 'Running')
     // {vm: id} is renamed to id; "force?" is dropped silently when unknown
     const running = await c.request('vm.start', { vm: vm.id, 'bogus?': 1 })
     assert.deepEqual(running.error, {
-      message: 'VM state is running but should be halted', code: 13,
+      message: 'VM state is running but should be halted',
+      code: 13,
       data: { objectId: vm.id, expected: 'halted', actual: 'running' },
     })
     const extra = await c.request('vm.start', { id: vm.id, nope: 1 })

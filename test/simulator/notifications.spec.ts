@@ -2,17 +2,17 @@
 // messages in the same order, each with the same kind and the same object types (tasks with status).
 import assert from 'node:assert/strict'
 import { XoSimulator } from '../../src/simulator'
-import { capture, keysOf, Notification, RpcClient } from './helpers'
+import { capture, keysOf, type Notification, RpcClient } from './helpers'
 
 const SCALE = 0.04
 const captured: any[] = capture('usecases.notifications.json')
 
 const describeItem = (v: any) => (v === 0 ? 'x' : v.type === 'task' ? `task(${v.status})` : v.type)
 const signature = (msgs: Array<{ type: string; items: Record<string, any> }>) =>
-  msgs.map(m => `${m.type}: ${Object.values(m.items).map(describeItem).join(',')}`)
-const capturedStep = (step: number) => signature(captured.filter(m => m.step === step).map(m => m.msg.params))
+  msgs.map((m) => `${m.type}: ${Object.values(m.items).map(describeItem).join(',')}`)
+const capturedStep = (step: number) => signature(captured.filter((m) => m.step === step).map((m) => m.msg.params))
 
-describe('simulator: notifications per operation (vs captures)', function () {
+describe('simulator: notifications per operation (vs captures)', () => {
   let sim: XoSimulator
   let c: RpcClient
   const objs = () => [...sim.objects.values()]
@@ -42,12 +42,18 @@ describe('simulator: notifications per operation (vs captures)', function () {
   })
 
   it('VM and host operations produce the captured message sequences', async () => {
-    const tpl = objs().find(o => o.name_label === 'Debian 12 template')
+    const tpl = objs().find((o) => o.name_label === 'Debian 12 template')
     const pool = tpl.$pool
-    const [hostA, hostB] = objs().filter(o => o.type === 'host' && o.$pool === pool).sort((a, b) => a.name_label.localeCompare(b.name_label))
-    const nets = objs().filter(o => o.type === 'network' && o.$pool === pool && o.bridge !== 'xenapi')
+    const [hostA, hostB] = objs()
+      .filter((o) => o.type === 'host' && o.$pool === pool)
+      .sort((a, b) => a.name_label.localeCompare(b.name_label))
+    const nets = objs().filter((o) => o.type === 'network' && o.$pool === pool && o.bridge !== 'xenapi')
     // step 1: vm.create with two VIFs
-    const id = await expectLikeCapture(1, 'vm.create', { name_label: 'nr-vm', template: tpl.id, VIFs: nets.map(n => ({ network: n.id })) })
+    const id = await expectLikeCapture(1, 'vm.create', {
+      name_label: 'nr-vm',
+      template: tpl.id,
+      VIFs: nets.map((n) => ({ network: n.id })),
+    })
     const created = sim.objects.get(id)
     assert.equal(created.type, 'VM')
     assert.deepEqual(keysOf(created.creation), ['date', 'template', 'user'])
@@ -67,8 +73,17 @@ describe('simulator: notifications per operation (vs captures)', function () {
     await expectLikeCapture(8, 'vm.stop', { id, force: true })
 
     // a running VM with two VIFs on host A (like web-01), a halted one with one VIF (like test-01)
-    const web = objs().find(o => o.type === 'VM' && o.power_state === 'Running' && o.$container === hostA.id && o.VIFs.length === 2 && o.$VBDs.length === 1)
-    const halted = objs().find(o => o.type === 'VM' && o.power_state === 'Halted' && o.VIFs.length === 1 && o.$VBDs.length === 1)
+    const web = objs().find(
+      (o) =>
+        o.type === 'VM' &&
+        o.power_state === 'Running' &&
+        o.$container === hostA.id &&
+        o.VIFs.length === 2 &&
+        o.$VBDs.length === 1,
+    )
+    const halted = objs().find(
+      (o) => o.type === 'VM' && o.power_state === 'Halted' && o.VIFs.length === 1 && o.$VBDs.length === 1,
+    )
     await expectLikeCapture(9, 'vm.migrate', { vm: web.id, targetHost: hostB.id })
     assert.equal(sim.objects.get(web.id).$container, hostB.id)
     const snap = await expectLikeCapture(10, 'vm.snapshot', { id: web.id, name: 'web-snap' })
@@ -87,7 +102,7 @@ describe('simulator: notifications per operation (vs captures)', function () {
     const sig = signature(m.msgs)
     assert.equal(sig[0], 'enter: host')
     assert.equal(sig[1], 'enter: task(pending),host,VM')
-    assert.equal(sig.filter(s => s === 'enter: host,host,VM').length, guests)
+    assert.equal(sig.filter((s) => s === 'enter: host,host,VM').length, guests)
     assert.deepEqual(sig.slice(-2), ['enter: host,task(success)', 'exit: x'])
     assert.equal(sim.objects.get(hostB.id).residentVms.length, 1)
     await expectLikeCapture(19, 'host.setMaintenanceMode', { id: hostB.id, maintenance: false })
@@ -114,13 +129,18 @@ describe('simulator: notifications per operation (vs captures)', function () {
 
   it('objects keep the captured key order in every notification', () => {
     const order = new Map<string, string[]>()
-    for (const m of captured) for (const v of Object.values(m.msg.params.items) as any[]) if (v !== 0) order.set(v.type, keysOf(v))
+    for (const m of captured)
+      for (const v of Object.values(m.msg.params.items) as any[]) if (v !== 0) order.set(v.type, keysOf(v))
     for (const n of c.notifications) {
       for (const v of Object.values(n.items)) {
         if (v === 0 || !order.has(v.type)) continue
         const ref = order.get(v.type)!
-        const known = keysOf(v).filter(k => ref.includes(k))
-        assert.deepEqual(known, ref.filter(k => k in v), `${v.type} key order`)
+        const known = keysOf(v).filter((k) => ref.includes(k))
+        assert.deepEqual(
+          known,
+          ref.filter((k) => k in v),
+          `${v.type} key order`,
+        )
       }
     }
   })

@@ -2,10 +2,10 @@
 // value types, obfuscation, callId sharing, office365 card, backup runner pair, waitForResponse timing.
 import assert from 'node:assert/strict'
 import { XoSimulator } from '../../src/simulator'
-import { capture, keysOf, RpcClient, shapeOf, Sink, SinkRequest } from './helpers'
+import { capture, keysOf, RpcClient, shapeOf, Sink, type SinkRequest } from './helpers'
 
 const wh = capture('webhooks-scenarios.json')
-const scenario = (prefix: string) => wh.scenarios.find((s: any) => s.name.startsWith(prefix + ' '))
+const scenario = (prefix: string) => wh.scenarios.find((s: any) => s.name.startsWith(`${prefix} `))
 const hooksOf = (prefix: string) => scenario(prefix).webhookEvents.filter((e: any) => e.json !== undefined)
 const ADMIN = { email: 'admin@admin.net', password: 'admin' }
 
@@ -26,13 +26,18 @@ function assertSameBody(got: any, captured: any): void {
   if (typeof captured.callId === 'string' && captured.callId !== '0') assert.match(got.callId, /^[0-9a-z]{6,13}$/)
 }
 
-describe('simulator: web-hooks (vs captures)', function () {
+describe('simulator: web-hooks (vs captures)', () => {
   let sim: XoSimulator
   let sink: Sink
   let main: RpcClient
   const configure = (hooks: any[]) => main.call('plugin.configure', { id: 'web-hooks', configuration: { hooks } })
-  const hook = (method: string, type: string, path = '/ok', extra: object = {}) =>
-    ({ method, type, url: sink.url(`${path}${path.includes('?') ? '&' : '?'}hook=${encodeURIComponent(`${method}:${type}`)}`), format: 'json', ...extra })
+  const hook = (method: string, type: string, path = '/ok', extra: object = {}) => ({
+    method,
+    type,
+    url: sink.url(`${path}${path.includes('?') ? '&' : '?'}hook=${encodeURIComponent(`${method}:${type}`)}`),
+    format: 'json',
+    ...extra,
+  })
   const since = (n: number) => sink.requests.slice(n)
 
   before(async () => {
@@ -48,7 +53,10 @@ describe('simulator: web-hooks (vs captures)', function () {
   })
 
   it('plugin.configure validates, replaces the config; hooks fire only once loaded', async () => {
-    const bad = await main.request('plugin.configure', { id: 'web-hooks', configuration: { hooks: [{ method: 'nope', type: 'pre', url: 'x' }] } })
+    const bad = await main.request('plugin.configure', {
+      id: 'web-hooks',
+      configuration: { hooks: [{ method: 'nope', type: 'pre', url: 'x' }] },
+    })
     assert.equal(bad.error.code, 10)
     assert.equal(await configure([hook('group.create', 'pre/post')]), true)
     await main.call('group.create', { name: 'not-yet' })
@@ -64,7 +72,11 @@ describe('simulator: web-hooks (vs captures)', function () {
   it('A1/A2 user.create success then duplicate: pre/post, obfuscated password, error shapes', async () => {
     await configure([hook('user.create', 'pre/post')])
     const n = sink.requests.length
-    const id = await main.call('user.create', { email: 'hooktest@example.org', password: 'secret-pw', permission: 'none' })
+    const id = await main.call('user.create', {
+      email: 'hooktest@example.org',
+      password: 'secret-pw',
+      permission: 'none',
+    })
     await sink.waitForCount(n + 2)
     const [pre, post] = since(n)
     const [cPre, cPost] = hooksOf('A1')
@@ -86,7 +98,12 @@ describe('simulator: web-hooks (vs captures)', function () {
   })
 
   it('A3/A4/A5 separate pre and post hooks, no-such-VM error, token.create result not obfuscated', async () => {
-    await configure([hook('group.create', 'pre'), hook('group.create', 'post'), hook('vm.start', 'pre/post'), hook('token.create', 'pre/post')])
+    await configure([
+      hook('group.create', 'pre'),
+      hook('group.create', 'post'),
+      hook('vm.start', 'pre/post'),
+      hook('token.create', 'pre/post'),
+    ])
     let n = sink.requests.length
     await main.call('group.create', { name: 'hook-group' })
     await sink.waitForCount(n + 2)
@@ -130,7 +147,10 @@ describe('simulator: web-hooks (vs captures)', function () {
     hooksOf('A7').forEach((c: any, i: number) => {
       const got = since(n)[i].json
       assert.deepEqual(shapeOf(got), shapeOf(c.json))
-      assert.deepEqual(got.sections[0].facts.map((f: any) => f.name), c.json.sections[0].facts.map((f: any) => f.name))
+      assert.deepEqual(
+        got.sections[0].facts.map((f: any) => f.name),
+        c.json.sections[0].facts.map((f: any) => f.name),
+      )
       assert.equal(got.sections[0].title, c.json.sections[0].title)
     })
   })
@@ -141,12 +161,14 @@ describe('simulator: web-hooks (vs captures)', function () {
     const jobId = await main.call('backupNg.createJob', calls[0].request.params)
     const job = await main.call('backupNg.getJob', { id: jobId })
     assert.deepEqual(keysOf(job), keysOf(calls[1].response.result))
-    const schedule = Object.keys(job.settings).find(k => k !== '')!
+    const schedule = Object.keys(job.settings).find((k) => k !== '')!
     const n = sink.requests.length
     const reply = await main.request('backupNg.runJob', { id: jobId, schedule })
     assert.deepEqual(keysOf(reply.error), keysOf(calls[2].response.error))
     assert.deepEqual(keysOf(reply.error.data), keysOf(calls[2].response.error.data))
-    assert.deepEqual(reply.error.data.errors, { 'bogus-remote': { code: 1, data: { id: 'bogus-remote', type: 'remote' } } })
+    assert.deepEqual(reply.error.data.errors, {
+      'bogus-remote': { code: 1, data: { id: 'bogus-remote', type: 'remote' } },
+    })
     await sink.waitForCount(n + 4)
     const captured = hooksOf('A8').slice(2) // api pre, runner pre, runner post, api post
     since(n).forEach((r, i) => assertSameBody(r.json, captured[i].json))
@@ -178,7 +200,7 @@ describe('simulator: web-hooks (vs captures)', function () {
     const n = sink.requests.length
     await main.request('foo.bar', {})
     await main.call('system.getVersion')
-    await new Promise(r => setImmediate(r))
+    await new Promise((r) => setImmediate(r))
     assert.equal(sink.requests.length, n)
   })
 
@@ -189,7 +211,10 @@ describe('simulator: web-hooks (vs captures)', function () {
       return { ms: Date.now() - t0, reply }
     }
     // B: the pre hook answers after 400 ms -> the call waits; another call on the same socket does not
-    await configure([hook('group.create', 'pre', '/slow?ms=400', { waitForResponse: true }), hook('group.create', 'post')])
+    await configure([
+      hook('group.create', 'pre', '/slow?ms=400', { waitForResponse: true }),
+      hook('group.create', 'post'),
+    ])
     const slow = timed('group.create', { name: 'B' })
     let slowAnswered = false
     void slow.then(() => (slowAnswered = true))
@@ -203,13 +228,27 @@ describe('simulator: web-hooks (vs captures)', function () {
     const c2 = await timed('group.create', { name: 'C2' })
     assert.ok(c2.ms >= 290 && c2.reply.result !== undefined)
     // E: waitForResponse false -> not delayed; F: on a post hook -> ignored
-    await configure([hook('group.create', 'pre', '/slow?ms=1000', { waitForResponse: false }), hook('group.create', 'post', '/slow?ms=1000', { waitForResponse: true })])
+    await configure([
+      hook('group.create', 'pre', '/slow?ms=1000', { waitForResponse: false }),
+      hook('group.create', 'post', '/slow?ms=1000', { waitForResponse: true }),
+    ])
     const e = await timed('group.create', { name: 'E' })
     assert.ok(e.ms < 1000, `E ${e.ms}: held by a hook that does not wait for its response`)
     // G: connection refused -> proceeds at once
-    await configure([{ method: 'group.create', type: 'pre', url: 'http://127.0.0.1:1/nothing-listens', format: 'json', waitForResponse: true }])
+    await configure([
+      {
+        method: 'group.create',
+        type: 'pre',
+        url: 'http://127.0.0.1:1/nothing-listens',
+        format: 'json',
+        waitForResponse: true,
+      },
+    ])
     const g = await timed('group.create', { name: 'G' })
-    assert.ok(g.ms < 5000 && g.reply.result !== undefined, `G ${g.ms}: waited for the 10.5 s timeout on a refused connection`)
+    assert.ok(
+      g.ms < 5000 && g.reply.result !== undefined,
+      `G ${g.ms}: waited for the 10.5 s timeout on a refused connection`,
+    )
     // H: a failing call still waits for its pre hook
     await configure([hook('vm.start', 'pre', '/slow?ms=300', { waitForResponse: true })])
     const h = await timed('vm.start', { id: 'bogus-vm-id' })
@@ -221,7 +260,10 @@ describe('simulator: web-hooks (vs captures)', function () {
     const c = await RpcClient.connect(quick.url)
     try {
       await c.call('session.signIn', ADMIN)
-      await c.call('plugin.configure', { id: 'web-hooks', configuration: { hooks: [hook('group.create', 'pre', '/slow?ms=5000', { waitForResponse: true })] } })
+      await c.call('plugin.configure', {
+        id: 'web-hooks',
+        configuration: { hooks: [hook('group.create', 'pre', '/slow?ms=5000', { waitForResponse: true })] },
+      })
       await c.call('plugin.load', { id: 'web-hooks' })
       const t0 = Date.now()
       const id = await c.call('group.create', { name: 'D' })
@@ -234,11 +276,13 @@ describe('simulator: web-hooks (vs captures)', function () {
     }
   })
 
-  it('sends the post before the reply, and the call\'s object update after the notification lag', async () => {
+  it("sends the post before the reply, and the call's object update after the notification lag", async () => {
     // Captured: the receiver had the post before the caller had the reply in 15 of 17 scenarios.
     const capturedBefore = wh.scenarios.flatMap((sc: any) =>
       sc.calls.flatMap((call: any) =>
-        sc.webhookEvents.filter((e: any) => e.json?.type === 'post' && e.json.method === call.request.method && call.answeredAtMs).map((e: any) => e.receivedAtMs <= call.answeredAtMs),
+        sc.webhookEvents
+          .filter((e: any) => e.json?.type === 'post' && e.json.method === call.request.method && call.answeredAtMs)
+          .map((e: any) => e.receivedAtMs <= call.answeredAtMs),
       ),
     )
     assert.ok(capturedBefore.filter(Boolean).length >= capturedBefore.length - 2)
@@ -267,7 +311,8 @@ describe('simulator: web-hooks (vs captures)', function () {
           const postAt = sink.requests[n].at
           assert.equal(repliedAt, 0, `call ${i}: the reply came before the post`)
           await reply
-          const tagged = (m: { type: string; items: Record<string, any> }) => m.type === 'enter' && m.items[vm.id]?.tags?.includes(tag)
+          const tagged = (m: { type: string; items: Record<string, any> }) =>
+            m.type === 'enter' && m.items[vm.id]?.tags?.includes(tag)
           await watcher.waitFor(() => watcher.notifications.some(tagged))
           const update = watcher.notifications.find(tagged)!
           const after = update.at - postAt

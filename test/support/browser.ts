@@ -11,7 +11,7 @@ import path from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
 /** The editor's `RED` global, inside page.evaluate(). */
-declare const RED: any // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const RED: any
 
 export const RESULTS = path.resolve(__dirname, '../../test-results')
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
@@ -30,7 +30,8 @@ const CHROMIUM_ARGS = [
 
 /** Fails the suite, in one sentence, when there is no Chromium. Call from `before`. */
 export function requireChromium(): void {
-  if (!existsSync(CHROMIUM)) throw new Error(`the browser tests need Chromium: no ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(`the browser tests need Chromium: no ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`)
 }
 
 export interface Editor {
@@ -104,6 +105,9 @@ async function dismissUpdateNotificationsPrompt(page: Page): Promise<void> {
 /** A picture of the page in test-results/, named after `title`. */
 export async function screenshot(page: Page, title: string): Promise<void> {
   mkdirSync(RESULTS, { recursive: true })
-  const name = title.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 60)
+  const name = title
+    .replace(/[^a-z0-9]+/gi, '-')
+    .toLowerCase()
+    .slice(0, 60)
   await page.screenshot({ path: path.join(RESULTS, `${name}.png`) }).catch(() => {})
 }

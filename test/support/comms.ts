@@ -47,10 +47,13 @@ export class CommsSocket {
 
   /** Resolves with the node's status once `accept` takes it. */
   waitForStatus(id: string, accept: (status: NodeStatus) => boolean, timeoutMs = 15_000): Promise<NodeStatus> {
-    return waitFor(() => {
-      const status = this.statuses.get(id)
-      return status && accept(status) ? status : undefined
-    }, { timeoutMs, what: `a status of node ${id} (last: ${JSON.stringify(this.statuses.get(id))})` })
+    return waitFor(
+      () => {
+        const status = this.statuses.get(id)
+        return status && accept(status) ? status : undefined
+      },
+      { timeoutMs, what: `a status of node ${id} (last: ${JSON.stringify(this.statuses.get(id))})` },
+    )
   }
 
   close(): void {

@@ -20,7 +20,7 @@ const options = JSON.parse(process.env.DEMO_OPTIONS ?? '{}') as {
   userDir: string
   fresh?: boolean
 }
-if (!options.userDir) throw new Error('demo-child needs a userDir of the test\'s own (demo-process.ts gives one)')
+if (!options.userDir) throw new Error("demo-child needs a userDir of the test's own (demo-process.ts gives one)")
 const users = options.users ?? {}
 const user = (username: string) => (users[username] ? { username, permissions: users[username].permissions } : null)
 
@@ -31,37 +31,48 @@ async function xoEnv(): Promise<NodeJS.ProcessEnv> {
   return { ...process.env, XO_URL: sim.url, XO_TOKEN: sim.issueToken('admin@admin.net') }
 }
 
-xoEnv().then((env) => startDemo({
-  env,
-  port: 0,
-  timeScale: options.timeScale,
-  userDir: options.userDir,
-  fresh: options.fresh,
-  quiet: true,
-  scenario: false,
-  log: () => {},
-  settings: {
-    ...options.settings,
-    ...(options.users
-      ? {
-          adminAuth: {
-            type: 'credentials',
-            users: async (username: string) => user(username),
-            authenticate: async (username: string, password: string) => (users[username]?.password === password ? user(username) : null),
-          },
-        }
-      : {}),
-  },
-})).then(
-  (demo) => {
-    process.send?.({ url: demo.url, xoUrl: demo.xoUrl, standInsUrl: demo.standInsUrl, userDir: demo.userDir, savedFlows: demo.savedFlows })
-    process.on('message', (message) => {
-      if (message === 'stop') void demo.stop().then(() => process.exit(0))
-    })
-    process.on('disconnect', () => void demo.stop().then(() => process.exit(0)))
-  },
-  (error) => {
-    console.error(error)
-    process.exit(1)
-  },
-)
+xoEnv()
+  .then((env) =>
+    startDemo({
+      env,
+      port: 0,
+      timeScale: options.timeScale,
+      userDir: options.userDir,
+      fresh: options.fresh,
+      quiet: true,
+      scenario: false,
+      log: () => {},
+      settings: {
+        ...options.settings,
+        ...(options.users
+          ? {
+              adminAuth: {
+                type: 'credentials',
+                users: async (username: string) => user(username),
+                authenticate: async (username: string, password: string) =>
+                  users[username]?.password === password ? user(username) : null,
+              },
+            }
+          : {}),
+      },
+    }),
+  )
+  .then(
+    (demo) => {
+      process.send?.({
+        url: demo.url,
+        xoUrl: demo.xoUrl,
+        standInsUrl: demo.standInsUrl,
+        userDir: demo.userDir,
+        savedFlows: demo.savedFlows,
+      })
+      process.on('message', (message) => {
+        if (message === 'stop') void demo.stop().then(() => process.exit(0))
+      })
+      process.on('disconnect', () => void demo.stop().then(() => process.exit(0)))
+    },
+    (error) => {
+      console.error(error)
+      process.exit(1)
+    },
+  )

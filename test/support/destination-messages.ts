@@ -43,7 +43,11 @@ export function scenarioBodies(): Array<{ scenario: string; body: HookBody }> {
 }
 
 /** A message as xo-hook sends it, its objects resolved against `lookup` as xo-hook's enrichment does. */
-export function hookMessage(body: HookBody, lookup: (id: string) => XoObject | undefined = () => undefined, pre?: HookPre): XoHookMessage {
+export function hookMessage(
+  body: HookBody,
+  lookup: (id: string) => XoObject | undefined = () => undefined,
+  pre?: HookPre,
+): XoHookMessage {
   const xo = describeCall(body, pre)
   const result = body.type === 'post' ? body.result : undefined
   for (const ref of involvedRefs(body.method, body.params, result)) {
@@ -90,9 +94,13 @@ function initialObjects(): Map<string, XoObject> {
   for (const host of inv.hosts) put({ ...host, type: 'host', residentVms: undefined })
   const networkId = (name: unknown) => inv.networks.find((n) => n.name_label === name)?.id
   for (const network of inv.networks) put({ id: network.id, type: 'network', name_label: network.name_label })
-  for (const [type, vms] of [['VM', inv.VMs], ['VM-template', inv.templates]] as const) {
+  for (const [type, vms] of [
+    ['VM', inv.VMs],
+    ['VM-template', inv.templates],
+  ] as const) {
     for (const vm of vms) {
-      for (const vif of vm.VIFs) put({ id: vif.id, type: 'VIF', MAC: vif.MAC, device: vif.device, $network: networkId(vif.network), $VM: vm.id })
+      for (const vif of vm.VIFs)
+        put({ id: vif.id, type: 'VIF', MAC: vif.MAC, device: vif.device, $network: networkId(vif.network), $VM: vm.id })
       put({ ...vm, type, VIFs: vm.VIFs.map((vif) => vif.id), disks: undefined })
     }
   }
@@ -118,9 +126,18 @@ export function usecaseMessages(): Array<{ step: number; operation: string; msg:
         }
       }
       const { url: _u, receivedAt, relMs: _rel, ...rest } = request
-      const body = { ...rest, userId: ADMIN_ID, userIp: '127.0.0.1', timestamp: Date.parse(receivedAt) } as unknown as HookBody
+      const body = {
+        ...rest,
+        userId: ADMIN_ID,
+        userIp: '127.0.0.1',
+        timestamp: Date.parse(receivedAt),
+      } as unknown as HookBody
       if (body.type === 'pre') pre = body
-      out.push({ step: op.step, operation: op.name, msg: hookMessage(body, lookup, body.type === 'post' ? pre : undefined) })
+      out.push({
+        step: op.step,
+        operation: op.name,
+        msg: hookMessage(body, lookup, body.type === 'post' ? pre : undefined),
+      })
     }
   }
   return out
@@ -129,77 +146,181 @@ export function usecaseMessages(): Array<{ step: number; operation: string; msg:
 // ---- xo-events messages, shaped as src/xo-events.ts sends them
 
 const inventoryVm = (name: string) => usecases.initialInventory.VMs.find((vm) => vm.name_label === name)!
-export const host = (id: string) => ({ id, name: String(usecases.initialInventory.hosts.find((h) => h.id === id)!.name_label) })
+export const host = (id: string) => ({
+  id,
+  name: String(usecases.initialInventory.hosts.find((h) => h.id === id)!.name_label),
+})
 const pool = { id: POOL_ID, name: usecases.initialInventory.pool.name_label }
 export const NEW_VM = 'b8191686-5310-4ce6-aa26-fae7b49fbf04'
 export const NEW_VIFS = [
-  { id: '4055e7d8-05d6-47ca-aebf-f7cb1ad67965', mac: '92:cd:09:3f:54:f0', device: '0', network: { id: NET_ETH0, name: 'Pool-wide network associated with eth0' } },
-  { id: '3b098356-3006-404a-ac27-8cfaf0baa74f', mac: '6a:76:60:4d:c1:ed', device: '1', network: { id: NET_DMZ, name: 'DMZ' } },
+  {
+    id: '4055e7d8-05d6-47ca-aebf-f7cb1ad67965',
+    mac: '92:cd:09:3f:54:f0',
+    device: '0',
+    network: { id: NET_ETH0, name: 'Pool-wide network associated with eth0' },
+  },
+  {
+    id: '3b098356-3006-404a-ac27-8cfaf0baa74f',
+    mac: '6a:76:60:4d:c1:ed',
+    device: '1',
+    network: { id: NET_DMZ, name: 'DMZ' },
+  },
 ]
 
 /** Any field a flow adds beside the payload's own; `changes` empty unless given. */
-export function eventMessage(payload: Omit<ObjectEventPayload, 'changes'> & { changes?: ObjectEventPayload['changes']; [field: string]: unknown }): XoEventMessage {
+export function eventMessage(
+  payload: Omit<ObjectEventPayload, 'changes'> & { changes?: ObjectEventPayload['changes']; [field: string]: unknown },
+): XoEventMessage {
   return { topic: `${payload.type}.${payload.event}`, payload: { changes: {}, ...payload } }
 }
 
 export function vmMigrated(): XoEventMessage {
   const web = inventoryVm('web-01')
-  const before = { id: web.id, type: 'VM', name_label: 'web-01', power_state: 'Running', $container: HOST1, $pool: POOL_ID, VIFs: web.VIFs.map((v) => v.id) }
+  const before = {
+    id: web.id,
+    type: 'VM',
+    name_label: 'web-01',
+    power_state: 'Running',
+    $container: HOST1,
+    $pool: POOL_ID,
+    VIFs: web.VIFs.map((v) => v.id),
+  }
   const after = { ...before, $container: HOST2 }
   return eventMessage({
-    event: 'migrated', type: 'VM', id: web.id, object: after, previous: before,
-    changes: { $container: { before: HOST1, after: HOST2 } }, pool, host: host(HOST2), from: host(HOST1), to: host(HOST2),
+    event: 'migrated',
+    type: 'VM',
+    id: web.id,
+    object: after,
+    previous: before,
+    changes: { $container: { before: HOST1, after: HOST2 } },
+    pool,
+    host: host(HOST2),
+    from: host(HOST1),
+    to: host(HOST2),
   })
 }
 
 export function hostDown(): XoEventMessage {
-  const before = { id: HOST2, type: 'host', name_label: 'xcp-host-2', power_state: 'Running', $pool: POOL_ID, enabled: true }
+  const before = {
+    id: HOST2,
+    type: 'host',
+    name_label: 'xcp-host-2',
+    power_state: 'Running',
+    $pool: POOL_ID,
+    enabled: true,
+  }
   const after = { ...before, power_state: 'Halted' }
-  return eventMessage({ event: 'down', type: 'host', id: HOST2, object: after, previous: before, changes: { power_state: { before: 'Running', after: 'Halted' } }, pool, from: 'Running', to: 'Halted' })
+  return eventMessage({
+    event: 'down',
+    type: 'host',
+    id: HOST2,
+    object: after,
+    previous: before,
+    changes: { power_state: { before: 'Running', after: 'Halted' } },
+    pool,
+    from: 'Running',
+    to: 'Halted',
+  })
 }
 
 export function hostUp(): XoEventMessage {
   const before = { id: HOST2, type: 'host', name_label: 'xcp-host-2', power_state: 'Halted', $pool: POOL_ID }
-  return eventMessage({ event: 'up', type: 'host', id: HOST2, object: { ...before, power_state: 'Running' }, previous: before, pool, from: 'Halted', to: 'Running' })
+  return eventMessage({
+    event: 'up',
+    type: 'host',
+    id: HOST2,
+    object: { ...before, power_state: 'Running' },
+    previous: before,
+    pool,
+    from: 'Halted',
+    to: 'Running',
+  })
 }
 
 /** VM.created as the object stream has it (VIF ids), with the VIFs a flow resolved in `payload.vifs`. */
 export function vmCreated(withVifs = true): XoEventMessage {
-  const object = { id: NEW_VM, type: 'VM', name_label: 'nr-vm-d9ibu', power_state: 'Halted', $container: POOL_ID, $pool: POOL_ID, VIFs: NEW_VIFS.map((v) => v.id) }
-  return eventMessage({ event: 'created', type: 'VM', id: NEW_VM, object, pool, ...(withVifs ? { vifs: NEW_VIFS } : {}) })
+  const object = {
+    id: NEW_VM,
+    type: 'VM',
+    name_label: 'nr-vm-d9ibu',
+    power_state: 'Halted',
+    $container: POOL_ID,
+    $pool: POOL_ID,
+    VIFs: NEW_VIFS.map((v) => v.id),
+  }
+  return eventMessage({
+    event: 'created',
+    type: 'VM',
+    id: NEW_VM,
+    object,
+    pool,
+    ...(withVifs ? { vifs: NEW_VIFS } : {}),
+  })
 }
 
 /** VM.removed: the last known version, whose VIFs (resolved, as XO objects) say which MACs to release. */
 export function vmRemoved(): XoEventMessage {
-  const vifs = NEW_VIFS.map((v) => ({ id: v.id, type: 'VIF', MAC: v.mac, device: v.device, $network: v.network.id, $VM: NEW_VM }))
-  const object = { id: NEW_VM, type: 'VM', name_label: 'nr-vm-d9ibu', power_state: 'Halted', $pool: POOL_ID, VIFs: vifs }
+  const vifs = NEW_VIFS.map((v) => ({
+    id: v.id,
+    type: 'VIF',
+    MAC: v.mac,
+    device: v.device,
+    $network: v.network.id,
+    $VM: NEW_VM,
+  }))
+  const object = {
+    id: NEW_VM,
+    type: 'VM',
+    name_label: 'nr-vm-d9ibu',
+    power_state: 'Halted',
+    $pool: POOL_ID,
+    VIFs: vifs,
+  }
   return eventMessage({ event: 'removed', type: 'VM', id: NEW_VM, object, previous: object, pool })
 }
 
 /** An xo-call message: the result in msg.payload, msg.xo {method, params, durationMs, error?}. */
-export function callMessage(method: string, params: Record<string, unknown>, result: unknown, error?: XoCallInfo['error']): XoCallMessage {
+export function callMessage(
+  method: string,
+  params: Record<string, unknown>,
+  result: unknown,
+  error?: XoCallInfo['error'],
+): XoCallMessage {
   return { topic: method, payload: result, xo: { method, params, durationMs: 12, ...(error ? { error } : {}) } }
 }
 
 // The token XO handed out in the captured token.create, read from the capture rather than copied here.
-export const TOKEN = String((scenarioBodies().find(({ body }) => body.method === 'token.create' && body.type === 'post')!.body as { result?: unknown }).result)
+export const TOKEN = String(
+  (
+    scenarioBodies().find(({ body }) => body.method === 'token.create' && body.type === 'post')!.body as {
+      result?: unknown
+    }
+  ).result,
+)
 
 // ---- summaries the format specs share
 
 export const XO_URL = 'https://xo.lab.example/'
-export const steps = new Map(usecaseMessages().map(({ step, msg }) => [`${step} ${(msg.xo as { phase: string }).phase}`, summary(msg)]))
+export const steps = new Map(
+  usecaseMessages().map(({ step, msg }) => [`${step} ${(msg.xo as { phase: string }).phase}`, summary(msg)]),
+)
 export const step = (key: string) => steps.get(key)!
 export const json = (value: unknown) => JSON.stringify(value)
 
 /** The worst case: a 5000-character VM name (multi-byte), a failure with a long message and stack, 100 facts. */
 export function extreme(): XoEventSummary {
   const { body } = scenarioBodies().find(({ scenario, body }) => scenario.startsWith('A4') && body.type === 'post')!
-  const error = { message: `${'VM_BAD_POWER_STATE '.repeat(200)}\nsecond line`, code: 'X', stack: `Error\n${'    at deep (/opt/xo/stack.js:1:1)\n'.repeat(5000)}` }
+  const error = {
+    message: `${'VM_BAD_POWER_STATE '.repeat(200)}\nsecond line`,
+    code: 'X',
+    stack: `Error\n${'    at deep (/opt/xo/stack.js:1:1)\n'.repeat(5000)}`,
+  }
   const msg = hookMessage({ ...body, error } as HookBody)
   const name = 'ü<&>'.repeat(1250)
   msg.xo.objects.vm = { id: 'vm-1', type: 'VM', name, pool: { id: POOL_ID, name } }
   const s = summary(msg)
-  for (let i = 0; i < 100; i++) s.facts.push({ label: `Fact ${i} ${'ł'.repeat(100)}`, value: `${i} ${'€'.repeat(3000)}` })
+  for (let i = 0; i < 100; i++)
+    s.facts.push({ label: `Fact ${i} ${'ł'.repeat(100)}`, value: `${i} ${'€'.repeat(3000)}` })
   return s
 }
 
@@ -207,6 +328,8 @@ export function extreme(): XoEventSummary {
 export const bare = (): XoEventSummary => summary(callMessage('system.getServerVersion', {}, '5.207.2'))
 
 export const tokenSummaries = () => [
-  ...scenarioBodies().filter(({ body }) => body.method === 'token.create').map(({ body }) => summary(hookMessage(body))),
+  ...scenarioBodies()
+    .filter(({ body }) => body.method === 'token.create')
+    .map(({ body }) => summary(hookMessage(body))),
   summary(callMessage('token.create', {}, TOKEN)),
 ]

@@ -27,11 +27,23 @@ export class Sink {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      const r: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() }
+      const r: Received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      }
       this.received.push(r)
       let answer: Answer = { status: 200, body: 'ok' }
       for (const rule of this.#answers) answer = rule(r) ?? answer
-      setTimeout(() => res.writeHead(answer.status ?? 200, answer.headers ?? { 'content-type': 'text/plain' }).end(answer.body ?? ''), answer.delayMs ?? 0)
+      setTimeout(
+        () =>
+          res
+            .writeHead(answer.status ?? 200, answer.headers ?? { 'content-type': 'text/plain' })
+            .end(answer.body ?? ''),
+        answer.delayMs ?? 0,
+      )
     })
   })
   url = ''
@@ -89,7 +101,10 @@ export class ExampleRun {
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
-    const [ready] = await waitForEvent<[{ url: string }]>(run.child, 'message', { timeoutMs: 45_000, what: `${file} deployed` })
+    const [ready] = await waitForEvent<[{ url: string }]>(run.child, 'message', {
+      timeoutMs: 45_000,
+      what: `${file} deployed`,
+    })
     run.url = ready.url
     run.nodes = JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8'))
     run.comms = await CommsSocket.open(run.url)
@@ -100,7 +115,11 @@ export class ExampleRun {
   async hooksRegistered(methods: string[]): Promise<void> {
     await waitFor(
       async () => {
-        const plugins = (await this.sim.invoke('plugin.get', {})) as Array<{ id: string; loaded?: boolean; configuration?: { hooks?: Array<{ method: string }> } }>
+        const plugins = (await this.sim.invoke('plugin.get', {})) as Array<{
+          id: string
+          loaded?: boolean
+          configuration?: { hooks?: Array<{ method: string }> }
+        }>
         const hooks = plugins.find((p) => p.id === 'web-hooks')
         return hooks?.loaded && methods.every((m) => hooks.configuration?.hooks?.some((h) => h.method === m))
       },
@@ -110,7 +129,8 @@ export class ExampleRun {
 
   /** Waits until every xo-events node of the example has loaded XO's objects: a change after this is an event. */
   async eventsReady(): Promise<void> {
-    for (const node of this.nodes.filter((n) => n.type === 'xo-events')) await this.comms!.waitForStatus(node.id, (s) => /^connected/.test(s.text ?? ''), 20_000)
+    for (const node of this.nodes.filter((n) => n.type === 'xo-events'))
+      await this.comms!.waitForStatus(node.id, (s) => /^connected/.test(s.text ?? ''), 20_000)
   }
 
   /** Waits until the status of the example's node of this type (and name, when several) is accepted. */
@@ -120,7 +140,7 @@ export class ExampleRun {
     return this.comms!.waitForStatus(node.id, accept)
   }
 
-  object(type: string, name: string): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  object(type: string, name: string): Record<string, any> {
     return [...this.sim.objects.values()].find((o) => o.type === type && o.name_label === name)
   }
 

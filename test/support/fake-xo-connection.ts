@@ -7,20 +7,36 @@ import { EventEmitter } from 'node:events'
 import type { XoConnection } from '../../src/xo/connection'
 import { ObjectStore, type XoObject } from '../../src/xo/object-store'
 
-export const vm = (id: string, extra: Record<string, unknown> = {}): XoObject => ({ id, type: 'VM', name_label: id, power_state: 'Halted', ...extra })
+export const vm = (id: string, extra: Record<string, unknown> = {}): XoObject => ({
+  id,
+  type: 'VM',
+  name_label: id,
+  power_state: 'Halted',
+  ...extra,
+})
 
 /** A connection whose `xo.getAllObjects` answers when the test says so. */
 export class FakeConnection extends EventEmitter {
   isConnected = true
   endpoint = { httpBase: 'http://xo.invalid', wsUrl: 'ws://xo.invalid/api/', secure: false }
   tls = {}
-  loads: Array<{ types: unknown; answer: (objects: XoObject[]) => void; reply: (result: unknown) => void; fail: (error: Error) => void }> = []
+  loads: Array<{
+    types: unknown
+    answer: (objects: XoObject[]) => void
+    reply: (result: unknown) => void
+    fail: (error: Error) => void
+  }> = []
   /** what the store reported as XO's bad frames */
   badFrames: string[] = []
   call(method: string, params: Record<string, unknown>): Promise<unknown> {
     assert.equal(method, 'xo.getAllObjects')
     return new Promise((resolve, reject) =>
-      this.loads.push({ types: params, answer: (objects) => resolve(Object.fromEntries(objects.map((o) => [o.id, o]))), reply: resolve, fail: reject }),
+      this.loads.push({
+        types: params,
+        answer: (objects) => resolve(Object.fromEntries(objects.map((o) => [o.id, o]))),
+        reply: resolve,
+        fail: reject,
+      }),
     )
   }
   reportBadFrame(reason: string): void {

@@ -27,7 +27,8 @@ function listTs(dir: string, base: string, out: string[]): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name)
     if (entry.isDirectory()) listTs(full, base, out)
-    else if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(path.relative(base, full).split(path.sep).join('/'))
+    else if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+      out.push(path.relative(base, full).split(path.sep).join('/'))
   }
 }
 
@@ -41,8 +42,9 @@ export function importedSpecifiers(sourceText: string): string[] {
 function resolveRelative(srcDir: string, fromFile: string, specifier: string): string | undefined {
   const target = path.resolve(path.dirname(path.join(srcDir, fromFile)), specifier)
   const stripped = target.replace(/\.js$/, '')
-  for (const candidate of [stripped + '.ts', path.join(stripped, 'index.ts'), target]) {
-    if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return path.relative(srcDir, candidate).split(path.sep).join('/')
+  for (const candidate of [`${stripped}.ts`, path.join(stripped, 'index.ts'), target]) {
+    if (fs.existsSync(candidate) && fs.statSync(candidate).isFile())
+      return path.relative(srcDir, candidate).split(path.sep).join('/')
   }
   return undefined
 }
@@ -95,16 +97,22 @@ export function findCycles(graph: Pick<ImportGraph, 'files' | 'imports'>): Cycle
   for (const root of next.keys()) {
     if (index.has(root)) continue
     const work: { node: string; i: number }[] = [{ node: root, i: 0 }]
-    index.set(root, counter); low.set(root, counter); counter++
-    stack.push(root); onStack.add(root)
+    index.set(root, counter)
+    low.set(root, counter)
+    counter++
+    stack.push(root)
+    onStack.add(root)
     while (work.length > 0) {
       const frame = work[work.length - 1]
       const edges = next.get(frame.node) ?? []
       if (frame.i < edges.length) {
         const to = edges[frame.i++]
         if (!index.has(to)) {
-          index.set(to, counter); low.set(to, counter); counter++
-          stack.push(to); onStack.add(to)
+          index.set(to, counter)
+          low.set(to, counter)
+          counter++
+          stack.push(to)
+          onStack.add(to)
           work.push({ node: to, i: 0 })
         } else if (onStack.has(to)) {
           low.set(frame.node, Math.min(low.get(frame.node)!, index.get(to)!))

@@ -27,7 +27,9 @@ function fail(): never {
 
 function giveUp(signal: NodeJS.Signals): void {
   const seconds = Math.round((Date.now() - startedAt) / 1000)
-  process.stderr.write(`\nmocha stopped by ${signal} while running "${current}" (for ${seconds} s); still open: ${openResources()}\n`)
+  process.stderr.write(
+    `\nmocha stopped by ${signal} while running "${current}" (for ${seconds} s); still open: ${openResources()}\n`,
+  )
   fail()
 }
 process.once('SIGTERM', giveUp)
@@ -45,7 +47,9 @@ export const mochaHooks = {
     startedAt = Date.now()
     // Unreferenced: it fires only if something else keeps the process alive.
     setTimeout(() => {
-      process.stderr.write(`\nmocha did not exit ${EXIT_GRACE_MS / 1000} s after the last test: a test left open ${openResources()}\n`)
+      process.stderr.write(
+        `\nmocha did not exit ${EXIT_GRACE_MS / 1000} s after the last test: a test left open ${openResources()}\n`,
+      )
       fail()
     }, EXIT_GRACE_MS).unref()
   },

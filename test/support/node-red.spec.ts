@@ -51,7 +51,10 @@ describe('test support', () => {
       })
 
       it('sees a status set while loading and one set later', async () => {
-        await helper.load(testNode, [{ id: 'n1', type: 'support-test' }, { id: 'n2', type: 'support-test' }])
+        await helper.load(testNode, [
+          { id: 'n1', type: 'support-test' },
+          { id: 'n2', type: 'support-test' },
+        ])
         const n1 = helper.getNode('n1')
         assert.deepEqual(await waitForCall(n1, 'status', (s) => s.text === 'first', 1000), [{ text: 'first' }])
         const [status] = await waitForCall(n1, 'status', (s) => s.text === 'second', 1000)
@@ -107,7 +110,9 @@ describe('test support', () => {
         assert.equal(body, 'ok')
         // ... and one that does not trust it refuses it: it really is self-signed.
         await assert.rejects(
-          new Promise((resolve, reject) => https.get({ host: '127.0.0.1', port, agent: false }, resolve).on('error', reject)),
+          new Promise((resolve, reject) =>
+            https.get({ host: '127.0.0.1', port, agent: false }, resolve).on('error', reject),
+          ),
           /self[- ]signed/,
         )
       } finally {
@@ -125,18 +130,24 @@ describe('test support', () => {
 
     it('accepts async predicates and retries those that throw', async () => {
       let n = 0
-      const value = await waitFor(async () => {
-        if (++n < 3) throw new Error('not yet')
-        return n
-      }, { intervalMs: 1 })
+      const value = await waitFor(
+        async () => {
+          if (++n < 3) throw new Error('not yet')
+          return n
+        },
+        { intervalMs: 1 },
+      )
       assert.equal(value, 3)
     })
 
     it('times out with what it waited for and the last error', async () => {
       await assert.rejects(
-        waitFor(() => {
-          throw new Error('still down')
-        }, { timeoutMs: 50, what: 'the server' }),
+        waitFor(
+          () => {
+            throw new Error('still down')
+          },
+          { timeoutMs: 50, what: 'the server' },
+        ),
         /timed out after 50 ms waiting for the server; last error: still down/,
       )
     })

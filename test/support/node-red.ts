@@ -40,13 +40,13 @@ export interface NodeTestHelper {
   load(nodeModule: unknown, flow: unknown[], credentials?: Record<string, Record<string, unknown>>): Promise<void>
   setFlows(flow: unknown[], type?: string, credentials?: Record<string, Record<string, unknown>>): Promise<void>
   unload(): Promise<void>
-  getNode(id: string): any // eslint-disable-line @typescript-eslint/no-explicit-any
+  getNode(id: string): any
   clearFlows(): Promise<void>
   startServer(): Promise<void>
   stopServer(): Promise<void>
   url(): string
-  request(): any // eslint-disable-line @typescript-eslint/no-explicit-any
-  log(): any // eslint-disable-line @typescript-eslint/no-explicit-any
+  request(): any
+  log(): any
   _RED: { version(): string }
 }
 
@@ -94,10 +94,21 @@ export function selfSignedCertificate(commonName = '127.0.0.1'): KeyPair {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-        '-keyout', keyFile, '-out', certFile,
-        '-subj', `/CN=${commonName}`,
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-subj',
+        `/CN=${commonName}`,
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     )
@@ -106,7 +117,8 @@ export function selfSignedCertificate(commonName = '127.0.0.1'): KeyPair {
     return pair
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: Buffer }
-    if (e.code === 'ENOENT') throw new Error('selfSignedCertificate needs the openssl command (apt-get install openssl)')
+    if (e.code === 'ENOENT')
+      throw new Error('selfSignedCertificate needs the openssl command (apt-get install openssl)')
     throw new Error(`openssl failed: ${e.stderr?.toString().trim() || e.message}`)
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -128,13 +140,60 @@ export function certificateFromTestCa(): SignedPair {
   const file = (name: string) => path.join(dir, name)
   const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] })
   try {
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-keyout', file('ca.key'), '-out', file('ca.pem'),
-      '-subj', '/CN=xo-flows test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
-    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1'])
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      file('ca.pem'),
+      '-subj',
+      '/CN=xo-flows test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ])
+    openssl([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      file('server.key'),
+      '-out',
+      file('server.csr'),
+      '-subj',
+      '/CN=127.0.0.1',
+    ])
     writeFileSync(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n')
-    openssl(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
-      '-out', file('server.pem'), '-days', '2', '-extfile', file('ext.cnf')])
-    authority = { ca: readFileSync(file('ca.pem'), 'utf8'), cert: readFileSync(file('server.pem'), 'utf8'), key: readFileSync(file('server.key'), 'utf8') }
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      file('server.csr'),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      file('server.pem'),
+      '-days',
+      '2',
+      '-extfile',
+      file('ext.cnf'),
+    ])
+    authority = {
+      ca: readFileSync(file('ca.pem'), 'utf8'),
+      cert: readFileSync(file('server.pem'), 'utf8'),
+      key: readFileSync(file('server.key'), 'utf8'),
+    }
     return authority
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -248,11 +307,12 @@ export interface SpyCall {
 export async function waitForCall(
   node: EventEmitter & Record<string, unknown>,
   method: 'log' | 'status' | 'warn' | 'error' | 'debug' | 'trace' | 'send',
-  match: (...args: any[]) => boolean, // eslint-disable-line @typescript-eslint/no-explicit-any
+  match: (...args: any[]) => boolean,
   timeoutOrOptions?: number | WaitOptions,
 ): Promise<unknown[]> {
   const spy = node[method] as { getCalls?: () => SpyCall[] } | undefined
-  const calls = () => (spy?.getCalls?.() ?? []).filter((call) => call.thisValue === undefined || call.thisValue === node)
+  const calls = () =>
+    (spy?.getCalls?.() ?? []).filter((call) => call.thisValue === undefined || call.thisValue === node)
   const earlier = calls().find((call) => match(...call.args))
   if (earlier) return earlier.args
   const o = options(timeoutOrOptions)

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -8,7 +8,8 @@ import { freePort } from './ports'
 /** Debian's redis-server (package redis-server), or REDIS_SERVER. */
 export function redisServerPath(): string {
   const candidate = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
-  if (!existsSync(candidate)) throw new Error(`no redis-server at ${candidate}: install Debian's redis-server package (or set REDIS_SERVER)`)
+  if (!existsSync(candidate))
+    throw new Error(`no redis-server at ${candidate}: install Debian's redis-server package (or set REDIS_SERVER)`)
   return candidate
 }
 
@@ -48,10 +49,27 @@ export class TestRedis {
   }
 
   async launch(): Promise<void> {
-    const child = spawn(redisServerPath(), [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir,
-      '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'yes', ...this.extra,
-    ], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      redisServerPath(),
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.#dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--save',
+        '',
+        '--protected-mode',
+        'yes',
+        ...this.extra,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     this.#child = child
     let output = ''
     await new Promise<void>((resolve, reject) => {
@@ -127,11 +145,12 @@ export class TestRedis {
     await ok
     return {
       lines,
-      stop: () => new Promise<void>((resolve) => {
-        if (socket.destroyed) return resolve()
-        socket.once('close', () => resolve())
-        socket.destroy()
-      }),
+      stop: () =>
+        new Promise<void>((resolve) => {
+          if (socket.destroyed) return resolve()
+          socket.once('close', () => resolve())
+          socket.destroy()
+        }),
     }
   }
 

@@ -7,7 +7,9 @@ import type { XoObject } from '../../src/xo/object-store'
 import { capture } from './captures'
 
 // Full objects as a real xo-server sends them, with every field XO has.
-const captured = Object.values(capture<{ response: { result: Record<string, XoObject> } }>('xo.getAllObjects.fake-xapi.json').response.result)
+const captured = Object.values(
+  capture<{ response: { result: Record<string, XoObject> } }>('xo.getAllObjects.fake-xapi.json').response.result,
+)
 // (XO adds memory.usage once a VM has run: the capture's VM has not.)
 const capturedVm = captured.find((o) => o.type === 'VM')!
 export const VM: XoObject = { ...capturedVm, memory: { ...(capturedVm.memory as object), usage: 536870912 } }
@@ -17,17 +19,31 @@ export const h2: XoObject = { ...HOST, id: 'h2', name_label: 'host two' }
 export const pool: XoObject = { id: 'p1', type: 'pool', name_label: 'prod pool' }
 export const related = new Map([h1, h2, pool].map((o) => [o.id, o]))
 export const lookup = (id: string) => related.get(id)
-export const vm = (patch: Record<string, unknown>): XoObject => ({ ...VM, id: 'vm1', $pool: 'p1', ...patch }) as XoObject
-export const host = (patch: Record<string, unknown>): XoObject => ({ ...HOST, id: 'h1', $pool: 'p1', ...patch }) as XoObject
+export const vm = (patch: Record<string, unknown>): XoObject =>
+  ({ ...VM, id: 'vm1', $pool: 'p1', ...patch }) as XoObject
+export const host = (patch: Record<string, unknown>): XoObject =>
+  ({ ...HOST, id: 'h1', $pool: 'p1', ...patch }) as XoObject
 
 /** For every event derive can name: a version before (none: created) and after, from full objects. */
 export const CASES: Array<{ event: string; before?: XoObject; after: XoObject }> = [
-  { event: 'started', before: vm({ power_state: 'Halted', $container: 'p1' }), after: vm({ power_state: 'Running', $container: 'h1' }) },
-  { event: 'stopped', before: vm({ power_state: 'Running', $container: 'h1' }), after: vm({ power_state: 'Halted', $container: 'p1' }) },
+  {
+    event: 'started',
+    before: vm({ power_state: 'Halted', $container: 'p1' }),
+    after: vm({ power_state: 'Running', $container: 'h1' }),
+  },
+  {
+    event: 'stopped',
+    before: vm({ power_state: 'Running', $container: 'h1' }),
+    after: vm({ power_state: 'Halted', $container: 'p1' }),
+  },
   { event: 'suspended', before: vm({ power_state: 'Running' }), after: vm({ power_state: 'Suspended' }) },
   { event: 'paused', before: vm({ power_state: 'Running' }), after: vm({ power_state: 'Paused' }) },
   { event: 'resumed', before: vm({ power_state: 'Suspended' }), after: vm({ power_state: 'Running' }) },
-  { event: 'migrated', before: vm({ power_state: 'Running', $container: 'h1' }), after: vm({ power_state: 'Running', $container: 'h2', startTime: 99 }) },
+  {
+    event: 'migrated',
+    before: vm({ power_state: 'Running', $container: 'h1' }),
+    after: vm({ power_state: 'Running', $container: 'h2', startTime: 99 }),
+  },
   { event: 'down', before: host({ power_state: 'Running' }), after: host({ power_state: 'Halted' }) },
   { event: 'up', before: host({ power_state: 'Halted' }), after: host({ power_state: 'Running' }) },
   { event: 'disabled', before: host({ enabled: true }), after: host({ enabled: false }) },

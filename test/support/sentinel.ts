@@ -4,7 +4,7 @@
  * test kills the master (SIGKILL), waits for the sentinels to promote the replica, and restarts the old master as
  * the new master's replica, as an operator (or a supervisor) would.
  */
-import { ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -18,7 +18,10 @@ export const MASTER_NAME = 'xo-store'
 /** Debian's redis-sentinel (package redis-sentinel), or REDIS_SENTINEL (a redis-server: it is run with --sentinel). */
 export function redisSentinelPath(): string {
   const candidate = process.env.REDIS_SENTINEL ?? '/usr/bin/redis-sentinel'
-  if (!existsSync(candidate)) throw new Error(`no redis-sentinel at ${candidate}: install Debian's redis-sentinel package (or set REDIS_SENTINEL)`)
+  if (!existsSync(candidate))
+    throw new Error(
+      `no redis-sentinel at ${candidate}: install Debian's redis-sentinel package (or set REDIS_SENTINEL)`,
+    )
   return candidate
 }
 
@@ -98,7 +101,10 @@ export class RedisProcess {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'xo-sentinel-'))
   log = ''
 
-  constructor(readonly port: number, readonly kind: 'data' | 'sentinel') {}
+  constructor(
+    readonly port: number,
+    readonly kind: 'data' | 'sentinel',
+  ) {}
 
   get running(): boolean {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
@@ -120,9 +126,22 @@ export class RedisProcess {
       binary = redisServerPath()
       // No fsync on every write here: a master stalled on a busy disk past down-after-milliseconds is failed over
       // by the sentinels on their own. What a restarted node had comes back from the master it replicates anyway.
-      args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no',
+      args = [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
         // A replica (re)joining is sent the data at once, not after Redis's default 5 s wait for more replicas.
-        '--repl-diskless-sync-delay', '0', ...options]
+        '--repl-diskless-sync-delay',
+        '0',
+        ...options,
+      ]
     }
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     this.#child = child
@@ -131,9 +150,19 @@ export class RedisProcess {
     child.stdout!.on('data', append)
     child.stderr!.on('data', append)
     const ready = this.kind === 'sentinel' ? /\+monitor master/ : /Ready to accept connections/
-    const outcome = await waitFor(() => (ready.test(this.log.slice(started)) ? 'ready' : child.exitCode !== null || child.signalCode !== null ? 'exited' : undefined), {
-      timeoutMs: 15_000, intervalMs: 20, what: `redis ${this.kind} on port ${this.port} to serve`,
-    })
+    const outcome = await waitFor(
+      () =>
+        ready.test(this.log.slice(started))
+          ? 'ready'
+          : child.exitCode !== null || child.signalCode !== null
+            ? 'exited'
+            : undefined,
+      {
+        timeoutMs: 15_000,
+        intervalMs: 20,
+        what: `redis ${this.kind} on port ${this.port} to serve`,
+      },
+    )
     if (outcome === 'exited') throw new Error(`redis ${this.kind} on port ${this.port} exited: ${this.log.slice(-600)}`)
   }
 
@@ -177,11 +206,19 @@ export class SentinelSetup {
   /** processes being started (disposed of with the rest if the start fails) */
   readonly #starting = new Set<RedisProcess>()
 
-  private constructor(private readonly extra: { data: string[]; sentinel: string[] }, readonly downAfterMs: number) {}
+  private constructor(
+    private readonly extra: { data: string[]; sentinel: string[] },
+    readonly downAfterMs: number,
+  ) {}
 
   /** `data`: more options for the data nodes (a password…); `sentinel`: more lines for the sentinels' configuration. */
-  static async start(options: { data?: string[]; sentinel?: string[]; downAfterMs?: number } = {}): Promise<SentinelSetup> {
-    const setup = new SentinelSetup({ data: options.data ?? [], sentinel: options.sentinel ?? [] }, options.downAfterMs ?? 1_500)
+  static async start(
+    options: { data?: string[]; sentinel?: string[]; downAfterMs?: number } = {},
+  ): Promise<SentinelSetup> {
+    const setup = new SentinelSetup(
+      { data: options.data ?? [], sentinel: options.sentinel ?? [] },
+      options.downAfterMs ?? 1_500,
+    )
     try {
       await setup.#launch()
     } catch (error) {
@@ -193,18 +230,22 @@ export class SentinelSetup {
 
   async #launch(): Promise<void> {
     this.data.push(await this.#node('data', () => this.extra.data))
-    this.data.push(await this.#node('data', () => [...this.extra.data, '--replicaof', '127.0.0.1', String(this.data[0].port)]))
+    this.data.push(
+      await this.#node('data', () => [...this.extra.data, '--replicaof', '127.0.0.1', String(this.data[0].port)]),
+    )
     for (let i = 0; i < 3; i++) {
-      this.sentinels.push(await this.#node('sentinel', (node) => [
-        `port ${node.port}`,
-        'bind 127.0.0.1',
-        `dir ${node.dir}`,
-        `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${this.data[0].port} 2`,
-        `sentinel down-after-milliseconds ${MASTER_NAME} ${this.downAfterMs}`,
-        `sentinel failover-timeout ${MASTER_NAME} 4000`,
-        `sentinel parallel-syncs ${MASTER_NAME} 1`,
-        ...this.extra.sentinel,
-      ]))
+      this.sentinels.push(
+        await this.#node('sentinel', (node) => [
+          `port ${node.port}`,
+          'bind 127.0.0.1',
+          `dir ${node.dir}`,
+          `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${this.data[0].port} 2`,
+          `sentinel down-after-milliseconds ${MASTER_NAME} ${this.downAfterMs}`,
+          `sentinel failover-timeout ${MASTER_NAME} 4000`,
+          `sentinel parallel-syncs ${MASTER_NAME} 1`,
+          ...this.extra.sentinel,
+        ]),
+      )
     }
     await this.settled()
   }
@@ -243,7 +284,9 @@ export class SentinelSetup {
    * that did not answer within `downAfterMs` on a loaded machine), and a test must kill the real one.
    */
   async #named(): Promise<number> {
-    const named = await Promise.all(this.sentinels.map((s) => s.command('SENTINEL', 'get-master-addr-by-name', MASTER_NAME).catch(() => null)))
+    const named = await Promise.all(
+      this.sentinels.map((s) => s.command('SENTINEL', 'get-master-addr-by-name', MASTER_NAME).catch(() => null)),
+    )
     const ports = named.flatMap((n) => (Array.isArray(n) ? [Number(n[1])] : []))
     const index = this.data.findIndex((node) => ports.filter((port) => port === node.port).length >= 2)
     if (index === -1) throw new Error(`the sentinels name no master of this setup (${ports.join(', ')})`)
@@ -259,22 +302,31 @@ export class SentinelSetup {
    * failover can happen (the replica is promotable), and a write can be acknowledged by the replica.
    */
   async settled(timeoutMs = 30_000): Promise<void> {
-    await waitFor(async () => {
-      this.master = await this.#named()
-      const master = this.masterNode
-      const replica = this.replicaNode
-      for (const sentinel of this.sentinels) {
-        const named = await sentinel.command('SENTINEL', 'get-master-addr-by-name', MASTER_NAME)
-        if (!Array.isArray(named) || Number(named[1]) !== master.port) return false
-        const others = await sentinel.command('SENTINEL', 'sentinels', MASTER_NAME)
-        if (!Array.isArray(others) || others.length !== 2) return false
-        const replicas = await sentinel.command('SENTINEL', 'replicas', MASTER_NAME)
-        const seen = Array.isArray(replicas) ? replicas.map(fields).find((r) => Number(r.port) === replica.port) : undefined
-        if (!seen || seen.flags !== 'slave' || seen['master-link-status'] !== 'ok') return false
-      }
-      const info = String(await master.command('INFO', 'replication'))
-      return new RegExp(`slave0:ip=127\\.0\\.0\\.1,port=${replica.port},state=online`).test(info)
-    }, { timeoutMs, intervalMs: 100, what: `the sentinels to watch a master and its replica in sync (data nodes ${this.data.map((d) => d.port).join(', ')})` })
+    await waitFor(
+      async () => {
+        this.master = await this.#named()
+        const master = this.masterNode
+        const replica = this.replicaNode
+        for (const sentinel of this.sentinels) {
+          const named = await sentinel.command('SENTINEL', 'get-master-addr-by-name', MASTER_NAME)
+          if (!Array.isArray(named) || Number(named[1]) !== master.port) return false
+          const others = await sentinel.command('SENTINEL', 'sentinels', MASTER_NAME)
+          if (!Array.isArray(others) || others.length !== 2) return false
+          const replicas = await sentinel.command('SENTINEL', 'replicas', MASTER_NAME)
+          const seen = Array.isArray(replicas)
+            ? replicas.map(fields).find((r) => Number(r.port) === replica.port)
+            : undefined
+          if (seen?.flags !== 'slave' || seen['master-link-status'] !== 'ok') return false
+        }
+        const info = String(await master.command('INFO', 'replication'))
+        return new RegExp(`slave0:ip=127\\.0\\.0\\.1,port=${replica.port},state=online`).test(info)
+      },
+      {
+        timeoutMs,
+        intervalMs: 100,
+        what: `the sentinels to watch a master and its replica in sync (data nodes ${this.data.map((d) => d.port).join(', ')})`,
+      },
+    )
   }
 
   /**
@@ -287,19 +339,35 @@ export class SentinelSetup {
     const promoted = this.replicaNode
     const killedAt = performance.now()
     await old.kill('SIGKILL')
-    await waitFor(async () => {
-      const named = await Promise.all(this.sentinels.map((s) => s.command('SENTINEL', 'get-master-addr-by-name', MASTER_NAME).catch(() => null)))
-      return named.filter((n) => Array.isArray(n) && Number(n[1]) === promoted.port).length >= 2
-    }, { timeoutMs: 30_000, intervalMs: 25, what: `the sentinels to promote ${promoted.port}` })
+    await waitFor(
+      async () => {
+        const named = await Promise.all(
+          this.sentinels.map((s) => s.command('SENTINEL', 'get-master-addr-by-name', MASTER_NAME).catch(() => null)),
+        )
+        return named.filter((n) => Array.isArray(n) && Number(n[1]) === promoted.port).length >= 2
+      },
+      { timeoutMs: 30_000, intervalMs: 25, what: `the sentinels to promote ${promoted.port}` },
+    )
     const promotedAfterMs = performance.now() - killedAt
-    await waitFor(async () => /^role:master/m.test(String(await promoted.command('INFO', 'replication'))), { timeoutMs: 10_000, intervalMs: 25, what: 'the replica to be a master' })
+    await waitFor(async () => /^role:master/m.test(String(await promoted.command('INFO', 'replication'))), {
+      timeoutMs: 10_000,
+      intervalMs: 25,
+      what: 'the replica to be a master',
+    })
     this.master = 1 - this.master
     // Back as a replica, never as an empty master the sentinels could take for the real one.
     // On its own port (the sentinels know it by it): tried again while a connection's local end holds that port.
-    await waitFor(() => old.launch([...this.extra.data, '--replicaof', '127.0.0.1', String(promoted.port)]).then(() => true, (error: Error) => {
-      if (/Address already in use/.test(error.message)) return false
-      throw error
-    }), { timeoutMs: 15_000, intervalMs: 200, what: `the old master to start again on port ${old.port}` })
+    await waitFor(
+      () =>
+        old.launch([...this.extra.data, '--replicaof', '127.0.0.1', String(promoted.port)]).then(
+          () => true,
+          (error: Error) => {
+            if (/Address already in use/.test(error.message)) return false
+            throw error
+          },
+        ),
+      { timeoutMs: 15_000, intervalMs: 200, what: `the old master to start again on port ${old.port}` },
+    )
     await this.settled()
     return { promotedAfterMs, killed: old.port }
   }

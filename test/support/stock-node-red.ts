@@ -35,7 +35,10 @@ export class StockNodeRed {
   }
 
   /** `prepare` gets the user directory before Node-RED starts in it (to install a package there, say). */
-  static async start(settings: Record<string, unknown> = {}, prepare?: (userDir: string) => void): Promise<StockNodeRed> {
+  static async start(
+    settings: Record<string, unknown> = {},
+    prepare?: (userDir: string) => void,
+  ): Promise<StockNodeRed> {
     const red = new StockNodeRed(mkdtempSync(path.join(tmpdir(), 'xo-stock-node-red-')))
     prepare?.(red.#userDir)
     red.#settings = {
@@ -69,10 +72,14 @@ export class StockNodeRed {
     writeFileSync(this.#settingsFile, `module.exports = ${JSON.stringify({ ...this.#settings, uiPort: port })}\n`)
     this.#stopping = false
     this.#comms = undefined
-    const child = spawn(process.execPath, [path.join(nodeRedPath(), 'red.js'), '--userDir', this.#userDir, '--settings', this.#settingsFile], {
-      env: { ...process.env, NODE_RED_DISABLE_TELEMETRY: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [path.join(nodeRedPath(), 'red.js'), '--userDir', this.#userDir, '--settings', this.#settingsFile],
+      {
+        env: { ...process.env, NODE_RED_DISABLE_TELEMETRY: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     this.#child = child
     const append = (chunk: Buffer) => {
       this.log += chunk.toString()
@@ -83,10 +90,13 @@ export class StockNodeRed {
     child.once('exit', (code, signal) => this.exits.push({ code, signal, asked: this.#stopping }))
     const started = this.log.length
     const running = /Server now running at (http:\/\/[^/\s]+)\//
-    const match = await waitFor(() => running.exec(this.log.slice(started)) ?? (child.exitCode !== null ? 'exited' : undefined), {
-      timeoutMs: 45_000,
-      what: 'Node-RED to serve its editor',
-    })
+    const match = await waitFor(
+      () => running.exec(this.log.slice(started)) ?? (child.exitCode !== null ? 'exited' : undefined),
+      {
+        timeoutMs: 45_000,
+        what: 'Node-RED to serve its editor',
+      },
+    )
     if (typeof match === 'string') throw new Error(`Node-RED exited at start:\n${this.log.slice(started)}`)
     this.url = match[1]
     this.#comms = await CommsSocket.open(this.url)

@@ -19,10 +19,25 @@ interface Tool {
 
 export function testTools(env: NodeJS.ProcessEnv = process.env): Tool[] {
   return [
-    { name: 'chromium', path: env.CHROMIUM_PATH || '/usr/bin/chromium', variable: 'CHROMIUM_PATH', args: ['--version'] },
-    { name: 'redis-server', path: env.REDIS_SERVER || '/usr/bin/redis-server', variable: 'REDIS_SERVER', args: ['--version'] },
+    {
+      name: 'chromium',
+      path: env.CHROMIUM_PATH || '/usr/bin/chromium',
+      variable: 'CHROMIUM_PATH',
+      args: ['--version'],
+    },
+    {
+      name: 'redis-server',
+      path: env.REDIS_SERVER || '/usr/bin/redis-server',
+      variable: 'REDIS_SERVER',
+      args: ['--version'],
+    },
     // Debian's redis-sentinel is redis-server run as a sentinel; REDIS_SENTINEL may point at a redis-server.
-    { name: 'redis-sentinel', path: env.REDIS_SENTINEL || '/usr/bin/redis-sentinel', variable: 'REDIS_SENTINEL', args: ['--version'] },
+    {
+      name: 'redis-sentinel',
+      path: env.REDIS_SENTINEL || '/usr/bin/redis-sentinel',
+      variable: 'REDIS_SENTINEL',
+      args: ['--version'],
+    },
     { name: 'openssl', path: 'openssl', args: ['version'] },
   ]
 }
@@ -37,7 +52,10 @@ export function toolProblems(tools: Tool[] = testTools()): string[] {
       const e = error as NodeJS.ErrnoException & { stderr?: Buffer }
       const where = tool.variable ? ` (or set ${tool.variable})` : ''
       if (e.code === 'ENOENT') problems.push(`${tool.name} is missing: no ${tool.path}${where}`)
-      else problems.push(`${tool.name} at ${tool.path} does not run: ${(e.stderr?.toString().trim().split('\n')[0] || e.message).slice(0, 200)}`)
+      else
+        problems.push(
+          `${tool.name} at ${tool.path} does not run: ${(e.stderr?.toString().trim().split('\n')[0] || e.message).slice(0, 200)}`,
+        )
     }
   }
   return problems
@@ -46,7 +64,9 @@ export function toolProblems(tools: Tool[] = testTools()): string[] {
 if (require.main === module) {
   const problems = toolProblems()
   if (problems.length > 0) {
-    process.stderr.write(`npm test needs Debian's chromium, redis-server, redis-sentinel and openssl: ${problems.join('; ')}.\nInstall them with: ${INSTALL_LINE}\n`)
+    process.stderr.write(
+      `npm test needs Debian's chromium, redis-server, redis-sentinel and openssl: ${problems.join('; ')}.\nInstall them with: ${INSTALL_LINE}\n`,
+    )
     process.exit(1)
   }
 }

@@ -8,7 +8,15 @@
  */
 import { strict as assert } from 'node:assert'
 import * as path from 'node:path'
-import { dedupe, findCycles, folderOf, formatImports, type Import, importedSpecifiers, readImportGraph } from '../support/import-graph'
+import {
+  dedupe,
+  findCycles,
+  folderOf,
+  formatImports,
+  type Import,
+  importedSpecifiers,
+  readImportGraph,
+} from '../support/import-graph'
 
 const SRC = path.join(__dirname, '..', '..', 'src')
 
@@ -19,7 +27,7 @@ const NODE_FILES = '(node files)'
  * The layers, lowest first. A folder may import its own files and folders of lower rows; folders in the same row
  * stay independent of each other.
  */
-export const LAYERS: string[][] = [
+const LAYERS: string[][] = [
   // the XO client (JSON-RPC, the connection, the object store); beside it, sharing nothing with it, the simulated
   // XO the client is tested against (code shared by the two would hide a misreading of XO in both)
   ['xo', 'simulator'],
@@ -63,7 +71,10 @@ describe('layering of src/ (its import graph)', () => {
   it('has no import cycle (type-only imports count)', () => {
     const cycles = findCycles(graph)
     const message = cycles
-      .map((cycle) => `cycle ${cycle.loop.map((f) => `src/${f}`).join(' → ')}\namong ${cycle.files.length} files: ${cycle.files.map((f) => `src/${f}`).join(', ')}; the imports between them:\n${formatImports(cycle.imports)}`)
+      .map(
+        (cycle) =>
+          `cycle ${cycle.loop.map((f) => `src/${f}`).join(' → ')}\namong ${cycle.files.length} files: ${cycle.files.map((f) => `src/${f}`).join(', ')}; the imports between them:\n${formatImports(cycle.imports)}`,
+      )
       .join('\n\n')
     if (cycles.length > 0) assert.fail(`${cycles.length} import cycle(s):\n${message}`)
   })
@@ -95,8 +106,12 @@ describe('layering of src/ (its import graph)', () => {
       if (a === b) return false
       return layerOf(b) >= layerOf(a)
     })
-    const why = broken.map(({ from, to }) => `${layerKey(from)} (layer ${layerOf(layerKey(from))}) may not import ${layerKey(to)} (layer ${layerOf(layerKey(to))})`)
-    if (broken.length > 0) assert.fail(`${offending(broken, 'import(s) against the layer order')}\n${[...new Set(why)].join('\n')}`)
+    const why = broken.map(
+      ({ from, to }) =>
+        `${layerKey(from)} (layer ${layerOf(layerKey(from))}) may not import ${layerKey(to)} (layer ${layerOf(layerKey(to))})`,
+    )
+    if (broken.length > 0)
+      assert.fail(`${offending(broken, 'import(s) against the layer order')}\n${[...new Set(why)].join('\n')}`)
   })
 })
 
@@ -114,7 +129,18 @@ describe('the import graph reader', () => {
       "type I = typeof import('./i')",
       "import { EventEmitter } from 'node:events'",
     ].join('\n')
-    assert.deepEqual(importedSpecifiers(text), ['./a', './b', './c', './d', './e', './f', './g', './h', './i', 'node:events'])
+    assert.deepEqual(importedSpecifiers(text), [
+      './a',
+      './b',
+      './c',
+      './d',
+      './e',
+      './f',
+      './g',
+      './h',
+      './i',
+      'node:events',
+    ])
   })
 
   it('finds each cycle once, with every import inside it and a shortest loop; none in a graph without one', () => {

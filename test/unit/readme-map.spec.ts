@@ -13,9 +13,15 @@ describe("README's source map", () => {
   it('names every folder and node file of src/, and nothing that is not there', () => {
     assert.ok(start >= 0, 'README has a "How it works" section')
     const entries = readdirSync(path.join(ROOT, 'src'), { withFileTypes: true })
-    const inTree = entries.map((e) => (e.isDirectory() ? `src/${e.name}/` : `src/${e.name}`)).filter((name) => name.endsWith('/') || /^src\/xo-.*\.ts$/.test(name))
+    const inTree = entries
+      .map((e) => (e.isDirectory() ? `src/${e.name}/` : `src/${e.name}`))
+      .filter((name) => name.endsWith('/') || /^src\/xo-.*\.ts$/.test(name))
     const named = [...map.matchAll(/`(src\/[^`]+)`/g)].map((m) => m[1])
-    assert.deepEqual(inTree.filter((name) => !named.includes(name)), [], 'in src/ but not in the map')
+    assert.deepEqual(
+      inTree.filter((name) => !named.includes(name)),
+      [],
+      'in src/ but not in the map',
+    )
     assert.deepEqual([...new Set(named.filter((name) => !inTree.includes(name)))], [], 'in the map but not in src/')
   })
 })

@@ -81,8 +81,7 @@ export const WEB_HOOKS_PLUGIN: PluginDescriptor = {
               title: 'Payload format',
             },
             waitForResponse: {
-              description:
-                'Waiting for the server response before executing the call. Only available on "PRE" type',
+              description: 'Waiting for the server response before executing the call. Only available on "PRE" type',
               title: 'Wait for response',
               type: 'boolean',
             },

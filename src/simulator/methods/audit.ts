@@ -8,7 +8,7 @@ function* ndjsonLines(records: Iterable<AuditRecord>, max: number): Generator<st
   let left = max
   for (const record of records) {
     if (--left < 0) return
-    yield JSON.stringify(record) + '\n'
+    yield `${JSON.stringify(record)}\n`
   }
 }
 
@@ -29,5 +29,5 @@ export const auditMethods: Record<string, Handler> = {
   },
   'audit.checkIntegrity': (core, _s, p) => core.audit.checkIntegrity(p.oldest, p.newest),
   'audit.generateFingerprint': (core, _s, p) => core.audit.fingerprint(p.oldest, p.newest),
-  'audit.clean': core => void core.audit.clean(),
+  'audit.clean': (core) => void core.audit.clean(),
 }

@@ -19,10 +19,18 @@ async function runJob(core: Core, job: Job, scheduleId: string): Promise<void> {
   const params = { id: job.id, schedule: scheduleId, settings: job.settings, vms: job.vms }
   await core.xapi.step(200)
   const start = Date.now()
-  await core.webhooks.pre({ callId, method: 'backupNg.runJob', params, timestamp: start, userName: owner?.email, type: 'pre' })
+  await core.webhooks.pre({
+    callId,
+    method: 'backupNg.runJob',
+    params,
+    timestamp: start,
+    userName: owner?.email,
+    type: 'pre',
+  })
   await core.xapi.step(40)
-  const remotes = Object.values((job.remotes ?? {}) as Record<string, unknown>)
-    .flatMap(r => (typeof r === 'string' ? [r] : Array.isArray((r as any)?.__or) ? (r as any).__or : []))
+  const remotes = Object.values((job.remotes ?? {}) as Record<string, unknown>).flatMap((r) =>
+    typeof r === 'string' ? [r] : Array.isArray((r as any)?.__or) ? (r as any).__or : [],
+  )
   let error: Error | undefined
   if (remotes.length > 0) {
     const errors: Record<string, unknown> = {}
@@ -30,7 +38,13 @@ async function runJob(core: Core, job: Job, scheduleId: string): Promise<void> {
     error = plainError("couldn't instantiate any remote", { errors })
   }
   const end = Date.now()
-  const post: Record<string, unknown> = { callId, method: 'backupNg.runJob', params, timestamp: end, userName: owner?.email }
+  const post: Record<string, unknown> = {
+    callId,
+    method: 'backupNg.runJob',
+    params,
+    timestamp: end,
+    userName: owner?.email,
+  }
   if (error !== undefined) post.error = serializeError(error)
   else post.result = true
   post.duration = end - start
@@ -59,7 +73,7 @@ export const backupMethods: Record<string, Handler> = {
     return id
   },
   'backupNg.getJob': (core, _s, p) => getJob(core, p.id),
-  'backupNg.getAllJobs': core => [...core.jobs.values()],
+  'backupNg.getAllJobs': (core) => [...core.jobs.values()],
   'backupNg.deleteJob': (core, _s, p) => {
     getJob(core, p.id)
     core.jobs.delete(p.id)
@@ -99,8 +113,16 @@ export const backupMethods: Record<string, Handler> = {
       if (remote === BACKUP_REMOTE_ID) {
         for (const b of [...core.backups.values()].sort((a, z) => a.timestamp - z.timestamp)) {
           ;(byVm[b.vmUuid] ??= []).push({
-            id: b.id, mode: 'full', timestamp: b.timestamp, type: 'xva',
-            vm: { uuid: b.vmUuid, name_label: b.vm.name_label, name_description: b.vm.name_description, tags: b.vm.tags },
+            id: b.id,
+            mode: 'full',
+            timestamp: b.timestamp,
+            type: 'xva',
+            vm: {
+              uuid: b.vmUuid,
+              name_label: b.vm.name_label,
+              name_description: b.vm.name_description,
+              tags: b.vm.tags,
+            },
           })
         }
       }
@@ -108,5 +130,5 @@ export const backupMethods: Record<string, Handler> = {
     }
     return out
   },
-  'schedule.getAll': core => [...core.schedules.values()],
+  'schedule.getAll': (core) => [...core.schedules.values()],
 }

@@ -1,7 +1,7 @@
 // plugin.* handlers (all admin-only per the catalogue): web-hooks and audit (loaded like on the captured server;
 // it records once configured {active: true}, see ../audit.ts).
 import type { Core, Handler } from '../core'
-import { AUDIT_PLUGIN, PluginDescriptor, WEB_HOOKS_PLUGIN } from '../data/plugins'
+import { AUDIT_PLUGIN, type PluginDescriptor, WEB_HOOKS_PLUGIN } from '../data/plugins'
 import { invalidParameters, noSuchObject, plainError } from '../errors'
 import { validateConfiguration } from '../webhooks'
 
@@ -25,15 +25,24 @@ function pluginState(core: Core, id: unknown) {
 /** Ajv-like validation against the audit plugin's schema ({active?: boolean}). */
 function validateAuditConfiguration(configuration: unknown): Record<string, unknown> {
   const error = (instancePath: string, type: string) =>
-    invalidParameters([{ instancePath, schemaPath: `#${instancePath === '' ? '' : '/properties' + instancePath}/type`, keyword: 'type', params: { type }, message: `must be ${type}` }])
-  if (typeof configuration !== 'object' || configuration === null || Array.isArray(configuration)) throw error('', 'object')
+    invalidParameters([
+      {
+        instancePath,
+        schemaPath: `#${instancePath === '' ? '' : `/properties${instancePath}`}/type`,
+        keyword: 'type',
+        params: { type },
+        message: `must be ${type}`,
+      },
+    ])
+  if (typeof configuration !== 'object' || configuration === null || Array.isArray(configuration))
+    throw error('', 'object')
   const { active } = configuration as Record<string, unknown>
   if (active !== undefined && typeof active !== 'boolean') throw error('/active', 'boolean')
   return configuration as Record<string, unknown>
 }
 
 export const pluginMethods: Record<string, Handler> = {
-  'plugin.get': core => [
+  'plugin.get': (core) => [
     describe(AUDIT_PLUGIN, core.audit.loaded, core.audit.configuration),
     describe(WEB_HOOKS_PLUGIN, core.plugins.webHooks.loaded, core.plugins.webHooks.configuration),
   ],

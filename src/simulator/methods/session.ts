@@ -27,9 +27,11 @@ export const sessionMethods: Record<string, Handler> = {
     session.onUserChange?.()
   },
 
-  'system.getMethodsInfo': core =>
-    core.audit.loaded === true ? METHODS_INFO : Object.fromEntries(Object.entries(METHODS_INFO).filter(([name]) => core.hasMethod(name))),
-  'system.listMethods': core => Object.keys(METHODS_INFO).filter(name => core.hasMethod(name)),
+  'system.getMethodsInfo': (core) =>
+    core.audit.loaded === true
+      ? METHODS_INFO
+      : Object.fromEntries(Object.entries(METHODS_INFO).filter(([name]) => core.hasMethod(name))),
+  'system.listMethods': (core) => Object.keys(METHODS_INFO).filter((name) => core.hasMethod(name)),
   'system.getServerVersion': () => '5.207.2',
   'system.getVersion': () => '0.1',
   'system.methodSignature': (core, _s, p) => {
@@ -50,7 +52,7 @@ export const sessionMethods: Record<string, Handler> = {
       const $getFrom = core.registerDownload({
         contentType: 'application/x-ndjson',
         chunks: function* () {
-          for (const obj of picked) yield JSON.stringify(obj) + '\n'
+          for (const obj of picked) yield `${JSON.stringify(obj)}\n`
         },
         token: 'hex',
       })
@@ -73,7 +75,7 @@ export const sessionMethods: Record<string, Handler> = {
     core.auth.deleteUser(user.id)
     core.emit('userDeleted', user.id) // closes that user's connections
   },
-  'user.getAll': core => [...core.auth.users.values()].map(publicUser),
+  'user.getAll': (core) => [...core.auth.users.values()].map(publicUser),
   'user.set': async (core, session, p) => {
     const user = getUser(core, p.id)
     if (session.user?.permission !== 'admin' && (p.email ?? p.password ?? p.permission) !== undefined) {
@@ -93,9 +95,10 @@ export const sessionMethods: Record<string, Handler> = {
   },
   'group.delete': (core, _s, p) => {
     if (!core.auth.groups.delete(p.id)) throw noSuchObject(p.id, 'group')
-    for (const u of core.auth.users.values()) u.groups = u.groups.filter(g => g !== p.id)
+    for (const u of core.auth.users.values()) u.groups = u.groups.filter((g) => g !== p.id)
   },
-  'group.getAll': core => [...core.auth.groups.values()].map(g => ({ id: g.id, name: g.name, users: [...g.users] })),
+  'group.getAll': (core) =>
+    [...core.auth.groups.values()].map((g) => ({ id: g.id, name: g.name, users: [...g.users] })),
   'group.addUser': (core, _s, p) => {
     const group = core.auth.groups.get(p.id)
     if (group === undefined) throw noSuchObject(p.id, 'group')
@@ -106,11 +109,14 @@ export const sessionMethods: Record<string, Handler> = {
 
   'token.create': async (core, session, p) => {
     await core.xapi.step(9)
-    return core.auth.createToken(session.user!.id, { expiresIn: p.expiresIn, description: p.description, clientId: p.client?.id }).id
+    return core.auth.createToken(session.user!.id, {
+      expiresIn: p.expiresIn,
+      description: p.description,
+      clientId: p.client?.id,
+    }).id
   },
   'token.delete': async (core, _s, p) => {
     await core.xapi.step(9)
     for (const id of Array.isArray(p.tokens) ? p.tokens : []) core.auth.deleteToken(id)
   },
 }
-

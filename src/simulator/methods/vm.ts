@@ -47,7 +47,11 @@ export const vmMethods: Record<string, Handler> = {
     }
     if (typeof p.CPUs === 'number') patch.CPUs = { max: Math.max(vm.CPUs.max, p.CPUs), number: p.CPUs }
     if (typeof p.memory === 'number') {
-      patch.memory = { dynamic: [p.memory, p.memory], static: [vm.memory.static[0], Math.max(p.memory, vm.memory.static[1])], size: p.memory }
+      patch.memory = {
+        dynamic: [p.memory, p.memory],
+        static: [vm.memory.static[0], Math.max(p.memory, vm.memory.static[1])],
+        size: p.memory,
+      }
     }
     if (p.creation !== undefined && typeof p.creation === 'object') {
       const creation = { ...(vm.creation ?? {}), ...p.creation }

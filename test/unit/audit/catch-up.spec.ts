@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { CatchUp, CatchUpClaimAnswer, CatchUpOptions, CatchUpSaved, CatchUpStatus } from '../../../src/audit/catch-up'
+import {
+  CatchUp,
+  type CatchUpClaimAnswer,
+  type CatchUpOptions,
+  type CatchUpSaved,
+  type CatchUpStatus,
+} from '../../../src/audit/catch-up'
 import { readSince } from '../../../src/audit/reader'
-import { AuditRecord, NULL_ID, postDeliveryOf } from '../../../src/audit/records'
+import { type AuditRecord, NULL_ID, postDeliveryOf } from '../../../src/audit/records'
 import type { HookPost } from '../../../src/hooks/delivery'
 import { MemoryStateStore } from '../../../src/state/state-store'
 import { XoApiError } from '../../../src/xo/errors'
@@ -25,7 +31,13 @@ class FakeAudit extends EventEmitter {
   add(method: string, options: { time?: number; event?: string; error?: boolean } = {}): AuditRecord {
     const n = ++this.#n
     const time = options.time ?? Date.now()
-    const data: Record<string, unknown> = { callId: `call-${n}`, method, params: { id: `vm-${n}` }, timestamp: time, duration: 3 }
+    const data: Record<string, unknown> = {
+      callId: `call-${n}`,
+      method,
+      params: { id: `vm-${n}` },
+      timestamp: time,
+      duration: 3,
+    }
     if (options.error) data.error = { message: 'VM state is running but should be halted', code: 13, name: 'XoError' }
     else data.result = method === 'token.create' ? 'the-token' : true
     const record: AuditRecord = {
@@ -92,7 +104,8 @@ class FakeClaims {
       return {
         state: 'mine',
         claim: {
-          callId, claimer,
+          callId,
+          claimer,
           release: () => {
             this.released.push(callId)
             this.calls.delete(callId)
@@ -124,7 +137,14 @@ interface Harness {
 const store = () => new MemoryStateStore()
 
 function harness(xo: FakeAudit, shared: MemoryStateStore, options: Partial<CatchUpOptions<TestClaim>> = {}): Harness {
-  const h = { xo, emitted: [] as HookPost[], claims: [] as Harness['claims'], statuses: [] as CatchUpStatus[], warnings: [] as string[], logs: [] as string[] } as Harness
+  const h = {
+    xo,
+    emitted: [] as HookPost[],
+    claims: [] as Harness['claims'],
+    statuses: [] as CatchUpStatus[],
+    warnings: [] as string[],
+    logs: [] as string[],
+  } as Harness
   h.catchUp = new CatchUp<TestClaim>({
     key: 'xo-hook/n1',
     xo: () => 'wss://xo.example.net/api/',
@@ -172,7 +192,11 @@ describe('catch-up from XO audit log', () => {
     await start(h)
     assert.deepEqual(h.emitted, [])
     assert.deepEqual(h.statuses.at(-1), { state: 'caught-up', replayed: 0 })
-    assert.equal(xo.calls.filter((c) => c.method === 'audit.getRecords').at(-1)?.params.maxRecords, 1, 'only the newest record read')
+    assert.equal(
+      xo.calls.filter((c) => c.method === 'audit.getRecords').at(-1)?.params.maxRecords,
+      1,
+      'only the newest record read',
+    )
   })
 
   it("emits each missed call of the node's methods once, oldest first, shaped like XO's post delivery", async () => {
@@ -188,10 +212,29 @@ describe('catch-up from XO audit log', () => {
     xo.add('token.create')
     await h.pass()
     assert.deepEqual(methods(h.emitted), ['vm.start call-2', 'vm.migrate call-4', 'token.create call-6'])
-    assert.deepEqual(Object.keys(h.emitted[0]), ['callId', 'userId', 'userName', 'userIp', 'method', 'params', 'timestamp', 'duration', 'result', 'type'])
+    assert.deepEqual(Object.keys(h.emitted[0]), [
+      'callId',
+      'userId',
+      'userName',
+      'userIp',
+      'method',
+      'params',
+      'timestamp',
+      'duration',
+      'result',
+      'type',
+    ])
     assert.deepEqual(h.emitted[0], {
-      callId: 'call-2', userId: 'u1', userName: 'admin@admin.net', userIp: '10.0.0.5', method: 'vm.start', params: { id: 'vm-2' },
-      timestamp: started.time, duration: 3, result: true, type: 'post',
+      callId: 'call-2',
+      userId: 'u1',
+      userName: 'admin@admin.net',
+      userIp: '10.0.0.5',
+      method: 'vm.start',
+      params: { id: 'vm-2' },
+      timestamp: started.time,
+      duration: 3,
+      result: true,
+      type: 'post',
     })
     assert.equal(h.emitted[1].error?.message, 'VM state is running but should be halted')
     assert.ok(!('result' in h.emitted[1]))
@@ -247,13 +290,22 @@ describe('catch-up from XO audit log', () => {
     await first.catchUp.stop(false)
     let count = 0
     blocked.catchUp = new CatchUp({
-      key: 'xo-hook/n1', xo: () => 'wss://xo.example.net/api/', store: shared, source: xo, selects: () => true,
-      maxAgeMs: 3_600_000, maxCalls: 1000, periodMs: 3_600_000, graceMs: 0,
+      key: 'xo-hook/n1',
+      xo: () => 'wss://xo.example.net/api/',
+      store: shared,
+      source: xo,
+      selects: () => true,
+      maxAgeMs: 3_600_000,
+      maxCalls: 1000,
+      periodMs: 3_600_000,
+      graceMs: 0,
       emit: async (body) => {
         blocked.emitted.push(body)
         if (++count === 3) await new Promise<void>((resolve) => (release = resolve))
       },
-      report: () => {}, warn: () => {}, log: () => {},
+      report: () => {},
+      warn: () => {},
+      log: () => {},
     })
     blocked.catchUp.start()
     await waitFor(() => count === 3)
@@ -262,7 +314,10 @@ describe('catch-up from XO audit log', () => {
     await stopping
     const after = harness(xo, shared)
     await start(after)
-    assert.deepEqual([...methods(blocked.emitted), ...methods(after.emitted)], ['call-1', 'call-2', 'call-3', 'call-4', 'call-5'].map((c) => `vm.start ${c}`))
+    assert.deepEqual(
+      [...methods(blocked.emitted), ...methods(after.emitted)],
+      ['call-1', 'call-2', 'call-3', 'call-4', 'call-5'].map((c) => `vm.start ${c}`),
+    )
   })
 
   it('leaves a call younger than the grace to its live delivery, then takes it from the log', async () => {
@@ -312,11 +367,23 @@ describe('catch-up from XO audit log', () => {
     const xo = new FakeAudit()
     for (let i = 0; i < 10; i++) xo.add(i % 2 ? 'vm.start' : 'host.stop')
     const cursor = xo.records[7].id
-    const result = await readSince(xo, cursor, { notBefore: 0, maxKept: 100, pageSize: 3, keep: (r) => r.data?.method === 'vm.start' })
-    assert.deepEqual(result.kept.map((r) => r.data?.callId), ['call-10', 'call-8', 'call-6', 'call-4'])
+    const result = await readSince(xo, cursor, {
+      notBefore: 0,
+      maxKept: 100,
+      pageSize: 3,
+      keep: (r) => r.data?.method === 'vm.start',
+    })
+    assert.deepEqual(
+      result.kept.map((r) => r.data?.callId),
+      ['call-10', 'call-8', 'call-6', 'call-4'],
+    )
     assert.equal(result.stoppedAt, 'since')
     assert.deepEqual(xo.lines, [3, 3, 2], 'pages of 3, the last stopped at the cursor')
-    assert.deepEqual(xo.calls.map((c) => c.params.id), [undefined, xo.records[3].id, xo.records[6].id], 'each page from the record after the last one read')
+    assert.deepEqual(
+      xo.calls.map((c) => c.params.id),
+      [undefined, xo.records[3].id, xo.records[6].id],
+      'each page from the record after the last one read',
+    )
     const whole = await readSince(xo, undefined, { notBefore: 0, maxKept: 100, pageSize: 4, keep: () => true })
     assert.equal(whole.kept.length, 10)
     assert.equal(whole.stoppedAt, 'start')
@@ -338,8 +405,17 @@ describe('catch-up from XO audit log', () => {
         return onItem(item)
       })
     const bad: string[] = []
-    const result = await readSince(xo, undefined, { notBefore: 0, maxKept: 100, pageSize: 3, keep: () => true, onBadLine: (line) => void bad.push(String(line)) })
-    assert.deepEqual(result.kept.map((r) => r.data?.callId), ['call-6', 'call-4', 'call-3', 'call-2', 'call-1'])
+    const result = await readSince(xo, undefined, {
+      notBefore: 0,
+      maxKept: 100,
+      pageSize: 3,
+      keep: () => true,
+      onBadLine: (line) => void bad.push(String(line)),
+    })
+    assert.deepEqual(
+      result.kept.map((r) => r.data?.callId),
+      ['call-6', 'call-4', 'call-3', 'call-2', 'call-1'],
+    )
     assert.equal(bad.length, 1)
   })
 
@@ -349,7 +425,8 @@ describe('catch-up from XO audit log', () => {
     await start(h)
     xo.add('vm.start')
     const original = xo.download.bind(xo)
-    xo.download = async (getFrom, onItem) => original(getFrom, (item) => (onItem('not a record'), onItem({ id: 42 }), onItem(item)))
+    xo.download = async (getFrom, onItem) =>
+      original(getFrom, (item) => (onItem('not a record'), onItem({ id: 42 }), onItem(item)))
     await h.pass()
     assert.deepEqual(methods(h.emitted), ['vm.start call-1'])
     assert.match(h.warnings.join('\n'), /not a record/)
@@ -419,7 +496,7 @@ describe('catch-up from XO audit log', () => {
     assert.equal((await shared.read<CatchUpSaved>('xo-hook/n1'))?.value.cursor, xo.records[0].id)
   })
 
-  it('waits behind a call a live delivery has claimed (keeping XO\'s order), and gives it once the claim runs out unsent', async () => {
+  it("waits behind a call a live delivery has claimed (keeping XO's order), and gives it once the claim runs out unsent", async () => {
     const xo = new FakeAudit()
     const claims = new FakeClaims()
     const h = harness(xo, store(), { claim: claims.claimer('leader') })

@@ -13,7 +13,10 @@ describe('xo call, one call', () => {
   it('sends nothing for a method XO does not have, or parameters it would refuse', async () => {
     const { xo, calls } = target()
     const signal = new AbortController().signal
-    await assert.rejects(invokeXo(xo, SETTINGS, 'vm.nope', {}, signal, t), { name: 'XoCallError', message: 'errors.unknownMethod {"method":"vm.nope"}' })
+    await assert.rejects(invokeXo(xo, SETTINGS, 'vm.nope', {}, signal, t), {
+      name: 'XoCallError',
+      message: 'errors.unknownMethod {"method":"vm.nope"}',
+    })
     await assert.rejects(invokeXo(xo, SETTINGS, 'vm.start', { id: 1 }, signal, t), { name: 'XoCallError' })
     assert.deepEqual(calls, [])
   })
@@ -24,19 +27,31 @@ describe('xo call, one call', () => {
     await invokeXo(back.xo, SETTINGS, 'vm.start', { id: 'vm1' }, signal, t)
     assert.deepEqual([back.waits, back.calls.length], [[2000], 1])
     const away = target({ connected: false, comesUp: false })
-    await assert.rejects(invokeXo(away.xo, SETTINGS, 'vm.start', { id: 'vm1' }, signal, t), { name: 'XoConnectionError', message: 'errors.stillDown {"seconds":2}' })
+    await assert.rejects(invokeXo(away.xo, SETTINGS, 'vm.start', { id: 'vm1' }, signal, t), {
+      name: 'XoConnectionError',
+      message: 'errors.stillDown {"seconds":2}',
+    })
     const fast = target({ connected: false })
-    await assert.rejects(invokeXo(fast.xo, { ...SETTINGS, whenDown: 'fail' }, 'vm.start', { id: 'vm1' }, signal, t), { name: 'XoConnectionError', message: 'errors.down {"state":"unreachable"}' })
+    await assert.rejects(invokeXo(fast.xo, { ...SETTINGS, whenDown: 'fail' }, 'vm.start', { id: 'vm1' }, signal, t), {
+      name: 'XoConnectionError',
+      message: 'errors.down {"state":"unreachable"}',
+    })
     assert.deepEqual([fast.waits, away.calls.length, fast.calls.length], [[], 0, 0])
     const unset = target({ configured: false })
-    await assert.rejects(invokeXo(unset.xo, SETTINGS, 'vm.start', {}, signal, t), { name: 'XoConnectionError', message: 'no URL' })
+    await assert.rejects(invokeXo(unset.xo, SETTINGS, 'vm.start', {}, signal, t), {
+      name: 'XoConnectionError',
+      message: 'no URL',
+    })
   })
 
   it('evaluates the configured parameters, leaving out the undefined ones; one that fails names itself', async () => {
     const values: Record<string, unknown> = { id: 'vm1', force: undefined }
     const evaluate = (p: { name: string }, callback: (error: Error | null, value: unknown) => void) =>
       p.name === 'bad' ? callback(new Error('no such property'), undefined) : callback(null, values[p.name])
-    const params = [{ name: 'id', type: 'msg', value: 'vmId' }, { name: 'force', type: 'msg', value: 'force' }]
+    const params = [
+      { name: 'id', type: 'msg', value: 'vmId' },
+      { name: 'force', type: 'msg', value: 'force' },
+    ]
     assert.deepEqual(await configuredParams(params, evaluate, t), { id: 'vm1' })
     await assert.rejects(configuredParams([...params, { name: 'bad', type: 'msg', value: 'x' }], evaluate, t), {
       name: 'XoCallError',

@@ -10,9 +10,19 @@ describe('connectionStatus', () => {
     [{ status: 'idle' }, 'grey', 'ring', 'status.idle'],
     [{ status: 'connecting', attempt: 0 }, 'yellow', 'ring', 'status.connecting'],
     [{ status: 'connecting', attempt: 3 }, 'yellow', 'ring', 'status.reconnecting{"attempt":3}'],
-    [{ status: 'connected', user, serverVersion: '5.207.2' }, 'green', 'dot', 'status.connected{"user":"admin@admin.net","version":"5.207.2"}'],
+    [
+      { status: 'connected', user, serverVersion: '5.207.2' },
+      'green',
+      'dot',
+      'status.connected{"user":"admin@admin.net","version":"5.207.2"}',
+    ],
     [{ status: 'auth-failed', reason: 'invalid credentials', retryInMs: 1 }, 'red', 'ring', 'status.authFailed'],
-    [{ status: 'unreachable', reason: 'connection refused', retryInMs: 1 }, 'red', 'ring', 'status.unreachable{"reason":"connection refused"}'],
+    [
+      { status: 'unreachable', reason: 'connection refused', retryInMs: 1 },
+      'red',
+      'ring',
+      'status.unreachable{"reason":"connection refused"}',
+    ],
     [{ status: 'closed' }, 'grey', 'ring', 'status.closed'],
   ]
   for (const [state, fill, shape, text] of cases) {

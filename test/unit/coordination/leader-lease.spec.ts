@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { LeaderLease, LeaderLeaseOptions } from '../../../src/coordination/leader-lease'
+import { LeaderLease, type LeaderLeaseOptions } from '../../../src/coordination/leader-lease'
 import { RedisLink } from '../../../src/coordination/redis-link'
 import { waitFor, waitForEvent } from '../../support/node-red'
 import { TestRedis } from '../../support/redis'

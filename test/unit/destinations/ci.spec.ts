@@ -4,7 +4,12 @@ import { extreme, NEW_VM, step, summary, vmMigrated } from '../../support/destin
 
 describe('destinations: CI triggers', () => {
   it('GitLab pipeline trigger: URL-encoded project, string variables', () => {
-    const r = gitlabTrigger(step('1 post'), { baseUrl: 'https://gitlab.example/', project: 'infra/dhcp', token: 'glptt-1', ref: 'main' })
+    const r = gitlabTrigger(step('1 post'), {
+      baseUrl: 'https://gitlab.example/',
+      project: 'infra/dhcp',
+      token: 'glptt-1',
+      ref: 'main',
+    })
     assert.equal(r.url, 'https://gitlab.example/api/v4/projects/infra%2Fdhcp/trigger/pipeline')
     assert.equal(r.method, 'POST')
     assert.equal(r.headers['Content-Type'], 'application/json')
@@ -17,7 +22,15 @@ describe('destinations: CI triggers', () => {
     assert.equal(body.variables.XO_POOL_NAME, 'fake-pool')
     assert.equal(body.variables.XO_OK, 'true')
     for (const value of Object.values(body.variables)) assert.equal(typeof value, 'string')
-    assert.equal(gitlabTrigger(summary(vmMigrated()), { baseUrl: 'https://gitlab.example/api/v4', project: '42', token: 't', ref: 'main' }).url, 'https://gitlab.example/api/v4/projects/42/trigger/pipeline')
+    assert.equal(
+      gitlabTrigger(summary(vmMigrated()), {
+        baseUrl: 'https://gitlab.example/api/v4',
+        project: '42',
+        token: 't',
+        ref: 'main',
+      }).url,
+      'https://gitlab.example/api/v4/projects/42/trigger/pipeline',
+    )
   })
 
   it('GitHub repository_dispatch: headers, event_type ≤100, client_payload ≤10 keys', () => {
@@ -34,9 +47,14 @@ describe('destinations: CI triggers', () => {
     assert.equal(body.event_type, 'xo.vm.start.post')
     assert.ok(Object.keys(body.client_payload).length <= 10)
     assert.equal(body.client_payload.error.code, 'VM_BAD_POWER_STATE')
-    const long = githubDispatch(extreme(), { owner: 'acme', repo: 'infra', token: 't', eventType: 'e'.repeat(300), apiUrl: 'https://ghe.example/api/v3/' })
+    const long = githubDispatch(extreme(), {
+      owner: 'acme',
+      repo: 'infra',
+      token: 't',
+      eventType: 'e'.repeat(300),
+      apiUrl: 'https://ghe.example/api/v3/',
+    })
     assert.equal(JSON.parse(long.payload as string).event_type.length, 100)
     assert.equal(long.url, 'https://ghe.example/api/v3/repos/acme/infra/dispatches')
   })
-
 })

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict'
 import { cloudEvent, structuredRequest, verifyStandardWebhook } from '../../../src/destinations/cloudevents'
-import { bare, extreme, json, NEW_VM, POOL_ID, step, summary, vmMigrated, WEB01 } from '../../support/destination-messages'
+import {
+  bare,
+  extreme,
+  json,
+  NEW_VM,
+  POOL_ID,
+  step,
+  summary,
+  vmMigrated,
+  WEB01,
+} from '../../support/destination-messages'
 
 describe('destinations: CloudEvents', () => {
   const source = 'https://xo.lab.example'
@@ -10,7 +20,16 @@ describe('destinations: CloudEvents', () => {
     const e = cloudEvent(s, { source, typePrefix: 'net.example.xo' })
     assert.deepEqual(
       { ...e, data: undefined },
-      { specversion: '1.0', id: 'uo7i9599mg:post', source, type: 'net.example.xo.vm.create.post', subject: 'admin@admin.net', time: s.time, datacontenttype: 'application/json', data: undefined },
+      {
+        specversion: '1.0',
+        id: 'uo7i9599mg:post',
+        source,
+        type: 'net.example.xo.vm.create.post',
+        subject: 'admin@admin.net',
+        time: s.time,
+        datacontenttype: 'application/json',
+        data: undefined,
+      },
     )
     const data = e.data as Record<string, any>
     assert.deepEqual(data.subject, { id: NEW_VM, type: 'VM', name: 'nr-vm-d9ibu' })

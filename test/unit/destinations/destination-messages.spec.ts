@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { missingSecretStatus, requestMessages, sentStatus } from '../../../src/destinations/destination-messages'
-import { t, hook, requests } from '../../support/destination-fixtures'
+import { t, hook } from '../../support/destination-fixtures'
 
 describe('a destination node, its messages and status', () => {
   it('puts each request on the message (a copy from the second on), with what a retry and xo outcome need', () => {
@@ -11,18 +11,36 @@ describe('a destination node, its messages and status', () => {
     const cloned: unknown[] = []
     const out = requestMessages(msg, [one, two], 'slack', summary, (m) => (cloned.push(m), { ...m, cloned: true }))
     assert.equal(cloned.length, 1)
-    assert.deepEqual(out.map((m) => [m.url, m.xoRequest, m.xoDestination, 'cloned' in m]), [['https://a', one, 'slack', false], ['https://b', two, 'slack', true]])
+    assert.deepEqual(
+      out.map((m) => [m.url, m.xoRequest, m.xoDestination, 'cloned' in m]),
+      [
+        ['https://a', one, 'slack', false],
+        ['https://b', two, 'slack', true],
+      ],
+    )
     assert.deepEqual(out[0].xoSummary, { id: summary.id, kind: 'vm.start', title: summary.title, ok: true })
   })
 
   it('says at once that a secret is missing, or that the variable it names is not set', () => {
     assert.equal(missingSecretStatus('url', 'https://x', 'SLACK_URL', t), undefined)
-    assert.deepEqual(missingSecretStatus('url', undefined, ' ', t), { fill: 'red', shape: 'ring', text: 'status.missing {"name":"url"}' })
-    assert.deepEqual(missingSecretStatus('url', undefined, ' SLACK_URL ', t), { fill: 'red', shape: 'ring', text: 'status.missingEnv {"name":"url","env":"SLACK_URL"}' })
+    assert.deepEqual(missingSecretStatus('url', undefined, ' ', t), {
+      fill: 'red',
+      shape: 'ring',
+      text: 'status.missing {"name":"url"}',
+    })
+    assert.deepEqual(missingSecretStatus('url', undefined, ' SLACK_URL ', t), {
+      fill: 'red',
+      shape: 'ring',
+      text: 'status.missingEnv {"name":"url","env":"SLACK_URL"}',
+    })
   })
 
   it('counts requests (green once one was made) and what it did not send', () => {
-    assert.deepEqual(sentStatus(0, ' · 1 snapshot', t), { fill: 'grey', shape: 'dot', text: 'status.sent {"count":0} · 1 snapshot' })
+    assert.deepEqual(sentStatus(0, ' · 1 snapshot', t), {
+      fill: 'grey',
+      shape: 'dot',
+      text: 'status.sent {"count":0} · 1 snapshot',
+    })
     assert.equal(sentStatus(2, '', t).fill, 'green')
   })
 })

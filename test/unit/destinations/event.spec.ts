@@ -3,7 +3,31 @@ import { isXoEventSummary, summarizeMessage } from '../../../src/destinations/ev
 import type { XoEventSummary } from '../../../src/destinations/summary'
 import type { HookBody } from '../../../src/hooks/delivery'
 import {
-  ADMIN_ID, callMessage, eventMessage, hookMessage, HOST1, host, HOST2, hostDown, hostUp, NET_DMZ, NET_ETH0, NEW_VIFS, NEW_VM, NOW, now, POOL_ID, scenarioBodies, summary, TOKEN, usecaseMessages, usecases, vmCreated, vmMigrated, vmRemoved, WEB01,
+  ADMIN_ID,
+  callMessage,
+  eventMessage,
+  hookMessage,
+  HOST1,
+  host,
+  HOST2,
+  hostDown,
+  hostUp,
+  NET_DMZ,
+  NET_ETH0,
+  NEW_VIFS,
+  NEW_VM,
+  NOW,
+  now,
+  POOL_ID,
+  scenarioBodies,
+  summary,
+  TOKEN,
+  usecaseMessages,
+  usecases,
+  vmCreated,
+  vmMigrated,
+  vmRemoved,
+  WEB01,
 } from '../../support/destination-messages'
 
 const oneLine = (text: string) => !/[\r\n]/.test(text)
@@ -24,15 +48,24 @@ describe('destinations: summarising xo-hook messages', () => {
       assert.ok(s.title && oneLine(s.title) && s.title.length <= 1000, where)
       if (body.type === 'pre') assert.match(s.title, / is about to /, where)
       for (const fact of s.facts) assert.ok(fact.value !== '' && oneLine(fact.value), `${where}: ${fact.label}`)
-      if (body.type === 'post' && body.error) assert.equal(s.facts.find((f) => f.label === 'Error')?.value, body.error.message.split('\n')[0], where)
+      if (body.type === 'post' && body.error)
+        assert.equal(s.facts.find((f) => f.label === 'Error')?.value, body.error.message.split('\n')[0], where)
     }
   })
 
   it('says who did what in words', () => {
-    const titles = new Map(scenarioBodies().map(({ scenario, body }) => [`${scenario.split(' ')[0]} ${body.type}`, summary(hookMessage(body)).title]))
+    const titles = new Map(
+      scenarioBodies().map(({ scenario, body }) => [
+        `${scenario.split(' ')[0]} ${body.type}`,
+        summary(hookMessage(body)).title,
+      ]),
+    )
     assert.equal(titles.get('A1 pre'), 'admin@admin.net is about to create user hooktest@example.org')
     assert.equal(titles.get('A1 post'), 'admin@admin.net created user hooktest@example.org')
-    assert.equal(titles.get('A2 post'), 'user.create of user hooktest@example.org failed: the user hooktest@example.org already exists')
+    assert.equal(
+      titles.get('A2 post'),
+      'user.create of user hooktest@example.org failed: the user hooktest@example.org already exists',
+    )
     assert.equal(titles.get('A4 post'), 'vm.start of VM bogus-vm-id failed: no such VM bogus-vm-id')
     assert.equal(titles.get('A5 post'), 'admin@admin.net created a token')
     // XO's placeholder name for a caller it does not know is not a user's name
@@ -53,7 +86,11 @@ describe('destinations: summarising xo-hook messages', () => {
 
   it('keeps the error message and code, never the stack', () => {
     const { body } = scenarioBodies().find(({ scenario, body }) => scenario.startsWith('A4') && body.type === 'post')!
-    assert.match(String((body as { error?: { stack?: string } }).error?.stack), /noSuchObject/, 'the capture has a stack')
+    assert.match(
+      String((body as { error?: { stack?: string } }).error?.stack),
+      /noSuchObject/,
+      'the capture has a stack',
+    )
     const s = summary(hookMessage(body))
     assert.deepEqual(s.error, { message: 'no such VM bogus-vm-id', code: 1 })
     const { raw: _raw, ...shown } = s
@@ -102,13 +139,19 @@ describe('destinations: summarising xo-hook messages', () => {
     assert.equal(title('21 pre'), 'admin@admin.net is about to shut down host xcp-host-2 in pool fake-pool')
     assert.equal(title('23 post'), 'admin@admin.net restarted host xcp-host-2 in pool fake-pool')
     assert.equal(title('25 post'), 'admin@admin.net emergency-stopped host xcp-host-2 in pool fake-pool')
-    assert.equal(title('28 post'), 'vm.start of VM web-01 failed: VM_BAD_POWER_STATE(OpaqueRef:5841a7d1-57f5-438c-801b-edf9499f0260, halted, running)')
+    assert.equal(
+      title('28 post'),
+      'vm.start of VM web-01 failed: VM_BAD_POWER_STATE(OpaqueRef:5841a7d1-57f5-438c-801b-edf9499f0260, halted, running)',
+    )
 
     const created = byStep.get('1 post')!
     assert.equal(byStep.get('1 pre')!.subject, undefined, 'the VM vm.create makes has no id before it runs')
     assert.equal(created.subject?.id, NEW_VM)
     assert.deepEqual(created.pool, { id: POOL_ID, name: 'fake-pool' })
-    assert.deepEqual((created.objects.vm.vifs as Array<{ mac: string }>).map((v) => v.mac), ['92:cd:09:3f:54:f0', '6a:76:60:4d:c1:ed'])
+    assert.deepEqual(
+      (created.objects.vm.vifs as Array<{ mac: string }>).map((v) => v.mac),
+      ['92:cd:09:3f:54:f0', '6a:76:60:4d:c1:ed'],
+    )
     assert.deepEqual(created.facts.slice(0, 3), [
       { label: 'VM', value: 'nr-vm-d9ibu' },
       { label: 'Template', value: 'Debian 12 template' },
@@ -117,10 +160,17 @@ describe('destinations: summarising xo-hook messages', () => {
     const migrated = byStep.get('9 post')!
     assert.equal(migrated.subject?.name, 'web-01')
     assert.equal(migrated.objects.targetHost.name, 'xcp-host-2')
-    assert.deepEqual(migrated.facts.find((f) => f.label === 'Duration'), { label: 'Duration', value: '919 ms' })
+    assert.deepEqual(
+      migrated.facts.find((f) => f.label === 'Duration'),
+      { label: 'Duration', value: '919 ms' },
+    )
     const emergency = byStep.get('25 post')!
     assert.deepEqual([emergency.subject?.type, emergency.host?.name], ['host', 'xcp-host-2'])
-    assert.deepEqual(byStep.get('29 post')!.error, { message: 'VM_REQUIRES_SR(OpaqueRef:28c299de-9b30-41a5-81e0-1f98ef05080d, OpaqueRef:3c537a36-6314-456e-80ca-c96e87c2e312)', code: 'VM_REQUIRES_SR' })
+    assert.deepEqual(byStep.get('29 post')!.error, {
+      message:
+        'VM_REQUIRES_SR(OpaqueRef:28c299de-9b30-41a5-81e0-1f98ef05080d, OpaqueRef:3c537a36-6314-456e-80ca-c96e87c2e312)',
+      code: 'VM_REQUIRES_SR',
+    })
   })
 
   it('works without enrichment: ids, types from the parameters, names from the parameters of created objects', () => {
@@ -130,7 +180,11 @@ describe('destinations: summarising xo-hook messages', () => {
     // The types are those the parameters name, and said to be guessed: XO never described the objects.
     assert.deepEqual(s.subject, { id: NEW_VM, type: 'VM', typeGuessed: true, name: 'nr-vm-d9ibu' })
     assert.equal(s.title, 'admin@admin.net created VM nr-vm-d9ibu')
-    assert.deepEqual(s.objects.template, { id: 'f1f1f1f1-0000-4000-8000-0000000000b1', type: 'VM-template', typeGuessed: true })
+    assert.deepEqual(s.objects.template, {
+      id: 'f1f1f1f1-0000-4000-8000-0000000000b1',
+      type: 'VM-template',
+      typeGuessed: true,
+    })
   })
 })
 
@@ -144,11 +198,14 @@ describe('destinations: summarising xo-events and xo-call messages', () => {
     assert.equal(s.phase, undefined)
     assert.equal(s.time, NOW.toISOString())
     assert.deepEqual(s.host, { id: HOST2, name: 'xcp-host-2' })
-    assert.deepEqual(s.facts.filter((f) => /host/i.test(f.label)), [
-      { label: 'Host', value: 'xcp-host-2' },
-      { label: 'From host', value: 'xcp-host-1' },
-      { label: 'To host', value: 'xcp-host-2' },
-    ])
+    assert.deepEqual(
+      s.facts.filter((f) => /host/i.test(f.label)),
+      [
+        { label: 'Host', value: 'xcp-host-2' },
+        { label: 'From host', value: 'xcp-host-1' },
+        { label: 'To host', value: 'xcp-host-2' },
+      ],
+    )
     assert.match(s.id, new RegExp(`^VM:${WEB01.id}:migrated:[0-9a-f]{16}$`))
   })
 
@@ -157,7 +214,7 @@ describe('destinations: summarising xo-events and xo-call messages', () => {
     const b = summarizeMessage(vmMigrated(), () => new Date(0)) as XoEventSummary
     assert.equal(a.id, b.id, 'the id does not depend on the time of summarising')
     const moved = vmMigrated()
-    ;((moved.payload as { object: Record<string, unknown> }).object).name_label = 'web-01b'
+    ;(moved.payload as { object: Record<string, unknown> }).object.name_label = 'web-01b'
     assert.notEqual(summary(moved).id, a.id)
   })
 
@@ -165,7 +222,10 @@ describe('destinations: summarising xo-events and xo-call messages', () => {
     const down = summary(hostDown())
     assert.equal(down.title, 'Host xcp-host-2 went down')
     assert.deepEqual(down.subject, { id: HOST2, type: 'host', name: 'xcp-host-2' })
-    assert.deepEqual(down.facts.find((f) => f.label === 'Power state'), { label: 'Power state', value: 'Running → Halted' })
+    assert.deepEqual(
+      down.facts.find((f) => f.label === 'Power state'),
+      { label: 'Power state', value: 'Running → Halted' },
+    )
     assert.equal(summary(hostUp()).title, 'Host xcp-host-2 came up')
   })
 
@@ -176,10 +236,13 @@ describe('destinations: summarising xo-events and xo-call messages', () => {
     assert.equal(summary(vmCreated(false)).objects.vm.vifs, undefined, 'the object stream alone has VIF ids, no MACs')
     const removed = summary(vmRemoved())
     assert.equal(removed.title, 'VM nr-vm-d9ibu removed')
-    assert.deepEqual((removed.objects.vm.vifs as Array<{ mac: string; network: { id: string } }>).map((v) => [v.mac, v.network.id]), [
-      ['92:cd:09:3f:54:f0', NET_ETH0],
-      ['6a:76:60:4d:c1:ed', NET_DMZ],
-    ])
+    assert.deepEqual(
+      (removed.objects.vm.vifs as Array<{ mac: string; network: { id: string } }>).map((v) => [v.mac, v.network.id]),
+      [
+        ['92:cd:09:3f:54:f0', NET_ETH0],
+        ['6a:76:60:4d:c1:ed', NET_DMZ],
+      ],
+    )
   })
 
   it('takes the time of an event when given', () => {
@@ -197,7 +260,14 @@ describe('destinations: summarising xo-events and xo-call messages', () => {
     assert.match(ok.id, /^call:vm\.start:[0-9a-f]{16}$/)
     assert.equal(summary(callMessage('vm.start', { id: WEB01.id }, true)).id, ok.id, 'same call, same instant: same id')
     assert.notEqual(summary(callMessage('vm.start', { id: 'other' }, true)).id, ok.id)
-    const failed = summary(callMessage('vm.start', { id: WEB01.id }, { id: WEB01.id }, { name: 'XoApiError', message: 'VM state is running but should be halted', code: 13 }))
+    const failed = summary(
+      callMessage(
+        'vm.start',
+        { id: WEB01.id },
+        { id: WEB01.id },
+        { name: 'XoApiError', message: 'VM state is running but should be halted', code: 13 },
+      ),
+    )
     assert.equal(failed.ok, false)
     assert.equal(failed.title, `vm.start of VM ${WEB01.id} failed: VM state is running but should be halted`)
     assert.deepEqual(failed.error, { message: 'VM state is running but should be halted', code: 13 })
@@ -217,8 +287,14 @@ describe('destinations: summarising xo-events and xo-call messages', () => {
       assert.equal(isXoEventSummary(result), false)
       assert.match((result as { error: string }).error, /not a message/)
     }
-    const failed = summarizeMessage(callMessage('vm.start', {}, undefined, { name: 'XoApiError', message: 'boom' }), now)
-    assert.ok(isXoEventSummary(failed) && 'error' in failed, "a failed call's summary has an error too: use isXoEventSummary")
+    const failed = summarizeMessage(
+      callMessage('vm.start', {}, undefined, { name: 'XoApiError', message: 'boom' }),
+      now,
+    )
+    assert.ok(
+      isXoEventSummary(failed) && 'error' in failed,
+      "a failed call's summary has an error too: use isXoEventSummary",
+    )
   })
 })
 
@@ -226,13 +302,20 @@ describe('destinations: other xo-events titles, and links to XO', () => {
   const vm = { id: 'vm-9', type: 'VM', name_label: 'db-01', power_state: 'Running', $pool: POOL_ID }
 
   it('updated, tagged, started, alarm, initial', () => {
-    const title = (payload: Record<string, unknown>) => summary(eventMessage({ type: 'VM', id: 'vm-9', object: vm, event: 'x', ...payload })).title
-    assert.equal(title({ event: 'updated', changes: { name_label: {}, memory: {} } }), 'VM db-01 updated (name_label, memory)')
+    const title = (payload: Record<string, unknown>) =>
+      summary(eventMessage({ type: 'VM', id: 'vm-9', object: vm, event: 'x', ...payload })).title
+    assert.equal(
+      title({ event: 'updated', changes: { name_label: {}, memory: {} } }),
+      'VM db-01 updated (name_label, memory)',
+    )
     assert.equal(title({ event: 'tagged', tags: ['prod', 'db'] }), 'VM db-01 tagged prod, db')
     assert.equal(title({ event: 'started', host: host(HOST1) }), 'VM db-01 started on xcp-host-1')
     assert.equal(title({ event: 'initial' }), 'VM db-01 (initial state)')
     const alarm = { id: 'm-1', type: 'message', name: 'ALARM', body: 'value: 0.95\nconfig: cpu_usage', $object: 'vm-9' }
-    assert.equal(summary(eventMessage({ type: 'message', id: 'm-1', event: 'alarm', object: alarm })).title, 'Alarm: value: 0.95 config: cpu_usage')
+    assert.equal(
+      summary(eventMessage({ type: 'message', id: 'm-1', event: 'alarm', object: alarm })).title,
+      'Alarm: value: 0.95 config: cpu_usage',
+    )
   })
 
   it('links to the page of the subject, from any form of XO URL', async () => {
@@ -241,7 +324,11 @@ describe('destinations: other xo-events titles, and links to XO', () => {
     assert.equal(xoLink('https://xo.example.net', s), `https://xo.example.net/#/vms/${WEB01.id}`)
     assert.equal(xoLink('wss://xo.example.net/api/', s), `https://xo.example.net/#/vms/${WEB01.id}`)
     assert.equal(xoLink('https://example.net/xo/', summary(hostDown())), `https://example.net/xo/#/hosts/${HOST2}`)
-    assert.equal(xoLink('https://xo.example.net', summary(vmRemoved())), 'https://xo.example.net/', 'a removed VM has no page')
+    assert.equal(
+      xoLink('https://xo.example.net', summary(vmRemoved())),
+      'https://xo.example.net/',
+      'a removed VM has no page',
+    )
     assert.equal(xoLink('javascript:alert(1)', s), undefined)
     assert.equal(xoLink('not a url', s), undefined)
     assert.equal(xoLink(undefined, s), undefined)

@@ -7,7 +7,11 @@ describe('xo outcome, one answer', () => {
 
   it('reads defaults for what is not set', () => {
     assert.deepEqual(outcomeSettings({}), { destination: undefined, maxAttempts: 5, maxDelayMs: 300_000 })
-    assert.deepEqual(outcomeSettings({ destination: 'kea', maxAttempts: '0', maxDelay: 'x' }), { destination: 'kea', maxAttempts: 5, maxDelayMs: 300_000 })
+    assert.deepEqual(outcomeSettings({ destination: 'kea', maxAttempts: '0', maxDelay: 'x' }), {
+      destination: 'kea',
+      maxAttempts: 5,
+      maxDelayMs: 300_000,
+    })
     assert.deepEqual(settings, { destination: undefined, maxAttempts: 3, maxDelayMs: 10_000 })
   })
 
@@ -27,7 +31,10 @@ describe('xo outcome, one answer', () => {
   it('retry: the request put back, a wait from Retry-After or backoff, never beyond the longest wait', () => {
     const request = { url: 'https://x', method: 'POST', headers: { a: '1' }, payload: 'body' }
     const msg: Record<string, unknown> = { statusCode: 503, payload: 'busy', headers: {}, xoRequest: request }
-    assert.equal(readAnswer(msg, 'generic', settings, (attempt) => attempt * 1000), 'retry')
+    assert.equal(
+      readAnswer(msg, 'generic', settings, (attempt) => attempt * 1000),
+      'retry',
+    )
     assert.deepEqual([msg.payload, msg.headers, msg.delay, msg.xoAttempt], ['body', { a: '1' }, 1000, 1])
     assert.equal((msg.xoOutcome as { outcome: string }).outcome, 'retry')
     const later: Record<string, unknown> = { statusCode: 429, headers: { 'retry-after': '60' }, xoAttempt: 1 }
@@ -44,7 +51,11 @@ describe('xo outcome, one answer', () => {
   })
 
   it('counts answers by output, yellow once one failed for good', () => {
-    assert.deepEqual(outcomeStatus({ ok: 2, retry: 1, failed: 0 }, t), { fill: 'green', shape: 'dot', text: 'status.counts {"ok":2,"retry":1,"failed":0}' })
+    assert.deepEqual(outcomeStatus({ ok: 2, retry: 1, failed: 0 }, t), {
+      fill: 'green',
+      shape: 'dot',
+      text: 'status.counts {"ok":2,"retry":1,"failed":0}',
+    })
     assert.equal(outcomeStatus({ ok: 2, retry: 1, failed: 1 }, t).fill, 'yellow')
   })
 })

@@ -17,7 +17,9 @@ describe("destinations: token.create's token never leaves", () => {
         slackMessage(s, { style: 'attachments' }),
         teamsMessage(s),
         ...(['alert', 'change', 'auto'] as const).map((mode) => pagerDutyEvent(s, { routingKey: 'k', mode })),
-        structuredRequest(cloudEvent(s, { source: 'https://xo' }), 'https://x', { secret: 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }),
+        structuredRequest(cloudEvent(s, { source: 'https://xo' }), 'https://x', {
+          secret: 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        }),
         gitlabTrigger(s, { baseUrl: 'https://g', project: 'p', token: 't', ref: 'main' }),
         githubDispatch(s, { owner: 'o', repo: 'r', token: 't' }),
       ]

@@ -9,7 +9,12 @@ describe('destinations: Standard Webhooks signatures', () => {
   const timestamp = 1614265330
   const body = '{"test": 2432232314}'
   const signature = 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='
-  const headers = (overrides: Record<string, string> = {}) => ({ 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature, ...overrides })
+  const headers = (overrides: Record<string, string> = {}) => ({
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signature,
+    ...overrides,
+  })
 
   it("reproduces the specification's test vector", () => {
     assert.equal(signStandardWebhook(id, timestamp, body, secret), signature)
@@ -21,17 +26,42 @@ describe('destinations: Standard Webhooks signatures', () => {
     const independent = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')
     assert.equal(signature, `v1,${independent}`)
     const wrong = createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('base64')
-    assert.equal(verifyStandardWebhook(headers({ 'webhook-signature': `v1,${wrong}` }), body, secret, 300, timestamp), false)
+    assert.equal(
+      verifyStandardWebhook(headers({ 'webhook-signature': `v1,${wrong}` }), body, secret, 300, timestamp),
+      false,
+    )
   })
 
   it('rejects a tampered body, id or signature, another secret, a missing header', () => {
     assert.equal(verifyStandardWebhook(headers(), '{"test": 2432232315}', secret, 300, timestamp), false)
     assert.equal(verifyStandardWebhook(headers({ 'webhook-id': 'msg_other' }), body, secret, 300, timestamp), false)
-    assert.equal(verifyStandardWebhook(headers({ 'webhook-signature': 'v1,AAAA' }), body, secret, 300, timestamp), false)
-    assert.equal(verifyStandardWebhook(headers({ 'webhook-signature': signature.replace('v1,', 'v1a,') }), body, secret, 300, timestamp), false)
-    assert.equal(verifyStandardWebhook(headers(), body, 'whsec_c2VjcmV0LW9mLWFub3RoZXItZW5kcG9pbnQ=', 300, timestamp), false)
-    assert.equal(verifyStandardWebhook({ 'webhook-id': id, 'webhook-signature': signature }, body, secret, 300, timestamp), false)
-    assert.equal(verifyStandardWebhook(headers(), body, 'whsec_', 300, timestamp), false, 'an empty secret verifies nothing')
+    assert.equal(
+      verifyStandardWebhook(headers({ 'webhook-signature': 'v1,AAAA' }), body, secret, 300, timestamp),
+      false,
+    )
+    assert.equal(
+      verifyStandardWebhook(
+        headers({ 'webhook-signature': signature.replace('v1,', 'v1a,') }),
+        body,
+        secret,
+        300,
+        timestamp,
+      ),
+      false,
+    )
+    assert.equal(
+      verifyStandardWebhook(headers(), body, 'whsec_c2VjcmV0LW9mLWFub3RoZXItZW5kcG9pbnQ=', 300, timestamp),
+      false,
+    )
+    assert.equal(
+      verifyStandardWebhook({ 'webhook-id': id, 'webhook-signature': signature }, body, secret, 300, timestamp),
+      false,
+    )
+    assert.equal(
+      verifyStandardWebhook(headers(), body, 'whsec_', 300, timestamp),
+      false,
+      'an empty secret verifies nothing',
+    )
   })
 
   it('rejects timestamps out of tolerance, both ways', () => {
@@ -39,7 +69,10 @@ describe('destinations: Standard Webhooks signatures', () => {
     assert.ok(verifyStandardWebhook(headers(), body, secret, 300, timestamp - 300))
     assert.equal(verifyStandardWebhook(headers(), body, secret, 300, timestamp + 301), false, 'too old: a replay')
     assert.equal(verifyStandardWebhook(headers(), body, secret, 300, timestamp - 301), false, 'from the future')
-    assert.equal(verifyStandardWebhook(headers({ 'webhook-timestamp': '1614265330.5' }), body, secret, 300, timestamp), false)
+    assert.equal(
+      verifyStandardWebhook(headers({ 'webhook-timestamp': '1614265330.5' }), body, secret, 300, timestamp),
+      false,
+    )
   })
 
   it('accepts any listed signature (secret rotation) and headers in any case', () => {
@@ -53,7 +86,15 @@ describe('destinations: Standard Webhooks signatures', () => {
     const fresh = `whsec_${Buffer.from('a fresh 32-byte secret for tests').toString('base64')}`
     const text = JSON.stringify({ name: 'Ünïcode VM ✓' })
     const sig = signStandardWebhook('evt-1', 1_800_000_000, text, fresh)
-    assert.ok(verifyStandardWebhook({ 'webhook-id': 'evt-1', 'webhook-timestamp': '1800000000', 'webhook-signature': sig }, text, fresh, 300, 1_800_000_000))
+    assert.ok(
+      verifyStandardWebhook(
+        { 'webhook-id': 'evt-1', 'webhook-timestamp': '1800000000', 'webhook-signature': sig },
+        text,
+        fresh,
+        300,
+        1_800_000_000,
+      ),
+    )
     assert.throws(() => signStandardWebhook('evt-1', 1, text, 'whsec_'), /secret/)
   })
 })

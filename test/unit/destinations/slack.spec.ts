@@ -20,14 +20,20 @@ describe('destinations: Slack, Mattermost, Rocket.Chat', () => {
     const failed = slackMessage(step('28 post')) as { blocks: Array<Record<string, any>> }
     assert.match(failed.blocks[0].text.text, /^:x: vm\.start of VM web-01 failed/)
     assert.match(failed.blocks[1].text.text, /^\*Error:\* VM_BAD_POWER_STATE/)
-    assert.ok(!failed.blocks[2].fields.some((f: { text: string }) => f.text.startsWith('*Error*')), 'the error is shown once')
+    assert.ok(
+      !failed.blocks[2].fields.some((f: { text: string }) => f.text.startsWith('*Error*')),
+      'the error is shown once',
+    )
     assert.match((slackMessage(step('9 pre')) as any).blocks[0].text.text, /^:hourglass_flowing_sand: /)
     const s = { ...step('9 post'), title: 'VM <!channel> & co' }
     assert.equal((slackMessage(s) as { text: string }).text, 'VM &lt;!channel&gt; &amp; co')
   })
 
   it('attachments for Mattermost and Rocket.Chat: colour, fields, and no @-mentions', () => {
-    const m = slackMessage(step('28 post'), { style: 'attachments', xoUrl: XO_URL }) as { text: string; attachments: Array<Record<string, any>> }
+    const m = slackMessage(step('28 post'), { style: 'attachments', xoUrl: XO_URL }) as {
+      text: string
+      attachments: Array<Record<string, any>>
+    }
     assert.equal(m.attachments.length, 1)
     const a = m.attachments[0]
     assert.equal(a.color, '#d40e0d')
@@ -37,7 +43,10 @@ describe('destinations: Slack, Mattermost, Rocket.Chat', () => {
     assert.equal('blocks' in m, false, 'Mattermost does not render blocks')
     assert.equal((slackMessage(step('9 post'), { style: 'attachments' }) as any).attachments[0].color, '#2eb886')
     const s = { ...step('9 post'), title: '@all look: admin@admin.net moved @channel' }
-    assert.equal((slackMessage(s, { style: 'attachments' }) as { text: string }).text, '@\u200ball look: admin@admin.net moved @\u200bchannel')
+    assert.equal(
+      (slackMessage(s, { style: 'attachments' }) as { text: string }).text,
+      '@\u200ball look: admin@admin.net moved @\u200bchannel',
+    )
   })
 
   it('respects the Block Kit limits, whatever the size of the event', () => {
@@ -60,7 +69,10 @@ describe('destinations: Slack, Mattermost, Rocket.Chat', () => {
     const shrunk = (slackMessage(extreme()) as any).blocks.flatMap((b: any) => b.fields ?? [])
     assert.ok(shrunk.length <= 20)
     assert.match(shrunk.at(-1).text, /more facts/)
-    const many = { ...step('9 post'), facts: Array.from({ length: 100 }, (_, i) => ({ label: `F${i}`, value: `v${i}` })) }
+    const many = {
+      ...step('9 post'),
+      facts: Array.from({ length: 100 }, (_, i) => ({ label: `F${i}`, value: `v${i}` })),
+    }
     const fields = (slackMessage(many) as any).blocks.flatMap((b: any) => b.fields ?? [])
     assert.equal(fields.length, 20, 'two sections of ten')
     assert.equal(fields.at(-1).text, '*More*\n81 more facts')

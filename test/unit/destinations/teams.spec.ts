@@ -12,7 +12,9 @@ describe('destinations: Teams (Workflows, Adaptive Card)', () => {
     assert.deepEqual([content.type, content.version], ['AdaptiveCard', '1.4'])
     assert.equal(content.body[0].text, 'admin@admin.net emergency-stopped host xcp-host-2 in pool fake-pool')
     assert.deepEqual(content.body[1].facts[0], { title: 'Host', value: 'xcp-host-2' })
-    assert.deepEqual(content.actions, [{ type: 'Action.OpenUrl', title: 'Open in XO', url: `https://xo.lab.example/#/hosts/${HOST2}` }])
+    assert.deepEqual(content.actions, [
+      { type: 'Action.OpenUrl', title: 'Open in XO', url: `https://xo.lab.example/#/hosts/${HOST2}` },
+    ])
   })
 
   it('shows failures in red', () => {

@@ -2,13 +2,21 @@ import assert from 'node:assert/strict'
 import { ObjectChange } from '../../../src/events/change'
 import { deriveEvents, EVENT_NAMES, FIELDS_DERIVE_COMPARES, FIELDS_DERIVE_READS } from '../../../src/events/derive'
 import { diffFields, diffOnly } from '../../../src/events/diff'
-import { compileIgnore, compileSelection, DEFAULT_IGNORE, EventSelection, XoEventsConfig } from '../../../src/events/selection'
+import {
+  compileIgnore,
+  compileSelection,
+  DEFAULT_IGNORE,
+  type EventSelection,
+  type XoEventsConfig,
+} from '../../../src/events/selection'
 import { deepEqual } from '../../../src/xo/deep-equal'
 import type { XoObject } from '../../../src/xo/object-store'
 import { capture } from '../../support/captures'
 
 // Full objects as a real xo-server sends them, with every field XO has.
-const captured = Object.values(capture<{ response: { result: Record<string, XoObject> } }>('xo.getAllObjects.fake-xapi.json').response.result)
+const captured = Object.values(
+  capture<{ response: { result: Record<string, XoObject> } }>('xo.getAllObjects.fake-xapi.json').response.result,
+)
 const VM = captured.find((o) => o.type === 'VM')!
 const HOST = captured.find((o) => o.type === 'host')!
 const related = new Map<string, XoObject>([
@@ -22,12 +30,24 @@ const host = (patch: Record<string, unknown>): XoObject => ({ ...HOST, id: 'h1',
 
 /** Every event derive names, and changes that name none or several: a version before (none: created) and after. */
 const CASES: Array<{ name: string; before?: XoObject; after: XoObject }> = [
-  { name: 'started', before: vm({ power_state: 'Halted', $container: 'p1' }), after: vm({ power_state: 'Running', $container: 'h1' }) },
-  { name: 'stopped', before: vm({ power_state: 'Running', $container: 'h1' }), after: vm({ power_state: 'Halted', $container: 'p1' }) },
+  {
+    name: 'started',
+    before: vm({ power_state: 'Halted', $container: 'p1' }),
+    after: vm({ power_state: 'Running', $container: 'h1' }),
+  },
+  {
+    name: 'stopped',
+    before: vm({ power_state: 'Running', $container: 'h1' }),
+    after: vm({ power_state: 'Halted', $container: 'p1' }),
+  },
   { name: 'suspended', before: vm({ power_state: 'Running' }), after: vm({ power_state: 'Suspended' }) },
   { name: 'paused', before: vm({ power_state: 'Running' }), after: vm({ power_state: 'Paused' }) },
   { name: 'resumed', before: vm({ power_state: 'Suspended' }), after: vm({ power_state: 'Running' }) },
-  { name: 'migrated', before: vm({ power_state: 'Running', $container: 'h1' }), after: vm({ power_state: 'Running', $container: 'h2', startTime: 99 }) },
+  {
+    name: 'migrated',
+    before: vm({ power_state: 'Running', $container: 'h1' }),
+    after: vm({ power_state: 'Running', $container: 'h2', startTime: 99 }),
+  },
   { name: 'down', before: host({ power_state: 'Running' }), after: host({ power_state: 'Halted' }) },
   { name: 'up', before: host({ power_state: 'Halted' }), after: host({ power_state: 'Running' }) },
   { name: 'disabled', before: host({ enabled: true }), after: host({ enabled: false }) },
@@ -37,18 +57,39 @@ const CASES: Array<{ name: string; before?: XoObject; after: XoObject }> = [
   { name: 'alarm', after: { id: 'm1', type: 'message', name: 'ALARM', body: 'value: 0.95', $object: 'h1', time: 1 } },
   { name: 'tagged and untagged at once', before: vm({ tags: ['a'] }), after: vm({ tags: ['b'] }) },
   { name: 'tags gone', before: vm({ tags: ['a'] }), after: (({ tags, ...rest }) => rest)(vm({})) as XoObject },
-  { name: 'started elsewhere (no migration)', before: vm({ power_state: 'Halted', $container: 'p1' }), after: vm({ power_state: 'Running', $container: 'h2' }) },
-  { name: 'halted VM moved (no migration)', before: vm({ power_state: 'Halted', $container: 'p1' }), after: vm({ power_state: 'Halted', $container: 'h1' }) },
+  {
+    name: 'started elsewhere (no migration)',
+    before: vm({ power_state: 'Halted', $container: 'p1' }),
+    after: vm({ power_state: 'Running', $container: 'h2' }),
+  },
+  {
+    name: 'halted VM moved (no migration)',
+    before: vm({ power_state: 'Halted', $container: 'p1' }),
+    after: vm({ power_state: 'Halted', $container: 'h1' }),
+  },
   { name: 'host enabled becomes unknown', before: host({ enabled: true }), after: host({ enabled: undefined }) },
-  { name: 'running operations only', before: vm({ current_operations: {} }), after: vm({ current_operations: { x: 'snapshot' } }) },
-  { name: 'host memory only', before: host({ memory: { size: 8, usage: 1 } }), after: host({ memory: { size: 8, usage: 2 } }) },
+  {
+    name: 'running operations only',
+    before: vm({ current_operations: {} }),
+    after: vm({ current_operations: { x: 'snapshot' } }),
+  },
+  {
+    name: 'host memory only',
+    before: host({ memory: { size: 8, usage: 1 } }),
+    after: host({ memory: { size: 8, usage: 2 } }),
+  },
   { name: 'nothing changed', before: vm({}), after: vm({}) },
   { name: 'created VM', after: vm({}) },
-  { name: 'template turned VM', before: vm({ type: 'VM-template', power_state: 'Halted' }), after: vm({ power_state: 'Halted' }) },
+  {
+    name: 'template turned VM',
+    before: vm({ type: 'VM-template', power_state: 'Halted' }),
+    after: vm({ power_state: 'Halted' }),
+  },
 ]
 
 /** What deriveEvents gave before changes compared only some fields: from the full diff. */
-const fromFullDiff = (after: XoObject, before: XoObject | undefined) => deriveEvents(after, before, before ? diffFields(before, after) : {}, lookup)
+const fromFullDiff = (after: XoObject, before: XoObject | undefined) =>
+  deriveEvents(after, before, before ? diffFields(before, after) : {}, lookup)
 
 /** The object, counting how often its fields are listed (`for...in`, Object.keys): a full diff lists them, a partial one never. */
 function counted<T extends object>(target: T, listed: { count: number }): T {
@@ -72,15 +113,24 @@ describe('derived events from the fields they read', () => {
       })
       deriveEvents(after, before, changes, lookup)
     }
-    assert.deepEqual([...reads].filter((field) => !(FIELDS_DERIVE_COMPARES as readonly string[]).includes(field)), [])
-    assert.deepEqual(FIELDS_DERIVE_COMPARES.filter((field) => !(FIELDS_DERIVE_READS as readonly string[]).includes(field)), [])
+    assert.deepEqual(
+      [...reads].filter((field) => !(FIELDS_DERIVE_COMPARES as readonly string[]).includes(field)),
+      [],
+    )
+    assert.deepEqual(
+      FIELDS_DERIVE_COMPARES.filter((field) => !(FIELDS_DERIVE_READS as readonly string[]).includes(field)),
+      [],
+    )
   })
 
   it('has a case for every event derive names', () => {
     const named = new Set(Object.values(EVENT_NAMES).flat() as string[])
     for (const generic of ['created', 'removed', 'updated', 'initial']) named.delete(generic)
     const yielded = new Set(CASES.flatMap(({ before, after }) => fromFullDiff(after, before).map((e) => e.event)))
-    assert.deepEqual([...named].filter((event) => !yielded.has(event)), [])
+    assert.deepEqual(
+      [...named].filter((event) => !yielded.has(event)),
+      [],
+    )
   })
 
   it('a change derives exactly what the full diff derived, for every case', () => {
@@ -96,8 +146,15 @@ describe('derived events from the fields they read', () => {
       if (!before) continue
       const full = diffFields(before, after)
       const only = diffOnly(before, after, FIELDS_DERIVE_COMPARES)
-      assert.deepEqual(only, Object.fromEntries(Object.entries(full).filter(([field]) => (FIELDS_DERIVE_COMPARES as readonly string[]).includes(field))), name)
-      for (const field in only) assert.equal(only[field].after, full[field].after, `${name}: ${field} is the object's own value`)
+      assert.deepEqual(
+        only,
+        Object.fromEntries(
+          Object.entries(full).filter(([field]) => (FIELDS_DERIVE_COMPARES as readonly string[]).includes(field)),
+        ),
+        name,
+      )
+      for (const field in only)
+        assert.equal(only[field].after, full[field].after, `${name}: ${field} is the object's own value`)
     }
   })
 
@@ -132,9 +189,22 @@ describe('derived events from the fields they read', () => {
 
 describe('the full diff, only when a node needs it', () => {
   // The bench's three nodes: VM power and migrations, host state, and web/db VMs updated.
-  const power = compileSelection({ types: ['VM'], events: ['started', 'stopped', 'suspended', 'paused', 'resumed', 'migrated'], ignore: DEFAULT_IGNORE }) as EventSelection
-  const hosts = compileSelection({ types: ['host'], events: ['up', 'down', 'enabled', 'disabled'], ignore: DEFAULT_IGNORE }) as EventSelection
-  const updatedConfig: XoEventsConfig = { types: ['VM'], events: ['updated'], nameFilter: { mode: 'glob', value: 'web-*' }, ignore: DEFAULT_IGNORE }
+  const power = compileSelection({
+    types: ['VM'],
+    events: ['started', 'stopped', 'suspended', 'paused', 'resumed', 'migrated'],
+    ignore: DEFAULT_IGNORE,
+  }) as EventSelection
+  const hosts = compileSelection({
+    types: ['host'],
+    events: ['up', 'down', 'enabled', 'disabled'],
+    ignore: DEFAULT_IGNORE,
+  }) as EventSelection
+  const updatedConfig: XoEventsConfig = {
+    types: ['VM'],
+    events: ['updated'],
+    nameFilter: { mode: 'glob', value: 'web-*' },
+    ignore: DEFAULT_IGNORE,
+  }
   const updated = compileSelection(updatedConfig) as EventSelection
 
   /** Every node looks at the change, as the change feed hands it to each; answers how often the objects' fields were listed. */
@@ -151,26 +221,52 @@ describe('the full diff, only when a node needs it', () => {
       const { listed, events } = listings(before, after, [power, hosts])
       if (events.length === 0) assert.equal(listed, 0, `${name}: no event, yet the objects were diffed`)
     }
-    const busy = listings(vm({ current_operations: {} }), vm({ current_operations: { x: 'export' } }), [power, hosts, updated])
-    assert.deepEqual(busy, { listed: 0, events: [] }, 'a VM outside the updated node\'s name filter is never diffed in full')
+    const busy = listings(vm({ current_operations: {} }), vm({ current_operations: { x: 'export' } }), [
+      power,
+      hosts,
+      updated,
+    ])
+    assert.deepEqual(
+      busy,
+      { listed: 0, events: [] },
+      "a VM outside the updated node's name filter is never diffed in full",
+    )
   })
 
   it('is computed once, shared, when some node sends it', () => {
     const web = { name_label: 'web-01' }
-    const renamed = listings(vm({ ...web, name_description: 'a' }), vm({ ...web, name_description: 'b' }), [power, hosts, updated, updated])
+    const renamed = listings(vm({ ...web, name_description: 'a' }), vm({ ...web, name_description: 'b' }), [
+      power,
+      hosts,
+      updated,
+      updated,
+    ])
     assert.deepEqual(renamed.events, ['updated', 'updated'])
     assert.equal(renamed.listed, 2, 'one diffFields: the fields of each version listed once')
-    const started = listings(vm({ ...web, power_state: 'Halted', $container: 'p1' }), vm({ ...web, power_state: 'Running', $container: 'h1' }), [power, hosts, updated])
+    const started = listings(
+      vm({ ...web, power_state: 'Halted', $container: 'p1' }),
+      vm({ ...web, power_state: 'Running', $container: 'h1' }),
+      [power, hosts, updated],
+    )
     // (The updated node does not select started: to it, the power change is an update.)
     assert.deepEqual(started.events, ['started', 'updated'])
     assert.equal(started.listed, 2, 'both messages carry the changes: one diffFields')
-    const otherVm = listings(vm({ power_state: 'Halted', $container: 'p1' }), vm({ power_state: 'Running', $container: 'h1' }), [power, hosts, updated])
+    const otherVm = listings(
+      vm({ power_state: 'Halted', $container: 'p1' }),
+      vm({ power_state: 'Running', $container: 'h1' }),
+      [power, hosts, updated],
+    )
     assert.deepEqual(otherVm, { listed: 2, events: ['started'] }, 'the started message alone carries the changes')
   })
 
   it('a node that selects no derived event does not ask for them', () => {
     const asked = (selection: EventSelection) => {
-      const change = new ObjectChange('enter', vm({ name_label: 'web-01', tags: ['b'] }), vm({ name_label: 'web-01', tags: ['a'] }), lookup)
+      const change = new ObjectChange(
+        'enter',
+        vm({ name_label: 'web-01', tags: ['b'] }),
+        vm({ name_label: 'web-01', tags: ['a'] }),
+        lookup,
+      )
       const derived = Object.getOwnPropertyDescriptor(ObjectChange.prototype, 'derived')!.get!
       let count = 0
       Object.defineProperty(change, 'derived', { get: () => (count++, derived.call(change)) })
@@ -194,7 +290,18 @@ describe('the full diff, only when a node needs it', () => {
       }
       return deepEqual(without(before), without(after))
     }
-    const values: unknown[] = [undefined, null, 1, [1], { size: 1 }, { size: 1, usage: 2 }, { size: 1, usage: 3 }, { size: 2, usage: 2 }, { usage: 1 }, {}]
+    const values: unknown[] = [
+      undefined,
+      null,
+      1,
+      [1],
+      { size: 1 },
+      { size: 1, usage: 2 },
+      { size: 1, usage: 3 },
+      { size: 2, usage: 2 },
+      { usage: 1 },
+      {},
+    ]
     for (const before of values) {
       for (const after of values) {
         const kept = 'memory' in ignore({ memory: { before, after } })
@@ -211,8 +318,15 @@ describe('derived events', () => {
     p: { id: 'p', type: 'pool', name_label: 'pool' },
   }
   const lookup = (id: string) => hosts[id]
-  const vm = (power: string, container: string, extra: Partial<XoObject> = {}): XoObject => ({ id: 'v', type: 'VM', power_state: power, $container: container, ...extra })
-  const events = (before: XoObject, after: XoObject) => deriveEvents(after, before, diffFields(before, after), lookup).map((e) => e.event)
+  const vm = (power: string, container: string, extra: Partial<XoObject> = {}): XoObject => ({
+    id: 'v',
+    type: 'VM',
+    power_state: power,
+    $container: container,
+    ...extra,
+  })
+  const events = (before: XoObject, after: XoObject) =>
+    deriveEvents(after, before, diffFields(before, after), lookup).map((e) => e.event)
 
   it('names power transitions', () => {
     assert.deepEqual(events(vm('Halted', 'p'), vm('Running', 'h1')), ['started'])
@@ -224,19 +338,35 @@ describe('derived events', () => {
   })
 
   it('names a migration with its source and target hosts', () => {
-    const [migrated] = deriveEvents(vm('Running', 'h2'), vm('Running', 'h1'), diffFields(vm('Running', 'h1'), vm('Running', 'h2')), lookup)
+    const [migrated] = deriveEvents(
+      vm('Running', 'h2'),
+      vm('Running', 'h1'),
+      diffFields(vm('Running', 'h1'), vm('Running', 'h2')),
+      lookup,
+    )
     assert.deepEqual(migrated.detail, { from: { id: 'h1', name: 'xcp-host-1' }, to: { id: 'h2', name: 'xcp-host-2' } })
     assert.deepEqual(events(vm('Halted', 'p'), vm('Halted', 'h1')), []) // a halted VM's disk placement is not a migration
   })
 
   it('names host state, tags and alarms', () => {
-    const host = (power: string, enabled: boolean): XoObject => ({ id: 'h1', type: 'host', power_state: power, enabled })
+    const host = (power: string, enabled: boolean): XoObject => ({
+      id: 'h1',
+      type: 'host',
+      power_state: power,
+      enabled,
+    })
     assert.deepEqual(events(host('Running', true), host('Halted', true)), ['down'])
     assert.deepEqual(events(host('Halted', false), host('Running', false)), ['up'])
     assert.deepEqual(events(host('Running', true), host('Running', false)), ['disabled'])
     assert.deepEqual(events(host('Running', false), host('Running', true)), ['enabled'])
-    assert.deepEqual(events(vm('Halted', 'p', { tags: ['a'] }), vm('Halted', 'p', { tags: ['b'] })), ['tagged', 'untagged'])
+    assert.deepEqual(events(vm('Halted', 'p', { tags: ['a'] }), vm('Halted', 'p', { tags: ['b'] })), [
+      'tagged',
+      'untagged',
+    ])
     const alarm: XoObject = { id: 'm', type: 'message', name: 'ALARM', body: 'value: 0.95' }
-    assert.deepEqual(deriveEvents(alarm, undefined, {}, lookup).map((e) => e.event), ['alarm'])
+    assert.deepEqual(
+      deriveEvents(alarm, undefined, {}, lookup).map((e) => e.event),
+      ['alarm'],
+    )
   })
 })

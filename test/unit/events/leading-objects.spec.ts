@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { LeaderLease, LeaderLeaseOptions, LeaseRole } from '../../../src/coordination/leader-lease'
-import type { SentObject, SharedSnapshot, SnapshotAbout, StoredSnapshot } from '../../../src/coordination/shared-snapshot'
+import { LeaderLease, type LeaderLeaseOptions, type LeaseRole } from '../../../src/coordination/leader-lease'
+import type {
+  SentObject,
+  SharedSnapshot,
+  SnapshotAbout,
+  StoredSnapshot,
+} from '../../../src/coordination/shared-snapshot'
 import { ObjectChange } from '../../../src/events/change'
-import { LeadingObjects, TakeoverChange } from '../../../src/events/leading-objects'
-import { compileSelection, EventSelection } from '../../../src/events/selection'
+import { LeadingObjects, type TakeoverChange } from '../../../src/events/leading-objects'
+import { compileSelection, type EventSelection } from '../../../src/events/selection'
 import type { XoObject } from '../../../src/xo/object-store'
 import { waitFor } from '../../support/node-red'
 
@@ -80,28 +85,51 @@ class Objects extends EventEmitter {
 }
 
 const config = { types: ['VM'], events: ['started', 'stopped'] }
-const vm = (id: string, power_state: string): XoObject => ({ id, type: 'VM', name_label: id, power_state, $pool: 'p' }) as unknown as XoObject
+const vm = (id: string, power_state: string): XoObject =>
+  ({ id, type: 'VM', name_label: id, power_state, $pool: 'p' }) as unknown as XoObject
 
 /** One instance's xo-events node: what it sent, in order. */
-function instance(snapshot: MemorySnapshot, objects: Objects, clock: () => number, history?: { historyMs?: number; sweepMs?: number; heartbeatMs?: number }, chosen: typeof config = config) {
+function instance(
+  snapshot: MemorySnapshot,
+  objects: Objects,
+  clock: () => number,
+  history?: { historyMs?: number; sweepMs?: number; heartbeatMs?: number },
+  chosen: typeof config = config,
+) {
   const lease = new FakeLease()
   const selection = compileSelection(chosen) as EventSelection
   const sent: string[] = []
   // Found at a takeover: `*` seen by this instance as XO made it, `~` only compared with XO.
   const say = (change: ObjectChange, mark = '') => {
-    for (const e of selection.select(change, (id) => objects.get(id))) sent.push(`${change.object.id} ${e.event}${mark}`)
+    for (const e of selection.select(change, (id) => objects.get(id)))
+      sent.push(`${change.object.id} ${e.event}${mark}`)
   }
   let fresh = 0
   const logs: string[] = []
   const node = new LeadingObjects({
-    snapshot: snapshot as unknown as SharedSnapshot, lease, objects, needs: ['VM'], selection, config: chosen, server: () => 'ws://xo/api/',
-    found: (changes: TakeoverChange[]) => changes.forEach((c) => say(c.change, c.foundAtTakeover === 'seen' ? '*' : '~')),
+    snapshot: snapshot as unknown as SharedSnapshot,
+    lease,
+    objects,
+    needs: ['VM'],
+    selection,
+    config: chosen,
+    server: () => 'ws://xo/api/',
+    found: (changes: TakeoverChange[]) =>
+      changes.forEach((c) => say(c.change, c.foundAtTakeover === 'seen' ? '*' : '~')),
     fresh: () => fresh++,
-    onRole: () => {}, warn: () => {}, log: (line) => logs.push(line), now: clock, ...history,
+    onRole: () => {},
+    warn: () => {},
+    log: (line) => logs.push(line),
+    now: clock,
+    ...history,
   })
   node.start()
   return {
-    lease, node, sent, logs, fresh: () => fresh,
+    lease,
+    node,
+    sent,
+    logs,
+    fresh: () => fresh,
     /** XO's notification reached this instance */
     see(change: ObjectChange) {
       if (!node.accept(change)) return
@@ -139,7 +167,12 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
     await settle()
     // The leader dies: it sees nothing more, and what it had sent is recorded.
     a.lease.set({ role: 'follower' })
-    for (const [id, state] of [['a', 'Halted'], ['a', 'Running'], ['a', 'Halted'], ['b', 'Halted']] as const) {
+    for (const [id, state] of [
+      ['a', 'Halted'],
+      ['a', 'Running'],
+      ['a', 'Halted'],
+      ['b', 'Halted'],
+    ] as const) {
       now += 100
       b.see(xoB.change(vm(id, state)))
     }
@@ -255,18 +288,32 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
     assert.deepEqual(b.sent, [], 'everything was sent and recorded by the first leader')
   })
 
-  it("a leader whose lease ran out on its monotonic clock sends nothing more at once, while its role still says leader", async () => {
+  it('a leader whose lease ran out on its monotonic clock sends nothing more at once, while its role still says leader', async () => {
     // The real lease, over a Redis that grants it: only its clock (paused process, late renewal) says it is over.
     let t = 0
-    const link = Object.assign(new EventEmitter(), { up: true, command: async () => 1 }) as unknown as LeaderLeaseOptions['link']
+    const link = Object.assign(new EventEmitter(), {
+      up: true,
+      command: async () => 1,
+    }) as unknown as LeaderLeaseOptions['link']
     const lease = new LeaderLease({ link, key: 'xo-nr:t:lease', instance: 'a', ttlMs: 10_000, now: () => t })
     const xo = new Objects()
     xo.change(vm('a', 'Halted'))
     const selection = compileSelection(config) as EventSelection
     const sent: string[] = []
     const node = new LeadingObjects({
-      snapshot: new MemorySnapshot() as unknown as SharedSnapshot, lease, objects: xo, needs: ['VM'], selection, config, server: () => 'ws://xo/api/',
-      found: () => {}, fresh: () => {}, onRole: () => {}, warn: () => {}, log: () => {}, now: clock,
+      snapshot: new MemorySnapshot() as unknown as SharedSnapshot,
+      lease,
+      objects: xo,
+      needs: ['VM'],
+      selection,
+      config,
+      server: () => 'ws://xo/api/',
+      found: () => {},
+      fresh: () => {},
+      onRole: () => {},
+      warn: () => {},
+      log: () => {},
+      now: clock,
     })
     const see = (change: ObjectChange) => {
       if (!node.accept(change)) return
@@ -327,7 +374,11 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
       assert.deepEqual(a.sent, ['a started'])
       // Not 'a stopped*' from the later "Running": the stop and start before it were never seen by anyone.
       assert.deepEqual(c.sent, ['a stopped~'], 'compared with XO, and marked so')
-      assert.deepEqual(compared(c.logs).map((line) => line.split(' ')[0]), ['1'], 'one log line counts the objects only compared')
+      assert.deepEqual(
+        compared(c.logs).map((line) => line.split(' ')[0]),
+        ['1'],
+        'one log line counts the objects only compared',
+      )
     })
 
     it('a warm follower whose history no longer reaches back (more changes than it keeps) compares instead of replaying from a later copy', async () => {
@@ -340,7 +391,13 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
       now += 10_000
       a.lease.set({ role: 'leader', token: 1 })
       await settle()
-      toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+      toggle(
+        [
+          { xo: xoA, see: a.see },
+          { xo: xoB, see: b.see },
+        ],
+        'Running',
+      )
       await settle()
       a.lease.set({ role: 'follower' })
       // 41 changes while nobody leads: more than the follower keeps of one object.
@@ -388,7 +445,13 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
       now += 10_000
       a.lease.set({ role: 'leader', token: 1 })
       await settle()
-      toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+      toggle(
+        [
+          { xo: xoA, see: a.see },
+          { xo: xoB, see: b.see },
+        ],
+        'Running',
+      )
       // Stopped and started again within 100 ms: the leader sent both, the follower only saw them.
       for (const state of ['Halted', 'Running']) {
         now += 100
@@ -406,7 +469,7 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
       assert.deepEqual(b.sent, ['a stopped~'])
     })
 
-    it("a leader says every second until when it recorded everything: an instance started after the last change still proves its history", async () => {
+    it('a leader says every second until when it recorded everything: an instance started after the last change still proves its history', async () => {
       const snapshot = new MemorySnapshot()
       const xoA = new Objects()
       xoA.change(vm('a', 'Halted'))
@@ -447,7 +510,13 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
       now += 10_000
       a.lease.set({ role: 'leader', token: 1 })
       await settle()
-      toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+      toggle(
+        [
+          { xo: xoA, see: a.see },
+          { xo: xoB, see: b.see },
+        ],
+        'Running',
+      )
       await settle()
       a.lease.set({ role: 'follower' })
       // The follower lost XO for a while: stopped and started meanwhile, nothing to see once it is back.
@@ -480,17 +549,41 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
         now += 10_000
         a.lease.set({ role: 'leader', token: 1 })
         await settle()
-        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+        toggle(
+          [
+            { xo: xoA, see: a.see },
+            { xo: xoB, see: b.see },
+          ],
+          'Running',
+        )
         await settle()
         // Redis goes away as the leader sends the stop: its record never reaches Redis.
         snapshot.down = true
-        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Halted')
+        toggle(
+          [
+            { xo: xoA, see: a.see },
+            { xo: xoB, see: b.see },
+          ],
+          'Halted',
+        )
         redisDown(snapshot, a, b)
         await settle()
         assert.match(snapshot.objects.get('a') ?? '', /"power_state":"Running"/, 'the stop is not recorded')
         // Nobody leads while Redis is away; XO starts and stops the VM.
-        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
-        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Halted')
+        toggle(
+          [
+            { xo: xoA, see: a.see },
+            { xo: xoB, see: b.see },
+          ],
+          'Running',
+        )
+        toggle(
+          [
+            { xo: xoA, see: a.see },
+            { xo: xoB, see: b.see },
+          ],
+          'Halted',
+        )
         snapshot.down = false
         now += 1_000
         a.lease.set({ role: 'leader', token: 2 })
@@ -514,13 +607,31 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
         now += 10_000
         a.lease.set({ role: 'leader', token: 1 })
         await settle()
-        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+        toggle(
+          [
+            { xo: xoA, see: a.see },
+            { xo: xoB, see: b.see },
+          ],
+          'Running',
+        )
         await settle()
         snapshot.down = true
-        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Halted')
+        toggle(
+          [
+            { xo: xoA, see: a.see },
+            { xo: xoB, see: b.see },
+          ],
+          'Halted',
+        )
         redisDown(snapshot, a, b)
         await settle()
-        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Running')
+        toggle(
+          [
+            { xo: xoA, see: a.see },
+            { xo: xoB, see: b.see },
+          ],
+          'Running',
+        )
         snapshot.down = false
         // The other instance takes the lease first: it cannot know the stop was sent, and sends it again.
         now += 1_000
@@ -529,12 +640,21 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
         assert.deepEqual(b.sent, ['a stopped*', 'a started*'])
         // It dies; the former leader leads again.
         b.lease.set({ role: 'follower' })
-        toggle([{ xo: xoA, see: a.see }, { xo: xoB, see: b.see }], 'Halted')
+        toggle(
+          [
+            { xo: xoA, see: a.see },
+            { xo: xoB, see: b.see },
+          ],
+          'Halted',
+        )
         now += 500
         a.lease.set({ role: 'leader', token: 3 })
         await settle()
         assert.deepEqual(a.sent, ['a started', 'a stopped', 'a stopped*'])
-        assert.equal(a.logs.filter((line) => /1 changes sent before Redis failed were never recorded/.test(line)).length, 1)
+        assert.equal(
+          a.logs.filter((line) => /1 changes sent before Redis failed were never recorded/.test(line)).length,
+          1,
+        )
       } finally {
         await a.node.close(false)
         await b.node.close(false)

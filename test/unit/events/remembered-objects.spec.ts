@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { ObjectChange } from '../../../src/events/change'
-import { RememberedObjects, RememberedObjectsOptions } from '../../../src/events/remembered-objects'
-import { compileSelection, EventSelection, XoEventsConfig } from '../../../src/events/selection'
-import { FoundChange, ObjectsSnapshot, projectionFor, selectionDigest, takeSnapshot } from '../../../src/events/snapshot'
+import { RememberedObjects, type RememberedObjectsOptions } from '../../../src/events/remembered-objects'
+import { compileSelection, type EventSelection, type XoEventsConfig } from '../../../src/events/selection'
+import {
+  type FoundChange,
+  type ObjectsSnapshot,
+  projectionFor,
+  selectionDigest,
+  takeSnapshot,
+} from '../../../src/events/snapshot'
 import { MemoryStateStore } from '../../../src/state/state-store'
 import type { XoObject } from '../../../src/xo/object-store'
 import { waitFor } from '../../support/node-red'
 import { related, VM, vm, wrap } from '../../support/remembered-objects'
 
 describe('objects remembered across restarts', () => {
-  describe('a node\'s memory', () => {
+  describe("a node's memory", () => {
     /** The object store as a node sees it: loaded or not, the types it keeps. */
     class FakeObjects extends EventEmitter {
       loaded = false
@@ -46,9 +52,18 @@ describe('objects remembered across restarts', () => {
     let warnings: string[]
     const memory = (overrides: Partial<RememberedObjectsOptions> = {}) =>
       new RememberedObjects({
-        state, key: 'xo-events/n1', objects, needs: ['VM', 'host', 'pool'], selection, config, server: () => 'ws://xo/api/',
-        found: (changes) => found.push(changes), fresh: (held) => fresh.push(held),
-        log: (m) => logs.push(m), warn: (m) => warnings.push(m), writeIntervalMs: 60_000,
+        state,
+        key: 'xo-events/n1',
+        objects,
+        needs: ['VM', 'host', 'pool'],
+        selection,
+        config,
+        server: () => 'ws://xo/api/',
+        found: (changes) => found.push(changes),
+        fresh: (held) => fresh.push(held),
+        log: (m) => logs.push(m),
+        warn: (m) => warnings.push(m),
+        writeIntervalMs: 60_000,
         ...overrides,
       })
     const stored = async () => (await state.read<ObjectsSnapshot>('xo-events/n1'))?.value
@@ -80,13 +95,22 @@ describe('objects remembered across restarts', () => {
     })
 
     it('after a restart, compares once the store is loaded and drops the live changes the comparison covers', async () => {
-      await state.write('xo-events/n1', takeSnapshot([web, db], () => true, projectionFor(config), { server: 'ws://xo/api/', selection: selectionDigest(config) }))
+      await state.write(
+        'xo-events/n1',
+        takeSnapshot([web, db], () => true, projectionFor(config), {
+          server: 'ws://xo/api/',
+          selection: selectionDigest(config),
+        }),
+      )
       const m = memory()
       await m.start()
       assert.equal(found.length, 0, 'waits for XO')
       objects.load({ ...web, power_state: 'Running', $container: 'h1' }, db)
       assert.equal(found.length, 1)
-      assert.deepEqual(found[0].map((f) => f.change.object.id), ['web'])
+      assert.deepEqual(
+        found[0].map((f) => f.change.object.id),
+        ['web'],
+      )
       assert.equal(found[0][0].object.uuid, VM.uuid, 'the message shows the full object')
       assert.deepEqual(fresh, [])
       assert.match(logs.join('\n'), /compared 2 objects remembered at .* with XO: 1 changed meanwhile/)
@@ -96,36 +120,61 @@ describe('objects remembered across restarts', () => {
     })
 
     it('holds a live change that arrives before the snapshot is read, and drops it once compared', async () => {
-      await state.write('xo-events/n1', takeSnapshot([web], () => true, projectionFor(config), { server: 'ws://xo/api/', selection: selectionDigest(config) }))
+      await state.write(
+        'xo-events/n1',
+        takeSnapshot([web], () => true, projectionFor(config), {
+          server: 'ws://xo/api/',
+          selection: selectionDigest(config),
+        }),
+      )
       objects.load(web)
       const m = memory()
       const started = m.start()
       assert.equal(m.accept(objects.set({ ...web, power_state: 'Running', $container: 'h1' })), false)
       await started
-      assert.deepEqual(found.map((list) => list.map((f) => selection.select(f.change, objects.get).map((e) => e.event))), [[['started']]])
+      assert.deepEqual(
+        found.map((list) => list.map((f) => selection.select(f.change, objects.get).map((e) => e.event))),
+        [[['started']]],
+      )
       assert.deepEqual(fresh, [])
       await m.close(false)
     })
 
     it('discards a snapshot of another XO or selection with one log line, and starts afresh', async () => {
       const about = { server: 'ws://elsewhere/api/', selection: selectionDigest(config) }
-      await state.write('xo-events/n1', takeSnapshot([web], () => true, projectionFor(config), about))
+      await state.write(
+        'xo-events/n1',
+        takeSnapshot([web], () => true, projectionFor(config), about),
+      )
       objects.load(db)
       await memory().start()
       assert.deepEqual([found, fresh], [[], [[]]])
-      assert.deepEqual(logs, ['the remembered objects were taken for another XO (ws://elsewhere/api/): starting afresh'])
-      await state.write('xo-events/n1', takeSnapshot([web], () => true, projectionFor(config), { ...about, selection: 'other' }))
+      assert.deepEqual(logs, [
+        'the remembered objects were taken for another XO (ws://elsewhere/api/): starting afresh',
+      ])
+      await state.write(
+        'xo-events/n1',
+        takeSnapshot([web], () => true, projectionFor(config), { ...about, selection: 'other' }),
+      )
       logs = []
       await memory().start()
       assert.match(logs.join(), /another selection/)
       await state.write('xo-events/n1', { not: 'a snapshot' })
       await memory().start()
-      assert.deepEqual(warnings, ['the remembered objects are not a snapshot of this node (ignored; the next save replaces them)'])
+      assert.deepEqual(warnings, [
+        'the remembered objects are not a snapshot of this node (ignored; the next save replaces them)',
+      ])
       assert.equal(found.length, 0)
     })
 
-    it('waits until the store keeps the node\'s types before comparing', async () => {
-      await state.write('xo-events/n1', takeSnapshot([web], () => true, projectionFor(config), { server: 'ws://xo/api/', selection: selectionDigest(config) }))
+    it("waits until the store keeps the node's types before comparing", async () => {
+      await state.write(
+        'xo-events/n1',
+        takeSnapshot([web], () => true, projectionFor(config), {
+          server: 'ws://xo/api/',
+          selection: selectionDigest(config),
+        }),
+      )
       objects.kept.delete('VM')
       objects.load()
       const m = memory()
@@ -172,7 +221,10 @@ describe('objects remembered across restarts', () => {
     })
 
     it('never writes before comparing: what is stored stays to be compared next time', async () => {
-      const snapshot = takeSnapshot([web], () => true, projectionFor(config), { server: 'ws://xo/api/', selection: selectionDigest(config) })
+      const snapshot = takeSnapshot([web], () => true, projectionFor(config), {
+        server: 'ws://xo/api/',
+        selection: selectionDigest(config),
+      })
       await state.write('xo-events/n1', snapshot)
       const m = memory()
       await m.start()
@@ -216,7 +268,9 @@ describe('objects remembered across restarts', () => {
     it('says when it cannot save, once, in its problem, until a save works', async () => {
       let failing = true
       let problems = 0
-      const flaky = wrap(state, (key, value) => (failing ? Promise.reject(new Error('EACCES: permission denied')) : state.write(key, value)))
+      const flaky = wrap(state, (key, value) =>
+        failing ? Promise.reject(new Error('EACCES: permission denied')) : state.write(key, value),
+      )
       objects.load(web)
       const m = memory({ state: flaky, writeIntervalMs: 1, onProblem: () => problems++ })
       await m.start()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { ObjectChange } from '../../../src/events/change'
 import { diffFields } from '../../../src/events/diff'
-import { compileIgnore, compileSelection, DEFAULT_IGNORE, EventSelection } from '../../../src/events/selection'
+import { compileIgnore, compileSelection, DEFAULT_IGNORE, type EventSelection } from '../../../src/events/selection'
 import type { XoObject } from '../../../src/xo/object-store'
 import { capture } from '../../support/captures'
 
@@ -38,7 +38,8 @@ describe('object events from captured notifications', () => {
   const initial = () => {
     const objects = new Map<string, XoObject>()
     for (const { params } of byName('server.add').notifications) {
-      for (const [id, item] of Object.entries(params.items)) if (params.type === 'enter') objects.set(id, item as XoObject)
+      for (const [id, item] of Object.entries(params.items))
+        if (params.type === 'enter') objects.set(id, item as XoObject)
     }
     return objects
   }
@@ -66,12 +67,18 @@ describe('object events from captured notifications', () => {
     const lookup = (id: string) => objects.get(id)
     const renamed = { ...vm, name_label: 'fake-vm-1-renamed' }
     const [event] = selection(['updated']).select(new ObjectChange('enter', renamed, vm, lookup), lookup)
-    assert.deepEqual(event, { event: 'updated', changes: { name_label: { before: 'fake-vm-1', after: 'fake-vm-1-renamed' } } })
+    assert.deepEqual(event, {
+      event: 'updated',
+      changes: { name_label: { before: 'fake-vm-1', after: 'fake-vm-1-renamed' } },
+    })
   })
 
   it('server disconnect and reconnect are removals and creations', () => {
     const objects = initial()
-    const lifecycle = compileSelection({ types: ['VM', 'host', 'pool'], events: ['created', 'removed'] }) as EventSelection
+    const lifecycle = compileSelection({
+      types: ['VM', 'host', 'pool'],
+      events: ['created', 'removed'],
+    }) as EventSelection
     const removed = replay(lifecycle, [byName('server.disable')], objects)
     assert.ok(removed.includes('VM.removed') && removed.includes('host.removed'))
     const created = replay(lifecycle, [byName('server.enable')], objects)
@@ -104,9 +111,15 @@ describe('event filters', () => {
     const provisioned = new ObjectChange('enter', vm, template, lookup)
     const vms = compileSelection({ types: ['VM'], events: ['created', 'removed', 'updated'] }) as EventSelection
     assert.deepEqual(vms.select(provisioned, lookup), [{ event: 'created', changes: {} }])
-    const templates = compileSelection({ types: ['VM-template'], events: ['created', 'removed', 'updated'] }) as EventSelection
+    const templates = compileSelection({
+      types: ['VM-template'],
+      events: ['created', 'removed', 'updated'],
+    }) as EventSelection
     assert.deepEqual(templates.select(provisioned, lookup), [{ event: 'removed', changes: {}, object: template }])
     const both = compileSelection({ types: ['VM', 'VM-template'], events: ['updated'] }) as EventSelection
-    assert.deepEqual(both.select(provisioned, lookup).map((e) => e.event), ['updated'])
+    assert.deepEqual(
+      both.select(provisioned, lookup).map((e) => e.event),
+      ['updated'],
+    )
   })
 })

@@ -9,7 +9,7 @@ describe('creations held until XO has finished making the object', () => {
   it('goes out once the object is quiet, as it then is', async () => {
     settling = new SettlingCreations({ quietMs: 30, maxMs: 10_000 })
     const sent: string[] = []
-    let state = 'with its template\'s VIF'
+    let state = "with its template's VIF"
     settling.hold('vm', () => sent.push(state))
     state = 'with its own VIFs'
     settling.changed('vm')
@@ -18,7 +18,7 @@ describe('creations held until XO has finished making the object', () => {
     assert.equal(settling.size, 0)
   })
 
-  it('goes out at once before any other event of the object, so that the order stays XO\'s', () => {
+  it("goes out at once before any other event of the object, so that the order stays XO's", () => {
     settling = new SettlingCreations({ quietMs: 60_000, maxMs: 60_000 })
     const sent: string[] = []
     settling.hold('vm', () => sent.push('created'))
@@ -33,7 +33,7 @@ describe('creations held until XO has finished making the object', () => {
     const sent: string[] = []
     settling.hold('vm', () => sent.push('created'))
     assert.equal(settling.drop('vm'), true)
-    assert.equal(settling.drop('vm'), false, 'its removal is the object\'s own after that')
+    assert.equal(settling.drop('vm'), false, "its removal is the object's own after that")
     settling.releaseAll()
     assert.deepEqual(sent, [])
   })

@@ -79,8 +79,14 @@ describe('web-hook deliveries of a real XO', () => {
   })
 
   it('finds the objects each captured operation is about', () => {
-    const usecases = capture<{ operations: Array<{ request: { method: string; params: Record<string, unknown> }; result?: unknown }> }>('usecases.json')
-    const roles = usecases.operations.map((op) => involvedRefs(op.request.method, op.request.params, op.result).map((r) => `${r.role}${r.created ? '+' : ''}`).join(','))
+    const usecases = capture<{
+      operations: Array<{ request: { method: string; params: Record<string, unknown> }; result?: unknown }>
+    }>('usecases.json')
+    const roles = usecases.operations.map((op) =>
+      involvedRefs(op.request.method, op.request.params, op.result)
+        .map((r) => `${r.role}${r.created ? '+' : ''}`)
+        .join(','),
+    )
     const byMethod = new Map(usecases.operations.map((op, i) => [op.request.method, roles[i]]))
     assert.equal(byMethod.get('vm.create'), 'template,vm+')
     assert.equal(byMethod.get('vm.migrate'), 'vm,targetHost')

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { GateClock, HeldDeliveries, releaseDeadline } from '../../../src/hooks/held-deliveries'
-import { hookSettings, HookSettings, XO_WAIT_LIMIT_S } from '../../../src/hooks/settings'
+import { type GateClock, HeldDeliveries, releaseDeadline } from '../../../src/hooks/held-deliveries'
+import { hookSettings, type HookSettings, XO_WAIT_LIMIT_S } from '../../../src/hooks/settings'
 
 // XO 5.207.2 gives up on a pre hook about 10.5 s after it sent it (the simulator's default too), and then
 // runs the call anyway: the gate must have let it go at least a second before.

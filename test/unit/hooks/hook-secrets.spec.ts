@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { FORMER_SECRET_GRACE_MS, receivingOptions, RetiredSecrets } from '../../../src/hooks/hook-secrets'
 import { secretDigest } from '../../../src/hooks/receiver'
 
-describe("the secrets an xo-hook node accepts", () => {
+describe('the secrets an xo-hook node accepts', () => {
   it("accepts its predecessor's secret for a while after a redeploy, not after a deletion", () => {
     let now = 1000
     const retired = new RetiredSecrets(FORMER_SECRET_GRACE_MS, () => now)
@@ -21,14 +21,36 @@ describe("the secrets an xo-hook node accepts", () => {
     const retired = new RetiredSecrets()
     retired.closed('n1', secretDigest('old'), false)
     const only = (allowed: string) => (address: string) => address === allowed || address === 'both'
-    const receiving = receivingOptions('new', { maxBytes: 5, allowFrom: only('a'), listenerAllows: only('b'), retired, nodeId: 'n1' })
+    const receiving = receivingOptions('new', {
+      maxBytes: 5,
+      allowFrom: only('a'),
+      listenerAllows: only('b'),
+      retired,
+      nodeId: 'n1',
+    })
     assert.ok(receiving.secret.equals(secretDigest('new')))
     assert.equal(receiving.maxBytes, 5)
     assert.ok(receiving.former?.secret.equals(secretDigest('old')))
-    assert.deepEqual(['a', 'b', 'both'].map((address) => receiving.allowFrom?.(address)), [false, false, true])
-    const one = receivingOptions('new', { maxBytes: 5, allowFrom: undefined, listenerAllows: only('b'), retired, nodeId: 'n2' })
-    assert.deepEqual(['a', 'b'].map((address) => one.allowFrom?.(address)), [false, true])
+    assert.deepEqual(
+      ['a', 'b', 'both'].map((address) => receiving.allowFrom?.(address)),
+      [false, false, true],
+    )
+    const one = receivingOptions('new', {
+      maxBytes: 5,
+      allowFrom: undefined,
+      listenerAllows: only('b'),
+      retired,
+      nodeId: 'n2',
+    })
+    assert.deepEqual(
+      ['a', 'b'].map((address) => one.allowFrom?.(address)),
+      [false, true],
+    )
     assert.equal(one.former, undefined)
-    assert.equal(receivingOptions('new', { maxBytes: 5, allowFrom: undefined, listenerAllows: undefined, retired, nodeId: 'n2' }).allowFrom, undefined)
+    assert.equal(
+      receivingOptions('new', { maxBytes: 5, allowFrom: undefined, listenerAllows: undefined, retired, nodeId: 'n2' })
+        .allowFrom,
+      undefined,
+    )
   })
 })

@@ -4,7 +4,8 @@ import type { XoObject } from '../../../src/xo/object-store'
 import { capture } from '../../support/captures'
 
 describe('object summaries', () => {
-  const objects = capture<{ response: { result: Record<string, XoObject> } }>('xo.getAllObjects.fake-xapi.json').response.result
+  const objects = capture<{ response: { result: Record<string, XoObject> } }>('xo.getAllObjects.fake-xapi.json')
+    .response.result
   const lookup = (id: string) => objects[id]
 
   it('names a VM, its pool and its host from a real object map', () => {
@@ -21,7 +22,15 @@ describe('object summaries', () => {
   })
 
   it('describes VIFs with MAC and network name, and waits for a created VM to settle', () => {
-    const vm: XoObject = { id: 'vm1', type: 'VM', name_label: 'web', power_state: 'Halted', $pool: 'p', $container: 'p', VIFs: ['vif1'] }
+    const vm: XoObject = {
+      id: 'vm1',
+      type: 'VM',
+      name_label: 'web',
+      power_state: 'Halted',
+      $pool: 'p',
+      $container: 'p',
+      VIFs: ['vif1'],
+    }
     const table: Record<string, XoObject> = {
       p: { id: 'p', type: 'pool', name_label: 'pool-a' },
       vif1: { id: 'vif1', type: 'VIF', MAC: 'ea:f3:39:8a:74:ca', device: '0', $network: 'net', $VM: 'vm1' },

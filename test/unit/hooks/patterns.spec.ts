@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { compileMethods, MethodMatcher } from '../../../src/hooks/patterns'
+import { compileMethods, type MethodMatcher } from '../../../src/hooks/patterns'
 
 describe('method patterns', () => {
   const catalogue = ['vm.start', 'vm.stop', 'vm.migrate', 'host.stop', 'host.restart', 'user.delete', 'vm.delete']

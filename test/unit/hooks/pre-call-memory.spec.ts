@@ -45,7 +45,16 @@ describe('PreCallMemory', () => {
 
 describe('PreCallMemory: a post and its pre in either order', () => {
   const pre = (callId: string, method = 'vm.start'): HookPre =>
-    ({ callId, userId: 'u1', userName: 'admin@admin.net', userIp: '::1', method, params: { id: 'vm1' }, timestamp: 1, type: 'pre' }) as HookPre
+    ({
+      callId,
+      userId: 'u1',
+      userName: 'admin@admin.net',
+      userIp: '::1',
+      method,
+      params: { id: 'vm1' },
+      timestamp: 1,
+      type: 'pre',
+    }) as HookPre
 
   it('gives a post the pre that arrived first, once', async () => {
     const memory = new PreCallMemory()
@@ -60,7 +69,7 @@ describe('PreCallMemory: a post and its pre in either order', () => {
     memory.remember(pre('c2', 'vm.stop'), 100) // another method's call with the same id is not its pre
     memory.remember(pre('c2'), 100)
     assert.equal((await waiting)?.method, 'vm.start')
-    assert.equal(memory.size, 1, 'only the other method\'s pre is kept')
+    assert.equal(memory.size, 1, "only the other method's pre is kept")
   })
 
   it('gives up after the wait, and lets a waiting post go when cleared', async () => {

@@ -2,12 +2,24 @@ import assert from 'node:assert/strict'
 import type { IncomingMessage } from 'node:http'
 import { PassThrough } from 'node:stream'
 import type { HookPost } from '../../../src/hooks/delivery'
-import { compileAllowList, digestsMatch, readDelivery, ReceiverOptions, secretDigest } from '../../../src/hooks/receiver'
+import {
+  compileAllowList,
+  digestsMatch,
+  readDelivery,
+  type ReceiverOptions,
+  secretDigest,
+} from '../../../src/hooks/receiver'
 
 const SECRET = 'receiver-secret'
 const options: ReceiverOptions = { secret: secretDigest(SECRET), maxBytes: 1000, allowFrom: undefined }
 const delivery = (padding: number): HookPost => ({
-  type: 'post', callId: 'c1', method: 'vm.start', params: { id: 'vm1', padding: 'x'.repeat(padding) }, timestamp: 1, duration: 3, result: true,
+  type: 'post',
+  callId: 'c1',
+  method: 'vm.start',
+  params: { id: 'vm1', padding: 'x'.repeat(padding) },
+  timestamp: 1,
+  duration: 3,
+  result: true,
 })
 
 /** A request as Node's HTTP server hands it over; `parsed`: as a body parser of the host left it (body read). */
@@ -64,8 +76,17 @@ describe('reading a delivery', () => {
   it('takes a body within the limit, read here or by a body parser of the host, with its size', async () => {
     const body = delivery(100)
     const text = JSON.stringify(body)
-    assert.deepEqual(await readDelivery(request(text, { 'transfer-encoding': 'chunked' }), SECRET, options), { body, bytes: text.length })
-    assert.deepEqual(await readDelivery(request('', { 'transfer-encoding': 'chunked' }, body), SECRET, options), { body, bytes: text.length })
-    assert.deepEqual(await readDelivery(request('', { 'content-length': String(text.length) }, body), SECRET, options), { body, bytes: text.length })
+    assert.deepEqual(await readDelivery(request(text, { 'transfer-encoding': 'chunked' }), SECRET, options), {
+      body,
+      bytes: text.length,
+    })
+    assert.deepEqual(await readDelivery(request('', { 'transfer-encoding': 'chunked' }, body), SECRET, options), {
+      body,
+      bytes: text.length,
+    })
+    assert.deepEqual(
+      await readDelivery(request('', { 'content-length': String(text.length) }, body), SECRET, options),
+      { body, bytes: text.length },
+    )
   })
 })

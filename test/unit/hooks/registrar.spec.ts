@@ -1,12 +1,24 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
-import { compileMethods, MethodMatcher } from '../../../src/hooks/patterns'
-import { HookClaim, HookEntry, HookRegistrar, ownerOf, reconcileEntries, RegistrationReport } from '../../../src/hooks/registrar'
+import { compileMethods, type MethodMatcher } from '../../../src/hooks/patterns'
+import {
+  type HookClaim,
+  type HookEntry,
+  HookRegistrar,
+  ownerOf,
+  reconcileEntries,
+  type RegistrationReport,
+} from '../../../src/hooks/registrar'
 import { XoApiError } from '../../../src/xo/errors'
 import { InterleavingXo } from '../../support/interleaving-xo'
 
 const PREFIX = 'http://nr:1880/xo-hook/'
-const entry = (method: string, url: string, type: HookEntry['type'] = 'pre/post'): HookEntry => ({ method, type, url, format: 'json' })
+const entry = (method: string, url: string, type: HookEntry['type'] = 'pre/post'): HookEntry => ({
+  method,
+  type,
+  url,
+  format: 'json',
+})
 const foreign = entry('vm.start', 'https://chat.example.net/hook')
 const sameIdElsewhere = entry('vm.stop', 'http://other:1880/xo-hook/n1/s')
 const catalogue = ['vm.start', 'vm.stop', 'vm.migrate', 'host.stop']
@@ -20,7 +32,8 @@ class FakeXo extends EventEmitter {
   failWith: Error | undefined
   async call<T>(method: string, params: Record<string, unknown>): Promise<T> {
     if (this.failWith) throw this.failWith
-    if (method === 'plugin.get') return [{ id: 'web-hooks', loaded: this.loaded, configuration: { hooks: this.hooks } }] as T
+    if (method === 'plugin.get')
+      return [{ id: 'web-hooks', loaded: this.loaded, configuration: { hooks: this.hooks } }] as T
     if (method === 'plugin.configure') {
       this.writes++
       this.hooks = (params.configuration as { hooks: HookEntry[] }).hooks
@@ -40,7 +53,12 @@ function setup() {
     registrar.claim({
       nodeId,
       prefix: PREFIX,
-      wish: methods && { url: `${PREFIX}${nodeId}/secret`, methods: compileMethods(methods) as MethodMatcher, type: 'pre/post', waitForResponse: false },
+      wish: methods && {
+        url: `${PREFIX}${nodeId}/secret`,
+        methods: compileMethods(methods) as MethodMatcher,
+        type: 'pre/post',
+        waitForResponse: false,
+      },
       report: (r) => reports.set(nodeId, r),
     })
   const idle = () => registrar.idle(5000)
@@ -56,14 +74,39 @@ describe('hook registrar', () => {
   })
 
   it('reconciles fully: unclaimed entries go, claimed ones are replaced, others stay in place', () => {
-    const claims = new Map<string, HookClaim>([[`${PREFIX}n1`, { nodeId: 'n1', prefix: PREFIX, wish: {} as never }], [`${PREFIX}n3`, { nodeId: 'n3', prefix: PREFIX }]])
+    const claims = new Map<string, HookClaim>([
+      [`${PREFIX}n1`, { nodeId: 'n1', prefix: PREFIX, wish: {} as never }],
+      [`${PREFIX}n3`, { nodeId: 'n3', prefix: PREFIX }],
+    ])
     const wanted = new Map([[`${PREFIX}n1`, [entry('host.stop', `${PREFIX}n1/s2`)]]])
-    const current = [entry('vm.stop', `${PREFIX}n1/s`), foreign, entry('vm.stop', `${PREFIX}n2/s`), sameIdElsewhere, entry('vm.start', `${PREFIX}n3/hand`)]
+    const current = [
+      entry('vm.stop', `${PREFIX}n1/s`),
+      foreign,
+      entry('vm.stop', `${PREFIX}n2/s`),
+      sameIdElsewhere,
+      entry('vm.start', `${PREFIX}n3/hand`),
+    ]
     const full = reconcileEntries(current, { full: true, prefixes: new Set([PREFIX]), claims, wanted, removals: [] })
-    assert.deepEqual(full, [foreign, sameIdElsewhere, entry('vm.start', `${PREFIX}n3/hand`), entry('host.stop', `${PREFIX}n1/s2`)])
+    assert.deepEqual(full, [
+      foreign,
+      sameIdElsewhere,
+      entry('vm.start', `${PREFIX}n3/hand`),
+      entry('host.stop', `${PREFIX}n1/s2`),
+    ])
     // during a deploy, only what was removed goes
-    const partial = reconcileEntries(current, { full: false, prefixes: new Set([PREFIX]), claims, wanted, removals: [`${PREFIX}n2/`] })
-    assert.deepEqual(partial, [entry('vm.stop', `${PREFIX}n1/s`), foreign, sameIdElsewhere, entry('vm.start', `${PREFIX}n3/hand`)])
+    const partial = reconcileEntries(current, {
+      full: false,
+      prefixes: new Set([PREFIX]),
+      claims,
+      wanted,
+      removals: [`${PREFIX}n2/`],
+    })
+    assert.deepEqual(partial, [
+      entry('vm.stop', `${PREFIX}n1/s`),
+      foreign,
+      sameIdElsewhere,
+      entry('vm.start', `${PREFIX}n3/hand`),
+    ])
   })
 
   it('writes nothing before the flows have started, then everything in one write', async () => {
@@ -76,8 +119,17 @@ describe('hook registrar', () => {
     registrar.flowsStarted()
     await idle()
     assert.equal(xo.writes, 1)
-    assert.deepEqual(xo.hooks, [foreign, entry('vm.start', `${PREFIX}n1/secret`), entry('host.stop', `${PREFIX}n2/secret`)])
-    assert.deepEqual(reports.get('n1'), { ok: true, entries: [entry('vm.start', `${PREFIX}n1/secret`)], rejected: [], unknown: ['vm.fly'] })
+    assert.deepEqual(xo.hooks, [
+      foreign,
+      entry('vm.start', `${PREFIX}n1/secret`),
+      entry('host.stop', `${PREFIX}n2/secret`),
+    ])
+    assert.deepEqual(reports.get('n1'), {
+      ok: true,
+      entries: [entry('vm.start', `${PREFIX}n1/secret`)],
+      rejected: [],
+      unknown: ['vm.fly'],
+    })
     registrar.flowsStarted()
     await idle()
     assert.equal(xo.writes, 1, 'nothing changed, nothing written')
@@ -148,8 +200,14 @@ describe('hook registrars of two Node-REDs on one XO', () => {
       })
       const reports: RegistrationReport[] = []
       registrar.claim({
-        nodeId: 'n1', prefix,
-        wish: { url: `${prefix}n1/secret`, methods: compileMethods(['vm.start']) as MethodMatcher, type: 'post', waitForResponse: false },
+        nodeId: 'n1',
+        prefix,
+        wish: {
+          url: `${prefix}n1/secret`,
+          methods: compileMethods(['vm.start']) as MethodMatcher,
+          type: 'post',
+          waitForResponse: false,
+        },
         report: (r) => reports.push(r),
       })
       return { registrar, reports, entry: entry('vm.start', `${prefix}n1/secret`, 'post') }
@@ -159,8 +217,15 @@ describe('hook registrars of two Node-REDs on one XO', () => {
     a.registrar.flowsStarted()
     b.registrar.flowsStarted()
     await Promise.all([a.registrar.idle(5000), b.registrar.idle(5000)])
-    assert.deepEqual([...a.reports, ...b.reports].map((r) => r.ok), [true, true])
+    assert.deepEqual(
+      [...a.reports, ...b.reports].map((r) => r.ok),
+      [true, true],
+    )
     assert.equal(xo.writes, 2)
-    assert.deepEqual([...xo.hooks].sort((x, y) => x.url.localeCompare(y.url)), [a.entry, b.entry], "an instance's entries lost")
+    assert.deepEqual(
+      [...xo.hooks].sort((x, y) => x.url.localeCompare(y.url)),
+      [a.entry, b.entry],
+      "an instance's entries lost",
+    )
   })
 })

@@ -6,7 +6,7 @@ import path from 'node:path'
 import type { NodeAPI } from 'node-red'
 import { ObjectChange } from '../../../src/events/change'
 import { ObjectEvents } from '../../../src/node-red/events-objects'
-import { compileSelection, EventSelection, XoEventsConfig } from '../../../src/events/selection'
+import { compileSelection, type EventSelection, type XoEventsConfig } from '../../../src/events/selection'
 import { eventsMemory } from '../../../src/node-red/events-memory'
 import type { XoConnection } from '../../../src/xo/connection'
 import { ObjectStore } from '../../../src/xo/object-store'
@@ -30,9 +30,24 @@ function setup(config: XoEventsConfig, dir: string) {
     error: () => {},
     t,
   })
-  const RED = { events: new EventEmitter(), settings: { xoStateDir: dir }, log: { warn: () => {} } } as unknown as NodeAPI
+  const RED = {
+    events: new EventEmitter(),
+    settings: { xoStateDir: dir },
+    log: { warn: () => {} },
+  } as unknown as NodeAPI
   const node = { id: 'n1', log: () => {}, warn: () => {} }
-  const memory = eventsMemory({ RED, node, config, selection, needs: ['VM'], objects: store, events, coordinator: undefined, server: () => '', failed: () => {} })
+  const memory = eventsMemory({
+    RED,
+    node,
+    config,
+    selection,
+    needs: ['VM'],
+    objects: store,
+    events,
+    coordinator: undefined,
+    server: () => '',
+    failed: () => {},
+  })
   return { memory, events, store }
 }
 
@@ -57,7 +72,11 @@ describe('what an xo-events node remembers', () => {
     assert.deepEqual(memory.figures(), { notRemembered: false })
     memory.start()
     const vm = { id: 'vm1', type: 'VM', name_label: 'web' }
-    assert.equal(memory.gate.accept(new ObjectChange('enter', vm, undefined, () => undefined)), false, 'held until compared')
+    assert.equal(
+      memory.gate.accept(new ObjectChange('enter', vm, undefined, () => undefined)),
+      false,
+      'held until compared',
+    )
     events.sendChange(new ObjectChange('enter', vm, undefined, () => undefined))
     assert.ok(events.holds('vm1'))
     await memory.close(false)

@@ -2,8 +2,13 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ObjectChange } from '../../../src/events/change'
 import type { XoEventMessage } from '../../../src/events/message'
-import { ChangeGate, ObjectEvents, ObjectEventsOptions, TurnCounter } from '../../../src/node-red/events-objects'
-import { compileSelection, EventSelection, XoEventsConfig } from '../../../src/events/selection'
+import {
+  type ChangeGate,
+  ObjectEvents,
+  type ObjectEventsOptions,
+  TurnCounter,
+} from '../../../src/node-red/events-objects'
+import { compileSelection, type EventSelection, type XoEventsConfig } from '../../../src/events/selection'
 import type { XoObject } from '../../../src/xo/object-store'
 
 const t = (key: string, subs?: Record<string, string | number>) => `${key}${subs ? JSON.stringify(subs) : ''}`
@@ -13,7 +18,11 @@ const QUIET_MS = 20
 /** An xo-events node's messages over a map of objects changed as the object store changes them. */
 function harness(config: XoEventsConfig = {}, options: Partial<ObjectEventsOptions> = {}) {
   const objects = new Map<string, XoObject>()
-  const selection = compileSelection({ types: ['VM'], events: ['created', 'updated', 'removed', 'started', 'initial'], ...config }) as EventSelection
+  const selection = compileSelection({
+    types: ['VM'],
+    events: ['created', 'updated', 'removed', 'started', 'initial'],
+    ...config,
+  }) as EventSelection
   const store = { loaded: true, get: (id: string) => objects.get(id), values: () => objects.values() }
   const sent: XoEventMessage[] = []
   const logs: string[] = []
@@ -28,7 +37,10 @@ function harness(config: XoEventsConfig = {}, options: Partial<ObjectEventsOptio
     holdCreations: true,
     initialAllowed: true,
     send: (msg) => sent.push(msg),
-    metrics: { events: { inc: (l) => counted.push(`${l.server}:${l.type}.${l.event}`) }, eventLag: { observe: (_l, seconds) => lags.push(seconds) } },
+    metrics: {
+      events: { inc: (l) => counted.push(`${l.server}:${l.type}.${l.event}`) },
+      eventLag: { observe: (_l, seconds) => lags.push(seconds) },
+    },
     server: { label: 'xo', notifiedAt: () => notified },
     log: (message) => logs.push(message),
     error: (message) => errors.push(message),
@@ -57,7 +69,14 @@ function harness(config: XoEventsConfig = {}, options: Partial<ObjectEventsOptio
 
 const pool: XoObject = { id: 'p1', type: 'pool', name_label: 'Pool one' }
 const host: XoObject = { id: 'h1', type: 'host', name_label: 'host-1', $pool: 'p1' }
-const vm = (fields: Partial<XoObject> = {}): XoObject => ({ id: 'vm1', type: 'VM', name_label: 'web', power_state: 'Halted', $pool: 'p1', ...fields })
+const vm = (fields: Partial<XoObject> = {}): XoObject => ({
+  id: 'vm1',
+  type: 'VM',
+  name_label: 'web',
+  power_state: 'Halted',
+  $pool: 'p1',
+  ...fields,
+})
 
 describe('ObjectEvents', () => {
   it('sends the events a change selects, with the names of its pool and host, counted and their lag measured', () => {
@@ -153,7 +172,16 @@ describe('ObjectEvents', () => {
   it('waits for the objects to be loaded before `initial`', () => {
     const h = harness({ initial: true })
     const loaded = { loaded: false }
-    const events = new ObjectEvents({ ...optionsOf(h), objects: { get loaded() { return loaded.loaded }, get: (id) => h.objects.get(id), values: () => h.objects.values() } })
+    const events = new ObjectEvents({
+      ...optionsOf(h),
+      objects: {
+        get loaded() {
+          return loaded.loaded
+        },
+        get: (id) => h.objects.get(id),
+        values: () => h.objects.values(),
+      },
+    })
     h.objects.set('vm1', vm())
     events.sendInitial()
     assert.equal(h.sent.length, 0)
@@ -192,7 +220,12 @@ describe('ObjectEvents', () => {
 
   it('reports a selection that fails, and goes on', () => {
     const h = harness()
-    const failing = { ...compileSelection({ types: ['VM'], events: ['updated'] }), select: () => { throw new Error('bad filter') } } as EventSelection
+    const failing = {
+      ...compileSelection({ types: ['VM'], events: ['updated'] }),
+      select: () => {
+        throw new Error('bad filter')
+      },
+    } as EventSelection
     const events = new ObjectEvents({ ...optionsOf(h), selection: failing })
     events.change(new ObjectChange('enter', vm(), vm({ name_label: 'x' }), () => undefined))
     assert.deepEqual(h.errors, ['errors.failed{"reason":"bad filter"}'])

@@ -5,13 +5,14 @@ import type { AuditRecord } from '../../../src/audit/records'
 import type { CallClaim } from '../../../src/coordination/coordinator'
 import type { LeaseRole } from '../../../src/coordination/leader-lease'
 import type { HookPost } from '../../../src/hooks/delivery'
-import { HookCatchUp, HookCatchUpOptions, RunningCatchUp } from '../../../src/node-red/hook-catch-up'
+import { HookCatchUp, type HookCatchUpOptions, type RunningCatchUp } from '../../../src/node-red/hook-catch-up'
 import { newHookState } from '../../../src/node-red/hook-status'
-import { compileMethods, MethodMatcher } from '../../../src/hooks/patterns'
+import { compileMethods, type MethodMatcher } from '../../../src/hooks/patterns'
 import { CleanupScope } from '../../../src/common/cleanup-scope'
 import type { StateStore } from '../../../src/state/state-store'
 
-const t = (key: string, substitutions?: Record<string, string | number>) => `${key} ${JSON.stringify(substitutions ?? {})}`
+const t = (key: string, substitutions?: Record<string, string | number>) =>
+  `${key} ${JSON.stringify(substitutions ?? {})}`
 const settings = { maxAgeMs: 1000, maxCalls: 10, periodMs: 60_000, graceMs: 0 }
 const methods = compileMethods(['vm.*']) as MethodMatcher
 const localStore = { name: 'local' } as unknown as StateStore
@@ -25,7 +26,9 @@ class FakeCoordinator extends EventEmitter {
   lease = { leading: false }
   claims: string[] = []
   leaderState = () => leaderStore
-  claim = async (nodeId: string, callId: string, keepMs: number) => (this.claims.push(`${nodeId} ${callId} ${keepMs}`), { state: 'sent' as const })
+  claim = async (nodeId: string, callId: string, keepMs: number) => (
+    this.claims.push(`${nodeId} ${callId} ${keepMs}`), { state: 'sent' as const }
+  )
   become(role: LeaseRole): void {
     this.role = role
     this.lease.leading = role.role === 'leader'
@@ -58,7 +61,10 @@ function wiring(options: Partial<HookCatchUpOptions> = {}) {
     nodeId: 'n1',
     settings,
     methods,
-    connection: Object.assign(new EventEmitter(), { isConnected: false, endpoint: { wsUrl: 'ws://xo' } }) as unknown as HookCatchUpOptions['connection'],
+    connection: Object.assign(new EventEmitter(), {
+      isConnected: false,
+      endpoint: { wsUrl: 'ws://xo' },
+    }) as unknown as HookCatchUpOptions['connection'],
     localStore: () => localStore,
     emitter: { emit: (...args) => (emitted.push(args), emitting()) },
     metrics: { catchUpPass: (outcome) => passes.push(outcome) },
@@ -73,7 +79,17 @@ function wiring(options: Partial<HookCatchUpOptions> = {}) {
     create,
     ...options,
   })
-  return { catchUp, made, said, passes, emitted, state, scope, refreshed: () => refreshed, emitWith: (fn: typeof emitting) => (emitting = fn) }
+  return {
+    catchUp,
+    made,
+    said,
+    passes,
+    emitted,
+    state,
+    scope,
+    refreshed: () => refreshed,
+    emitWith: (fn: typeof emitting) => (emitting = fn),
+  }
 }
 
 describe("an xo-hook node's catch-up", () => {

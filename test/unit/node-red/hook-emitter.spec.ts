@@ -2,15 +2,32 @@ import assert from 'node:assert/strict'
 import type { CallClaim } from '../../../src/coordination/coordinator'
 import { PreCallMemory } from '../../../src/hooks/pre-call-memory'
 import type { HookPost, HookPre } from '../../../src/hooks/delivery'
-import { HookEmitter, HookEmitterOptions, Successor } from '../../../src/node-red/hook-emitter'
+import { HookEmitter, type HookEmitterOptions, type Successor } from '../../../src/node-red/hook-emitter'
 import { newHookState } from '../../../src/node-red/hook-status'
 import type { XoHookMessage } from '../../../src/hooks/message'
-import { hookSettings, HookSettings } from '../../../src/hooks/settings'
+import { hookSettings, type HookSettings } from '../../../src/hooks/settings'
 import type { AuditRecord } from '../../../src/audit/records'
 
-const t = (key: string, substitutions?: Record<string, string | number>) => `${key} ${JSON.stringify(substitutions ?? {})}`
-const pre: HookPre = { type: 'pre', callId: 'c1', method: 'vm.start', params: { id: 'vm1' }, timestamp: 1, userId: 'u1', userName: 'admin' }
-const post: HookPost = { type: 'post', callId: 'c1', method: 'vm.start', params: { id: 'vm1' }, timestamp: 2, duration: 5, result: true }
+const t = (key: string, substitutions?: Record<string, string | number>) =>
+  `${key} ${JSON.stringify(substitutions ?? {})}`
+const pre: HookPre = {
+  type: 'pre',
+  callId: 'c1',
+  method: 'vm.start',
+  params: { id: 'vm1' },
+  timestamp: 1,
+  userId: 'u1',
+  userName: 'admin',
+}
+const post: HookPost = {
+  type: 'post',
+  callId: 'c1',
+  method: 'vm.start',
+  params: { id: 'vm1' },
+  timestamp: 2,
+  duration: 5,
+  result: true,
+}
 
 const postOnly = () => settingsOf({ methods: 'vm.*', enrich: false, phase: 'post' })
 
@@ -23,7 +40,11 @@ function settingsOf(config: Parameters<typeof hookSettings>[0]): HookSettings {
 /** A claim that says what was done with it. */
 function fakeClaim(confirmed = true) {
   const did: string[] = []
-  const claim = { confirm: async () => (did.push('confirm'), confirmed), release: () => did.push('release'), sent: () => did.push('sent') }
+  const claim = {
+    confirm: async () => (did.push('confirm'), confirmed),
+    release: () => did.push('release'),
+    sent: () => did.push('sent'),
+  }
   return { did, claim: claim as unknown as CallClaim }
 }
 
@@ -40,7 +61,10 @@ function emitterWith(options: Partial<HookEmitterOptions> = {}) {
     settings: settingsOf({ methods: 'vm.*', enrich: false }),
     memory: new PreCallMemory(),
     state,
-    metrics: { delivered: (method, phase) => counted.push(`${phase} ${method}`), caughtUp: (method) => counted.push(`caught up ${method}`) },
+    metrics: {
+      delivered: (method, phase) => counted.push(`${phase} ${method}`),
+      caughtUp: (method) => counted.push(`caught up ${method}`),
+    },
     send: (outputs) => sent.push(outputs),
     closed: () => closed,
     successor: async () => undefined,
@@ -156,7 +180,10 @@ describe('the emitter of an xo-hook node', () => {
 
     it('records an unclaimed post as emitted, for the catch-up', async () => {
       const { calls, coordinator } = shared()
-      const { emitter } = emitterWith({ coordinator, settings: settingsOf({ methods: 'vm.*', enrich: false, phase: 'post', catchUp: true }) })
+      const { emitter } = emitterWith({
+        coordinator,
+        settings: settingsOf({ methods: 'vm.*', enrich: false, phase: 'post', catchUp: true }),
+      })
       await emitter.emit(post, 100, undefined)
       assert.deepEqual(calls, [['recordEmitted', 'n1', 'c1', 24 * 3_600_000]])
     })
@@ -169,9 +196,14 @@ describe('the emitter of an xo-hook node', () => {
       assert.deepEqual(await emitter.sharedPost(post), { claim: { state: 'sent' }, pre })
       assert.deepEqual(calls, [['postArrived', 'n1', 'c1', 'vm.start:c1', 24 * 3_600_000]])
       const unreadable = shared({ claim: { state: 'sent' }, pre: '{' })
-      assert.deepEqual(await emitterWith({ coordinator: unreadable.coordinator, settings }).emitter.sharedPost(post), { claim: { state: 'sent' } })
+      assert.deepEqual(await emitterWith({ coordinator: unreadable.coordinator, settings }).emitter.sharedPost(post), {
+        claim: { state: 'sent' },
+      })
       const neither = shared()
-      assert.deepEqual(await emitterWith({ coordinator: neither.coordinator, settings: postOnly() }).emitter.sharedPost(post), {})
+      assert.deepEqual(
+        await emitterWith({ coordinator: neither.coordinator, settings: postOnly() }).emitter.sharedPost(post),
+        {},
+      )
       assert.deepEqual(neither.calls, [])
     })
   })

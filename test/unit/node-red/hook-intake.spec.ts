@@ -6,14 +6,22 @@ import type { HookBody, HookPost, HookPre } from '../../../src/hooks/delivery'
 import type { EmitWith } from '../../../src/node-red/hook-emitter'
 import { HeldDeliveries } from '../../../src/hooks/held-deliveries'
 import { newHookState } from '../../../src/node-red/hook-status'
-import { HookIntake, HookIntakeOptions } from '../../../src/node-red/hook-intake'
+import { HookIntake, type HookIntakeOptions } from '../../../src/node-red/hook-intake'
 import { secretDigest } from '../../../src/hooks/receiver'
-import { hookSettings, HookSettings } from '../../../src/hooks/settings'
+import { hookSettings, type HookSettings } from '../../../src/hooks/settings'
 
 const SECRET = 'intake-secret'
-const t = (key: string, substitutions?: Record<string, string | number>) => `${key} ${JSON.stringify(substitutions ?? {})}`
+const t = (key: string, substitutions?: Record<string, string | number>) =>
+  `${key} ${JSON.stringify(substitutions ?? {})}`
 const pre: HookPre = { type: 'pre', callId: 'c1', method: 'vm.start', params: { id: 'vm1' }, timestamp: 1 }
-const post: HookPost = { type: 'post', callId: 'c1', method: 'vm.start', params: { id: 'vm1' }, timestamp: 2, result: true }
+const post: HookPost = {
+  type: 'post',
+  callId: 'c1',
+  method: 'vm.start',
+  params: { id: 'vm1' },
+  timestamp: 2,
+  result: true,
+}
 
 function settingsOf(config: Parameters<typeof hookSettings>[0]): HookSettings {
   const settings = hookSettings(config)
@@ -23,7 +31,11 @@ function settingsOf(config: Parameters<typeof hookSettings>[0]): HookSettings {
 
 function request(body: unknown, method = 'POST'): IncomingMessage {
   const stream = new PassThrough()
-  const req = Object.assign(stream, { method, headers: { 'content-type': 'application/json' }, socket: { remoteAddress: '127.0.0.1' } })
+  const req = Object.assign(stream, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    socket: { remoteAddress: '127.0.0.1' },
+  })
   stream.end(JSON.stringify(body))
   return req as unknown as IncomingMessage
 }
@@ -51,7 +63,13 @@ async function until(condition: () => boolean, ms = 1000): Promise<void> {
   }
 }
 
-function intakeWith(options: Partial<HookIntakeOptions> & { shared?: { claim?: unknown; pre?: HookPre }; fails?: boolean; given?: Set<string> } = {}) {
+function intakeWith(
+  options: Partial<HookIntakeOptions> & {
+    shared?: { claim?: unknown; pre?: HookPre }
+    fails?: boolean
+    given?: Set<string>
+  } = {},
+) {
   const emitted: Array<[HookBody, number, string | undefined, EmitWith | undefined]> = []
   const said: string[] = []
   const counted: string[] = []
@@ -75,7 +93,10 @@ function intakeWith(options: Partial<HookIntakeOptions> & { shared?: { claim?: u
     },
     catchUp: { tookLive: (callId) => (live.push(callId), options.given ? !options.given.has(callId) : undefined) },
     state,
-    metrics: { refused: (status) => counted.push(`refused ${status}`), gated: (outcome) => counted.push(`gated ${outcome}`) },
+    metrics: {
+      refused: (status) => counted.push(`refused ${status}`),
+      gated: (outcome) => counted.push(`gated ${outcome}`),
+    },
     closed: () => closed,
     refresh: () => refreshed++,
     debug: (m) => said.push(`debug ${m}`),
@@ -85,13 +106,27 @@ function intakeWith(options: Partial<HookIntakeOptions> & { shared?: { claim?: u
     now: () => 42,
     ...options,
   })
-  const receive = async (body: unknown, { secret = SECRET, method = 'POST', via = 'node-red' as const, arrived = Date.now() } = {}) => {
+  const receive = async (
+    body: unknown,
+    { secret = SECRET, method = 'POST', via = 'node-red' as const, arrived = Date.now() } = {},
+  ) => {
     const res = response()
     intake.receive(request(body, method), asResponse(res), secret, arrived, via)
     await new Promise((resolve) => setTimeout(resolve, 5))
     return res
   }
-  return { intake, receive, emitted, said, counted, live, state, held, close: () => (closed = true), refreshed: () => refreshed }
+  return {
+    intake,
+    receive,
+    emitted,
+    said,
+    counted,
+    live,
+    state,
+    held,
+    close: () => (closed = true),
+    refreshed: () => refreshed,
+  }
 }
 
 describe('the intake of an xo-hook node', () => {
@@ -107,7 +142,10 @@ describe('the intake of an xo-hook node', () => {
     assert.deepEqual(state, { ...newHookState(), rejected: 2, lastRejection: 405 })
     assert.deepEqual(counted, ['refused 401', 'refused 405'])
     assert.equal(refreshed(), 2)
-    assert.deepEqual(said, ['debug errors.rejected {"status":401,"reason":"missing or wrong secret"}', 'debug errors.rejected {"status":405,"reason":"method GET not allowed"}'])
+    assert.deepEqual(said, [
+      'debug errors.rejected {"status":401,"reason":"missing or wrong secret"}',
+      'debug errors.rejected {"status":405,"reason":"method GET not allowed"}',
+    ])
     assert.deepEqual(emitted, [])
   })
 
@@ -155,7 +193,9 @@ describe('the intake of an xo-hook node', () => {
   })
 
   it('lets XO go on at the gate timeout, counted from the arrival, saying so', async () => {
-    const { receive, said, counted } = intakeWith({ settings: settingsOf({ methods: 'vm.*', gate: true, gateTimeout: 1 }) })
+    const { receive, said, counted } = intakeWith({
+      settings: settingsOf({ methods: 'vm.*', gate: true, gateTimeout: 1 }),
+    })
     const res = await receive(pre, { arrived: Date.now() - 990 })
     await until(() => res.writableEnded)
     assert.equal(res.statusCode, 204)
@@ -183,7 +223,11 @@ describe('the intake of an xo-hook node', () => {
   it('when the emitter fails: gives back the claim, lets XO go on at once, and says why', async () => {
     const released: string[] = []
     const claim = { release: () => released.push('claim') } as unknown as CallClaim
-    const { receive, said, counted } = intakeWith({ fails: true, shared: { claim: { state: 'mine', claim } }, settings: settingsOf({ methods: 'vm.*', gate: true }) })
+    const { receive, said, counted } = intakeWith({
+      fails: true,
+      shared: { claim: { state: 'mine', claim } },
+      settings: settingsOf({ methods: 'vm.*', gate: true }),
+    })
     const res = await receive(pre)
     assert.equal(res.statusCode, 204)
     assert.deepEqual(released, ['claim'])
@@ -191,7 +235,7 @@ describe('the intake of an xo-hook node', () => {
     assert.deepEqual(said, ['error errors.emitFailed {"reason":"no flow"}'])
   })
 
-  it("emits what its predecessor handed over, recording a post as come live; gives back a claim it does not select", async () => {
+  it('emits what its predecessor handed over, recording a post as come live; gives back a claim it does not select', async () => {
     const { intake, emitted, live } = intakeWith({ settings: settingsOf({ methods: 'vm.*', phase: 'post' }) })
     const released: string[] = []
     const claim = { release: () => released.push('released') } as unknown as CallClaim

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict'
-import { HookRegistration, HookRegistrationOptions, hookWish, registrationAtStart } from '../../../src/node-red/hook-registration'
+import {
+  HookRegistration,
+  type HookRegistrationOptions,
+  hookWish,
+  registrationAtStart,
+} from '../../../src/node-red/hook-registration'
 import { newHookState } from '../../../src/node-red/hook-status'
 import type { HookClaim } from '../../../src/hooks/registrar'
 import { CleanupScope } from '../../../src/common/cleanup-scope'
@@ -13,7 +18,10 @@ describe("an xo-hook node's entries in XO", () => {
     assert.equal(both?.type, 'pre/post')
     assert.equal(both?.waitForResponse, true)
     assert.equal(hookWish('p/', 'n1', 's', settingsOf({ methods: 'vm.*', phase: 'pre' }))?.type, 'pre')
-    assert.equal(hookWish('p/', 'n1', 's', settingsOf({ methods: 'vm.*', phase: 'post', gate: true }))?.waitForResponse, false)
+    assert.equal(
+      hookWish('p/', 'n1', 's', settingsOf({ methods: 'vm.*', phase: 'post', gate: true }))?.waitForResponse,
+      false,
+    )
     assert.equal(hookWish(undefined, 'n1', 's', settingsOf({ methods: 'vm.*' })), undefined)
   })
 
@@ -68,16 +76,27 @@ describe("an xo-hook node's entries in XO", () => {
   it('hears how the registrar wrote its entries', () => {
     const { claims, state, warned, refreshed } = registration()
     const report = claims[0].report!
-    report({ ok: true, entries: [{ method: 'vm.start', type: 'pre/post', url: 'u', format: 'json' }], rejected: ['vm.stop'], unknown: ['vm.nope'] })
+    report({
+      ok: true,
+      entries: [{ method: 'vm.start', type: 'pre/post', url: 'u', format: 'json' }],
+      rejected: ['vm.stop'],
+      unknown: ['vm.nope'],
+    })
     assert.deepEqual(state.registration, { count: 1 })
-    assert.deepEqual(warned, ['errors.rejectedMethods {"methods":"vm.stop"}', 'errors.unknownMethods {"methods":"vm.nope"}'])
+    assert.deepEqual(warned, [
+      'errors.rejectedMethods {"methods":"vm.stop"}',
+      'errors.unknownMethods {"methods":"vm.nope"}',
+    ])
     report({ ok: true, entries: [], rejected: [], unknown: [] })
     assert.deepEqual(state.registration, { error: 'errors.noMethodMatches {}' })
     report({ ok: false, error: new XoApiError('plugin.configure', XO_ERROR.unauthorized, 'not enough permissions') })
     assert.deepEqual(state.registration, { error: 'errors.notAdmin {}' })
     report({ ok: false, error: new Error('socket hang up') })
     assert.deepEqual(state.registration, { error: 'socket hang up' })
-    assert.deepEqual(warned.slice(2), ['errors.registrationFailed {"reason":"errors.notAdmin {}"}', 'errors.registrationFailed {"reason":"socket hang up"}'])
+    assert.deepEqual(warned.slice(2), [
+      'errors.registrationFailed {"reason":"errors.notAdmin {}"}',
+      'errors.registrationFailed {"reason":"socket hang up"}',
+    ])
     assert.equal(refreshed(), 4)
   })
 
@@ -93,6 +112,9 @@ describe("an xo-hook node's entries in XO", () => {
     const { hook } = registration()
     const entries = await hook.entries(async () => ({ 'vm.start': {}, 'vm.stop': {}, 'host.restart': {} }))
     assert.deepEqual(entries.map((entry) => entry.method).sort(), ['vm.start', 'vm.stop'])
-    await assert.rejects(registration({ wish: undefined }).hook.entries(async () => ({})), { message: 'errors.noBaseUrl {}' })
+    await assert.rejects(
+      registration({ wish: undefined }).hook.entries(async () => ({})),
+      { message: 'errors.noBaseUrl {}' },
+    )
   })
 })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import type { NodeAPI } from 'node-red'
 import { hookMetrics } from '../../../src/hooks/hook-metrics'
-import { hookDispatchOf, HookEndpoint } from '../../../src/node-red/hook-dispatch'
+import { hookDispatchOf, type HookEndpoint } from '../../../src/node-red/hook-dispatch'
 import { hookRoutes, tracingWanted } from '../../../src/node-red/hook-routes'
 import { XoMetrics } from '../../../src/metrics/xo-metrics'
 
@@ -17,7 +17,9 @@ function fakeRed(nodes: Record<string, unknown> = {}, logging: Record<string, { 
     settings: { logging },
     _: (key: string) => `text of ${key}`,
     httpNode: { all: (path: string, handler: Handler) => void (routes[`ALL ${path}`] = handler) },
-    httpAdmin: { get: (path: string, _permission: unknown, handler: Handler) => void (routes[`GET ${path}`] = handler) },
+    httpAdmin: {
+      get: (path: string, _permission: unknown, handler: Handler) => void (routes[`GET ${path}`] = handler),
+    },
     auth: { needsPermission: (permission: string) => (permissions.push(permission), 'check') },
     nodes: { getNode: (id: string) => nodes[id] ?? null },
   }
@@ -26,7 +28,12 @@ function fakeRed(nodes: Record<string, unknown> = {}, logging: Record<string, { 
 
 /** An express response that says how it was answered. */
 function response() {
-  const res = { code: 200, body: undefined as unknown, status: (code: number) => ((res.code = code), res), json: (body: unknown) => void (res.body = body) }
+  const res = {
+    code: 200,
+    body: undefined as unknown,
+    status: (code: number) => ((res.code = code), res),
+    json: (body: unknown) => void (res.body = body),
+  }
   return res
 }
 
@@ -35,11 +42,17 @@ describe("xo-hook's routes", () => {
     const { RED, routes } = fakeRed()
     hookRoutes(RED)
     const received: unknown[] = []
-    const endpoint: HookEndpoint = { receive: (_req, _res, secret, _arrived, via) => void received.push([secret, via]), deliver: async () => {} }
+    const endpoint: HookEndpoint = {
+      receive: (_req, _res, secret, _arrived, via) => void received.push([secret, via]),
+      deliver: async () => {},
+    }
     hookDispatchOf(RED).endpoints.set('n1', endpoint)
     await routes['ALL /xo-hook/:nodeId/:secret']({ params: { nodeId: 'n1', secret: 's' } }, {})
     await routes['ALL /xo-hook/:nodeId']({ params: { nodeId: 'n1' } }, {})
-    assert.deepEqual(received, [['s', 'node-red'], [undefined, 'node-red']])
+    assert.deepEqual(received, [
+      ['s', 'node-red'],
+      [undefined, 'node-red'],
+    ])
   })
 
   it("answers the editor (with xo-hook's write permission) with a deployed node's entries, or why not", async () => {

@@ -47,9 +47,15 @@ describe('xo-server method catalogue', () => {
   })
 
   it('fails with the configuration’s problem without a connection, and once the node closed', async () => {
-    await assert.rejects(methodCatalogue(undefined, new CleanupScope(), { open: () => true, configError: 'no XO URL' })(), /^Error: no XO URL$/)
+    await assert.rejects(
+      methodCatalogue(undefined, new CleanupScope(), { open: () => true, configError: 'no XO URL' })(),
+      /^Error: no XO URL$/,
+    )
     const fake = fakeConnection(async () => ({}))
-    await assert.rejects(methodCatalogue(fake.connection, new CleanupScope(), { open: () => false, configError: undefined })(), (error: Error) => error.message === '')
+    await assert.rejects(
+      methodCatalogue(fake.connection, new CleanupScope(), { open: () => false, configError: undefined })(),
+      (error: Error) => error.message === '',
+    )
     assert.equal(fake.calls.length, 0)
   })
 })

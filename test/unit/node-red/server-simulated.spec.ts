@@ -12,7 +12,12 @@ function fakeLeases() {
     new Promise<SimulatedXoHandle>((resolve) => {
       const taken = { released: 0 }
       leases.push(taken)
-      resolveNext = () => resolve({ url: 'ws://127.0.0.1:9/', token: 'sim-token', release: () => taken.released++ } as unknown as SimulatedXoHandle)
+      resolveNext = () =>
+        resolve({
+          url: 'ws://127.0.0.1:9/',
+          token: 'sim-token',
+          release: () => taken.released++,
+        } as unknown as SimulatedXoHandle)
     })
   return { lease, leases, resolve: () => resolveNext?.() }
 }

@@ -8,7 +8,11 @@ describe('xo-server use() without a connection', () => {
   it('shows what is wrong with the configuration, again when asked, and has nothing to close', () => {
     const statuses: unknown[] = []
     const node = { status: (status: unknown) => statuses.push(status) } as unknown as Node
-    const use = connectionUser(() => undefined, 'no XO URL', t)(node, { status: () => assert.fail('no connection status to adjust') })
+    const use = connectionUser(
+      () => undefined,
+      'no XO URL',
+      t,
+    )(node, { status: () => assert.fail('no connection status to adjust') })
     use.refreshStatus()
     use.close()
     const shown = { fill: 'red', shape: 'ring', text: 'status.misconfigured{"reason":"no XO URL"}' }

@@ -9,7 +9,10 @@ describe('state store', () => {
   describe('in files', () => {
     behavesAsAStateStore(() => {
       const dir = mkdtempSync(path.join(tmpdir(), 'xo-state-'))
-      return { store: new FileStateStore(path.join(dir, 'xo-state')), dispose: () => rmSync(dir, { recursive: true, force: true }) }
+      return {
+        store: new FileStateStore(path.join(dir, 'xo-state')),
+        dispose: () => rmSync(dir, { recursive: true, force: true }),
+      }
     })
 
     let dir: string
@@ -26,7 +29,10 @@ describe('state store', () => {
       await store.write('xo-hook/n1', { cursor: 'abc' })
       const again = new FileStateStore(store.dir)
       assert.deepEqual(await again.read('xo-hook/n1'), { value: { cursor: 'abc' }, version: 1 })
-      assert.deepEqual(readdirSync(store.dir).filter((f) => f.endsWith('.tmp')), [])
+      assert.deepEqual(
+        readdirSync(store.dir).filter((f) => f.endsWith('.tmp')),
+        [],
+      )
       assert.equal(statSync(store.fileOf('xo-hook/n1')).mode & 0o777, 0o600)
       assert.equal(statSync(store.dir).mode & 0o777, 0o700)
     })
@@ -49,7 +55,10 @@ describe('state store', () => {
       writeFileSync(file, JSON.stringify({ some: 'other tool' }))
       assert.equal(await store.read('k'), undefined)
       assert.match(warnings.at(-1)!, /not this package's state/)
-      writeFileSync(file, JSON.stringify({ format: 'node-red-xen-orchestra/state@1', key: 'another key', version: 3, value: 1 }))
+      writeFileSync(
+        file,
+        JSON.stringify({ format: 'node-red-xen-orchestra/state@1', key: 'another key', version: 3, value: 1 }),
+      )
       assert.equal(await store.read('k'), undefined, 'a file copied from another key')
       assert.equal(await store.write('k', 'fresh'), 1)
       assert.equal(JSON.parse(readFileSync(file, 'utf8')).value, 'fresh')

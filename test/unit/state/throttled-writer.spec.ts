@@ -12,7 +12,13 @@ describe('throttled writer', () => {
       writes.push(v as number)
       return original(key, v)
     }
-    const writer = new ThrottledWriter(store, 'k', () => value, 60_000, (e) => assert.fail(e))
+    const writer = new ThrottledWriter(
+      store,
+      'k',
+      () => value,
+      60_000,
+      (e) => assert.fail(e),
+    )
     for (value = 1; value <= 5; value++) writer.changed()
     value = 5
     // the first change writes at once (nothing written for an interval yet)

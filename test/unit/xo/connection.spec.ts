@@ -24,7 +24,8 @@ async function fakeXo(answer: (ws: WebSocket, request: Request) => void) {
 }
 
 const reply = (ws: WebSocket, id: number, result: unknown) => ws.send(JSON.stringify({ jsonrpc: '2.0', id, result }))
-const all = (items: Record<string, unknown>) => JSON.stringify({ jsonrpc: '2.0', method: 'all', params: { type: 'enter', items } })
+const all = (items: Record<string, unknown>) =>
+  JSON.stringify({ jsonrpc: '2.0', method: 'all', params: { type: 'enter', items } })
 
 describe('XoConnection against frames that are not XO’s', () => {
   const cleanups: Array<() => Promise<void> | void> = []
@@ -35,7 +36,13 @@ describe('XoConnection against frames that are not XO’s', () => {
     const xo = await fakeXo(answer)
     cleanups.push(() => new Promise<void>((resolve) => xo.wss.close(() => resolve())))
     cleanups.push(() => xo.wss.clients.forEach((client) => client.terminate()))
-    const connection = new XoConnection({ url: xo.url, credentials: { token: 't' }, heartbeatMs: 0, backoff: { initialMs: 50, maxMs: 100 }, ...options })
+    const connection = new XoConnection({
+      url: xo.url,
+      credentials: { token: 't' },
+      heartbeatMs: 0,
+      backoff: { initialMs: 50, maxMs: 100 },
+      ...options,
+    })
     cleanups.push(() => connection.stop())
     const warnings: string[] = []
     connection.on('warning', (w) => warnings.push(w))
@@ -45,7 +52,9 @@ describe('XoConnection against frames that are not XO’s', () => {
   const until = (connection: XoConnection, accept: (state: XoConnectionState) => boolean) =>
     accept(connection.state)
       ? Promise.resolve(connection.state)
-      : waitForEvent<[XoConnectionState]>(connection, 'state', { timeoutMs: 5000, what: 'a state' }, accept).then(([s]) => s)
+      : waitForEvent<[XoConnectionState]>(connection, 'state', { timeoutMs: 5000, what: 'a state' }, accept).then(
+          ([s]) => s,
+        )
 
   it('takes a notification that comes in the same breath as the sign-in answer, but refuses one before it', async () => {
     const { connection } = await open((ws, { id, method }) => {
@@ -63,7 +72,10 @@ describe('XoConnection against frames that are not XO’s', () => {
       else reply(ws, id, '5.207.2')
     })
     const refused = await until(early.connection, (s) => s.status === 'unreachable')
-    assert.deepEqual(refused.status === 'unreachable' && refused.reason, 'not an XO API: a notification (all) before signing in')
+    assert.deepEqual(
+      refused.status === 'unreachable' && refused.reason,
+      'not an XO API: a notification (all) before signing in',
+    )
   })
 
   it('fails a call at once when the frame naming it is not an answer, instead of leaving it waiting', async () => {
@@ -77,7 +89,10 @@ describe('XoConnection against frames that are not XO’s', () => {
     const error = await connection.call('vm.start', { id: 'vm-1' }).catch((e: unknown) => e)
     assert.ok(error instanceof XoProtocolError, String(error))
     assert.match(error.message, /frame whose method is not a string: .* answering vm\.start/)
-    assert.ok(warnings.some((w) => /^XO sent frame whose method is not a string/.test(w)), JSON.stringify(warnings))
+    assert.ok(
+      warnings.some((w) => /^XO sent frame whose method is not a string/.test(w)),
+      JSON.stringify(warnings),
+    )
     assert.equal(connection.state.status === 'connected' && connection.state.badFrames, 1)
   })
 

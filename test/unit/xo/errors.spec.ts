@@ -4,7 +4,11 @@ import { describeNetworkError, toXoApiError, XoApiError, XoConnectionError } fro
 describe('XO errors', () => {
   it('keeps the code, message and data of an XO error (as XO sent them)', () => {
     // captures: vm.start on a missing VM
-    const error = toXoApiError('vm.start', { code: 1, message: 'no such VM bogus-vm-id', data: { id: 'bogus-vm-id', type: 'VM' } })
+    const error = toXoApiError('vm.start', {
+      code: 1,
+      message: 'no such VM bogus-vm-id',
+      data: { id: 'bogus-vm-id', type: 'VM' },
+    })
     assert.ok(error instanceof XoApiError)
     assert.equal(error.code, 1)
     assert.equal(error.method, 'vm.start')

@@ -117,7 +117,10 @@ describe('object store against an XO that answers badly', () => {
     assert.match(errors[0], /that is null, not objects \(trying again in 1 s\)/)
     connection.loads[1].reply({ $getFrom: 'http://elsewhere.invalid/objects' })
     await waitFor(() => connection.loads.length === 3, { timeoutMs: 2000, what: 'a third load' })
-    assert.match(connection.badFrames[1], /whose \$getFrom is a string \("http:\/\/elsewhere\.invalid\/objects"\), not a path/)
+    assert.match(
+      connection.badFrames[1],
+      /whose \$getFrom is a string \("http:\/\/elsewhere\.invalid\/objects"\), not a path/,
+    )
     connection.loads[2].answer([vm('a')])
     await waitForEvent(store, 'loaded')
     assert.equal(store.size, 1)
@@ -125,9 +128,20 @@ describe('object store against an XO that answers badly', () => {
 
   it('keeps the objects of an inventory and says the malformed ones once, as one bad frame', async () => {
     const { connection, store } = open(['VM'])
-    connection.loads[0].reply({ a: vm('a'), b: null, c: { id: 'c' }, d: vm('d', { power_state: 5 }), e: { type: 'VM' } })
+    connection.loads[0].reply({
+      a: vm('a'),
+      b: null,
+      c: { id: 'c' },
+      d: vm('d', { power_state: 5 }),
+      e: { type: 'VM' },
+    })
     await waitForEvent(store, 'loaded')
-    assert.deepEqual([...store.values()].map((o) => o.id), ['a'])
-    assert.deepEqual(connection.badFrames, ['4 malformed object(s) in its inventory, left out: null instead of an object'])
+    assert.deepEqual(
+      [...store.values()].map((o) => o.id),
+      ['a'],
+    )
+    assert.deepEqual(connection.badFrames, [
+      '4 malformed object(s) in its inventory, left out: null instead of an object',
+    ])
   })
 })

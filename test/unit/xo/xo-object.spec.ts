@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { objectProblem, type XoObject } from '../../../src/xo/xo-object'
 
-const vm = (id: string, extra: Record<string, unknown> = {}): XoObject => ({ id, type: 'VM', name_label: id, power_state: 'Halted', ...extra })
+const vm = (id: string, extra: Record<string, unknown> = {}): XoObject => ({
+  id,
+  type: 'VM',
+  name_label: id,
+  power_state: 'Halted',
+  ...extra,
+})
 
 describe('objectProblem', () => {
   it('takes an object nested 32 levels deep and leaves out one nested 33 levels deep', () => {
@@ -27,6 +33,9 @@ describe('objectProblem: what the package reads of an object', () => {
     assert.match(objectProblem({ id: 'v' })!, /^object "v" whose type is /)
     assert.match(objectProblem(vm('v', { name_label: 3 }))!, /^object "v" whose name_label is /)
     assert.equal(objectProblem(vm('v', { tags: ['a', 1] })), 'object "v" whose tags is not a list of strings')
-    assert.equal(objectProblem(JSON.parse('{"id":"v","type":"VM","__proto__":{}}')), 'object "v" with a field named __proto__')
+    assert.equal(
+      objectProblem(JSON.parse('{"id":"v","type":"VM","__proto__":{}}')),
+      'object "v" with a field named __proto__',
+    )
   })
 })
