@@ -3,7 +3,7 @@ import { CallLimiter } from './call/limiter'
 import { answeredCall, callStatus, failedCall } from './node-red/call-reply'
 import { callSettings, type XoCallConfig } from './call/settings'
 import { type Done, type Msg, nodeType, type Send } from './node-red/define-node'
-import type { XoServerNode } from './node-red/xo-server-node'
+import { serverNode } from './node-red/xo-server-node'
 import { XoConnectionError } from './xo/errors'
 
 const METHOD = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$/
@@ -14,7 +14,7 @@ const METHOD = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$/
  */
 export = nodeType<XoCallConfig & { server?: string }>('xo-call', ({ RED, node, config, t, scope, refuse }) => {
   const settings = callSettings(config)
-  const xo = RED.nodes.getNode(config.server ?? '') as XoServerNode | null
+  const xo = serverNode(RED, config.server)
   if ('error' in settings || !xo) {
     return refuse(t('status.misconfigured', { reason: 'error' in settings ? settings.error : t('errors.noServer') }))
   }

@@ -1,22 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import type { NodeAPI } from 'node-red'
-import { PreCallMemory } from './hooks/pre-call-memory'
-import { HookEmitter } from './node-red/hook-emitter'
-import { ENRICHMENT_TYPES } from './hooks/enrich'
-import { HeldDeliveries } from './hooks/held-deliveries'
-import { HookCatchUp } from './node-red/hook-catch-up'
 import { hookMetrics } from './hooks/hook-metrics'
-import { HookRegistration, hookWish, registrationAtStart } from './node-red/hook-registration'
+import { hookWish, registrationAtStart } from './node-red/hook-registration'
+import { hookPieces } from './node-red/hook-pieces'
 import { receivingOptions, RetiredSecrets } from './hooks/hook-secrets'
 import { hookStatus, newHookState } from './node-red/hook-status'
-import { HookIntake } from './node-red/hook-intake'
 import { hookSettings, type XoHookConfig } from './hooks/settings'
 import { nodeType } from './node-red/define-node'
 import { hookDispatchOf } from './node-red/hook-dispatch'
 import { hookRoutes, tracingWanted, type XoHookNode } from './node-red/hook-routes'
 import { roleText, runtimeOf, serverLabel } from './node-red/runtime'
 import { stateStoreOf } from './node-red/state'
-import type { XoServerNode } from './node-red/xo-server-node'
+import { serverNode } from './node-red/xo-server-node'
 
 /**
  * Receives XO's web-hook deliveries for the methods it selects and emits them (pre on the first output, post on
@@ -33,7 +28,7 @@ export = function register(RED: NodeAPI) {
     'xo-hook',
     ({ node, config, t, scope, refuse }) => {
       const settings = hookSettings(config)
-      const xo = RED.nodes.getNode(config.server ?? '') as XoServerNode | null
+      const xo = serverNode(RED, config.server)
       if ('error' in settings || !xo)
         return refuse(
           t('status.misconfigured', { reason: 'error' in settings ? settings.error : t('errors.noServer') }),
@@ -45,13 +40,9 @@ export = function register(RED: NodeAPI) {
       const derived = xo.deriveSecret(`xo-hook:${node.id}`)
       const secret = node.credentials?.secret || derived || randomBytes(24).toString('base64url')
       if (!node.credentials?.secret && !derived && !settings.register) node.warn(t('errors.ephemeralSecret'))
-      const receiving = receivingOptions(secret, {
-        maxBytes: settings.maxBytes,
-        allowFrom: settings.allowFrom,
-        listenerAllows: xo.listener?.settings.allowFrom,
-        retired,
-        nodeId: node.id,
-      })
+      const { maxBytes, allowFrom } = settings
+      const listenerAllows = xo.listener?.settings.allowFrom
+      const receiving = receivingOptions(secret, { maxBytes, allowFrom, listenerAllows, retired, nodeId: node.id })
       const metrics = hookMetrics(runtimeOf(RED).metrics, serverLabel(xo))
       const wish = hookWish(xo.hookPrefix, node.id, secret, settings)
       const state = newHookState(registrationAtStart(wish, settings.register, t))
@@ -68,66 +59,18 @@ export = function register(RED: NodeAPI) {
         error: (m: string) => node.error(m),
       }
 
-      const memory = new PreCallMemory()
-      const held = new HeldDeliveries()
-      const emitter = new HookEmitter({
-        nodeId: node.id,
-        settings,
-        memory,
-        coordinator,
-        state,
-        metrics,
-        refresh,
-        t,
-        ...log,
-        store: settings.enrich ? xo.openObjectStore(ENRICHMENT_TYPES) : undefined,
-        send: (outputs) => node.send(outputs),
-        closed: () => scope.closed,
-        successor: () => endpoints.get(node.id),
-        trace: tracing ? (m) => node.trace(m) : undefined,
-      })
-      // Built first, so that closing the node ends with it: the catch-up is saved once the rest is undone.
-      const catchUp = new HookCatchUp({
-        nodeId: node.id,
-        settings: settings.catchUp,
-        methods: settings.methods,
-        connection: xo.connection,
-        coordinator,
-        localStore: () => stateStoreOf(RED),
-        emitter,
-        metrics,
-        state,
+      const { memory, held, intake, registration } = hookPieces({
+        common: { nodeId: node.id, settings, state, metrics, refresh, t, ...log, closed: () => scope.closed },
+        xo,
         scope,
-        refresh,
-        t,
-        ...log,
-      })
-      const intake = new HookIntake({
-        settings,
-        receiving,
-        path: xo.deliveryPath,
-        held,
-        emitter,
-        catchUp,
-        state,
-        metrics,
-        refresh,
-        t,
-        ...log,
-        closed: () => scope.closed,
-        debug: (m) => node.debug(m),
-      })
-      const registration = new HookRegistration({
-        nodeId: node.id,
-        prefix: xo.hookPrefix,
         wish,
-        register: settings.register,
-        registrar: xo.hookRegistrar(),
-        state,
-        scope,
-        t,
-        refresh,
-        warn: log.warn,
+        receiving,
+        tracing,
+        localStore: () => stateStoreOf(RED),
+        send: (outputs) => node.send(outputs),
+        successor: () => endpoints.get(node.id),
+        trace: (m) => node.trace(m),
+        debug: (m) => node.debug(m),
       })
       scope.defer(() => use.close())
       if (xo.listener) scope.on(xo.listener, 'state', refresh)

@@ -28,16 +28,11 @@ export = function register(RED: NodeAPI) {
     'xo-server',
     ({ node, config, t, scope }) => {
       const runtime = runtimeOf(RED)
-      const {
-        options: compiled,
-        listening,
-        sharing,
-        configError,
-        simulated,
-      } = compileServerSettings(config, node.credentials)
+      const parts = compileServerSettings(config, node.credentials)
+      const { listening, sharing, configError, simulated } = parts
       // The simulated XO is leased while this node lives; the connection asks where it is at each attempt.
       const simulator = simulatedXo({ closing: () => scope.closed, log: (line) => node.debug(line) })
-      const options = compiled && (simulated ? { ...compiled, locate: simulator.locate } : compiled)
+      const options = parts.options && (simulated ? { ...parts.options, locate: simulator.locate } : parts.options)
       const connection = options && new XoConnection(options)
       const current = () => (scope.closed ? undefined : connection)
       const log = serverLog(node, t, () => current()?.endpoint.wsUrl ?? '')
@@ -51,21 +46,13 @@ export = function register(RED: NodeAPI) {
         settings: RED.settings,
       })
       // With a Redis shared with another Node-RED running the same flows: one leader per XO connection.
-      const coordination =
-        connection && sharing
-          ? runtime.coordinators.acquire({
-              ...sharing,
-              identity: [node.id, connection.endpoint.wsUrl, hookBaseUrl ?? ''],
-              ttlMs: leaseMs(RED.settings),
-              warn: (message) => node.warn(message),
-              log: (message) => node.log(message),
-            })
-          : undefined
+      const identity = connection && [node.id, connection.endpoint.wsUrl, hookBaseUrl ?? '']
+      const say = { warn: (message: string) => node.warn(message), log: (message: string) => node.log(message) }
+      const ttlMs = leaseMs(RED.settings)
+      const coordination = identity && sharing && runtime.coordinators.acquire({ ...sharing, identity, ttlMs, ...say })
       const coordinator = coordination?.coordinator
-      const objects = new ServerObjects(current, {
-        failed: (reason) => node.warn(t('log.objectsFailed', { reason })),
-        warning: log.warning,
-      })
+      const failed = (reason: string) => node.warn(t('log.objectsFailed', { reason }))
+      const objects = new ServerObjects(current, { failed, warning: log.warning })
 
       // The node's own listeners on the connection stay while XO's hook entries are put in line, until it stops.
       const wiring = new CleanupScope()
@@ -76,17 +63,10 @@ export = function register(RED: NodeAPI) {
       wiring.defer(() => connection?.off('notification', notified))
       const methods = methodCatalogue(connection, wiring, { open: () => !scope.closed, configError })
       // The XO's registrar, shared with every other config node reaching the same XO.
-      const hooks =
-        connection && options
-          ? hooksOf({
-              id: node.id,
-              connection,
-              options,
-              prefix: hookPrefix,
-              catalogue: async () => Object.keys(await methods()),
-              ...sharedLock(coordinator, connection),
-            })
-          : hooksOf({ id: node.id })
+      const catalogue = async () => Object.keys(await methods())
+      const lock = connection && sharedLock(coordinator, connection)
+      const reaching = connection && options && { connection, options, prefix: hookPrefix, catalogue, ...lock }
+      const hooks = hooksOf({ id: node.id, ...reaching })
 
       const server: XoServerNode = Object.assign(node, {
         connection,
@@ -106,12 +86,9 @@ export = function register(RED: NodeAPI) {
         methods,
       })
       runtime.servers.add(server)
-      if (connection)
-        wiring.on(
-          connection,
-          'connected',
-          ({ resumed }) => resumed && runtime.metrics.reconnections.inc({ server: serverLabel(server) }),
-        )
+      const reconnected = ({ resumed }: { resumed?: boolean }) =>
+        resumed && runtime.metrics.reconnections.inc({ server: serverLabel(server) })
+      if (connection) wiring.on(connection, 'connected', reconnected)
 
       // Undone last first: the runtime, the listener and the shared Redis are left at once; the hook entries of the
       // nodes closing with this one go through the connection before it stops; the simulated XO goes back last.
@@ -123,8 +100,8 @@ export = function register(RED: NodeAPI) {
       scope.defer(() => (server.connection = undefined))
       scope.defer(() => coordination?.release())
       // A write that failed for want of the shared lock is tried again as soon as Redis is back.
-      if (coordinator)
-        scope.on(coordinator.link, 'state', (state: { up: boolean }) => state.up && hooks?.registrar.reconcile())
+      const redisBack = (state: { up: boolean }) => state.up && hooks?.registrar.reconcile()
+      if (coordinator) scope.on(coordinator.link, 'state', redisBack)
       scope.defer(() => listener?.release())
       if (listener) scope.on(listener, 'state', (state) => log.listener(state, listener.localUrl))
       scope.defer(() => runtime.servers.delete(server))
