@@ -3,6 +3,7 @@ import { XoSimulator } from '../../src/simulator'
 import { LoadBalancer } from '../support/load-balancer'
 import { waitFor } from '../support/node-red'
 import { TestRedis } from '../support/redis'
+import { stopEverything } from '../support/teardown'
 import { StockNodeRed } from '../support/stock-node-red'
 
 type FlowNode = Record<string, unknown> & { id: string; type: string }
@@ -157,31 +158,8 @@ describe('two Node-REDs, one Redis: an instance paused or killed while it holds 
     })
   })
 
-  // Whatever the test did before failing (an instance killed or paused), everything it started stops here, each step
-  // even if another failed, so that mocha ends with the failure rather than hanging.
-  afterEach(async () => {
-    const problems: unknown[] = []
-    const attempt = async (step: () => Promise<unknown> | undefined) => {
-      try {
-        await step()
-      } catch (error) {
-        problems.push(error)
-      }
-    }
-    const logs = reds.map((red) => red.log.slice(-2500)).join('\n-----\n')
-    const crashes = reds.flatMap((red) => red.crashes)
-    for (const red of reds) {
-      // A paused process would not hear the SIGINT that stops it.
-      await attempt(() => red.signal('SIGCONT'))
-      await attempt(() => red.dispose())
-      if (red.alive) await attempt(() => red.signal('SIGKILL'))
-    }
-    reds = []
-    for (const stop of stops.splice(0).reverse()) await attempt(stop)
-    await attempt(() => redis.command('FLUSHALL'))
-    assert.deepEqual(problems, [], 'stopping what the test started')
-    assert.deepEqual(crashes, [], logs)
-  })
+  // Whatever the test did before failing (an instance killed or paused), everything it started stops here.
+  afterEach(() => stopEverything(reds, stops, { after: [() => redis.command('FLUSHALL')] }))
 
   /**
    * XO's post of a vm.create goes to `holder` only, which claims the call in Redis and holds it (waiting for the new

@@ -5,6 +5,7 @@ import { XoSimulator } from '../../src/simulator'
 import { LoadBalancer } from '../support/load-balancer'
 import { waitFor } from '../support/node-red'
 import { TestRedis } from '../support/redis'
+import { stopEverything } from '../support/teardown'
 import { StockNodeRed } from '../support/stock-node-red'
 
 type FlowNode = Record<string, unknown> & { id: string; type: string }
@@ -243,33 +244,13 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
   })
 
   // Whatever the test did before failing (a stream running, an instance killed or paused), everything it started
-  // stops here, each step even if another failed, so that mocha ends with the failure rather than hanging.
-  afterEach(async () => {
-    const problems: unknown[] = []
-    const attempt = async (step: () => Promise<unknown> | undefined) => {
-      try {
-        await step()
-      } catch (error) {
-        problems.push(error)
-      }
-    }
-    for (const load of streams.splice(0)) await attempt(() => load.stop())
-    const logs = reds.map((red) => red.log.slice(-2500)).join('\n-----\n')
-    const crashes = reds.flatMap((red) => red.crashes)
-    for (const red of reds) {
-      // A paused process would not hear the SIGINT that stops it.
-      await attempt(() => red.signal('SIGCONT'))
-      await attempt(() => red.dispose())
-      if (red.alive) await attempt(() => red.signal('SIGKILL'))
-    }
-    reds = []
-    for (const stop of stops.splice(0).reverse()) await attempt(stop)
-    // A test that failed while Redis was stopped leaves it for the next one as it found it.
-    if (!redis.running) await attempt(() => redis.launch())
-    await attempt(() => redis.command('FLUSHALL'))
-    assert.deepEqual(problems, [], 'stopping what the test started')
-    assert.deepEqual(crashes, [], logs)
-  })
+  // stops here. A test that failed while Redis was stopped leaves it for the next one as it found it.
+  afterEach(() =>
+    stopEverything(reds, stops, {
+      before: streams.splice(0).map((load) => () => load.stop()),
+      after: [async () => redis.running || (await redis.launch()), () => redis.command('FLUSHALL')],
+    }),
+  )
 
   async function deployBoth(extra: FlowNode[] = [], entries = 2): Promise<void> {
     const token = sim.issueToken('admin@admin.net')

@@ -529,61 +529,41 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
     })
   })
   describe('Redis failing the leader right after it sent a change: the change is not sent again', () => {
-    const toggle = (instances: Array<{ xo: Objects; see(change: ObjectChange): void }>, state: string, ms = 500) => {
-      now += ms
-      for (const { xo, see } of instances) see(xo.change(vm('a', state)))
-    }
-    const redisDown = (snapshot: MemorySnapshot, ...all: Array<{ lease: FakeLease }>) => {
-      snapshot.down = true
-      for (const { lease } of all) lease.set({ role: 'unknown', reason: 'Redis: connection closed' })
-    }
-
-    it('the leader that sent it leads again once Redis is back: it records what it sent, and sends only what XO did meanwhile', async () => {
+    /**
+     * Two instances seeing `a` halted; the first leads and sends `a` started, then Redis goes away as it sends the
+     * stop (its record never reaches Redis). `xo(state)`: XO changes `a`, as both instances see it.
+     */
+    async function leaderCutOffMidWrite() {
       const snapshot = new MemorySnapshot()
       const xoA = new Objects()
       const xoB = new Objects()
       for (const xo of [xoA, xoB]) xo.change(vm('a', 'Halted'))
       const a = instance(snapshot, xoA, clock)
       const b = instance(snapshot, xoB, clock)
+      const xo = (state: string) => {
+        now += 500
+        a.see(xoA.change(vm('a', state)))
+        b.see(xoB.change(vm('a', state)))
+      }
+      now += 10_000
+      a.lease.set({ role: 'leader', token: 1 })
+      await settle()
+      xo('Running')
+      await settle()
+      snapshot.down = true
+      xo('Halted')
+      for (const { lease } of [a, b]) lease.set({ role: 'unknown', reason: 'Redis: connection closed' })
+      await settle()
+      return { snapshot, a, b, xo, close: () => Promise.all([a.node.close(false), b.node.close(false)]) }
+    }
+
+    it('the leader that sent it leads again once Redis is back: it records what it sent, and sends only what XO did meanwhile', async () => {
+      const { snapshot, a, xo, close } = await leaderCutOffMidWrite()
       try {
-        now += 10_000
-        a.lease.set({ role: 'leader', token: 1 })
-        await settle()
-        toggle(
-          [
-            { xo: xoA, see: a.see },
-            { xo: xoB, see: b.see },
-          ],
-          'Running',
-        )
-        await settle()
-        // Redis goes away as the leader sends the stop: its record never reaches Redis.
-        snapshot.down = true
-        toggle(
-          [
-            { xo: xoA, see: a.see },
-            { xo: xoB, see: b.see },
-          ],
-          'Halted',
-        )
-        redisDown(snapshot, a, b)
-        await settle()
         assert.match(snapshot.objects.get('a') ?? '', /"power_state":"Running"/, 'the stop is not recorded')
         // Nobody leads while Redis is away; XO starts and stops the VM.
-        toggle(
-          [
-            { xo: xoA, see: a.see },
-            { xo: xoB, see: b.see },
-          ],
-          'Running',
-        )
-        toggle(
-          [
-            { xo: xoA, see: a.see },
-            { xo: xoB, see: b.see },
-          ],
-          'Halted',
-        )
+        xo('Running')
+        xo('Halted')
         snapshot.down = false
         now += 1_000
         a.lease.set({ role: 'leader', token: 2 })
@@ -591,47 +571,14 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
         assert.deepEqual(a.sent, ['a started', 'a stopped', 'a started*', 'a stopped*'])
         assert.match(snapshot.objects.get('a') ?? '', /"power_state":"Halted"/)
       } finally {
-        await a.node.close(false)
-        await b.node.close(false)
+        await close()
       }
     })
 
     it('another instance led meanwhile: what the former leader owed is dropped, not written over the newer record', async () => {
-      const snapshot = new MemorySnapshot()
-      const xoA = new Objects()
-      const xoB = new Objects()
-      for (const xo of [xoA, xoB]) xo.change(vm('a', 'Halted'))
-      const a = instance(snapshot, xoA, clock)
-      const b = instance(snapshot, xoB, clock)
+      const { snapshot, a, b, xo, close } = await leaderCutOffMidWrite()
       try {
-        now += 10_000
-        a.lease.set({ role: 'leader', token: 1 })
-        await settle()
-        toggle(
-          [
-            { xo: xoA, see: a.see },
-            { xo: xoB, see: b.see },
-          ],
-          'Running',
-        )
-        await settle()
-        snapshot.down = true
-        toggle(
-          [
-            { xo: xoA, see: a.see },
-            { xo: xoB, see: b.see },
-          ],
-          'Halted',
-        )
-        redisDown(snapshot, a, b)
-        await settle()
-        toggle(
-          [
-            { xo: xoA, see: a.see },
-            { xo: xoB, see: b.see },
-          ],
-          'Running',
-        )
+        xo('Running')
         snapshot.down = false
         // The other instance takes the lease first: it cannot know the stop was sent, and sends it again.
         now += 1_000
@@ -640,13 +587,7 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
         assert.deepEqual(b.sent, ['a stopped*', 'a started*'])
         // It dies; the former leader leads again.
         b.lease.set({ role: 'follower' })
-        toggle(
-          [
-            { xo: xoA, see: a.see },
-            { xo: xoB, see: b.see },
-          ],
-          'Halted',
-        )
+        xo('Halted')
         now += 500
         a.lease.set({ role: 'leader', token: 3 })
         await settle()
@@ -656,8 +597,7 @@ describe('LeadingObjects: object events from the leader only, none lost or doubl
           1,
         )
       } finally {
-        await a.node.close(false)
-        await b.node.close(false)
+        await close()
       }
     })
   })
