@@ -16,7 +16,7 @@ import { serverNode } from './node-red/xo-server-node'
 /**
  * Receives XO's web-hook deliveries for the methods it selects and emits them (pre on the first output, post on
  * the second), holding a gated pre until a flow lets XO go on; writes its entries in XO; catches up the calls XO
- * could not deliver. This file only builds and wires the pieces (see src/hooks/).
+ * could not deliver. This file only builds and wires the pieces (see src/node-red/hook-pieces.ts).
  */
 export = function register(RED: NodeAPI) {
   const tracing = tracingWanted(RED)

@@ -1,9 +1,5 @@
-import type { Node } from 'node-red'
 import { type Done, type Msg, nodeType, type Send } from './node-red/define-node'
-
-interface ProceedTarget extends Node {
-  proceed?: (key: string) => boolean
-}
+import type { XoHookNode } from './node-red/hook-routes'
 
 type HeldMessage = Msg & { xo?: { hold?: { node?: unknown; id?: unknown } } }
 
@@ -18,7 +14,7 @@ export = nodeType('xo-proceed', ({ RED, node, t }) => {
     if (!hold || typeof hold.node !== 'string' || typeof hold.id !== 'string') {
       return done(new Error(t('errors.notHeld')))
     }
-    const hook = RED.nodes.getNode(hold.node) as ProceedTarget | null
+    const hook = RED.nodes.getNode(hold.node) as Partial<Pick<XoHookNode, 'proceed'>> | null
     if (hook?.proceed?.(hold.id)) {
       released++
       node.status({ fill: 'green', shape: 'dot', text: t('status.released', { count: released }) })

@@ -1,6 +1,5 @@
 import type { NodeAPI } from 'node-red'
 import { registerServerRoutes } from './node-red/admin-routes'
-import { CleanupScope } from './common/cleanup-scope'
 import { nodeType } from './node-red/define-node'
 import { hookRegistrars } from './node-red/hook-registrars'
 import { runtimeOf, serverLabel } from './node-red/runtime'
@@ -36,6 +35,19 @@ export = function register(RED: NodeAPI) {
       const connection = options && new XoConnection(options)
       const current = () => (scope.closed ? undefined : connection)
       const log = serverLog(node, t, () => current()?.endpoint.wsUrl ?? '')
+      // Undone last first: the simulated XO goes back last, once the connection stopped; the node's own listeners on
+      // the connection (next lines) stay until then, while the hook entries of the nodes closing with this one go
+      // through it; the runtime, the listener and the shared Redis are left at once.
+      scope.defer(simulator.release)
+      scope.defer(() => connection?.stop().catch(() => {}))
+      // For the object-event lag: when XO's latest notification came in (the store applies it right then).
+      let notifiedAt = 0
+      if (connection) {
+        scope.on(connection, 'notification', () => (notifiedAt = performance.now()), { prepend: true })
+        scope.on(connection, 'state', log.transition)
+        scope.on(connection, 'warning', log.warning)
+      }
+      const methods = methodCatalogue(connection, scope, { open: () => !scope.closed, configError })
       // XO's deliveries come in on Node-RED's endpoints, or on a listener of the package's own (shared by every
       // config node with the same address and port), which keeps the editor off XO's network.
       const listener = connection && listening ? runtime.listeners.acquire(listening) : undefined
@@ -54,19 +66,12 @@ export = function register(RED: NodeAPI) {
       const failed = (reason: string) => node.warn(t('log.objectsFailed', { reason }))
       const objects = new ServerObjects(current, { failed, warning: log.warning })
 
-      // The node's own listeners on the connection stay while XO's hook entries are put in line, until it stops.
-      const wiring = new CleanupScope()
-      // For the object-event lag: when XO's latest notification came in (the store applies it right then).
-      let notifiedAt = 0
-      const notified = () => (notifiedAt = performance.now())
-      connection?.prependListener('notification', notified)
-      wiring.defer(() => connection?.off('notification', notified))
-      const methods = methodCatalogue(connection, wiring, { open: () => !scope.closed, configError })
       // The XO's registrar, shared with every other config node reaching the same XO.
       const catalogue = async () => Object.keys(await methods())
       const lock = connection && sharedLock(coordinator, connection)
       const reaching = connection && options && { connection, options, prefix: hookPrefix, catalogue, ...lock }
       const hooks = hooksOf({ id: node.id, ...reaching })
+      scope.defer((removed) => hooks?.close(removed))
 
       const server: XoServerNode = Object.assign(node, {
         connection,
@@ -88,14 +93,7 @@ export = function register(RED: NodeAPI) {
       runtime.servers.add(server)
       const reconnected = ({ resumed }: { resumed?: boolean }) =>
         resumed && runtime.metrics.reconnections.inc({ server: serverLabel(server) })
-      if (connection) wiring.on(connection, 'connected', reconnected)
-
-      // Undone last first: the runtime, the listener and the shared Redis are left at once; the hook entries of the
-      // nodes closing with this one go through the connection before it stops; the simulated XO goes back last.
-      scope.defer(simulator.release)
-      scope.defer(() => connection?.stop().catch(() => {}))
-      scope.defer(() => wiring.close())
-      scope.defer((removed) => hooks?.close(removed))
+      if (connection) scope.on(connection, 'connected', reconnected)
       scope.defer(() => objects.stop())
       scope.defer(() => (server.connection = undefined))
       scope.defer(() => coordination?.release())
@@ -110,8 +108,6 @@ export = function register(RED: NodeAPI) {
       // nodes is enabled any more (their entries must leave XO): it connects whether or not a node uses it.
       if (hookPrefix) connection?.start()
       if (configError) node.warn(t('log.misconfigured', { reason: configError }))
-      if (connection) wiring.on(connection, 'state', log.transition)
-      if (connection) wiring.on(connection, 'warning', log.warning)
     },
     { credentials: serverCredentials },
   )(RED)

@@ -2,6 +2,7 @@ import type { XoConnection } from '../xo/connection'
 import { XoConnectionError } from '../xo/errors'
 import { checkParams, type MethodSchema, normalizeParams } from './params'
 import type { CallSettings } from './settings'
+import type { Translate } from '../common/status'
 
 /** The call could not be made as asked: wrong method or parameters (nothing was sent to XO). */
 export class XoCallError extends Error {
@@ -12,7 +13,6 @@ export class XoCallError extends Error {
 }
 
 /** A text of xo call's catalogue, with its substitutions. */
-type Translate = (key: string, substitutions?: Record<string, string | number>) => string
 
 /** What a call needs of the XO server it goes to: its connection (when configured) and its method catalogue. */
 export interface CallTarget {

@@ -6,6 +6,7 @@ type AnyListener = (...args: any[]) => void
 export interface Listenable {
   on(event: string, listener: AnyListener): unknown
   off(event: string, listener: AnyListener): unknown
+  prependListener?(event: string, listener: AnyListener): unknown
 }
 
 /** Undoes one thing; `removed`: the node is being deleted or disabled, not redeployed. */
@@ -25,10 +26,14 @@ export class CleanupScope {
     return this.#closed
   }
 
-  /** Listens to `event` on `emitter` until the scope closes; answers the listener. */
-  on<L extends AnyListener>(emitter: Listenable, event: string, listener: L): L {
+  /**
+   * Listens to `event` on `emitter` until the scope closes; answers the listener. `prepend`: before the listeners
+   * already there (to see an event before they act on it).
+   */
+  on<L extends AnyListener>(emitter: Listenable, event: string, listener: L, { prepend = false } = {}): L {
     this.#open()
-    emitter.on(event, listener)
+    if (prepend && emitter.prependListener) emitter.prependListener(event, listener)
+    else emitter.on(event, listener)
     this.#disposers.push(() => emitter.off(event, listener))
     return listener
   }

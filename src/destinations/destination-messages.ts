@@ -2,6 +2,7 @@ import type { StatusSpec } from '../common/status'
 import type { XoEventSummary } from './event'
 import type { Destination } from './outcome'
 import type { HttpRequestMessage } from './request'
+import type { Translate } from '../common/status'
 
 /** What a destination node adds to the message it was given, for each request. */
 export interface RequestMessage extends HttpRequestMessage {
@@ -12,7 +13,6 @@ export interface RequestMessage extends HttpRequestMessage {
 }
 
 /** A text of the destinations' catalogue, with its substitutions. */
-type Translate = (key: string, substitutions?: Record<string, string | number>) => string
 
 /**
  * The messages of a destination node for one event: each request (`msg.url`, `msg.method`, `msg.headers`,

@@ -9,9 +9,9 @@ import { pagerDutyEvent, pagerDutyRequest } from './pagerduty'
 import { type HttpRequestMessage, jsonRequest } from './request'
 import { slackMessage } from './slack'
 import { teamsMessage } from './teams'
+import type { Translate } from '../common/status'
 
 /** A text of the destinations' catalogue, with its substitutions. */
-type Translate = (key: string, substitutions?: Record<string, string | number>) => string
 
 /** What a destination's build reads of its node: properties, secrets, the node's context, texts. */
 export interface DestinationNodeView {

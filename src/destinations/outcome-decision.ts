@@ -1,8 +1,8 @@
 import type { StatusSpec } from '../common/status'
 import { backoffMs, classifyResponse, DESTINATIONS, type Destination, type XoOutcome } from './outcome'
+import type { Translate } from '../common/status'
 
 /** A text of xo outcome's catalogue, with its substitutions. */
-type Translate = (key: string, substitutions?: Record<string, string | number>) => string
 
 const KNOWN = new Set<string>(DESTINATIONS)
 

@@ -39,20 +39,6 @@ export interface EventSelection {
 
 type Lookup = (id: string) => XoObject | undefined
 
-export const OBJECT_TYPES = [
-  'VM',
-  'VM-template',
-  'VM-snapshot',
-  'host',
-  'pool',
-  'SR',
-  'VDI',
-  'network',
-  'VIF',
-  'message',
-  'task',
-] as const
-
 /** Noise: fields that change all the time without meaning anything to most flows. */
 export const DEFAULT_IGNORE = [
   'current_operations',

@@ -4,9 +4,9 @@ import type { XoApiError } from '../xo/errors'
 import type { XoCallInfo } from '../call/message'
 import { obfuscate } from '../call/obfuscate'
 import { transferOf } from '../call/transfer'
+import type { Translate } from '../common/status'
 
 /** A text of xo call's catalogue, with its substitutions. */
-type Translate = (key: string, substitutions?: Record<string, string | number>) => string
 
 /** What was called, with what, for how long: `msg.xo` is made of it (secrets obfuscated). */
 export interface CallDone {

@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red'
 import { CleanupScope } from '../common/cleanup-scope'
+import type { Translate } from '../common/status'
 
 /** A message as the package's nodes read and write it. */
 export type Msg = NodeMessage & Record<string, unknown>
@@ -7,8 +8,7 @@ export type Msg = NodeMessage & Record<string, unknown>
 export type Send = (msg: Msg | Array<Msg | Msg[] | null>) => void
 /** `done` of an input handler: an error goes to Catch nodes. */
 export type Done = (error?: Error) => void
-/** A text of the node's catalogue (`locales/en-US/<type>.json`), with its substitutions. */
-export type Translate = (key: string, substitutions?: Record<string, string | number>) => string
+export type { Translate }
 
 /** What a node type's setup is given: the node, its configuration, its texts, and the scope closed with it. */
 export interface NodeSetup<Config, Credentials extends object> {
@@ -46,7 +46,7 @@ export function nodeType<Config, Credentials extends object = Record<string, nev
 ): (RED: NodeAPI) => void {
   return (RED) => {
     const catalogue = options.catalogue ?? type
-    const t: Translate = (key, substitutions) => RED._(`${catalogue}.${key}`, substitutions)
+    const t = translator(RED, catalogue)
     const build = (node: Node<Credentials>, config: NodeDef & Config) => {
       const scope = new CleanupScope()
       node.on('close', (removed: boolean, done: () => void) => {
@@ -72,4 +72,9 @@ export function nodeType<Config, Credentials extends object = Record<string, nev
       options.credentials ? { credentials: options.credentials } : {},
     )
   }
+}
+
+/** The texts of one catalogue (`locales/en-US/<catalogue>.json`), with their substitutions. */
+export function translator(RED: NodeAPI, catalogue: string): Translate {
+  return (key, substitutions) => RED._(`${catalogue}.${key}`, substitutions)
 }

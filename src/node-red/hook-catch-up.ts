@@ -12,7 +12,7 @@ import type { MethodMatcher } from '../hooks/patterns'
 import type { CatchUpSettings } from '../hooks/settings'
 
 // With a shared store: how long the leader waits before catching up (live calls recorded as Redis returns).
-export const CATCH_UP_SETTLE_MS = 3_000
+const CATCH_UP_SETTLE_MS = 3_000
 
 /** A catch-up as this wiring drives it (`CatchUp`). */
 export interface RunningCatchUp {

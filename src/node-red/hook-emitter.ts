@@ -13,9 +13,9 @@ import { describeCall, type XoHookMessage } from '../hooks/message'
 import type { HookSettings } from '../hooks/settings'
 
 // With a shared store: the largest pre handed to the other instance (its post carries the same parameters anyway).
-export const SHARED_PRE_MAX_BYTES = 1024 * 1024
+const SHARED_PRE_MAX_BYTES = 1024 * 1024
 // How long a post waits for its pre when this node selects both and the pre has not arrived (the two race).
-export const PRE_WAIT_MS = 1_000
+const PRE_WAIT_MS = 1_000
 
 /**
  * What a message comes with besides the delivery. `replayed`: the call's audit record (from the catch-up);

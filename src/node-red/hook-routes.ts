@@ -2,6 +2,7 @@ import type { Request, Response } from 'express'
 import type { Node, NodeAPI } from 'node-red'
 import type { HookEntry } from '../hooks/registrar'
 import { hookDispatchOf } from './hook-dispatch'
+import { translator } from './define-node'
 
 /** An xo-hook node as other nodes and the editor reach it (`RED.nodes.getNode`). */
 export interface XoHookNode extends Node<{ secret?: string }> {
@@ -34,7 +35,8 @@ export function hookRoutes(RED: NodeAPI): void {
     RED.auth.needsPermission('xo-hook.write'),
     async (req: Request, res: Response) => {
       const node = RED.nodes.getNode(String(req.params.id)) as XoHookNode | null
-      if (node?.type !== 'xo-hook') return void res.status(404).json({ error: RED._('xo-hook.errors.notDeployed') })
+      if (node?.type !== 'xo-hook')
+        return void res.status(404).json({ error: translator(RED, 'xo-hook')('errors.notDeployed') })
       try {
         res.json({ entries: await node.entries() })
       } catch (error) {
