@@ -4,12 +4,12 @@ import { hookMetrics } from './hooks/hook-metrics'
 import { hookWish, registrationAtStart } from './node-red/hook-registration'
 import { hookPieces } from './node-red/hook-pieces'
 import { receivingOptions, RetiredSecrets } from './hooks/hook-secrets'
-import { hookStatus, newHookState } from './node-red/hook-status'
+import { hookStatus, newHookState, roleLabel } from './node-red/hook-status'
 import { hookSettings, type XoHookConfig } from './hooks/settings'
 import { nodeType } from './node-red/define-node'
 import { hookDispatchOf } from './node-red/hook-dispatch'
 import { hookRoutes, tracingWanted, type XoHookNode } from './node-red/hook-routes'
-import { roleText, runtimeOf, serverLabel } from './node-red/runtime'
+import { runtimeOf, serverLabel } from './node-red/runtime'
 import { stateStoreOf } from './node-red/state'
 import { serverNode } from './node-red/xo-server-node'
 
@@ -49,7 +49,12 @@ export = function register(RED: NodeAPI) {
 
       const use = xo.use(node, {
         status: (spec) =>
-          hookStatus(spec, state, { listener: xo.listener?.state, role: coordinator && roleText(coordinator.role) }, t),
+          hookStatus(
+            spec,
+            state,
+            { listener: xo.listener?.state, role: coordinator && roleLabel(coordinator.role, t) },
+            t,
+          ),
       })
       // Once the node closed, nothing it hears shows any more.
       const refresh = () => void (scope.closed || use.refreshStatus())

@@ -1,5 +1,4 @@
 import type { LeaseRole } from '../coordination/leader-lease'
-import { roleText } from './runtime'
 import type { StatusSpec, Translate } from '../common/status'
 
 /** What an xo-events node's status shows besides its connection. */
@@ -35,7 +34,7 @@ export function eventsStatus(spec: StatusSpec, figures: EventsFigures, t: Transl
       : {
           fill: 'grey',
           shape: 'ring',
-          text: t('status.following', { role: roleText(shared.role), objects: figures.objects }),
+          text: t('status.following', { role: t('status.follower'), objects: figures.objects }),
         }
   }
   if (figures.notRemembered) return { fill: 'yellow', shape: 'ring', text: t('status.notRemembered', { count }) }

@@ -1,3 +1,4 @@
+import type { LeaseRole } from '../coordination/leader-lease'
 import type { CatchUpStatus } from '../audit/catch-up'
 import type { ListenerState } from '../listener/hook-listener'
 import type { StatusSpec, Translate } from '../common/status'
@@ -31,7 +32,7 @@ export const newHookState = (registration: HookRegistrationState = {}): HookStat
 export interface HookSurroundings {
   /** the xo-server node's listener, when deliveries come in on one */
   listener?: ListenerState
-  /** this instance's role as statuses say it (`roleText`), with a Redis shared with another Node-RED */
+  /** this instance's role as the status says it (`roleLabel`), with a Redis shared with another Node-RED */
   role?: string
 }
 
@@ -76,4 +77,9 @@ function withCatchUp(spec: StatusSpec, status: CatchUpStatus | undefined, t: Tra
         text: text(t(`status.noCatchUp.${status.reason}`, { reason: status.message ?? '' })),
       }
   }
+}
+
+/** This instance's role among two sharing a Redis, as the status says it. */
+export function roleLabel(role: LeaseRole, t: Translate): string {
+  return role.role === 'unknown' ? t('status.role.noStore', { reason: role.reason }) : t(`status.role.${role.role}`)
 }

@@ -59,7 +59,7 @@ describe('eventsStatus', () => {
     assert.deepEqual(eventsStatus(connected, follower, t), {
       fill: 'grey',
       shape: 'ring',
-      text: 'status.following{"role":"follower","objects":12}',
+      text: 'status.following{"role":"status.follower","objects":12}',
     })
     const unknown = figures({ shared: { leading: false, role: { role: 'unknown', reason: 'Redis down' } } })
     assert.deepEqual(eventsStatus(connected, unknown, t), {

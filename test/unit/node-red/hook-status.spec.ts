@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { hookStatus, newHookState } from '../../../src/node-red/hook-status'
+import { hookStatus, newHookState, roleLabel } from '../../../src/node-red/hook-status'
 import type { StatusSpec } from '../../../src/common/status'
 
 /** Texts as `key(substitutions)`, so a test reads which text and with what. */
@@ -81,5 +81,11 @@ describe("an xo-hook node's status", () => {
       ...connected,
       text: 'connected · no store: down',
     })
+  })
+
+  it("says this instance's role in the node's own words: leader, follower, or no store and why", () => {
+    assert.equal(roleLabel({ role: 'leader', token: 3 }, t), 'status.role.leader')
+    assert.equal(roleLabel({ role: 'follower' }, t), 'status.role.follower')
+    assert.equal(roleLabel({ role: 'unknown', reason: 'Redis: down' }, t), 'status.role.noStore(reason=Redis: down)')
   })
 })
