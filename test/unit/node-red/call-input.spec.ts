@@ -105,6 +105,7 @@ describe('xo call, its input handler', () => {
     assert.deepEqual([sent, error, args], [[[null, msg]], undefined, 0])
     assert.equal((msg.xo as { error: { message: string } }).error.message, 'queue full')
     assert.deepEqual(h.counts, { ok: 0, failed: 1 })
+    assert.equal(h.refreshed(), 1)
   })
 
   it('gives a failed call to done() without an error output, sending nothing', async () => {
@@ -121,5 +122,19 @@ describe('xo call, its input handler', () => {
     const { sent, error, args } = await h.run({ topic: 'vm.start' })
     assert.deepEqual([sent, error, args, h.calls.length], [[], undefined, 0, 1])
     assert.deepEqual(h.counts, { ok: 0, failed: 0 })
+  })
+
+  it('drops a call failing after the node closed: done() without an error, nothing sent', async () => {
+    let h: ReturnType<typeof handler> | undefined
+    const closedLimiter = {
+      run: () => {
+        h?.closing.abort()
+        return Promise.reject(new Error('errors.closed'))
+      },
+    }
+    h = handler({ limiter: closedLimiter })
+    const { sent, error, args } = await h.run({ topic: 'vm.start' })
+    assert.deepEqual([sent, error, args], [[], undefined, 0])
+    assert.deepEqual(h.counts, { ok: 0, failed: 1 })
   })
 })

@@ -7,14 +7,14 @@ import { NET_ETH0, NEW_VM, vmCreated, vmMigrated } from '../../support/destinati
 type Message = Record<string, unknown>
 
 /** xo kea's handler over fakes: the request is the message with the progress, what it shows and tallies recorded. */
-function handler(url = 'http://kea/') {
+function handler(url = 'http://kea/', operationTarget?: 'primary') {
   const counts = { changes: 0, failed: 0 }
   const notSent: Array<[string, string]> = []
   let shown = 0
   const input = keaInput({
     url,
     subnets: { [NET_ETH0]: 1, DMZ: 2 },
-    operationTarget: undefined,
+    operationTarget,
     counts,
     notSent: { add: (reason, about) => notSent.push([reason, about]) },
     show: () => shown++,
@@ -55,6 +55,14 @@ describe('xo kea, its input handler', () => {
     assert.ok(field<{ id: string }>(first, 'xoSummary').id.includes(NEW_VM))
     assert.deepEqual(h.counts, { changes: 1, failed: 0 })
     assert.equal(h.shown(), 1)
+  })
+
+  it("sends the commands to the node's operation target when it has one", () => {
+    const [withTarget] = handler('http://kea/', 'primary').run(vmCreated() as Message).sent[0]
+    const [without] = handler().run(vmCreated() as Message).sent[0]
+    const pending = (msg: Message | null) => field<{ pending: Array<{ arguments: Message }> }>(msg, 'xoKea').pending
+    assert.equal(pending(withTarget)[0].arguments['operation-target'], 'primary')
+    assert.equal('operation-target' in pending(without)[0].arguments, false)
   })
 
   it('tallies an event with nothing to send, sends nothing, done()', () => {
