@@ -1,8 +1,6 @@
-import { summarizeMessage } from './destinations/event'
-import { keaReservationCommands } from './destinations/kea'
-import { keaAnswered, keaRequest, keaStatus, type KeaProgress } from './destinations/kea-steps'
-import { isNotSent } from './destinations/not-sent'
-import { type Done, type Msg, nodeType, type Send } from './node-red/define-node'
+import { keaRequest, keaStatus, type KeaProgress } from './destinations/kea-steps'
+import { nodeType } from './node-red/define-node'
+import { keaInput } from './node-red/kea-input'
 import { parseSubnets, secretOf } from './destinations/settings'
 import { NotSentTally } from './node-red/not-sent-tally'
 
@@ -38,44 +36,22 @@ export = nodeType<KeaConfig, { password?: string }>(
     )
     const show = () => node.status(keaStatus(counts, notSentTally.suffix(), t))
     // The password is read for each command: a variable set later is used without a redeploy.
-    const request = (msg: Msg, progress: KeaProgress) =>
+    const request = (msg: Record<string, unknown>, progress: KeaProgress) =>
       keaRequest(msg, progress, { url, user, password: secretOf(node.credentials?.password, config.passwordEnv) })
 
-    node.on('input', (msg: Msg, send: Send, done: Done) => {
-      const answer = msg.xoKea as (KeaProgress & { current?: string }) | undefined
-      if (answer?.current) {
-        // The answer to our previous command.
-        const step = keaAnswered({ ...answer, current: answer.current }, msg.statusCode, msg.payload)
-        if ('next' in step) {
-          send([request(msg, step.next), null])
-          return done()
-        }
-        if (!step.done.ok) counts.failed++
-        show()
-        send([null, { ...msg, xoKea: step.done }])
-        return done()
-      }
-      if (!url) return done(new Error(t('errors.missingUrl')))
-      const summary = summarizeMessage(msg)
-      if (!('kind' in summary)) return done(new Error(t('errors.notAnEvent', { reason: summary.error })))
-      const operationTarget = config.operationTarget || undefined
-      const commands = keaReservationCommands(summary, { subnets, ...(operationTarget ? { operationTarget } : {}) })
-      if (isNotSent(commands)) {
-        notSentTally.add(commands.notSent, summary.title)
-        show()
-        return done()
-      }
-      counts.changes++
-      show()
-      send([
-        request(
-          { ...msg, xoSummary: { id: summary.id, kind: summary.kind, title: summary.title } },
-          { pending: commands, results: [] },
-        ),
-        null,
-      ])
-      done()
-    })
+    node.on(
+      'input',
+      keaInput({
+        url,
+        subnets,
+        operationTarget: config.operationTarget || undefined,
+        counts,
+        notSent: notSentTally,
+        show,
+        request,
+        t,
+      }),
+    )
   },
   { credentials: { password: { type: 'password' } } },
 )

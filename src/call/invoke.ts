@@ -12,8 +12,6 @@ export class XoCallError extends Error {
   }
 }
 
-/** A text of xo call's catalogue, with its substitutions. */
-
 /** What a call needs of the XO server it goes to: its connection (when configured) and its method catalogue. */
 export interface CallTarget {
   connection: Pick<XoConnection, 'isConnected' | 'state' | 'whenConnected' | 'call'> | undefined

@@ -1,9 +1,6 @@
-import type { StatusSpec } from '../common/status'
+import type { StatusSpec, Translate } from '../common/status'
 import { keaOutcome, type KeaCommand } from './kea'
 import { basicAuth, jsonRequest } from './request'
-import type { Translate } from '../common/status'
-
-/** A text of xo kea's catalogue, with its substitutions. */
 
 /** What Kea answered to one command of a change. */
 export interface KeaResult {

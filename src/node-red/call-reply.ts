@@ -1,12 +1,9 @@
 import { summaryLine } from '../destinations/event'
-import type { StatusSpec } from '../common/status'
+import type { StatusSpec, Translate } from '../common/status'
 import type { XoApiError } from '../xo/errors'
 import type { XoCallInfo } from '../call/message'
 import { obfuscate } from '../call/obfuscate'
 import { transferOf } from '../call/transfer'
-import type { Translate } from '../common/status'
-
-/** A text of xo call's catalogue, with its substitutions. */
 
 /** What was called, with what, for how long: `msg.xo` is made of it (secrets obfuscated). */
 export interface CallDone {
