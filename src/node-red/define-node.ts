@@ -8,7 +8,6 @@ export type Msg = NodeMessage & Record<string, unknown>
 export type Send = (msg: Msg | Array<Msg | Msg[] | null>) => void
 /** `done` of an input handler: an error goes to Catch nodes. */
 export type Done = (error?: Error) => void
-export type { Translate }
 
 /** What a node type's setup is given: the node, its configuration, its texts, and the scope closed with it. */
 export interface NodeSetup<Config, Credentials extends object> {

@@ -5,6 +5,7 @@ import { XoSimulator } from '../../src/simulator'
 import { LoadBalancer } from '../support/load-balancer'
 import { waitFor } from '../support/node-red'
 import { MASTER_NAME, SentinelSetup } from '../support/sentinel'
+import { roleOf } from '../support/pair'
 import { StockNodeRed } from '../support/stock-node-red'
 
 type FlowNode = Record<string, unknown> & { id: string; type: string }
@@ -287,13 +288,6 @@ describe('Redis Sentinel: the shared store fails over (redis-server, redis-senti
           .map((line) => `sentinel: ${line}`)
           .join('\n'),
       ].join('\n')
-
-    async function roleOf(red: StockNodeRed): Promise<string | undefined> {
-      const health = (await (await red.request('/xo/healthz', { signal: AbortSignal.timeout(1_000) })).json()) as {
-        servers: Array<{ role?: string }>
-      }
-      return health.servers[0]?.role
-    }
 
     /** Both instances' roles, asked at once, again and again until stopped: every pair seen. */
     function sampleRoles(): { pairs: Array<{ at: number; roles: Array<string | undefined> }>; stop(): Promise<void> } {

@@ -3,7 +3,7 @@ import { XoSimulator } from '../../src/simulator'
 import { LoadBalancer } from '../support/load-balancer'
 import { waitFor } from '../support/node-red'
 import { TestRedis } from '../support/redis'
-import { stopEverything } from '../support/teardown'
+import { leaderIndex as pairLeaderIndex, roleOf, stopEverything } from '../support/pair'
 import { StockNodeRed } from '../support/stock-node-red'
 
 type FlowNode = Record<string, unknown> & { id: string; type: string }
@@ -80,27 +80,7 @@ describe('two Node-REDs, one Redis: an instance paused or killed while it holds 
     ]
   }
 
-  async function roleOf(red: StockNodeRed): Promise<string | undefined> {
-    if (!red.alive) return undefined
-    const health = (await (await red.request('/xo/healthz', { signal: AbortSignal.timeout(1_000) })).json()) as {
-      servers: Array<{ role?: string }>
-    }
-    return health.servers[0]?.role
-  }
-
-  async function leaderIndex(): Promise<number> {
-    const found = await waitFor(
-      async () => {
-        const roles = await Promise.all(reds.map((red) => roleOf(red).catch(() => undefined)))
-        const leaders = roles.flatMap((role, i) => (role === 'leader' ? [i] : []))
-        return leaders.length === 1 && roles.every((role) => role === 'leader' || role === 'follower')
-          ? { index: leaders[0] }
-          : undefined
-      },
-      { timeoutMs: 30_000, what: 'one leader and one follower' },
-    )
-    return found.index
-  }
+  const leaderIndex = () => pairLeaderIndex(reds)
 
   /** The keys of the connection in Redis start so (the lease's key less `lease`). */
   async function prefix(): Promise<string> {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import type { FoundAtTakeover } from '../../src/events/leading-objects'
-import type { Health } from '../../src/node-red/runtime'
 import { XoSimulator } from '../../src/simulator'
 import { LoadBalancer } from '../support/load-balancer'
 import { waitFor } from '../support/node-red'
 import { TestRedis } from '../support/redis'
-import { stopEverything } from '../support/teardown'
+import { healthOf, leaderIndex as pairLeaderIndex, roleOf, stopEverything } from '../support/pair'
 import { StockNodeRed } from '../support/stock-node-red'
 
 type FlowNode = Record<string, unknown> & { id: string; type: string }
@@ -31,9 +30,7 @@ const LEASE_SECONDS = 2
 /** kills of the variant that restarts the killed instance at once */
 const KILLS = Number(process.env.KILLS ?? 20)
 const SEEN = /SEEN (\{.*\})/g
-/** Node-RED's metric line of each message the xo-events node (id `events`) sends. */
-const SENT_BY_EVENTS = /\[metric\] (\{"level":99,"nodeid":"events","event":"node\.xo-events\.send".*\})/g
-/** The same of the xo-events and the xo-hook (id `hook`) nodes, the node's id second. */
+/** Node-RED's metric line of each message the xo-events (id `events`) and xo-hook (id `hook`) nodes send, the id second. */
 const SENT = /\[metric\] (\{"level":99,"nodeid":"(events|hook)","event":"node\.xo-(?:events|hook)\.send".*\})/g
 
 /**
@@ -122,30 +119,7 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     ]
   }
 
-  /** The XO connection's role on this instance, and whether it is warm (started for a lease time). */
-  async function healthOf(red: StockNodeRed): Promise<{ role?: string; warm?: boolean } | undefined> {
-    if (!red.alive) return undefined
-    const health = (await (await red.request('/xo/healthz', { signal: AbortSignal.timeout(1_000) })).json()) as Health
-    return health.servers[0]
-  }
-
-  async function roleOf(red: StockNodeRed): Promise<string | undefined> {
-    return (await healthOf(red))?.role
-  }
-
-  async function leaderIndex(among: StockNodeRed[] = reds): Promise<number> {
-    const found = await waitFor(
-      async () => {
-        const roles = await Promise.all(among.map((red) => roleOf(red).catch(() => undefined)))
-        const leaders = roles.flatMap((role, i) => (role === 'leader' ? [i] : []))
-        return leaders.length === 1 && roles.every((role) => role === 'leader' || role === 'follower')
-          ? { index: leaders[0] }
-          : undefined
-      },
-      { timeoutMs: 30_000, what: 'one leader and one follower' },
-    )
-    return reds.indexOf(among[found.index])
-  }
+  const leaderIndex = (among: StockNodeRed[] = reds) => pairLeaderIndex(reds, among)
 
   /** Streams running, stopped after each test whatever happened (a failed assertion leaves its stream running). */
   const streams: Array<{ stop(): Promise<void> }> = []
@@ -253,10 +227,9 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
     const unknown = [...counts.keys()].filter((callId) => !made.has(callId))
     assert.deepEqual(twice, [], `${what}: calls emitted more than once`)
     assert.deepEqual(unknown, [], `${what}: calls nobody made`)
+    const changes = seenOnce('change')
     for (const id of vms) {
-      const events = seenOnce('change')
-        .filter((s) => s.id === id)
-        .map((s) => s.event)
+      const events = changes.filter((s) => s.id === id).map((s) => s.event)
       const repeated = events.filter((event, i) => i > 0 && events[i - 1] === event)
       assert.deepEqual(
         repeated,
@@ -348,10 +321,9 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
 
   /** Each VM's power events, as the flows saw them, and how many times XO changed its power. */
   function everyChangeOnce(what: string, toggles: Map<string, number>): void {
+    const changes = seenOnce('change')
     for (const id of vms) {
-      const events = seenOnce('change')
-        .filter((s) => s.id === id)
-        .map((s) => s.event)
+      const events = changes.filter((s) => s.id === id).map((s) => s.event)
       assert.equal(
         events.length,
         toggles.get(id) ?? 0,
@@ -486,7 +458,8 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
       })
       // A message sent just before the pause reaches its flow after it (Node-RED hands messages on asynchronously):
       // what counts is when xo-events sent it.
-      const sentOnceResumed = [...paused.log.slice(before).matchAll(SENT_BY_EVENTS)]
+      const sentOnceResumed = [...paused.log.slice(before).matchAll(SENT)]
+        .filter((m) => m[2] === 'events')
         .map((m) => JSON.parse(m[1]) as { timestamp: number })
         .filter((m) => m.timestamp >= resumedAt)
       assert.deepEqual(sentOnceResumed, [], 'object events sent by the resumed former leader')

@@ -10,9 +10,8 @@ import { newHookState } from '../../../src/node-red/hook-status'
 import { compileMethods, type MethodMatcher } from '../../../src/hooks/patterns'
 import { CleanupScope } from '../../../src/common/cleanup-scope'
 import type { StateStore } from '../../../src/state/state-store'
+import { t } from '../../support/hook-settings'
 
-const t = (key: string, substitutions?: Record<string, string | number>) =>
-  `${key} ${JSON.stringify(substitutions ?? {})}`
 const settings = { maxAgeMs: 1000, maxCalls: 10, periodMs: 60_000, graceMs: 0 }
 const methods = compileMethods(['vm.*']) as MethodMatcher
 const localStore = { name: 'local' } as unknown as StateStore

@@ -7,9 +7,8 @@ import { newHookState } from '../../../src/node-red/hook-status'
 import type { XoHookMessage } from '../../../src/hooks/message'
 import { hookSettings, type HookSettings } from '../../../src/hooks/settings'
 import type { AuditRecord } from '../../../src/audit/records'
+import { t } from '../../support/hook-settings'
 
-const t = (key: string, substitutions?: Record<string, string | number>) =>
-  `${key} ${JSON.stringify(substitutions ?? {})}`
 const pre: HookPre = {
   type: 'pre',
   callId: 'c1',

@@ -9,10 +9,9 @@ import { newHookState } from '../../../src/node-red/hook-status'
 import { HookIntake, type HookIntakeOptions } from '../../../src/node-red/hook-intake'
 import { secretDigest } from '../../../src/hooks/receiver'
 import { hookSettings, type HookSettings } from '../../../src/hooks/settings'
+import { t } from '../../support/hook-settings'
 
 const SECRET = 'intake-secret'
-const t = (key: string, substitutions?: Record<string, string | number>) =>
-  `${key} ${JSON.stringify(substitutions ?? {})}`
 const pre: HookPre = { type: 'pre', callId: 'c1', method: 'vm.start', params: { id: 'vm1' }, timestamp: 1 }
 const post: HookPost = {
   type: 'post',

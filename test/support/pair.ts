@@ -1,5 +1,34 @@
 import { strict as assert } from 'node:assert'
+import type { Health } from '../../src/node-red/runtime'
+import { waitFor } from './node-red'
 import type { StockNodeRed } from './stock-node-red'
+
+/** What one of several Node-REDs says of its (only) XO connection at /xo/healthz; undefined once it is dead. */
+export async function healthOf(red: StockNodeRed): Promise<Health['servers'][number] | undefined> {
+  if (!red.alive) return undefined
+  const health = (await (await red.request('/xo/healthz', { signal: AbortSignal.timeout(1_000) })).json()) as Health
+  return health.servers[0]
+}
+
+/** The connection's role on `red` (leader, follower, no store…). */
+export async function roleOf(red: StockNodeRed): Promise<string | undefined> {
+  return (await healthOf(red))?.role
+}
+
+/** Waits until exactly one of `among` leads and the others follow; answers the leader's index in `reds`. */
+export async function leaderIndex(reds: StockNodeRed[], among: StockNodeRed[] = reds): Promise<number> {
+  const found = await waitFor(
+    async () => {
+      const roles = await Promise.all(among.map((red) => roleOf(red).catch(() => undefined)))
+      const leaders = roles.flatMap((role, i) => (role === 'leader' ? [i] : []))
+      return leaders.length === 1 && roles.every((role) => role === 'leader' || role === 'follower')
+        ? { index: leaders[0] }
+        : undefined
+    },
+    { timeoutMs: 30_000, what: 'one leader and one follower' },
+  )
+  return reds.indexOf(among[found.index])
+}
 
 /**
  * Stops what a test of several Node-REDs started, whatever state a failure left it in (an instance killed or paused,
