@@ -47,7 +47,7 @@ import { runCatchUp } from './catch-up/scenario'
 import { renderObjectStream } from './object-stream/report'
 import { runObjectStream } from './object-stream/scenario'
 import { hookIngest } from './hook-ingest/scenario'
-import { sharedRedis } from './shared-redis'
+import { sharedRedis } from './redis-for-targets'
 
 const FAILOVER_SAMPLES = 3
 /** the dead leader restarted at once: the median of 5 */

@@ -12,7 +12,7 @@ import { type Measured, type Mode, render, type Results, type TargetKey, TARGETS
 import { startBareServer } from './bare-http'
 import { type EmbeddedNodeRed, startNodeRed } from '../targets/embedded-node-red'
 import { CORE_PATH, coreFlow, HOOK_NODE_ID, HOOK_SECRET, hookFlow, hookPath, SERVER_NODE_ID } from '../targets/flows'
-import { sharedRedis } from '../shared-redis'
+import { sharedRedis } from '../redis-for-targets'
 
 // Distinct calls sent in a loop: enough that the correlation memory and the object lookups see varied ids.
 const PAIRS = 1024
