@@ -1,0 +1,274 @@
+import { backoffMs } from '../destinations/outcome'
+
+/** A request for the core `http request` node, as the destination nodes build it. */
+export interface OutboxRequest {
+  url: string
+  method: string
+  headers?: Record<string, string>
+  payload?: unknown
+}
+
+/** What the destination last answered (or why nothing did). */
+export interface OutboxAnswer {
+  statusCode?: number
+  reason: string
+  at: number
+}
+
+/** One request kept until it is delivered or has failed for good. */
+export interface OutboxEntry {
+  /** the idempotency key: the same on every attempt, so that a receiver that deduplicates sees one request */
+  id: string
+  /** the destination node that made it */
+  node: string
+  request: OutboxRequest
+  createdAt: number
+  /** sends so far */
+  attempts: number
+  /** when it is due (ms since the epoch) */
+  nextAt: number
+  lastAnswer?: OutboxAnswer
+  /** set once it failed for good: kept as a dead letter until retried or dropped */
+  dead?: { reason: string; at: number }
+}
+
+/** Where entries are kept: each change is written before the outbox acts on it. */
+export interface OutboxStorage {
+  load(): Promise<OutboxEntry[]>
+  save(entry: OutboxEntry): Promise<void>
+  remove(id: string): Promise<void>
+}
+
+/** What the destination's answer means for the entry (from `xo outcome`). */
+export type OutboxOutcome =
+  | { outcome: 'ok'; statusCode?: number }
+  | { outcome: 'retry'; reason: string; statusCode?: number; afterMs?: number }
+  | { outcome: 'failed'; reason: string; statusCode?: number }
+
+export interface OutboxLimits {
+  /** sends at most, the first one included */
+  maxAttempts: number
+  /** how long an entry is retried at most, from its creation */
+  maxAgeMs: number
+  /** dead letters kept at most: the oldest are dropped beyond it (said once each time) */
+  maxDead: number
+  /** how long a send may wait for its answer before it is sent again (the flow lost the message) */
+  answerTimeoutMs: number
+  /** backoff of retries: exponential from `baseMs`, capped at `maxMs`, with full jitter */
+  baseMs: number
+  maxMs: number
+}
+
+export const DEFAULT_LIMITS: OutboxLimits = {
+  maxAttempts: 10,
+  maxAgeMs: 24 * 3600_000,
+  maxDead: 1000,
+  answerTimeoutMs: 5 * 60_000,
+  baseMs: 1000,
+  maxMs: 5 * 60_000,
+}
+
+/** The clock and timer the outbox schedules with (tests: a clock they move). */
+export interface OutboxClock {
+  now(): number
+  setTimer(fn: () => void, ms: number): unknown
+  clearTimer(timer: unknown): void
+}
+
+const systemClock: OutboxClock = {
+  now: () => Date.now(),
+  setTimer: (fn, ms) => {
+    const timer = setTimeout(fn, ms)
+    timer.unref?.()
+    return timer
+  },
+  clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
+}
+
+export interface OutboxOptions {
+  storage: OutboxStorage
+  /** hands a request to the flow (on its way to the http request node); the answer comes back through `answered` */
+  send(entry: OutboxEntry): void
+  limits?: Partial<OutboxLimits>
+  clock?: OutboxClock
+  random?: () => number
+  warn(message: string): void
+}
+
+/**
+ * Requests to destinations, kept until they are delivered: each is recorded before it is sent and forgotten only
+ * once its answer says it was delivered (or it is dropped); a retry is scheduled from the answer (Retry-After when
+ * the destination gave one, else an exponential backoff with jitter) and survives a restart, since the schedule is
+ * part of what is recorded. A request that fails for good, or runs out of attempts or time, stays as a dead letter
+ * with the last answer, until an operator retries or drops it. A send whose answer never comes (the flow lost the
+ * message, Node-RED was killed mid-request) is sent again after `answerTimeoutMs`, with the same id.
+ */
+export class Outbox {
+  readonly #o: OutboxOptions
+  readonly #limits: OutboxLimits
+  readonly #clock: OutboxClock
+  readonly #entries = new Map<string, OutboxEntry>()
+  #timer: unknown
+  #timerAt = Number.POSITIVE_INFINITY
+  #stopped = false
+  /** one storage write at a time, in order */
+  #writes: Promise<unknown> = Promise.resolve()
+
+  constructor(options: OutboxOptions) {
+    this.#o = options
+    this.#limits = { ...DEFAULT_LIMITS, ...options.limits }
+    this.#clock = options.clock ?? systemClock
+  }
+
+  /** Loads what was kept (a restart, a redeploy) and sends what is due. */
+  async start(): Promise<void> {
+    for (const entry of await this.#o.storage.load()) this.#entries.set(entry.id, entry)
+    this.#schedule()
+  }
+
+  stop(): void {
+    this.#stopped = true
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer)
+    this.#timer = undefined
+  }
+
+  /**
+   * A new request: recorded, then sent. An id already kept is not added twice (the same event handed over again):
+   * answers false.
+   */
+  async add(node: string, id: string, request: OutboxRequest): Promise<boolean> {
+    if (this.#entries.has(id)) return false
+    const now = this.#clock.now()
+    const entry: OutboxEntry = { id, node, request, createdAt: now, attempts: 0, nextAt: now }
+    this.#entries.set(id, entry)
+    await this.#write(() => this.#o.storage.save(entry))
+    this.#sendNow(entry)
+    this.#schedule()
+    return true
+  }
+
+  /** The destination's answer to the last send of `id`. */
+  async answered(id: string, outcome: OutboxOutcome): Promise<void> {
+    const entry = this.#entries.get(id)
+    if (!entry || entry.dead) return
+    const now = this.#clock.now()
+    const answer: OutboxAnswer = {
+      ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
+      reason: outcome.outcome === 'ok' ? 'delivered' : outcome.reason,
+      at: now,
+    }
+    if (outcome.outcome === 'ok') {
+      this.#entries.delete(id)
+      await this.#write(() => this.#o.storage.remove(id))
+      this.#schedule()
+      return
+    }
+    entry.lastAnswer = answer
+    const outOfTime = now - entry.createdAt >= this.#limits.maxAgeMs
+    const outOfAttempts = entry.attempts >= this.#limits.maxAttempts
+    if (outcome.outcome === 'failed' || outOfTime || outOfAttempts) {
+      const why = outcome.outcome === 'failed' ? outcome.reason : outOfTime ? 'out of time' : 'out of attempts'
+      entry.dead = { reason: outcome.outcome === 'failed' ? why : `${why}: ${outcome.reason}`, at: now }
+      await this.#write(() => this.#o.storage.save(entry))
+      await this.#boundDead()
+      this.#schedule()
+      return
+    }
+    const backoff = backoffMs(entry.attempts - 1, {
+      baseMs: this.#limits.baseMs,
+      maxMs: this.#limits.maxMs,
+      ...(this.#o.random ? { random: this.#o.random } : {}),
+    })
+    entry.nextAt = now + Math.max(outcome.afterMs ?? 0, backoff)
+    await this.#write(() => this.#o.storage.save(entry))
+    this.#schedule()
+  }
+
+  /** Sends `id` (or every pending and dead entry) again now; a dead letter gets its attempts back. */
+  async retryNow(id?: string): Promise<number> {
+    const chosen =
+      id === undefined ? [...this.#entries.values()] : [this.#entries.get(id)].filter((e) => e !== undefined)
+    const now = this.#clock.now()
+    for (const entry of chosen) {
+      if (entry.dead) {
+        delete entry.dead
+        entry.attempts = 0
+        entry.createdAt = now
+      }
+      entry.nextAt = now
+      await this.#write(() => this.#o.storage.save(entry))
+    }
+    this.#schedule()
+    return chosen.length
+  }
+
+  /** Forgets `id` (or every entry, or every dead letter with `deadOnly`). */
+  async drop(id?: string, { deadOnly = false } = {}): Promise<number> {
+    const chosen = [...this.#entries.values()].filter((e) => (id === undefined || e.id === id) && (!deadOnly || e.dead))
+    for (const entry of chosen) {
+      this.#entries.delete(entry.id)
+      await this.#write(() => this.#o.storage.remove(entry.id))
+    }
+    this.#schedule()
+    return chosen.length
+  }
+
+  /** What is kept, for the operator's view: pending entries by when they are due, dead letters newest first. */
+  list(): { pending: OutboxEntry[]; dead: OutboxEntry[] } {
+    const all = [...this.#entries.values()]
+    return {
+      pending: all.filter((e) => !e.dead).sort((a, b) => a.nextAt - b.nextAt),
+      dead: all.filter((e) => e.dead).sort((a, b) => (b.dead?.at ?? 0) - (a.dead?.at ?? 0)),
+    }
+  }
+
+  #sendNow(entry: OutboxEntry): void {
+    if (this.#stopped) return
+    entry.attempts++
+    // Sent again if no answer comes: the flow dropped it, or the process died before the answer was recorded.
+    entry.nextAt = this.#clock.now() + this.#limits.answerTimeoutMs
+    void this.#write(() => this.#o.storage.save(entry))
+    this.#o.send(entry)
+  }
+
+  /** Sends what is due, and sets one timer for the next entry due. */
+  #schedule(): void {
+    if (this.#stopped) return
+    const now = this.#clock.now()
+    const due = [...this.#entries.values()].filter((entry) => !entry.dead && entry.nextAt <= now)
+    for (const entry of due.sort((a, b) => a.nextAt - b.nextAt)) this.#sendNow(entry)
+    let next = Number.POSITIVE_INFINITY
+    for (const entry of this.#entries.values()) if (!entry.dead) next = Math.min(next, entry.nextAt)
+    if (next === this.#timerAt) return
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer)
+    this.#timer = undefined
+    this.#timerAt = next
+    if (next === Number.POSITIVE_INFINITY) return
+    this.#timer = this.#clock.setTimer(
+      () => {
+        this.#timer = undefined
+        this.#timerAt = Number.POSITIVE_INFINITY
+        this.#schedule()
+      },
+      Math.max(0, next - now),
+    )
+  }
+
+  /** Keeps at most `maxDead` dead letters: the oldest go, said in the log. */
+  async #boundDead(): Promise<void> {
+    const dead = this.list().dead
+    const extra = dead.slice(this.#limits.maxDead)
+    if (!extra.length) return
+    for (const entry of extra) {
+      this.#entries.delete(entry.id)
+      await this.#write(() => this.#o.storage.remove(entry.id))
+    }
+    this.#o.warn(`${extra.length} oldest dead letters dropped (more than ${this.#limits.maxDead} kept)`)
+  }
+
+  #write(operation: () => Promise<void>): Promise<void> {
+    const done = this.#writes.then(operation, operation)
+    this.#writes = done.catch((error: unknown) => this.#o.warn(`cannot record the outbox: ${(error as Error).message}`))
+    return done
+  }
+}
