@@ -6,6 +6,8 @@ export interface OutboxRequest {
   method: string
   headers?: Record<string, string>
   payload?: unknown
+  /** what of the message comes along for the flow after the request (its destination, its event's summary) */
+  carried?: Record<string, unknown>
 }
 
 /** What the destination last answered (or why nothing did). */
