@@ -29,6 +29,8 @@ export interface OutboxEntry {
   attempts: number
   /** when it is due (ms since the epoch) */
   nextAt: number
+  /** set while a send waits for its answer: at a restart, that answer will never come */
+  inFlight?: boolean
   lastAnswer?: OutboxAnswer
   /** set once it failed for good: kept as a dead letter until retried or dropped */
   dead?: { reason: string; at: number }
@@ -115,6 +117,10 @@ export class Outbox {
   #stopped = false
   /** one storage write at a time, in order */
   #writes: Promise<unknown> = Promise.resolve()
+  /** new requests not recorded yet */
+  readonly #unrecorded = new Set<string>()
+  /** what was kept is loaded: requests and answers that come before wait for it (they would be written over) */
+  #loaded: Promise<void> | undefined
 
   constructor(options: OutboxOptions) {
     this.#o = options
@@ -122,10 +128,21 @@ export class Outbox {
     this.#clock = options.clock ?? systemClock
   }
 
-  /** Loads what was kept (a restart, a redeploy) and sends what is due. */
-  async start(): Promise<void> {
-    for (const entry of await this.#o.storage.load()) this.#entries.set(entry.id, entry)
-    this.#schedule()
+  /**
+   * Loads what was kept (a restart, a redeploy) and sends what is due, and at once what was waiting for an answer
+   * when the last run stopped: that answer will never come.
+   */
+  start(): Promise<void> {
+    this.#loaded ??= (async () => {
+      const loaded = await this.#o.storage.load()
+      const now = this.#clock.now()
+      for (const entry of loaded) {
+        if (entry.inFlight && !entry.dead) entry.nextAt = Math.min(entry.nextAt, now)
+        if (!this.#entries.has(entry.id)) this.#entries.set(entry.id, entry)
+      }
+      this.#schedule()
+    })()
+    return this.#loaded
   }
 
   stop(): void {
@@ -139,11 +156,21 @@ export class Outbox {
    * answers false.
    */
   async add(node: string, id: string, request: OutboxRequest): Promise<boolean> {
+    await this.start()
     if (this.#entries.has(id)) return false
     const now = this.#clock.now()
     const entry: OutboxEntry = { id, node, request, createdAt: now, attempts: 0, nextAt: now }
     this.#entries.set(id, entry)
-    await this.#write(() => this.#o.storage.save(entry))
+    // Not sent until it is recorded: the scheduler, run by another answer meanwhile, leaves it alone till then.
+    this.#unrecorded.add(id)
+    try {
+      await this.#write(() => this.#o.storage.save(entry))
+    } catch (error) {
+      this.#entries.delete(id)
+      throw error
+    } finally {
+      this.#unrecorded.delete(id)
+    }
     this.#sendNow(entry)
     this.#schedule()
     return true
@@ -151,8 +178,10 @@ export class Outbox {
 
   /** The destination's answer to the last send of `id`. */
   async answered(id: string, outcome: OutboxOutcome): Promise<void> {
+    await this.start()
     const entry = this.#entries.get(id)
     if (!entry || entry.dead) return
+    delete entry.inFlight
     const now = this.#clock.now()
     const answer: OutboxAnswer = {
       ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
@@ -188,6 +217,7 @@ export class Outbox {
 
   /** Sends `id` (or every pending and dead entry) again now; a dead letter gets its attempts back. */
   async retryNow(id?: string): Promise<number> {
+    await this.start()
     const chosen =
       id === undefined ? [...this.#entries.values()] : [this.#entries.get(id)].filter((e) => e !== undefined)
     const now = this.#clock.now()
@@ -206,6 +236,7 @@ export class Outbox {
 
   /** Forgets `id` (or every entry, or every dead letter with `deadOnly`). */
   async drop(id?: string, { deadOnly = false } = {}): Promise<number> {
+    await this.start()
     const chosen = [...this.#entries.values()].filter((e) => (id === undefined || e.id === id) && (!deadOnly || e.dead))
     for (const entry of chosen) {
       this.#entries.delete(entry.id)
@@ -227,6 +258,7 @@ export class Outbox {
   #sendNow(entry: OutboxEntry): void {
     if (this.#stopped) return
     entry.attempts++
+    entry.inFlight = true
     // Sent again if no answer comes: the flow dropped it, or the process died before the answer was recorded.
     entry.nextAt = this.#clock.now() + this.#limits.answerTimeoutMs
     void this.#write(() => this.#o.storage.save(entry))
@@ -237,10 +269,14 @@ export class Outbox {
   #schedule(): void {
     if (this.#stopped) return
     const now = this.#clock.now()
-    const due = [...this.#entries.values()].filter((entry) => !entry.dead && entry.nextAt <= now)
+    const due = [...this.#entries.values()].filter(
+      (entry) => !entry.dead && entry.nextAt <= now && !this.#unrecorded.has(entry.id),
+    )
     for (const entry of due.sort((a, b) => a.nextAt - b.nextAt)) this.#sendNow(entry)
     let next = Number.POSITIVE_INFINITY
-    for (const entry of this.#entries.values()) if (!entry.dead) next = Math.min(next, entry.nextAt)
+    for (const entry of this.#entries.values()) {
+      if (!entry.dead && !this.#unrecorded.has(entry.id)) next = Math.min(next, entry.nextAt)
+    }
     if (next === this.#timerAt) return
     if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer)
     this.#timer = undefined

@@ -170,15 +170,18 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
     await first.box.add('slack', 'dead', REQUEST)
     await first.box.answered('dead', { outcome: 'failed', reason: 'HTTP 404' })
     first.box.stop()
-    // Node-RED killed; started again 40 s later: the request in flight had no answer for longer than it waits.
-    await clock.advance(40_000)
+    // Node-RED killed; started again 10 s later: the request in flight will never get its answer.
+    await clock.advance(10_000)
     const second = outbox(storage, clock)
     await second.box.start()
     assert.deepEqual(
       second.sent.map((s) => s.id),
       ['in-flight'],
     )
-    await clock.advance(20_000)
+    await second.box.answered('in-flight', { outcome: 'ok', statusCode: 200 })
+    await clock.advance(49_999)
+    assert.equal(second.sent.length, 1)
+    await clock.advance(1)
     assert.deepEqual(
       second.sent.map((s) => s.id),
       ['in-flight', 'due-later'],
@@ -258,5 +261,70 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  it('takes requests that come while it still loads what was kept, and loses neither', async () => {
+    const storage = new MemoryStorage()
+    const clock = new FakeClock()
+    await storage.save({
+      id: 'kept',
+      node: 'n',
+      request: REQUEST,
+      createdAt: 0,
+      attempts: 1,
+      nextAt: clock.at + 60_000,
+    })
+    let loaded: () => void = () => {}
+    const slow = Object.assign(Object.create(storage) as MemoryStorage, {
+      load: () => new Promise<OutboxEntry[]>((resolve) => (loaded = () => resolve(storage.load()))),
+    })
+    const { box, sent } = outbox(slow, clock)
+    const starting = box.start()
+    const adding = Promise.all(['a', 'b'].map((id) => box.add('slack', id, REQUEST)))
+    await settle()
+    assert.deepEqual(sent, [], 'sent before what was kept is loaded')
+    loaded()
+    await Promise.all([starting, adding])
+    assert.deepEqual([...storage.entries.keys()].sort(), ['a', 'b', 'kept'])
+    assert.deepEqual(
+      box
+        .list()
+        .pending.map((e) => e.id)
+        .sort(),
+      ['a', 'b', 'kept'],
+    )
+    box.stop()
+  })
+
+  it('never sends a new request before it is recorded, even when a retry falls due meanwhile', async () => {
+    const storage = new MemoryStorage()
+    const clock = new FakeClock()
+    let recorded: () => void = () => {}
+    const slow = Object.assign(Object.create(storage) as MemoryStorage, {
+      save: (entry: OutboxEntry) =>
+        entry.id === 'new' && !storage.entries.has('new')
+          ? new Promise<void>((resolve) => (recorded = () => resolve(storage.save(entry))))
+          : storage.save(entry),
+    })
+    const { box, sent } = outbox(slow, clock)
+    await box.start()
+    await box.add('slack', 'old', REQUEST)
+    await box.answered('old', { outcome: 'retry', reason: 'HTTP 503', afterMs: 1000 })
+    const adding = box.add('slack', 'new', REQUEST)
+    await settle()
+    // The retry's timer runs the schedule while the new request is still being written.
+    await clock.advance(1000)
+    assert.deepEqual(
+      sent.map((s) => s.id),
+      ['old', 'old'],
+      'the new request went out before it was recorded',
+    )
+    recorded()
+    await adding
+    assert.deepEqual(
+      sent.map((s) => `${s.id}:${s.stored}`),
+      ['old:true', 'old:true', 'new:true'],
+    )
+    box.stop()
   })
 })
