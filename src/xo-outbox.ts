@@ -1,0 +1,39 @@
+import { type Done, type Msg, nodeType } from './node-red/define-node'
+import { outboxInput, outboxStatus, sendEntry } from './node-red/outbox-input'
+import { stateStoreOf } from './node-red/state'
+import { Outbox } from './outbox/outbox'
+import { StateOutboxStorage } from './outbox/state-storage'
+
+interface OutboxConfig {
+  maxAttempts?: number | string
+  maxAgeHours?: number | string
+  maxDead?: number | string
+  answerTimeout?: number | string
+}
+
+const positive = (value: unknown, fallback: number) => (Number(value) > 0 ? Number(value) : fallback)
+
+/**
+ * `xo outbox`: keeps each request of a destination node until it is delivered, across restarts and redeploys.
+ * Output 1 goes to the core http request node, whose answer goes through xo outcome and back here: a retry is sent
+ * again when its time comes (kept in the package's state store meanwhile), a request delivered or failed for good
+ * leaves by output 2.
+ */
+export = nodeType<OutboxConfig>('xo-outbox', ({ RED, node, config, t, scope }) => {
+  const outbox = new Outbox({
+    storage: new StateOutboxStorage(stateStoreOf(RED), `xo-outbox/${node.id}`),
+    limits: {
+      maxAttempts: positive(config.maxAttempts, 10),
+      maxAgeMs: positive(config.maxAgeHours, 24) * 3600_000,
+      maxDead: positive(config.maxDead, 1000),
+      answerTimeoutMs: positive(config.answerTimeout, 300) * 1000,
+    },
+    send: sendEntry((outputs) => node.send(outputs)),
+    warn: (message) => node.warn(message),
+  })
+  const show = () => node.status(outboxStatus(outbox.list(), t))
+  const input = outboxInput({ outbox, nodeId: node.id, send: (outputs) => node.send(outputs), show, t })
+  node.on('input', (msg: Msg, _send: unknown, done: Done) => input(msg, done))
+  scope.defer(() => outbox.stop())
+  outbox.start().then(show, (error: Error) => node.error(t('errors.load', { reason: error.message })))
+})
