@@ -1,5 +1,6 @@
 import { type Done, type Msg, nodeType } from './node-red/define-node'
 import { outboxInput, outboxStatus, sendEntry } from './node-red/outbox-input'
+import { outboxRoutes, type XoOutboxNode } from './node-red/outbox-routes'
 import { stateStoreOf } from './node-red/state'
 import { Outbox } from './outbox/outbox'
 import { StateOutboxStorage } from './outbox/state-storage'
@@ -19,7 +20,7 @@ const positive = (value: unknown, fallback: number) => (Number(value) > 0 ? Numb
  * again when its time comes (kept in the package's state store meanwhile), a request delivered or failed for good
  * leaves by output 2.
  */
-export = nodeType<OutboxConfig>('xo-outbox', ({ RED, node, config, t, scope }) => {
+const define = nodeType<OutboxConfig>('xo-outbox', ({ RED, node, config, t, scope }) => {
   const outbox = new Outbox({
     storage: new StateOutboxStorage(stateStoreOf(RED), `xo-outbox/${node.id}`),
     limits: {
@@ -35,5 +36,13 @@ export = nodeType<OutboxConfig>('xo-outbox', ({ RED, node, config, t, scope }) =
   const input = outboxInput({ outbox, nodeId: node.id, send: (outputs) => node.send(outputs), show, t })
   node.on('input', (msg: Msg, _send: unknown, done: Done) => input(msg, done))
   scope.defer(() => outbox.stop())
+  // The editor's operator view reaches it through the admin API.
+  const reachable: Pick<XoOutboxNode, 'outbox'> = { outbox }
+  Object.assign(node, reachable)
   outbox.start().then(show, (error: Error) => node.error(t('errors.load', { reason: error.message })))
 })
+
+export = (RED: Parameters<typeof define>[0]) => {
+  outboxRoutes(RED)
+  define(RED)
+}

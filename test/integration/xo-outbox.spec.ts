@@ -46,6 +46,20 @@ describe('xo outbox: requests survive a kill of Node-RED (stock node-red)', func
     },
   ]
 
+  /** The flow, with an http in node that starts each request as a message (as an XO event would). */
+  const nodes = (url: string) => [
+    ...flow(url),
+    { id: 'in', type: 'http in', z: 'tab', url: '/outbox-test', method: 'post', wires: [['answer', 'payload']] },
+    { id: 'answer', type: 'http response', z: 'tab', statusCode: '200', wires: [] },
+    {
+      id: 'payload',
+      type: 'change',
+      z: 'tab',
+      rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'payload.n', tot: 'msg' }],
+      wires: [['make']],
+    },
+  ]
+
   async function inject(n: number): Promise<void> {
     // Each request starts as a message of the flow (an http in node), as an XO event would.
     const response = await red!.request('/outbox-test', {
@@ -60,25 +74,22 @@ describe('xo outbox: requests survive a kill of Node-RED (stock node-red)', func
     let up = false
     sink.answer(() => (up ? { status: 200, body: 'ok' } : { status: 503, body: 'down' }))
     red = await StockNodeRed.start()
-    const nodes = [
-      ...flow(sink.url),
-      { id: 'in', type: 'http in', z: 'tab', url: '/outbox-test', method: 'post', wires: [['answer', 'payload']] },
-      { id: 'answer', type: 'http response', z: 'tab', statusCode: '200', wires: [] },
-      {
-        id: 'payload',
-        type: 'change',
-        z: 'tab',
-        rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'payload.n', tot: 'msg' }],
-        wires: [['make']],
-      },
-    ]
-    await red.deploy(nodes)
+    await red.deploy(nodes(sink.url))
     for (let n = 0; n < REQUESTS; n++) await inject(n)
     // Every request tried at least once, none delivered.
     await waitFor(() => new Set(sink.on('/hook').map((r) => JSON.parse(r.body).n)).size === REQUESTS, {
       timeoutMs: 20_000,
       what: 'a first attempt of every request',
     })
+    // The operator's view (admin API): every request waiting, shown by host only (a webhook's path is its secret).
+    const view = (await (await red.request('/xo-outbox/outbox')).json()) as {
+      pending: Array<{ host: string; attempts: number; lastAnswer?: { statusCode?: number } }>
+      dead: unknown[]
+    }
+    assert.equal(view.pending.length, REQUESTS)
+    assert.equal(view.dead.length, 0)
+    assert.equal(view.pending[0].host, new URL(sink.url).host)
+    assert.doesNotMatch(JSON.stringify(view), /\/hook|"n":/, 'the view shows no path nor body')
     await red.signal('SIGKILL')
     up = true
     const killedAt = sink.received.length
@@ -102,5 +113,36 @@ describe('xo outbox: requests survive a kill of Node-RED (stock node-red)', func
     assert.equal(keys.size, REQUESTS)
     for (const [n, seen] of keys) assert.equal(seen.size, 1, `request ${n} went out under ${seen.size} keys`)
     assert.equal(new Set([...keys.values()].map((s) => [...s][0])).size, REQUESTS)
+  })
+
+  it('keeps a request refused for good as a dead letter with its last answer; Retry now from the admin API delivers it', async () => {
+    let fixed = false
+    sink.answer(() => (fixed ? { status: 200, body: 'ok' } : { status: 404, body: 'no such hook' }))
+    red = await StockNodeRed.start()
+    await red.deploy(nodes(sink.url))
+    await inject(1)
+    type View = {
+      pending: unknown[]
+      dead: Array<{ id: string; dead: { reason: string }; lastAnswer: { statusCode: number } }>
+    }
+    const view = async () => (await (await red!.request('/xo-outbox/outbox')).json()) as View
+    const dead = await waitFor(async () => (await view()).dead[0], { what: 'the dead letter' })
+    assert.equal(dead.lastAnswer.statusCode, 404)
+    assert.match(dead.dead.reason, /404/)
+    fixed = true
+    const retry = await red.request('/xo-outbox/outbox/retry', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entry: dead.id }),
+    })
+    assert.deepEqual(await retry.json(), { retried: 1 })
+    await waitFor(async () => (await view()).dead.length === 0 && (await view()).pending.length === 0, {
+      what: 'the retried request delivered',
+    })
+    assert.deepEqual(
+      sink.on('/hook').map((r) => r.headers['idempotency-key']),
+      [dead.id, dead.id],
+      'sent twice under the same key',
+    )
   })
 })
