@@ -1,6 +1,7 @@
 import { type Done, type Msg, nodeType } from './node-red/define-node'
 import { outboxInput, outboxStatus, sendEntry } from './node-red/outbox-input'
 import { outboxRoutes, type XoOutboxNode } from './node-red/outbox-routes'
+import { runtimeOf } from './node-red/runtime'
 import { stateStoreOf } from './node-red/state'
 import { Outbox } from './outbox/outbox'
 import { StateOutboxStorage } from './outbox/state-storage'
@@ -36,6 +37,16 @@ const define = nodeType<OutboxConfig>('xo-outbox', ({ RED, node, config, t, scop
   const input = outboxInput({ outbox, nodeId: node.id, send: (outputs) => node.send(outputs), show, t })
   node.on('input', (msg: Msg, _send: unknown, done: Done) => input(msg, done))
   scope.defer(() => outbox.stop())
+  // What it holds, in the package's metrics.
+  const reading = () => {
+    const { pending, dead } = outbox.list()
+    const oldest = Math.min(...pending.map((entry) => entry.createdAt))
+    const oldestSeconds = pending.length ? Math.max(0, (Date.now() - oldest) / 1000) : 0
+    return { node: node.name || node.id, pending: pending.length, dead: dead.length, oldestSeconds }
+  }
+  const { outboxes } = runtimeOf(RED)
+  outboxes.add(reading)
+  scope.defer(() => outboxes.delete(reading))
   // The editor's operator view reaches it through the admin API.
   const reachable: Pick<XoOutboxNode, 'outbox'> = { outbox }
   Object.assign(node, reachable)

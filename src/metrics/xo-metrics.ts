@@ -11,6 +11,16 @@ export interface ServerReading {
   leading?: boolean
 }
 
+/** One xo outbox node as the metrics read it at scrape time. */
+export interface OutboxReading {
+  /** the node's name, or its id */
+  node: string
+  pending: number
+  dead: number
+  /** age of the oldest request still waiting (0 when none waits) */
+  oldestSeconds: number
+}
+
 /**
  * The package's metrics in Prometheus' text exposition format (prom-client), one registry per Node-RED runtime:
  * deliveries, refusals, gated deliveries, XO connections, objects kept, object-event lag, catch-up. Every series is
@@ -67,8 +77,26 @@ export class XoMetrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] })
   }
 
-  constructor(read: () => ServerReading[]) {
+  constructor(read: () => ServerReading[], outboxes: () => OutboxReading[] = () => []) {
     const registry = this.registry
+    const perOutbox = (name: string, help: string, value: (r: OutboxReading) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['node'] as const,
+        registers: [registry],
+        collect() {
+          this.reset()
+          for (const r of outboxes()) this.set({ node: r.node }, value(r))
+        },
+      })
+    perOutbox('xo_outbox_pending', 'Requests an xo outbox keeps until they are delivered', (r) => r.pending)
+    perOutbox('xo_outbox_dead', 'Requests an xo outbox keeps as dead letters (failed for good)', (r) => r.dead)
+    perOutbox(
+      'xo_outbox_oldest_seconds',
+      'Age of the oldest request an xo outbox still tries to deliver',
+      (r) => r.oldestSeconds,
+    )
     // Read at scrape time, one series per XO connection.
     const gauge = (name: string, help: string, value: (r: ServerReading) => number | undefined) =>
       new Gauge({

@@ -2,7 +2,7 @@ import type { NodeAPI } from 'node-red'
 import { runtimeKey } from './runtime-key'
 import { ListenerPool } from '../listener/listener-pool'
 import { CoordinatorPool } from '../coordination/coordinator-pool'
-import { XoMetrics } from '../metrics/xo-metrics'
+import { type OutboxReading, XoMetrics } from '../metrics/xo-metrics'
 import { hookDispatchOf } from './hook-dispatch'
 import type { XoServerNode } from './xo-server-node'
 import type { LeaseRole } from '../coordination/leader-lease'
@@ -27,6 +27,8 @@ export interface Health {
 /** What the package keeps once per Node-RED runtime: its xo-server nodes, their metrics, their listeners. */
 export interface PackageRuntime {
   servers: Set<XoServerNode>
+  /** what each deployed xo outbox node holds, read at scrape time */
+  outboxes: Set<() => OutboxReading>
   metrics: XoMetrics
   listeners: ListenerPool
   /** Redis connections and leases shared with another Node-RED, kept across redeploys */
@@ -64,13 +66,16 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
   let found = runtimes.get(runtimeKey(RED))
   if (found) return found
   const servers = new Set<XoServerNode>()
-  const metrics = new XoMetrics(() =>
-    [...servers].map((node) => ({
-      server: serverLabel(node),
-      connected: node.connection?.isConnected === true,
-      objects: node.objectStore()?.size ?? 0,
-      ...(node.coordinator ? { leading: node.coordinator.lease.leading } : {}),
-    })),
+  const outboxes = new Set<() => OutboxReading>()
+  const metrics = new XoMetrics(
+    () =>
+      [...servers].map((node) => ({
+        server: serverLabel(node),
+        connected: node.connection?.isConnected === true,
+        objects: node.objectStore()?.size ?? 0,
+        ...(node.coordinator ? { leading: node.coordinator.lease.leading } : {}),
+      })),
+    () => [...outboxes].map((read) => read()),
   )
   const health = (): Health => {
     const list = [...servers].map((node) => {
@@ -105,7 +110,7 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
       void coordinators.stopUnused()
   })
   watchShutdown(coordinators)
-  found = { servers, metrics, listeners, coordinators, health }
+  found = { servers, outboxes, metrics, listeners, coordinators, health }
   runtimes.set(runtimeKey(RED), found)
   return found
 }

@@ -90,6 +90,9 @@ describe('xo outbox: requests survive a kill of Node-RED (stock node-red)', func
     assert.equal(view.dead.length, 0)
     assert.equal(view.pending[0].host, new URL(sink.url).host)
     assert.doesNotMatch(JSON.stringify(view), /\/hook|"n":/, 'the view shows no path nor body')
+    const metrics = await (await red.request('/xo/metrics')).text()
+    assert.match(metrics, new RegExp(`^xo_outbox_pending\\{node="outbox"\\} ${REQUESTS}$`, 'm'))
+    assert.match(metrics, /^xo_outbox_dead\{node="outbox"\} 0$/m)
     await red.signal('SIGKILL')
     up = true
     const killedAt = sink.received.length
