@@ -49,6 +49,22 @@ interface Answer {
   reading: { title: string; lines: string[] }
 }
 
+/**
+ * How a stand-in may be told to fail, from its page, so that a newcomer sees retries and dead letters: a
+ * destination down (503), rate limiting (429 with Retry-After), no answer for a long while, or refusing for good.
+ */
+export const MODES = {
+  normal: 'answers as the real one',
+  unavailable: 'answers 503',
+  'rate-limited': 'answers 429, Retry-After 5 s',
+  slow: 'answers after 60 s',
+  refusing: 'answers 404 (failed for good)',
+} as const
+export type StandInMode = keyof typeof MODES
+
+/** Where a stand-in's mode is set (a form on the page posts there): not a path any stand-in answers under. */
+const MODES_PATH = '_modes'
+
 const STAND_INS: StandIn[] = [
   {
     name: 'slack',
@@ -127,6 +143,8 @@ export class StandIns {
   readonly secrets: Secrets = { signing: `whsec_${randomBytes(24).toString('base64')}` }
   #reservations = new Set<string>()
   #attempts = new Map<string, number>()
+  /** stand-ins told to fail, by name */
+  readonly modes = new Map<string, StandInMode>()
 
   /**
    * @param files the files the examples write (dead letters, inventory), shown on the page
@@ -152,6 +170,10 @@ export class StandIns {
       json(res, 200, this.received)
       return true
     }
+    if (rest.startsWith(`${MODES_PATH}/`)) {
+      this.#setMode(rest.slice(MODES_PATH.length + 1), req, res)
+      return true
+    }
     const standIn = STAND_INS.find((s) => rest === s.name || rest.startsWith(`${s.name}/`))
     if (!standIn) {
       json(res, 404, { error: 'no such stand-in' })
@@ -171,7 +193,7 @@ export class StandIns {
       } catch {
         // not JSON: shown as text
       }
-      const answer = this.#answer(standIn, req, `/${rest}`, body, text)
+      const answer = this.#failing(standIn) ?? this.#answer(standIn, req, `/${rest}`, body, text)
       this.received.unshift({
         at: Date.now(),
         name: standIn.name,
@@ -190,6 +212,51 @@ export class StandIns {
       else send()
     })
     return true
+  }
+
+  /** The answer of a stand-in told to fail, undefined when it answers as the real one. */
+  #failing(standIn: StandIn): Answer | undefined {
+    const mode = this.modes.get(standIn.name) ?? 'normal'
+    const reading = { title: `${standIn.label}: ${MODES[mode]}`, lines: ['told to fail from the stand-ins page'] }
+    switch (mode) {
+      case 'normal':
+        return undefined
+      case 'unavailable':
+        return { status: 503, text: 'stand-in told to be down', reading }
+      case 'rate-limited':
+        return { status: 429, text: 'slow down', headers: { 'retry-after': '5' }, reading }
+      case 'slow':
+        return { status: 200, text: 'ok, late', delayMs: 60_000, reading }
+      case 'refusing':
+        return { status: 404, text: 'no such hook', reading }
+    }
+  }
+
+  /** `POST _modes/<stand-in>` with `mode=<mode>` (the page's form, or JSON): how that stand-in answers from now on. */
+  #setMode(name: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const standIn = STAND_INS.find((s) => s.name === name)
+    if (req.method !== 'POST' || !standIn)
+      return void json(res, standIn ? 405 : 404, { error: 'POST a mode to a stand-in' })
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.length < 4 && chunks.push(chunk))
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      let mode: unknown
+      try {
+        mode = (JSON.parse(text) as { mode?: unknown }).mode
+      } catch {
+        mode = new URLSearchParams(text).get('mode')
+      }
+      if (typeof mode !== 'string' || !(mode in MODES))
+        return void json(res, 400, { error: `modes: ${Object.keys(MODES).join(', ')}` })
+      if (mode === 'normal') this.modes.delete(standIn.name)
+      else this.modes.set(standIn.name, mode as StandInMode)
+      // A form posted from the page goes back to it.
+      if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+        return void res.writeHead(303, { location: `${STAND_INS_PATH}/` }).end()
+      }
+      json(res, 200, { name: standIn.name, mode })
+    })
   }
 
   #answer(standIn: StandIn, req: http.IncomingMessage, path: string, body: unknown, text: string): Answer {
@@ -320,7 +387,15 @@ export class StandIns {
     const files = Object.entries(this.files)
       .map(([name, file]) => `<h2>${esc(name)}: ${esc(path.basename(file))}</h2><pre>${esc(tail(file))}</pre>`)
       .join('\n')
-    const list = STAND_INS.map((s) => `<li>${esc(s.label)}</li>`).join('')
+    const options = (current: StandInMode) =>
+      Object.entries(MODES)
+        .map(([mode, words]) => `<option value="${mode}"${mode === current ? ' selected' : ''}>${esc(words)}</option>`)
+        .join('')
+    const list = STAND_INS.map(
+      (s) =>
+        `<li>${esc(s.label)} <form method="post" action="${STAND_INS_PATH}/${MODES_PATH}/${s.name}" style="display:inline">` +
+        `<select name="mode" onchange="this.form.submit()">${options(this.modes.get(s.name) ?? 'normal')}</select></form></li>`,
+    ).join('')
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(`<!doctype html>
 <html><head><meta charset="utf-8"><meta http-equiv="refresh" content="3"><title>What the destinations received</title>
 <style>body{font:14px sans-serif;margin:2em;max-width:70em}li{margin:.3em 0}.t,.s{color:#777;font-size:12px}pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap}</style></head>
@@ -328,7 +403,7 @@ export class StandIns {
 <p>Stand-ins served by <code>npm start</code> for the destinations of the examples (Import &gt; Examples), newest first. The page refreshes every 3 s.</p>
 <ol id="received">${rows || '<li>Nothing yet: import an example, deploy, and wait for the simulated XO to act.</li>'}</ol>
 ${files}
-<h2>Stand-ins</h2><ul>${list}</ul>
+<h2>Stand-ins</h2><p>Tell one to fail, to see the flows retry, keep a dead letter, and deliver once it is back.</p><ul>${list}</ul>
 </body></html>`)
   }
 }
