@@ -11,6 +11,7 @@ import { isNotSent } from './destinations/not-sent'
 import { type Done, type Msg, nodeType, type Send } from './node-red/define-node'
 import { type DestinationConfig, secretOf } from './destinations/settings'
 import { NotSentTally } from './node-red/not-sent-tally'
+import { runtimeOf } from './node-red/runtime'
 
 /**
  * One destination node type: XO event in, ready request(s) out (`msg.url`, `msg.method`, `msg.headers`,
@@ -21,7 +22,7 @@ function destinationNode(type: DestinationType) {
   const credentials = Object.fromEntries(type.credentials.map((name) => [name, { type: 'password' as const }]))
   return nodeType<DestinationConfig, Record<string, string>>(
     type.type,
-    ({ RED, node, config, t }) => {
+    ({ RED, node, config, t, scope }) => {
       const view: DestinationNodeView = {
         config,
         t,
@@ -33,6 +34,12 @@ function destinationNode(type: DestinationType) {
         ? missingSecretStatus(type.needs, view.secret(type.needs), config[`${type.needs}Env`], t)
         : undefined
       if (missing) node.status(missing)
+      const { refresh } = type
+      if (refresh) {
+        const { origins } = runtimeOf(RED)
+        origins.set(node.id, (request) => refresh(request, view))
+        scope.defer(() => origins.delete(node.id))
+      }
       let sent = 0
       const notSentTally = new NotSentTally(
         (reason, count) => t(`notSent.${reason}`, { count }),
@@ -53,7 +60,7 @@ function destinationNode(type: DestinationType) {
           show()
           return done()
         }
-        const out: Array<Msg & RequestMessage> = requestMessages(msg, requests, destination, summary, (m) =>
+        const out: Array<Msg & RequestMessage> = requestMessages(msg, requests, destination, summary, node.id, (m) =>
           RED.util.cloneMessage(m),
         )
         sent += out.length

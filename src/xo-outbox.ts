@@ -30,7 +30,7 @@ const define = nodeType<OutboxConfig>('xo-outbox', ({ RED, node, config, t, scop
       maxDead: positive(config.maxDead, 1000),
       answerTimeoutMs: positive(config.answerTimeout, 300) * 1000,
     },
-    send: sendEntry((outputs) => node.send(outputs)),
+    send: sendEntry((outputs) => node.send(outputs), runtimeOf(RED).origins),
     warn: (message) => node.warn(message),
   })
   const show = () => node.status(outboxStatus(outbox.list(), t))

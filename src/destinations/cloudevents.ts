@@ -94,3 +94,20 @@ export function structuredRequest(
   }
   return { url, method: 'POST', headers, payload: body }
 }
+
+/**
+ * `request` signed again now, under its own `webhook-id` (a receiver that deduplicates still sees one event); a
+ * request that was not signed, or whose payload is not the exact text, is left as it is.
+ */
+export function resigned(
+  request: HttpRequestMessage,
+  secret: string,
+  timestamp: number = Math.floor(Date.now() / 1000),
+): HttpRequestMessage {
+  const id = request.headers?.['webhook-id']
+  if (!id || typeof request.payload !== 'string') return request
+  return {
+    ...request,
+    headers: { ...request.headers, ...standardWebhookHeaders(id, timestamp, request.payload, secret) },
+  }
+}

@@ -10,6 +10,8 @@ export interface RequestMessage extends HttpRequestMessage {
   xoRequest: HttpRequestMessage
   xoDestination: Destination
   xoSummary: { id: string; kind: string; title: string; ok: boolean }
+  /** the node that made the request: xo outbox asks it to refresh a request it sends again later */
+  xoOrigin: string
 }
 
 /** A text of the destinations' catalogue, with its substitutions. */
@@ -24,6 +26,7 @@ export function requestMessages<M extends object>(
   requests: HttpRequestMessage[],
   destination: Destination,
   summary: XoEventSummary,
+  origin: string,
   clone: (msg: M) => M,
 ): Array<M & RequestMessage> {
   return requests.map((request, i) => ({
@@ -33,6 +36,7 @@ export function requestMessages<M extends object>(
     xoRequest: request,
     xoDestination: destination,
     xoSummary: { id: summary.id, kind: summary.kind, title: summary.title, ok: summary.ok },
+    xoOrigin: origin,
   }))
 }
 

@@ -1,6 +1,6 @@
 import type { DestinationConfig } from './settings'
 import { gitlabTrigger, githubDispatch } from './ci'
-import { cloudEvent, structuredRequest } from './cloudevents'
+import { cloudEvent, resigned, structuredRequest } from './cloudevents'
 import type { XoEventSummary } from './event'
 import { haproxyServerState } from './haproxy'
 import { isNotSent, notAVm, notSent, type NotSent } from './not-sent'
@@ -34,6 +34,11 @@ export interface DestinationType {
   needs?: string
   /** the requests for one summarised XO event, or why none is sent (counted in the status and logged) */
   build(summary: XoEventSummary, node: DestinationNodeView): HttpRequestMessage[] | NotSent
+  /**
+   * A request of this node made ready to be sent again later (by xo outbox): what is only good for a while when it
+   * was built (a signature's timestamp) made anew, the rest as it was. Absent: sent again as built.
+   */
+  refresh?(request: HttpRequestMessage, node: DestinationNodeView): HttpRequestMessage
 }
 
 /** A secret the request cannot be made without: its absence fails the message, naming where it was looked for. */
@@ -124,6 +129,12 @@ const cloudevent: DestinationType = {
     })
     const secret = node.secret('secret')
     return [structuredRequest(event, url, secret ? { secret } : undefined)]
+  },
+  // Receivers refuse a Standard Webhooks signature older than a few minutes (replays): each attempt is signed anew,
+  // under the same webhook-id.
+  refresh: (request, node) => {
+    const secret = node.secret('secret')
+    return secret ? resigned(request, secret) : request
   },
 }
 

@@ -1,5 +1,5 @@
 import type { StatusSpec, Translate } from '../common/status'
-import { messageOf, outcomeOf, requestOf } from '../outbox/messages'
+import { messageOf, outcomeOf, type Refresh, requestOf } from '../outbox/messages'
 import type { Outbox, OutboxEntry } from '../outbox/outbox'
 
 type Msg = Record<string, unknown>
@@ -22,9 +22,15 @@ export function outboxStatus(list: { pending: OutboxEntry[]; dead: OutboxEntry[]
   return { fill: 'green', shape: 'dot', text: t('status.empty') }
 }
 
-/** How an entry goes to the http request node: one message per attempt. */
-export function sendEntry(send: (outputs: Outputs) => void) {
-  return (entry: OutboxEntry) => send([messageOf(entry), null])
+/**
+ * How an entry goes to the http request node: one message per attempt, refreshed by the node that made it when that
+ * node is deployed (`origins`, by node id).
+ */
+export function sendEntry(send: (outputs: Outputs) => void, origins?: ReadonlyMap<string, Refresh>) {
+  return (entry: OutboxEntry) => {
+    const origin = entry.request.carried?.xoOrigin
+    send([messageOf(entry, typeof origin === 'string' ? origins?.get(origin) : undefined), null])
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { type OutboxReading, XoMetrics } from '../metrics/xo-metrics'
 import { hookDispatchOf } from './hook-dispatch'
 import type { XoServerNode } from './xo-server-node'
 import type { LeaseRole } from '../coordination/leader-lease'
+import type { HttpRequestMessage } from '../destinations/request'
 
 /** `/healthz`: each XO connection's state, never a secret. */
 export interface Health {
@@ -29,6 +30,8 @@ export interface PackageRuntime {
   servers: Set<XoServerNode>
   /** what each deployed xo outbox node holds, read at scrape time */
   outboxes: Set<() => OutboxReading>
+  /** by node id, what a destination node does to a request of its own that xo outbox sends again later */
+  origins: Map<string, (request: HttpRequestMessage) => HttpRequestMessage>
   metrics: XoMetrics
   listeners: ListenerPool
   /** Redis connections and leases shared with another Node-RED, kept across redeploys */
@@ -67,6 +70,7 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
   if (found) return found
   const servers = new Set<XoServerNode>()
   const outboxes = new Set<() => OutboxReading>()
+  const origins = new Map<string, (request: HttpRequestMessage) => HttpRequestMessage>()
   const metrics = new XoMetrics(
     () =>
       [...servers].map((node) => ({
@@ -110,7 +114,7 @@ export function runtimeOf(RED: NodeAPI): PackageRuntime {
       void coordinators.stopUnused()
   })
   watchShutdown(coordinators)
-  found = { servers, outboxes, metrics, listeners, coordinators, health }
+  found = { servers, outboxes, origins, metrics, listeners, coordinators, health }
   runtimes.set(runtimeKey(RED), found)
   return found
 }

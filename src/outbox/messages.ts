@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import type { XoOutcome } from '../destinations/outcome'
+import type { HttpRequestMessage } from '../destinations/request'
 import type { OutboxEntry, OutboxOutcome, OutboxRequest } from './outbox'
 
 /** What of a message the outbox keeps besides the request: what xo outcome and the flow read on the way back. */
-const CARRIED = ['topic', 'xoDestination', 'xoSummary'] as const
+const CARRIED = ['topic', 'xoDestination', 'xoSummary', 'xoOrigin'] as const
 
 /** The header that names a request the same way on every attempt, for receivers that deduplicate. */
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key'
@@ -47,13 +48,20 @@ function idOf(msg: Record<string, unknown>, request: OutboxRequest): string {
   return hash.digest('base64url').slice(0, 24)
 }
 
-/** The message to hand to the http request node for an attempt of `entry`. */
-export function messageOf(entry: OutboxEntry): Record<string, unknown> {
-  const { request } = entry
+/** What the node that made a request does to it before it is sent again (a signature made anew). */
+export type Refresh = (request: HttpRequestMessage) => HttpRequestMessage
+
+/**
+ * The message to hand to the http request node for an attempt of `entry`; `refresh`, the request's maker's (when it
+ * is deployed), makes anew what was only good for a while.
+ */
+export function messageOf(entry: OutboxEntry, refresh?: Refresh): Record<string, unknown> {
+  const kept = entry.request
+  const request = refresh ? refresh(kept as HttpRequestMessage) : kept
   const headers = { ...request.headers, [IDEMPOTENCY_HEADER]: entry.id }
   const asked = { url: request.url, method: request.method, headers, payload: request.payload }
   return {
-    ...request.carried,
+    ...kept.carried,
     ...asked,
     // What xo outcome puts back for a retry, and counts attempts from.
     xoRequest: asked,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { cloudEvent, structuredRequest, verifyStandardWebhook } from '../../../src/destinations/cloudevents'
+import { cloudEvent, resigned, structuredRequest, verifyStandardWebhook } from '../../../src/destinations/cloudevents'
 import {
   bare,
   extreme,
@@ -72,5 +72,21 @@ describe('destinations: CloudEvents', () => {
     assert.equal(signed.headers['webhook-id'], '25sf35br4ef:post')
     assert.equal(signed.headers['webhook-timestamp'], '1800000000')
     assert.ok(verifyStandardWebhook(signed.headers, signed.payload as string, secret, 300, 1_800_000_100))
+  })
+
+  it('a request sent again later is signed anew, under the same webhook-id, the body untouched', () => {
+    const e = cloudEvent(step('9 post'), { source })
+    const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`
+    const signed = structuredRequest(e, 'https://meter.example/api/v1/events', { secret, timestamp: 1_800_000_000 })
+    // An hour later, the first signature is past any receiver's tolerance.
+    assert.ok(!verifyStandardWebhook(signed.headers, signed.payload as string, secret, 300, 1_800_003_600))
+    const again = resigned(signed, secret, 1_800_003_600)
+    assert.equal(again.payload, signed.payload)
+    assert.equal(again.headers['webhook-id'], signed.headers['webhook-id'])
+    assert.equal(again.headers['webhook-timestamp'], '1800003600')
+    assert.ok(verifyStandardWebhook(again.headers, again.payload as string, secret, 300, 1_800_003_600))
+    // A request that was not signed stays as it is.
+    const plain = structuredRequest(e, 'https://meter.example/api/v1/events')
+    assert.equal(resigned(plain, secret, 1_800_003_600), plain)
   })
 })

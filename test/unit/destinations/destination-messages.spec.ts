@@ -9,13 +9,20 @@ describe('a destination node, its messages and status', () => {
     const one = { url: 'https://a', method: 'POST' as const, headers: {}, payload: '1' }
     const two = { ...one, url: 'https://b' }
     const cloned: unknown[] = []
-    const out = requestMessages(msg, [one, two], 'slack', summary, (m) => (cloned.push(m), { ...m, cloned: true }))
+    const out = requestMessages(
+      msg,
+      [one, two],
+      'slack',
+      summary,
+      'node-1',
+      (m) => (cloned.push(m), { ...m, cloned: true }),
+    )
     assert.equal(cloned.length, 1)
     assert.deepEqual(
-      out.map((m) => [m.url, m.xoRequest, m.xoDestination, 'cloned' in m]),
+      out.map((m) => [m.url, m.xoRequest, m.xoDestination, m.xoOrigin, 'cloned' in m]),
       [
-        ['https://a', one, 'slack', false],
-        ['https://b', two, 'slack', true],
+        ['https://a', one, 'slack', 'node-1', false],
+        ['https://b', two, 'slack', 'node-1', true],
       ],
     )
     assert.deepEqual(out[0].xoSummary, { id: summary.id, kind: 'vm.start', title: summary.title, ok: true })

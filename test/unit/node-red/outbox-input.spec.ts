@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { outboxInput, outboxStatus } from '../../../src/node-red/outbox-input'
+import { outboxInput, outboxStatus, sendEntry } from '../../../src/node-red/outbox-input'
+import type { Refresh } from '../../../src/outbox/messages'
 import type { OutboxEntry, OutboxOutcome, OutboxRequest } from '../../../src/outbox/outbox'
 
 const t = (key: string, subs?: Record<string, string | number>) => (subs ? `${key} ${JSON.stringify(subs)}` : key)
@@ -89,5 +90,24 @@ describe("xo outbox's input", () => {
       shape: 'dot',
       text: 'status.dead {"pending":1,"dead":1}',
     })
+  })
+
+  it('sends each attempt as the deployed node that made it refreshes it; as kept when that node is gone', () => {
+    const sent: Array<[Record<string, unknown> | null, unknown]> = []
+    const origins = new Map<string, Refresh>([['maker', (r) => ({ ...r, headers: { fresh: 'yes' } })]])
+    const send = sendEntry((outputs) => sent.push(outputs), origins)
+    const made = (origin: string): OutboxEntry => ({
+      ...entry(origin),
+      request: { url: 'https://x', method: 'POST', headers: { fresh: 'no' }, carried: { xoOrigin: origin } },
+    })
+    send(made('maker'))
+    send(made('deleted'))
+    assert.deepEqual(
+      sent.map(([msg, settled]) => [(msg?.headers as Record<string, string> | undefined)?.fresh, settled]),
+      [
+        ['yes', null],
+        ['no', null],
+      ],
+    )
   })
 })

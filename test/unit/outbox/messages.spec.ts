@@ -57,6 +57,19 @@ describe('outbox messages: what is kept of a request, what goes to http request,
     assert.deepEqual(msg.xoRequest, { url: msg.url, method: 'POST', headers: msg.headers, payload: { text: 'a' } })
   })
 
+  it('sends an attempt as the node that made the request refreshes it, and keeps what it made', () => {
+    const entry = entryOf(slack('{"a":1}', { xoOrigin: 'cloudevent-1' }), 2)
+    assert.equal(entry.request.carried?.xoOrigin, 'cloudevent-1', 'the maker is kept with the request')
+    const msg = messageOf(entry, (request) => ({ ...request, headers: { ...request.headers, signed: 'anew' } }))
+    assert.deepEqual(msg.headers, {
+      'content-type': 'application/json',
+      signed: 'anew',
+      [IDEMPOTENCY_HEADER]: entry.id,
+    })
+    assert.deepEqual((msg.xoRequest as { headers: unknown }).headers, msg.headers, 'a retry re-sends what was sent')
+    assert.equal(entry.request.headers?.signed, undefined, 'what is kept is not changed')
+  })
+
   it("reads xo outcome's verdict on the way back: delivered, retry after its delay, failed for good", () => {
     const settings = outcomeSettings({ maxAttempts: 5 })
     const answer = (statusCode: number, payload: unknown, headers: Record<string, string> = {}) => {
