@@ -3,8 +3,11 @@ import type { XoOutcome } from '../destinations/outcome'
 import type { HttpRequestMessage } from '../destinations/request'
 import type { OutboxEntry, OutboxOutcome, OutboxRequest } from './outbox'
 
-/** What of a message the outbox keeps besides the request: what xo outcome and the flow read on the way back. */
-const CARRIED = ['topic', 'xoDestination', 'xoSummary', 'xoOrigin'] as const
+/**
+ * What of a message the outbox keeps besides the request: what xo outcome and the flow read on the way back (xo
+ * kea, given the answer, sends the change's next command from `xoKea`).
+ */
+const CARRIED = ['topic', 'xoDestination', 'xoSummary', 'xoOrigin', 'xoKea'] as const
 
 /** The header that names a request the same way on every attempt, for receivers that deduplicate. */
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { outcomeSettings, readAnswer } from '../../../src/destinations/outcome-decision'
 import { IDEMPOTENCY_HEADER, messageOf, outcomeOf, requestOf } from '../../../src/outbox/messages'
-import type { OutboxEntry } from '../../../src/outbox/outbox'
+import type { OutboxEntry, OutboxRequest } from '../../../src/outbox/outbox'
 
 const EVENT = { id: 'call-42', kind: 'hook', title: 'vm.create by admin', ok: true }
 const slack = (payload: unknown, extra: Record<string, unknown> = {}) => ({
@@ -31,6 +31,11 @@ describe('outbox messages: what is kept of a request, what goes to http request,
       headers: { 'content-type': 'application/json' },
       payload: { text: 'VM web-01 created' },
       carried: { xoDestination: 'slack', xoSummary: EVENT },
+    })
+    const kea = requestOf(slack('{}', { xoKea: { pending: [], current: 'reservation-add' } }))
+    assert.deepEqual((kea as { request: OutboxRequest }).request.carried?.xoKea, {
+      pending: [],
+      current: 'reservation-add',
     })
     assert.match((requestOf({ payload: 'x' }) as { error: string }).error, /no msg\.url/)
   })
