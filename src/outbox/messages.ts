@@ -42,13 +42,23 @@ export function requestOf(msg: Record<string, unknown>): { id: string; request: 
  * is its own: the message's id.
  */
 function idOf(msg: Record<string, unknown>, request: OutboxRequest): string {
-  const given = (msg.xoOutbox as { id?: unknown } | undefined)?.id
+  const given = attemptOf(msg)?.id
   if (typeof given === 'string' && given) return given
   const event = (msg.xoSummary as { id?: unknown } | undefined)?.id
   const basis = typeof event === 'string' && event ? event : String(msg._msgid ?? '')
   const hash = createHash('sha256')
   hash.update(JSON.stringify([basis, request.method, request.url, request.payload ?? null]))
   return hash.digest('base64url').slice(0, 24)
+}
+
+/**
+ * `msg.xoOutbox` of an attempt still to be settled; undefined once the outbox settled it (`state` set): a message
+ * from its second output, made into the next request (xo kea's next command) or sent on to another outbox, is a
+ * new request, never an answer, and does not take the settled one's id.
+ */
+function attemptOf(msg: Record<string, unknown>): { id?: unknown } | undefined {
+  const attempt = msg.xoOutbox as { id?: unknown; state?: unknown } | undefined
+  return attempt && typeof attempt === 'object' && attempt.state === undefined ? attempt : undefined
 }
 
 /** What the node that made a request does to it before it is sent again (a signature made anew). */
@@ -75,7 +85,7 @@ export function messageOf(entry: OutboxEntry, refresh?: Refresh): Record<string,
 
 /** The outbox's reading of a message back from xo outcome: its id and what its answer means; undefined otherwise. */
 export function outcomeOf(msg: Record<string, unknown>): { id: string; outcome: OutboxOutcome } | undefined {
-  const id = (msg.xoOutbox as { id?: unknown } | undefined)?.id
+  const id = attemptOf(msg)?.id
   const verdict = msg.xoOutcome as XoOutcome | undefined
   if (typeof id !== 'string' || !verdict || typeof verdict !== 'object') return undefined
   const statusCode = Number(msg.statusCode)

@@ -47,6 +47,11 @@ describe('outbox messages: what is kept of a request, what goes to http request,
     assert.notEqual(id(slack({ text: 'b' })), first, 'another request of the event')
     assert.notEqual(id(slack({ text: 'a' }, { xoSummary: { ...EVENT, id: 'call-43' } })), first, 'another event')
     assert.equal(id(slack({ text: 'a' }, { xoOutbox: { id: 'given' } })), 'given')
+    assert.equal(
+      id(slack({ text: 'a' }, { xoOutbox: { id: 'given', state: 'delivered' } })),
+      first,
+      'a settled request made into a new one (xo kea sends its next command) does not take its id',
+    )
     // Without an event, a message is its own request.
     const bare = { url: 'https://example/x', payload: 1 }
     assert.notEqual(id({ ...bare, _msgid: 'a' }), id({ ...bare, _msgid: 'b' }))
@@ -93,5 +98,7 @@ describe('outbox messages: what is kept of a request, what goes to http request,
     const failed = answer(404, 'no_service')
     assert.equal(failed?.outcome, 'failed')
     assert.equal(outcomeOf({ xoOutcome: { outcome: 'ok', attempt: 1 } }), undefined, 'not one of the outbox')
+    const settled = { xoOutcome: { outcome: 'ok', attempt: 1 }, xoOutbox: { id: 'x', attempt: 1, state: 'delivered' } }
+    assert.equal(outcomeOf(settled), undefined, 'settled already: a new request made from it is no answer')
   })
 })
