@@ -7,35 +7,16 @@
  * checks that what arrived is the request the destination node built.
  */
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import path from 'node:path'
-import type { NodeAPI } from 'node-red'
 import { verifyStandardWebhook } from '../../src/destinations/cloudevents'
 import type { DestinationMessage, OutcomeMessage } from '../../src/destinations/outcome'
 import type { HttpRequestMessage } from '../../src/destinations/request'
 import type { XoHookMessage } from '../../src/hooks/message'
 import xoDestinations from '../support/destination-nodes'
 import { freePort } from '../support/ports'
-import { initHelper, nodeRedPath, nodeRedVersion, waitForEvent } from '../support/node-red'
-
-type NodeModule = (red: NodeAPI) => void | Promise<void>
-
-/**
- * The core http request node of the Node-RED the suite runs on (`nodeRedPath()`: Node-RED 4, or 5 in CI's second
- * run), as node-red-node-test-helper loads core nodes. Resolved from that Node-RED's own directory, and checked
- * to be its version: a lookup that climbed up to this package's node_modules would test another Node-RED's node.
- */
-function coreHttpRequestNode(): NodeModule {
-  const file = require.resolve('@node-red/nodes/core/network/21-httprequest.js', { paths: [nodeRedPath()] })
-  const pkg = JSON.parse(readFileSync(path.join(path.dirname(file), '../../package.json'), 'utf8')) as {
-    name: string
-    version: string
-  }
-  assert.equal(`${pkg.name}@${pkg.version}`, `@node-red/nodes@${nodeRedVersion()}`, `the http request node of ${file}`)
-  return require(file) as NodeModule
-}
+import { coreHttpRequestNode, type NodeModule } from '../support/core-nodes'
+import { initHelper, waitForEvent } from '../support/node-red'
 
 // ---------------------------------------------------------------------------------------------------------------
 // What goes in: XO events as xo-hook delivers them
