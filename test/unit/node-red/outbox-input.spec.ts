@@ -89,5 +89,11 @@ describe("xo outbox's input", () => {
       shape: 'dot',
       text: 'status.dead {"pending":1,"dead":1}',
     })
+    // A request refused (its shared store cannot be reached) says why until the next one is kept.
+    assert.deepEqual(outboxStatus({ pending: [entry('a')], dead: [] }, t, new Error('Redis is not reachable')), {
+      fill: 'red',
+      shape: 'ring',
+      text: 'status.refused {"reason":"Redis is not reachable"}',
+    })
   })
 })
