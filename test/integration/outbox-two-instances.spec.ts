@@ -68,7 +68,7 @@ describe('xo outbox shared by two Node-REDs: the leader killed mid-way (stock no
   this.timeout(90_000)
   let redis: TestRedis
   let receiver: FlappingReceiver
-  let reds: StockNodeRed[] = []
+  const reds: StockNodeRed[] = []
   const stops: Array<() => Promise<void>> = []
 
   before(async () => {
