@@ -54,6 +54,7 @@ const READ_ONLY = new Set([
   'HGET',
   'HMGET',
   'HGETALL',
+  'HVALS',
   'HLEN',
   'HKEYS',
   'PTTL',

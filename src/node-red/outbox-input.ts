@@ -9,13 +9,22 @@ export interface OutboxInputDeps {
   outbox: Pick<Outbox, 'add' | 'answered' | 'list'>
   nodeId: string
   send(outputs: Outputs): void
-  show(): void
+  /** shows the node's status; `error`: why the last message was refused */
+  show(error?: Error): void
   t: Translate
 }
 
-/** The status of an xo outbox node: how many requests wait, how many failed for good. */
-export function outboxStatus(list: { pending: OutboxEntry[]; dead: OutboxEntry[] }, t: Translate): StatusSpec {
+/**
+ * The status of an xo outbox node: how many requests wait, how many failed for good; or why the last request was
+ * refused (its shared store cannot be reached), until the next one is kept.
+ */
+export function outboxStatus(
+  list: { pending: OutboxEntry[]; dead: OutboxEntry[] },
+  t: Translate,
+  refused?: Error,
+): StatusSpec {
   const { pending, dead } = list
+  if (refused) return { fill: 'red', shape: 'ring', text: t('status.refused', { reason: refused.message }) }
   if (dead.length)
     return { fill: 'red', shape: 'dot', text: t('status.dead', { pending: pending.length, dead: dead.length }) }
   if (pending.length) return { fill: 'yellow', shape: 'dot', text: t('status.pending', { pending: pending.length }) }
@@ -59,7 +68,7 @@ export function outboxInput(deps: OutboxInputDeps) {
         done()
       },
       (error: Error) => {
-        deps.show()
+        deps.show(error)
         done(error)
       },
     )

@@ -72,6 +72,41 @@ export const DEFAULT_LIMITS: OutboxLimits = {
   maxMs: 5 * 60_000,
 }
 
+/**
+ * What the destination's answer makes of an entry waiting for it (changed in place): delivered (to forget), a dead
+ * letter (failed for good, or out of attempts or time), or a retry due later (Retry-After when the destination gave
+ * one, else an exponential backoff with jitter).
+ */
+export function applyAnswer(
+  entry: OutboxEntry,
+  outcome: OutboxOutcome,
+  limits: OutboxLimits,
+  now: number,
+  random?: () => number,
+): 'delivered' | 'dead' | 'retry' {
+  delete entry.inFlight
+  if (outcome.outcome === 'ok') return 'delivered'
+  entry.lastAnswer = {
+    ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
+    reason: outcome.reason,
+    at: now,
+  }
+  const outOfTime = now - entry.createdAt >= limits.maxAgeMs
+  const outOfAttempts = entry.attempts >= limits.maxAttempts
+  if (outcome.outcome === 'failed' || outOfTime || outOfAttempts) {
+    const why = outcome.outcome === 'failed' ? outcome.reason : outOfTime ? 'out of time' : 'out of attempts'
+    entry.dead = { reason: outcome.outcome === 'failed' ? why : `${why}: ${outcome.reason}`, at: now }
+    return 'dead'
+  }
+  const backoff = backoffMs(entry.attempts - 1, {
+    baseMs: limits.baseMs,
+    maxMs: limits.maxMs,
+    ...(random ? { random } : {}),
+  })
+  entry.nextAt = now + Math.max(outcome.afterMs ?? 0, backoff)
+  return 'retry'
+}
+
 /** The clock and timer the outbox schedules with (tests: a clock they move). */
 export interface OutboxClock {
   now(): number
@@ -181,37 +216,15 @@ export class Outbox {
     await this.start()
     const entry = this.#entries.get(id)
     if (!entry || entry.dead) return
-    delete entry.inFlight
-    const now = this.#clock.now()
-    const answer: OutboxAnswer = {
-      ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
-      reason: outcome.outcome === 'ok' ? 'delivered' : outcome.reason,
-      at: now,
-    }
-    if (outcome.outcome === 'ok') {
+    const settled = applyAnswer(entry, outcome, this.#limits, this.#clock.now(), this.#o.random)
+    if (settled === 'delivered') {
       this.#entries.delete(id)
       await this.#write(() => this.#o.storage.remove(id))
       this.#schedule()
       return
     }
-    entry.lastAnswer = answer
-    const outOfTime = now - entry.createdAt >= this.#limits.maxAgeMs
-    const outOfAttempts = entry.attempts >= this.#limits.maxAttempts
-    if (outcome.outcome === 'failed' || outOfTime || outOfAttempts) {
-      const why = outcome.outcome === 'failed' ? outcome.reason : outOfTime ? 'out of time' : 'out of attempts'
-      entry.dead = { reason: outcome.outcome === 'failed' ? why : `${why}: ${outcome.reason}`, at: now }
-      await this.#write(() => this.#o.storage.save(entry))
-      await this.#boundDead()
-      this.#schedule()
-      return
-    }
-    const backoff = backoffMs(entry.attempts - 1, {
-      baseMs: this.#limits.baseMs,
-      maxMs: this.#limits.maxMs,
-      ...(this.#o.random ? { random: this.#o.random } : {}),
-    })
-    entry.nextAt = now + Math.max(outcome.afterMs ?? 0, backoff)
     await this.#write(() => this.#o.storage.save(entry))
+    if (settled === 'dead') await this.#boundDead()
     this.#schedule()
   }
 

@@ -90,6 +90,12 @@ describe("xo outbox's input", () => {
       shape: 'dot',
       text: 'status.dead {"pending":1,"dead":1}',
     })
+    // A request refused (its shared store cannot be reached) says why until the next one is kept.
+    assert.deepEqual(outboxStatus({ pending: [entry('a')], dead: [] }, t, new Error('Redis is not reachable')), {
+      fill: 'red',
+      shape: 'ring',
+      text: 'status.refused {"reason":"Redis is not reachable"}',
+    })
   })
 
   it('sends each attempt as the deployed node that made it refreshes it; as kept when that node is gone', () => {
