@@ -15,6 +15,7 @@ interface OutboxConfig {
   maxAttempts?: number | string
   maxAgeHours?: number | string
   maxDead?: number | string
+  maxDeadMB?: number | string
   answerTimeout?: number | string
 }
 
@@ -31,6 +32,7 @@ const define = nodeType<OutboxConfig>('xo-outbox', ({ RED, node, config, t, scop
     maxAttempts: positive(config.maxAttempts, 10),
     maxAgeMs: positive(config.maxAgeHours, 24) * 3600_000,
     maxDead: positive(config.maxDead, 1000),
+    maxDeadBytes: positive(config.maxDeadMB, 10) * 1024 * 1024,
     answerTimeoutMs: positive(config.answerTimeout, 300) * 1000,
   }
   // Each attempt as the destination node that made it refreshes it (a signature made anew).

@@ -56,6 +56,8 @@ export interface OutboxLimits {
   maxAgeMs: number
   /** dead letters kept at most: the oldest are dropped beyond it (said once each time) */
   maxDead: number
+  /** bytes the dead letters may take at most (their JSON), counted from the newest: the oldest go beyond it */
+  maxDeadBytes: number
   /** how long a send may wait for its answer before it is sent again (the flow lost the message) */
   answerTimeoutMs: number
   /** backoff of retries: exponential from `baseMs`, capped at `maxMs`, with full jitter */
@@ -67,6 +69,7 @@ export const DEFAULT_LIMITS: OutboxLimits = {
   maxAttempts: 10,
   maxAgeMs: 24 * 3600_000,
   maxDead: 1000,
+  maxDeadBytes: 10 * 1024 * 1024,
   answerTimeoutMs: 5 * 60_000,
   baseMs: 1000,
   maxMs: 5 * 60_000,
@@ -105,6 +108,25 @@ export function applyAnswer(
   })
   entry.nextAt = now + Math.max(outcome.afterMs ?? 0, backoff)
   return 'retry'
+}
+
+/**
+ * The dead letters to drop, of `dead` (newest first), to keep within the limits: past `maxDead` of them, or once
+ * together they take more than `maxDeadBytes` (a huge answer or request counts for what it is); with what to say.
+ */
+export function deadBeyondLimits(
+  dead: readonly OutboxEntry[],
+  limits: Pick<OutboxLimits, 'maxDead' | 'maxDeadBytes'>,
+): { drop: OutboxEntry[]; warning?: string } {
+  let bytes = 0
+  const kept = dead.findIndex((entry, i) => {
+    bytes += Buffer.byteLength(JSON.stringify(entry))
+    return i >= limits.maxDead || bytes > limits.maxDeadBytes
+  })
+  if (kept === -1) return { drop: [] }
+  const drop = dead.slice(kept)
+  const limit = kept >= limits.maxDead ? `more than ${limits.maxDead} kept` : `over ${limits.maxDeadBytes} bytes`
+  return { drop, warning: `${drop.length} oldest dead letters dropped (${limit})` }
 }
 
 /** The clock and timer the outbox schedules with (tests: a clock they move). */
@@ -180,10 +202,15 @@ export class Outbox {
     return this.#loaded
   }
 
-  stop(): void {
+  /**
+   * Sends nothing more; resolves once every change is written, so that the node that takes over (a redeploy) reads
+   * what this one last knew.
+   */
+  stop(): Promise<void> {
     this.#stopped = true
     if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer)
     this.#timer = undefined
+    return this.#writes.then(() => undefined)
   }
 
   /**
@@ -305,16 +332,14 @@ export class Outbox {
     )
   }
 
-  /** Keeps at most `maxDead` dead letters: the oldest go, said in the log. */
+  /** Keeps the dead letters within their limits (count and bytes): the oldest go, said in the log. */
   async #boundDead(): Promise<void> {
-    const dead = this.list().dead
-    const extra = dead.slice(this.#limits.maxDead)
-    if (!extra.length) return
-    for (const entry of extra) {
+    const { drop, warning } = deadBeyondLimits(this.list().dead, this.#limits)
+    for (const entry of drop) {
       this.#entries.delete(entry.id)
       await this.#write(() => this.#o.storage.remove(entry.id))
     }
-    this.#o.warn(`${extra.length} oldest dead letters dropped (more than ${this.#limits.maxDead} kept)`)
+    if (warning) this.#o.warn(warning)
   }
 
   #write(operation: () => Promise<void>): Promise<void> {

@@ -1,6 +1,7 @@
 import {
   applyAnswer,
   DEFAULT_LIMITS,
+  deadBeyondLimits,
   type OutboxEntry,
   type OutboxLimits,
   type OutboxOutcome,
@@ -249,14 +250,13 @@ export class SharedOutbox {
     }
   }
 
-  /** The leader keeps at most `maxDead` dead letters: the oldest go, said in the log. */
+  /** The leader keeps the dead letters within their limits (count and bytes): the oldest go, said in the log. */
   async #boundDead(): Promise<void> {
-    const extra = this.list().dead.slice(this.#limits.maxDead)
-    if (!extra.length) return
-    for (const entry of extra) {
+    const { drop, warning } = deadBeyondLimits(this.list().dead, this.#limits)
+    for (const entry of drop) {
       await this.#o.store.remove(entry.id, true)
       this.#view.delete(entry.id)
     }
-    this.#o.warn(`${extra.length} oldest dead letters dropped (more than ${this.#limits.maxDead} kept)`)
+    if (warning) this.#o.warn(warning)
   }
 }

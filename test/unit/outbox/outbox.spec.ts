@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
+  deadBeyondLimits,
   Outbox,
   type OutboxClock,
   type OutboxEntry,
@@ -234,6 +235,58 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
     assert.equal(storage.entries.has('1'), false)
     assert.deepEqual(warnings, ['1 oldest dead letters dropped (more than 2 kept)'])
     box.stop()
+  })
+
+  it('stops once every change is written, so that the node taking over reads what it last knew', async () => {
+    // A slow disk: each write waits for the test to let it through.
+    const storage = new MemoryStorage()
+    const gates: Array<() => void> = []
+    const save = storage.save.bind(storage)
+    storage.save = (entry) => new Promise<void>((resolve) => gates.push(resolve)).then(() => save(entry))
+    const { box } = outbox(storage, new FakeClock())
+    await box.start()
+    const added = box.add('slack', 'a', REQUEST)
+    while (!gates.length) await settle()
+    let stopped = false
+    const stopping = box.stop().then(() => (stopped = true))
+    while (!stopped) {
+      await settle()
+      gates.shift()?.()
+    }
+    assert.equal(storage.get('a')?.id, 'a', 'written before the stop resolved')
+    await stopping
+    for (const open of gates.splice(0)) open()
+    await added
+  })
+
+  it('keeps the dead letters within their bytes too: a big one pushes the oldest out', () => {
+    const letter = (id: string, size: number): OutboxEntry => ({
+      id,
+      node: 'n',
+      request: { url: 'https://x', method: 'POST', payload: 'x'.repeat(size) },
+      createdAt: 0,
+      attempts: 1,
+      nextAt: 0,
+      dead: { reason: 'HTTP 410', at: 0 },
+    })
+    const newestFirst = [letter('c', 100), letter('b', 5000), letter('a', 100)]
+    const bytes = (entries: OutboxEntry[]) => entries.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)), 0)
+    const within = (maxDeadBytes: number) => deadBeyondLimits(newestFirst, { maxDead: 10, maxDeadBytes })
+    assert.deepEqual(within(bytes(newestFirst)), { drop: [] })
+    const over = within(bytes(newestFirst) - 1)
+    assert.deepEqual(
+      over.drop.map((e) => e.id),
+      ['a'],
+    )
+    assert.equal(over.warning, `1 oldest dead letters dropped (over ${bytes(newestFirst) - 1} bytes)`)
+    assert.deepEqual(
+      within(bytes(newestFirst.slice(0, 2)) - 1).drop.map((e) => e.id),
+      ['b', 'a'],
+    )
+    assert.deepEqual(
+      deadBeyondLimits(newestFirst, { maxDead: 1, maxDeadBytes: 1e9 }).drop.map((e) => e.id),
+      ['b', 'a'],
+    )
   })
 
   it("keeps its entries in the package's state store, read back by the next start", async () => {
