@@ -147,7 +147,7 @@ export class StandIns {
   readonly modes = new Map<string, StandInMode>()
 
   /**
-   * @param files the files the examples write (dead letters, inventory), shown on the page
+   * @param files the files the examples write (the inventory), shown on the page
    */
   constructor(readonly files: Record<string, string>) {}
 

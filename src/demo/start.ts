@@ -99,14 +99,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   }
   const xoUrl = real?.url ?? lease!.url
 
-  // The examples' files (dead letters, inventory) go to a folder of the demo's own, removed when it stops.
+  // The examples' files (the inventory) go to a folder of the demo's own, removed when it stops.
   const files = options.standIns === false ? undefined : mkdtempSync(path.join(tmpdir(), 'xo-demo-files-'))
-  const standIns = files
-    ? new StandIns({
-        DEAD_LETTER_FILE: path.join(files, 'dead-letters.jsonl'),
-        INVENTORY_FILE: path.join(files, 'inventory.csv'),
-      })
-    : undefined
+  const standIns = files ? new StandIns({ INVENTORY_FILE: path.join(files, 'inventory.csv') }) : undefined
   let embedded: EmbeddedNodeRed
   try {
     embedded = await embedNodeRed({

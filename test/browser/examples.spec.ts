@@ -23,6 +23,8 @@ interface Received {
   at: number
   name: string
   title: string
+  /** what the stand-in answered */
+  status: number
 }
 
 /** What each example waits for in XO, and which stand-in (or file) shows that it ran. */
@@ -306,6 +308,51 @@ describe('examples imported through the editor run where they land', function ()
       await picture(`example-${name.slice(0, 2)}`, PICTURES.includes(name.slice(0, 2)))
     })
   }
+
+  it('13 Outbox: a request waits while its stand-in is down and goes once it is back; one refused for good is a dead letter, sent again from the admin API', async () => {
+    const outbox = await page.evaluate(() => {
+      let found: { id: string; z: string } | undefined
+      RED.nodes.eachNode((n: any) => void (n.type === 'xo-outbox' && n.name === 'receiver outbox' && (found = n)))
+      if (found) RED.workspaces.show(found.z)
+      return found?.id
+    })
+    assert.ok(outbox, 'example 13 is deployed (the test before imports it)')
+    const status = () => page.evaluate((id) => (RED.nodes.node(id)?.status?.text as string | undefined) ?? '', outbox)
+    const mode = async (name: string) => {
+      const set = await fetch(`${demo.standInsUrl}_modes/receiver`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mode: name }),
+      })
+      assert.equal(set.status, 200)
+    }
+    const answered = async (since: number, code: number) =>
+      (await received()).some((r) => r.name === 'receiver' && r.at >= since && r.status === code)
+    const until = (what: string, check: () => Promise<boolean>) => waitFor(check, { timeoutMs: 30_000, what })
+    try {
+      await mode('unavailable')
+      let since = Date.now()
+      await xo.createVm('ex-13-down')
+      await until('a 503 from the stand-in', () => answered(since, 503))
+      await until('the request waiting in the outbox', async () => /^1 waiting$/.test(await status()))
+      await mode('normal')
+      await until('the request delivered once the stand-in is back', () => answered(since, 200))
+      await until('nothing left in the outbox', async () => /^nothing waiting$/.test(await status()))
+
+      await mode('refusing')
+      since = Date.now()
+      await xo.createVm('ex-13-refused')
+      await until('the dead letter', async () => /1 failed for good$/.test(await status()))
+      await mode('normal')
+      since = Date.now()
+      const retried = await fetch(`${demo.url}/xo-outbox/${outbox}/retry`, { method: 'POST' })
+      assert.deepEqual(await retried.json(), { retried: 1 })
+      await until('the dead letter delivered', () => answered(since, 200))
+      await until('nothing left in the outbox', async () => /^nothing waiting$/.test(await status()))
+    } finally {
+      await mode('normal')
+    }
+  })
 
   it('shows the demo: the events of the simulated XO in the debug sidebar, in one line each; and what the stand-ins received', async () => {
     await page.evaluate(() => {

@@ -89,7 +89,6 @@ describe('example flows, as they ship', function () {
   it('01 Slack: every VM that comes into being, every VM that stops running, however it happens; never a snapshot', async () => {
     const r = await start('01 Slack - VM created or shut down.json', {
       SLACK_WEBHOOK_URL: `${sink.url}/slack/T1/B1/x`,
-      DEAD_LETTER_FILE: path.join(dir, 'dead.jsonl'),
     })
     await r.eventsReady()
     const texts = () => sink.on('/slack').map((q) => json(q.body).text as string)
@@ -139,7 +138,6 @@ describe('example flows, as they ship', function () {
     const r = await start('03 PagerDuty - host shutdowns and VM migrations.json', {
       PAGERDUTY_ROUTING_KEY: 'R'.repeat(0) + 'a'.repeat(32),
       PAGERDUTY_EVENTS_URL: sink.url,
-      DEAD_LETTER_FILE: path.join(dir, 'dead.jsonl'),
     })
     sink.answer(() => ({
       status: 202,
@@ -205,7 +203,6 @@ describe('example flows, as they ship', function () {
     const r = await start('03 PagerDuty - host shutdowns and VM migrations.json', {
       PAGERDUTY_ROUTING_KEY: 'R0123456789ABCDEFGHIJKLMNOPQRSTU',
       PAGERDUTY_EVENTS_URL: sink.url,
-      DEAD_LETTER_FILE: path.join(dir, 'dead.jsonl'),
     })
     sink.answer(() => ({ status: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"success"}' }))
     await r.hooksRegistered(['vm.migrate'])
@@ -296,7 +293,6 @@ describe('example flows, as they ship', function () {
     const r = await start('05 Billing - signed CloudEvents for VMs.json', {
       BILLING_URL: `${sink.url}/billing`,
       BILLING_SIGNING_SECRET: SECRET,
-      DEAD_LETTER_FILE: path.join(dir, 'd'),
     })
     await r.eventsReady()
     const events = () => sink.on('/billing').map((q) => json(q.body))
@@ -351,7 +347,6 @@ describe('example flows, as they ship', function () {
   it('02 Teams: an Adaptive Card for a host operation', async () => {
     const r = await start('02 Teams - host operations.json', {
       TEAMS_WEBHOOK_URL: `${sink.url}/teams?sig=x`,
-      DEAD_LETTER_FILE: path.join(dir, 'd'),
     })
     sink.answer(() => ({ status: 202, body: '' }))
     await r.hooksRegistered(['host.setMaintenanceMode'])
@@ -370,7 +365,6 @@ describe('example flows, as they ship', function () {
     const r = await start('06 CI-CD - pipeline when a VM is created.json', {
       GITLAB_URL: `${sink.url}/gitlab`,
       CI_TRIGGER_TOKEN: 'glptt-test',
-      DEAD_LETTER_FILE: path.join(dir, 'd'),
     })
     sink.answer(() => ({ status: 201, headers: { 'content-type': 'application/json' }, body: '{"id":1}' }))
     await r.eventsReady()
@@ -433,7 +427,6 @@ describe('example flows, as they ship', function () {
   it('09 UPS: a call-out as soon as XO is about to emergency-stop a host', async () => {
     const r = await start('09 UPS - call out on emergency shutdown.json', {
       UPS_URL: `${sink.url}/ups`,
-      DEAD_LETTER_FILE: path.join(dir, 'd'),
     })
     await r.hooksRegistered(['host.emergencyShutdownHost'])
     const host = r.object('host', 'xcp-host-2')
@@ -449,7 +442,6 @@ describe('example flows, as they ship', function () {
     const r = await start('10 Firewall - rules follow new and moved VMs.json', {
       FIREWALL_URL: `${sink.url}/fw`,
       FIREWALL_SIGNING_SECRET: SECRET,
-      DEAD_LETTER_FILE: path.join(dir, 'd'),
     })
     const web = r.object('VM', 'web-01')
     const hosts = [...r.sim.objects.values()].filter((o) => o.type === 'host').map((o) => o.id as string)
@@ -478,7 +470,6 @@ describe('example flows, as they ship', function () {
   it('11 Security: an alert for a new token that never shows the token', async () => {
     const r = await start('11 Security alert - users and tokens created.json', {
       SECURITY_SLACK_WEBHOOK_URL: `${sink.url}/sec`,
-      DEAD_LETTER_FILE: path.join(dir, 'd'),
     })
     await r.hooksRegistered(['user.create', 'token.create'])
     const token = (await r.sim.invoke('token.create', { description: 'ci' })) as string
@@ -510,32 +501,56 @@ describe('example flows, as they ship', function () {
     assert.equal(lines().length, 5)
   })
 
-  it('13 Retry: retries a failing receiver, honours Retry-After, and parks permanent failures', async () => {
-    const dead = path.join(dir, 'dead.jsonl')
-    const r = await start('13 Retry with backoff and a dead-letter file.json', {
-      RECEIVER_URL: `${sink.url}/receiver`,
-      DEAD_LETTER_FILE: dead,
-    })
+  it('13 Outbox: retries under one key as the receiver says, keeps what it refuses as a dead letter, sends it again when the operator says so', async () => {
+    const r = await start('13 Outbox - retries, dead letters and replay.json', { RECEIVER_URL: `${sink.url}/receiver` })
     let calls = 0
+    let fixed = false
     sink.answer((req) => {
       if (!req.url.startsWith('/receiver')) return undefined
       calls++
       if (calls === 1) return { status: 503 }
       if (calls === 2) return { status: 429, headers: { 'retry-after': '0' } }
-      if (calls === 3) return { status: 202 }
+      if (calls === 3 || fixed) return { status: 202 }
       return { status: 400, body: 'bad event' }
     })
+    const outbox = r.nodes.find((n) => n.type === 'xo-outbox')!
+    const settled = () => r.comms!.debugs.map((d) => String(d.msg))
     await r.hooksRegistered(['vm.start'])
     const db = r.object('VM', 'db-01')
     await r.sim.invoke('vm.start', { id: db.id })
     const attempts = await sink.until(3, '/receiver', 30_000)
     assert.equal(new Set(attempts.map((a) => a.headers['content-type'])).size, 1)
     assert.equal(new Set(attempts.map((a) => json(a.body).id)).size, 1, 'a retry re-sends the same event')
-    await r.sim.invoke('vm.stop', { id: db.id, force: true })
-    await waitFor(() => existsSync(dead) && readFileSync(dead, 'utf8').includes('400'), {
-      timeoutMs: 15_000,
-      what: 'the dead letter',
+    const keys = new Set(attempts.map((a) => a.headers['idempotency-key']))
+    assert.equal(keys.size, 1, 'every attempt under the same Idempotency-Key')
+    await waitFor(() => settled().some((line) => /^delivered: .*db-01/.test(line)), {
+      what: `the delivery in the debug sidebar; got ${JSON.stringify(settled())}`,
     })
+
+    await r.sim.invoke('vm.stop', { id: db.id, force: true })
+    await r.waitForStatus('xo-outbox', (st) => /1 failed for good/.test(st.text ?? ''))
     assert.equal(sink.on('/receiver').length, 4, 'a 400 is not retried')
+    assert.ok(
+      settled().some((line) => /^dead: .*db-01.*\(.*400.*\)$/.test(line)),
+      JSON.stringify(settled()),
+    )
+    type View = { pending: unknown[]; dead: Array<{ id: string; lastAnswer?: { statusCode?: number } }> }
+    const view = async () => (await (await fetch(`${r.url}/xo-outbox/${outbox.id}`)).json()) as View
+    const [dead] = (await view()).dead
+    assert.equal(dead.lastAnswer?.statusCode, 400)
+
+    // The receiver is fixed: the operator sends the dead letter again, and it is delivered under its key.
+    fixed = true
+    const retried = await fetch(`${r.url}/xo-outbox/${outbox.id}/retry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entry: dead.id }),
+    })
+    assert.deepEqual(await retried.json(), { retried: 1 })
+    const [, , , refused, again] = await sink.until(5, '/receiver')
+    assert.equal(again.headers['idempotency-key'], dead.id)
+    assert.equal(again.body, refused.body)
+    await r.waitForStatus('xo-outbox', (st) => /^nothing waiting$/.test(st.text ?? ''))
+    assert.deepEqual(await view(), { pending: [], dead: [] })
   })
 })

@@ -1,6 +1,7 @@
 /**
  * The editor's comms socket of a Node-RED (`/comms`), as the editor itself reads it: node statuses (retained, so
- * a late subscriber gets the last of each node) and runtime-state notifications (a start after each deploy).
+ * a late subscriber gets the last of each node), runtime-state notifications (a start after each deploy) and what
+ * debug nodes send to the debug sidebar.
  */
 import WebSocket from 'ws'
 import { waitFor, waitForEvent } from './node-red'
@@ -15,6 +16,8 @@ export class CommsSocket {
   readonly statuses = new Map<string, NodeStatus>()
   /** runtime-state "start" notifications seen */
   flowStarts = 0
+  /** what debug nodes sent to the sidebar, oldest first: the node's id and the message (as the sidebar gets it) */
+  readonly debugs: Array<{ id: string; msg: unknown }> = []
   readonly #socket: WebSocket
 
   private constructor(socket: WebSocket) {
@@ -28,8 +31,12 @@ export class CommsSocket {
         return
       }
       for (const message of Array.isArray(messages) ? messages : [messages]) {
-        const { topic, data } = (message ?? {}) as { topic?: string; data?: NodeStatus & { state?: string } }
+        const { topic, data } = (message ?? {}) as {
+          topic?: string
+          data?: NodeStatus & { state?: string; id?: string; msg?: unknown }
+        }
         if (typeof topic !== 'string') continue
+        if (topic === 'debug' && data) this.debugs.push({ id: String(data.id), msg: data.msg })
         if (topic.startsWith('status/')) this.statuses.set(topic.slice('status/'.length), data ?? {})
         if (topic === 'notification/runtime-state' && data?.state === 'start') this.flowStarts++
       }
@@ -42,6 +49,7 @@ export class CommsSocket {
     await waitForEvent(comms.#socket, 'open', 20_000)
     comms.#socket.send(JSON.stringify({ subscribe: 'status/#' }))
     comms.#socket.send(JSON.stringify({ subscribe: 'notification/#' }))
+    comms.#socket.send(JSON.stringify({ subscribe: 'debug' }))
     return comms
   }
 
