@@ -220,8 +220,14 @@ describe('example flows, as they ship', function () {
       KEA_URL: `${sink.url}/kea`,
       KEA_PASSWORD: 'kea-pw',
     })
+    let restarting = true
     sink.answer((req) => {
       const command = json(req.body).command
+      // Kea restarting as the first reservation is added: the outbox sends that command again.
+      if (command === 'reservation-add' && restarting) {
+        restarting = false
+        return { status: 503, body: 'Kea is restarting' }
+      }
       return {
         status: 200,
         headers: { 'content-type': 'application/json' },
@@ -234,15 +240,22 @@ describe('example flows, as they ship', function () {
     })
     await r.hooksRegistered(['vm.create', 'vm.clone', 'vm.copy', 'backupNg.importVmBackup', 'vm.delete'])
     const id = await createVm(r, 'kea-vm.example')
-    const requests = await sink.until(4, '/kea')
+    const requests = await sink.until(5, '/kea')
     const commands = requests.map((q) => json(q.body))
     assert.deepEqual(
       commands.map((c) => c.command),
-      ['reservation-del', 'reservation-add', 'reservation-del', 'reservation-add'],
+      ['reservation-del', 'reservation-add', 'reservation-add', 'reservation-del', 'reservation-add'],
     )
+    // The command refused while Kea restarted went again under the same key; each other command had its own.
+    const keys = requests.map((q) => q.headers['idempotency-key'])
+    assert.equal(keys[2], keys[1])
+    assert.equal(new Set(keys).size, 4)
     assert.equal(requests[0].headers.authorization, `Basic ${Buffer.from('kea-api:kea-pw').toString('base64')}`)
     const vifs = (r.sim.objects.get(id).VIFs as string[]).map((v) => r.sim.objects.get(v))
-    const adds = commands.filter((c) => c.command === 'reservation-add').map((c) => c.arguments.reservation)
+    const adds = commands
+      .slice(2)
+      .filter((c) => c.command === 'reservation-add')
+      .map((c) => c.arguments.reservation)
     assert.deepEqual(adds.map((a) => a['hw-address']).sort(), vifs.map((v) => v.MAC.toLowerCase()).sort())
     assert.deepEqual(adds.map((a) => a['subnet-id']).sort(), [1, 2])
     assert.ok(adds.every((a) => /^kea-vm/.test(a.hostname) && !a.hostname.includes('.')))
@@ -258,9 +271,9 @@ describe('example flows, as they ship', function () {
     await r.waitForStatus('xo-kea', (st) => /· 1 snapshot, not a VM/.test(st.text ?? ''))
     // A clone gets reservations for its own MAC addresses, not those of the VM it came from.
     const clone = (await r.sim.invoke('vm.clone', { id, name: 'kea-clone', full_copy: false })) as string
-    const cloned = await sink.until(8, '/kea')
+    const cloned = await sink.until(9, '/kea')
     const cloneAdds = cloned
-      .slice(4)
+      .slice(5)
       .map((q) => json(q.body))
       .filter((c) => c.command === 'reservation-add')
       .map((c) => c.arguments.reservation['hw-address'])
@@ -278,15 +291,15 @@ describe('example flows, as they ship', function () {
     await r.sim.invoke('vm.delete', { id: restored })
     await r.waitForStatus('xo-kea', (st) => /· 2 with the MACs of another VM/.test(st.text ?? ''))
     await r.sim.invoke('vm.delete', { id })
-    const after = await sink.until(10, '/kea')
+    const after = await sink.until(11, '/kea')
     // The first deletions Kea sees are those of the VM itself: none came from its snapshot.
-    const deleted = after.slice(8).map((q) => json(q.body))
+    const deleted = after.slice(9).map((q) => json(q.body))
     assert.deepEqual(
       deleted.map((c) => c.command),
       ['reservation-del', 'reservation-del'],
     )
     assert.deepEqual(deleted.map((c) => c.arguments.identifier).sort(), vmMacs)
-    assert.equal(sink.on('/kea').length, 10)
+    assert.equal(sink.on('/kea').length, 11)
   })
 
   it('05 Billing: a signed CloudEvent for every VM that comes into being or goes away, never for a snapshot', async () => {
