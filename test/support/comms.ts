@@ -15,6 +15,11 @@ export class CommsSocket {
   readonly statuses = new Map<string, NodeStatus>()
   /** runtime-state "start" notifications seen */
   flowStarts = 0
+  /**
+   * runtime-state notifications with a state (start, stop, safe) seen: the flows started or will not; the retained
+   * one comes right after subscribing (an empty one, sent as the flows load, says neither)
+   */
+  runtimeStates = 0
   readonly #socket: WebSocket
 
   private constructor(socket: WebSocket) {
@@ -31,6 +36,7 @@ export class CommsSocket {
         const { topic, data } = (message ?? {}) as { topic?: string; data?: NodeStatus & { state?: string } }
         if (typeof topic !== 'string') continue
         if (topic.startsWith('status/')) this.statuses.set(topic.slice('status/'.length), data ?? {})
+        if (topic === 'notification/runtime-state' && data?.state) this.runtimeStates++
         if (topic === 'notification/runtime-state' && data?.state === 'start') this.flowStarts++
       }
     })
