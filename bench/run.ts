@@ -47,6 +47,7 @@ import { runCatchUp } from './catch-up/scenario'
 import { renderObjectStream } from './object-stream/report'
 import { runObjectStream } from './object-stream/scenario'
 import { hookIngest } from './hook-ingest/scenario'
+import { runOutbox } from './outbox/scenario'
 import { sharedRedis } from './redis-for-targets'
 
 const FAILOVER_SAMPLES = 3
@@ -160,6 +161,23 @@ async function sentinelScenario(stops: Array<() => Promise<void>>): Promise<Reco
   }
 }
 
+/** The outbox scenario: its table on stdout, its part of the final JSON line returned; its checks in `failures`. */
+async function outboxScenario(
+  config: BenchConfig,
+  stops: Array<() => Promise<void>>,
+  failures: string[],
+): Promise<Record<string, unknown>> {
+  console.log(
+    `outbox bench: Node ${process.version}, ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)} (compare the ratios)`,
+  )
+  // A storage sharing a Redis is measured only when there is one.
+  const redisUrl = config.outbox.storages.some((s) => s !== 'file') ? await sharedRedis(stops) : undefined
+  const { lines, json } = await runOutbox(config.outbox, stops, (line) => console.log(line), redisUrl, failures)
+  console.log('')
+  for (const line of lines) console.log(line)
+  return { ...json, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
+}
+
 async function main(): Promise<number> {
   const config = benchConfig()
   const failures: string[] = []
@@ -197,6 +215,8 @@ async function main(): Promise<number> {
       runs.push(() => scenario('catch-up', 'catchUp', (stops) => catchUpScenario(config, stops, failures)))
     if (config.scenarios.failover) runs.push(() => scenario('failover', 'failover', (stops) => failoverScenario(stops)))
     if (config.scenarios.sentinel) runs.push(() => scenario('sentinel', 'sentinel', (stops) => sentinelScenario(stops)))
+    if (config.scenarios.outbox)
+      runs.push(() => scenario('outbox', 'outbox', (stops) => outboxScenario(config, stops, failures)))
     for (const [i, run] of runs.entries()) {
       if (i > 0) console.log('')
       await run()
