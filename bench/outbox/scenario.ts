@@ -14,6 +14,8 @@ import { DONE_KEY, type OutboxStorageVariant, outboxFlows, STORAGES, startOf } f
 
 interface Batch {
   cpuMs: number
+  /** of which in the kernel (file writes, their fsync, sockets) */
+  systemMs: number
   wallMs: number
   latency: LatencyRecorder
 }
@@ -106,7 +108,12 @@ export async function runOutbox(
             else if (settled === count) {
               clearTimeout(timeout)
               const used = process.cpuUsage(cpu)
-              resolve({ cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - start, latency })
+              resolve({
+                cpuMs: (used.user + used.system) / 1000,
+                systemMs: used.system / 1000,
+                wallMs: performance.now() - start,
+                latency,
+              })
             }
           },
         })
@@ -130,7 +137,7 @@ export async function runOutbox(
         order
           .map(
             (v) =>
-              `${v} ${((results[v].cpuMs * 1000) / config.requests).toFixed(0)} µs CPU/request, p99 ${results[v].latency.summary().p99.toFixed(2)} ms`,
+              `${v} ${((results[v].cpuMs * 1000) / config.requests).toFixed(0)} µs CPU/request (${((results[v].systemMs * 1000) / config.requests).toFixed(0)} in the kernel), p99 ${results[v].latency.summary().p99.toFixed(2)} ms`,
           )
           .join('; '),
     )
@@ -167,6 +174,9 @@ export async function runOutbox(
     )
     json[v] = {
       cpuUsPerRequest: Number(cpu.median.toFixed(1)),
+      systemUsPerRequest: Number(
+        spreadOf(rounds.map((r) => (r[v].systemMs * 1000) / config.requests)).median.toFixed(1),
+      ),
       p50Ms: Number(p50.toFixed(3)),
       p99Ms: Number(medianP99(v).toFixed(3)),
       requestsPerSecond: Math.round(rate),
