@@ -1,7 +1,14 @@
 /** The bench's knobs, from the environment, with defaults that keep a whole run (all three scenarios) under three minutes. */
 export interface BenchConfig {
-  /** which scenarios run: BENCH_SCENARIO=hooks|objects|catchup|failover|sentinel|all */
-  scenarios: { hooks: boolean; objects: boolean; catchUp: boolean; failover: boolean; sentinel: boolean }
+  /** which scenarios run: BENCH_SCENARIO=hooks|objects|catchup|failover|sentinel|outbox|all */
+  scenarios: {
+    hooks: boolean
+    objects: boolean
+    catchUp: boolean
+    failover: boolean
+    sentinel: boolean
+    outbox: boolean
+  }
   /** measuring time per phase */
   measureMs: number
   /** warm-up before each phase (JIT, connection set-up, Node-RED's first messages), not measured */
@@ -14,6 +21,18 @@ export interface BenchConfig {
   inventorySize: number
   objects: ObjectStreamConfig
   catchUp: CatchUpConfig
+  outbox: OutboxBenchConfig
+}
+
+/** The outbox scenario's knobs. */
+export interface OutboxBenchConfig {
+  /** requests per variant and round */
+  requests: number
+  rounds: number
+  /** requests in flight per variant */
+  window: number
+  /** the outbox's storages measured against the flow without it (each a variant: `file`) */
+  storages: string[]
 }
 
 /** The catch-up scenario's knobs. */
@@ -57,8 +76,8 @@ function positive(name: string, fallback: number): number {
 
 function scenarios(): BenchConfig['scenarios'] {
   const raw = (process.env.BENCH_SCENARIO ?? 'all').trim() || 'all'
-  if (!['hooks', 'objects', 'catchup', 'failover', 'sentinel', 'all'].includes(raw)) {
-    throw new Error(`BENCH_SCENARIO must be hooks, objects, catchup, failover, sentinel or all, not "${raw}"`)
+  if (!['hooks', 'objects', 'catchup', 'failover', 'sentinel', 'outbox', 'all'].includes(raw)) {
+    throw new Error(`BENCH_SCENARIO must be hooks, objects, catchup, failover, sentinel, outbox or all, not "${raw}"`)
   }
   const all = raw === 'all'
   return {
@@ -67,6 +86,7 @@ function scenarios(): BenchConfig['scenarios'] {
     catchUp: all || raw === 'catchup',
     failover: all || raw === 'failover',
     sentinel: all || raw === 'sentinel',
+    outbox: all || raw === 'outbox',
   }
 }
 
@@ -109,6 +129,12 @@ export function benchConfig(): BenchConfig {
       // At least 2: the oldest record is the saved cursor, the others are what is caught up.
       records: Math.max(2, Math.round(positive('BENCH_AUDIT_RECORDS', 10_000))),
       rounds: Math.round(positive('BENCH_CATCHUP_ROUNDS', 3)),
+    },
+    outbox: {
+      requests: Math.round(positive('BENCH_OUTBOX_REQUESTS', 2000)),
+      rounds: Math.round(positive('BENCH_OUTBOX_ROUNDS', 5)),
+      window: Math.round(positive('BENCH_OUTBOX_WINDOW', 8)),
+      storages: (process.env.BENCH_OUTBOX_STORAGES ?? 'file').split(/[\s,]+/).filter(Boolean),
     },
   }
 }

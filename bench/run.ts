@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: five scenarios, the first three measured only against baselines run in the same process tree, in
- * the same run; BENCH_SCENARIO=hooks|objects|catchup|failover|sentinel|all (default all) chooses. One line of JSON
+ * `npm run bench`: six scenarios, the first three and the outbox measured only against baselines run in the same
+ * process tree, in the same run; BENCH_SCENARIO=hooks|objects|catchup|failover|sentinel|outbox|all (default all) chooses. One line of JSON
  * at the end covers them all.
  *
  * hook ingest: how fast the xo-hook node takes in XO's web-hook deliveries, against baselines run in the same
@@ -23,6 +23,9 @@
  * sentinel (coordination/sentinel.ts): a master, a replica and three sentinels, two coordinators; the master
  * SIGKILLed 5 times: from its death to object events flowing again, and to the replica's promotion.
  *
+ * outbox (outbox/scenario.ts): what the xo outbox adds to each delivered request (CPU time, p99 latency), against the
+ * same flow without it in the same embedded Node-RED, per storage (the file state store; BENCH_OUTBOX_STORAGES).
+ *
  * Exits 0 whether or not the aims hold; non-zero only when deliveries failed, a target, receiver or child could
  * not start or failed, a catch-up variant did not see every record, or a failover went unmeasured (no leader in
  * time). The failover and sentinel scenarios are left out, and say so, without Debian's redis-server (and
@@ -33,7 +36,9 @@
  * (CPU rounds, 15), BENCH_OBJECT_LAG_ROUNDS (1), BENCH_OBJECT_WARMUP (40000), BENCH_OBJECT_V8_FLAGS (both receivers',
  * default --single-threaded-gc --heap-growing-percent=100), BENCH_BATCH_MIN / BENCH_BATCH_MAX (objects per
  * notification, 10 / 200), BENCH_CHURN_WINDOW (notifications in flight, 2), BENCH_AUDIT_RECORDS (catch-up audit records, 10000), BENCH_CATCHUP_ROUNDS (3),
- * BENCH_PROFILE (a directory for CPU profiles), BENCH_NODE_RED_LOG (Node-RED's console log level, default warn).
+ * BENCH_PROFILE (a directory for CPU profiles), BENCH_NODE_RED_LOG (Node-RED's console log level, default warn),
+ * BENCH_OUTBOX_REQUESTS (per variant and round, 2000), BENCH_OUTBOX_ROUNDS (5), BENCH_OUTBOX_WINDOW (in flight, 8),
+ * BENCH_OUTBOX_STORAGES (the outbox's storages measured, comma-separated, default file).
  */
 import os from 'node:os'
 import { redisServerPath } from '../test/support/redis'
@@ -47,6 +52,7 @@ import { runCatchUp } from './catch-up/scenario'
 import { renderObjectStream } from './object-stream/report'
 import { runObjectStream } from './object-stream/scenario'
 import { hookIngest } from './hook-ingest/scenario'
+import { runOutbox } from './outbox/scenario'
 import { sharedRedis } from './redis-for-targets'
 
 const FAILOVER_SAMPLES = 3
@@ -160,6 +166,23 @@ async function sentinelScenario(stops: Array<() => Promise<void>>): Promise<Reco
   }
 }
 
+/** The outbox scenario: its table on stdout, its part of the final JSON line returned; its checks in `failures`. */
+async function outboxScenario(
+  config: BenchConfig,
+  stops: Array<() => Promise<void>>,
+  failures: string[],
+): Promise<Record<string, unknown>> {
+  console.log(
+    `outbox bench: Node ${process.version}, ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)} (compare the ratios)`,
+  )
+  // A storage sharing a Redis is measured only when there is one.
+  const redisUrl = config.outbox.storages.some((s) => s !== 'file') ? await sharedRedis(stops) : undefined
+  const { lines, json } = await runOutbox(config.outbox, stops, (line) => console.log(line), redisUrl, failures)
+  console.log('')
+  for (const line of lines) console.log(line)
+  return { ...json, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
+}
+
 async function main(): Promise<number> {
   const config = benchConfig()
   const failures: string[] = []
@@ -197,6 +220,8 @@ async function main(): Promise<number> {
       runs.push(() => scenario('catch-up', 'catchUp', (stops) => catchUpScenario(config, stops, failures)))
     if (config.scenarios.failover) runs.push(() => scenario('failover', 'failover', (stops) => failoverScenario(stops)))
     if (config.scenarios.sentinel) runs.push(() => scenario('sentinel', 'sentinel', (stops) => sentinelScenario(stops)))
+    if (config.scenarios.outbox)
+      runs.push(() => scenario('outbox', 'outbox', (stops) => outboxScenario(config, stops, failures)))
     for (const [i, run] of runs.entries()) {
       if (i > 0) console.log('')
       await run()

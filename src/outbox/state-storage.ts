@@ -4,6 +4,10 @@ import type { OutboxEntry, OutboxStorage } from './outbox'
 /**
  * An outbox kept in the package's state store (a file under Node-RED's user directory by default): all its entries
  * under one key, written whole at each change, which the store makes atomic (a crash leaves the last complete write).
+ * Each entry is written as it was last saved: copies are kept, since the outbox changes its own entries before it
+ * saves them (an answer clears `inFlight` before the delivery is recorded), and the write of another entry meanwhile
+ * must not record that change early (a crash would then leave a delivered request not in flight: not sent again at
+ * start but only after its answer timeout).
  */
 export class StateOutboxStorage implements OutboxStorage {
   readonly #entries = new Map<string, OutboxEntry>()
@@ -21,11 +25,11 @@ export class StateOutboxStorage implements OutboxStorage {
         this.#entries.set(entry.id, entry)
       }
     }
-    return [...this.#entries.values()]
+    return [...this.#entries.values()].map((entry) => structuredClone(entry))
   }
 
   async save(entry: OutboxEntry): Promise<void> {
-    this.#entries.set(entry.id, entry)
+    this.#entries.set(entry.id, structuredClone(entry))
     await this.store.write(this.key, [...this.#entries.values()])
   }
 

@@ -18,6 +18,11 @@ export class CommsSocket {
   flowStarts = 0
   /** what debug nodes sent to the sidebar, oldest first: the node's id and the message (as the sidebar gets it) */
   readonly debugs: Array<{ id: string; msg: unknown }> = []
+  /**
+   * runtime-state notifications with a state (start, stop, safe) seen: the flows started or will not; the retained
+   * one comes right after subscribing (an empty one, sent as the flows load, says neither)
+   */
+  runtimeStates = 0
   readonly #socket: WebSocket
 
   private constructor(socket: WebSocket) {
@@ -38,6 +43,7 @@ export class CommsSocket {
         if (typeof topic !== 'string') continue
         if (topic === 'debug' && data) this.debugs.push({ id: String(data.id), msg: data.msg })
         if (topic.startsWith('status/')) this.statuses.set(topic.slice('status/'.length), data ?? {})
+        if (topic === 'notification/runtime-state' && data?.state) this.runtimeStates++
         if (topic === 'notification/runtime-state' && data?.state === 'start') this.flowStarts++
       }
     })

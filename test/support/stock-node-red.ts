@@ -100,6 +100,10 @@ export class StockNodeRed {
     if (typeof match === 'string') throw new Error(`Node-RED exited at start:\n${this.log.slice(started)}`)
     this.url = match[1]
     this.#comms = await CommsSocket.open(this.url)
+    // Node-RED's runtime state (retained, or sent once its flows start) counts as a start of flows: seen before the
+    // first deploy, it cannot be taken for that deploy's start (which would let a test talk to flows not yet running).
+    const comms = this.#comms
+    await waitFor(() => comms.runtimeStates > 0, { timeoutMs: 30_000, what: "Node-RED's runtime state" })
   }
 
   get #settingsFile(): string {
