@@ -1,5 +1,5 @@
 import type { CatchUpStatus } from '../audit/catch-up'
-import type { EntryComparison } from '../hooks/entry-check'
+import type { EntryCheck, EntryComparison, EntryState } from '../hooks/entry-check'
 import type { OutboxEntry } from '../outbox/outbox'
 import { entryView } from './outbox-routes'
 import type { Health } from './runtime'
@@ -55,6 +55,21 @@ export interface CatchUpView {
   cursorAge?: number
 }
 
+type EntryCounts = Record<EntryState, number>
+
+/** XO's hook entries under this server's URL: counted per node, and listed when they do not match. */
+export interface HooksView {
+  /** why XO's entries could not be read (not connected, not an admin, no web-hooks plugin…) */
+  error?: string
+  counts: EntryCounts
+  /** per xo-hook node (or node id of an entry no deployed node claims) */
+  nodes: Array<{ id: string; name?: string } & EntryCounts>
+  /** the entries that are not as the deployed nodes want them */
+  mismatches: EntryCheck[]
+  /** entries that are not this Node-RED's (another's, or made by hand) */
+  others: number
+}
+
 export interface ServerOverview {
   id: string
   name?: string
@@ -65,7 +80,7 @@ export interface ServerOverview {
   role?: string
   warm?: boolean
   listener?: string
-  hooks: EntryComparison & { error?: string; counts: Record<string, number> }
+  hooks: HooksView
   catchUps: CatchUpView[]
   outboxes: OutboxView[]
 }
@@ -103,11 +118,28 @@ function catchUpView(reading: HookNodeReading, now: number): CatchUpView {
   return view
 }
 
-function hooksView(found: EntryComparison | { error: string } | undefined): ServerOverview['hooks'] {
-  const comparison = found && 'entries' in found ? found : { entries: [], others: 0 }
-  const counts: Record<string, number> = { ok: 0, missing: 0, extra: 0, stale: 0 }
-  for (const entry of comparison.entries) counts[entry.state]++
-  return { ...comparison, counts, ...(found && 'error' in found ? { error: found.error } : {}) }
+const noEntries = (): EntryCounts => ({ ok: 0, missing: 0, extra: 0, stale: 0 })
+
+function hooksView(found: EntryComparison | { error: string } | undefined, names: Map<string, string>): HooksView {
+  const { entries, others } = found && 'entries' in found ? found : { entries: [], others: 0 }
+  const counts = noEntries()
+  const nodes = new Map<string, HooksView['nodes'][number]>()
+  for (const entry of entries) {
+    counts[entry.state]++
+    let node = nodes.get(entry.nodeId)
+    if (!node) {
+      const name = names.get(entry.nodeId)
+      nodes.set(entry.nodeId, (node = { id: entry.nodeId, ...(name ? { name } : {}), ...noEntries() }))
+    }
+    node[entry.state]++
+  }
+  return {
+    ...(found && 'error' in found ? { error: found.error } : {}),
+    counts,
+    nodes: [...nodes.values()].sort(byLabel),
+    mismatches: entries.filter((entry) => entry.state !== 'ok'),
+    others,
+  }
 }
 
 /**
@@ -116,10 +148,11 @@ function hooksView(found: EntryComparison | { error: string } | undefined): Serv
  */
 export function assembleOverview(input: OverviewInput): Overview {
   const known = new Set(input.servers.map((server) => server.id))
+  const names = new Map(input.hookNodes.flatMap((node) => (node.name ? [[node.id, node.name] as const] : [])))
   const servers = [...input.servers].sort(byLabel).map(
     (server): ServerOverview => ({
       ...server,
-      hooks: hooksView(input.hooks.get(server.id)),
+      hooks: hooksView(input.hooks.get(server.id), names),
       catchUps: input.hookNodes
         .filter((node) => node.server === server.id && node.catchUp)
         .sort(byLabel)

@@ -42,6 +42,7 @@ const input = (more: Partial<OverviewInput> = {}): OverviewInput => ({
         entries: [
           { method: 'vm.start', type: 'post', host: 'nr:1880', nodeId: 'h1', waitForResponse: false, state: 'ok' },
           { method: 'vm.stop', type: 'post', host: 'nr:1880', nodeId: 'h1', waitForResponse: false, state: 'missing' },
+          { method: 'vm.start', type: 'post', host: 'nr:1880', nodeId: 'gone', waitForResponse: false, state: 'extra' },
         ],
         others: 3,
       },
@@ -87,14 +88,23 @@ describe("the operator's overview", () => {
     assert.equal(prod.user, 'admin@admin.net')
     assert.equal(prod.version, '5.207.2')
     assert.equal(prod.role, 'leader')
-    assert.deepEqual(prod.hooks.counts, { ok: 1, missing: 1, extra: 0, stale: 0 })
+    assert.deepEqual(prod.hooks.counts, { ok: 1, missing: 1, extra: 1, stale: 0 })
     assert.equal(prod.hooks.others, 3)
+    assert.deepEqual(prod.hooks.nodes, [
+      { id: 'gone', ok: 0, missing: 0, extra: 1, stale: 0 },
+      { id: 'h1', name: 'VM starts', ok: 1, missing: 1, extra: 0, stale: 0 },
+    ])
+    assert.deepEqual(
+      prod.hooks.mismatches.map((e) => `${e.nodeId} ${e.method} ${e.state}`),
+      ['h1 vm.stop missing', 'gone vm.start extra'],
+    )
     assert.deepEqual(
       prod.outboxes.map((o) => o.name),
       ['chat', 'teams'],
     )
     assert.equal(servers[0].hooks.error, 'not connected to XO')
-    assert.deepEqual(servers[0].hooks.entries, [])
+    assert.deepEqual(servers[0].hooks.mismatches, [])
+    assert.deepEqual(servers[0].hooks.nodes, [])
   })
 
   it('says when the catch-up last passed and how old its cursor is; nodes without a catch-up are left out', () => {
