@@ -87,6 +87,8 @@ export interface ServerOverview {
 
 /** The operator's view: per xo-server, its connection, XO's hook entries, the catch-ups and the outboxes. */
 export interface Overview {
+  /** Node-RED's clock when assembled (ms): the editor counts the times shown from it, whatever its own clock */
+  now: number
   servers: ServerOverview[]
   /** outboxes whose `server` names no deployed xo-server (or none) */
   unassigned: OutboxView[]
@@ -167,5 +169,5 @@ export function assembleOverview(input: OverviewInput): Overview {
     .filter((outbox) => !outbox.server || !known.has(outbox.server))
     .sort(byLabel)
     .map(outboxView)
-  return { servers, unassigned }
+  return { now: input.now, servers, unassigned }
 }

@@ -78,7 +78,8 @@ const input = (more: Partial<OverviewInput> = {}): OverviewInput => ({
 
 describe("the operator's overview", () => {
   it('gives each xo-server its connection, hook entries, catch-ups and outboxes, in the order of their names', () => {
-    const { servers } = assembleOverview(input())
+    const { servers, now } = assembleOverview(input())
+    assert.equal(now, NOW)
     assert.deepEqual(
       servers.map((s) => s.name),
       ['lab', 'prod'],
