@@ -348,6 +348,19 @@ describe('catch-up from XO audit log', () => {
     assert.deepEqual(methods(h.emitted), ['vm.start call-1', 'vm.stop call-2'])
   })
 
+  it("puts its cursor's time just before a call left to its grace, not at the newest record", async () => {
+    const xo = new FakeAudit()
+    const h = harness(xo, store(), { graceMs: 60_000 })
+    await start(h)
+    xo.add('vm.start', { time: Date.now() - 120_000 })
+    const young = xo.add('vm.stop', { time: Date.now() - 30_000 })
+    xo.add('vm.start')
+    await h.pass()
+    assert.deepEqual(methods(h.emitted), ['vm.start call-1'])
+    const last = h.statuses.at(-1)
+    assert.equal(last?.state === 'caught-up' && last.cursorTime, young.time)
+  })
+
   it('catches up at most the newest calls asked for, and no older than the age asked for, and says so', async () => {
     const xo = new FakeAudit()
     const h = harness(xo, store(), { maxCalls: 2 })
