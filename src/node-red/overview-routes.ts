@@ -57,32 +57,40 @@ export function overviewRoutes(RED: NodeAPI): void {
     '/xo/overview',
     RED.auth.needsPermission('xo-server.read'),
     async (_req: Request, res: Response) => {
-      const runtime = runtimeOf(RED)
-      const health = runtime.health()
-      const servers = [...runtime.servers]
-      const hooks = new Map(
-        await Promise.all(servers.map(async (server) => [server.id, await hookEntries(server)] as const)),
-      )
-      const hookNodes = deployedOf<XoHookNode>(RED, 'xo-hook').map(
-        ({ config, node }): HookNodeReading => ({
-          id: config.id,
-          ...(config.name ? { name: config.name } : {}),
-          ...(config.server ? { server: config.server } : {}),
-          ...node.reading?.(),
-        }),
-      )
-      const outboxes = deployedOf<XoOutboxNode>(RED, 'xo-outbox')
-        .filter(({ node }) => node.outbox)
-        .map(
-          ({ config, node }): OutboxReadingOfNode => ({
-            id: config.id,
-            ...(config.name ? { name: config.name } : {}),
-            ...(config.server ? { server: config.server } : {}),
-            ...node.outbox.list(),
-          }),
-        )
-      const overview = assembleOverview({ servers: health.servers, hooks, hookNodes, outboxes, now: Date.now() })
-      res.set('Cache-Control', 'no-store').json(overview)
+      // Express 4 leaves a rejected handler to the process: an answer, whatever fails.
+      try {
+        res.set('Cache-Control', 'no-store').json(await overviewOf(RED))
+      } catch (error) {
+        if (!res.headersSent) res.status(500).json({ error: (error as Error).message })
+      }
     },
   )
+}
+
+async function overviewOf(RED: NodeAPI) {
+  const runtime = runtimeOf(RED)
+  const health = runtime.health()
+  const servers = [...runtime.servers]
+  const hooks = new Map(
+    await Promise.all(servers.map(async (server) => [server.id, await hookEntries(server)] as const)),
+  )
+  const hookNodes = deployedOf<XoHookNode>(RED, 'xo-hook').map(
+    ({ config, node }): HookNodeReading => ({
+      id: config.id,
+      ...(config.name ? { name: config.name } : {}),
+      ...(config.server ? { server: config.server } : {}),
+      ...node.reading?.(),
+    }),
+  )
+  const outboxes = deployedOf<XoOutboxNode>(RED, 'xo-outbox')
+    .filter(({ node }) => node.outbox)
+    .map(
+      ({ config, node }): OutboxReadingOfNode => ({
+        id: config.id,
+        ...(config.name ? { name: config.name } : {}),
+        ...(config.server ? { server: config.server } : {}),
+        ...node.outbox.list(),
+      }),
+    )
+  return assembleOverview({ servers: health.servers, hooks, hookNodes, outboxes, now: Date.now() })
 }
