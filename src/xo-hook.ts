@@ -88,9 +88,10 @@ export = function register(RED: NodeAPI) {
       endpoints.set(node.id, intake)
       scope.defer((removed) => endpoints.delete(node.id, !removed))
 
-      const hook: Pick<XoHookNode, 'proceed' | 'entries'> = {
+      const hook: Pick<XoHookNode, 'proceed' | 'entries' | 'reading'> = {
         proceed: (key) => intake.proceed(key),
         entries: () => registration.entries(() => xo.methods()),
+        reading: () => ({ catchUp: state.catchUp, lastPass: state.lastPass }),
       }
       Object.assign(node, hook)
     },

@@ -1,6 +1,7 @@
 import type { NodeAPI } from 'node-red'
 import { registerServerRoutes } from './node-red/admin-routes'
 import { nodeType } from './node-red/define-node'
+import { overviewRoutes } from './node-red/overview-routes'
 import { hookRegistrars } from './node-red/hook-registrars'
 import { runtimeOf, serverLabel } from './node-red/runtime'
 import { serverLog } from './node-red/server-log'
@@ -23,6 +24,7 @@ export = function register(RED: NodeAPI) {
   // One registrar per XO for this Node-RED's config nodes, told when the flows of a deploy have started.
   const hooksOf = hookRegistrars(RED.events, (message) => RED.log.warn(`[xo-server] ${message}`))
   registerServerRoutes(RED)
+  overviewRoutes(RED)
   nodeType<XoServerConfig, XoServerCredentials>(
     'xo-server',
     ({ node, config, t, scope }) => {

@@ -13,12 +13,20 @@ export interface CatchUpSaved {
   cursor: string | null
   /** post deliveries that came live and that no pass has met in the log yet: [callId, when (ms)] */
   live: Array<[string, number]>
+  /** when XO recorded the cursor's record, near enough (XO's clock, ms), for the operator's view */
+  cursorTime?: number
 }
 
 export type CatchUpStatus =
   | { state: 'waiting' }
   | { state: 'catching-up' }
-  | { state: 'caught-up'; replayed: number; cut?: 'age' | 'count' | 'lost' }
+  | {
+      state: 'caught-up'
+      replayed: number
+      cut?: 'age' | 'count' | 'lost'
+      /** when XO recorded the newest call the node accounted for (XO's clock, ms); none: the log was empty */
+      cursorTime?: number
+    }
   | { state: 'unavailable'; reason: 'not-loaded' | 'inactive' | 'not-admin' | 'failed'; message?: string }
 
 /** What the catch-up needs of XO's connection: calls, downloads, and word of every (re)connection. */
@@ -207,7 +215,8 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
       const live = value.live.filter(
         (e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number',
       )
-      this.#stored = { xo: value.xo, cursor: value.cursor, live }
+      const cursorTime = typeof value.cursorTime === 'number' ? { cursorTime: value.cursorTime } : {}
+      this.#stored = { xo: value.xo, cursor: value.cursor, live, ...cursorTime }
       for (const [callId, at] of live) this.#emitted.set(callId, at)
     } else if (value) {
       this.#o.warn('the catch-up state saved is not readable: starting from now')
@@ -243,9 +252,10 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
     if (!this.#saved) {
       // First time this node follows this XO: from now on, nothing before.
       const newest = await newestRecord(source, { signal })
-      this.#saved = { xo: this.#o.xo(), cursor: newest?.id ?? null, live: this.#early.splice(0) }
+      const cursorTime = newest ? { cursorTime: newest.time } : {}
+      this.#saved = { xo: this.#o.xo(), cursor: newest?.id ?? null, live: this.#early.splice(0), ...cursorTime }
       await this.#save()
-      this.#o.report({ state: 'caught-up', replayed: 0 })
+      this.#o.report({ state: 'caught-up', replayed: 0, ...cursorTime })
       return
     }
     this.#saved.live.push(...this.#early.splice(0))
@@ -274,6 +284,8 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
     // Oldest first, as XO ran them; a call too recent stops the pass there, to keep that order.
     if (result.kept.length) this.#o.report({ state: 'catching-up' })
     let cursor: string | null = result.newest?.id ?? saved.cursor
+    // When XO recorded what the cursor stands for (a pass that stops before a call: just before that call).
+    let cursorTime = result.newest?.time ?? saved.cursorTime
     let replayed = 0
     const now = this.#now()
     // Records met too recent and since gone from the walk (emitted live, cut): forgotten once too old to matter.
@@ -281,6 +293,7 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
     // Saved record by record: a redeploy, a restart or a failover in the middle of a long catch-up repeats nothing.
     const cursorAt = (record: AuditRecord) => {
       saved.cursor = record.id
+      saved.cursorTime = record.time
       this.#writer.changed()
     }
     for (let i = result.kept.length - 1; i >= 0; i--) {
@@ -292,6 +305,7 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
       const ripe = record.time <= (result.newest?.time ?? 0) - this.#o.graceMs || firstMet <= now - this.#o.graceMs
       if (!ripe) {
         cursor = record.previousId
+        cursorTime = record.time
         this.#retryAt(firstMet + this.#o.graceMs - now)
         break
       }
@@ -310,6 +324,7 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
           // A live delivery of it is about to come out (or its claimer died, and the claim runs out): nothing after
           // it goes before it is decided, and the next pass claims it if its claimer never sent it.
           cursor = record.previousId
+          cursorTime = record.time
           this.#retryAt(answer.retryMs + 10)
           break
         }
@@ -330,13 +345,19 @@ export class CatchUp<C extends CatchUpClaim = CatchUpClaim> {
     }
     this.#replayed += replayed
     saved.cursor = cursor
+    if (cursorTime !== undefined) saved.cursorTime = cursorTime
     const oldest = now - this.#o.maxAgeMs
     // A call met in the log is behind the cursor for good, unless the pass stopped short of the newest record.
     const complete = cursor === (result.newest?.id ?? saved.cursor)
     saved.live = saved.live.filter(([callId, at]) => !(complete && met.has(callId)) && at >= oldest)
     await this.#save()
     if (cut) this.#o.warn(this.#cutMessage(cut, result.kept.length))
-    this.#o.report({ state: 'caught-up', replayed: this.#replayed, ...(cut ? { cut } : {}) })
+    this.#o.report({
+      state: 'caught-up',
+      replayed: this.#replayed,
+      ...(cut ? { cut } : {}),
+      ...(cursorTime !== undefined ? { cursorTime } : {}),
+    })
   }
 
   /** Why the walk did not reach the node's cursor, if it did not. */

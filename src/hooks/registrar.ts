@@ -37,6 +37,8 @@ export interface HookClaim {
   prefix: string
   /** undefined: the node does not register; whatever XO has under its URL is left as it is */
   wish?: HookWish
+  /** what the node's entries should be, registered or pasted by hand (the operator's view compares XO's with them) */
+  expected?: HookWish
   report?(report: RegistrationReport): void
 }
 
@@ -217,6 +219,28 @@ export class HookRegistrar {
       ])
       clearTimeout(timer)
     }
+  }
+
+  /**
+   * XO's entries as they are, and those the deployed nodes want (by `<prefix><node id>`, as XO's plugin accepts
+   * them), for the operator's view: read only, never written.
+   */
+  async inspect(): Promise<{ current: HookEntry[]; wanted: Map<string, HookEntry[]> }> {
+    const link = [...this.#links].find((l) => l.connection.isConnected)
+    if (!link) throw new Error('not connected to XO')
+    const plugin = await this.#plugin(link)
+    const catalogue = await link.catalogue()
+    const allowed = plugin.configurationSchema?.properties?.hooks?.items?.properties?.method?.enum
+    const wanted = new Map<string, HookEntry[]>()
+    for (const [key, claim] of this.#claims) {
+      const wish = claim.wish ?? claim.expected
+      if (wish)
+        wanted.set(
+          key,
+          entriesFor(wish, catalogue).filter((entry) => !allowed || allowed.includes(entry.method)),
+        )
+    }
+    return { current: plugin.configuration?.hooks ?? [], wanted }
   }
 
   /** Once the flows have started, any change means a full reconciliation; during a deploy only removals run. */

@@ -139,6 +139,7 @@ export class HookCatchUp implements LiveCalls {
         ),
       report: (status) => {
         state.catchUp = status
+        if (status.state === 'caught-up' || status.state === 'unavailable') state.lastPass = Date.now()
         if (status.state === 'caught-up') metrics.catchUpPass('ok')
         else if (status.state === 'unavailable') metrics.catchUpPass(status.reason)
         this.#o.refresh()

@@ -70,6 +70,7 @@ export class HookRegistration {
       nodeId: options.nodeId,
       prefix,
       wish: options.register ? options.wish : undefined,
+      expected: options.wish,
       report: this.#report,
     })
     options.scope.defer(release)

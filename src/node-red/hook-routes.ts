@@ -3,6 +3,7 @@ import type { Node, NodeAPI } from 'node-red'
 import type { HookEntry } from '../hooks/registrar'
 import { hookDispatchOf } from './hook-dispatch'
 import { translator } from './define-node'
+import type { HookNodeReading } from './overview'
 
 /** An xo-hook node as other nodes and the editor reach it (`RED.nodes.getNode`). */
 export interface XoHookNode extends Node<{ secret?: string }> {
@@ -10,6 +11,8 @@ export interface XoHookNode extends Node<{ secret?: string }> {
   proceed(key: string): boolean
   /** the entries this node wants in XO's web-hooks plugin */
   entries(): Promise<HookEntry[]>
+  /** what the operator's view shows of it: its catch-up */
+  reading(): Pick<HookNodeReading, 'catchUp' | 'lastPass'>
 }
 
 /**

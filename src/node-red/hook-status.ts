@@ -19,6 +19,8 @@ export interface HookState {
   registration: HookRegistrationState
   /** the catch-up's latest word; none while no catch-up runs here */
   catchUp?: CatchUpStatus
+  /** when the catch-up last finished a pass (ms), for the operator's view */
+  lastPass?: number
 }
 
 export const newHookState = (registration: HookRegistrationState = {}): HookState => ({

@@ -33,8 +33,8 @@ export function entryView(entry: OutboxEntry) {
 }
 
 /**
- * The admin API of xo outbox nodes: what each keeps (`xo-outbox.read`), and sending again or dropping an entry, or
- * all of them (`xo-outbox.write`).
+ * The admin API of xo outbox nodes: what each keeps (`xo-server.read`), and sending again or dropping an entry, or
+ * all of them (`xo-server.write`): the operator's view is the xo-server's, whose permissions it shares.
  */
 export function outboxRoutes(RED: NodeAPI): void {
   const t = translator(RED, 'xo-outbox')
@@ -48,7 +48,7 @@ export function outboxRoutes(RED: NodeAPI): void {
     const entry = (req.body as { entry?: unknown } | undefined)?.entry
     return typeof entry === 'string' && entry ? entry : undefined
   }
-  RED.httpAdmin.get('/xo-outbox/:id', RED.auth.needsPermission('xo-outbox.read'), (req: Request, res: Response) => {
+  RED.httpAdmin.get('/xo-outbox/:id', RED.auth.needsPermission('xo-server.read'), (req: Request, res: Response) => {
     const node = deployed(req, res)
     if (!node) return
     const { pending, dead } = node.outbox.list()
@@ -56,7 +56,7 @@ export function outboxRoutes(RED: NodeAPI): void {
   })
   RED.httpAdmin.post(
     '/xo-outbox/:id/retry',
-    RED.auth.needsPermission('xo-outbox.write'),
+    RED.auth.needsPermission('xo-server.write'),
     async (req: Request, res: Response) => {
       const node = deployed(req, res)
       if (node) res.json({ retried: await node.outbox.retryNow(entryOf(req)) })
@@ -64,7 +64,7 @@ export function outboxRoutes(RED: NodeAPI): void {
   )
   RED.httpAdmin.post(
     '/xo-outbox/:id/drop',
-    RED.auth.needsPermission('xo-outbox.write'),
+    RED.auth.needsPermission('xo-server.write'),
     async (req: Request, res: Response) => {
       const node = deployed(req, res)
       const deadOnly = (req.body as { deadOnly?: unknown } | undefined)?.deadOnly === true

@@ -85,6 +85,66 @@ describe('admin endpoints and permissions', () => {
     assert.equal(((await (await get('/xo/healthz', 'viewer')).json()) as { servers: unknown[] }).servers.length, 1)
   })
 
+  it("shows the operator's overview to a read-only user, who may not send an outbox's requests again nor drop them", async () => {
+    assert.equal((await get('/xo/overview')).status, 401)
+    assert.equal((await get('/xo/overview', 'nobody')).status, 401)
+    // An xo outbox under the demo's XO server, deployed as the editor does (the flows, plus it).
+    const flows = (await await fetch(`${demo.url}/flows`, {
+      headers: { authorization: `Bearer ${tokens.admin}`, 'Node-RED-API-Version': 'v2' },
+    }).then((r) => r.json())) as { rev: string; flows: Array<{ id: string; type: string; z?: string }> }
+    const tab = flows.flows.find((n) => n.type === 'tab')!.id
+    const outbox = { id: 'ab12cd34ef560001', type: 'xo-outbox', z: tab, name: 'chat', server: SERVER, wires: [[], []] }
+    const deployed = await fetch(`${demo.url}/flows`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${tokens.admin}`,
+        'content-type': 'application/json',
+        'Node-RED-API-Version': 'v2',
+        'Node-RED-Deployment-Type': 'full',
+      },
+      body: JSON.stringify({ rev: flows.rev, flows: [...flows.flows, outbox] }),
+    })
+    assert.equal(deployed.status, 200)
+    type Overview = {
+      servers: Array<{
+        id: string
+        state: string
+        user?: string
+        hooks: { counts: { ok: number }; nodes: Array<{ id: string }>; mismatches: unknown[] }
+        outboxes: Array<{ id: string; name?: string }>
+      }>
+      unassigned: unknown[]
+    }
+    const overview = await waitFor(
+      async () => {
+        const answer = await get('/xo/overview', 'viewer')
+        assert.equal(answer.status, 200)
+        const body = (await answer.json()) as Overview
+        return body.servers[0]?.state === 'connected' && body.servers[0].outboxes.length === 1 ? body : undefined
+      },
+      { timeoutMs: 20_000, what: 'the outbox in the overview' },
+    )
+    assert.equal(overview.servers[0].id, SERVER)
+    assert.equal(overview.servers[0].user, 'admin@admin.net')
+    assert.deepEqual(overview.servers[0].outboxes[0], { id: outbox.id, name: 'chat', pending: [], dead: [] })
+    assert.deepEqual(overview.unassigned, [])
+    // XO's entries, as the demo's xo-hook node registered them: all there, by host only.
+    const { hooks } = overview.servers[0]
+    assert.deepEqual(
+      hooks.nodes.map((n) => n.id),
+      [HOOK],
+    )
+    assert.ok(hooks.counts.ok > 10)
+    assert.deepEqual(hooks.mismatches, [])
+    assert.doesNotMatch(JSON.stringify(overview), /__PWRD__|token|secret/i)
+    assert.equal((await get(`/xo-outbox/${outbox.id}`, 'viewer')).status, 200)
+    assert.equal((await post(`/xo-outbox/${outbox.id}/retry`, {}, 'viewer')).status, 401)
+    assert.equal((await post(`/xo-outbox/${outbox.id}/drop`, {}, 'viewer')).status, 401)
+    assert.equal((await post(`/xo-outbox/${outbox.id}/retry`, {}, 'nobody')).status, 401)
+    assert.deepEqual(await (await post(`/xo-outbox/${outbox.id}/retry`, {}, 'admin')).json(), { retried: 0 })
+    assert.deepEqual(await (await post(`/xo-outbox/${outbox.id}/drop`, {}, 'admin')).json(), { dropped: 0 })
+  })
+
   it('gives everything to an admin', async () => {
     const entries = await get(`/xo-hook/${HOOK}/entries`, 'admin')
     assert.equal(entries.status, 200)

@@ -187,11 +187,11 @@ describe('catch-up from XO audit log', () => {
   it('starts from the newest record the first time: nothing that happened before is replayed', async () => {
     const xo = new FakeAudit()
     xo.add('vm.start')
-    xo.add('vm.stop')
+    const newest = xo.add('vm.stop')
     const h = harness(xo, store())
     await start(h)
     assert.deepEqual(h.emitted, [])
-    assert.deepEqual(h.statuses.at(-1), { state: 'caught-up', replayed: 0 })
+    assert.deepEqual(h.statuses.at(-1), { state: 'caught-up', replayed: 0, cursorTime: newest.time })
     assert.equal(
       xo.calls.filter((c) => c.method === 'audit.getRecords').at(-1)?.params.maxRecords,
       1,
@@ -209,7 +209,7 @@ describe('catch-up from XO audit log', () => {
     xo.add('user.create')
     xo.add('vm.migrate', { error: true })
     xo.add('signInFailed', { event: 'signInFailed' })
-    xo.add('token.create')
+    const newest = xo.add('token.create')
     await h.pass()
     assert.deepEqual(methods(h.emitted), ['vm.start call-2', 'vm.migrate call-4', 'token.create call-6'])
     assert.deepEqual(Object.keys(h.emitted[0]), [
@@ -242,7 +242,7 @@ describe('catch-up from XO audit log', () => {
     assert.doesNotMatch(JSON.stringify(await shared.read('xo-hook/n1')), /the-token/, 'never saved')
     await h.pass()
     assert.equal(h.emitted.length, 3, 'a second read emits nothing again')
-    assert.deepEqual(h.statuses.at(-1), { state: 'caught-up', replayed: 3 })
+    assert.deepEqual(h.statuses.at(-1), { state: 'caught-up', replayed: 3, cursorTime: newest.time })
     // the second read stopped at the cursor: one record downloaded, the cursor itself
     assert.equal(xo.lines.at(-1), 1)
   })
@@ -277,6 +277,22 @@ describe('catch-up from XO audit log', () => {
     const third = harness(xo, shared)
     await start(third)
     assert.deepEqual(third.emitted, [])
+  })
+
+  it('says when XO recorded the call at its cursor, and still knows after a restart with nothing new', async () => {
+    const xo = new FakeAudit()
+    const shared = store()
+    const first = harness(xo, shared)
+    await start(first)
+    const older = xo.add('vm.start', { time: Date.now() - 60_000 })
+    await first.pass()
+    const passed = first.statuses.at(-1)
+    assert.equal(passed?.state === 'caught-up' && passed.cursorTime, older.time)
+    await first.catchUp.stop(false)
+    const second = harness(xo, shared)
+    await start(second)
+    const last = second.statuses.at(-1)
+    assert.equal(last?.state === 'caught-up' && last.cursorTime, older.time)
   })
 
   it('saves its progress call by call: a stop in the middle of a catch-up repeats nothing after the restart', async () => {
@@ -332,6 +348,19 @@ describe('catch-up from XO audit log', () => {
     assert.deepEqual(methods(h.emitted), ['vm.start call-1', 'vm.stop call-2'])
   })
 
+  it("puts its cursor's time just before a call left to its grace, not at the newest record", async () => {
+    const xo = new FakeAudit()
+    const h = harness(xo, store(), { graceMs: 60_000 })
+    await start(h)
+    xo.add('vm.start', { time: Date.now() - 120_000 })
+    const young = xo.add('vm.stop', { time: Date.now() - 30_000 })
+    xo.add('vm.start')
+    await h.pass()
+    assert.deepEqual(methods(h.emitted), ['vm.start call-1'])
+    const last = h.statuses.at(-1)
+    assert.equal(last?.state === 'caught-up' && last.cursorTime, young.time)
+  })
+
   it('catches up at most the newest calls asked for, and no older than the age asked for, and says so', async () => {
     const xo = new FakeAudit()
     const h = harness(xo, store(), { maxCalls: 2 })
@@ -340,7 +369,8 @@ describe('catch-up from XO audit log', () => {
     await h.pass()
     assert.deepEqual(methods(h.emitted), ['vm.start call-4', 'vm.start call-5'])
     assert.match(h.warnings.join('\n'), /more missed calls than the 2 caught up at most/)
-    assert.deepEqual(h.statuses.at(-1), { state: 'caught-up', replayed: 2, cut: 'count' })
+    const newest = xo.records[0]
+    assert.deepEqual(h.statuses.at(-1), { state: 'caught-up', replayed: 2, cut: 'count', cursorTime: newest.time })
 
     const aged = harness(xo, store(), { maxAgeMs: 60_000 })
     await start(aged)

@@ -170,6 +170,31 @@ describe('hook registrar', () => {
     await idle()
     assert.deepEqual(xo.hooks, [foreign, entry('vm.stop', `${PREFIX}b/s`)])
   })
+
+  it("reads XO's entries and what the deployed nodes want, registering or not, without writing", async () => {
+    const { xo, registrar, claim, idle } = setup()
+    claim('n1', ['vm.start'])
+    registrar.claim({
+      nodeId: 'n2',
+      prefix: PREFIX,
+      expected: {
+        url: `${PREFIX}n2/s2`,
+        methods: compileMethods(['host.*']) as MethodMatcher,
+        type: 'post',
+        waitForResponse: false,
+      },
+    })
+    registrar.flowsStarted()
+    await idle()
+    const writes = xo.writes
+    const { current, wanted } = await registrar.inspect()
+    assert.deepEqual(current, [entry('vm.start', `${PREFIX}n1/secret`)])
+    assert.deepEqual(wanted.get(`${PREFIX}n1`), [entry('vm.start', `${PREFIX}n1/secret`)])
+    assert.deepEqual(wanted.get(`${PREFIX}n2`), [entry('host.stop', `${PREFIX}n2/s2`, 'post')])
+    assert.equal(xo.writes, writes, 'nothing written')
+    xo.isConnected = false
+    await assert.rejects(registrar.inspect(), /not connected/)
+  })
 })
 
 /** A lock shared by two processes, as the Redis lock is: one holder at a time, the others wait in turn. */

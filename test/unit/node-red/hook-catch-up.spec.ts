@@ -122,7 +122,10 @@ describe("an xo-hook node's catch-up", () => {
     const { report } = made[0].options
     report({ state: 'catching-up' })
     assert.deepEqual(state.catchUp, { state: 'catching-up' })
+    assert.equal(state.lastPass, undefined, 'no pass over yet')
+    const before = Date.now()
     report({ state: 'caught-up', replayed: 2 })
+    assert.ok(state.lastPass! >= before, 'when the last pass ended, for the operator view')
     report({ state: 'unavailable', reason: 'not-admin' })
     report({ state: 'waiting' })
     assert.deepEqual(passes, ['ok', 'not-admin'])
