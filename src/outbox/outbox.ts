@@ -36,7 +36,11 @@ export interface OutboxEntry {
   dead?: { reason: string; at: number }
 }
 
-/** Where entries are kept: each change is written before the outbox acts on it. */
+/**
+ * Where entries are kept: each change is written before the outbox acts on it. Changes take effect in the order
+ * they are asked (the storage takes each at once, before it writes), and a change's promise resolves once a write
+ * that holds it is done: a storage may write several changes together.
+ */
 export interface OutboxStorage {
   load(): Promise<OutboxEntry[]>
   save(entry: OutboxEntry): Promise<void>
@@ -172,8 +176,8 @@ export class Outbox {
   #timer: unknown
   #timerAt = Number.POSITIVE_INFINITY
   #stopped = false
-  /** one storage write at a time, in order */
-  #writes: Promise<unknown> = Promise.resolve()
+  /** changes asked of the storage and not written yet (a stop waits for them) */
+  readonly #writing = new Set<Promise<void>>()
   /** new requests not recorded yet */
   readonly #unrecorded = new Set<string>()
   /** what was kept is loaded: requests and answers that come before wait for it (they would be written over) */
@@ -210,7 +214,7 @@ export class Outbox {
     this.#stopped = true
     if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer)
     this.#timer = undefined
-    return this.#writes.then(() => undefined)
+    return Promise.allSettled([...this.#writing]).then(() => undefined)
   }
 
   /**
@@ -342,9 +346,17 @@ export class Outbox {
     if (warning) this.#o.warn(warning)
   }
 
+  /** Asks the storage for a change at once (it keeps their order), and keeps track of it until it is written. */
   #write(operation: () => Promise<void>): Promise<void> {
-    const done = this.#writes.then(operation, operation)
-    this.#writes = done.catch((error: unknown) => this.#o.warn(`cannot record the outbox: ${(error as Error).message}`))
+    const done = operation()
+    const tracked = done.then(
+      () => void this.#writing.delete(tracked),
+      (error: unknown) => {
+        this.#writing.delete(tracked)
+        this.#o.warn(`cannot record the outbox: ${(error as Error).message}`)
+      },
+    )
+    this.#writing.add(tracked)
     return done
   }
 }
