@@ -22,6 +22,13 @@ interface Envelope {
 export class FileStateStore implements StateStore {
   readonly #queue = new KeyedQueue()
   readonly #warned = new Set<string>()
+  /**
+   * The version of each key this store last read or wrote: an unconditional write goes on from it without reading
+   * the file again (one process writes a folder; compare-and-set still reads what is on disk).
+   */
+  readonly #versions = new Map<string, number>()
+  /** the folder was made (or found) by a write: the next ones skip asking for it, unless it went away */
+  #dirReady = false
 
   constructor(
     readonly dir: string,
@@ -41,8 +48,8 @@ export class FileStateStore implements StateStore {
 
   write<T>(key: string, value: T): Promise<number> {
     return this.#queue.run(key, async () => {
-      const current = await this.#read(key)
-      return this.#write(key, value, (current?.version ?? 0) + 1)
+      const known = this.#versions.get(key) ?? (await this.#read(key))?.version ?? 0
+      return this.#write(key, value, known + 1)
     })
   }
 
@@ -55,11 +62,16 @@ export class FileStateStore implements StateStore {
   }
 
   delete(key: string): Promise<void> {
-    return this.#queue.run(key, () => fs.rm(this.fileOf(key), { force: true }))
+    return this.#queue.run(key, () => {
+      this.#versions.delete(key)
+      return fs.rm(this.fileOf(key), { force: true })
+    })
   }
 
   async #read<T>(key: string): Promise<Stored<T> | undefined> {
     const file = this.fileOf(key)
+    // Known again only if the file holds this package's state for it.
+    this.#versions.delete(key)
     let text: string
     try {
       text = await fs.readFile(file, 'utf8')
@@ -85,15 +97,15 @@ export class FileStateStore implements StateStore {
       return undefined
     }
     this.#forget(file)
+    this.#versions.set(key, envelope.version!)
     return { value: envelope.value as T, version: envelope.version! }
   }
 
   async #write(key: string, value: unknown, version: number): Promise<number> {
     const file = this.fileOf(key)
     const envelope: Envelope = { format: FORMAT, key, version, savedAt: new Date().toISOString(), value }
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 })
     const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-    const handle = await fs.open(temporary, 'w', 0o600)
+    const handle = await this.#create(temporary)
     try {
       await handle.writeFile(JSON.stringify(envelope))
       await handle.sync()
@@ -107,7 +119,22 @@ export class FileStateStore implements StateStore {
       throw error
     }
     this.#forget(file)
+    this.#versions.set(key, version)
     return version
+  }
+
+  /** A new file in the folder, made first if need be (and again if it was removed meanwhile). */
+  async #create(file: string): Promise<fs.FileHandle> {
+    if (this.#dirReady) {
+      try {
+        return await fs.open(file, 'w', 0o600)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      }
+    }
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 })
+    this.#dirReady = true
+    return fs.open(file, 'w', 0o600)
   }
 
   /** Each problem of a file is said once, until the file is fine again. */

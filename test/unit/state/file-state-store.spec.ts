@@ -37,6 +37,14 @@ describe('state store', () => {
       assert.equal(statSync(store.dir).mode & 0o777, 0o700)
     })
 
+    it('writes again after its folder was removed, and goes on from the version it wrote last', async () => {
+      assert.equal(await store.write('k', 1), 1)
+      rmSync(store.dir, { recursive: true, force: true })
+      assert.equal(await store.write('k', 2), 2)
+      assert.deepEqual(await new FileStateStore(store.dir).read('k'), { value: 2, version: 2 })
+      assert.equal(statSync(store.dir).mode & 0o777, 0o700)
+    })
+
     it('keeps keys apart that read the same in a file name', async () => {
       await store.write('a/b', 1)
       await store.write('a_b', 2)
