@@ -70,7 +70,8 @@ describe('StateOutboxStorage', () => {
     while (writes.length < 2) await new Promise(setImmediate)
     assert.deepEqual(writes[1].ids, ['b', 'c', 'd'], 'the whole burst in one write, the removal too')
     writes[1].done()
-    for (let i = 0; i < 100 && resolved.length < 5 && (writes.length as number) === 2; i++) await new Promise(setImmediate)
+    for (let i = 0; i < 100 && resolved.length < 5 && (writes.length as number) === 2; i++)
+      await new Promise(setImmediate)
     assert.equal(writes.length, 2, 'no write left for the burst')
     await Promise.all([...burst, gone])
     assert.deepEqual(
