@@ -31,7 +31,7 @@ export interface OutboxBenchConfig {
   rounds: number
   /** requests in flight per variant */
   window: number
-  /** the outbox's storages measured against the flow without it (each a variant: `file`) */
+  /** the outbox's storages measured against the flow without it (each a variant: `file`, `redis`) */
   storages: string[]
 }
 
@@ -134,7 +134,7 @@ export function benchConfig(): BenchConfig {
       requests: Math.round(positive('BENCH_OUTBOX_REQUESTS', 2000)),
       rounds: Math.round(positive('BENCH_OUTBOX_ROUNDS', 5)),
       window: Math.round(positive('BENCH_OUTBOX_WINDOW', 8)),
-      storages: (process.env.BENCH_OUTBOX_STORAGES ?? 'file').split(/[\s,]+/).filter(Boolean),
+      storages: (process.env.BENCH_OUTBOX_STORAGES ?? 'file,redis').split(/[\s,]+/).filter(Boolean),
     },
   }
 }

@@ -24,7 +24,7 @@
  * SIGKILLed 5 times: from its death to object events flowing again, and to the replica's promotion.
  *
  * outbox (outbox/scenario.ts): what the xo outbox adds to each delivered request (CPU time, p99 latency), against the
- * same flow without it in the same embedded Node-RED, per storage (the file state store; BENCH_OUTBOX_STORAGES).
+ * same flow without it in the same embedded Node-RED, per storage (the file state store, a shared Redis; BENCH_OUTBOX_STORAGES).
  *
  * Exits 0 whether or not the aims hold; non-zero only when deliveries failed, a target, receiver or child could
  * not start or failed, a catch-up variant did not see every record, or a failover went unmeasured (no leader in
@@ -38,7 +38,7 @@
  * notification, 10 / 200), BENCH_CHURN_WINDOW (notifications in flight, 2), BENCH_AUDIT_RECORDS (catch-up audit records, 10000), BENCH_CATCHUP_ROUNDS (3),
  * BENCH_PROFILE (a directory for CPU profiles), BENCH_NODE_RED_LOG (Node-RED's console log level, default warn),
  * BENCH_OUTBOX_REQUESTS (per variant and round, 2000), BENCH_OUTBOX_ROUNDS (5), BENCH_OUTBOX_WINDOW (in flight, 8),
- * BENCH_OUTBOX_STORAGES (the outbox's storages measured, comma-separated, default file).
+ * BENCH_OUTBOX_STORAGES (the outbox's storages measured, comma-separated, default file,redis).
  */
 import os from 'node:os'
 import { redisServerPath } from '../test/support/redis'

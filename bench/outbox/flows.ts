@@ -20,6 +20,14 @@ export interface OutboxStorageVariant {
 
 export const STORAGES: Record<string, (context: { redisUrl?: string }) => OutboxStorageVariant | undefined> = {
   file: () => ({ outbox: {} }),
+  // The outbox of an xo-server sharing a Redis (the simulated XO: nothing else of the server is used here).
+  redis: ({ redisUrl }) =>
+    redisUrl
+      ? {
+          outbox: { server: 'bench0outbox0xo' },
+          configNodes: [{ id: 'bench0outbox0xo', type: 'xo-server', name: 'bench', source: 'simulated', redisUrl }],
+        }
+      : undefined,
 }
 
 const TAB = 'bench0tab0outbox'

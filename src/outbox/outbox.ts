@@ -303,9 +303,10 @@ export class Outbox {
     if (this.#stopped) return
     entry.attempts++
     entry.inFlight = true
-    // Sent again if no answer comes: the flow dropped it, or the process died before the answer was recorded.
+    // Sent again if no answer comes: the flow dropped it. Not written: as kept, the entry was due when it went out,
+    // so a process that dies before the answer is recorded sends it again at once when it starts (its attempt
+    // counted once more); a write per send would cost a third more writes for nothing.
     entry.nextAt = this.#clock.now() + this.#limits.answerTimeoutMs
-    void this.#write(() => this.#o.storage.save(entry))
     this.#o.send(entry)
   }
 
