@@ -102,8 +102,10 @@ export class StockNodeRed {
     this.#comms = await CommsSocket.open(this.url)
     // Node-RED's runtime state (retained, or sent once its flows start) counts as a start of flows: seen before the
     // first deploy, it cannot be taken for that deploy's start (which would let a test talk to flows not yet running).
+    // Behind adminAuth the socket is told nothing until it signs in: such a test waits on what it reads itself.
     const comms = this.#comms
-    await waitFor(() => comms.runtimeStates > 0, { timeoutMs: 30_000, what: "Node-RED's runtime state" })
+    if (!this.#settings.adminAuth)
+      await waitFor(() => comms.runtimeStates > 0, { timeoutMs: 30_000, what: "Node-RED's runtime state" })
   }
 
   get #settingsFile(): string {
