@@ -1,3 +1,4 @@
+import { coalesced } from './common/status'
 import { type Done, type Msg, nodeType } from './node-red/define-node'
 import { outboxInput, outboxStatus, sendEntry } from './node-red/outbox-input'
 import { outboxRoutes, type XoOutboxNode } from './node-red/outbox-routes'
@@ -38,7 +39,11 @@ const define = nodeType<OutboxConfig>('xo-outbox', ({ RED, node, config, t, scop
   // Each attempt as the destination node that made it refreshes it (a signature made anew).
   const send = sendEntry((outputs) => node.send(outputs), runtimeOf(RED).origins)
   const warn = (message: string) => node.warn(message)
-  const show = (error?: Error) => node.status(outboxStatus(outbox.list(), t, error))
+  const showNow = (error?: Error) => node.status(outboxStatus(outbox.list(), t, error))
+  // Its figures change with every message: shown a few times a second at most; a refusal at once.
+  const refresh = coalesced(() => showNow())
+  scope.defer(() => refresh.close())
+  const show = (error?: Error) => (error ? showNow(error) : refresh.run())
   // With an xo-server sharing a Redis with another Node-RED, the entries live there; else in the state store.
   const coordinator = serverNode(RED, config.server)?.coordinator
   const shared =
@@ -53,7 +58,7 @@ const define = nodeType<OutboxConfig>('xo-outbox', ({ RED, node, config, t, scop
   // What it holds, in the package's metrics.
   const reading = () => {
     const { pending, dead } = outbox.list()
-    const oldest = Math.min(...pending.map((entry) => entry.createdAt))
+    const oldest = pending.reduce((min, entry) => Math.min(min, entry.createdAt), Number.POSITIVE_INFINITY)
     const oldestSeconds = pending.length ? Math.max(0, (Date.now() - oldest) / 1000) : 0
     return { node: node.name || node.id, pending: pending.length, dead: dead.length, oldestSeconds }
   }
@@ -64,7 +69,7 @@ const define = nodeType<OutboxConfig>('xo-outbox', ({ RED, node, config, t, scop
   const reachable: Pick<XoOutboxNode, 'outbox'> = { outbox }
   Object.assign(node, reachable)
   outbox.start().then(
-    () => show(),
+    () => showNow(),
     (error: Error) => node.error(t('errors.load', { reason: error.message })),
   )
 })

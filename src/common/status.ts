@@ -34,3 +34,28 @@ export function connectionStatus(state: XoConnectionState, t: Translate): Status
       return { fill: 'grey', shape: 'ring', text: t('status.closed') }
   }
 }
+
+/** How often at most a node shows figures that change with every message. */
+export const STATUS_INTERVAL_MS = 250
+
+/**
+ * `show` coalesced to once per `ms` at most, a little after the first call of a burst: a status costs translations
+ * and an editor message each time, and a node's figures change with every message. `close` drops what is pending.
+ */
+export function coalesced(show: () => void, ms = STATUS_INTERVAL_MS): { run(): void; close(): void } {
+  let closed = false
+  let pending: NodeJS.Timeout | undefined
+  return {
+    run: () => {
+      if (closed || pending) return
+      pending = setTimeout(() => {
+        pending = undefined
+        if (!closed) show()
+      }, ms)
+    },
+    close: () => {
+      closed = true
+      clearTimeout(pending)
+    },
+  }
+}

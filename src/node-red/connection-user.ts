@@ -1,6 +1,6 @@
 import type { Node } from 'node-red'
 import type { XoConnectedInfo, XoConnection, XoConnectionState, XoObjectsNotification } from '../xo/connection'
-import { connectionStatus, type StatusSpec, type Translate } from '../common/status'
+import { coalesced, connectionStatus, type StatusSpec, type Translate } from '../common/status'
 
 export interface ConnectionHandlers {
   /** signed in; `resumed` is true after a reconnection, when derived state must be resynchronised */
@@ -18,8 +18,6 @@ export interface ConnectionUse {
   /** shows the status again, after the node's own figures changed */
   refreshStatus(): void
 }
-
-const STATUS_INTERVAL_MS = 250
 
 /**
  * Lets a node use a shared connection: starts it if needed, mirrors its state in the node's status, and routes
@@ -71,22 +69,13 @@ export function useConnection(
         connected({ user: state.user, serverVersion: state.serverVersion, resumed: false })
     })
   }
-  // A node's own figures change with every message: showing them is coalesced to a few times a second, as a
-  // status costs translations and an editor message each time.
-  let closed = false
-  let pending: NodeJS.Timeout | undefined
+  // A node's own figures change with every message: showing them is coalesced to a few times a second.
+  const refresh = coalesced(() => show(connection.state))
   return {
     close: () => {
-      closed = true
-      clearTimeout(pending)
+      refresh.close()
       for (const [event, listener] of listeners) emitter.off(event, listener)
     },
-    refreshStatus: () => {
-      if (closed || pending) return
-      pending = setTimeout(() => {
-        pending = undefined
-        if (!closed) show(connection.state)
-      }, STATUS_INTERVAL_MS)
-    },
+    refreshStatus: refresh.run,
   }
 }

@@ -51,11 +51,11 @@ export function outboxInput(deps: OutboxInputDeps) {
   return (msg: Msg, done: (error?: Error) => void): void => {
     const back = outcomeOf(msg)
     const work = back
-      ? deps.outbox.answered(back.id, back.outcome).then(() => {
-          // A retry past the outbox's own limits (attempts, age) is dead too.
-          const dead = deps.outbox.list().dead.some((entry) => entry.id === back.id)
-          const state = back.outcome.outcome === 'ok' ? 'delivered' : dead ? 'dead' : undefined
-          if (state) deps.send([null, { ...msg, xoOutbox: { ...(msg.xoOutbox as object), state } }])
+      ? deps.outbox.answered(back.id, back.outcome).then((state) => {
+          // A retry past the outbox's own limits (attempts, age) is dead too; an answer to a request settled
+          // already (sent again after its answer timeout, then both answered) says nothing more.
+          if (state === 'delivered' || state === 'dead')
+            deps.send([null, { ...msg, xoOutbox: { ...(msg.xoOutbox as object), state } }])
         })
       : (() => {
           const kept = requestOf(msg)

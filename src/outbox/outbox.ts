@@ -53,6 +53,9 @@ export type OutboxOutcome =
   | { outcome: 'retry'; reason: string; statusCode?: number; afterMs?: number }
   | { outcome: 'failed'; reason: string; statusCode?: number }
 
+/** What an answer made of its entry: forgotten as delivered, kept as a dead letter, or due again later. */
+export type Settled = 'delivered' | 'dead' | 'retry'
+
 export interface OutboxLimits {
   /** sends at most, the first one included */
   maxAttempts: number
@@ -90,7 +93,7 @@ export function applyAnswer(
   limits: OutboxLimits,
   now: number,
   random?: () => number,
-): 'delivered' | 'dead' | 'retry' {
+): Settled {
   delete entry.inFlight
   if (outcome.outcome === 'ok') return 'delivered'
   entry.lastAnswer = {
@@ -243,20 +246,21 @@ export class Outbox {
   }
 
   /** The destination's answer to the last send of `id`. */
-  async answered(id: string, outcome: OutboxOutcome): Promise<void> {
+  async answered(id: string, outcome: OutboxOutcome): Promise<Settled | undefined> {
     await this.start()
     const entry = this.#entries.get(id)
-    if (!entry || entry.dead) return
+    if (!entry || entry.dead) return undefined
     const settled = applyAnswer(entry, outcome, this.#limits, this.#clock.now(), this.#o.random)
     if (settled === 'delivered') {
       this.#entries.delete(id)
       await this.#write(() => this.#o.storage.remove(id))
       this.#schedule()
-      return
+      return settled
     }
     await this.#write(() => this.#o.storage.save(entry))
     if (settled === 'dead') await this.#boundDead()
     this.#schedule()
+    return settled
   }
 
   /** Sends `id` (or every pending and dead entry) again now; a dead letter gets its attempts back. */

@@ -6,6 +6,7 @@ import {
   type OutboxLimits,
   type OutboxOutcome,
   type OutboxRequest,
+  type Settled,
 } from './outbox'
 
 /**
@@ -190,18 +191,23 @@ export class SharedOutbox {
   }
 
   /** The destination's answer to the last send of `id`: written with the claim given back in the same step. */
-  async answered(id: string, outcome: OutboxOutcome): Promise<void> {
+  async answered(id: string, outcome: OutboxOutcome): Promise<Settled | undefined> {
     const entry = this.#held.get(id)?.entry ?? this.#view.get(id)
     this.#held.delete(id)
-    if (!entry || entry.dead) return
+    if (!entry || entry.dead) return undefined
     const settled = applyAnswer(entry, outcome, this.#limits, this.#now(), this.#o.random)
+    let recorded = true
     if (settled === 'delivered') {
       await this.#o.store.remove(id, true)
       this.#view.delete(id)
     } else if (await this.#o.store.update(entry, settled === 'dead' ? undefined : entry.nextAt, true)) {
       this.#view.set(id, entry)
+    } else {
+      // Another instance holds it now, or it was dropped: what becomes of it is not this answer's to say.
+      recorded = false
     }
     this.#o.changed?.()
+    return recorded ? settled : undefined
   }
 
   /** Sends `id` (or every entry) again now, from either instance: written, the leader sends it. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { connectionStatus } from '../../../src/common/status'
+import { coalesced, connectionStatus } from '../../../src/common/status'
 import type { XoConnectionState } from '../../../src/xo/connection'
 
 const t = (key: string, subs?: Record<string, string | number>) => `${key}${subs ? JSON.stringify(subs) : ''}`
@@ -28,4 +28,19 @@ describe('connectionStatus', () => {
   for (const [state, fill, shape, text] of cases) {
     it(`shows ${state.status}`, () => assert.deepEqual(connectionStatus(state, t), { fill, shape, text }))
   }
+})
+
+describe('coalesced', () => {
+  it('shows once for a burst, a little after its first call; and nothing once closed', async () => {
+    let shown = 0
+    const status = coalesced(() => shown++, 20)
+    for (let i = 0; i < 100; i++) status.run()
+    assert.equal(shown, 0, 'not at each call')
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    assert.equal(shown, 1)
+    status.run()
+    status.close()
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    assert.equal(shown, 1, 'a closed node shows nothing more')
+  })
 })

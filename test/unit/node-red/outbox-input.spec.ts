@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { outboxInput, outboxStatus, sendEntry } from '../../../src/node-red/outbox-input'
 import type { Refresh } from '../../../src/outbox/messages'
-import type { OutboxEntry, OutboxOutcome, OutboxRequest } from '../../../src/outbox/outbox'
+import type { OutboxEntry, OutboxOutcome, OutboxRequest, Settled } from '../../../src/outbox/outbox'
 
 const t = (key: string, subs?: Record<string, string | number>) => (subs ? `${key} ${JSON.stringify(subs)}` : key)
 const entry = (id: string, dead = false): OutboxEntry => ({
@@ -15,7 +15,10 @@ const entry = (id: string, dead = false): OutboxEntry => ({
 })
 
 /** An outbox that records what it is told, with what the test says it holds. */
-function fakeOutbox(held: { pending: OutboxEntry[]; dead: OutboxEntry[] } = { pending: [], dead: [] }) {
+function fakeOutbox(
+  held: { pending: OutboxEntry[]; dead: OutboxEntry[] } = { pending: [], dead: [] },
+  settled?: Settled | 'unknown',
+) {
   const added: Array<{ id: string; request: OutboxRequest }> = []
   const answers: Array<{ id: string; outcome: OutboxOutcome }> = []
   return {
@@ -24,7 +27,13 @@ function fakeOutbox(held: { pending: OutboxEntry[]; dead: OutboxEntry[] } = { pe
     held,
     outbox: {
       add: async (_node: string, id: string, request: OutboxRequest) => (added.push({ id, request }), true),
-      answered: async (id: string, outcome: OutboxOutcome) => void answers.push({ id, outcome }),
+      // What the outbox made of the answer: the test says it, by what it holds (a dead letter, or none at all).
+      answered: async (id: string, outcome: OutboxOutcome): Promise<Settled | undefined> => {
+        answers.push({ id, outcome })
+        if (settled !== undefined) return settled === 'unknown' ? undefined : settled
+        if (held.dead.some((e) => e.id === id)) return 'dead'
+        return outcome.outcome === 'ok' ? 'delivered' : 'retry'
+      },
       list: () => held,
     },
   }
@@ -76,6 +85,8 @@ describe("xo outbox's input", () => {
     // A retry past the outbox's own limits is dead too.
     const spent = await run(fakeOutbox({ pending: [], dead: [entry('r1', true)] }), back('retry'))
     assert.equal((spent.sent[0] as Array<{ xoOutbox: { state: string } }>)[1].xoOutbox.state, 'dead')
+    // The answer to a request settled already (sent again after its answer timeout, both answered): nothing more.
+    assert.deepEqual((await run(fakeOutbox(undefined, 'unknown'), back('ok'))).sent, [])
   })
 
   it('says in its status how many requests wait and how many failed for good', () => {

@@ -259,6 +259,18 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
     await added
   })
 
+  it('says what each answer made of its request; nothing for one settled already', async () => {
+    const { box } = outbox(new MemoryStorage(), new FakeClock())
+    await box.start()
+    for (const id of ['a', 'b', 'c']) await box.add('slack', id, REQUEST)
+    assert.equal(await box.answered('a', { outcome: 'ok', statusCode: 200 }), 'delivered')
+    assert.equal(await box.answered('a', { outcome: 'ok', statusCode: 200 }), undefined, 'answered twice')
+    assert.equal(await box.answered('b', { outcome: 'retry', reason: 'HTTP 503' }), 'retry')
+    assert.equal(await box.answered('c', { outcome: 'failed', reason: 'HTTP 404' }), 'dead')
+    assert.equal(await box.answered('c', { outcome: 'ok' }), undefined, 'a dead letter stays one')
+    await box.stop()
+  })
+
   it('keeps the dead letters within their bytes too: a big one pushes the oldest out', () => {
     const letter = (id: string, size: number): OutboxEntry => ({
       id,

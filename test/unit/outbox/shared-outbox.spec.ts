@@ -134,10 +134,10 @@ describe('shared outbox on a real redis-server', function () {
       // The leader looks every 50 ms: the follower's claim keeps it from sending meanwhile.
       await new Promise((resolve) => setTimeout(resolve, 300))
       assert.equal(leader.sent.length, 0)
-      await follower.outbox.answered('r1', { outcome: 'retry', reason: '503' })
+      assert.equal(await follower.outbox.answered('r1', { outcome: 'retry', reason: '503' }), 'retry')
       await waitFor(() => leader.sent.length === 1, { what: 'the retry sent by the leader' })
       assert.equal(leader.sent[0].attempts, 2)
-      await leader.outbox.answered('r1', { outcome: 'ok', statusCode: 200 })
+      assert.equal(await leader.outbox.answered('r1', { outcome: 'ok', statusCode: 200 }), 'delivered')
       await waitFor(() => follower.outbox.list().pending.length === 0, { what: 'the follower seeing it delivered' })
       assert.equal(follower.sent.length, 1)
     })
