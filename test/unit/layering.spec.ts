@@ -39,8 +39,8 @@ const LAYERS: string[][] = [
   ['events', 'hooks', 'call'],
   // what builds on web-hooks: the audit log's catch-up, destination payloads, the hook listener
   ['audit', 'destinations', 'listener'],
-  // the demo (the simulator, signing stand-ins); the outbox of destination requests
-  ['demo', 'outbox'],
+  // the demo (the simulator, signing stand-ins); the outbox of destination requests; digests of XO's events
+  ['demo', 'outbox', 'digest'],
   // the Node-RED glue, then the node files that register the node types
   ['node-red'],
   [NODE_FILES],
