@@ -1,6 +1,6 @@
 /** The bench's knobs, from the environment, with defaults that keep a whole run (all three scenarios) under three minutes. */
 export interface BenchConfig {
-  /** which scenarios run: BENCH_SCENARIO=hooks|objects|catchup|failover|sentinel|outbox|all */
+  /** which scenarios run: BENCH_SCENARIO=hooks|objects|catchup|failover|sentinel|outbox|digest|all */
   scenarios: {
     hooks: boolean
     objects: boolean
@@ -8,6 +8,7 @@ export interface BenchConfig {
     failover: boolean
     sentinel: boolean
     outbox: boolean
+    digest: boolean
   }
   /** measuring time per phase */
   measureMs: number
@@ -22,6 +23,20 @@ export interface BenchConfig {
   objects: ObjectStreamConfig
   catchUp: CatchUpConfig
   outbox: OutboxBenchConfig
+  digest: DigestBenchConfig
+}
+
+/** The digest scenario's knobs. */
+export interface DigestBenchConfig {
+  /** events per variant and round */
+  events: number
+  /** events per second */
+  rate: number
+  /** groups the events are spread over */
+  groups: number
+  rounds: number
+  /** events per group when the memory of open groups is measured */
+  eventsPerGroup: number
 }
 
 /** The outbox scenario's knobs. */
@@ -76,8 +91,10 @@ function positive(name: string, fallback: number): number {
 
 function scenarios(): BenchConfig['scenarios'] {
   const raw = (process.env.BENCH_SCENARIO ?? 'all').trim() || 'all'
-  if (!['hooks', 'objects', 'catchup', 'failover', 'sentinel', 'outbox', 'all'].includes(raw)) {
-    throw new Error(`BENCH_SCENARIO must be hooks, objects, catchup, failover, sentinel, outbox or all, not "${raw}"`)
+  if (!['hooks', 'objects', 'catchup', 'failover', 'sentinel', 'outbox', 'digest', 'all'].includes(raw)) {
+    throw new Error(
+      `BENCH_SCENARIO must be hooks, objects, catchup, failover, sentinel, outbox, digest or all, not "${raw}"`,
+    )
   }
   const all = raw === 'all'
   return {
@@ -87,6 +104,7 @@ function scenarios(): BenchConfig['scenarios'] {
     failover: all || raw === 'failover',
     sentinel: all || raw === 'sentinel',
     outbox: all || raw === 'outbox',
+    digest: all || raw === 'digest',
   }
 }
 
@@ -135,6 +153,13 @@ export function benchConfig(): BenchConfig {
       rounds: Math.round(positive('BENCH_OUTBOX_ROUNDS', 5)),
       window: Math.round(positive('BENCH_OUTBOX_WINDOW', 8)),
       storages: (process.env.BENCH_OUTBOX_STORAGES ?? 'file,redis').split(/[\s,]+/).filter(Boolean),
+    },
+    digest: {
+      events: Math.round(positive('BENCH_DIGEST_EVENTS', 50_000)),
+      rate: positive('BENCH_DIGEST_RATE', 10_000),
+      groups: Math.round(positive('BENCH_DIGEST_GROUPS', 1000)),
+      rounds: Math.round(positive('BENCH_DIGEST_ROUNDS', 3)),
+      eventsPerGroup: Math.round(positive('BENCH_DIGEST_EVENTS_PER_GROUP', 10)),
     },
   }
 }

@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: six scenarios, the first three and the outbox measured only against baselines run in the same
- * process tree, in the same run; BENCH_SCENARIO=hooks|objects|catchup|failover|sentinel|outbox|all (default all) chooses. One line of JSON
+ * `npm run bench`: seven scenarios, the first three, the outbox and the digest measured only against baselines run in
+ * the same process tree, in the same run; BENCH_SCENARIO=hooks|objects|catchup|failover|sentinel|outbox|digest|all
+ * (default all) chooses. One line of JSON
  * at the end covers them all.
  *
  * hook ingest: how fast the xo-hook node takes in XO's web-hook deliveries, against baselines run in the same
@@ -26,6 +27,10 @@
  * outbox (outbox/scenario.ts): what the xo outbox adds to each delivered request (CPU time, p99 latency), against the
  * same flow without it in the same embedded Node-RED, per storage (the file state store, a shared Redis; BENCH_OUTBOX_STORAGES).
  *
+ * digest (digest/scenario.ts): what an xo digest costs per XO event (CPU time) at 10,000 events/s over 1,000 open
+ * groups, against a function node that only counts the same events, in the same embedded Node-RED; and the memory an
+ * open group holds.
+ *
  * Exits 0 whether or not the aims hold; non-zero only when deliveries failed, a target, receiver or child could
  * not start or failed, a catch-up variant did not see every record, or a failover went unmeasured (no leader in
  * time). The failover and sentinel scenarios are left out, and say so, without Debian's redis-server (and
@@ -38,7 +43,9 @@
  * notification, 10 / 200), BENCH_CHURN_WINDOW (notifications in flight, 2), BENCH_AUDIT_RECORDS (catch-up audit records, 10000), BENCH_CATCHUP_ROUNDS (3),
  * BENCH_PROFILE (a directory for CPU profiles), BENCH_NODE_RED_LOG (Node-RED's console log level, default warn),
  * BENCH_OUTBOX_REQUESTS (per variant and round, 2000), BENCH_OUTBOX_ROUNDS (5), BENCH_OUTBOX_WINDOW (in flight, 8),
- * BENCH_OUTBOX_STORAGES (the outbox's storages measured, comma-separated, default file,redis).
+ * BENCH_OUTBOX_STORAGES (the outbox's storages measured, comma-separated, default file,redis), BENCH_DIGEST_EVENTS
+ * (per variant and round, 50000), BENCH_DIGEST_RATE (10000 events/s), BENCH_DIGEST_GROUPS (1000), BENCH_DIGEST_ROUNDS
+ * (3), BENCH_DIGEST_EVENTS_PER_GROUP (events per open group when its memory is measured, 10).
  */
 import os from 'node:os'
 import { redisServerPath } from '../test/support/redis'
@@ -52,6 +59,7 @@ import { runCatchUp } from './catch-up/scenario'
 import { renderObjectStream } from './object-stream/report'
 import { runObjectStream } from './object-stream/scenario'
 import { hookIngest } from './hook-ingest/scenario'
+import { runDigest } from './digest/scenario'
 import { runOutbox } from './outbox/scenario'
 import { sharedRedis } from './redis-for-targets'
 
@@ -183,6 +191,21 @@ async function outboxScenario(
   return { ...json, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
 }
 
+/** The digest scenario: its table on stdout, its part of the final JSON line returned; its checks in `failures`. */
+async function digestScenario(
+  config: BenchConfig,
+  stops: Array<() => Promise<void>>,
+  failures: string[],
+): Promise<Record<string, unknown>> {
+  console.log(
+    `digest bench: Node ${process.version}, ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)} (compare the ratio)`,
+  )
+  const { lines, json } = await runDigest(config.digest, stops, (line) => console.log(line), failures)
+  console.log('')
+  for (const line of lines) console.log(line)
+  return { ...json, loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)) }
+}
+
 async function main(): Promise<number> {
   const config = benchConfig()
   const failures: string[] = []
@@ -222,6 +245,8 @@ async function main(): Promise<number> {
     if (config.scenarios.sentinel) runs.push(() => scenario('sentinel', 'sentinel', (stops) => sentinelScenario(stops)))
     if (config.scenarios.outbox)
       runs.push(() => scenario('outbox', 'outbox', (stops) => outboxScenario(config, stops, failures)))
+    if (config.scenarios.digest)
+      runs.push(() => scenario('digest', 'digest', (stops) => digestScenario(config, stops, failures)))
     for (const [i, run] of runs.entries()) {
       if (i > 0) console.log('')
       await run()
