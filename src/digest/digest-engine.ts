@@ -1,0 +1,300 @@
+import type { XoDigest } from '../destinations/digest-message'
+import { isRecord } from '../destinations/text'
+import { type DigestEvent, digestEventOf, isVmProblem } from './digest-event'
+import { type DigestClock, DueQueue, systemClock } from './due-queue'
+import { allRecovered, digestOf, gather, openGroup } from './group'
+import { type GroupKey, groupOf } from './group-labels'
+import type { GroupState } from './group-state'
+import { inWindow, MaintenanceHosts, type Silence } from './silences'
+import { SeenEvents } from './seen-events'
+
+export type { GroupKey } from './group-labels'
+export type { Silence } from './silences'
+
+export type DropReason = 'duplicate' | 'silenced' | 'inhibited' | 'not an event'
+
+export interface DigestOptions {
+  groupBy: GroupKey[]
+  groupWaitMs: number
+  groupIntervalMs: number
+  repeatIntervalMs: number
+  /** pair problems with recoveries, send "resolved" */
+  resolve: boolean
+  dedup: boolean
+  maxItems: number
+  silences: Silence[]
+  /** a pool-wide problem silences the per-VM problems inside that pool */
+  inhibit: boolean
+  clock?: DigestClock
+  send(digest: XoDigest): void
+  /**
+   * What it did not send and why, for a node's log and status: said once per reason per group interval at most
+   * (the first message of each burst), `stats().dropped` counts them all.
+   */
+  dropped?(reason: DropReason, about: string): void
+}
+
+/** What is open, JSON-able: kept across a restart or redeploy. */
+export interface DigestSnapshot {
+  version: 1
+  groups: GroupState[]
+  /** ids of closed groups still refused, with until when (ms) */
+  seen: Array<[string, number]>
+  /** hosts in maintenance mode */
+  maintenance: string[]
+  /** problems dropped (silenced, inhibited), by pair: their recovery is dropped alike */
+  suppressed: Array<[string, DropReason]>
+}
+
+type Added = { accepted: true; group: string } | { accepted: false; reason: DropReason }
+
+interface OpenGroup {
+  state: GroupState
+  /** distinct subjects, to count them in O(1) */
+  subjects: Set<string>
+}
+
+// How long event ids of a closed group are still refused, at least: XO's audit log replays missed calls later.
+const SEEN_AT_LEAST_MS = 60 * 60_000
+const SUPPRESSED_MAX = 10_000
+
+/**
+ * One message per incident: gathers messages of xo-hook, xo-events and xo-call into groups (by the labels of
+ * `groupBy`), and sends a digest of each group when it is due, as Prometheus Alertmanager does for alerts: a new
+ * group after `groupWaitMs`, then at most once per `groupIntervalMs` while it changes, an unchanged group with
+ * problems still open again after `repeatIntervalMs`, once `resolved` when its problems all recovered. An info
+ * group (or any group without `resolve`) closes once sent and quiet for a group interval.
+ */
+export class DigestEngine {
+  readonly #o: DigestOptions
+  readonly #clock: DigestClock
+  readonly #groups = new Map<string, OpenGroup>()
+  /** open problems (their pair) → the group holding them, where their recovery goes */
+  readonly #byPair = new Map<string, OpenGroup>()
+  /** pool → pool-wide problems open in it (a host's power, a new master) → the group holding each */
+  readonly #inhibitors = new Map<string, Map<string, OpenGroup>>()
+  readonly #suppressed = new Map<string, DropReason>()
+  readonly #seen: SeenEvents
+  readonly #maintenance = new MaintenanceHosts()
+  readonly #queue: DueQueue
+  readonly #saidAt = new Map<DropReason, number>()
+  #held = 0
+  #sent = 0
+  #dropped = 0
+  #stopped = false
+
+  constructor(options: DigestOptions) {
+    this.#o = options
+    this.#clock = options.clock ?? systemClock
+    this.#seen = new SeenEvents(Math.max(SEEN_AT_LEAST_MS, options.repeatIntervalMs))
+    this.#queue = new DueQueue(this.#clock, (key, at) => this.#due(key, at))
+  }
+
+  add(msg: Record<string, unknown>): Added {
+    if (!isRecord(msg)) return this.#drop('not an event', 'a message that is no object')
+    const now = this.#clock.now()
+    const e = digestEventOf(msg, () => now)
+    if ('notAnEvent' in e) return this.#drop('not an event', e.notAnEvent)
+    const s = e.summary
+    if (this.#o.dedup && this.#seen.has(s.id, now)) return this.#drop('duplicate', `${s.title} (${s.id})`)
+    if (this.#watchesMaintenance) this.#maintenance.learn(s, msg)
+    const problemGroup = e.role === 'recovery' && e.pair ? this.#byPair.get(e.pair) : undefined
+    // A recovery always reaches the problem a person was told of, whatever silences or inhibits meanwhile.
+    const recovers = !!problemGroup && this.#o.resolve
+    if (!recovers) {
+      const dropped = this.#suppression(e, msg, now)
+      if (dropped) {
+        if (e.pair && e.role === 'problem') this.#suppress(e.pair, dropped)
+        return this.#drop(dropped, s.title)
+      }
+    }
+    if (e.role === 'recovery' && e.pair) this.#liftInhibitor(e)
+    const group = recovers ? problemGroup! : this.#groupFor(e, now)
+    const g = group.state
+    gather(g, group.subjects, e, this.#o.maxItems, recovers)
+    this.#held++
+    if (this.#o.dedup) this.#seen.open(s.id)
+    if (e.role === 'problem' && e.pair && this.#o.resolve) this.#byPair.set(e.pair, group)
+    if (recovers) this.#byPair.delete(e.pair!)
+    if (e.poolWide && e.role === 'problem' && s.pool) this.#addInhibitor(s.pool.id, e.pair ?? `new:${s.id}`, group)
+    this.#hasten(g, now)
+    return { accepted: true, group: g.key }
+  }
+
+  stats(): { groups: number; held: number; sent: number; dropped: number } {
+    return { groups: this.#groups.size, held: this.#held, sent: this.#sent, dropped: this.#dropped }
+  }
+
+  snapshot(): DigestSnapshot {
+    const now = this.#clock.now()
+    // A copy: the caller may keep it while groups go on gathering.
+    return JSON.parse(
+      JSON.stringify({
+        version: 1,
+        groups: [...this.#groups.values()].map((g) => g.state),
+        seen: this.#seen.closed(now),
+        maintenance: this.#maintenance.list(),
+        suppressed: [...this.#suppressed],
+      } satisfies DigestSnapshot),
+    )
+  }
+
+  restore(snapshot: DigestSnapshot): void {
+    if (snapshot?.version !== 1) return
+    const now = this.#clock.now()
+    for (const state of snapshot.groups) {
+      const group: OpenGroup = { state, subjects: new Set(state.subjects) }
+      this.#groups.set(state.key, group)
+      for (const pair of Object.keys(state.open)) this.#byPair.set(pair, group)
+      for (const { pool, why } of state.inhibits) this.#inhibitorsOf(pool).set(why, group)
+      for (const id of state.ids) this.#seen.open(id)
+      this.#held += state.newCount
+      this.#queue.schedule(state.key, state.due)
+    }
+    this.#seen.restoreClosed(snapshot.seen, now)
+    this.#maintenance.restore(snapshot.maintenance)
+    for (const [pair, reason] of snapshot.suppressed) this.#suppressed.set(pair, reason)
+  }
+
+  pause(): void {
+    this.#queue.hold()
+  }
+
+  resume(): void {
+    if (!this.#stopped) this.#queue.release()
+  }
+
+  stop(): void {
+    this.#stopped = true
+    this.#queue.hold()
+  }
+
+  get #watchesMaintenance(): boolean {
+    return this.#o.silences.some((silence) => silence.kind === 'maintenance')
+  }
+
+  // Why a message is not gathered: a silence covers it, a pool-wide problem inhibits it, or its problem was dropped.
+  #suppression(e: DigestEvent, msg: Record<string, unknown>, now: number): DropReason | undefined {
+    if (e.role === 'recovery' && e.pair) {
+      const reason = this.#suppressed.get(e.pair)
+      if (reason) {
+        this.#suppressed.delete(e.pair)
+        return reason
+      }
+    }
+    for (const silence of this.#o.silences) {
+      if (silence.kind === 'window' ? inWindow(silence, now) : this.#maintenance.covers(e.summary, msg))
+        return 'silenced'
+    }
+    const pool = e.summary.pool?.id
+    if (this.#o.inhibit && pool && isVmProblem(e) && (this.#inhibitors.get(pool)?.size ?? 0) > 0) return 'inhibited'
+    return undefined
+  }
+
+  #suppress(pair: string, reason: DropReason): void {
+    this.#suppressed.delete(pair)
+    this.#suppressed.set(pair, reason)
+    if (this.#suppressed.size > SUPPRESSED_MAX) this.#suppressed.delete(this.#suppressed.keys().next().value!)
+  }
+
+  #groupFor(e: DigestEvent, now: number): OpenGroup {
+    const labeled = groupOf(this.#o.groupBy, e.summary, e.msg)
+    const { labels } = labeled
+    // Problems never share a group with news: what pages someone is about problems alone.
+    const key = e.role === 'problem' ? `${labeled.key}|problem` : labeled.key
+    let group = this.#groups.get(key)
+    if (!group) {
+      group = { state: openGroup(key, labels, e, now + this.#o.groupWaitMs), subjects: new Set() }
+      this.#groups.set(key, group)
+      this.#queue.schedule(key, group.state.due)
+    }
+    return group
+  }
+
+  // A group sent and waiting for its repeat looks again at the next interval once it has news.
+  #hasten(g: GroupState, now: number): void {
+    if (g.lastSentAt === undefined) return
+    const interval = this.#o.groupIntervalMs
+    const next = g.lastSentAt + Math.max(1, Math.ceil((now - g.lastSentAt) / interval)) * interval
+    if (next < g.due) {
+      g.due = next
+      this.#queue.schedule(g.key, next)
+    }
+  }
+
+  #due(key: string, at: number): void {
+    const group = this.#groups.get(key)
+    if (!group || group.state.due !== at) return
+    const g = group.state
+    const now = this.#clock.now()
+    if (g.changed) {
+      const resolved = this.#o.resolve && allRecovered(g)
+      this.#send(g, resolved ? 'resolved' : 'firing', now)
+      if (resolved) return this.#close(group, now)
+      g.due = now + this.#o.groupIntervalMs
+    } else if (this.#o.resolve && g.openCount > 0) {
+      const repeatAt = (g.lastSentAt ?? now) + this.#o.repeatIntervalMs
+      if (now >= repeatAt) this.#send(g, 'firing', now)
+      g.due = now >= repeatAt ? now + this.#o.repeatIntervalMs : repeatAt
+    } else return this.#close(group, now)
+    this.#queue.schedule(key, g.due)
+  }
+
+  #send(g: GroupState, status: XoDigest['status'], now: number): void {
+    const digest = digestOf(g, status)
+    g.seq++
+    g.lastSentAt = now
+    g.changed = false
+    this.#held -= g.newCount
+    g.newCount = 0
+    this.#sent++
+    this.#o.send(digest)
+  }
+
+  #close(group: OpenGroup, now: number): void {
+    const g = group.state
+    this.#groups.delete(g.key)
+    this.#seen.close(g.ids, now)
+    this.#held -= g.newCount
+    for (const pair of Object.keys(g.open)) if (this.#byPair.get(pair) === group) this.#byPair.delete(pair)
+    for (const { pool, why } of g.inhibits) {
+      const open = this.#inhibitors.get(pool)
+      if (open?.get(why) === group) open.delete(why)
+      if (open?.size === 0) this.#inhibitors.delete(pool)
+    }
+  }
+
+  #inhibitorsOf(pool: string): Map<string, OpenGroup> {
+    let open = this.#inhibitors.get(pool)
+    if (!open) this.#inhibitors.set(pool, (open = new Map()))
+    return open
+  }
+
+  #addInhibitor(pool: string, why: string, group: OpenGroup): void {
+    if (!this.#o.inhibit) return
+    this.#inhibitorsOf(pool).set(why, group)
+    group.state.inhibits.push({ pool, why })
+  }
+
+  // A host back up lifts what its going down inhibited, with or without `resolve`.
+  #liftInhibitor(e: DigestEvent): void {
+    const pool = e.summary.pool?.id
+    const open = pool ? this.#inhibitors.get(pool) : undefined
+    const group = open?.get(e.pair!)
+    if (!group) return
+    open!.delete(e.pair!)
+    if (open!.size === 0) this.#inhibitors.delete(pool!)
+    group.state.inhibits = group.state.inhibits.filter((i) => i.why !== e.pair)
+  }
+
+  #drop(reason: DropReason, about: string): Added {
+    this.#dropped++
+    const now = this.#clock.now()
+    const said = this.#saidAt.get(reason)
+    if (this.#o.dropped && (said === undefined || now - said >= this.#o.groupIntervalMs)) {
+      this.#saidAt.set(reason, now)
+      this.#o.dropped(reason, about)
+    }
+    return { accepted: false, reason }
+  }
+}
