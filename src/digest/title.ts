@@ -10,8 +10,8 @@ const EVENT_VERBS: Record<string, string> = {
   initial: 'listed',
 }
 
-// Verbs of calls that read wrong once the sentence is turned round ("VM web-01 ran").
-const ACTIVE_ONLY = new Set(['ran', 'put', 'took', 'signed in'])
+// Verbs of calls that read wrong once the sentence is turned round ("Host xcp-host-2 put in maintenance mode").
+const ACTIVE_ONLY = new Set(['put', 'took', 'signed in'])
 
 /** What a group's subjects underwent, said after them: "started", "went down", "had vm.set run". */
 export function verbOf(s: XoEventSummary): string {
@@ -43,7 +43,7 @@ function sentenceOf(g: GroupState, status: 'firing' | 'resolved'): string {
     const recovery = `${back} ${recoveryOf(g.problemKind)}`
     return g.failedCall
       ? `${g.problemKind} failed for ${subjects(g, true)}${where}${by}, ${recovery}`
-      : `${capitalize(subjects(g, true))} ${g.problemVerb ?? g.verb}${where}, ${recovery}`
+      : `${subjects(g, true, true)} ${g.problemVerb ?? g.verb}${where}, ${recovery}`
   }
   const kinds = Object.keys(g.counts)
   if (kinds.length === 1) {
@@ -52,7 +52,7 @@ function sentenceOf(g: GroupState, status: 'firing' | 'resolved'): string {
     const times = g.count > 1 && g.subjects.length <= 1 ? ` (${g.count} times)` : ''
     return g.failedCall
       ? `${kinds[0]} failed for ${subjects(g, false)}${where}${by}${took}${times}`
-      : `${capitalize(subjects(g, false))} ${g.verb}${where}${by}${took}${times}`
+      : `${subjects(g, false, true)} ${g.verb}${where}${by}${took}${times}`
   }
   const top = kinds
     .sort((a, b) => g.counts[b] - g.counts[a])
@@ -63,10 +63,13 @@ function sentenceOf(g: GroupState, status: 'firing' | 'resolved'): string {
 }
 
 // "VM web-01", "web-01 and 11 other VMs", or counted ("3 hosts") when the title goes on with how many recovered.
-function subjects(g: GroupState, counted: boolean): string {
+function subjects(g: GroupState, counted: boolean, atStart = false): string {
   const n = g.subjects.length
   const more = n >= SUBJECTS_KEPT ? 'more than ' : ''
-  if (n <= 1) return describe(g.subject) ?? 'something'
+  if (n <= 1) {
+    const one = describe(g.subject) ?? 'something'
+    return atStart ? capitalize(one) : one
+  }
   const plural = g.type ? `${typeLabel(g.type)}s` : 'objects'
   if (counted) return `${more}${n} ${plural}`
   const first = g.subject?.name ?? g.subject?.id

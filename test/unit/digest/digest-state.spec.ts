@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { hostDown, hostUp } from '../../support/destination-messages'
+import { engineOn, FakeClock, HOUR, hookCall, MINUTE, SECOND, vm } from '../../support/digest-messages'
+
+describe('DigestEngine: across a restart, and paused', () => {
+  let clock: FakeClock
+  beforeEach(() => {
+    clock = new FakeClock()
+  })
+
+  it('a restored group does not send again what it sent, and goes on where it was', () => {
+    const before = engineOn(clock)
+    before.engine.add(hookCall('vm.start', vm(1), { time: clock.now(), callId: 'c-1' }))
+    before.engine.add(hostDown())
+    clock.advance(10 * SECOND)
+    assert.equal(before.sent.length, 2)
+    const snapshot = JSON.parse(JSON.stringify(before.engine.snapshot()))
+    before.engine.stop()
+
+    const after = engineOn(clock)
+    after.engine.restore(snapshot)
+    assert.deepEqual(after.engine.stats(), { groups: 2, held: 0, sent: 0, dropped: 0 })
+    assert.deepEqual(after.engine.add(hookCall('vm.start', vm(1), { time: 0, callId: 'c-1', replayed: true })), {
+      accepted: false,
+      reason: 'duplicate',
+    })
+    clock.advance(5 * MINUTE)
+    assert.equal(after.sent.length, 0, 'nothing new: the info group closes, the problem waits for its repeat')
+    assert.equal(after.engine.stats().groups, 1)
+    after.engine.add(hostUp())
+    clock.advance(5 * MINUTE)
+    assert.equal(after.sent.length, 1)
+    assert.equal(after.sent[0].status, 'resolved')
+    assert.equal(after.sent[0].id, `${before.sent[1].group}#1`, 'its sequence goes on')
+  })
+
+  it('a group due while stopped is sent once at start', () => {
+    const before = engineOn(clock)
+    before.engine.add(hostDown())
+    clock.advance(10 * SECOND)
+    before.engine.add(hookCall('vm.start', vm(1), { time: clock.now() }))
+    const snapshot = before.engine.snapshot()
+    before.engine.stop()
+    clock.advance(9 * HOUR)
+    assert.equal(before.sent.length, 1, 'a stopped engine sends nothing')
+
+    const after = engineOn(clock)
+    after.engine.restore(snapshot)
+    clock.advance(0)
+    assert.deepEqual(
+      after.sent.map((d) => [d.severity, d.newCount]),
+      [
+        ['info', 1],
+        ['problem', 0],
+      ],
+      'the news held, by when each was due; the problem repeated once, not twice in 9 hours',
+    )
+  })
+
+  it('paused, it gathers but sends nothing; resumed, it sends each due group once', () => {
+    const { engine, sent } = engineOn(clock)
+    engine.pause()
+    for (let n = 1; n <= 3; n++) engine.add(hookCall('vm.start', vm(n), { time: clock.now() }))
+    clock.advance(20 * MINUTE)
+    assert.equal(sent.length, 0)
+    assert.deepEqual(engine.stats(), { groups: 1, held: 3, sent: 0, dropped: 0 })
+    engine.resume()
+    clock.advance(0)
+    assert.equal(sent.length, 1)
+    assert.equal(sent[0].count, 3)
+    clock.advance(5 * MINUTE)
+    assert.equal(engine.stats().groups, 0)
+  })
+})
