@@ -57,6 +57,9 @@ interface OpenGroup {
 // How long event ids of a closed group are still refused, at least: XO's audit log replays missed calls later.
 const SEEN_AT_LEAST_MS = 60 * 60_000
 const SUPPRESSED_MAX = 10_000
+const IDS_KEPT = 10_000
+// A snapshot keeps the latest ids of closed groups only: it may go to a shared store on every change.
+const CLOSED_IDS_SNAPSHOT = 10_000
 
 /**
  * One message per incident: gathers messages of xo-hook, xo-events and xo-call into groups (by the labels of
@@ -98,9 +101,11 @@ export class DigestEngine {
     const s = e.summary
     if (this.#o.dedup && this.#seen.has(s.id, now)) return this.#drop('duplicate', `${s.title} (${s.id})`)
     if (this.#watchesMaintenance) this.#maintenance.learn(s, msg)
-    const problemGroup = e.role === 'recovery' && e.pair ? this.#byPair.get(e.pair) : undefined
+    const problemGroup = e.pair ? this.#byPair.get(e.pair) : undefined
     // A recovery always reaches the problem a person was told of, whatever silences or inhibits meanwhile.
-    const recovers = !!problemGroup && this.#o.resolve
+    const recovers = !!problemGroup && e.role === 'recovery'
+    // The same problem again (a call failing twice) belongs to the incident still open for it.
+    const recurs = !!problemGroup && e.role === 'problem'
     if (!recovers) {
       const dropped = this.#suppression(e, msg, now)
       if (dropped) {
@@ -109,13 +114,16 @@ export class DigestEngine {
       }
     }
     if (e.role === 'recovery' && e.pair) this.#liftInhibitor(e)
-    const group = recovers ? problemGroup! : this.#groupFor(e, now)
+    const group = recovers || recurs ? problemGroup! : this.#groupFor(e, now)
     const g = group.state
     gather(g, group.subjects, e, this.#o.maxItems, recovers)
     this.#held++
-    if (this.#o.dedup) this.#seen.open(s.id)
+    if (this.#o.dedup) this.#remember(g, s.id, now)
     if (e.role === 'problem' && e.pair && this.#o.resolve) this.#byPair.set(e.pair, group)
-    if (recovers) this.#byPair.delete(e.pair!)
+    if (recovers) {
+      this.#byPair.delete(e.pair!)
+      this.#suppressed.delete(e.pair!)
+    }
     if (e.poolWide && e.role === 'problem' && s.pool) this.#addInhibitor(s.pool.id, e.pair ?? `new:${s.id}`, group)
     this.#hasten(g, now)
     return { accepted: true, group: g.key }
@@ -132,7 +140,7 @@ export class DigestEngine {
       JSON.stringify({
         version: 1,
         groups: [...this.#groups.values()].map((g) => g.state),
-        seen: this.#seen.closed(now),
+        seen: this.#seen.closed(now).slice(-CLOSED_IDS_SNAPSHOT),
         maintenance: this.#maintenance.list(),
         suppressed: [...this.#suppressed],
       } satisfies DigestSnapshot),
@@ -145,7 +153,7 @@ export class DigestEngine {
     for (const state of snapshot.groups) {
       const group: OpenGroup = { state, subjects: new Set(state.subjects) }
       this.#groups.set(state.key, group)
-      for (const pair of Object.keys(state.open)) this.#byPair.set(pair, group)
+      if (this.#o.resolve) for (const pair of Object.keys(state.open)) this.#byPair.set(pair, group)
       for (const { pool, why } of state.inhibits) this.#inhibitorsOf(pool).set(why, group)
       for (const id of state.ids) this.#seen.open(id)
       this.#held += state.newCount
@@ -189,6 +197,12 @@ export class DigestEngine {
     const pool = e.summary.pool?.id
     if (this.#o.inhibit && pool && isVmProblem(e) && (this.#inhibitors.get(pool)?.size ?? 0) > 0) return 'inhibited'
     return undefined
+  }
+
+  // A group's ids are refused while it is open; past IDS_KEPT, the oldest half is kept as a closed group's are.
+  #remember(g: GroupState, id: string, now: number): void {
+    this.#seen.open(id)
+    if (g.ids.length > IDS_KEPT) this.#seen.close(g.ids.splice(0, IDS_KEPT / 2), now)
   }
 
   #suppress(pair: string, reason: DropReason): void {

@@ -13,6 +13,9 @@ const EVENT_VERBS: Record<string, string> = {
 // Verbs of calls that read wrong once the sentence is turned round ("Host xcp-host-2 put in maintenance mode").
 const ACTIVE_ONLY = new Set(['put', 'took', 'signed in'])
 
+// Calls whose verb names something other than their subject ("removed tag prod from VM web-01").
+const CALL_VERBS: Record<string, string> = { 'tag.remove': 'untagged' }
+
 /** What a group's subjects underwent, said after them: "started", "went down", "had vm.set run". */
 export function verbOf(s: XoEventSummary): string {
   if (s.source === 'events') {
@@ -20,6 +23,7 @@ export function verbOf(s: XoEventSummary): string {
     return EVENT_VERBS[event] ?? event
   }
   if (!s.ok) return 'failed'
+  if (CALL_VERBS[s.kind]) return CALL_VERBS[s.kind]
   const { past } = phraseFor(s.kind, { params: {}, objects: {} })
   return past.startsWith('called') || ACTIVE_ONLY.has(past) ? `had ${s.kind} run` : past
 }
@@ -70,10 +74,10 @@ function subjects(g: GroupState, counted: boolean, atStart = false): string {
     const one = describe(g.subject) ?? 'something'
     return atStart ? capitalize(one) : one
   }
-  const plural = g.type ? `${typeLabel(g.type)}s` : 'objects'
-  if (counted) return `${more}${n} ${plural}`
+  const one = g.type ? (typeLabel(g.type) ?? g.type) : 'object'
+  if (counted) return `${more}${n} ${one}s`
   const first = g.subject?.name ?? g.subject?.id
-  return `${first} and ${more}${n - 1} other ${plural}`
+  return `${first} and ${more}${n - 1} other ${n - 1 === 1 && !more ? one : `${one}s`}`
 }
 
 function recoveryOf(problemKind: string): string {

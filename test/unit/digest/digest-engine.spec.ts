@@ -164,6 +164,20 @@ describe('DigestEngine: problems and their recoveries', () => {
     assert.equal(resolved[0].group, problem.group)
   })
 
+  it('gathers the same problem again into the incident still open for it, whatever its labels', () => {
+    const { engine, sent } = engineOn(clock, { groupBy: ['user'] })
+    const first = engine.add(hookCall('vm.start', vm(1), { ok: false, time: clock.now() }))
+    const other = hookCall('vm.start', vm(1), { ok: false, time: clock.now() + 1 })
+    ;(other.xo as { user: unknown }).user = { id: 'u2', name: 'ops@example.net' }
+    assert.deepEqual(engine.add(other), first)
+    engine.add(hookCall('vm.start', vm(1), { time: clock.now() + 2 }))
+    clock.advance(10 * SECOND)
+    assert.equal(sent.length, 1)
+    assert.equal(sent[0].status, 'resolved')
+    assert.equal(sent[0].title, 'vm.start failed for VM web-01 on pool fake-pool, all succeeded since')
+    assert.equal(engine.stats().groups, 0, 'no incident left open for ever')
+  })
+
   it('without resolve, a recovery is news of its own and a problem group closes as an info group', () => {
     const { engine, sent } = engineOn(clock, { resolve: false })
     engine.add(hostDown())
