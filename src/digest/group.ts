@@ -102,7 +102,7 @@ export function digestOf(g: GroupState, status: XoDigest['status']): XoDigest {
     kind: 'digest',
     group: g.key,
     id: `${g.key}#${g.seq}`,
-    labels: g.labels,
+    labels: { ...g.labels },
     status,
     severity: g.severity,
     title: titleOf(g, status),
@@ -115,8 +115,9 @@ export function digestOf(g: GroupState, status: XoDigest['status']): XoDigest {
     items: g.items.slice(),
     more: g.count - g.items.length,
   }
-  if (g.pool) digest.pool = g.pool
-  if (g.host) digest.host = g.host
-  if (g.user) digest.user = g.user
+  // Copies: a flow may change the message it gets, and the group goes on.
+  if (g.pool) digest.pool = { ...g.pool }
+  if (g.host) digest.host = { ...g.host }
+  if (g.user) digest.user = { ...g.user }
   return digest
 }
