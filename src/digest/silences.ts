@@ -45,9 +45,15 @@ export class MaintenanceHosts {
     if (subject?.type === 'host' && this.#disabled.has(subject.id)) return true
     const host = s.host?.id ?? (isRecord(subject?.host) ? (subject.host.id as string | undefined) : undefined)
     if (host && this.#disabled.has(host)) return true
+    // xo-events names no host of a VM that stopped (its $container is the pool once halted): the one it ran on is
+    // its previous $container, as it is for a VM evacuated from the host (migrated from it).
     const payload = isRecord(msg.payload) ? msg.payload : undefined
-    const container = isRecord(payload?.object) ? payload.object.$container : undefined
-    return typeof container === 'string' && this.#disabled.has(container)
+    if (payload === undefined || s.source !== 'events') return false
+    return this.#hasContainer(payload.object) || this.#hasContainer(payload.previous)
+  }
+
+  #hasContainer(object: unknown): boolean {
+    return isRecord(object) && typeof object.$container === 'string' && this.#disabled.has(object.$container)
   }
 
   list(): string[] {

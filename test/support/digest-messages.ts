@@ -125,7 +125,10 @@ export function hookCall(
   }
 }
 
-/** xo-events' VM.started / VM.stopped of a VM resident on `on` (its own power state in `object`). */
+/**
+ * xo-events' VM.started / VM.stopped of a VM on host `on`, as xo-events sends them: a halted VM's $container is its
+ * pool, so a stopped VM's event names no host (the one it ran on is its previous $container).
+ */
 export function vmPower(
   event: 'started' | 'stopped',
   n: number,
@@ -147,9 +150,9 @@ export function vmPower(
     type: 'VM',
     id: object.id,
     object,
-    previous: { ...object, power_state: running ? 'Halted' : 'Running' },
+    previous: { ...object, power_state: running ? 'Halted' : 'Running', $container: running ? POOL_ID : on },
     pool: POOL,
-    host: host(on),
+    ...(running ? { host: host(on) } : {}),
     from: running ? 'Halted' : 'Running',
     to: running ? 'Running' : 'Halted',
     ...(options.time !== undefined ? { time: options.time } : {}),

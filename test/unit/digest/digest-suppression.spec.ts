@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { hostDown, hostUp } from '../../support/destination-messages'
+import { hostDown, hostUp, vmMigrated } from '../../support/destination-messages'
 import {
   engineOn,
   FakeClock,
@@ -109,6 +109,15 @@ describe('DigestEngine: what it does not send', () => {
         'the start of a VM whose stop was silenced',
       )
       assert.equal(engine.add(vmPower('stopped', 3, { on: HOST2 })).accepted, true)
+    })
+
+    it('silences the VMs evacuated from a host in maintenance (migrated from it)', () => {
+      const { engine } = engineOn(clock, { silences: [{ kind: 'maintenance' }] })
+      assert.equal(engine.add(vmMigrated()).accepted, true)
+      engine.add(hostEnabled(false, HOST1))
+      const again = vmMigrated()
+      again.payload.object = { ...again.payload.object, version: 2 }
+      assert.deepEqual(engine.add(again), { accepted: false, reason: 'silenced' })
     })
 
     it('learns maintenance from the calls that put a host in it', () => {
