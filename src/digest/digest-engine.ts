@@ -4,7 +4,7 @@ import { type DigestEvent, digestEventOf, isVmProblem } from './digest-event'
 import { type DigestClock, DueQueue, systemClock } from './due-queue'
 import { allRecovered, digestOf, gather, openGroup } from './group'
 import { type GroupKey, groupOf } from './group-labels'
-import type { GroupState } from './group-state'
+import { type GroupState, isGroupState } from './group-state'
 import { inWindow, MaintenanceHosts, type Silence } from './silences'
 import { SeenEvents } from './seen-events'
 
@@ -87,7 +87,8 @@ export class DigestEngine {
   #stopped = false
 
   constructor(options: DigestOptions) {
-    this.#o = options
+    // An interval of 0 would look at a changed group in a loop: a millisecond at least.
+    this.#o = { ...options, groupIntervalMs: Math.max(1, options.groupIntervalMs) }
     this.#clock = options.clock ?? systemClock
     this.#seen = new SeenEvents(Math.max(SEEN_AT_LEAST_MS, options.repeatIntervalMs))
     this.#queue = new DueQueue(this.#clock, (key, at) => this.#due(key, at))
@@ -147,10 +148,13 @@ export class DigestEngine {
     )
   }
 
+  /** Takes up what a snapshot kept; one of another shape (another version, damaged) is left aside, group by group. */
   restore(snapshot: DigestSnapshot): void {
-    if (snapshot?.version !== 1) return
+    if (!isRecord(snapshot) || snapshot.version !== 1) return
     const now = this.#clock.now()
-    for (const state of snapshot.groups) {
+    const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : [])
+    for (const state of list(snapshot.groups)) {
+      if (!isGroupState(state)) continue
       const group: OpenGroup = { state, subjects: new Set(state.subjects) }
       this.#groups.set(state.key, group)
       if (this.#o.resolve) for (const pair of Object.keys(state.open)) this.#byPair.set(pair, group)
@@ -159,9 +163,9 @@ export class DigestEngine {
       this.#held += state.newCount
       this.#queue.schedule(state.key, state.due)
     }
-    this.#seen.restoreClosed(snapshot.seen, now)
-    this.#maintenance.restore(snapshot.maintenance)
-    for (const [pair, reason] of snapshot.suppressed) this.#suppressed.set(pair, reason)
+    this.#seen.restoreClosed(list(snapshot.seen), now)
+    this.#maintenance.restore(list(snapshot.maintenance))
+    for (const [pair, reason] of list(snapshot.suppressed)) this.#suppressed.set(pair, reason)
   }
 
   pause(): void {

@@ -51,3 +51,31 @@ export interface GroupState {
 }
 
 export const SUBJECTS_KEPT = 1000
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Whether a snapshot's group has the shape this engine relies on: a snapshot comes back from a file or a shared
+ * store, possibly written by another version.
+ */
+export function isGroupState(value: unknown): value is GroupState {
+  return (
+    isObject(value) &&
+    typeof value.key === 'string' &&
+    Number.isFinite(value.due) &&
+    typeof value.seq === 'number' &&
+    typeof value.count === 'number' &&
+    typeof value.newCount === 'number' &&
+    typeof value.openCount === 'number' &&
+    typeof value.firstAt === 'string' &&
+    typeof value.lastAt === 'string' &&
+    typeof value.verb === 'string' &&
+    isObject(value.labels) &&
+    isObject(value.counts) &&
+    isObject(value.open) &&
+    Array.isArray(value.items) &&
+    Array.isArray(value.inhibits) &&
+    Array.isArray(value.subjects) &&
+    Array.isArray(value.ids)
+  )
+}

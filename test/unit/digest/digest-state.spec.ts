@@ -57,6 +57,22 @@ describe('DigestEngine: across a restart, and paused', () => {
     )
   })
 
+  it('leaves aside what a snapshot of another shape holds, group by group', () => {
+    const before = engineOn(clock)
+    before.engine.add(hostDown())
+    before.engine.add(hookCall('vm.start', vm(1), { time: clock.now() }))
+    const snapshot = before.engine.snapshot()
+    const [damaged] = snapshot.groups
+    ;(damaged as { ids?: unknown }).ids = 'not a list'
+    const after = engineOn(clock)
+    after.engine.restore(snapshot)
+    after.engine.restore({ version: 2 } as never)
+    after.engine.restore(null as never)
+    assert.equal(after.engine.stats().groups, 1)
+    clock.advance(10 * SECOND)
+    assert.equal(after.sent.length, 1)
+  })
+
   it('paused, it gathers but sends nothing; resumed, it sends each due group once', () => {
     const { engine, sent } = engineOn(clock)
     engine.pause()
