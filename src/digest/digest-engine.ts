@@ -4,6 +4,7 @@ import { type DigestEvent, digestEventOf, isVmProblem } from './digest-event'
 import { type DigestClock, DueQueue, systemClock } from './due-queue'
 import { allRecovered, digestOf, gather, openGroup } from './group'
 import { type GroupKey, groupOf } from './group-labels'
+import { Inhibitors } from './inhibitors'
 import { type GroupState, isGroupState } from './group-state'
 import { inWindow, MaintenanceHosts, type Silence } from './silences'
 import { SeenEvents } from './seen-events'
@@ -58,7 +59,8 @@ interface OpenGroup {
 const SEEN_AT_LEAST_MS = 60 * 60_000
 const SUPPRESSED_MAX = 10_000
 const IDS_KEPT = 10_000
-// A snapshot keeps the latest ids of closed groups only: it may go to a shared store on every change.
+// A snapshot keeps the latest ids only, of each group and of closed groups: it may go to a shared store often.
+const SNAPSHOT_IDS = 1000
 const CLOSED_IDS_SNAPSHOT = 10_000
 
 /**
@@ -74,8 +76,7 @@ export class DigestEngine {
   readonly #groups = new Map<string, OpenGroup>()
   /** open problems (their pair) → the group holding them, where their recovery goes */
   readonly #byPair = new Map<string, OpenGroup>()
-  /** pool → pool-wide problems open in it (a host's power, a new master) → the group holding each */
-  readonly #inhibitors = new Map<string, Map<string, OpenGroup>>()
+  readonly #inhibitors = new Inhibitors<OpenGroup>()
   readonly #suppressed = new Map<string, DropReason>()
   readonly #seen: SeenEvents
   readonly #maintenance = new MaintenanceHosts()
@@ -114,7 +115,8 @@ export class DigestEngine {
         return this.#drop(dropped, s.title)
       }
     }
-    if (e.role === 'recovery' && e.pair) this.#liftInhibitor(e)
+    // A host back up lifts what its going down inhibited, with or without `resolve`.
+    if (e.role === 'recovery' && e.pair && s.pool) this.#inhibitors.lift(s.pool.id, e.pair)
     const group = recovers || recurs ? problemGroup! : this.#groupFor(e, now)
     const g = group.state
     gather(g, group.subjects, e, this.#o.maxItems, recovers)
@@ -125,7 +127,8 @@ export class DigestEngine {
       this.#byPair.delete(e.pair!)
       this.#suppressed.delete(e.pair!)
     }
-    if (e.poolWide && e.role === 'problem' && s.pool) this.#addInhibitor(s.pool.id, e.pair ?? `new:${s.id}`, group)
+    if (this.#o.inhibit && e.poolWide && e.role === 'problem' && s.pool)
+      this.#inhibitors.add(s.pool.id, e.pair ?? `new:${s.id}`, group)
     this.#hasten(g, now)
     return { accepted: true, group: g.key }
   }
@@ -140,7 +143,7 @@ export class DigestEngine {
     return JSON.parse(
       JSON.stringify({
         version: 1,
-        groups: [...this.#groups.values()].map((g) => g.state),
+        groups: [...this.#groups.values()].map(({ state }) => ({ ...state, ids: state.ids.slice(-SNAPSHOT_IDS) })),
         seen: this.#seen.closed(now).slice(-CLOSED_IDS_SNAPSHOT),
         maintenance: this.#maintenance.list(),
         suppressed: [...this.#suppressed],
@@ -158,7 +161,7 @@ export class DigestEngine {
       const group: OpenGroup = { state, subjects: new Set(state.subjects) }
       this.#groups.set(state.key, group)
       if (this.#o.resolve) for (const pair of Object.keys(state.open)) this.#byPair.set(pair, group)
-      for (const { pool, why } of state.inhibits) this.#inhibitorsOf(pool).set(why, group)
+      this.#inhibitors.restore(group)
       for (const id of state.ids) this.#seen.open(id)
       this.#held += state.newCount
       this.#queue.schedule(state.key, state.due)
@@ -199,7 +202,7 @@ export class DigestEngine {
         return 'silenced'
     }
     const pool = e.summary.pool?.id
-    if (this.#o.inhibit && pool && isVmProblem(e) && (this.#inhibitors.get(pool)?.size ?? 0) > 0) return 'inhibited'
+    if (this.#o.inhibit && pool && isVmProblem(e) && this.#inhibitors.inhibits(pool)) return 'inhibited'
     return undefined
   }
 
@@ -275,34 +278,7 @@ export class DigestEngine {
     this.#seen.close(g.ids, now)
     this.#held -= g.newCount
     for (const pair of Object.keys(g.open)) if (this.#byPair.get(pair) === group) this.#byPair.delete(pair)
-    for (const { pool, why } of g.inhibits) {
-      const open = this.#inhibitors.get(pool)
-      if (open?.get(why) === group) open.delete(why)
-      if (open?.size === 0) this.#inhibitors.delete(pool)
-    }
-  }
-
-  #inhibitorsOf(pool: string): Map<string, OpenGroup> {
-    let open = this.#inhibitors.get(pool)
-    if (!open) this.#inhibitors.set(pool, (open = new Map()))
-    return open
-  }
-
-  #addInhibitor(pool: string, why: string, group: OpenGroup): void {
-    if (!this.#o.inhibit) return
-    this.#inhibitorsOf(pool).set(why, group)
-    group.state.inhibits.push({ pool, why })
-  }
-
-  // A host back up lifts what its going down inhibited, with or without `resolve`.
-  #liftInhibitor(e: DigestEvent): void {
-    const pool = e.summary.pool?.id
-    const open = pool ? this.#inhibitors.get(pool) : undefined
-    const group = open?.get(e.pair!)
-    if (!group) return
-    open!.delete(e.pair!)
-    if (open!.size === 0) this.#inhibitors.delete(pool!)
-    group.state.inhibits = group.state.inhibits.filter((i) => i.why !== e.pair)
+    this.#inhibitors.close(group)
   }
 
   #drop(reason: DropReason, about: string): Added {

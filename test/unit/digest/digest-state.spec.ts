@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict'
 import { hostDown, hostUp } from '../../support/destination-messages'
-import { engineOn, FakeClock, HOUR, hookCall, MINUTE, SECOND, vm } from '../../support/digest-messages'
+import {
+  engineOn,
+  FakeClock,
+  HOST1,
+  HOST2,
+  HOUR,
+  hookCall,
+  hostEnabled,
+  MINUTE,
+  SECOND,
+  vm,
+  vmPower,
+} from '../../support/digest-messages'
 
 describe('DigestEngine: across a restart, and paused', () => {
   let clock: FakeClock
@@ -55,6 +67,31 @@ describe('DigestEngine: across a restart, and paused', () => {
       ],
       'the news held, by when each was due; the problem repeated once, not twice in 9 hours',
     )
+  })
+
+  it('keeps the latest thousand ids of a group in a snapshot, refused still once restored', () => {
+    const before = engineOn(clock)
+    for (let n = 0; n < 1500; n++) before.engine.add(hookCall('vm.start', vm(1), { time: n, callId: `c-${n}` }))
+    const snapshot = before.engine.snapshot()
+    assert.equal(snapshot.groups[0].ids.length, 1000)
+    const after = engineOn(clock)
+    after.engine.restore(snapshot)
+    assert.deepEqual(after.engine.add(hookCall('vm.start', vm(1), { time: 0, callId: 'c-1499' })), {
+      accepted: false,
+      reason: 'duplicate',
+    })
+    assert.equal(after.engine.add(hookCall('vm.start', vm(1), { time: 0, callId: 'c-0' })).accepted, true)
+  })
+
+  it('a restored pool-wide problem inhibits as before, and a restored maintenance silences', () => {
+    const options = { inhibit: true, silences: [{ kind: 'maintenance' as const }] }
+    const before = engineOn(clock, options)
+    before.engine.add(hostDown())
+    before.engine.add(hostEnabled(false, HOST1))
+    const after = engineOn(clock, options)
+    after.engine.restore(before.engine.snapshot())
+    assert.deepEqual(after.engine.add(vmPower('stopped', 1, { on: HOST2 })), { accepted: false, reason: 'inhibited' })
+    assert.deepEqual(after.engine.add(vmPower('started', 2, { on: HOST1 })), { accepted: false, reason: 'silenced' })
   })
 
   it('leaves aside what a snapshot of another shape holds, group by group', () => {
