@@ -50,6 +50,9 @@ function roleOf(s: XoEventSummary, msg: Record<string, unknown>): Omit<DigestEve
         return { role: 'problem', pair: `power:${id}` }
       case 'VM.started':
         return { role: 'recovery', pair: `power:${id}` }
+      case 'message.alarm':
+        // An alarm of XAPI (a threshold crossed, a bond down) is a problem, but XO says nothing when it is over.
+        return { role: 'problem' }
       case 'pool.updated': {
         const changes = isRecord(msg.payload) ? (msg.payload as Record<string, unknown>).changes : undefined
         // A new master: the pool's hosts and VMs were unreachable a while; nothing "recovers" it.

@@ -50,6 +50,9 @@ function sentenceOf(g: GroupState, status: 'firing' | 'resolved'): string {
       : `${subjects(g, true, true)} ${g.problemVerb ?? g.verb}${where}, ${recovery}`
   }
   const kinds = Object.keys(g.counts)
+  // An alarm's subject is XAPI's message: its own title says what it is about.
+  if (kinds.length === 1 && kinds[0] === 'message.alarm')
+    return g.count === 1 ? `${g.items[0]?.title ?? 'Alarm'}${where}` : `${g.count} alarms${where}`
   if (kinds.length === 1) {
     const span = Date.parse(g.lastAt) - Date.parse(g.firstAt)
     const took = g.count > 1 && span >= 1000 ? ` in ${formatDuration(span)}` : ''

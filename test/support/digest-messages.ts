@@ -210,4 +210,18 @@ export function hostPower(event: 'down' | 'up', id: string): XoEventMessage {
   })
 }
 
+/** xo-events' message.alarm: an XAPI message named ALARM about a host (its body as XAPI words it). */
+export function alarm(n: number, body = 'value: 0.970000\nconfig:\n<variable><name value="cpu_usage"/></variable>') {
+  const object = {
+    id: `msg-${n}`,
+    type: 'message',
+    name: 'ALARM',
+    body,
+    time: 1_800_000_000 + n,
+    $object: HOST1,
+    $pool: POOL_ID,
+  }
+  return eventMessage({ event: 'alarm', type: 'message', id: object.id, object, pool: POOL })
+}
+
 export { HOST1, HOST2, POOL_ID }

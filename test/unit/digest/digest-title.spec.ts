@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict'
 import { callMessage as callOf, hostDown, vmCreated, vmMigrated } from '../../support/destination-messages'
-import { engineOn, FakeClock, HOST2, hookCall, POOL_ID, SECOND, vm, vmPower } from '../../support/digest-messages'
+import {
+  alarm,
+  engineOn,
+  FakeClock,
+  HOST2,
+  hookCall,
+  POOL_ID,
+  SECOND,
+  vm,
+  vmPower,
+} from '../../support/digest-messages'
 
 // xo-call's message, as a flow hands it on (its declared fields and any the flow adds).
 const callMessage = (method: string, params: Record<string, unknown>, result: unknown) =>
@@ -48,6 +58,16 @@ describe('DigestEngine: what a digest says', () => {
       'VM web-01 changed on pool fake-pool by admin@admin.net',
     )
     assert.equal(sendAll([callMessage('backupNg.runJob', { id: 'job-1' }, true)])[0].title, 'Backup job job-1 ran')
+  })
+
+  it("says an alarm by XAPI's words, and pages for it", () => {
+    const [one] = sendAll([alarm(1)])
+    assert.equal(
+      one.title,
+      'Alarm: value: 0.970000 config: <variable><name value="cpu_usage"/></variable> on pool fake-pool',
+    )
+    assert.equal(one.severity, 'problem')
+    assert.equal(sendAll([alarm(1), alarm(2), alarm(3)])[0].title, '3 alarms on pool fake-pool')
   })
 
   it('lists at most maxItems, oldest first, and says how many more', () => {
