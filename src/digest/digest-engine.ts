@@ -15,17 +15,24 @@ export type { Silence } from './silences'
 export type DropReason = 'duplicate' | 'silenced' | 'inhibited' | 'not an event'
 
 export interface DigestOptions {
+  /** the labels a group is made by (the node's default: kind and pool); problems always group apart from news */
   groupBy: GroupKey[]
+  /** how long a new group gathers before its first send (the node's default: 10 s) */
   groupWaitMs: number
+  /** at most one send per group in this time, when it changed (5 min) */
   groupIntervalMs: number
+  /** an unchanged group with problems still open is sent again after this (4 h) */
   repeatIntervalMs: number
   /** pair problems with recoveries, send "resolved" */
   resolve: boolean
+  /** refuse an event gathered already (same id: a replayed call, a change seen again) */
   dedup: boolean
+  /** the messages a digest lists, the first ones (20) */
   maxItems: number
   silences: Silence[]
   /** a pool-wide problem silences the per-VM problems inside that pool */
   inhibit: boolean
+  /** tests: a clock they move; by default the system's, its timers not keeping the process alive */
   clock?: DigestClock
   send(digest: XoDigest): void
   /**

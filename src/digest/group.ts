@@ -40,7 +40,7 @@ export function openGroup(key: string, labels: Record<string, string>, e: Digest
   }
 }
 
-/** Gathers `e` into the group (O(1) but for the bounded subject list). `recovers`: it recovers an open problem. */
+/** Gathers `e` into the group, in O(1). `recovers`: it recovers an open problem of the group. */
 export function gather(
   g: GroupState,
   subjects: Set<string>,

@@ -57,9 +57,10 @@ function sentenceOf(g: GroupState, status: 'firing' | 'resolved'): string {
     const span = Date.parse(g.lastAt) - Date.parse(g.firstAt)
     const took = g.count > 1 && span >= 1000 ? ` in ${formatDuration(span)}` : ''
     const times = g.count > 1 && g.subjects.length <= 1 ? ` (${g.count} times)` : ''
-    return g.failedCall
-      ? `${kinds[0]} failed for ${subjects(g, false)}${where}${by}${took}${times}`
-      : `${subjects(g, false, true)} ${g.verb}${where}${by}${took}${times}`
+    if (g.failedCall) return `${kinds[0]} failed for ${subjects(g, false)}${where}${by}${took}${times}`
+    // Only a call may name no object (system.getServerVersion, session.signIn): say the method.
+    if (!g.subject) return `${kinds[0]} called${where}${by}${took}${times}`
+    return `${subjects(g, false, true)} ${g.verb}${where}${by}${took}${times}`
   }
   const top = kinds
     .sort((a, b) => g.counts[b] - g.counts[a])

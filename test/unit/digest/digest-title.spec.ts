@@ -58,6 +58,10 @@ describe('DigestEngine: what a digest says', () => {
       'VM web-01 changed on pool fake-pool by admin@admin.net',
     )
     assert.equal(sendAll([callMessage('backupNg.runJob', { id: 'job-1' }, true)])[0].title, 'Backup job job-1 ran')
+    assert.equal(
+      sendAll([1, 2].map((n) => callMessage('system.getServerVersion', { n }, '5.207.2')))[0].title,
+      'system.getServerVersion called (2 times)',
+    )
   })
 
   it("says an alarm by XAPI's words, and pages for it", () => {
