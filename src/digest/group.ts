@@ -1,4 +1,5 @@
 import type { DigestItem, XoDigest } from '../destinations/digest-message'
+import type { ObjectRef } from '../destinations/summary'
 import type { DigestEvent } from './digest-event'
 import { type GroupState, SUBJECTS_KEPT } from './group-state'
 import { titleOf, verbOf } from './title'
@@ -34,7 +35,7 @@ export function openGroup(key: string, labels: Record<string, string>, e: Digest
     open: {},
     openCount: 0,
     inhibits: [],
-    ...(s.subject ? { subject: { id: s.subject.id, type: s.subject.type, name: s.subject.name } } : {}),
+    ...(s.subject ? { subject: refOf(s.subject) } : {}),
     subjects: [],
     ids: [],
   }
@@ -88,8 +89,16 @@ export function gather(
 
 const itemOf = ({ summary: s }: DigestEvent): DigestItem => {
   const item: DigestItem = { id: s.id, kind: s.kind, title: s.title, time: s.time, ok: s.ok }
-  if (s.subject) item.subject = s.subject
+  if (s.subject) item.subject = refOf(s.subject)
   return item
+}
+
+// What a list shows of an object: its VIFs, tags and places would weigh on every digest and snapshot.
+function refOf(o: ObjectRef): ObjectRef {
+  const ref: ObjectRef = { id: o.id }
+  if (o.type) ref.type = o.type
+  if (o.name) ref.name = o.name
+  return ref
 }
 
 /** Whether every problem the group had recovered (what a resolved digest says). */

@@ -40,6 +40,7 @@ describe('DigestEngine: what a digest says', () => {
     assert.equal(digest.lastAt, new Date(start + 40_000).toISOString())
     assert.deepEqual(digest.pool, { id: POOL_ID, name: 'fake-pool' })
     assert.deepEqual(digest.user, { id: 'u1', name: 'admin@admin.net' })
+    assert.deepEqual(digest.items[0].subject, { id: 'vm-1', type: 'VM', name: 'web-01' }, 'its name, not its places')
   })
 
   it('names one subject whole, says how often, and lists the kinds of a mixed group', () => {
