@@ -8,6 +8,7 @@ import { Inhibitors } from './inhibitors'
 import { type GroupState, isGroupState } from './group-state'
 import { inWindow, MaintenanceHosts, type Silence } from './silences'
 import { SeenEvents } from './seen-events'
+import { titleOf } from './title'
 
 export type { GroupKey } from './group-labels'
 export type { Silence } from './silences'
@@ -255,6 +256,7 @@ export class DigestEngine {
     if (!group || group.state.due !== at) return
     const g = group.state
     const now = this.#clock.now()
+    if (this.#holdBack(group, now)) return
     if (g.changed) {
       const resolved = this.#o.resolve && allRecovered(g)
       this.#send(g, resolved ? 'resolved' : 'firing', now)
@@ -262,10 +264,32 @@ export class DigestEngine {
       g.due = now + this.#o.groupIntervalMs
     } else if (this.#o.resolve && g.openCount > 0) {
       const repeatAt = (g.lastSentAt ?? now) + this.#o.repeatIntervalMs
-      if (now >= repeatAt) this.#send(g, 'firing', now)
+      // Told already, and now under a pool-wide problem: not said again meanwhile.
+      if (now >= repeatAt && !this.#inhibited(g)) this.#send(g, 'firing', now)
       g.due = now >= repeatAt ? now + this.#o.repeatIntervalMs : repeatAt
     } else return this.#close(group, now)
     this.#queue.schedule(key, g.due)
+  }
+
+  /**
+   * VM problems gathered before their pool-wide cause was known (a VM's stop seen before its host's going down)
+   * are held back, never told, while the cause is open, as if inhibited when they came; all recovered by the time
+   * they could be told, they never are. Whether the group was held back (and looked at again later, or dropped).
+   */
+  #holdBack(group: OpenGroup, now: number): boolean {
+    const g = group.state
+    if (g.seq > 0 || !g.changed) return false
+    const held = this.#inhibited(g)
+    if (!held && !g.heldBack) return false
+    if (this.#o.resolve && allRecovered(g)) {
+      this.#dropGroup(group, now)
+      return true
+    }
+    g.heldBack = true
+    if (!held) return false
+    g.due = now + this.#o.groupIntervalMs
+    this.#queue.schedule(g.key, g.due)
+    return true
   }
 
   #send(g: GroupState, status: XoDigest['status'], now: number): void {
@@ -277,6 +301,17 @@ export class DigestEngine {
     g.newCount = 0
     this.#sent++
     this.#o.send(digest)
+  }
+
+  #inhibited(g: GroupState): boolean {
+    return this.#o.inhibit && g.vmProblems === true && !!g.pool && this.#inhibitors.inhibits(g.pool.id)
+  }
+
+  // A group held by an inhibition, and over before it was lifted: what it gathered is dropped as inhibited.
+  #dropGroup(group: OpenGroup, now: number): void {
+    this.#close(group, now)
+    this.#dropped += group.state.count - 1
+    this.#drop('inhibited', titleOf(group.state, 'resolved'))
   }
 
   #close(group: OpenGroup, now: number): void {

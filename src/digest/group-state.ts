@@ -31,6 +31,10 @@ export interface GroupState {
   problemVerb?: string
   /** its problems are calls that failed: the title names the method first */
   failedCall?: true
+  /** every problem it has is a VM's own (a pool-wide problem of its pool inhibits it) */
+  vmProblems?: boolean
+  /** held back unsent by an inhibition: if it ends all recovered, it is never told */
+  heldBack?: true
   /** problems gathered, and of them recovered since */
   problems: number
   recovered: number

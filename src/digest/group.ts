@@ -1,6 +1,6 @@
 import type { DigestItem, XoDigest } from '../destinations/digest-message'
 import type { ObjectRef } from '../destinations/summary'
-import type { DigestEvent } from './digest-event'
+import { type DigestEvent, isVmProblem } from './digest-event'
 import { type GroupState, SUBJECTS_KEPT } from './group-state'
 import { titleOf, verbOf } from './title'
 
@@ -75,6 +75,7 @@ export function gather(
     g.problemKind ??= s.kind
     g.problemVerb ??= verbOf(s)
     if (s.source !== 'events') g.failedCall = true
+    g.vmProblems = g.vmProblems !== false && isVmProblem(e)
     if (e.pair) {
       g.open[e.pair] = (g.open[e.pair] ?? 0) + 1
       g.openCount++

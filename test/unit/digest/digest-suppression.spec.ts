@@ -154,6 +154,63 @@ describe('DigestEngine: what it does not send', () => {
       ])
     })
 
+    it("holds VM problems seen before their host's going down, and never tells them if they recover meanwhile", () => {
+      const { engine, sent, dropped } = engineOn(clock, { inhibit: true })
+      engine.add(vmPower('stopped', 1, { on: HOST2 }))
+      clock.advance(2 * SECOND)
+      engine.add(hostDown())
+      clock.advance(10 * SECOND)
+      assert.deepEqual(
+        sent.map((d) => d.title),
+        ['Host xcp-host-2 went down on pool fake-pool'],
+      )
+      clock.advance(20 * MINUTE)
+      assert.equal(sent.length, 1, 'held while the host is down')
+      engine.add(hostUp())
+      engine.add(vmPower('started', 1, { on: HOST2 }))
+      clock.advance(5 * MINUTE)
+      assert.deepEqual(
+        sent.map((d) => d.status),
+        ['firing', 'resolved'],
+      )
+      assert.deepEqual(dropped.at(-1), {
+        reason: 'inhibited',
+        about: 'VM web-01 stopped on pool fake-pool, all started again',
+      })
+      assert.equal(engine.stats().groups, 0)
+      assert.equal(engine.stats().dropped, 2)
+    })
+
+    it('tells a held VM problem once the host is back up and the VM still down', () => {
+      const { engine, sent } = engineOn(clock, { inhibit: true })
+      engine.add(vmPower('stopped', 1, { on: HOST2 }))
+      engine.add(hostDown())
+      clock.advance(10 * SECOND)
+      engine.add(hostUp())
+      clock.advance(5 * MINUTE)
+      assert.deepEqual(sent.map((d) => d.title).sort(), [
+        'Host xcp-host-2 went down on pool fake-pool',
+        'Host xcp-host-2 went down on pool fake-pool, all back up',
+        'VM web-01 stopped on pool fake-pool',
+      ])
+    })
+
+    it('does not repeat a VM problem told already while its pool has a host down', () => {
+      const { engine, sent } = engineOn(clock, { inhibit: true })
+      engine.add(vmPower('stopped', 1))
+      clock.advance(10 * SECOND)
+      engine.add(hostDown())
+      clock.advance(4 * HOUR)
+      assert.deepEqual(
+        sent.map((d) => d.title),
+        ['VM web-01 stopped on pool fake-pool', 'Host xcp-host-2 went down on pool fake-pool'],
+      )
+      engine.add(hostUp())
+      clock.advance(5 * MINUTE)
+      clock.advance(4 * HOUR)
+      assert.equal(sent.at(-1)!.title, 'VM web-01 stopped on pool fake-pool', 'repeated once the host is back')
+    })
+
     it('a new master inhibits while its group is open; nothing is inhibited without `inhibit`', () => {
       const { engine } = engineOn(clock, { inhibit: true })
       engine.add(masterChanged())
