@@ -21,6 +21,9 @@ export function digestEventOf(msg: Record<string, unknown>, now: () => number): 
   if (!isXoEventSummary(summary)) return { notAnEvent: summary.error }
   // Its post follows (or was already gathered): counting both would say every call twice.
   if (summary.phase === 'pre') return { notAnEvent: `${summary.kind} about to run (its post is what counts)` }
+  // xo-events' listing of what exists when it starts: nothing happened.
+  if (summary.source === 'events' && summary.kind.endsWith('.initial'))
+    return { notAnEvent: `${summary.kind}: the state at start, not a change` }
   fullId(summary, msg)
   return { summary, msg, ...roleOf(summary, msg) }
 }

@@ -7,7 +7,6 @@ import { type GroupState, SUBJECTS_KEPT } from './group-state'
 const EVENT_VERBS: Record<string, string> = {
   down: 'went down',
   up: 'came up',
-  initial: 'listed',
 }
 
 // Verbs of calls that read wrong once the sentence is turned round ("Host xcp-host-2 put in maintenance mode").

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { hostDown, hostUp, vmMigrated } from '../../support/destination-messages'
+import { eventMessage, hostDown, hostUp, vmMigrated } from '../../support/destination-messages'
 import {
   engineOn,
   FakeClock,
@@ -231,9 +231,16 @@ describe('DigestEngine: what it does not send', () => {
       accepted: false,
       reason: 'not an event',
     })
+    assert.deepEqual(
+      engine.add(eventMessage({ event: 'initial', type: 'host', id: HOST1, object: { id: HOST1, type: 'host' } })),
+      {
+        accepted: false,
+        reason: 'not an event',
+      },
+    )
     clock.advance(5 * MINUTE)
     engine.add({ payload: 'nothing' })
-    assert.equal(engine.stats().dropped, 3)
+    assert.equal(engine.stats().dropped, 4)
     assert.deepEqual(
       dropped.map((d) => d.reason),
       ['not an event', 'not an event'],
