@@ -15,12 +15,15 @@ export interface DigestEvent {
   poolWide?: boolean
 }
 
-/** The summary of a message, or why it is no event of a digest. */
-export function digestEventOf(msg: Record<string, unknown>, now: () => number): DigestEvent | { notAnEvent: string } {
+/** The summary of a message, or why it is no event of a digest (with the summary when there is one). */
+export function digestEventOf(
+  msg: Record<string, unknown>,
+  now: () => number,
+): DigestEvent | { notAnEvent: string; summary?: XoEventSummary } {
   const summary = summarizeMessage(msg, () => new Date(now()), false)
   if (!isXoEventSummary(summary)) return { notAnEvent: summary.error }
   // Its post follows (or was already gathered): counting both would say every call twice.
-  if (summary.phase === 'pre') return { notAnEvent: `${summary.kind} about to run (its post is what counts)` }
+  if (summary.phase === 'pre') return { notAnEvent: `${summary.kind} about to run (its post is what counts)`, summary }
   // xo-events' listing of what exists when it starts: nothing happened.
   if (summary.source === 'events' && summary.kind.endsWith('.initial'))
     return { notAnEvent: `${summary.kind}: the state at start, not a change` }

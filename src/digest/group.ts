@@ -102,6 +102,23 @@ function refOf(o: ObjectRef): ObjectRef {
   return ref
 }
 
+/**
+ * A problem of the group turns out to have been asked for (a stop whose call came after XO's object stream showed
+ * it): news, no longer a problem.
+ */
+export function explain(g: GroupState, pair: string): void {
+  const open = g.open[pair] ?? 0
+  delete g.open[pair]
+  g.openCount -= open
+  g.problems -= open
+  g.changed = true
+  if (g.problems > 0) return
+  g.severity = 'info'
+  g.problemKind = undefined
+  g.problemVerb = undefined
+  g.vmProblems = undefined
+}
+
 /** Whether every problem the group had recovered (what a resolved digest says). */
 export const allRecovered = (g: GroupState): boolean =>
   g.openCount === 0 && g.problems > 0 && g.recovered > 0 && Object.keys(g.open).length === 0
