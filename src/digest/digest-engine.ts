@@ -1,21 +1,22 @@
 import type { XoDigest } from '../destinations/digest-message'
 import type { XoEventSummary } from '../destinations/summary'
 import { isRecord } from '../destinations/text'
-import { type DigestEvent, digestEventOf, isVmProblem } from './digest-event'
+import { type DigestEvent, digestEventOf } from './digest-event'
 import { type DigestClock, DueQueue, systemClock } from './due-queue'
 import { allRecovered, digestOf, explain, gather, openGroup } from './group'
 import { type GroupKey, groupOf } from './group-labels'
 import { Inhibitors } from './inhibitors'
 import { type GroupState, isGroupState } from './group-state'
-import { inWindow, MaintenanceHosts, type Silence } from './silences'
+import type { Silence } from './silences'
 import { PowerIntents } from './power-intents'
 import { SeenEvents } from './seen-events'
+import { type DropReason, Suppressions } from './suppressions'
 import { titleOf } from './title'
 
 export type { GroupKey } from './group-labels'
 export type { Silence } from './silences'
 
-export type DropReason = 'duplicate' | 'silenced' | 'inhibited' | 'not an event'
+export type { DropReason } from './suppressions'
 
 export interface DigestOptions {
   /** the labels a group is made by (the node's default: kind and pool); problems always group apart from news */
@@ -67,7 +68,6 @@ interface OpenGroup {
 
 // How long event ids of a closed group are still refused, at least: XO's audit log replays missed calls later.
 const SEEN_AT_LEAST_MS = 60 * 60_000
-const SUPPRESSED_MAX = 10_000
 const IDS_KEPT = 10_000
 // A snapshot keeps the latest ids only, of each group and of closed groups: it may go to a shared store often.
 const SNAPSHOT_IDS = 1000
@@ -87,9 +87,8 @@ export class DigestEngine {
   /** open problems (their pair) → the group holding them, where their recovery goes */
   readonly #byPair = new Map<string, OpenGroup>()
   readonly #inhibitors = new Inhibitors<OpenGroup>()
-  readonly #suppressed = new Map<string, DropReason>()
+  readonly #suppressions: Suppressions
   readonly #seen: SeenEvents
-  readonly #maintenance = new MaintenanceHosts()
   readonly #intents = new PowerIntents()
   readonly #queue: DueQueue
   readonly #saidAt = new Map<DropReason, number>()
@@ -103,6 +102,10 @@ export class DigestEngine {
     this.#o = { ...options, groupIntervalMs: Math.max(1, options.groupIntervalMs) }
     this.#clock = options.clock ?? systemClock
     this.#seen = new SeenEvents(Math.max(SEEN_AT_LEAST_MS, options.repeatIntervalMs))
+    this.#suppressions = new Suppressions(
+      options.silences,
+      options.inhibit ? (pool) => this.#inhibitors.inhibits(pool) : undefined,
+    )
     this.#queue = new DueQueue(this.#clock, (key, at) => this.#due(key, at))
   }
 
@@ -120,18 +123,15 @@ export class DigestEngine {
       e.pair = undefined
     }
     if (this.#o.dedup && this.#seen.has(s.id, now)) return this.#drop('duplicate', `${s.title} (${s.id})`)
-    if (this.#watchesMaintenance) this.#maintenance.learn(s, msg)
+    this.#suppressions.learn(e)
     const problemGroup = e.pair ? this.#byPair.get(e.pair) : undefined
     // A recovery always reaches the problem a person was told of, whatever silences or inhibits meanwhile.
     const recovers = !!problemGroup && e.role === 'recovery'
     // The same problem again (a call failing twice) belongs to the incident still open for it.
     const recurs = !!problemGroup && e.role === 'problem'
     if (!recovers) {
-      const dropped = this.#suppression(e, msg, now)
-      if (dropped) {
-        if (e.pair && e.role === 'problem') this.#suppress(e.pair, dropped)
-        return this.#drop(dropped, s.title)
-      }
+      const dropped = this.#suppressions.reasonFor(e, now)
+      if (dropped) return this.#drop(dropped, s.title)
     }
     // A host back up lifts what its going down inhibited, with or without `resolve`.
     if (e.role === 'recovery' && e.pair && s.pool) this.#inhibitors.lift(s.pool.id, e.pair)
@@ -143,7 +143,7 @@ export class DigestEngine {
     if (e.role === 'problem' && e.pair && this.#o.resolve) this.#byPair.set(e.pair, group)
     if (recovers) {
       this.#byPair.delete(e.pair!)
-      this.#suppressed.delete(e.pair!)
+      this.#suppressions.recovered(e.pair!)
     }
     if (this.#o.inhibit && e.poolWide && e.role === 'problem' && s.pool)
       this.#inhibitors.add(s.pool.id, e.pair ?? `new:${s.id}`, group)
@@ -163,8 +163,7 @@ export class DigestEngine {
         version: 1,
         groups: [...this.#groups.values()].map(({ state }) => ({ ...state, ids: state.ids.slice(-SNAPSHOT_IDS) })),
         seen: this.#seen.closed(now).slice(-CLOSED_IDS_SNAPSHOT),
-        maintenance: this.#maintenance.list(),
-        suppressed: [...this.#suppressed],
+        ...this.#suppressions.snapshot(),
       } satisfies DigestSnapshot),
     )
   }
@@ -185,8 +184,7 @@ export class DigestEngine {
       this.#queue.schedule(state.key, state.due)
     }
     this.#seen.restoreClosed(list(snapshot.seen), now)
-    this.#maintenance.restore(list(snapshot.maintenance))
-    for (const [pair, reason] of list(snapshot.suppressed)) this.#suppressed.set(pair, reason)
+    this.#suppressions.restore(list(snapshot.maintenance), list(snapshot.suppressed))
   }
 
   pause(): void {
@@ -202,38 +200,10 @@ export class DigestEngine {
     this.#queue.hold()
   }
 
-  get #watchesMaintenance(): boolean {
-    return this.#o.silences.some((silence) => silence.kind === 'maintenance')
-  }
-
-  // Why a message is not gathered: a silence covers it, a pool-wide problem inhibits it, or its problem was dropped.
-  #suppression(e: DigestEvent, msg: Record<string, unknown>, now: number): DropReason | undefined {
-    if (e.role === 'recovery' && e.pair) {
-      const reason = this.#suppressed.get(e.pair)
-      if (reason) {
-        this.#suppressed.delete(e.pair)
-        return reason
-      }
-    }
-    for (const silence of this.#o.silences) {
-      if (silence.kind === 'window' ? inWindow(silence, now) : this.#maintenance.covers(e.summary, msg))
-        return 'silenced'
-    }
-    const pool = e.summary.pool?.id
-    if (this.#o.inhibit && pool && isVmProblem(e) && this.#inhibitors.inhibits(pool)) return 'inhibited'
-    return undefined
-  }
-
   // A group's ids are refused while it is open; past IDS_KEPT, the oldest half is kept as a closed group's are.
   #remember(g: GroupState, id: string, now: number): void {
     this.#seen.open(id)
     if (g.ids.length > IDS_KEPT) this.#seen.close(g.ids.splice(0, IDS_KEPT / 2), now)
-  }
-
-  #suppress(pair: string, reason: DropReason): void {
-    this.#suppressed.delete(pair)
-    this.#suppressed.set(pair, reason)
-    if (this.#suppressed.size > SUPPRESSED_MAX) this.#suppressed.delete(this.#suppressed.keys().next().value!)
   }
 
   #groupFor(e: DigestEvent, now: number): OpenGroup {
