@@ -3,9 +3,10 @@ import type { XoEventSummary } from '../destinations/summary'
 import { isRecord } from '../destinations/text'
 import { type DigestEvent, digestEventOf } from './digest-event'
 import { type DigestClock, DueQueue, systemClock } from './due-queue'
-import { allRecovered, digestOf, explain, gather, openGroup } from './group'
+import { allRecovered, digestOf, explain, gather, openGroup, settle } from './group'
 import { type GroupKey, groupOf } from './group-labels'
 import { Inhibitors } from './inhibitors'
+import { OpenProblems } from './open-problems'
 import { type GroupState, isGroupState } from './group-state'
 import type { Silence } from './silences'
 import { PowerIntents } from './power-intents'
@@ -85,7 +86,7 @@ export class DigestEngine {
   readonly #clock: DigestClock
   readonly #groups = new Map<string, OpenGroup>()
   /** open problems (their pair) → the group holding them, where their recovery goes */
-  readonly #byPair = new Map<string, OpenGroup>()
+  readonly #problems = new OpenProblems<OpenGroup>()
   readonly #inhibitors = new Inhibitors<OpenGroup>()
   readonly #suppressions: Suppressions
   readonly #seen: SeenEvents
@@ -124,7 +125,8 @@ export class DigestEngine {
     }
     if (this.#o.dedup && this.#seen.has(s.id, now)) return this.#drop('duplicate', `${s.title} (${s.id})`)
     this.#suppressions.learn(e)
-    const problemGroup = e.pair ? this.#byPair.get(e.pair) : undefined
+    if (e.removes) this.#removed(e.removes, s, now)
+    const problemGroup = e.pair ? this.#problems.get(e.pair) : undefined
     // A recovery always reaches the problem a person was told of, whatever silences or inhibits meanwhile.
     const recovers = !!problemGroup && e.role === 'recovery'
     // The same problem again (a call failing twice) belongs to the incident still open for it.
@@ -140,9 +142,9 @@ export class DigestEngine {
     gather(g, group.subjects, e, this.#o.maxItems, recovers)
     this.#held++
     if (this.#o.dedup) this.#remember(g, s.id, now)
-    if (e.role === 'problem' && e.pair && this.#o.resolve) this.#byPair.set(e.pair, group)
+    if (e.role === 'problem' && e.pair && this.#o.resolve) this.#problems.open(e.pair, group)
     if (recovers) {
-      this.#byPair.delete(e.pair!)
+      this.#problems.close(e.pair!)
       this.#suppressions.recovered(e.pair!)
     }
     if (this.#o.inhibit && e.poolWide && e.role === 'problem' && s.pool)
@@ -177,7 +179,7 @@ export class DigestEngine {
       if (!isGroupState(state)) continue
       const group: OpenGroup = { state, subjects: new Set(state.subjects) }
       this.#groups.set(state.key, group)
-      if (this.#o.resolve) for (const pair of Object.keys(state.open)) this.#byPair.set(pair, group)
+      if (this.#o.resolve) for (const pair of Object.keys(state.open)) this.#problems.open(pair, group)
       this.#inhibitors.restore(group)
       for (const id of state.ids) this.#seen.open(id)
       this.#held += state.newCount
@@ -285,11 +287,24 @@ export class DigestEngine {
 
   // XO's object stream shows a stop before the call's post comes: a problem not told yet was asked for after all.
   #explain(pair: string, s: XoEventSummary): void {
-    const group = this.#byPair.get(pair)
+    const group = this.#problems.get(pair)
     if (!group || group.state.seq > 0) return
     explain(group.state, pair)
-    this.#byPair.delete(pair)
+    this.#problems.close(pair)
     if (s.pool) this.#inhibitors.lift(s.pool.id, pair)
+  }
+
+  // An object removed (a VM deleted while stopped, after a call on it failed): its problems are settled, as the
+  // group will tell; what its host's going down inhibited is lifted.
+  #removed(object: string, s: XoEventSummary, now: number): void {
+    for (const pair of this.#problems.about(object)) {
+      const group = this.#problems.get(pair)!
+      settle(group.state, pair, true)
+      this.#hasten(group.state, now)
+      this.#problems.close(pair)
+      this.#suppressions.recovered(pair)
+      if (s.pool) this.#inhibitors.lift(s.pool.id, pair)
+    }
   }
 
   #inhibited(g: GroupState): boolean {
@@ -308,7 +323,7 @@ export class DigestEngine {
     this.#groups.delete(g.key)
     this.#seen.close(g.ids, now)
     this.#held -= g.newCount
-    for (const pair of Object.keys(g.open)) if (this.#byPair.get(pair) === group) this.#byPair.delete(pair)
+    for (const pair of Object.keys(g.open)) this.#problems.close(pair, group)
     this.#inhibitors.close(group)
   }
 

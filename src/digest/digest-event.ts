@@ -13,6 +13,8 @@ export interface DigestEvent {
   pair?: string
   /** a problem of the whole pool (a host of it down, its master changed): inhibits its VMs' problems */
   poolWide?: boolean
+  /** the object it removed (xo-events' `removed`, a VM deleted): its problems will never recover */
+  removes?: string
 }
 
 /** The summary of a message, or why it is no event of a digest (with the summary when there is one). */
@@ -28,7 +30,10 @@ export function digestEventOf(
   if (summary.source === 'events' && summary.kind.endsWith('.initial'))
     return { notAnEvent: `${summary.kind}: the state at start, not a change` }
   fullId(summary, msg)
-  return { summary, msg, ...roleOf(summary, msg) }
+  const e: DigestEvent = { summary, msg, ...roleOf(summary, msg) }
+  const removed = summary.source === 'events' ? summary.kind.endsWith('.removed') : summary.kind === 'vm.delete'
+  if (removed && summary.ok && summary.subject) e.removes = summary.subject.id
+  return e
 }
 
 // A one-line summary leaves the object's digest out of an event's id and the call's hash out of an xo-call's:

@@ -38,6 +38,8 @@ export interface GroupState {
   /** problems gathered, and of them recovered since */
   problems: number
   recovered: number
+  /** of them, those whose object was removed (a VM deleted while stopped) */
+  removed?: number
   /** problems not recovered, by what pairs them with their recovery */
   open: Record<string, number>
   openCount: number

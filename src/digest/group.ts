@@ -80,12 +80,17 @@ export function gather(
       g.open[e.pair] = (g.open[e.pair] ?? 0) + 1
       g.openCount++
     }
-  } else if (recovers && e.pair) {
-    const open = g.open[e.pair] ?? 0
-    delete g.open[e.pair]
-    g.openCount -= open
-    g.recovered += open
-  }
+  } else if (recovers && e.pair) settle(g, e.pair, false)
+}
+
+/** An open problem of the group recovered, or its object was removed (`removed`): it is open no more. */
+export function settle(g: GroupState, pair: string, removed: boolean): void {
+  const open = g.open[pair] ?? 0
+  delete g.open[pair]
+  g.openCount -= open
+  g.recovered += open
+  if (removed) g.removed = (g.removed ?? 0) + open
+  g.changed = true
 }
 
 const itemOf = ({ summary: s }: DigestEvent): DigestItem => {

@@ -42,8 +42,15 @@ function sentenceOf(g: GroupState, status: 'firing' | 'resolved'): string {
   const where = g.pool && g.type !== 'pool' ? ` on pool ${g.pool.name ?? g.pool.id}` : ''
   const by = g.user?.name || g.user?.id ? ` by ${g.user.name ?? g.user.id}` : ''
   if (g.problemKind && g.problems > 0 && (g.recovered > 0 || status === 'resolved')) {
-    const back = g.recovered >= g.problems ? 'all' : String(g.recovered)
-    const recovery = `${back} ${recoveryOf(g.problemKind)}`
+    const removed = g.removed ?? 0
+    const back = g.recovered - removed
+    const all = (n: number) => (n >= g.problems ? 'all' : String(n))
+    const recovery = [
+      back > 0 ? `${all(back)} ${recoveryOf(g.problemKind)}` : '',
+      removed > 0 ? `${all(removed)} removed` : '',
+    ]
+      .filter(Boolean)
+      .join(', ')
     return g.failedCall
       ? `${g.problemKind} failed for ${subjects(g, true)}${where}${by}, ${recovery}`
       : `${subjects(g, true, true)} ${g.problemVerb ?? g.verb}${where}, ${recovery}`

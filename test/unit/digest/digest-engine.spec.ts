@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { hostDown, hostUp, vmCreated } from '../../support/destination-messages'
+import { eventMessage, hostDown, hostUp, vmCreated } from '../../support/destination-messages'
 import {
   engineOn,
   FakeClock,
@@ -7,6 +7,7 @@ import {
   hookCall,
   hostPower,
   MINUTE,
+  POOL,
   POOL_ID,
   SECOND,
   vm,
@@ -176,6 +177,38 @@ describe('DigestEngine: problems and their recoveries', () => {
     assert.equal(sent[0].status, 'resolved')
     assert.equal(sent[0].title, 'vm.start failed for VM web-01 on pool fake-pool, all succeeded since')
     assert.equal(engine.stats().groups, 0, 'no incident left open for ever')
+  })
+
+  it('settles the problems of an object removed since: "all removed"', () => {
+    const { engine, sent } = engineOn(clock)
+    engine.add(vmPower('stopped', 1))
+    engine.add(hookCall('vm.start', vm(2), { ok: false, time: clock.now() }))
+    clock.advance(10 * SECOND)
+    assert.deepEqual(
+      sent.map((d) => [d.status, d.open]),
+      [
+        ['firing', 1],
+        ['firing', 1],
+      ],
+    )
+    clock.advance(1 * HOUR)
+    engine.add(
+      eventMessage({
+        event: 'removed',
+        type: 'VM',
+        id: 'vm-1',
+        object: { id: 'vm-1', type: 'VM', name_label: 'web-01' },
+        pool: POOL,
+      }),
+    )
+    engine.add(hookCall('vm.delete', vm(2), { time: clock.now() }))
+    clock.advance(5 * MINUTE)
+    const settled = sent.slice(2).filter((d) => d.severity === 'problem')
+    assert.deepEqual(settled.map((d) => [d.status, d.title]).sort(), [
+      ['resolved', 'VM web-01 stopped on pool fake-pool, all removed'],
+      ['resolved', 'vm.start failed for VM web-02 on pool fake-pool by admin@admin.net, all removed'],
+    ])
+    assert.equal(engine.stats().groups, 2, 'the news of the removals only')
   })
 
   it('without resolve, a recovery is news of its own and a problem group closes as an info group', () => {
