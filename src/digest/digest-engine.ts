@@ -1,0 +1,340 @@
+import type { XoDigest } from '../destinations/digest-message'
+import type { XoEventSummary } from '../destinations/summary'
+import { isRecord } from '../destinations/text'
+import { type DigestEvent, digestEventOf } from './digest-event'
+import { type DigestClock, DueQueue, systemClock } from './due-queue'
+import { allRecovered, digestOf, explain, gather, openGroup, settle } from './group'
+import { type GroupKey, groupOf } from './group-labels'
+import { Inhibitors } from './inhibitors'
+import { OpenProblems } from './open-problems'
+import { type GroupState, isGroupState } from './group-state'
+import type { Silence } from './silences'
+import { PowerIntents } from './power-intents'
+import { SeenEvents } from './seen-events'
+import { type DropReason, Suppressions } from './suppressions'
+import { titleOf } from './title'
+
+export type { GroupKey } from './group-labels'
+export type { Silence } from './silences'
+
+export type { DropReason } from './suppressions'
+
+export interface DigestOptions {
+  /** the labels a group is made by (the node's default: kind and pool); problems always group apart from news */
+  groupBy: GroupKey[]
+  /** how long a new group gathers before its first send (the node's default: 10 s) */
+  groupWaitMs: number
+  /** at most one send per group in this time, when it changed (5 min) */
+  groupIntervalMs: number
+  /** an unchanged group with problems still open is sent again after this (4 h) */
+  repeatIntervalMs: number
+  /** pair problems with recoveries, send "resolved" */
+  resolve: boolean
+  /** refuse an event gathered already (same id: a replayed call, a change seen again) */
+  dedup: boolean
+  /** the messages a digest lists, the first ones (20) */
+  maxItems: number
+  silences: Silence[]
+  /** a pool-wide problem silences the per-VM problems inside that pool */
+  inhibit: boolean
+  /** tests: a clock they move; by default the system's, its timers not keeping the process alive */
+  clock?: DigestClock
+  send(digest: XoDigest): void
+  /**
+   * What it did not send and why, for a node's log and status: said once per reason per group interval at most
+   * (the first message of each burst), `stats().dropped` counts them all.
+   */
+  dropped?(reason: DropReason, about: string): void
+}
+
+/** What is open, JSON-able: kept across a restart or redeploy. */
+export interface DigestSnapshot {
+  version: 1
+  groups: GroupState[]
+  /** ids of closed groups still refused, with until when (ms) */
+  seen: Array<[string, number]>
+  /** hosts in maintenance mode */
+  maintenance: string[]
+  /** problems dropped (silenced, inhibited), by pair: their recovery is dropped alike */
+  suppressed: Array<[string, DropReason]>
+}
+
+type Added = { accepted: true; group: string } | { accepted: false; reason: DropReason }
+
+interface OpenGroup {
+  state: GroupState
+  /** distinct subjects, to count them in O(1) */
+  subjects: Set<string>
+}
+
+// How long event ids of a closed group are still refused, at least: XO's audit log replays missed calls later.
+const SEEN_AT_LEAST_MS = 60 * 60_000
+const IDS_KEPT = 10_000
+// A snapshot keeps the latest ids only, of each group and of closed groups: it may go to a shared store often.
+const SNAPSHOT_IDS = 1000
+const CLOSED_IDS_SNAPSHOT = 10_000
+
+/**
+ * One message per incident: gathers messages of xo-hook, xo-events and xo-call into groups (by the labels of
+ * `groupBy`), and sends a digest of each group when it is due, as Prometheus Alertmanager does for alerts: a new
+ * group after `groupWaitMs`, then at most once per `groupIntervalMs` while it changes, an unchanged group with
+ * problems still open again after `repeatIntervalMs`, once `resolved` when its problems all recovered. An info
+ * group (or any group without `resolve`) closes once sent and quiet for a group interval.
+ */
+export class DigestEngine {
+  readonly #o: DigestOptions
+  readonly #clock: DigestClock
+  readonly #groups = new Map<string, OpenGroup>()
+  /** open problems (their pair) → the group holding them, where their recovery goes */
+  readonly #problems = new OpenProblems<OpenGroup>()
+  readonly #inhibitors = new Inhibitors<OpenGroup>()
+  readonly #suppressions: Suppressions
+  readonly #seen: SeenEvents
+  readonly #intents = new PowerIntents()
+  readonly #queue: DueQueue
+  readonly #saidAt = new Map<DropReason, number>()
+  #held = 0
+  #sent = 0
+  #dropped = 0
+  #stopped = false
+
+  constructor(options: DigestOptions) {
+    // An interval of 0 would look at a changed group in a loop: a millisecond at least.
+    this.#o = { ...options, groupIntervalMs: Math.max(1, options.groupIntervalMs) }
+    this.#clock = options.clock ?? systemClock
+    this.#seen = new SeenEvents(Math.max(SEEN_AT_LEAST_MS, options.repeatIntervalMs))
+    this.#suppressions = new Suppressions(
+      options.silences,
+      options.inhibit ? (pool) => this.#inhibitors.inhibits(pool) : undefined,
+    )
+    this.#queue = new DueQueue(this.#clock, (key, at) => this.#due(key, at))
+  }
+
+  add(msg: Record<string, unknown>): Added {
+    if (!isRecord(msg)) return this.#drop('not an event', 'a message that is no object')
+    const now = this.#clock.now()
+    const e = digestEventOf(msg, () => now)
+    const stopped = e.summary && this.#intents.learn(e.summary, now)
+    if (stopped) this.#explain(`power:${stopped}`, e.summary!)
+    if ('notAnEvent' in e) return this.#drop('not an event', e.notAnEvent)
+    const s = e.summary
+    if (e.role === 'problem' && s.source === 'events' && e.pair && this.#intents.intended(s, now)) {
+      // Stopped on purpose: news (inhibiting nothing), and its coming back recovers nothing.
+      e.role = 'info'
+      e.pair = undefined
+    }
+    if (this.#o.dedup && this.#seen.has(s.id, now)) return this.#drop('duplicate', `${s.title} (${s.id})`)
+    this.#suppressions.learn(e)
+    if (e.removes) this.#removed(e.removes, s, now)
+    const problemGroup = e.pair ? this.#problems.get(e.pair) : undefined
+    // A recovery always reaches the problem a person was told of, whatever silences or inhibits meanwhile.
+    const recovers = !!problemGroup && e.role === 'recovery'
+    // The same problem again (a call failing twice) belongs to the incident still open for it.
+    const recurs = !!problemGroup && e.role === 'problem'
+    if (!recovers) {
+      const dropped = this.#suppressions.reasonFor(e, now)
+      if (dropped) return this.#drop(dropped, s.title)
+    }
+    // A host back up lifts what its going down inhibited, with or without `resolve`.
+    if (e.role === 'recovery' && e.pair && s.pool) this.#inhibitors.lift(s.pool.id, e.pair)
+    const group = recovers || recurs ? problemGroup! : this.#groupFor(e, now)
+    const g = group.state
+    gather(g, group.subjects, e, this.#o.maxItems, recovers)
+    this.#held++
+    if (this.#o.dedup) this.#remember(g, s.id, now)
+    if (e.role === 'problem' && e.pair && this.#o.resolve) this.#problems.open(e.pair, group)
+    if (recovers) {
+      this.#problems.close(e.pair!)
+      this.#suppressions.recovered(e.pair!)
+    }
+    if (this.#o.inhibit && e.poolWide && e.role === 'problem' && s.pool)
+      this.#inhibitors.add(s.pool.id, e.pair ?? `new:${s.id}`, group)
+    this.#hasten(g, now)
+    return { accepted: true, group: g.key }
+  }
+
+  stats(): { groups: number; held: number; sent: number; dropped: number } {
+    return { groups: this.#groups.size, held: this.#held, sent: this.#sent, dropped: this.#dropped }
+  }
+
+  snapshot(): DigestSnapshot {
+    const now = this.#clock.now()
+    // A copy: the caller may keep it while groups go on gathering.
+    return JSON.parse(
+      JSON.stringify({
+        version: 1,
+        groups: [...this.#groups.values()].map(({ state }) => ({ ...state, ids: state.ids.slice(-SNAPSHOT_IDS) })),
+        seen: this.#seen.closed(now).slice(-CLOSED_IDS_SNAPSHOT),
+        ...this.#suppressions.snapshot(),
+      } satisfies DigestSnapshot),
+    )
+  }
+
+  /** Takes up what a snapshot kept; one of another shape (another version, damaged) is left aside, group by group. */
+  restore(snapshot: DigestSnapshot): void {
+    if (!isRecord(snapshot) || snapshot.version !== 1) return
+    const now = this.#clock.now()
+    const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : [])
+    for (const state of list(snapshot.groups)) {
+      if (!isGroupState(state)) continue
+      const group: OpenGroup = { state, subjects: new Set(state.subjects) }
+      this.#groups.set(state.key, group)
+      if (this.#o.resolve) for (const pair of Object.keys(state.open)) this.#problems.open(pair, group)
+      this.#inhibitors.restore(group)
+      for (const id of state.ids) this.#seen.open(id)
+      this.#held += state.newCount
+      this.#queue.schedule(state.key, state.due)
+    }
+    this.#seen.restoreClosed(list(snapshot.seen), now)
+    this.#suppressions.restore(list(snapshot.maintenance), list(snapshot.suppressed))
+  }
+
+  pause(): void {
+    this.#queue.hold()
+  }
+
+  resume(): void {
+    if (!this.#stopped) this.#queue.release()
+  }
+
+  stop(): void {
+    this.#stopped = true
+    this.#queue.hold()
+  }
+
+  // A group's ids are refused while it is open; past IDS_KEPT, the oldest half is kept as a closed group's are.
+  #remember(g: GroupState, id: string, now: number): void {
+    this.#seen.open(id)
+    if (g.ids.length > IDS_KEPT) this.#seen.close(g.ids.splice(0, IDS_KEPT / 2), now)
+  }
+
+  #groupFor(e: DigestEvent, now: number): OpenGroup {
+    const labeled = groupOf(this.#o.groupBy, e.summary, e.msg)
+    const { labels } = labeled
+    // Problems never share a group with news: what pages someone is about problems alone.
+    const key = e.role === 'problem' ? `${labeled.key}|problem` : labeled.key
+    let group = this.#groups.get(key)
+    if (!group) {
+      group = { state: openGroup(key, labels, e, now + this.#o.groupWaitMs), subjects: new Set() }
+      this.#groups.set(key, group)
+      this.#queue.schedule(key, group.state.due)
+    }
+    return group
+  }
+
+  // A group sent and waiting for its repeat looks again at the next interval once it has news.
+  #hasten(g: GroupState, now: number): void {
+    if (g.lastSentAt === undefined) return
+    const interval = this.#o.groupIntervalMs
+    const next = g.lastSentAt + Math.max(1, Math.ceil((now - g.lastSentAt) / interval)) * interval
+    if (next < g.due) {
+      g.due = next
+      this.#queue.schedule(g.key, next)
+    }
+  }
+
+  #due(key: string, at: number): void {
+    const group = this.#groups.get(key)
+    if (!group || group.state.due !== at) return
+    const g = group.state
+    const now = this.#clock.now()
+    if (this.#holdBack(group, now)) return
+    if (g.changed) {
+      const resolved = this.#o.resolve && allRecovered(g)
+      this.#send(g, resolved ? 'resolved' : 'firing', now)
+      if (resolved) return this.#close(group, now)
+      g.due = now + this.#o.groupIntervalMs
+    } else if (this.#o.resolve && g.openCount > 0) {
+      const repeatAt = (g.lastSentAt ?? now) + this.#o.repeatIntervalMs
+      // Told already, and now under a pool-wide problem: not said again meanwhile.
+      if (now >= repeatAt && !this.#inhibited(g)) this.#send(g, 'firing', now)
+      g.due = now >= repeatAt ? now + this.#o.repeatIntervalMs : repeatAt
+    } else return this.#close(group, now)
+    this.#queue.schedule(key, g.due)
+  }
+
+  /**
+   * VM problems gathered before their pool-wide cause was known (a VM's stop seen before its host's going down)
+   * are held back, never told, while the cause is open, as if inhibited when they came; all recovered by the time
+   * they could be told, they never are. Whether the group was held back (and looked at again later, or dropped).
+   */
+  #holdBack(group: OpenGroup, now: number): boolean {
+    const g = group.state
+    if (g.seq > 0 || !g.changed) return false
+    const held = this.#inhibited(g)
+    if (!held && !g.heldBack) return false
+    if (this.#o.resolve && allRecovered(g)) {
+      this.#dropGroup(group, now)
+      return true
+    }
+    g.heldBack = true
+    if (!held) return false
+    g.due = now + this.#o.groupIntervalMs
+    this.#queue.schedule(g.key, g.due)
+    return true
+  }
+
+  #send(g: GroupState, status: XoDigest['status'], now: number): void {
+    const digest = digestOf(g, status)
+    g.seq++
+    g.lastSentAt = now
+    g.changed = false
+    this.#held -= g.newCount
+    g.newCount = 0
+    this.#sent++
+    this.#o.send(digest)
+  }
+
+  // XO's object stream shows a stop before the call's post comes: a problem not told yet was asked for after all.
+  #explain(pair: string, s: XoEventSummary): void {
+    const group = this.#problems.get(pair)
+    if (!group || group.state.seq > 0) return
+    explain(group.state, pair)
+    this.#problems.close(pair)
+    if (s.pool) this.#inhibitors.lift(s.pool.id, pair)
+  }
+
+  // An object removed (a VM deleted while stopped, after a call on it failed): its problems are settled, as the
+  // group will tell; what its host's going down inhibited is lifted.
+  #removed(object: string, s: XoEventSummary, now: number): void {
+    for (const pair of this.#problems.about(object)) {
+      const group = this.#problems.get(pair)!
+      settle(group.state, pair, true)
+      this.#hasten(group.state, now)
+      this.#problems.close(pair)
+      this.#suppressions.recovered(pair)
+      if (s.pool) this.#inhibitors.lift(s.pool.id, pair)
+    }
+  }
+
+  #inhibited(g: GroupState): boolean {
+    return this.#o.inhibit && g.vmProblems === true && !!g.pool && this.#inhibitors.inhibits(g.pool.id)
+  }
+
+  // A group held by an inhibition, and over before it was lifted: what it gathered is dropped as inhibited.
+  #dropGroup(group: OpenGroup, now: number): void {
+    this.#close(group, now)
+    this.#dropped += group.state.count - 1
+    this.#drop('inhibited', titleOf(group.state, 'resolved'))
+  }
+
+  #close(group: OpenGroup, now: number): void {
+    const g = group.state
+    this.#groups.delete(g.key)
+    this.#seen.close(g.ids, now)
+    this.#held -= g.newCount
+    for (const pair of Object.keys(g.open)) this.#problems.close(pair, group)
+    this.#inhibitors.close(group)
+  }
+
+  #drop(reason: DropReason, about: string): Added {
+    this.#dropped++
+    const now = this.#clock.now()
+    const said = this.#saidAt.get(reason)
+    if (this.#o.dropped && (said === undefined || now - said >= this.#o.groupIntervalMs)) {
+      this.#saidAt.set(reason, now)
+      this.#o.dropped(reason, about)
+    }
+    return { accepted: false, reason }
+  }
+}

@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict'
+import { eventMessage, hostDown, hostUp, vmCreated } from '../../support/destination-messages'
+import {
+  engineOn,
+  FakeClock,
+  HOUR,
+  hookCall,
+  hostPower,
+  MINUTE,
+  POOL,
+  POOL_ID,
+  SECOND,
+  vm,
+  vmPower,
+} from '../../support/digest-messages'
+
+describe('DigestEngine: when groups are sent (Alertmanager timers)', () => {
+  let clock: FakeClock
+  beforeEach(() => {
+    clock = new FakeClock()
+  })
+
+  it('waits group_wait before a new group is first sent, then sends everything gathered meanwhile in one digest', () => {
+    const { engine, sent } = engineOn(clock)
+    for (let n = 1; n <= 12; n++) {
+      assert.deepEqual(engine.add(hookCall('vm.start', vm(n), { time: clock.now() })), {
+        accepted: true,
+        group: `kind=vm.start|pool=${POOL_ID}`,
+      })
+      clock.advance(500)
+    }
+    clock.advance(10 * SECOND - 12 * 500 - 1)
+    assert.equal(sent.length, 0, 'nothing before the group wait')
+    clock.advance(1)
+    assert.equal(sent.length, 1)
+    const [digest] = sent
+    assert.equal(digest.count, 12)
+    assert.equal(digest.newCount, 12)
+    assert.deepEqual(digest.counts, { 'vm.start': 12 })
+    assert.equal(digest.status, 'firing')
+    assert.equal(digest.severity, 'info')
+    assert.deepEqual(digest.labels, { kind: 'vm.start', pool: 'fake-pool' })
+    assert.equal(digest.id, `kind=vm.start|pool=${POOL_ID}#0`)
+    assert.equal(digest.items[0].title, 'admin@admin.net started VM web-01 on pool fake-pool')
+  })
+
+  it('then sends at most once per group_interval while the group changes', () => {
+    const { engine, sent } = engineOn(clock)
+    engine.add(hookCall('vm.start', vm(1), { time: clock.now() }))
+    clock.advance(10 * SECOND)
+    assert.equal(sent.length, 1)
+    clock.advance(1 * MINUTE)
+    engine.add(hookCall('vm.start', vm(2), { time: clock.now() }))
+    clock.advance(1 * MINUTE)
+    engine.add(hookCall('vm.start', vm(3), { time: clock.now() }))
+    clock.advance(5 * MINUTE - 2 * MINUTE - 1)
+    assert.equal(sent.length, 1, 'not before the interval since the last send')
+    clock.advance(1)
+    assert.equal(sent.length, 2)
+    assert.equal(sent[1].count, 3)
+    assert.equal(sent[1].newCount, 2)
+    assert.equal(sent[1].id, `${sent[0].group}#1`)
+  })
+
+  it('closes an info group once sent and quiet for a group_interval: a later message opens a new one', () => {
+    const { engine, sent } = engineOn(clock)
+    engine.add(vmCreated())
+    clock.advance(10 * SECOND)
+    assert.deepEqual(engine.stats(), { groups: 1, held: 0, sent: 1, dropped: 0 })
+    clock.advance(5 * MINUTE)
+    assert.equal(engine.stats().groups, 0)
+    assert.equal(sent.length, 1, 'an unchanged info group is not sent again')
+    engine.add(hookCall('vm.start', vm(1), { time: clock.now() }))
+    engine.add(hookCall('vm.start', vm(2), { time: clock.now() }))
+    assert.deepEqual(engine.stats(), { groups: 1, held: 2, sent: 1, dropped: 0 })
+  })
+
+  it('sends an unchanged group with open problems again after repeat_interval, not before', () => {
+    const { engine, sent } = engineOn(clock)
+    engine.add(hostDown())
+    clock.advance(10 * SECOND)
+    assert.equal(sent.length, 1)
+    assert.equal(sent[0].severity, 'problem')
+    assert.equal(sent[0].open, 1)
+    clock.advance(4 * HOUR - 1)
+    assert.equal(sent.length, 1)
+    clock.advance(1)
+    assert.equal(sent.length, 2)
+    assert.equal(sent[1].status, 'firing')
+    assert.equal(sent[1].newCount, 0)
+    clock.advance(4 * HOUR)
+    assert.equal(sent.length, 3)
+  })
+
+  it('news in a group waiting for its repeat goes out at the next interval', () => {
+    const { engine, sent } = engineOn(clock)
+    engine.add(hostDown())
+    clock.advance(10 * SECOND)
+    clock.advance(12 * MINUTE)
+    engine.add(hostPower('down', 'host-3'))
+    clock.advance(3 * MINUTE - 1)
+    assert.equal(sent.length, 1)
+    clock.advance(1)
+    assert.equal(sent.length, 2, 'at 15 min after the first send, the third interval')
+    assert.equal(sent[1].open, 2)
+  })
+
+  it('uses one timer whatever the number of open groups', () => {
+    const { engine } = engineOn(clock, { groupBy: ['kind', 'property:payload.id'] })
+    for (let n = 0; n < 1000; n++) engine.add(vmPower('started', n))
+    assert.equal(engine.stats().groups, 1000)
+    assert.equal(clock.pending, 1)
+  })
+})
+
+describe('DigestEngine: problems and their recoveries', () => {
+  let clock: FakeClock
+  beforeEach(() => {
+    clock = new FakeClock()
+  })
+
+  it('sends "resolved" once when every problem of a group recovered, then closes it', () => {
+    const { engine, sent } = engineOn(clock)
+    engine.add(hostDown())
+    clock.advance(10 * SECOND)
+    clock.advance(1 * MINUTE)
+    // host.up is not grouped under its own kind: it goes to the group of the problem it recovers.
+    assert.deepEqual(engine.add(hostUp()), { accepted: true, group: `kind=host.down|pool=${POOL_ID}|problem` })
+    clock.advance(4 * MINUTE)
+    assert.equal(sent.length, 2)
+    assert.equal(sent[1].status, 'resolved')
+    assert.equal(sent[1].open, 0)
+    assert.equal(sent[1].title, 'Host xcp-host-2 went down on pool fake-pool, all back up')
+    assert.deepEqual(sent[1].counts, { 'host.down': 1, 'host.up': 1 })
+    assert.equal(engine.stats().groups, 0)
+    clock.advance(5 * HOUR)
+    assert.equal(sent.length, 2, 'never sent again')
+  })
+
+  it('stays firing while some problems are open: "3 hosts went down on pool A, 2 back up"', () => {
+    const { engine, sent } = engineOn(clock)
+    for (const id of ['h1', 'h2', 'h3']) engine.add(hostPower('down', id))
+    engine.add(hostPower('up', 'h1'))
+    engine.add(hostPower('up', 'h2'))
+    clock.advance(10 * SECOND)
+    assert.equal(sent[0].status, 'firing')
+    assert.equal(sent[0].open, 1)
+    assert.equal(sent[0].title, '3 hosts went down on pool fake-pool, 2 back up')
+  })
+
+  it('pairs a failed call with the same method succeeding on the same object, not on another', () => {
+    const { engine, sent } = engineOn(clock)
+    const failed = engine.add(hookCall('vm.start', vm(1), { ok: false, time: clock.now() }))
+    const other = engine.add(hookCall('vm.start', vm(2), { time: clock.now() + 1 }))
+    assert.equal(failed.accepted && failed.group, `kind=vm.start|pool=${POOL_ID}|problem`, 'problems group apart')
+    assert.equal(other.accepted && other.group, `kind=vm.start|pool=${POOL_ID}`)
+    clock.advance(10 * SECOND)
+    const problem = sent.find((d) => d.severity === 'problem')!
+    assert.equal(problem.open, 1)
+    assert.equal(problem.title, 'vm.start failed for VM web-01 on pool fake-pool by admin@admin.net')
+    engine.add(hookCall('vm.start', vm(1), { time: clock.now() }))
+    clock.advance(5 * MINUTE)
+    const resolved = sent.filter((d) => d.status === 'resolved')
+    assert.equal(resolved.length, 1)
+    assert.equal(resolved[0].group, problem.group)
+  })
+
+  it('gathers the same problem again into the incident still open for it, whatever its labels', () => {
+    const { engine, sent } = engineOn(clock, { groupBy: ['user'] })
+    const first = engine.add(hookCall('vm.start', vm(1), { ok: false, time: clock.now() }))
+    const other = hookCall('vm.start', vm(1), { ok: false, time: clock.now() + 1 })
+    ;(other.xo as { user: unknown }).user = { id: 'u2', name: 'ops@example.net' }
+    assert.deepEqual(engine.add(other), first)
+    engine.add(hookCall('vm.start', vm(1), { time: clock.now() + 2 }))
+    clock.advance(10 * SECOND)
+    assert.equal(sent.length, 1)
+    assert.equal(sent[0].status, 'resolved')
+    assert.equal(sent[0].title, 'vm.start failed for VM web-01 on pool fake-pool, all succeeded since')
+    assert.equal(engine.stats().groups, 0, 'no incident left open for ever')
+  })
+
+  it('settles the problems of an object removed since: "all removed"', () => {
+    const { engine, sent } = engineOn(clock)
+    engine.add(vmPower('stopped', 1))
+    engine.add(hookCall('vm.start', vm(2), { ok: false, time: clock.now() }))
+    clock.advance(10 * SECOND)
+    assert.deepEqual(
+      sent.map((d) => [d.status, d.open]),
+      [
+        ['firing', 1],
+        ['firing', 1],
+      ],
+    )
+    clock.advance(1 * HOUR)
+    engine.add(
+      eventMessage({
+        event: 'removed',
+        type: 'VM',
+        id: 'vm-1',
+        object: { id: 'vm-1', type: 'VM', name_label: 'web-01' },
+        pool: POOL,
+      }),
+    )
+    engine.add(hookCall('vm.delete', vm(2), { time: clock.now() }))
+    clock.advance(5 * MINUTE)
+    const settled = sent.slice(2).filter((d) => d.severity === 'problem')
+    assert.deepEqual(settled.map((d) => [d.status, d.title]).sort(), [
+      ['resolved', 'VM web-01 stopped on pool fake-pool, all removed'],
+      ['resolved', 'vm.start failed for VM web-02 on pool fake-pool by admin@admin.net, all removed'],
+    ])
+    assert.equal(engine.stats().groups, 2, 'the news of the removals only')
+  })
+
+  it('without resolve, a recovery is news of its own and a problem group closes as an info group', () => {
+    const { engine, sent } = engineOn(clock, { resolve: false })
+    engine.add(hostDown())
+    const up = engine.add(hostUp())
+    assert.ok(up.accepted)
+    assert.equal(up.group, `kind=host.up|pool=${POOL_ID}`)
+    clock.advance(10 * SECOND)
+    clock.advance(5 * MINUTE)
+    assert.equal(sent.length, 2)
+    assert.ok(sent.every((d) => d.status === 'firing'))
+    assert.equal(engine.stats().groups, 0)
+  })
+})
