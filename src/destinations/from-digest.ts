@@ -1,5 +1,5 @@
-import type { XoDigest } from './digest-message'
-import type { XoEventSummary } from './summary'
+import type { DigestItem, XoDigest } from './digest-message'
+import type { ObjectRef, XoEventSummary } from './summary'
 import { oneLine } from './text'
 
 /** A digest's group is paging: a problem not recovered yet. Resolved groups and info groups are not. */
@@ -52,3 +52,23 @@ export const labelLine = (d: XoDigest): string =>
   Object.entries(d.labels)
     .map(([key, value]) => `${key}=${oneLine(value)}`)
     .join(', ')
+
+/** Where the group happened, for a link to XO: its host's page, else its pool's (both have one in XO). */
+export function digestPlace(d: XoDigest): ObjectRef | undefined {
+  if (d.host) return { ...d.host, type: 'host' }
+  if (d.pool) return { ...d.pool, type: 'pool' }
+  return undefined
+}
+
+/** `10:00:02` of an ISO 8601 time: the list's day is the digest's, said once with its first and last. */
+export const clockTime = (time: string): string => /T(\d\d:\d\d:\d\d)/.exec(time)?.[1] ?? time
+
+/** One line of the list: its time, and its title marked when it is a problem. */
+export const itemLine = (item: DigestItem, failedMark: string): string =>
+  `${clockTime(item.time)} ${item.ok ? '' : failedMark}${oneLine(item.title)}`
+
+/** "and 30 more": listed by the digest node but not shown (`shown` of them were), plus those it left out. */
+export function moreLine(d: XoDigest, shown: number): string | undefined {
+  const more = d.more + Math.max(0, d.items.length - shown)
+  return more > 0 ? `and ${more} more` : undefined
+}
