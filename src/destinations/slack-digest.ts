@@ -50,7 +50,7 @@ function blocksMessage(s: XoEventSummary, d: XoDigest, link: string | undefined,
     { type: 'header', text: { type: 'plain_text', text: truncate(header, HEADER_MAX), emoji: true } },
   ]
   if (header.length > HEADER_MAX) blocks.push(section(fitMrkdwn(s.title, budget.title)))
-  blocks.push(section(fitMrkdwn(countsText(d), TEXT_MAX)))
+  blocks.push(section(countsText(d)))
   // What is left of the 50 blocks, the context last, goes to the list.
   const room = BLOCKS_MAX - blocks.length - 1
   for (const text of listSections(d, budget, room)) blocks.push(section(text))
@@ -59,17 +59,23 @@ function blocksMessage(s: XoEventSummary, d: XoDigest, link: string | undefined,
     { type: 'mrkdwn', text: mrkdwn(digestState(d), 300) },
   ]
   const labels = labelLine(d)
-  if (labels) context.splice(1, 0, { type: 'mrkdwn', text: mrkdwn(labels, 1000) })
+  if (labels) context.splice(1, 0, { type: 'mrkdwn', text: fitMrkdwn(labels, 1000) })
   if (link) context.push({ type: 'mrkdwn', text: `<${link.replace(/\|/g, '%7C').replace(/>/g, '%3E')}|Open in XO>` })
   blocks.push({ type: 'context', elements: context })
   return { text: mrkdwn(s.title, budget.title), blocks }
 }
 
-/** `*50* VM.migrated · *2* vm.start` and the totals: how many, how many new, how many still open. */
+/**
+ * `*50* VM.migrated · *2* vm.start` and the totals: how many, how many new, how many still open. Only the kinds are
+ * cut when there are too many: the totals stay.
+ */
 function countsText(d: XoDigest): string {
-  const counts = countsByKind(d)
-    .map(([kind, count]) => `*${count}* ${kind}`)
-    .join(' · ')
+  const counts = fitMrkdwn(
+    countsByKind(d)
+      .map(([kind, count]) => `*${count}* ${kind}`)
+      .join(' · '),
+    TEXT_MAX - 100,
+  )
   const totals = [`*${d.count}* in all`]
   if (d.newCount !== d.count) totals.push(`${d.newCount} new`)
   if (d.severity === 'problem') totals.push(`*${d.open}* open`)

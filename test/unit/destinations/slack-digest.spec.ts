@@ -90,6 +90,7 @@ describe('destinations: a digest in Slack, Mattermost, Rocket.Chat', () => {
       if (b.text) assert.ok(b.text.text.length <= 3000, `${b.type}: ${b.text.text.length}`)
       for (const e of b.elements ?? []) assert.ok(e.text.length <= 3000)
     }
+    assert.match(m.blocks[2].text.text, /…\n\*2000\* in all, \*2000\* open$/, 'the kinds cut, not the totals')
     const lines = lineCount(m)
     const shown = lines.filter((l) => l.startsWith('• ')).length
     const more = /^_and (\d+) more_$/.exec(lines.at(-1)!)
