@@ -1,5 +1,6 @@
 import type { XoEventSummary } from './summary'
 import type { HttpRequestMessage } from './request'
+import { digestData } from './cloudevents-digest'
 import { standardWebhookHeaders } from './signing'
 import { byteLength, truncate } from './text'
 
@@ -28,7 +29,8 @@ const thin = (o: Named | undefined): Named | undefined =>
  * A CloudEvents 1.0 event (structured mode). `id` is the summary's deterministic id, so that a re-sent event
  * is recognised (OpenMeter deduplicates on source + id). `type` is `<prefix>.<method>.<pre|post|call>` or
  * `<prefix>.<type>.<event>` for object events (`org.xen-orchestra.vm.create.post`, `org.xen-orchestra.VM.migrated`).
- * `data` is thin: ids, names, the user and the outcome; never the payload, which may hold anything.
+ * `data` is thin: ids, names, the user and the outcome; never the payload, which may hold anything. A digest is
+ * one event of type `<prefix>.digest`, its id the digest's, its data the group's counts and list.
  */
 export function cloudEvent(s: XoEventSummary, opts: CloudEventOptions): Record<string, unknown> {
   const suffix = s.source === 'hook' ? `.${s.phase}` : s.source === 'call' ? '.call' : ''
@@ -39,7 +41,7 @@ export function cloudEvent(s: XoEventSummary, opts: CloudEventOptions): Record<s
       .slice(0, MAX_OBJECTS)
       .map(([role, o]) => [role, thin(o)]),
   )
-  const data: Record<string, unknown> = {
+  const dataOf = (): Record<string, unknown> => ({
     kind: s.kind,
     ...(s.phase ? { phase: s.phase } : {}),
     ok: s.ok,
@@ -58,7 +60,9 @@ export function cloudEvent(s: XoEventSummary, opts: CloudEventOptions): Record<s
     ...(s.host ? { host: thin(s.host) } : {}),
     objects,
     ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
-  }
+  })
+  // What the envelope takes besides data is far below this margin.
+  const data = s.digest ? digestData(s.digest, EVENT_MAX_BYTES - 4096) : dataOf()
   const event: Record<string, unknown> = {
     specversion: '1.0',
     id: s.id,
@@ -69,7 +73,7 @@ export function cloudEvent(s: XoEventSummary, opts: CloudEventOptions): Record<s
     datacontenttype: 'application/json',
     data,
   }
-  if (byteLength(event) > EVENT_MAX_BYTES) data.objects = {}
+  if (!s.digest && byteLength(event) > EVENT_MAX_BYTES) data.objects = {}
   return event
 }
 

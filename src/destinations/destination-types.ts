@@ -1,6 +1,7 @@
 import type { DestinationConfig } from './settings'
 import { gitlabTrigger, githubDispatch } from './ci'
 import { cloudEvent, resigned, structuredRequest } from './cloudevents'
+import { onlyVms } from './cloudevents-digest'
 import type { XoEventSummary } from './event'
 import { haproxyServerState } from './haproxy'
 import { isNotSent, notAVm, notSent, type NotSent } from './not-sent'
@@ -117,9 +118,14 @@ const cloudevent: DestinationType = {
   build: (s, node) => {
     const url = property(node, 'url')
     if (!url) throw new Error(node.t('errors.missingUrl'))
-    // "VMs only" (billing, inventories): a snapshot or template deleted by vm.delete is no VM gone.
+    // "VMs only" (billing, inventories): a snapshot or template deleted by vm.delete is no VM gone. A digest
+    // passes when every message it lists is about a VM.
     if (node.config.objects === 'vm') {
-      const refused = notAVm(s.created ?? s.subject, true)
+      const refused = s.digest
+        ? onlyVms(s.digest)
+          ? undefined
+          : notSent('notOnlyVms')
+        : notAVm(s.created ?? s.subject, true)
       if (refused) return refused
     }
     const event = cloudEvent(s, {
@@ -144,6 +150,8 @@ const ci: DestinationType = {
   credentials: ['token'],
   needs: 'token',
   build: (s, node) => {
+    // A pipeline runs for one change it can act on; a group of them is for people to read.
+    if (s.digest) return notSent('digest')
     const token = required(node, 'token')
     if (node.config.kind === 'github') {
       return [
@@ -176,6 +184,8 @@ const haproxy: DestinationType = {
   build: (s, node) => {
     const baseUrl = property(node, 'url')
     if (!baseUrl) throw new Error(node.t('errors.missingUrl'))
+    // Draining is for one VM's call, at its pre: a digest comes after the fact, about many.
+    if (s.digest) return notSent('digest')
     const refused = notAVm(s.subject)
     if (refused) return refused
     const server = node.config.serverFrom === 'id' ? s.subject?.id : s.subject?.name

@@ -1,4 +1,4 @@
-import type { ObjectRef } from './summary'
+import type { ObjectRef } from './object-ref'
 
 /** One message of a group, as a digest lists it (bounded: the first ones, then "and N more"). */
 export interface DigestItem {

@@ -1,4 +1,6 @@
+import { isDigest } from './digest-message'
 import { summarizeCall, summarizeHook } from './from-call'
+import { summarizeDigest } from './from-digest'
 import { summarizeObjectEvent } from './from-events'
 import { isXoEventSummary, type XoEventSummary } from './summary'
 import { formatDuration, isRecord, str } from './text'
@@ -6,8 +8,8 @@ import { formatDuration, isRecord, str } from './text'
 export { isXoEventSummary, type ObjectRef, type XoEventSummary } from './summary'
 
 /**
- * Summarises a message of xo-hook (`msg.xo.phase`), xo-events (`msg.payload.event`) or xo-call
- * (`msg.xo.method`). `now` gives the time of events and calls, which carry none.
+ * Summarises a message of xo-hook (`msg.xo.phase`), xo-events (`msg.payload.event`), xo-call (`msg.xo.method`) or
+ * xo digest (`msg.payload` a digest). `now` gives the time of events and calls, which carry none.
  */
 export function summarizeMessage(
   msg: { topic?: unknown; payload?: unknown; xo?: unknown },
@@ -16,13 +18,18 @@ export function summarizeMessage(
 ): XoEventSummary | { error: string } {
   if (!isRecord(msg)) return { error: 'not a message' }
   const { xo, payload } = msg
+  // First: a digest stands for its group whatever else the message kept of the ones it gathered.
+  if (isDigest(payload)) return summarizeDigest(payload)
   if (isRecord(xo) && (xo.phase === 'pre' || xo.phase === 'post') && str(xo.method) && str(xo.callId)) {
     return summarizeHook(xo, payload, now, detail)
   }
   if (isRecord(payload) && str(payload.event) && str(payload.type) && str(payload.id))
     return summarizeObjectEvent(payload, now, detail)
   if (isRecord(xo) && str(xo.method)) return summarizeCall(xo, payload, now, detail)
-  return { error: 'not a message of xo-hook (msg.xo.phase), xo-events (msg.payload.event) or xo-call (msg.xo.method)' }
+  return {
+    error:
+      'not a message of xo-hook (msg.xo.phase), xo-events (msg.payload.event), xo-call (msg.xo.method) or xo digest',
+  }
 }
 
 /**

@@ -61,6 +61,8 @@ export function keaReservationCommands(s: XoEventSummary, opts: KeaOptions): Kea
 
 function changeOf(s: XoEventSummary): { action: 'add' | 'del'; vm: ObjectRef } | NotSent {
   let change: { action: 'add' | 'del'; vm: ObjectRef | undefined }
+  // A reservation follows one VM's creation or deletion, with its VIFs; a digest lists neither.
+  if (s.digest) return notSent('digest')
   // The reservations went at its pre: a deletion that failed (a VM protected from deletion…) gets them back.
   if (s.kind === 'vm.delete' && s.phase === 'post' && !s.ok) change = { action: 'add', vm: s.objects.vm }
   else if (!s.ok) return notSent('failedCall')

@@ -1,7 +1,10 @@
+import type { XoDigest } from './digest-message'
 import type { XoEventSummary } from './summary'
+import { digestPlace, isFiringProblem } from './from-digest'
 import { xoLink } from './links'
 import { notSent, type NotSent } from './not-sent'
 import { describe } from './phrases'
+import { digestClass, digestDetails } from './pagerduty-digest'
 import { jsonRequest, type HttpRequestMessage } from './request'
 import { stableHash, truncate } from './text'
 
@@ -42,13 +45,17 @@ const SEVERITY: Record<string, PagerDutySeverity> = {
 
 /**
  * The dedup key of what the event is about: `xo:<method or event>:<subject id>`, except that every way a host
- * goes down or comes back shares `xo:host.down:<host id>`, so that the host's return resolves the alert.
+ * goes down or comes back shares `xo:host.down:<host id>`, so that the host's return resolves the alert. A
+ * digest's is `xo:digest:<group>`: one alert per group, for its whole life.
  */
 export function pagerDutyDedupKey(s: XoEventSummary): string {
+  if (s.digest) return bounded(`xo:digest:${s.digest.group}`)
   const condition = HOST_DOWN.has(s.kind) || HOST_UP.has(s.kind) ? 'host.down' : s.kind
-  const key = s.subject ? `xo:${condition}:${s.subject.id}` : `xo:${condition}`
-  return key.length <= KEY_MAX ? key : `${key.slice(0, KEY_MAX - 17)}~${stableHash(key)}`
+  return bounded(s.subject ? `xo:${condition}:${s.subject.id}` : `xo:${condition}`)
 }
+
+// Cut with a hash of the whole: two long keys that share their start stay apart.
+const bounded = (key: string) => (key.length <= KEY_MAX ? key : `${key.slice(0, KEY_MAX - 17)}~${stableHash(key)}`)
 
 /**
  * A PagerDuty Events v2 event for the summary, or why there is nothing to tell PagerDuty: a pre (the call has
@@ -57,6 +64,9 @@ export function pagerDutyDedupKey(s: XoEventSummary): string {
  * auto: failures, host shutdowns and host down trigger; a host's return resolves; a success whose key is
  * `open` resolves; any other success (a migration, a snapshot, VM.migrated…) is a change event, which gives
  * responders context without paging anyone.
+ *
+ * A digest: a problem group triggers while it fires and resolves once resolved (in alert and auto modes); an
+ * info group is a change event in auto mode and routine in alert mode. Its details carry its counts and list.
  */
 export function pagerDutyEvent(
   s: XoEventSummary,
@@ -67,22 +77,25 @@ export function pagerDutyEvent(
   const key = pagerDutyDedupKey(s)
   const routing_key = opts.routingKey
   if (action === 'resolve') return { url: ENQUEUE, body: { routing_key, event_action: 'resolve', dedup_key: key } }
-  const link = xoLink(opts.xoUrl, s)
+  const d = s.digest
+  const link = xoLink(opts.xoUrl, d ? { ...s, subject: digestPlace(d) } : s)
   const links = link ? [{ href: link, text: 'Open in Xen Orchestra' }] : undefined
   const payload: Record<string, unknown> = {
     summary: truncate(s.title, SUMMARY_MAX),
     source: truncate(sourceOf(s, opts), 255),
     timestamp: s.time,
-    custom_details: detailsOf(s),
+    custom_details: d ? digestDetails(d) : detailsOf(s),
   }
   if (action === 'change') {
     if (isRulesetKey(routing_key)) return notSent('rulesetKeyChange')
     return { url: CHANGE_ENQUEUE, body: { routing_key, payload, ...(links ? { links } : {}) } }
   }
-  const component = describe(s.subject)
+  const component = describe(d ? d.host && { ...d.host, type: 'host' } : s.subject)
   Object.assign(payload, {
-    severity: opts.severity?.[s.kind] ?? (s.ok ? SEVERITY[s.kind] : undefined) ?? 'error',
-    class: s.kind,
+    severity: d
+      ? digestSeverity(d, opts)
+      : (opts.severity?.[s.kind] ?? (s.ok ? SEVERITY[s.kind] : undefined) ?? 'error'),
+    class: d ? truncate(digestClass(d), 255) : s.kind,
     ...(component ? { component: truncate(component, 255) } : {}),
     ...(s.pool ? { group: truncate(s.pool.name ?? s.pool.id, 255) } : {}),
   })
@@ -114,10 +127,32 @@ function actionOf(s: XoEventSummary, opts: PagerDutyOptions): 'trigger' | 'resol
   if (s.phase === 'pre') return notSent('beforeCall')
   const mode = opts.mode ?? 'auto'
   if (mode === 'change') return 'change'
+  if (s.digest) return digestAction(s, s.digest, mode, opts)
   if (!s.ok || (HOST_DOWN.has(s.kind) && s.ok)) return 'trigger'
   if (HOST_UP.has(s.kind)) return 'resolve'
   if (mode === 'alert') return s.source === 'events' ? notSent('routine') : 'resolve'
   return opts.open?.has(pagerDutyDedupKey(s)) ? 'resolve' : 'change'
+}
+
+// A resolved group whose alert this node opened is resolved whatever its severity says now.
+function digestAction(
+  s: XoEventSummary,
+  d: XoDigest,
+  mode: 'alert' | 'auto',
+  opts: PagerDutyOptions,
+): 'trigger' | 'resolve' | 'change' | NotSent {
+  if (isFiringProblem(d)) return 'trigger'
+  if (d.status === 'resolved' && (d.severity === 'problem' || opts.open?.has(pagerDutyDedupKey(s)))) return 'resolve'
+  return mode === 'alert' ? notSent('routine') : 'change'
+}
+
+const RANK: PagerDutySeverity[] = ['info', 'warning', 'error', 'critical']
+
+/** `severity.digest` when set; else the worst of its kinds' (`host.down` critical), `error` for the others. */
+function digestSeverity(d: XoDigest, opts: PagerDutyOptions): PagerDutySeverity {
+  if (opts.severity?.digest) return opts.severity.digest
+  const ranks = Object.keys(d.counts).map((kind) => RANK.indexOf(opts.severity?.[kind] ?? SEVERITY[kind] ?? 'error'))
+  return RANK[Math.max(...ranks, -1)] ?? 'error'
 }
 
 function sourceOf(s: XoEventSummary, opts: PagerDutyOptions): string {

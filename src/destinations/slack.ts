@@ -1,6 +1,10 @@
 import type { XoEventSummary } from './summary'
+import { mrkdwn, noMentions } from './chat-text'
 import { xoLink } from './links'
+import { slackDigestMessage } from './slack-digest'
 import { truncate } from './text'
+
+export { escapeMrkdwn, noMentions } from './chat-text'
 
 // Block Kit limits (Slack's SDK and docs): header 150, section text 3000, ≤10 fields of ≤2000, ≤50 blocks.
 // Slack has also refused messages of ~13k characters in total (msg_blocks_too_long), and Mattermost posts
@@ -21,12 +25,14 @@ const COLORS = { failed: '#d40e0d', pre: '#439fe0', ok: '#2eb886' }
 
 /**
  * A Slack incoming-webhook body: Block Kit with `text` as the notification fallback (style 'blocks'), or the
- * Slack-compatible `attachments` that Mattermost and Rocket.Chat render (style 'attachments').
+ * Slack-compatible `attachments` that Mattermost and Rocket.Chat render (style 'attachments'). A digest shows its
+ * whole group: counts, a bounded list, its state.
  */
 export function slackMessage(
   s: XoEventSummary,
   opts: { style?: 'blocks' | 'attachments'; xoUrl?: string } = {},
 ): Record<string, unknown> {
+  if (s.digest) return slackDigestMessage(s, s.digest, opts)
   const build = opts.style === 'attachments' ? attachmentsMessage : blocksMessage
   let message: Record<string, unknown> = {}
   for (const budget of BUDGETS) {
@@ -35,13 +41,6 @@ export function slackMessage(
   }
   return message
 }
-
-/** Slack mrkdwn control characters (`<!channel>`, links) must be escaped in any text that came from XO. */
-export const escapeMrkdwn = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-
-// Cut first, escape after: escaping can only lengthen, and cutting an escaped text could split an entity.
-const mrkdwn = (text: string, max: number) => escapeMrkdwn(truncate(text, max))
 
 function blocksMessage(s: XoEventSummary, xoUrl: string | undefined, budget: Budget): Record<string, unknown> {
   const emoji = !s.ok ? ':x: ' : s.phase === 'pre' ? ':hourglass_flowing_sand: ' : ''
@@ -74,13 +73,6 @@ function shownFacts(s: XoEventSummary, max: number): XoEventSummary['facts'] {
   if (facts.length <= max) return facts
   return [...facts.slice(0, max - 1), { label: 'More', value: `${facts.length - max + 1} more facts` }]
 }
-
-/**
- * Mattermost and Rocket.Chat notify on `@channel`, `@all`, `@here` or `@user` written anywhere in a webhook's
- * text: a VM named "@all" must not page everyone. A zero-width space after the @ keeps the text readable.
- */
-export const noMentions = (text: string): string =>
-  text.replace(/(^|[^\w.+-])@(?=[\w])/g, '$1@\u200b').replace(/<!/g, '<\u200b!')
 
 function attachmentsMessage(s: XoEventSummary, xoUrl: string | undefined, budget: Budget): Record<string, unknown> {
   const clean = (text: string, max: number) => noMentions(truncate(text, max))

@@ -1,26 +1,21 @@
+import type { XoDigest } from './digest-message'
+import type { ObjectRef } from './object-ref'
+
+export type { ObjectRef } from './object-ref'
+
 /**
  * The shape every destination formats from (an XoEventSummary and the objects it names). Kept apart from event.ts,
  * which builds summaries from messages through from-call.ts and from-events.ts: those two, and phrases.ts, need the
  * shape but not the builder.
  */
 
-/** An object the event is about, as the destinations show it (a summary of xo-hook, or just an id). */
-export interface ObjectRef {
-  id: string
-  /** XO's type; from the call's parameter alone (`vm` of vm.delete) when `typeGuessed` */
-  type?: string
-  /** XO never described the object (gone, not enriched, replayed): `type` is what the parameter names */
-  typeGuessed?: true
-  name?: string
-  [k: string]: unknown
-}
-
 /**
  * What happened, in one shape whatever node saw it (xo-hook, xo-events, xo-call): every destination module
  * formats from this, so that a message reads the same in Slack, Teams, PagerDuty or a CloudEvent.
  */
 export interface XoEventSummary {
-  source: 'hook' | 'events' | 'call'
+  /** digest: a message of xo digest, the many messages of a group in one (see `digest`) */
+  source: 'hook' | 'events' | 'call' | 'digest'
   /** deterministic, so that a retried delivery carries the same id and receivers can deduplicate */
   id: string
   /** the method (`vm.create`) or the xo-events topic (`VM.migrated`) */
@@ -52,6 +47,8 @@ export interface XoEventSummary {
   facts: Array<{ label: string; value: string }>
   /** the original payload, with credentials (token.create's token, transfer paths) hidden */
   raw: unknown
+  /** the digest itself (source 'digest'): what a destination needs to show the group whole, its list and counts */
+  digest?: XoDigest
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { XoEventSummary } from './summary'
 import { xoLink } from './links'
+import { DIGEST_BUDGETS, digestCard } from './teams-digest'
 import { byteLength, truncate } from './text'
 
 // Teams refuses cards over about 28 KB ("Request Entity too large"); stay under with room for the envelope.
@@ -15,11 +16,18 @@ const BUDGETS = [
 /**
  * The body for a Teams Workflows webhook ("When a Teams webhook request is received" → post each attachment):
  * one Adaptive Card 1.4, the version every Teams client renders. MessageCard (Office 365 connectors) is retired.
+ * A digest's card shows its group whole (teams-digest.ts).
  */
 export function teamsMessage(s: XoEventSummary, opts: { xoUrl?: string } = {}): Record<string, unknown> {
+  const { digest } = s
+  if (digest) return fitted(DIGEST_BUDGETS, (budget) => digestCard(s, digest, opts.xoUrl, budget))
+  return fitted(BUDGETS, (budget) => card(s, opts.xoUrl, budget))
+}
+
+function fitted<B>(budgets: readonly B[], cardOf: (budget: B) => Record<string, unknown>): Record<string, unknown> {
   let message: Record<string, unknown> = {}
-  for (const budget of BUDGETS) {
-    message = envelope(card(s, opts.xoUrl, budget))
+  for (const budget of budgets) {
+    message = envelope(cardOf(budget))
     if (byteLength(message) <= CARD_MAX_BYTES) break
   }
   return message

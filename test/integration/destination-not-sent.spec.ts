@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import type { EventEmitter } from 'node:events'
 import type { XoHookMessage } from '../../src/hooks/message'
 import xoDestinations from '../support/destination-nodes'
+import { digestMessage, evacuation } from '../support/digest-fixtures'
 import { initHelper, waitFor, waitForCall } from '../support/node-red'
 
 type TestNode = EventEmitter & Record<string, any>
@@ -125,6 +126,27 @@ describe('destinations that decide not to send say so', () => {
     await waitForCall(dest, 'status', (s) => s.fill === 'green')
     await waitFor(() => sent.length === 1, { what: 'one request' })
   })
+
+  for (const [type, node, credentials] of [
+    ['xo-ci', { kind: 'gitlab', baseUrl: 'https://gitlab.example', project: 'infra' }, { token: 't' }],
+    ['xo-haproxy', { url: 'http://lb.example:5555', backend: 'web', user: 'dataplane' }, { password: 'pw' }],
+    ['xo-kea', { url: 'http://kea.example:8000', user: 'kea-api', subnets: 'DMZ=2' }, { password: 'pw' }],
+  ] as const) {
+    it(`${type}: nothing for a digest (a group, not one change), counted by reason, logged once`, async () => {
+      const { dest, sent } = await deploy({ type, ...node }, credentials)
+      dest.receive(digestMessage(evacuation()))
+      dest.receive(digestMessage(evacuation({ status: 'resolved' })))
+      const digestStatuses = () =>
+        (dest.status.getCalls() as Array<{ args: [{ text: string }] }>).filter((c) =>
+          /notSent\.digest$/.test(c.args[0].text),
+        ).length
+      await waitFor(() => digestStatuses() === 2, { what: 'both digests counted' })
+      assert.equal(sent.length, 0)
+      const logged = (dest.log.getCalls() as Array<{ args: [string] }>).map((c) => c.args[0])
+      assert.equal(logged.length, 1)
+      assert.match(logged[0], /^not sent \(xo-(destinations|kea)\.notSent\.digest\): web-01 and 49 other VMs/)
+    })
+  }
 
   it("xo kea: nothing for a snapshot deleted, though it carries its VM's MAC addresses", async () => {
     const { dest, sent } = await deploy(
