@@ -24,6 +24,8 @@ export function digestEventOf(
 ): DigestEvent | { notAnEvent: string; summary?: XoEventSummary } {
   const summary = summarizeMessage(msg, () => new Date(now()), false)
   if (!isXoEventSummary(summary)) return { notAnEvent: summary.error }
+  // A digest is many events already: gathered again, it would be counted as one.
+  if (summary.source === 'digest') return { notAnEvent: 'a digest of another xo digest node' }
   // Its post follows (or was already gathered): counting both would say every call twice.
   if (summary.phase === 'pre') return { notAnEvent: `${summary.kind} about to run (its post is what counts)`, summary }
   // xo-events' listing of what exists when it starts: nothing happened.
