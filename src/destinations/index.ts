@@ -1,6 +1,7 @@
 /** Turns messages of the package's nodes into requests for Node-RED's http request node, and reads answers. */
 export { summarizeMessage } from './event'
 export { isXoEventSummary, type ObjectRef, type XoEventSummary } from './summary'
+export { type DigestItem, isDigest, type XoDigest } from './digest-message'
 export { jsonRequest, type HttpRequestMessage } from './request'
 export { slackMessage } from './slack'
 export { teamsMessage } from './teams'
