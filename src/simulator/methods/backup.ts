@@ -52,6 +52,7 @@ async function runJob(core: Core, job: Job, scheduleId: string): Promise<void> {
     userName: owner?.email,
   }
   if (error !== undefined) post.error = serializeError(error)
+  // assumed (only a failed run was captured): a run that succeeds posts `result: true`, like a method with no answer
   else post.result = true
   post.duration = end - start
   post.type = 'post'
