@@ -112,8 +112,14 @@ describe('example flows, as they ship', function () {
     })
     await r.eventsReady()
     const bodies = () => sink.on('/slack').map((q) => q.body)
-    /** a Slack message naming the VM and saying what happened to it (xo digest lists each VM of its group) */
-    const told = (vm: string, what: string) => bodies().some((b) => b.includes(vm) && b.includes(what))
+    /**
+     * a Slack message naming the VM (not one whose name it begins: slack-vm-clone is not slack-vm) and saying what
+     * happened to it (xo digest lists each VM of its group)
+     */
+    const told = (vm: string, what: string) => {
+      const named = new RegExp(`${vm.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`)
+      return bodies().some((b) => named.test(b) && b.includes(what))
+    }
     const until = (vm: string, what: string) =>
       waitFor(() => told(vm, what), {
         timeoutMs: 45_000,
