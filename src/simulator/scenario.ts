@@ -1,11 +1,15 @@
 // A small realistic story played through sim.invoke (so web-hooks and notifications fire as for a
 // real client): create a VM from a template with VIFs on two networks, clone it and copy it (halted: XAPI
-// clones and copies only halted VMs), restore a backup of it, import one (an upload), start it, migrate it, snapshot it and delete the
-// snapshot, create a user and a token, put a host in maintenance, emergency-stop it (empty) and start it, take
-// it out of maintenance, stop and start it; then what happens without any API call: the clone's host loses power
-// (and comes back with host.start), the copy's guest shuts itself down; stop the VM, clean up. Every example flow
-// has its trigger here. Cleanup deletes every VM it made, so `loop: true` never grows the inventory.
+// clones and copies only halted VMs), restore a backup of it, import one (an upload), a night of backups (one job
+// snapshots and exports every VM of the pool: a burst of object changes from two calls), start it, migrate it,
+// snapshot it and delete the snapshot, create a user and a token, crowd a host (every halted VM of the pool started
+// on it) and put it in maintenance (every VM on it migrated away by XAPI: a burst with one call), emergency-stop it
+// (empty) and start it, take it out of maintenance, stop and start it; then what happens without any API call: the
+// clone's host loses power (and comes back with host.start), the copy's guest shuts itself down; stop the VM, clean
+// up. Every example flow has its trigger here. Cleanup deletes every VM, backup and job it made and stops the VMs
+// it started, so `loop: true` never grows the inventory.
 import type { XoSimulator } from './index'
+import { BACKUP_REMOTE_ID } from './vm-import'
 
 export interface ScenarioOptions {
   signal?: AbortSignal
@@ -32,12 +36,13 @@ function pickSetting(sim: XoSimulator) {
   const template = objs.find((o) => o.type === 'VM-template' && o.name_label === 'Debian 12 template')
   if (template === undefined) throw new Error('scenario: no "Debian 12 template"')
   const poolId = template.$pool
+  const pool = sim.objects.get(poolId)
   const hosts = objs
     .filter((o) => o.type === 'host' && o.$pool === poolId)
     .sort((a, b) => a.name_label.localeCompare(b.name_label))
   const nets = objs.filter((o) => o.type === 'network' && o.$pool === poolId && o.bridge !== 'xenapi')
   if (hosts.length < 2 || nets.length < 2) throw new Error('scenario: needs a pool with 2 hosts and 2 networks')
-  return { template, hosts, nets }
+  return { template, pool, hosts, nets }
 }
 
 export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}): Promise<void> {
@@ -49,7 +54,7 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
   await pause(pauseMs, signal)
   do {
     round++
-    const { template, hosts, nets } = pickSetting(sim)
+    const { template, pool, hosts, nets } = pickSetting(sim)
     const [hostA, hostB] = hosts
     const name = `demo-vm-${round}`
     const created: {
@@ -62,13 +67,23 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
       snapshot?: string
       user?: string
       token?: string
-    } = {}
+      job?: string
+      jobBackups: string[]
+      started: string[]
+    } = { jobBackups: [], started: [] }
     const step = async (what: string, method: string, params: Record<string, unknown>) => {
       if (signal?.aborted) throw new Error('aborted')
       log(`scenario: ${what}`)
       const result = await sim.invoke(method, params)
       await pause(pauseMs, signal)
       return result
+    }
+    // several calls in a row, without the pause between steps: a burst
+    const burst = async (what: string, calls: () => Promise<void>) => {
+      if (signal?.aborted) throw new Error('aborted')
+      log(`scenario: ${what}`)
+      await calls()
+      await pause(pauseMs, signal)
     }
     // what XAPI reports without anyone calling XO: no web-hook, only object notifications
     const happens = async (what: string, change: () => Promise<void>) => {
@@ -109,6 +124,31 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
       })) as { $sendTo: string }
       const answer = await fetch(sim.url + upload.$sendTo, { method: 'POST', body: Buffer.alloc(64 * 1024) })
       created.imported = ((await answer.json()) as { result: string }).result
+      // a night of backups: a full backup job of every VM of the pool (XO's smart mode), to the simulated remote
+      const backupsBefore = new Set(
+        backupIds(await sim.invoke('backupNg.listVmBackups', { remotes: [BACKUP_REMOTE_ID] })),
+      )
+      created.job = (await step(
+        `create the backup job "demo nightly backup" (every VM of ${pool.name_label})`,
+        'backupNg.createJob',
+        {
+          mode: 'full',
+          name: 'demo nightly backup',
+          vms: { type: 'VM', $pool: { __or: [pool.id] } },
+          remotes: { id: BACKUP_REMOTE_ID },
+          schedules: { nightly: { cron: '0 2 * * *', enabled: true, name: 'every night', timezone: 'UTC' } },
+          settings: { '': { reportWhen: 'failure', concurrency: 2 }, nightly: { exportRetention: 1 } },
+        },
+      )) as string
+      const job = (await sim.invoke('backupNg.getJob', { id: created.job })) as { settings: Record<string, unknown> }
+      const schedule = Object.keys(job.settings).find((k) => k !== '')!
+      try {
+        await step('run it: a night of backups', 'backupNg.runJob', { id: created.job, schedule })
+      } finally {
+        created.jobBackups = backupIds(
+          await sim.invoke('backupNg.listVmBackups', { remotes: [BACKUP_REMOTE_ID] }),
+        ).filter((id) => !backupsBefore.has(id))
+      }
       // make sure both hosts are up (a previous round may have been interrupted)
       for (const h of [hostA, hostB])
         if (sim.objects.get(h.id)?.power_state !== 'Running')
@@ -126,7 +166,22 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
       created.token = (await step('create an authentication token', 'token.create', {
         description: `demo token ${round}`,
       })) as string
-      await step(`put ${hostB.name_label} in maintenance`, 'host.setMaintenanceMode', {
+      // a crowded host to evacuate: the pool's halted VMs (those it had before this round) started on it at once
+      const halted = [...sim.objects.values()].filter(
+        (o) =>
+          o.type === 'VM' &&
+          o.$pool === pool.id &&
+          o.power_state === 'Halted' &&
+          !Object.values(created).includes(o.id),
+      )
+      await burst(`start every halted VM of ${pool.name_label} on ${hostB.name_label}`, async () => {
+        for (const vm of halted) {
+          await sim.invoke('vm.start', { id: vm.id, host: hostB.id })
+          created.started.push(vm.id)
+        }
+      })
+      // XO's maintenance mode: the host disabled, then XAPI migrates every VM on it away (no vm.migrate call)
+      await step(`put ${hostB.name_label} in maintenance (every VM on it migrated away)`, 'host.setMaintenanceMode', {
         id: hostB.id,
         maintenance: true,
       })
@@ -157,9 +212,20 @@ export async function runScenario(sim: XoSimulator, opts: ScenarioOptions = {}):
     if (created.backup !== undefined) await quiet(sim.invoke('backupNg.deleteVmBackup', { id: created.backup }))
     if (created.user !== undefined) await quiet(sim.invoke('user.delete', { id: created.user }))
     if (created.token !== undefined) await quiet(sim.invoke('token.delete', { tokens: [created.token] }))
+    if (created.job !== undefined) await quiet(sim.invoke('backupNg.deleteJob', { id: created.job }))
+    if (created.jobBackups.length > 0) await quiet(sim.invoke('backupNg.deleteVmBackups', { ids: created.jobBackups }))
+    for (const vm of created.started)
+      if (sim.objects.get(vm)?.power_state === 'Running') await quiet(sim.invoke('vm.stop', { id: vm }))
     if (!signal?.aborted) log('scenario: cleaned up')
     if (opts.loop && !signal?.aborted) await pause(pauseMs, signal)
   } while (opts.loop && !signal?.aborted)
+}
+
+/** The ids of backupNg.listVmBackups' answer ({remote: {vm: [backup]}}). */
+function backupIds(listed: unknown): string[] {
+  return Object.values(listed as Record<string, Record<string, Array<{ id: string }>>>).flatMap((byVm) =>
+    Object.values(byVm).flatMap((backups) => backups.map((b) => b.id)),
+  )
 }
 
 /** The pool's default SR (where XO puts a copy or a restore when asked for the pool's usual storage). */

@@ -296,8 +296,9 @@ describe('examples imported through the editor run where they land', function ()
           what: 'the inventory file written',
         })
       } else {
+        // (an xo digest in front of the destination sends a group's first message 10 s after it: its group wait)
         await waitFor(async () => (await received()).some((r) => r.name === standIn && r.at >= started), {
-          timeoutMs: 20_000,
+          timeoutMs: 30_000,
           what: `the ${standIn} stand-in reached`,
         }).catch(async (error: Error) => {
           throw new Error(

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { verifyStandardWebhook } from '../../src/destinations/cloudevents'
+import type { XoSimulator } from '../../src/simulator'
 import { EXAMPLES, ExampleRun, Sink } from '../support/examples'
 import { waitFor } from '../support/node-red'
 
@@ -26,7 +27,26 @@ describe('example flows, as they ship', function () {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const start = async (file: string, env: Record<string, string>) => (run = await ExampleRun.start(file, env))
+  const start = async (file: string, env: Record<string, string>, options?: Parameters<typeof ExampleRun.start>[2]) =>
+    (run = await ExampleRun.start(file, env, options))
+  /**
+   * Before Node-RED starts: `count` VMs running on the host (the pool's halted VMs started on it, running ones
+   * migrated to it), as a host carries them on the night it is evacuated.
+   */
+  const crowd = (hostName: string, count: number) => async (sim: XoSimulator) => {
+    const objs = () => [...sim.objects.values()]
+    const host = objs().find((o) => o.type === 'host' && o.name_label === hostName)
+    const guests = () => sim.objects.get(host.id).residentVms.filter((v: string) => sim.objects.get(v).type === 'VM')
+    for (const vm of objs().filter((o) => o.type === 'VM' && o.$pool === host.$pool)) {
+      if (guests().length >= count) break
+      if (vm.power_state === 'Halted') await sim.invoke('vm.start', { id: vm.id, host: host.id })
+      else if (vm.$container !== host.id) await sim.invoke('vm.migrate', { vm: vm.id, targetHost: host.id })
+    }
+    assert.equal(guests().length, count, `${count} VMs on ${hostName}`)
+  }
+  /** The xo digest's settings in the example (its group interval bounds when a group's next message may come). */
+  const digestOf = (r: ExampleRun) =>
+    r.nodes.find((n) => n.type === 'xo-digest') as unknown as { groupWait: number; groupInterval: number }
   const createVm = (r: ExampleRun, name: string) => {
     const template = r.object('VM-template', 'Debian 12 template')
     const networks = [...r.sim.objects.values()].filter((o) => o.type === 'network' && /eth0|DMZ/.test(o.name_label))
@@ -86,19 +106,36 @@ describe('example flows, as they ship', function () {
     )
   })
 
-  it('01 Slack: every VM that comes into being, every VM that stops running, however it happens; never a snapshot', async () => {
+  it('01 Slack: every VM that comes into being, that stops running, however it happens, one message per burst; never a snapshot', async () => {
     const r = await start('01 Slack - VM created or shut down.json', {
       SLACK_WEBHOOK_URL: `${sink.url}/slack/T1/B1/x`,
     })
     await r.eventsReady()
-    const texts = () => sink.on('/slack').map((q) => json(q.body).text as string)
-    const until = (what: RegExp) =>
-      waitFor(() => texts().some((t) => what.test(t)), {
-        timeoutMs: 30_000,
-        what: `a Slack message ${what}; got ${JSON.stringify(texts())}`,
+    const bodies = () => sink.on('/slack').map((q) => q.body)
+    /**
+     * a Slack message naming the VM (not one whose name it begins: slack-vm-clone is not slack-vm) and saying what
+     * happened to it (xo digest lists each VM of its group)
+     */
+    const told = (vm: string, what: string) => {
+      const named = new RegExp(`${vm.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`)
+      return bodies().some((b) => named.test(b) && b.includes(what))
+    }
+    const until = (vm: string, what: string) =>
+      waitFor(() => told(vm, what), {
+        timeoutMs: 45_000,
+        what: `a Slack message: ${vm} ${what}; got ${JSON.stringify(bodies())}`,
       })
+    // Created, cloned, copied, restored from a backup, imported, one after the other: one burst of VMs that came
+    // into being, one group (kind and pool), one message.
     const id = await createVm(r, 'slack-vm')
-    await until(/slack-vm created/)
+    const born = await otherBirths(r, id, 'slack-vm')
+    // A snapshot taken and deleted (vm.delete deletes snapshots too) is no VM created or gone.
+    const snapshot = (await r.sim.invoke('vm.snapshot', { id, name: 'slack-vm-snap' })) as string
+    await r.sim.invoke('vm.delete', { id: snapshot })
+    const names = [id, ...Object.values(born)].map((vm) => r.sim.objects.get(vm).name_label as string)
+    for (const name of names) await until(name, 'created')
+    const created = sink.on('/slack').filter((q) => q.body.includes('created'))
+    assert.equal(created.length, 1, `one message for the five VMs created; got ${JSON.stringify(bodies())}`)
     const [first] = sink.on('/slack')
     assert.equal(first.method, 'POST')
     assert.match(String(first.headers['content-type']), /^application\/json/)
@@ -106,35 +143,59 @@ describe('example flows, as they ship', function () {
     assert.ok(Array.isArray(body.blocks) && body.blocks.length > 0 && body.blocks.length <= 50)
     assert.equal(body.blocks[0].type, 'header')
     assert.ok(body.blocks[0].text.text.length <= 150)
-    // Cloned, copied, restored from a backup, imported: each a VM that came into being.
-    const born = await otherBirths(r, id, 'slack-vm')
-    for (const vm of Object.values(born))
-      await until(new RegExp(`VM ${r.sim.objects.get(vm).name_label.replace(/[^\w-]/g, '.')} created`))
-    // A snapshot taken and deleted (vm.delete deletes snapshots too) is no VM created or gone.
-    const snapshot = (await r.sim.invoke('vm.snapshot', { id, name: 'slack-vm-snap' })) as string
-    await r.sim.invoke('vm.delete', { id: snapshot })
     // Stopped from inside the guest, by a host that lost power, suspended by an emergency shutdown: no API call
     // says so, XO's objects do.
     await r.sim.invoke('vm.start', { id: born.copy })
     await r.sim.guestShutdown(born.copy)
-    await until(/slack-vm-copy stopped/)
     const host = hostOther(r, '')!.id
     await r.sim.invoke('vm.start', { id: born.clone, host })
     await r.sim.hostPowerLoss(host)
-    await until(/slack-vm-clone stopped/)
     await r.sim.invoke('host.start', { id: host })
     await r.sim.invoke('vm.start', { id: born.imported, host })
     await r.sim.invoke('host.emergencyShutdownHost', { host })
-    await until(/slack-vm-import suspended/)
     await r.sim.invoke('vm.stop', { id: born.restored, force: true }).catch(() => {}) // halted already: XO refuses, nothing to say
+    await until('slack-vm-copy', 'stopped')
+    await until('slack-vm-clone', 'stopped')
+    await until('slack-vm-import', 'suspended')
     assert.deepEqual(
-      texts().filter((t) => /snap/.test(t)),
+      bodies().filter((b) => /snap/.test(b)),
       [],
       'nothing about the snapshot',
     )
   })
 
-  it('03 PagerDuty: a host shut down pages, its return resolves, a migration is a change event', async () => {
+  it('01 Slack: a host evacuated with 50 VMs on it is one Slack message, not fifty', async function () {
+    this.timeout(120_000)
+    const r = await start(
+      '01 Slack - VM created or shut down.json',
+      { SLACK_WEBHOOK_URL: `${sink.url}/slack/T1/B1/x` },
+      { size: 50, prepare: crowd('xcp-host-2', 50) },
+    )
+    await r.eventsReady()
+    const host = r.object('host', 'xcp-host-2')
+    const moved: string[] = host.residentVms.filter((v: string) => r.sim.objects.get(v).type === 'VM')
+    // XO's maintenance mode: the host disabled, XAPI migrates its VMs one by one (no vm.migrate call), then back.
+    await r.sim.invoke('host.setMaintenanceMode', { id: host.id, maintenance: true })
+    for (const vm of moved) assert.notEqual(r.sim.objects.get(vm).$container, host.id)
+    await r.sim.invoke('host.setMaintenanceMode', { id: host.id, maintenance: false })
+    // A VM stopping afterwards is a group of its own, sent a group wait after it: once its message is in, a second
+    // message of the evacuation (a burst split in two) would be too.
+    const last = r.sim.objects.get(moved.at(-1)!).name_label as string
+    await r.sim.guestShutdown(moved.at(-1)!)
+    const bodies = () => sink.on('/slack').map((q) => q.body)
+    await waitFor(() => bodies().some((b) => b.includes(last) && b.includes('stopped')), {
+      timeoutMs: (digestOf(r).groupWait + 40) * 1000,
+      what: `the message of ${last} stopped; got ${JSON.stringify(bodies())}`,
+    })
+    const evacuation = bodies().filter((b) => b.includes('migrated'))
+    assert.equal(evacuation.length, 1, `one message for the evacuation; got ${JSON.stringify(bodies())}`)
+    // it says how many, and names the first ones
+    assert.match(evacuation[0], /\b50\b|\b49 other/)
+    assert.ok(evacuation[0].includes(r.sim.objects.get(moved[0]).name_label))
+    assert.equal(sink.on('/slack').length, 2)
+  })
+
+  it('03 PagerDuty: a host shut down pages, its return resolves, a migration is a change event', async function () {
     const r = await start('03 PagerDuty - host shutdowns and VM migrations.json', {
       PAGERDUTY_ROUTING_KEY: 'R'.repeat(0) + 'a'.repeat(32),
       PAGERDUTY_EVENTS_URL: sink.url,
@@ -146,13 +207,19 @@ describe('example flows, as they ship', function () {
     }))
     await r.hooksRegistered(['host.stop', 'host.start', 'vm.migrate'])
     await r.eventsReady()
+    // xo digest sends a group's first message a group wait after it, what follows at most once a group interval
+    const { groupWait, groupInterval } = digestOf(r)
+    const first = (groupWait + 20) * 1000
+    const next = (groupInterval + 30) * 1000
+    this.timeout(3 * first + 2 * next)
     const host = r.object('host', 'xcp-host-2')
     await r.sim.invoke('host.stop', { id: host.id })
-    const [trigger] = await sink.until(1, '/v2/enqueue')
+    const [trigger] = await sink.until(1, '/v2/enqueue', first)
     const t = json(trigger.body)
     assert.equal(t.event_action, 'trigger')
     assert.equal(t.routing_key, 'a'.repeat(32))
-    assert.ok(t.dedup_key.includes(host.id) && t.dedup_key.length <= 255)
+    assert.ok(typeof t.dedup_key === 'string' && t.dedup_key.length > 0 && t.dedup_key.length <= 255)
+    assert.match(t.payload.summary, /xcp-host-2/)
     assert.ok(t.payload.summary.length <= 1024)
     assert.ok(['critical', 'error'].includes(t.payload.severity))
     await r.sim.invoke('host.start', { id: host.id })
@@ -162,7 +229,7 @@ describe('example flows, as they ship', function () {
         .on('/v2/enqueue')
         .map((q) => json(q.body))
         .filter((b) => b.event_action === 'resolve')
-    await waitFor(() => resolved().length > 0, { what: 'the resolve' })
+    await waitFor(() => resolved().length > 0, { timeoutMs: next, what: 'the resolve' })
     assert.deepEqual(new Set(sink.on('/v2/enqueue').map((q) => json(q.body).dedup_key)), new Set([t.dedup_key]))
     // A host lost without any call (power cut, crash) pages too, and its return resolves.
     const lost = host
@@ -174,14 +241,15 @@ describe('example flows, as they ship', function () {
           .on('/v2/enqueue')
           .slice(before)
           .some((q) => json(q.body).event_action === 'trigger'),
-      { what: 'the power loss paged' },
+      { timeoutMs: next, what: 'the power loss paged' },
     )
     const lostTrigger = sink
       .on('/v2/enqueue')
       .slice(before)
       .map((q) => json(q.body))
       .find((b) => b.event_action === 'trigger')!
-    assert.equal(lostTrigger.dedup_key, `xo:host.down:${lost.id}`)
+    // the same host, the same group: the same incident key
+    assert.equal(lostTrigger.dedup_key, t.dedup_key)
     await r.sim.invoke('host.start', { id: lost.id })
     await waitFor(
       () =>
@@ -189,14 +257,53 @@ describe('example flows, as they ship', function () {
           .on('/v2/enqueue')
           .slice(before)
           .some((q) => json(q.body).event_action === 'resolve' && json(q.body).dedup_key === lostTrigger.dedup_key),
-      { what: 'its return resolved' },
+      { timeoutMs: next, what: 'its return resolved' },
     )
     const web = r.object('VM', 'web-01')
     const target = [...r.sim.objects.values()].find((o) => o.type === 'host' && o.id !== web.$container)
     await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: target.id })
-    const [change] = await sink.until(1, '/v2/change/enqueue')
+    const [change] = await sink.until(1, '/v2/change/enqueue', next)
     assert.match(json(change.body).payload.summary, /web-01/)
     assert.equal(json(change.body).event_action, undefined)
+  })
+
+  it('03 PagerDuty: a host shut down with 50 VMs on it (evacuated first) is one alert, then its resolve', async function () {
+    const r = await start(
+      '03 PagerDuty - host shutdowns and VM migrations.json',
+      { PAGERDUTY_ROUTING_KEY: 'a'.repeat(32), PAGERDUTY_EVENTS_URL: sink.url },
+      { size: 50, prepare: crowd('xcp-host-2', 50) },
+    )
+    sink.answer(() => ({
+      status: 202,
+      headers: { 'content-type': 'application/json' },
+      body: '{"status":"success","message":"Event processed"}',
+    }))
+    await r.hooksRegistered(['host.stop', 'host.start', 'vm.migrate'])
+    await r.eventsReady()
+    const { groupWait, groupInterval } = digestOf(r)
+    this.timeout((groupWait + 2 * groupInterval + 90) * 1000)
+    const host = r.object('host', 'xcp-host-2')
+    // host.stop: the host disabled, its 50 VMs migrated away by XAPI (no vm.migrate call), then the host halted.
+    // What someone asked (the call) and what the host did (down) are one group, the host's.
+    await r.sim.invoke('host.stop', { id: host.id })
+    const events = () => sink.on('/v2/enqueue').map((q) => json(q.body))
+    await waitFor(() => events().some((e) => e.event_action === 'trigger'), {
+      timeoutMs: (groupWait + 20) * 1000,
+      what: 'the alert',
+    })
+    await r.sim.invoke('host.start', { id: host.id })
+    await waitFor(() => events().some((e) => e.event_action === 'resolve'), {
+      timeoutMs: (groupInterval + 30) * 1000,
+      what: `the resolve; got ${JSON.stringify(events().map((e) => e.event_action))}`,
+    })
+    assert.deepEqual(
+      events().map((e) => e.event_action),
+      ['trigger', 'resolve'],
+    )
+    const [trigger, resolve] = events()
+    assert.equal(resolve.dedup_key, trigger.dedup_key)
+    assert.match(trigger.payload.summary, /xcp-host-2/)
+    assert.deepEqual(sink.on('/v2/change'), [], "the evacuation's migrations are the host's alert, not change events")
   })
 
   it('03 PagerDuty with a ruleset key: the change events it cannot send are counted in its status, not lost in silence', async () => {
@@ -208,8 +315,11 @@ describe('example flows, as they ship', function () {
     await r.hooksRegistered(['vm.migrate'])
     const web = r.object('VM', 'web-01')
     await r.sim.invoke('vm.migrate', { vm: web.id, targetHost: hostOther(r, web.$container)!.id })
-    const status = await r.waitForStatus('xo-pagerduty', (st) =>
-      /1 not for PagerDuty change events/.test(st.text ?? ''),
+    const status = await r.waitForStatus(
+      'xo-pagerduty',
+      (st) => /1 not for PagerDuty change events/.test(st.text ?? ''),
+      undefined,
+      (digestOf(r).groupWait + 20) * 1000,
     )
     assert.match(status.text!, /^0 requests · 1 not for PagerDuty change events \(ruleset key\)$/)
     assert.deepEqual(sink.on('/v2/change'), [])
@@ -365,7 +475,7 @@ describe('example flows, as they ship', function () {
     await r.hooksRegistered(['host.setMaintenanceMode'])
     const host = r.object('host', 'xcp-host-2')
     await r.sim.invoke('host.setMaintenanceMode', { id: host.id, maintenance: true })
-    const [request] = await sink.until(1, '/teams')
+    const [request] = await sink.until(1, '/teams', (digestOf(r).groupWait + 20) * 1000)
     const body = json(request.body)
     assert.equal(body.type, 'message')
     assert.equal(body.attachments[0].contentType, 'application/vnd.microsoft.card.adaptive')
@@ -487,7 +597,8 @@ describe('example flows, as they ship', function () {
     await r.hooksRegistered(['user.create', 'token.create'])
     const token = (await r.sim.invoke('token.create', { description: 'ci' })) as string
     await r.sim.invoke('user.create', { email: 'intruder@example.net', password: 'x1' })
-    const requests = await sink.until(2, '/sec')
+    // two kinds (token.create, user.create): two groups, two alerts
+    const requests = await sink.until(2, '/sec', (digestOf(r).groupWait + 20) * 1000)
     assert.ok(
       requests.every((q) => !q.body.includes(token)),
       'the token is not in any alert',

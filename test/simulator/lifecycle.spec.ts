@@ -99,10 +99,16 @@ describe('simulator: lifecycle', () => {
     }
   })
 
-  it('the scenario runs one round: every way a VM is born, stops and dies, and leaves the inventory as it was', async () => {
+  it('the scenario runs one round: every way a VM is born, stops and dies, its bursts, and leaves the inventory as it was', async () => {
     const sim = await XoSimulator.start({ timeScale: 0.01 })
     try {
       const before = new Map([...sim.objects.values()].map((o) => [o.id, o.type]))
+      const powerBefore = [...sim.objects.values()]
+        .filter((o) => o.type === 'VM')
+        .map((o) => `${o.id}:${o.power_state}`)
+      const template = [...sim.objects.values()].find((o) => o.name_label === 'Debian 12 template')
+      const poolVms = [...sim.objects.values()].filter((o) => o.type === 'VM' && o.$pool === template.$pool)
+      const halted = poolVms.filter((v) => v.power_state === 'Halted').map((v) => v.id as string)
       const hostsBefore = [...sim.objects.values()]
         .filter((o) => o.type === 'host')
         .map((h) => `${h.name_label}:${h.power_state}:${h.enabled}`)
@@ -111,7 +117,15 @@ describe('simulator: lifecycle', () => {
       const lines: string[] = []
       const invoked: string[] = []
       sim.on('call', (info: { method: string }) => invoked.push(info.method))
-      await runScenario(sim, { pauseMs: 0, log: (s) => lines.push(s) })
+      // where each step's notifications begin
+      const marks: number[] = []
+      await runScenario(sim, {
+        pauseMs: 0,
+        log: (s) => {
+          lines.push(s)
+          marks.push(c.notifications.length)
+        },
+      })
       await c.settle(50)
       assert.ok(!lines.some((l) => l.includes('failed')), lines.join('\n'))
       assert.deepEqual(
@@ -122,13 +136,16 @@ describe('simulator: lifecycle', () => {
           'scenario: copy VM',
           'scenario: restore a backup of VM',
           'scenario: import VM-import',
+          'scenario: create the backup job "demo nightly backup" (every VM of sim-pool)',
+          'scenario: run it: a night of backups',
           'scenario: start VM on HOST',
           'scenario: migrate VM to HOST',
           'scenario: snapshot it',
           'scenario: delete the snapshot',
           'scenario: create a user',
           'scenario: create an authentication token',
-          'scenario: put HOST in maintenance',
+          'scenario: start every halted VM of sim-pool on HOST',
+          'scenario: put HOST in maintenance (every VM on it migrated away)',
           'scenario: emergency-stop HOST',
           'scenario: start HOST',
           'scenario: leave maintenance on HOST',
@@ -169,7 +186,35 @@ describe('simulator: lifecycle', () => {
           .map((h) => `${h.name_label}:${h.power_state}:${h.enabled}`),
         hostsBefore,
       )
-      // and its backup
+      // the night of backups: a snapshot of each VM of the pool (those it made too), each gone once exported
+      const snapshotted = new Set<string>()
+      for (const n of c.notifications)
+        for (const o of Object.values(n.items) as any[])
+          if (o !== 0 && o.type === 'VM-snapshot' && o.name_label.startsWith('[XO Backup demo nightly backup] '))
+            snapshotted.add(o.$snapshot_of)
+      assert.equal(snapshotted.size, poolVms.length + 5)
+      for (const vm of poolVms) assert.ok(snapshotted.has(vm.id), vm.name_label)
+      // the evacuation: every VM on the host (the halted ones started there, and the VM) moved away in one call
+      const maintenance = lines.findIndex((l) => l.includes('in maintenance (every VM on it migrated away)'))
+      const [hostA] = [...sim.objects.values()]
+        .filter((o) => o.type === 'host')
+        .sort((a, b) => a.name_label.localeCompare(b.name_label))
+      const evacuated = new Set<string>()
+      // (up to the step after the next: the last move may be read just after the next step began; an emergency
+      // stop of the empty host moves nothing)
+      for (const n of c.notifications.slice(marks[maintenance], marks[maintenance + 2]))
+        for (const o of Object.values(n.items) as any[])
+          if (o !== 0 && o.type === 'VM' && o.$container === hostA.id) evacuated.add(o.id)
+      assert.ok(halted.length >= 2)
+      for (const vm of halted) assert.ok(evacuated.has(vm), sim.objects.get(vm).name_label)
+      assert.ok(evacuated.size > halted.length, 'the VM of the scenario too')
+      // the VMs it started are halted again
+      assert.deepEqual(
+        [...sim.objects.values()].filter((o) => o.type === 'VM').map((o) => `${o.id}:${o.power_state}`),
+        powerBefore,
+      )
+      // and its backups, its job
+      assert.deepEqual(await sim.invoke('backupNg.getAllJobs', {}), [])
       assert.deepEqual(await sim.invoke('backupNg.listVmBackups', { remotes: [BACKUP_REMOTE_ID] }), {
         [BACKUP_REMOTE_ID]: {},
       })
@@ -178,6 +223,8 @@ describe('simulator: lifecycle', () => {
         'vm.clone',
         'vm.copy',
         'backupNg.importVmBackup',
+        'backupNg.createJob',
+        'backupNg.runJob',
         'vm.snapshot',
         'user.create',
         'token.create',

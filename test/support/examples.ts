@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { XoSimulator } from '../../src/simulator'
+import { type SimulatorOptions, XoSimulator } from '../../src/simulator'
 import { CommsSocket, type NodeStatus } from './comms'
 import { waitFor, waitForEvent } from './node-red'
 
@@ -87,9 +87,23 @@ export class ExampleRun {
   comms: CommsSocket | undefined
   nodes: Array<{ id: string; type: string; name?: string }> = []
 
-  static async start(file: string, env: Record<string, string>): Promise<ExampleRun> {
+  /**
+   * `options.size`: the simulated inventory's size (default the simulator's); `options.prepare`: what XO was like
+   * before Node-RED started (run on the simulator before the flow deploys: no hook nor event sees it).
+   */
+  static async start(
+    file: string,
+    env: Record<string, string>,
+    options: { size?: SimulatorOptions['size']; prepare?: (sim: XoSimulator) => Promise<void> } = {},
+  ): Promise<ExampleRun> {
     const run = new ExampleRun()
-    run.sim = await XoSimulator.start({ timeScale: 0.04 })
+    run.sim = await XoSimulator.start({ timeScale: 0.04, size: options.size })
+    try {
+      await options.prepare?.(run.sim)
+    } catch (error) {
+      await run.sim.stop()
+      throw error
+    }
     run.child = fork(path.join(__dirname, 'example-child.ts'), {
       execArgv: ['--import', 'tsx'],
       env: {
@@ -134,10 +148,15 @@ export class ExampleRun {
   }
 
   /** Waits until the status of the example's node of this type (and name, when several) is accepted. */
-  waitForStatus(type: string, accept: (status: NodeStatus) => boolean, name?: string): Promise<NodeStatus> {
+  waitForStatus(
+    type: string,
+    accept: (status: NodeStatus) => boolean,
+    name?: string,
+    timeoutMs?: number,
+  ): Promise<NodeStatus> {
     const node = this.nodes.find((n) => n.type === type && (name === undefined || n.name === name))
     if (!node) throw new Error(`no ${type} node${name ? ` named ${name}` : ''} in the example`)
-    return this.comms!.waitForStatus(node.id, accept)
+    return this.comms!.waitForStatus(node.id, accept, timeoutMs)
   }
 
   object(type: string, name: string): Record<string, any> {

@@ -1,6 +1,8 @@
 // backupNg.* handlers. A run fires its own pre/post web-hook pair from the job runner (no userId,
 // no userIp, params {id, schedule, settings, vms}) nested inside the API call's pair (capture A8).
-// The simulator has no backup remotes: a job that targets remotes fails like the captured one.
+// The simulator has one backup remote (BACKUP_REMOTE_ID): a job that targets only other remotes fails like the
+// captured one; a job that targets it backs up its VMs there (backup-run.ts), between the runner's pre and post.
+import { backUpJobVms } from '../backup-run'
 import type { Core, Handler, Job } from '../core'
 import { noSuchObject, plainError, serializeError } from '../errors'
 import { BACKUP_REMOTE_ID, restoreVmBackup } from '../vm-import'
@@ -32,10 +34,14 @@ async function runJob(core: Core, job: Job, scheduleId: string): Promise<void> {
     typeof r === 'string' ? [r] : Array.isArray((r as any)?.__or) ? (r as any).__or : [],
   )
   let error: Error | undefined
-  if (remotes.length > 0) {
+  const unknown = remotes.filter((r) => r !== BACKUP_REMOTE_ID)
+  if (remotes.length > 0 && unknown.length === remotes.length) {
     const errors: Record<string, unknown> = {}
-    for (const r of remotes) errors[r] = { code: 1, data: { id: r, type: 'remote' } }
+    for (const r of unknown) errors[r] = { code: 1, data: { id: r, type: 'remote' } }
     error = plainError("couldn't instantiate any remote", { errors })
+  } else if (remotes.length > 0) {
+    // assumed: a remote XO cannot reach only goes into the run's log while the reachable one gets the backups
+    await backUpJobVms(core, job, scheduleId)
   }
   const end = Date.now()
   const post: Record<string, unknown> = {
@@ -46,6 +52,7 @@ async function runJob(core: Core, job: Job, scheduleId: string): Promise<void> {
     userName: owner?.email,
   }
   if (error !== undefined) post.error = serializeError(error)
+  // assumed (only a failed run was captured): a run that succeeds posts `result: true`, like a method with no answer
   else post.result = true
   post.duration = end - start
   post.type = 'post'
