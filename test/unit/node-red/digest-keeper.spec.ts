@@ -142,6 +142,7 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       const store = new MemoryStateStore()
       const k = keeper(store)
       await k.add({ topic: 'a' })
+      await waitFor(async () => (await stored(store))?.length === 1, { what: 'the group written' })
       await scope.close(true)
       assert.equal(await store.read(KEY), undefined)
     })
