@@ -32,13 +32,10 @@ const define = nodeType<XoDigestConfig>('xo-digest', ({ RED, node, config, t, sc
     key: `xo-digest/${node.id}`,
     store: stateStoreOf(RED),
     coordinator: serverNode(RED, config.server)?.coordinator,
-    create: (sendDigest) =>
-      new DigestEngine({
-        ...read.settings,
-        send: sendDigest,
-        dropped: (reason, about) => reason !== 'not an event' && dropped.add(reason, about),
-      }),
+    create: (sendDigest, droppedBy) => new DigestEngine({ ...read.settings, send: sendDigest, dropped: droppedBy }),
     send,
+    // A message that is no event fails instead (its input says why).
+    dropped: (reason, about) => reason !== 'not an event' && dropped.add(reason, about),
     scope,
     changed: () => show.run(),
     warn: (message) => node.warn(message),

@@ -1,6 +1,6 @@
 import type { CleanupScope, Listenable } from '../common/cleanup-scope'
 import type { LeaseRole } from '../coordination/leader-lease'
-import type { DigestEngine, DigestSnapshot } from '../digest/digest-engine'
+import type { DigestEngine, DigestSnapshot, DropReason } from '../digest/digest-engine'
 import type { XoDigest } from '../destinations/digest-message'
 import type { StateStore } from '../state/state-store'
 import { ThrottledWriter } from '../state/throttled-writer'
@@ -26,10 +26,12 @@ export interface DigestKeeperOptions {
   /** this Node-RED's own store, where a node alone keeps its groups */
   store: StateStore
   coordinator?: SharedDigest
-  /** a new engine, sending through `send` */
-  create(send: (digest: XoDigest) => void): DigestEngineLike
+  /** a new engine, sending through `send`, telling what it did not take through `dropped` */
+  create(send: (digest: XoDigest) => void, dropped: (reason: DropReason, about: string) => void): DigestEngineLike
   /** a digest to put out (only the current engine's, only while it may send) */
   send(digest: XoDigest): void
+  /** a message the engine did not take, and why (counted once: not again when given anew on taking the lead) */
+  dropped(reason: DropReason, about: string): void
   /** the node's: the role listener is removed, and what is open written (or deleted), when it closes */
   scope: CleanupScope
   /** what it shows may have changed */
@@ -56,6 +58,7 @@ export class DigestKeeper {
   #role: DigestRole = 'loading'
   /** while following: what came, for the next lead */
   #kept: Array<Record<string, unknown>> = []
+  #replaying = false
 
   constructor(options: DigestKeeperOptions) {
     this.#o = options
@@ -108,12 +111,17 @@ export class DigestKeeper {
   }
 
   #create(): DigestEngineLike {
-    const engine = this.#o.create((digest) => {
-      if (engine !== this.#engine || this.#role === 'following') return
-      this.#o.send(digest)
-      this.#writer.changed()
-      this.#o.changed()
-    })
+    const engine = this.#o.create(
+      (digest) => {
+        if (engine !== this.#engine || this.#role === 'following') return
+        this.#o.send(digest)
+        this.#writer.changed()
+        this.#o.changed()
+      },
+      (reason, about) => {
+        if (!this.#replaying) this.#o.dropped(reason, about)
+      },
+    )
     return engine
   }
 
@@ -151,7 +159,12 @@ export class DigestKeeper {
       const former = this.#engine
       this.#engine = engine
       former.stop()
-      for (const msg of this.#kept.splice(0)) engine.add(msg)
+      this.#replaying = true
+      try {
+        for (const msg of this.#kept.splice(0)) engine.add(msg)
+      } finally {
+        this.#replaying = false
+      }
       this.#role = 'leading'
       engine.resume()
       this.#writer.changed()

@@ -46,7 +46,7 @@ describe('xo digest shared by two Node-REDs through a real redis-server', functi
       key: KEY,
       store: new MemoryStateStore(),
       coordinator,
-      create: (send) =>
+      create: (send, dropped) =>
         new DigestEngine({
           groupBy: ['kind', 'pool'],
           groupWaitMs: 1_500,
@@ -58,8 +58,10 @@ describe('xo digest shared by two Node-REDs through a real redis-server', functi
           silences: [],
           inhibit: false,
           send,
+          dropped,
         }),
       send: (digest) => sent.push(digest),
+      dropped: () => {},
       scope,
       changed: () => {},
       warn: (message) => assert.fail(`${name}: ${message}`),

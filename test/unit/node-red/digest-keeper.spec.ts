@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { CleanupScope } from '../../../src/common/cleanup-scope'
 import type { LeaseRole } from '../../../src/coordination/leader-lease'
-import type { DigestSnapshot } from '../../../src/digest/digest-engine'
+import type { DigestSnapshot, DropReason } from '../../../src/digest/digest-engine'
 import type { XoDigest } from '../../../src/destinations/digest-message'
 import { DigestKeeper, type DigestEngineLike } from '../../../src/node-red/digest-keeper'
 import { MemoryStateStore, type StateStore } from '../../../src/state/state-store'
@@ -15,9 +15,15 @@ class FakeEngine implements DigestEngineLike {
   held: string[] = []
   paused = false
   stopped = false
-  constructor(readonly send: (digest: XoDigest) => void) {}
+  constructor(
+    readonly send: (digest: XoDigest) => void,
+    readonly dropped: (reason: DropReason, about: string) => void,
+  ) {}
   add(msg: Record<string, unknown>) {
-    if (msg.topic === 'nonsense') return { accepted: false as const, reason: 'not an event' as const }
+    if (msg.topic === 'seen before') {
+      this.dropped('duplicate', String(msg.topic))
+      return { accepted: false as const, reason: 'duplicate' as const }
+    }
     this.held.push(String(msg.topic))
     return { accepted: true as const, group: 'g' }
   }
@@ -72,7 +78,9 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
   let engines: FakeEngine[]
   let sent: XoDigest[]
   let warnings: string[]
+  let dropped: string[]
   beforeEach(() => {
+    dropped = []
     scope = new CleanupScope()
     engines = []
     sent = []
@@ -85,12 +93,13 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       key: KEY,
       store,
       coordinator,
-      create: (send) => {
-        const engine = new FakeEngine(send)
+      create: (send, droppedBy) => {
+        const engine = new FakeEngine(send, droppedBy)
         engines.push(engine)
         return engine
       },
       send: (digest) => sent.push(digest),
+      dropped: (reason, about) => dropped.push(`${reason}: ${about}`),
       scope,
       changed: () => {},
       warn: (message) => warnings.push(message),
@@ -183,6 +192,7 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       await coordinator.shared.write(KEY, { held: ['left by the former leader'] })
       const k = keeper(new MemoryStateStore(), coordinator)
       await k.add({ topic: 'here meanwhile' })
+      await k.add({ topic: 'seen before' })
       coordinator.become({ role: 'leader', token: 1 })
       assert.equal(k.role, 'loading')
       await k.add({ topic: 'after' })
@@ -191,6 +201,7 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       assert.ok(engines[0].stopped, 'the follower engine stopped')
       assert.ok(!leading.paused)
       assert.deepEqual(leading.held, ['left by the former leader', 'here meanwhile', 'after'])
+      assert.deepEqual(dropped, ['duplicate: seen before'], 'a message dropped while following counted once')
       await waitFor(async () => (await stored(coordinator.shared))?.length === 3, { what: 'the shared state written' })
       leading.due()
       assert.equal(sent.length, 1)
