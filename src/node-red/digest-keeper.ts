@@ -38,6 +38,8 @@ export interface DigestKeeperOptions {
   changed(): void
   warn(message: string): void
   writeIntervalMs?: number
+  /** how long after a failed read of the shared state, on taking the lead, it reads it again */
+  retryMs?: number
   /** messages a follower keeps to give its next lead (its own gathering re-read from the shared state) */
   keepWhileFollowing?: number
 }
@@ -81,7 +83,7 @@ export class DigestKeeper {
       scope.on(coordinator, 'role', this.#onRole)
       this.#onRole(coordinator.role)
     } else {
-      this.#ready = this.#load(this.#engine).then(() => {
+      this.#ready = this.#load(this.#engine, 'starting without them').then(() => {
         this.#role = 'alone'
         options.changed()
       })
@@ -125,12 +127,15 @@ export class DigestKeeper {
     return engine
   }
 
-  async #load(engine: DigestEngineLike): Promise<void> {
+  /** Whether what was kept is in `engine` (or nothing was kept). */
+  async #load(engine: DigestEngineLike, otherwise: string): Promise<boolean> {
     try {
       const stored = await this.#store.read<DigestSnapshot>(this.#o.key)
       if (stored) engine.restore(stored.value)
+      return true
     } catch (error) {
-      this.#o.warn(`could not read the open groups, starting without them: ${(error as Error).message}`)
+      this.#o.warn(`could not read the open groups, ${otherwise}: ${(error as Error).message}`)
+      return false
     }
   }
 
@@ -151,9 +156,11 @@ export class DigestKeeper {
     this.#ready = this.#ready.then(async () => {
       const engine = this.#create()
       engine.pause()
-      await this.#load(engine)
-      if (this.#role !== 'loading') {
+      const loaded = await this.#load(engine, 'trying again in a moment')
+      if (this.#role !== 'loading' || !loaded) {
         engine.stop()
+        // Leading from nothing would write over what the former leader left: following until it can be read.
+        if (!loaded && this.#role === 'loading') this.#readAgain()
         return
       }
       const former = this.#engine
@@ -170,6 +177,13 @@ export class DigestKeeper {
       this.#writer.changed()
       this.#o.changed()
     })
+  }
+
+  #readAgain(): void {
+    const { coordinator, scope } = this.#o
+    this.#role = 'following'
+    this.#o.changed()
+    if (coordinator && !scope.closed) scope.timeout(() => this.#onRole(coordinator.role), this.#o.retryMs ?? 1000)
   }
 
   async #close(removed: boolean): Promise<void> {

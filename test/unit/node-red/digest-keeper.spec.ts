@@ -104,6 +104,7 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       changed: () => {},
       warn: (message) => warnings.push(message),
       writeIntervalMs: 5,
+      retryMs: 20,
     })
   const stored = async (store: StateStore) => (await store.read<{ held: string[] }>(KEY))?.value.held
 
@@ -218,6 +219,28 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       await scope.close(false)
       assert.deepEqual(await stored(coordinator.shared), ['from the other leader', 'while following', 'back'])
       assert.deepEqual(warnings, [])
+    })
+
+    it('taking the lead while the shared state cannot be read: follows, writes nothing over it, reads it again', async () => {
+      const coordinator = new FakeCoordinator()
+      await coordinator.shared.write(KEY, { held: ['left by the former leader'] })
+      let failures = 1
+      const read = coordinator.shared.read.bind(coordinator.shared)
+      coordinator.shared.read = async <T>(key: string) => {
+        if (failures-- > 0) throw new Error('Redis is not reachable')
+        return read<T>(key)
+      }
+      const k = keeper(new MemoryStateStore(), coordinator)
+      coordinator.become({ role: 'leader', token: 1 })
+      await k.add({ topic: 'meanwhile' })
+      assert.equal(k.role, 'following')
+      assert.match(
+        warnings.join('\n'),
+        /could not read the open groups, trying again in a moment: Redis is not reachable/,
+      )
+      await waitFor(() => k.role === 'leading', { what: 'the lead taken once the state reads', timeoutMs: 2_000 })
+      await k.add({ topic: 'after' })
+      assert.deepEqual(engines.at(-1)?.held, ['left by the former leader', 'meanwhile', 'after'])
     })
 
     it('a lead lost while reading the shared state keeps the follower engine', async () => {
