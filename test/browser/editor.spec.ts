@@ -462,6 +462,65 @@ describe('editor (Playwright, headless Chromium)', () => {
     assert.deepEqual(pageErrors, [], 'uncaught errors in the page')
   })
 
+  it("keeps xo digest's grouping keys, property paths and silences as its dialog shows and saves them", async () => {
+    const id = await page.evaluate(() => {
+      const nodeId = RED.nodes.id()
+      RED.view.importNodes([
+        {
+          id: nodeId,
+          type: 'xo-digest',
+          z: RED.workspaces.active(),
+          x: 700,
+          y: 560,
+          groupBy: ['kind', 'property:xo.user.id'],
+          silences: [{ kind: 'window', from: '22:00', to: '06:00', days: [0, 6] }],
+        },
+      ])
+      return nodeId
+    })
+    await page.evaluate((nodeId: string) => RED.editor.edit(RED.nodes.node(nodeId)), id)
+    const form = page.locator('#dialog-form')
+    await form.waitFor({ state: 'visible' })
+    assert.ok(await form.locator('#xo-digest-keys input[value="kind"]').isChecked())
+    assert.ok(!(await form.locator('#xo-digest-keys input[value="pool"]').isChecked()))
+    assert.equal(await form.locator('#xo-digest-properties').inputValue(), 'xo.user.id')
+    const rows = page.locator('#xo-digest-silences li')
+    assert.equal(await rows.count(), 1)
+    assert.equal(await rows.first().locator('.xo-digest-from').inputValue(), '22:00')
+    assert.deepEqual(
+      await rows
+        .first()
+        .locator('.xo-digest-day:checked')
+        .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)),
+      ['0', '6'],
+    )
+    await form.locator('#xo-digest-keys input[value="host"]').check()
+    await form.locator('#xo-digest-properties').fill('payload.object.name_label, msg.xo.user.id')
+    await form.locator('#xo-digest-add-maintenance').click()
+    await page.locator('#node-dialog-ok').click()
+    await form.waitFor({ state: 'detached' })
+    const saved = await page.evaluate((nodeId: string) => {
+      const node = RED.nodes.node(nodeId)
+      const result = {
+        groupBy: node.groupBy,
+        silences: node.silences,
+        valid: node.valid,
+        errors: node.validationErrors,
+      }
+      RED.nodes.remove(nodeId)
+      RED.nodes.dirty(false)
+      RED.view.redraw(true)
+      return result
+    }, id)
+    assert.deepEqual(saved.groupBy, ['kind', 'host', 'property:payload.object.name_label', 'property:xo.user.id'])
+    assert.deepEqual(saved.silences, [
+      { kind: 'window', from: '22:00', to: '06:00', days: [0, 6] },
+      { kind: 'maintenance' },
+    ])
+    assert.equal(saved.valid, true, `invalid: ${JSON.stringify(saved.errors)}`)
+    assert.deepEqual(pageErrors, [], 'uncaught errors in the page')
+  })
+
   it('shows every method of an xo-hook node, with descriptions, and its whole "When" choice', async () => {
     const hook = (await deployedFlows()).find((n) => n.type === 'xo-hook')!
     await page.evaluate((id: string) => RED.editor.edit(RED.nodes.node(id)), hook.id)

@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict'
+import { EventEmitter } from 'node:events'
+import { CleanupScope } from '../../../src/common/cleanup-scope'
+import type { LeaseRole } from '../../../src/coordination/leader-lease'
+import type { DigestSnapshot, DropReason } from '../../../src/digest/digest-engine'
+import type { XoDigest } from '../../../src/destinations/digest-message'
+import { DigestKeeper, type DigestEngineLike } from '../../../src/node-red/digest-keeper'
+import { MemoryStateStore, type StateStore } from '../../../src/state/state-store'
+import { waitFor } from '../../support/node-red'
+
+const KEY = 'xo-digest/d1'
+
+/** An engine that records what it is told; its snapshot is the names of the messages it holds. */
+class FakeEngine implements DigestEngineLike {
+  held: string[] = []
+  paused = false
+  stopped = false
+  constructor(
+    readonly send: (digest: XoDigest) => void,
+    readonly dropped: (reason: DropReason, about: string) => void,
+  ) {}
+  add(msg: Record<string, unknown>) {
+    if (msg.topic === 'seen before') {
+      this.dropped('duplicate', String(msg.topic))
+      return { accepted: false as const, reason: 'duplicate' as const }
+    }
+    this.held.push(String(msg.topic))
+    return { accepted: true as const, group: 'g' }
+  }
+  stats() {
+    return { groups: this.held.length ? 1 : 0, held: this.held.length, sent: 0, dropped: 0 }
+  }
+  snapshot() {
+    return { held: [...this.held] } as unknown as DigestSnapshot
+  }
+  restore(snapshot: DigestSnapshot) {
+    this.held.push(...(snapshot as unknown as { held: string[] }).held)
+  }
+  pause() {
+    this.paused = true
+  }
+  resume() {
+    this.paused = false
+  }
+  stop() {
+    this.stopped = true
+  }
+  /** the group is due: sends what it holds */
+  due() {
+    this.send({ kind: 'digest', group: 'g', title: this.held.join(',') } as XoDigest)
+    this.held = []
+  }
+}
+
+/** A lease and a fenced store as the coordinator gives them: writes refused unless this instance leads. */
+class FakeCoordinator extends EventEmitter {
+  role: LeaseRole = { role: 'unknown', reason: 'starting' }
+  readonly shared = new MemoryStateStore()
+  leaderState(): StateStore {
+    const fenced = () => {
+      if (this.role.role !== 'leader') throw new Error('this instance no longer holds the lease: write refused')
+    }
+    return {
+      read: (key) => this.shared.read(key),
+      write: async (key, value) => (fenced(), this.shared.write(key, value)),
+      compareAndSet: async (key, expected, value) => (fenced(), this.shared.compareAndSet(key, expected, value)),
+      delete: async (key) => (fenced(), this.shared.delete(key)),
+    }
+  }
+  become(role: LeaseRole) {
+    this.role = role
+    this.emit('role', role)
+  }
+}
+
+describe('xo digest: its open groups kept across restarts, redeploys and failovers', () => {
+  let scope: CleanupScope
+  let engines: FakeEngine[]
+  let sent: XoDigest[]
+  let warnings: string[]
+  let dropped: string[]
+  beforeEach(() => {
+    dropped = []
+    scope = new CleanupScope()
+    engines = []
+    sent = []
+    warnings = []
+  })
+  afterEach(() => scope.close())
+
+  const keeper = (store: StateStore, coordinator?: FakeCoordinator) =>
+    new DigestKeeper({
+      key: KEY,
+      store,
+      coordinator,
+      create: (send, droppedBy) => {
+        const engine = new FakeEngine(send, droppedBy)
+        engines.push(engine)
+        return engine
+      },
+      send: (digest) => sent.push(digest),
+      dropped: (reason, about) => dropped.push(`${reason}: ${about}`),
+      scope,
+      changed: () => {},
+      warn: (message) => warnings.push(message),
+      writeIntervalMs: 5,
+      retryMs: 20,
+    })
+  const stored = async (store: StateStore) => (await store.read<{ held: string[] }>(KEY))?.value.held
+
+  describe('alone (the package state store)', () => {
+    it('gives the engine what was kept before the first message; messages that come meanwhile wait', async () => {
+      const store = new MemoryStateStore()
+      await store.write(KEY, { held: ['before'] })
+      // A read that takes its time: the message given meanwhile must come after what was kept.
+      let release!: () => void
+      const slow: StateStore = {
+        read: async (key) => (await new Promise<void>((r) => (release = r)), store.read(key)),
+        write: (key, value) => store.write(key, value),
+        compareAndSet: (key, e, value) => store.compareAndSet(key, e, value),
+        delete: (key) => store.delete(key),
+      }
+      const k = keeper(slow)
+      assert.equal(k.role, 'loading')
+      const added = k.add({ topic: 'during' })
+      await new Promise((r) => setImmediate(r))
+      assert.deepEqual(engines[0].held, [], 'nothing given to the engine while loading')
+      release()
+      assert.deepEqual(await added, { accepted: true, group: 'g' })
+      assert.deepEqual(engines[0].held, ['before', 'during'])
+      assert.equal(k.role, 'alone')
+    })
+
+    it('writes a moment after a change and after a send, and on close (a redeploy)', async () => {
+      const store = new MemoryStateStore()
+      const k = keeper(store)
+      await k.add({ topic: 'a' })
+      await waitFor(async () => (await stored(store))?.length === 1, { what: 'the group written' })
+      engines[0].due()
+      assert.deepEqual(
+        sent.map((d) => d.title),
+        ['a'],
+      )
+      await waitFor(async () => (await stored(store))?.length === 0, { what: 'the send written' })
+      await k.add({ topic: 'b' })
+      await scope.close(false)
+      assert.deepEqual(await stored(store), ['b'], 'written on close, without waiting for the throttle')
+      assert.ok(engines[0].stopped)
+    })
+
+    it('forgets what it kept when the node is removed', async () => {
+      const store = new MemoryStateStore()
+      const k = keeper(store)
+      await k.add({ topic: 'a' })
+      await waitFor(async () => (await stored(store))?.length === 1, { what: 'the group written' })
+      await scope.close(true)
+      assert.equal(await store.read(KEY), undefined)
+    })
+
+    it('starts empty, said in the log, when what was kept cannot be read', async () => {
+      const store = new MemoryStateStore()
+      const broken: StateStore = {
+        read: async () => Promise.reject(new Error('disk gone')),
+        write: (key, value) => store.write(key, value),
+        compareAndSet: (key, e, value) => store.compareAndSet(key, e, value),
+        delete: (key) => store.delete(key),
+      }
+      const k = keeper(broken)
+      await k.add({ topic: 'a' })
+      assert.deepEqual(engines[0].held, ['a'])
+      assert.match(warnings.join('\n'), /could not read the open groups.*disk gone/)
+    })
+  })
+
+  describe('with a Redis shared with another Node-RED', () => {
+    it('a follower gathers, paused, sends and writes nothing', async () => {
+      const coordinator = new FakeCoordinator()
+      coordinator.become({ role: 'follower' })
+      const k = keeper(new MemoryStateStore(), coordinator)
+      assert.equal(k.role, 'following')
+      await k.add({ topic: 'a' })
+      assert.ok(engines[0].paused)
+      engines[0].due()
+      assert.deepEqual(sent, [], 'a follower sends nothing')
+      await new Promise((r) => setTimeout(r, 20))
+      assert.equal(await coordinator.shared.read(KEY), undefined)
+      await scope.close(true)
+      assert.deepEqual(warnings, [])
+    })
+
+    it('taking the lead: what the former leader left, then what came here meanwhile, sent from here on', async () => {
+      const coordinator = new FakeCoordinator()
+      await coordinator.shared.write(KEY, { held: ['left by the former leader'] })
+      const k = keeper(new MemoryStateStore(), coordinator)
+      await k.add({ topic: 'here meanwhile' })
+      await k.add({ topic: 'seen before' })
+      coordinator.become({ role: 'leader', token: 1 })
+      assert.equal(k.role, 'loading')
+      await k.add({ topic: 'after' })
+      assert.equal(k.role, 'leading')
+      const leading = engines[1]
+      assert.ok(engines[0].stopped, 'the follower engine stopped')
+      assert.ok(!leading.paused)
+      assert.deepEqual(leading.held, ['left by the former leader', 'here meanwhile', 'after'])
+      assert.deepEqual(dropped, ['duplicate: seen before'], 'a message dropped while following counted once')
+      await waitFor(async () => (await stored(coordinator.shared))?.length === 3, { what: 'the shared state written' })
+      leading.due()
+      assert.equal(sent.length, 1)
+
+      // Losing the lead: paused again, nothing more written; taking it back reads the shared state again.
+      coordinator.become({ role: 'follower' })
+      assert.equal(k.role, 'following')
+      assert.ok(leading.paused)
+      await k.add({ topic: 'while following' })
+      await coordinator.shared.write(KEY, { held: ['from the other leader'] })
+      coordinator.become({ role: 'leader', token: 2 })
+      await k.add({ topic: 'back' })
+      assert.deepEqual(engines[2].held, ['from the other leader', 'while following', 'back'])
+      await scope.close(false)
+      assert.deepEqual(await stored(coordinator.shared), ['from the other leader', 'while following', 'back'])
+      assert.deepEqual(warnings, [])
+    })
+
+    it('taking the lead while the shared state cannot be read: follows, writes nothing over it, reads it again', async () => {
+      const coordinator = new FakeCoordinator()
+      await coordinator.shared.write(KEY, { held: ['left by the former leader'] })
+      let failures = 1
+      const read = coordinator.shared.read.bind(coordinator.shared)
+      coordinator.shared.read = async <T>(key: string) => {
+        if (failures-- > 0) throw new Error('Redis is not reachable')
+        return read<T>(key)
+      }
+      const k = keeper(new MemoryStateStore(), coordinator)
+      coordinator.become({ role: 'leader', token: 1 })
+      await k.add({ topic: 'meanwhile' })
+      assert.equal(k.role, 'following')
+      assert.match(
+        warnings.join('\n'),
+        /could not read the open groups, trying again in a moment: Redis is not reachable/,
+      )
+      await waitFor(() => k.role === 'leading', { what: 'the lead taken once the state reads', timeoutMs: 2_000 })
+      await k.add({ topic: 'after' })
+      assert.deepEqual(engines.at(-1)?.held, ['left by the former leader', 'meanwhile', 'after'])
+    })
+
+    it('a lead lost while reading the shared state keeps the follower engine', async () => {
+      const coordinator = new FakeCoordinator()
+      const k = keeper(new MemoryStateStore(), coordinator)
+      coordinator.become({ role: 'leader', token: 1 })
+      coordinator.become({ role: 'follower' })
+      await k.add({ topic: 'a' })
+      assert.equal(k.role, 'following')
+      assert.ok(engines[1].stopped, 'the engine made for the lead is dropped')
+      assert.ok(engines[0].paused && !engines[0].stopped)
+      assert.deepEqual(engines[0].held, ['a'])
+    })
+  })
+})
