@@ -310,7 +310,7 @@ describe('examples imported through the editor run where they land', function ()
     })
   }
 
-  it('13 Outbox: a request waits while its stand-in is down and goes once it is back; one refused for good is a dead letter, sent again from the admin API', async () => {
+  it("13 Outbox: a request waits while its stand-in is down and goes once it is back; one refused for good is a dead letter, sent again from the operator's view", async () => {
     const outbox = await page.evaluate(() => {
       let found: { id: string; z: string } | undefined
       RED.nodes.eachNode((n: any) => void (n.type === 'xo-outbox' && n.name === 'receiver outbox' && (found = n)))
@@ -344,14 +344,20 @@ describe('examples imported through the editor run where they land', function ()
       since = Date.now()
       await xo.createVm('ex-13-refused')
       await until('the dead letter', async () => /1 failed for good$/.test(await status()))
+      // The operator's view (the editor's XO tab) shows it, with the stand-in's answer; Retry now sends it again.
+      await page.evaluate(() => RED.sidebar.show('xo-operator'))
+      const dead = page.locator(`.xo-operator [data-outbox="${outbox}"] .xo-op-entry.xo-op-dead`)
+      await dead.first().waitFor({ timeout: 15_000 })
+      assert.match(await dead.first().innerText(), /ex-13-refused[\s\S]*dead: .*404/)
       await mode('normal')
       since = Date.now()
-      const retried = await fetch(`${demo.url}/xo-outbox/${outbox}/retry`, { method: 'POST' })
-      assert.deepEqual(await retried.json(), { retried: 1 })
+      await dead.first().getByRole('button', { name: 'Retry now' }).click()
       await until('the dead letter delivered', () => answered(since, 200))
       await until('nothing left in the outbox', async () => /^nothing waiting$/.test(await status()))
+      await dead.first().waitFor({ state: 'detached', timeout: 15_000 })
     } finally {
       await mode('normal')
+      await page.evaluate(() => RED.sidebar.show('info'))
     }
   })
 
