@@ -1,24 +1,17 @@
 import type { XoEventSummary } from '../destinations/summary'
 
-// Calls that stop, restart or remove a VM or a host on purpose: the power change that follows is no incident.
-const STOPPING = new Set([
-  'vm.stop',
-  'vm.suspend',
-  'vm.pause',
-  'vm.restart',
-  'vm.delete',
-  'host.stop',
-  'host.restart',
-  'host.emergencyShutdownHost',
-])
+// Calls that stop, restart or remove a VM on purpose: the VM's stopping that follows is no incident. A host is
+// another matter: every VM on it goes or moves, and on-call wants to know whoever shut it down (it pages until the
+// host is back), so a host going down stays a problem, asked for or not.
+const STOPPING = new Set(['vm.stop', 'vm.suspend', 'vm.pause', 'vm.restart', 'vm.delete'])
 
 /** How long a stop asked for explains the object's going down: a clean shutdown may take minutes. */
 export const INTENT_MS = 10 * 60_000
 const MAX = 10_000
 
 /**
- * The VMs and hosts someone asked XO to stop (xo-hook's pre or post, xo-call): a VM that stopped, a host that went
- * down, while a call of theirs asked for it, is news, not a problem. A pre says it before XO's object stream
+ * The VMs someone asked XO to stop (xo-hook's pre or post, xo-call): a VM that stopped while a call of theirs asked
+ * for it is news, not a problem. A pre says it before XO's object stream
  * shows the change; a failed call takes it back.
  */
 export class PowerIntents {

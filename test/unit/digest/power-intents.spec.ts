@@ -57,17 +57,12 @@ describe('DigestEngine: stops someone asked for', () => {
     assert.equal(stopped.accepted && stopped.group, `kind=VM.stopped|pool=${POOL_ID}|problem`)
   })
 
-  it('a host stopped on purpose does not inhibit its VMs, and explains itself for ten minutes only', () => {
+  it('a host stopped on purpose is still a problem (on-call wants to know), and inhibits the problems of its VMs', () => {
     const { engine } = engineOn(clock, { inhibit: true })
     const host2 = { id: HOST2, type: 'host', name: 'xcp-host-2', pool: { id: POOL_ID, name: 'fake-pool' } }
     engine.add(hookCall('host.stop', host2, { time: clock.now(), phase: 'pre' }))
     const down = engine.add(hostDown())
-    assert.equal(down.accepted && down.group, `kind=host.down|pool=${POOL_ID}`)
-    assert.equal(engine.add(vmPower('stopped', 1)).accepted, true)
-    clock.advance(10 * MINUTE)
-    const later = hostDown()
-    later.payload.object = { ...later.payload.object, version: 2 }
-    const again = engine.add(later)
-    assert.equal(again.accepted && again.group, `kind=host.down|pool=${POOL_ID}|problem`)
+    assert.equal(down.accepted && down.group, `kind=host.down|pool=${POOL_ID}|problem`)
+    assert.deepEqual(engine.add(vmPower('stopped', 1)), { accepted: false, reason: 'inhibited' })
   })
 })
