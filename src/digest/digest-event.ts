@@ -17,6 +17,8 @@ export interface DigestEvent {
   removes?: string
 }
 
+const HOST_STOPS = new Set(['host.stop', 'host.restart', 'host.emergencyShutdownHost'])
+
 /** The summary of a message, or why it is no event of a digest (with the summary when there is one). */
 export function digestEventOf(
   msg: Record<string, unknown>,
@@ -75,6 +77,10 @@ function roleOf(s: XoEventSummary, msg: Record<string, unknown>): Omit<DigestEve
         return { role: 'info' }
     }
   }
+  // Someone shutting a host down is the host's incident (the same as its going down, which the object stream shows
+  // a moment later), its start the recovery: one group, one page, whichever of the two a flow listens to.
+  if (s.ok && HOST_STOPS.has(s.kind)) return { role: 'problem', pair: `power:${id}`, poolWide: true }
+  if (s.ok && s.kind === 'host.start') return { role: 'recovery', pair: `power:${id}` }
   // A call that failed, and the same method on the same object succeeding later (its recovery).
   const pair = `call:${s.kind}:${id}`
   return s.ok ? { role: 'recovery', pair } : { role: 'problem', pair }

@@ -74,7 +74,7 @@ export function gather(
     g.problems++
     g.problemKind ??= s.kind
     g.problemVerb ??= verbOf(s)
-    if (s.source !== 'events') g.failedCall = true
+    if (s.source !== 'events' && !s.ok) g.failedCall = true
     g.vmProblems = g.vmProblems !== false && isVmProblem(e)
     if (e.pair) {
       g.open[e.pair] = (g.open[e.pair] ?? 0) + 1

@@ -68,12 +68,17 @@ function sentenceOf(g: GroupState, status: 'firing' | 'resolved'): string {
     if (!g.subject) return `${kinds[0]} called${where}${by}${took}${times}`
     return `${subjects(g, false, true)} ${g.verb}${where}${by}${took}${times}`
   }
+  // One incident told by several kinds (a host shut down: the call, then its going down): the problem says it.
+  if (g.problemKind && g.problems > 0 && !g.failedCall)
+    return `${subjects(g, false, true)} ${g.problemVerb}${where}${by}`
   const top = kinds
     .sort((a, b) => g.counts[b] - g.counts[a])
     .slice(0, 3)
     .map((k) => `${g.counts[k]} ${k}`)
   const others = kinds.length > 3 ? `, ${kinds.length - 3} other kinds` : ''
-  return `${g.count} events${where}: ${top.join(', ')}${others}`
+  // All about one object: named first.
+  const about = g.subjects.length <= 1 && g.subject ? capitalize(describe(g.subject) ?? '') : `${g.count} events`
+  return `${about}${where}: ${top.join(', ')}${others}`
 }
 
 // "VM web-01", "web-01 and 11 other VMs", or counted ("3 hosts") when the title goes on with how many recovered.

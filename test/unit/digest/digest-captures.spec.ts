@@ -35,9 +35,16 @@ describe('DigestEngine: the calls a real xo-server made (use cases)', () => {
       'vm.start failed for web-01 and 1 other VM on pool fake-pool by admin@admin.net in 1.0 s',
     ])
       assert.ok(titles.includes(title), `${title} in ${JSON.stringify(titles, null, 1)}`)
+    // Problems: a failed clone, failed starts, and each host someone shut down or restarted (with its start, the
+    // recovery gathered into the same incident).
     assert.deepEqual(
       sent.filter((d) => d.severity === 'problem').map((d) => d.counts),
-      [{ 'vm.clone': 1 }, { 'vm.start': 2 }],
+      [
+        { 'vm.clone': 1 },
+        { 'host.emergencyShutdownHost': 1, 'host.restart': 1, 'host.start': 1 },
+        { 'vm.start': 2 },
+        { 'host.start': 1, 'host.stop': 1 },
+      ],
     )
   })
 })

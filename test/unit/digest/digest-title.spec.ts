@@ -29,6 +29,14 @@ describe('DigestEngine: what a digest says', () => {
     return sent
   }
 
+  it('one incident told by several kinds is said by its problem: a host someone shut down and its going down', () => {
+    const host2 = { id: HOST2, type: 'host', name: 'xcp-host-2', pool: { id: POOL_ID, name: 'fake-pool' } }
+    const [digest] = sendAll([hookCall('host.stop', host2, { time: clock.now() }), hostDown()], { groupBy: ['host'] })
+    assert.deepEqual(digest.counts, { 'host.stop': 1, 'host.down': 1 })
+    assert.equal(digest.severity, 'problem')
+    assert.match(digest.title, /^Host xcp-host-2 (shut down|went down) on pool fake-pool$/)
+  })
+
   it('"web-01 and 11 other VMs started on pool … by admin@admin.net in 40 s"', () => {
     const start = clock.now()
     const msgs = Array.from({ length: 12 }, (_, i) =>
