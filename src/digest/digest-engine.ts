@@ -73,6 +73,8 @@ const IDS_KEPT = 10_000
 // A snapshot keeps the latest ids only, of each group and of closed groups: it may go to a shared store often.
 const SNAPSHOT_IDS = 1000
 const CLOSED_IDS_SNAPSHOT = 10_000
+// Recoveries remembered at most (their twins come within seconds; the oldest go first).
+const RECOVERED_KEPT = 10_000
 
 /**
  * One message per incident: gathers messages of xo-hook, xo-events and xo-call into groups (by the labels of
@@ -91,6 +93,8 @@ export class DigestEngine {
   readonly #suppressions: Suppressions
   readonly #seen: SeenEvents
   readonly #intents = new PowerIntents()
+  /** pairs recovered lately, until when a second telling of their recovery is a duplicate (oldest first) */
+  readonly #recovered = new Map<string, number>()
   readonly #queue: DueQueue
   readonly #saidAt = new Map<DropReason, number>()
   #held = 0
@@ -127,6 +131,9 @@ export class DigestEngine {
     this.#suppressions.learn(e)
     if (e.removes) this.#removed(e.removes, s, now)
     const problemGroup = e.pair ? this.#problems.get(e.pair) : undefined
+    // The same recovery told twice (a host's start call, and its coming up in the object stream): once is enough.
+    if (e.role === 'recovery' && e.pair && !problemGroup && (this.#recovered.get(e.pair) ?? 0) > now)
+      return this.#drop('duplicate', `${s.title} (recovered already)`)
     // A recovery always reaches the problem a person was told of, whatever silences or inhibits meanwhile.
     const recovers = !!problemGroup && e.role === 'recovery'
     // The same problem again (a call failing twice) belongs to the incident still open for it.
@@ -145,6 +152,7 @@ export class DigestEngine {
     if (e.role === 'problem' && e.pair && this.#o.resolve) this.#problems.open(e.pair, group)
     if (recovers) {
       this.#problems.close(e.pair!)
+      this.#recoveredNow(e.pair!, now)
       this.#suppressions.recovered(e.pair!)
     }
     if (this.#o.inhibit && e.poolWide && e.role === 'problem' && s.pool)
@@ -200,6 +208,16 @@ export class DigestEngine {
   stop(): void {
     this.#stopped = true
     this.#queue.hold()
+  }
+
+  // Recoveries kept a group interval, to know the twin of one (told by another source) when it comes.
+  #recoveredNow(pair: string, now: number): void {
+    this.#recovered.delete(pair)
+    this.#recovered.set(pair, now + this.#o.groupIntervalMs)
+    for (const [old, until] of this.#recovered) {
+      if (until > now && this.#recovered.size <= RECOVERED_KEPT) break
+      this.#recovered.delete(old)
+    }
   }
 
   // A group's ids are refused while it is open; past IDS_KEPT, the oldest half is kept as a closed group's are.

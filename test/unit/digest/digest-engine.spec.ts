@@ -137,6 +137,24 @@ describe('DigestEngine: problems and their recoveries', () => {
     assert.equal(sent.length, 2, 'never sent again')
   })
 
+  it("takes a recovery told twice once: a host's start call and its coming up are one recovery", () => {
+    const { engine, sent } = engineOn(clock)
+    const host2 = { id: hostDown().payload.id, type: 'host', name: 'xcp-host-2', pool: POOL }
+    engine.add(hostDown())
+    clock.advance(1 * MINUTE)
+    assert.equal(engine.add(hostUp()).accepted, true)
+    assert.deepEqual(engine.add(hookCall('host.start', host2, { time: clock.now() })), {
+      accepted: false,
+      reason: 'duplicate',
+    })
+    clock.advance(5 * MINUTE)
+    assert.deepEqual(
+      sent.map((d) => d.status),
+      ['firing', 'resolved'],
+      'no news of its own for the second telling',
+    )
+  })
+
   it('stays firing while some problems are open: "3 hosts went down on pool A, 2 back up"', () => {
     const { engine, sent } = engineOn(clock)
     for (const id of ['h1', 'h2', 'h3']) engine.add(hostPower('down', id))
