@@ -12,14 +12,17 @@ export const DIGEST_NODE = 'bench-digest-digest'
 
 const TAB = 'bench0tab0digest'
 
-/** The two flows. `groupWaitS`: how long a group gathers before its first message (the bench keeps them open). */
-export function digestFlows(groupWaitS: number): FlowNode[] {
+/**
+ * The two flows. `groupWaitS`: how long a group gathers before its first message; `digestId`: the xo digest's id (a
+ * node keeps its open groups across a redeploy: each phase takes a node of its own).
+ */
+export function digestFlows(groupWaitS: number, digestId = DIGEST_NODE): FlowNode[] {
   const count = (what: string) => `global.get('${COUNTS_KEY}').${what}++\nreturn null`
   return [
     { id: TAB, type: 'tab', label: 'digest bench', disabled: false, info: '' },
     { id: COUNT_NODE, type: 'function', z: TAB, func: count('counted'), wires: [[]] },
     {
-      id: DIGEST_NODE,
+      id: digestId,
       type: 'xo-digest',
       z: TAB,
       name: 'bench',
@@ -34,6 +37,13 @@ export function digestFlows(groupWaitS: number): FlowNode[] {
       inhibit: false,
       wires: [['bench-digest-sent']],
     },
-    { id: 'bench-digest-sent', type: 'function', z: TAB, func: count('sent'), wires: [[]] },
+    {
+      id: 'bench-digest-sent',
+      type: 'function',
+      z: TAB,
+      // Each digest, and how many events it gathered: none may be lost.
+      func: `const counts = global.get('${COUNTS_KEY}')\ncounts.sent++\ncounts.gathered += msg.payload.count\nreturn null`,
+      wires: [[]],
+    },
   ]
 }
