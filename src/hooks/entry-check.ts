@@ -1,4 +1,5 @@
 import { type HookEntry, ownerOf } from './registrar'
+import { hostOf } from '../common/url-host'
 
 /**
  * How one entry of XO's web-hooks plugin stands against the deployed xo-hook nodes: `ok`, `missing` (a node wants
@@ -21,14 +22,6 @@ export interface EntryComparison {
   entries: EntryCheck[]
   /** entries that are not this Node-RED's under these prefixes (another Node-RED's, or made by hand): left alone */
   others: number
-}
-
-const hostOf = (url: string): string => {
-  try {
-    return new URL(url).host
-  } catch {
-    return ''
-  }
 }
 
 const sameEntry = (a: HookEntry, b: HookEntry): boolean =>

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express'
 import type { Node, NodeAPI } from 'node-red'
 import type { Outbox, OutboxEntry } from '../outbox/outbox'
+import { hostOf } from '../common/url-host'
 import { translator } from './define-node'
 
 /** An xo-outbox node as the editor reaches it (`RED.nodes.getNode`). */
@@ -13,16 +14,10 @@ export interface XoOutboxNode extends Node {
  * how it fares, never its body or headers.
  */
 export function entryView(entry: OutboxEntry) {
-  let host = ''
-  try {
-    host = new URL(entry.request.url).host
-  } catch {
-    // an unreadable URL shows no host
-  }
   const summary = entry.request.carried?.xoSummary as { title?: unknown } | undefined
   return {
     id: entry.id,
-    host,
+    host: hostOf(entry.request.url),
     method: entry.request.method,
     ...(typeof summary?.title === 'string' ? { title: summary.title } : {}),
     attempts: entry.attempts,

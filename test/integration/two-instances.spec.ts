@@ -196,6 +196,13 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
   }
 
   /** Every call XO made came out once; every VM's started/stopped alternate, once each, ending as XO has it. */
+  /** Until when the leader of xo-events has recorded everything it sent (ms since the epoch; 0 before any). */
+  async function recordedUntil(): Promise<number> {
+    const [key] =
+      /xo-nr:[^\r\n]*:objects:[^\r\n]*:until/.exec(await redis.command('KEYS', 'xo-nr:*:objects:*:until')) ?? []
+    return key ? Number(await redis.bulk('GET', key)) : 0
+  }
+
   async function assertExactlyOnce(what: string): Promise<void> {
     await waitFor(
       () => {
@@ -407,6 +414,17 @@ describe('two Node-REDs, one Redis: no single point of failure (stock node-red)'
       () => vms.every((id) => seen().some((s) => s.kind === 'change' && s.id === id && s.event === 'started')),
       { timeoutMs: 15_000, what: 'both VMs seen started' },
     )
+    // The leader records what it sent in the same turn, but the write may wait behind one on its way: killed before
+    // it lands, the next leader would rightly send the start again (at least once). The gap begins once it landed.
+    const startedSeenAt = Math.max(
+      ...seen()
+        .filter((s) => s.event === 'started')
+        .map((s) => s.at),
+    )
+    await waitFor(async () => (await recordedUntil()) >= startedSeenAt, {
+      timeoutMs: 10_000,
+      what: 'the leader to record what it sent',
+    })
     const killedAt = Date.now()
     for (const red of reds) await interrupt(red, 'SIGKILL')
     // Nobody runs: the first VM stops, starts and stops (it ends stopped); the second stops and starts (as it was).
