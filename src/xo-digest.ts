@@ -35,7 +35,7 @@ const define = nodeType<XoDigestConfig>('xo-digest', ({ RED, node, config, t, sc
     create: (sendDigest, droppedBy) => new DigestEngine({ ...read.settings, send: sendDigest, dropped: droppedBy }),
     send,
     // A message that is no event fails instead (its input says why).
-    dropped: (reason, about) => reason !== 'not an event' && dropped.add(reason, about),
+    dropped: (reason, about, count) => reason !== 'not an event' && dropped.add(reason, about, count),
     scope,
     changed: () => show.run(),
     warn: (message) => node.warn(message),

@@ -41,10 +41,10 @@ export interface DigestOptions {
   clock?: DigestClock
   send(digest: XoDigest): void
   /**
-   * What it did not send and why, for a node's log and status: said once per reason per group interval at most
-   * (the first message of each burst), `stats().dropped` counts them all.
+   * What it did not send and why, for a node's log and status: every message dropped is told (`count` of them at
+   * once when a whole group is), as `stats().dropped` counts them; how often to say so is the caller's choice.
    */
-  dropped?(reason: DropReason, about: string): void
+  dropped?(reason: DropReason, about: string, count: number): void
 }
 
 /** What is open, JSON-able: kept across a restart or redeploy. */
@@ -96,7 +96,6 @@ export class DigestEngine {
   /** pairs recovered lately, until when a second telling of their recovery is a duplicate (oldest first) */
   readonly #recovered = new Map<string, number>()
   readonly #queue: DueQueue
-  readonly #saidAt = new Map<DropReason, number>()
   #held = 0
   #sent = 0
   #dropped = 0
@@ -332,8 +331,7 @@ export class DigestEngine {
   // A group held by an inhibition, and over before it was lifted: what it gathered is dropped as inhibited.
   #dropGroup(group: OpenGroup, now: number): void {
     this.#close(group, now)
-    this.#dropped += group.state.count - 1
-    this.#drop('inhibited', titleOf(group.state, 'resolved'))
+    this.#drop('inhibited', titleOf(group.state, 'resolved'), group.state.count)
   }
 
   #close(group: OpenGroup, now: number): void {
@@ -345,14 +343,9 @@ export class DigestEngine {
     this.#inhibitors.close(group)
   }
 
-  #drop(reason: DropReason, about: string): Added {
-    this.#dropped++
-    const now = this.#clock.now()
-    const said = this.#saidAt.get(reason)
-    if (this.#o.dropped && (said === undefined || now - said >= this.#o.groupIntervalMs)) {
-      this.#saidAt.set(reason, now)
-      this.#o.dropped(reason, about)
-    }
+  #drop(reason: DropReason, about: string, count = 1): Added {
+    this.#dropped += count
+    this.#o.dropped?.(reason, about, count)
     return { accepted: false, reason }
   }
 }

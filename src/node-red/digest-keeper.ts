@@ -27,11 +27,14 @@ export interface DigestKeeperOptions {
   store: StateStore
   coordinator?: SharedDigest
   /** a new engine, sending through `send`, telling what it did not take through `dropped` */
-  create(send: (digest: XoDigest) => void, dropped: (reason: DropReason, about: string) => void): DigestEngineLike
+  create(
+    send: (digest: XoDigest) => void,
+    dropped: (reason: DropReason, about: string, count: number) => void,
+  ): DigestEngineLike
   /** a digest to put out (only the current engine's, only while it may send) */
   send(digest: XoDigest): void
   /** a message the engine did not take, and why (counted once: not again when given anew on taking the lead) */
-  dropped(reason: DropReason, about: string): void
+  dropped(reason: DropReason, about: string, count: number): void
   /** the node's: the role listener is removed, and what is open written (or deleted), when it closes */
   scope: CleanupScope
   /** what it shows may have changed */
@@ -120,8 +123,8 @@ export class DigestKeeper {
         this.#writer.changed()
         this.#o.changed()
       },
-      (reason, about) => {
-        if (!this.#replaying) this.#o.dropped(reason, about)
+      (reason, about, count) => {
+        if (!this.#replaying) this.#o.dropped(reason, about, count)
       },
     )
     return engine

@@ -13,11 +13,12 @@ export class NotSentTally {
     this.#log = log
   }
 
-  /** Counts one event not sent for `reason`; `about` names the event, for the log line. */
-  add(reason: string, about: string): void {
-    const count = (this.#counts.get(reason) ?? 0) + 1
-    this.#counts.set(reason, count)
-    if (count === 1) this.#log(`not sent (${this.#words(reason, 1)}): ${about}; further ones are counted in the status`)
+  /** Counts `events` (one by default) not sent for `reason`; `about` names the (first) event, for the log line. */
+  add(reason: string, about: string, events = 1): void {
+    const before = this.#counts.get(reason) ?? 0
+    this.#counts.set(reason, before + events)
+    if (before === 0)
+      this.#log(`not sent (${this.#words(reason, 1)}): ${about}; further ones are counted in the status`)
   }
 
   get total(): number {

@@ -48,7 +48,7 @@ export const HOUR = 60 * MINUTE
 /** An engine on a fake clock with the node's defaults, the digests it sent and what it dropped. */
 export function engineOn(clock: FakeClock, options: Partial<DigestOptions> = {}) {
   const sent: XoDigest[] = []
-  const dropped: Array<{ reason: string; about: string }> = []
+  const dropped: Array<{ reason: string; about: string; count: number }> = []
   const engine = new DigestEngine({
     groupBy: ['kind', 'pool'],
     groupWaitMs: 10 * SECOND,
@@ -61,7 +61,7 @@ export function engineOn(clock: FakeClock, options: Partial<DigestOptions> = {})
     inhibit: false,
     clock,
     send: (digest) => sent.push(digest),
-    dropped: (reason, about) => dropped.push({ reason, about }),
+    dropped: (reason, about, count) => dropped.push({ reason, about, count }),
     ...options,
   })
   return { engine, sent, dropped }

@@ -39,6 +39,7 @@ describe('DigestEngine: what it does not send', () => {
       assert.deepEqual(dropped[0], {
         reason: 'duplicate',
         about: 'admin@admin.net started VM web-01 on pool fake-pool (c-42:post)',
+        count: 1,
       })
     })
 
@@ -177,6 +178,7 @@ describe('DigestEngine: what it does not send', () => {
       assert.deepEqual(dropped.at(-1), {
         reason: 'inhibited',
         about: 'VM web-01 stopped on pool fake-pool, all started again',
+        count: 2,
       })
       assert.equal(engine.stats().groups, 0)
       assert.equal(engine.stats().dropped, 2)
@@ -225,7 +227,7 @@ describe('DigestEngine: what it does not send', () => {
     })
   })
 
-  it('says each reason once per group interval, and counts every message it dropped', () => {
+  it('tells every message it dropped and why, as it counts them', () => {
     const { engine, dropped } = engineOn(clock)
     assert.deepEqual(engine.add({ topic: 'x', payload: 1 }), { accepted: false, reason: 'not an event' })
     assert.deepEqual(engine.add(hookCall('vm.start', vm(1), { time: 1, phase: 'pre' })), {
@@ -246,7 +248,7 @@ describe('DigestEngine: what it does not send', () => {
     assert.equal(engine.stats().dropped, 5)
     assert.deepEqual(
       dropped.map((d) => d.reason),
-      ['not an event', 'not an event'],
+      ['not an event', 'not an event', 'not an event', 'not an event', 'not an event'],
     )
     assert.match(dropped[0].about, /not a message of xo-hook/)
   })

@@ -38,12 +38,14 @@ describe('xo digest: input and status', () => {
     dropped.add('duplicate', 'VM web-01 started')
     dropped.add('duplicate', 'VM web-01 started')
     dropped.add('silenced', 'VM db started')
-    assert.equal(log.length, 2)
+    // A group dropped whole: every message it held counts.
+    dropped.add('inhibited', 'VM web-01 stopped, all started again', 3)
+    assert.equal(log.length, 3)
     assert.match(log[0], /dropped\.duplicate.*VM web-01 started/)
     assert.deepEqual(digestStatus('leading', figures, dropped, t), {
       fill: 'green',
       shape: 'dot',
-      text: 'status.figures {"groups":2,"held":7,"sent":3} · dropped.duplicate {"count":2} · dropped.silenced {"count":1}',
+      text: 'status.figures {"groups":2,"held":7,"sent":3} · dropped.inhibited {"count":3} · dropped.duplicate {"count":2} · dropped.silenced {"count":1}',
     })
     assert.equal(digestStatus('following', figures, dropped, t).fill, 'grey')
     assert.match(digestStatus('following', figures, dropped, t).text, /^status\.following/)

@@ -17,11 +17,11 @@ class FakeEngine implements DigestEngineLike {
   stopped = false
   constructor(
     readonly send: (digest: XoDigest) => void,
-    readonly dropped: (reason: DropReason, about: string) => void,
+    readonly dropped: (reason: DropReason, about: string, count: number) => void,
   ) {}
   add(msg: Record<string, unknown>) {
     if (msg.topic === 'seen before') {
-      this.dropped('duplicate', String(msg.topic))
+      this.dropped('duplicate', String(msg.topic), 1)
       return { accepted: false as const, reason: 'duplicate' as const }
     }
     this.held.push(String(msg.topic))
