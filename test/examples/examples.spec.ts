@@ -107,7 +107,7 @@ describe('example flows, as they ship', function () {
   })
 
   it('01 Slack: every VM that comes into being, that stops running, however it happens, one message per burst; never a snapshot', async () => {
-    const r = await start('01 Slack - VM created or shut down.json', {
+    const r = await start('01 Slack - VM created, shut down or moved.json', {
       SLACK_WEBHOOK_URL: `${sink.url}/slack/T1/B1/x`,
     })
     await r.eventsReady()
@@ -167,7 +167,7 @@ describe('example flows, as they ship', function () {
   it('01 Slack: a host evacuated with 50 VMs on it is one Slack message, not fifty', async function () {
     this.timeout(120_000)
     const r = await start(
-      '01 Slack - VM created or shut down.json',
+      '01 Slack - VM created, shut down or moved.json',
       { SLACK_WEBHOOK_URL: `${sink.url}/slack/T1/B1/x` },
       { size: 50, prepare: crowd('xcp-host-2', 50) },
     )
