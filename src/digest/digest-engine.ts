@@ -2,7 +2,8 @@ import type { XoDigest } from '../destinations/digest-message'
 import type { XoEventSummary } from '../destinations/summary'
 import { isRecord } from '../destinations/text'
 import { type DigestEvent, digestEventOf } from './digest-event'
-import { type DigestClock, DueQueue, systemClock } from './due-queue'
+import { systemClock, type TimerClock } from '../common/timer-clock'
+import { DueQueue } from './due-queue'
 import { allRecovered, digestOf, explain, gather, openGroup, settle } from './group'
 import { type GroupKey, groupOf } from './group-labels'
 import { Inhibitors } from './inhibitors'
@@ -38,7 +39,7 @@ export interface DigestOptions {
   /** a pool-wide problem silences the per-VM problems inside that pool */
   inhibit: boolean
   /** tests: a clock they move; by default the system's, its timers not keeping the process alive */
-  clock?: DigestClock
+  clock?: TimerClock
   send(digest: XoDigest): void
   /**
    * What it did not send and why, for a node's log and status: every message dropped is told (`count` of them at
@@ -85,7 +86,7 @@ const RECOVERED_KEPT = 10_000
  */
 export class DigestEngine {
   readonly #o: DigestOptions
-  readonly #clock: DigestClock
+  readonly #clock: TimerClock
   readonly #groups = new Map<string, OpenGroup>()
   /** open problems (their pair) → the group holding them, where their recovery goes */
   readonly #problems = new OpenProblems<OpenGroup>()

@@ -1,18 +1,4 @@
-export interface DigestClock {
-  now(): number
-  setTimer(fn: () => void, ms: number): unknown
-  clearTimer(timer: unknown): void
-}
-
-export const systemClock: DigestClock = {
-  now: () => Date.now(),
-  setTimer: (fn, ms) => {
-    const timer = setTimeout(fn, ms)
-    timer.unref?.()
-    return timer
-  },
-  clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
-}
+import type { TimerClock } from '../common/timer-clock'
 
 /**
  * When each group is due, in a binary heap, behind a single timer set for the earliest: a thousand open groups
@@ -26,7 +12,7 @@ export class DueQueue {
   #held = false
 
   constructor(
-    private readonly clock: DigestClock,
+    private readonly clock: TimerClock,
     /** the group was due at `at` (it checks the entry still holds) */
     private readonly due: (key: string, at: number) => void,
   ) {}

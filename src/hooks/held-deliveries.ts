@@ -1,15 +1,4 @@
-/** What the gate reads the time from and arms its timers with: the system's, or a test's. */
-export interface GateClock {
-  now(): number
-  setTimeout(release: () => void, ms: number): unknown
-  clearTimeout(timer: unknown): void
-}
-
-const systemClock: GateClock = {
-  now: () => Date.now(),
-  setTimeout: (release, ms) => setTimeout(release, ms),
-  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
-}
+import { systemClock, type TimerClock } from '../common/timer-clock'
 
 /** How long a delivery may be held: `limitMs` from `arrived`, when it came in (ms since the epoch). */
 export interface HoldLimit {
@@ -32,7 +21,7 @@ export function releaseDeadline({ arrived, limitMs }: HoldLimit): number {
 export class HeldDeliveries {
   #held = new Map<string, { answer: (how: 'released' | 'timeout' | 'closed') => void; timer: unknown }>()
 
-  constructor(private readonly clock: GateClock = systemClock) {}
+  constructor(private readonly clock: TimerClock = systemClock) {}
 
   get size(): number {
     return this.#held.size
@@ -42,7 +31,7 @@ export class HeldDeliveries {
   hold(key: string, answer: (how: 'released' | 'timeout' | 'closed') => void, limit: HoldLimit): number {
     this.#finish(key, 'closed') // a repeated key must not leave the first one hanging
     const deadline = releaseDeadline(limit)
-    const timer = this.clock.setTimeout(() => this.#finish(key, 'timeout'), Math.max(0, deadline - this.clock.now()))
+    const timer = this.clock.setTimer(() => this.#finish(key, 'timeout'), Math.max(0, deadline - this.clock.now()))
     this.#held.set(key, { answer, timer })
     return deadline
   }
@@ -60,7 +49,7 @@ export class HeldDeliveries {
     const entry = this.#held.get(key)
     if (!entry) return false
     this.#held.delete(key)
-    this.clock.clearTimeout(entry.timer)
+    this.clock.clearTimer(entry.timer)
     entry.answer(how)
     return true
   }

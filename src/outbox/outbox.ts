@@ -1,3 +1,4 @@
+import { systemClock, type TimerClock } from '../common/timer-clock'
 import { backoffMs } from '../destinations/outcome'
 
 /** A request for the core `http request` node, as the destination nodes build it. */
@@ -137,28 +138,12 @@ export function deadBeyondLimits(
 }
 
 /** The clock and timer the outbox schedules with (tests: a clock they move). */
-export interface OutboxClock {
-  now(): number
-  setTimer(fn: () => void, ms: number): unknown
-  clearTimer(timer: unknown): void
-}
-
-const systemClock: OutboxClock = {
-  now: () => Date.now(),
-  setTimer: (fn, ms) => {
-    const timer = setTimeout(fn, ms)
-    timer.unref?.()
-    return timer
-  },
-  clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
-}
-
 export interface OutboxOptions {
   storage: OutboxStorage
   /** hands a request to the flow (on its way to the http request node); the answer comes back through `answered` */
   send(entry: OutboxEntry): void
   limits?: Partial<OutboxLimits>
-  clock?: OutboxClock
+  clock?: TimerClock
   random?: () => number
   warn(message: string): void
 }
@@ -174,7 +159,7 @@ export interface OutboxOptions {
 export class Outbox {
   readonly #o: OutboxOptions
   readonly #limits: OutboxLimits
-  readonly #clock: OutboxClock
+  readonly #clock: TimerClock
   readonly #entries = new Map<string, OutboxEntry>()
   #timer: unknown
   #timerAt = Number.POSITIVE_INFINITY

@@ -3,43 +3,16 @@
  * destinations' fixtures and captures), and a clock the test moves.
  */
 import type { XoDigest } from '../../src/destinations/digest-message'
-import type { DigestClock } from '../../src/digest/due-queue'
 import { DigestEngine, type DigestOptions } from '../../src/digest/digest-engine'
 import type { XoEventMessage } from '../../src/events/message'
 import { USER } from './destination-fixtures'
+import { FakeClock } from './fake-clock'
 import { eventMessage, HOST1, HOST2, host, POOL_ID, usecases } from './destination-messages'
 
 export const POOL_NAME = usecases.initialInventory.pool.name_label
 export const POOL = { id: POOL_ID, name: POOL_NAME }
 
-/** A clock the test moves: timers run when their time comes, in order; `pending` says how many are set. */
-export class FakeClock implements DigestClock {
-  at = Date.UTC(2026, 10, 30, 8, 0, 0)
-  #timers: Array<{ fn: () => void; due: number }> = []
-  now = () => this.at
-  setTimer = (fn: () => void, ms: number) => {
-    const timer = { fn, due: this.at + ms }
-    this.#timers.push(timer)
-    return timer
-  }
-  clearTimer = (timer: unknown) => {
-    this.#timers = this.#timers.filter((t) => t !== timer)
-  }
-  get pending(): number {
-    return this.#timers.length
-  }
-  advance(ms: number): void {
-    const until = this.at + ms
-    for (;;) {
-      const next = this.#timers.filter((t) => t.due <= until).sort((a, b) => a.due - b.due)[0]
-      if (!next) break
-      this.#timers = this.#timers.filter((t) => t !== next)
-      this.at = Math.max(this.at, next.due)
-      next.fn()
-    }
-    this.at = until
-  }
-}
+export { FakeClock }
 
 export const SECOND = 1000
 export const MINUTE = 60 * SECOND

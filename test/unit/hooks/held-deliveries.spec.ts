@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { type GateClock, HeldDeliveries, releaseDeadline } from '../../../src/hooks/held-deliveries'
+import type { TimerClock } from '../../../src/common/timer-clock'
+import { HeldDeliveries, releaseDeadline } from '../../../src/hooks/held-deliveries'
 import { hookSettings, type HookSettings, XO_WAIT_LIMIT_S } from '../../../src/hooks/settings'
 
 // XO 5.207.2 gives up on a pre hook about 10.5 s after it sent it (the simulator's default too), and then
@@ -7,7 +8,7 @@ import { hookSettings, type HookSettings, XO_WAIT_LIMIT_S } from '../../../src/h
 const XO_GIVES_UP_MS = 10_500
 
 /** A clock the test moves by hand: timers fire only when it is advanced past them. */
-class ManualClock implements GateClock {
+class ManualClock implements TimerClock {
   time = 0
   #timers: Array<{ at: number; fire: () => void }> = []
 
@@ -15,13 +16,13 @@ class ManualClock implements GateClock {
     return this.time
   }
 
-  setTimeout(fire: () => void, ms: number): unknown {
+  setTimer(fire: () => void, ms: number): unknown {
     const timer = { at: this.time + ms, fire }
     this.#timers.push(timer)
     return timer
   }
 
-  clearTimeout(timer: unknown): void {
+  clearTimer(timer: unknown): void {
     this.#timers = this.#timers.filter((t) => t !== timer)
   }
 

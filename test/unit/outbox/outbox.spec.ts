@@ -5,40 +5,13 @@ import path from 'node:path'
 import {
   deadBeyondLimits,
   Outbox,
-  type OutboxClock,
   type OutboxEntry,
   type OutboxLimits,
   type OutboxStorage,
 } from '../../../src/outbox/outbox'
 import { StateOutboxStorage } from '../../../src/outbox/state-storage'
 import { FileStateStore } from '../../../src/state/file-state-store'
-
-/** A clock the test moves: timers run when their time comes, in order. */
-class FakeClock implements OutboxClock {
-  at = 1_000_000
-  #timers: Array<{ fn: () => void; due: number }> = []
-  now = () => this.at
-  setTimer = (fn: () => void, ms: number) => {
-    const timer = { fn, due: this.at + ms }
-    this.#timers.push(timer)
-    return timer
-  }
-  clearTimer = (timer: unknown) => {
-    this.#timers = this.#timers.filter((t) => t !== timer)
-  }
-  async advance(ms: number): Promise<void> {
-    const until = this.at + ms
-    for (;;) {
-      const next = this.#timers.filter((t) => t.due <= until).sort((a, b) => a.due - b.due)[0]
-      if (!next) break
-      this.#timers = this.#timers.filter((t) => t !== next)
-      this.at = next.due
-      next.fn()
-      await settle()
-    }
-    this.at = until
-  }
-}
+import { FakeClock } from '../../support/fake-clock'
 
 /** Storage in memory that says what it held when each request went out. */
 class MemoryStorage implements OutboxStorage {
@@ -84,7 +57,7 @@ function outbox(storage: OutboxStorage, clock: FakeClock, limits: Partial<Outbox
 describe('Outbox: a request is kept until it is delivered, across restarts', () => {
   it('records a request before sending it, and forgets it once delivered', async () => {
     const storage = new MemoryStorage()
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const { box, sent } = outbox(storage, clock)
     await box.start()
     assert.equal(await box.add('slack', 'evt-1', REQUEST), true)
@@ -98,23 +71,23 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
 
   it("retries after the destination's Retry-After, or an exponential backoff, with the same id", async () => {
     const storage = new MemoryStorage()
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const { box, sent } = outbox(storage, clock, { ...LIMITS, maxAttempts: 5 })
     await box.start()
     await box.add('slack', 'evt-1', REQUEST)
     await box.answered('evt-1', { outcome: 'retry', reason: 'HTTP 429', statusCode: 429, afterMs: 7000 })
-    await clock.advance(6999)
+    await clock.advanceSettling(6999)
     assert.equal(sent.length, 1, 'sent again before Retry-After')
-    await clock.advance(1)
+    await clock.advanceSettling(1)
     assert.deepEqual(
       sent.map((s) => `${s.id}#${s.attempts}`),
       ['evt-1#1', 'evt-1#2'],
     )
     // Backoff (full jitter at its top here): 1 s after the first retry, 2 s after the second.
     await box.answered('evt-1', { outcome: 'retry', reason: 'HTTP 503', statusCode: 503 })
-    await clock.advance(1999)
+    await clock.advanceSettling(1999)
     assert.equal(sent.length, 2)
-    await clock.advance(1)
+    await clock.advanceSettling(1)
     assert.equal(sent.length, 3)
     assert.equal(storage.get('evt-1')?.lastAnswer?.reason, 'HTTP 503')
     box.stop()
@@ -122,7 +95,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
 
   it('keeps a dead letter with the last answer when the destination refuses for good or attempts run out', async () => {
     const storage = new MemoryStorage()
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const { box, sent } = outbox(storage, clock)
     await box.start()
     await box.add('pagerduty', 'bad', REQUEST)
@@ -130,7 +103,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
     await box.add('kea', 'flaky', REQUEST)
     for (let i = 0; i < 3; i++) {
       await box.answered('flaky', { outcome: 'retry', reason: 'HTTP 503', statusCode: 503, afterMs: 10 })
-      await clock.advance(60_000)
+      await clock.advanceSettling(60_000)
     }
     assert.equal(sent.filter((s) => s.id === 'flaky').length, 3, 'sent no more than its attempts')
     const dead = box.list().dead
@@ -139,20 +112,20 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
       ['flaky', 'out of attempts: HTTP 503', 503],
     ])
     assert.ok(storage.get('flaky')?.dead, 'the dead letter is kept in the storage')
-    await clock.advance(3_600_000)
+    await clock.advanceSettling(3_600_000)
     assert.equal(sent.length, 4, 'a dead letter is never sent on its own')
     box.stop()
   })
 
   it('sends again a request whose answer never came, with the same id', async () => {
     const storage = new MemoryStorage()
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const { box, sent } = outbox(storage, clock)
     await box.start()
     await box.add('slack', 'lost', REQUEST)
-    await clock.advance(29_999)
+    await clock.advanceSettling(29_999)
     assert.equal(sent.length, 1)
-    await clock.advance(1)
+    await clock.advanceSettling(1)
     assert.deepEqual(
       sent.map((s) => `${s.id}#${s.attempts}`),
       ['lost#1', 'lost#2'],
@@ -162,7 +135,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
 
   it('after a restart, sends what is due at once and the rest when it is due; dead letters wait', async () => {
     const storage = new MemoryStorage()
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const first = outbox(storage, clock)
     await first.box.start()
     await first.box.add('slack', 'due-later', REQUEST)
@@ -172,7 +145,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
     await first.box.answered('dead', { outcome: 'failed', reason: 'HTTP 404' })
     first.box.stop()
     // Node-RED killed; started again 10 s later: the request in flight will never get its answer.
-    await clock.advance(10_000)
+    await clock.advanceSettling(10_000)
     const second = outbox(storage, clock)
     await second.box.start()
     assert.deepEqual(
@@ -180,9 +153,9 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
       ['in-flight'],
     )
     await second.box.answered('in-flight', { outcome: 'ok', statusCode: 200 })
-    await clock.advance(49_999)
+    await clock.advanceSettling(49_999)
     assert.equal(second.sent.length, 1)
-    await clock.advance(1)
+    await clock.advanceSettling(1)
     assert.deepEqual(
       second.sent.map((s) => s.id),
       ['in-flight', 'due-later'],
@@ -196,7 +169,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
 
   it('an operator retries a dead letter (its attempts given back) or drops it', async () => {
     const storage = new MemoryStorage()
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const { box, sent } = outbox(storage, clock)
     await box.start()
     await box.add('kea', 'a', REQUEST)
@@ -220,12 +193,12 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
 
   it('keeps a bounded number of dead letters, dropping the oldest and saying so', async () => {
     const storage = new MemoryStorage()
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const { box, warnings } = outbox(storage, clock, { ...LIMITS, maxDead: 2 })
     await box.start()
     for (const id of ['1', '2', '3']) {
       await box.add('slack', id, REQUEST)
-      await clock.advance(10)
+      await clock.advanceSettling(10)
       await box.answered(id, { outcome: 'failed', reason: 'HTTP 410' })
     }
     assert.deepEqual(
@@ -243,7 +216,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
     const gates: Array<() => void> = []
     const save = storage.save.bind(storage)
     storage.save = (entry) => new Promise<void>((resolve) => gates.push(resolve)).then(() => save(entry))
-    const { box } = outbox(storage, new FakeClock())
+    const { box } = outbox(storage, new FakeClock(1_000_000))
     await box.start()
     const added = box.add('slack', 'a', REQUEST)
     while (!gates.length) await settle()
@@ -260,7 +233,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
   })
 
   it('says what each answer made of its request; nothing for one settled already', async () => {
-    const { box } = outbox(new MemoryStorage(), new FakeClock())
+    const { box } = outbox(new MemoryStorage(), new FakeClock(1_000_000))
     await box.start()
     for (const id of ['a', 'b', 'c']) await box.add('slack', id, REQUEST)
     assert.equal(await box.answered('a', { outcome: 'ok', statusCode: 200 }), 'delivered')
@@ -304,7 +277,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
   it("keeps its entries in the package's state store, read back by the next start", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'xo-outbox-'))
     try {
-      const clock = new FakeClock()
+      const clock = new FakeClock(1_000_000)
       const store = new FileStateStore(dir)
       const first = outbox(new StateOutboxStorage(store, 'outbox/slack'), clock)
       await first.box.start()
@@ -317,7 +290,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
         second.box.list().pending.map((e) => [e.id, e.attempts, e.lastAnswer?.reason]),
         [['kept', 1, 'HTTP 503']],
       )
-      await clock.advance(5000)
+      await clock.advanceSettling(5000)
       assert.deepEqual(
         second.sent.map((s) => `${s.id}#${s.attempts}`),
         ['kept#2'],
@@ -330,7 +303,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
 
   it('takes requests that come while it still loads what was kept, and loses neither', async () => {
     const storage = new MemoryStorage()
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     await storage.save({
       id: 'kept',
       node: 'n',
@@ -363,7 +336,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
 
   it('never sends a new request before it is recorded, even when a retry falls due meanwhile', async () => {
     const storage = new MemoryStorage()
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     let recorded: () => void = () => {}
     const slow = Object.assign(Object.create(storage) as MemoryStorage, {
       save: (entry: OutboxEntry) =>
@@ -378,7 +351,7 @@ describe('Outbox: a request is kept until it is delivered, across restarts', () 
     const adding = box.add('slack', 'new', REQUEST)
     await settle()
     // The retry's timer runs the schedule while the new request is still being written.
-    await clock.advance(1000)
+    await clock.advanceSettling(1000)
     assert.deepEqual(
       sent.map((s) => s.id),
       ['old', 'old'],
