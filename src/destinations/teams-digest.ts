@@ -2,6 +2,7 @@ import type { XoDigest } from './digest-message'
 import type { XoEventSummary } from './summary'
 import { digestFacts, digestPlace, digestState, isFiringProblem, itemLine, moreLine } from './from-digest'
 import { xoLink } from './links'
+import { factSet, titleBlock } from './teams-blocks'
 import { truncate } from './text'
 
 /** Tried in order until the card fits Teams' size: the list shrinks first, then the facts. */
@@ -24,25 +25,9 @@ export function digestCard(
 ): Record<string, unknown> {
   const color = isFiringProblem(d) ? 'Attention' : d.status === 'resolved' && d.severity === 'problem' ? 'Good' : ''
   const body: Array<Record<string, unknown>> = [
-    {
-      type: 'TextBlock',
-      text: truncate(s.title, budget.title),
-      size: 'Medium',
-      weight: 'Bolder',
-      wrap: true,
-      ...(color ? { color } : {}),
-    },
+    titleBlock(s.title, budget.title, color),
+    factSet([...digestFacts(d), { label: 'State', value: digestState(d) }], budget.facts, budget.value),
   ]
-  let facts = [...digestFacts(d), { label: 'State', value: digestState(d) }]
-  if (facts.length > budget.facts)
-    facts = [
-      ...facts.slice(0, budget.facts - 1),
-      { label: 'More', value: `${facts.length - budget.facts + 1} more facts` },
-    ]
-  body.push({
-    type: 'FactSet',
-    facts: facts.map((f) => ({ title: truncate(f.label, 60), value: truncate(f.value, budget.value) })),
-  })
   const items = d.items.slice(0, budget.items)
   const list: Array<Record<string, unknown>> = items.map((item) => ({
     type: 'TextBlock',

@@ -1,5 +1,6 @@
 import type { XoEventSummary } from './summary'
 import { xoLink } from './links'
+import { factSet, titleBlock } from './teams-blocks'
 import { DIGEST_BUDGETS, digestCard } from './teams-digest'
 import { byteLength, truncate } from './text'
 
@@ -39,29 +40,11 @@ const envelope = (content: Record<string, unknown>) => ({
 })
 
 function card(s: XoEventSummary, xoUrl: string | undefined, budget: (typeof BUDGETS)[number]): Record<string, unknown> {
-  const body: Array<Record<string, unknown>> = [
-    {
-      type: 'TextBlock',
-      text: truncate(s.title, budget.title),
-      size: 'Medium',
-      weight: 'Bolder',
-      wrap: true,
-      ...(s.ok ? {} : { color: 'Attention' }),
-    },
-  ]
+  const body: Array<Record<string, unknown>> = [titleBlock(s.title, budget.title, s.ok ? '' : 'Attention')]
   if (s.error)
     body.push({ type: 'TextBlock', text: truncate(s.error.message, budget.error), color: 'Attention', wrap: true })
-  let facts = s.facts.filter((f) => !(s.error && f.label === 'Error'))
-  if (facts.length > budget.facts)
-    facts = [
-      ...facts.slice(0, budget.facts - 1),
-      { label: 'More', value: `${facts.length - budget.facts + 1} more facts` },
-    ]
-  if (facts.length)
-    body.push({
-      type: 'FactSet',
-      facts: facts.map((f) => ({ title: truncate(f.label, 60), value: truncate(f.value, budget.value) })),
-    })
+  const facts = s.facts.filter((f) => !(s.error && f.label === 'Error'))
+  if (facts.length) body.push(factSet(facts, budget.facts, budget.value))
   body.push({
     type: 'TextBlock',
     text: `${s.time} · ${truncate(s.kind, 100)}${s.phase ? ` (${s.phase})` : ''}`,
