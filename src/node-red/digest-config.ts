@@ -98,7 +98,8 @@ function silences(value: unknown): Silence[] {
     if (typeof from !== 'string' || !TIME.test(from))
       throw new Refused(`${which}: from ${JSON.stringify(from)} is not HH:MM`)
     if (typeof to !== 'string' || !TIME.test(to)) throw new Refused(`${which}: to ${JSON.stringify(to)} is not HH:MM`)
-    if (absent(days) || (Array.isArray(days) && days.length === 0)) return { kind: 'window', from, to }
+    if (absent(days)) return { kind: 'window', from, to }
+    if (Array.isArray(days) && days.length === 0) throw new Refused(`${which}: no day ticked, it would never hold`)
     const list = Array.isArray(days) ? days.map(Number) : []
     if (!list.length || list.some((d) => !Number.isInteger(d) || d < 0 || d > 6))
       throw new Refused(`${which}: days ${JSON.stringify(days)} are not days of the week (0 = Sunday to 6)`)

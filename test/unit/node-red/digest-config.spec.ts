@@ -46,12 +46,12 @@ describe('xo digest: its properties, read once at deploy', () => {
     assert.deepEqual(settings({ groupBy: 'kind, user' }).groupBy, ['kind', 'user'])
   })
 
-  it('reads silences: windows (days sorted, none meaning every day) and maintenance', () => {
+  it('reads silences: windows (days sorted, none given meaning every day) and maintenance', () => {
     assert.deepEqual(
       settings({
         silences: [
           { kind: 'window', from: '22:00', to: '06:30', days: ['6', 0] },
-          { kind: 'window', from: '12:00', to: '13:00', days: [] },
+          { kind: 'window', from: '12:00', to: '13:00' },
           { kind: 'maintenance' },
         ],
       }).silences,
@@ -83,6 +83,11 @@ describe('xo digest: its properties, read once at deploy', () => {
     assert.match(
       refused({ silences: [{ kind: 'window', from: '01:00', to: '02:00', days: [7] }] }),
       /silence 1: days \[7\]/,
+    )
+    // Every day unticked in the editor: a window that would never hold, not one that always does.
+    assert.match(
+      refused({ silences: [{ kind: 'window', from: '01:00', to: '02:00', days: [] }] }),
+      /silence 1: no day ticked/,
     )
   })
 })
