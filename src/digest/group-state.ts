@@ -43,8 +43,13 @@ export interface GroupState {
   /** problems not recovered, by what pairs them with their recovery */
   open: Record<string, number>
   openCount: number
-  /** pools whose per-VM problems it inhibits while open (a host down, a new master), each with why */
-  inhibits: Array<{ pool: string; why: string }>
+  /**
+   * what it inhibits while open, each with why: the VM problems of a pool on `host` (a host down), or of the whole
+   * pool without one (a new master)
+   */
+  inhibits: Array<{ pool: string; why: string; host?: string }>
+  /** the hosts each of its VM problems was on (by pair): a host down inhibits those on it */
+  problemHosts?: Record<string, string[]>
   subject?: ObjectRef
   /** distinct subjects, at most SUBJECTS_KEPT (the title then says "more than") */
   subjects: string[]
