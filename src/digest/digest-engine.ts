@@ -326,7 +326,7 @@ export class DigestEngine {
       g.due = now + this.#o.groupIntervalMs
     } else if (this.#o.resolve && g.openCount > 0) {
       const repeatAt = (g.lastSentAt ?? now) + this.#o.repeatIntervalMs
-      // Told already, and now under a pool-wide problem: not said again meanwhile.
+      // Told already, and now inhibited (its VMs' host down): not said again meanwhile.
       if (now >= repeatAt && !this.#inhibited(g)) this.#send(g, 'firing', now)
       g.due = now >= repeatAt ? now + this.#o.repeatIntervalMs : repeatAt
     } else return this.#close(group, now)
@@ -334,7 +334,7 @@ export class DigestEngine {
   }
 
   /**
-   * VM problems gathered before their pool-wide cause was known (a VM's stop seen before its host's going down)
+   * VM problems gathered before their cause was known (a VM's stop seen before its host's going down)
    * are held back, never told, while the cause is open, as if inhibited when they came; all recovered by the time
    * they could be told, they never are. Whether the group was held back (and looked at again later, or dropped).
    */

@@ -31,7 +31,7 @@ export interface GroupState {
   problemVerb?: string
   /** its problems are calls that failed: the title names the method first */
   failedCall?: true
-  /** every problem it has is a VM's own (a pool-wide problem of its pool inhibits it) */
+  /** every problem it has is a VM's own (a host down inhibits those on it, a new master its whole pool) */
   vmProblems?: boolean
   /** held back unsent by an inhibition: if it ends all recovered, it is never told */
   heldBack?: true

@@ -86,7 +86,7 @@ describe('DigestEngine: across a restart, and paused', () => {
     assert.equal(after.engine.add(hookCall('vm.start', vm(1), { time: 0, callId: 'c-0' })).accepted, true)
   })
 
-  it('a restored pool-wide problem inhibits as before, and a restored maintenance silences', () => {
+  it('a restored host down inhibits as before, and a restored maintenance silences', () => {
     const options = { inhibit: true, silences: [{ kind: 'maintenance' as const }] }
     const before = engineOn(clock, options)
     before.engine.add(hostDown())
