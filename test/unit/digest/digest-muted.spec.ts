@@ -7,9 +7,11 @@ import {
   HOST1,
   HOST2,
   HOUR,
+  hookCall,
   hostEnabled,
   MINUTE,
   SECOND,
+  vm,
   vmPower,
 } from '../../support/digest-messages'
 
@@ -77,6 +79,40 @@ describe('DigestEngine: a problem muted is held, not forgotten', () => {
         [
           ['Host xcp-host-2 enabled on pool fake-pool', 'info'],
           ['VM web-01 stopped on pool fake-pool', 'problem'],
+        ],
+      )
+    })
+
+    it('tells a problem still open when its silence ended, though it recovers at that very moment', () => {
+      const { engine, sent, dropped } = engineOn(clock, { silences: [{ kind: 'maintenance' }] })
+      engine.add(hostEnabled(false))
+      engine.add(vmPower('stopped', 1, { on: HOST2 }))
+      engine.add(hostEnabled(true))
+      assert.equal(engine.add(vmPower('started', 1, { on: HOST2 })).accepted, true)
+      clock.advance(10 * SECOND)
+      assert.ok(sent.some((d) => d.title === 'VM web-01 stopped on pool fake-pool, all started again'))
+      assert.equal(dropped.length, 1, 'only the news of the host going into maintenance')
+    })
+
+    it('drops a held problem that turns out asked for, or whose VM was deleted, and a held problem seen again', () => {
+      const { engine, sent, dropped } = engineOn(clock, { silences: night })
+      clock.advance(HOUR)
+      engine.add(vmPower('stopped', 1))
+      assert.deepEqual(engine.add(vmPower('stopped', 1)), { accepted: false, reason: 'duplicate' })
+      engine.add(hookCall('vm.stop', vm(1), { time: clock.now() }))
+      engine.add(hookCall('vm.start', vm(2), { ok: false, time: clock.now() }))
+      engine.add(hookCall('vm.delete', vm(2), { time: clock.now() }))
+      assert.equal(engine.stats().held, 0)
+      clock.advance(4 * HOUR)
+      assert.equal(sent.length, 0)
+      assert.deepEqual(
+        dropped.map((d) => [d.reason, d.about]),
+        [
+          ['duplicate', 'VM web-01 stopped'],
+          ['silenced', 'VM web-01 stopped'],
+          ['silenced', 'admin@admin.net shut down VM web-01 on pool fake-pool'],
+          ['silenced', 'vm.start of VM web-02 failed: VM_BAD_POWER_STATE'],
+          ['silenced', 'admin@admin.net deleted VM web-02 on pool fake-pool'],
         ],
       )
     })

@@ -255,10 +255,20 @@ describe('DigestEngine: what it does not send', () => {
       engine.add(masterChanged())
       assert.equal(mutedBy(engine.add(vmPower('stopped', 1))), 'inhibited')
       assert.equal(mutedBy(engine.add(vmPower('stopped', 2, { on: HOST2 }))), 'inhibited')
+      assert.equal(mutedBy(engine.add(hookCall('vm.start', vm(3), { ok: false, time: 1 }))), 'inhibited')
       clock.advance(10 * SECOND + 5 * MINUTE)
-      assert.equal(engine.stats().groups, 1, "the master's group closed: the VMs still stopped are told")
+      assert.equal(engine.stats().groups, 2, "the master's group closed: the VMs' problems still open are told")
       clock.advance(10 * SECOND)
-      assert.equal(sent.at(-1)!.title, 'web-01 and 1 other VM stopped on pool fake-pool')
+      assert.deepEqual(
+        sent
+          .slice(-2)
+          .map((d) => d.title)
+          .sort(),
+        [
+          'vm.start failed for VM web-03 on pool fake-pool by admin@admin.net',
+          'web-01 and 1 other VM stopped on pool fake-pool',
+        ],
+      )
       const free = engineOn(new FakeClock()).engine
       free.add(hostDown())
       assert.equal(free.add(vmPower('stopped', 1, { on: HOST2 })).accepted, true)
