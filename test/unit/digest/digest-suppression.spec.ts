@@ -221,17 +221,29 @@ describe('DigestEngine: what it does not send', () => {
     })
 
     it('tells a held VM problem once the host is back up and the VM still down', () => {
-      const { engine, sent } = engineOn(clock, { inhibit: true })
-      engine.add(vmPower('stopped', 1, { on: HOST2 }))
-      engine.add(hostDown())
-      clock.advance(10 * SECOND)
-      engine.add(hostUp())
-      clock.advance(5 * MINUTE)
-      assert.deepEqual(sent.map((d) => d.title).sort(), [
-        'Host xcp-host-2 went down on pool fake-pool',
-        'Host xcp-host-2 went down on pool fake-pool, all back up',
-        'VM web-01 stopped on pool fake-pool',
-      ])
+      // The VM's stop before or after its host's going down (gathered, then held back; or held), the host back before
+      // or after the first digests; a VM held back in a group told of nothing yet is looked at again an interval on.
+      const cases: Array<{ stopFirst: boolean; upAfter: number; toldWithin: number }> = [
+        { stopFirst: true, upAfter: 10 * SECOND, toldWithin: 5 * MINUTE },
+        { stopFirst: true, upAfter: 0, toldWithin: 10 * SECOND },
+        { stopFirst: false, upAfter: 10 * SECOND, toldWithin: 10 * SECOND },
+        { stopFirst: false, upAfter: 0, toldWithin: 10 * SECOND },
+      ]
+      for (const { stopFirst, upAfter, toldWithin } of cases) {
+        const caseClock = new FakeClock()
+        const { engine, sent } = engineOn(caseClock, { inhibit: true })
+        if (stopFirst) engine.add(vmPower('stopped', 1, { on: HOST2 }))
+        engine.add(hostDown())
+        if (!stopFirst) engine.add(vmPower('stopped', 1, { on: HOST2 }))
+        caseClock.advance(upAfter)
+        engine.add(hostUp())
+        caseClock.advance(toldWithin)
+        assert.deepEqual(
+          sent.map((d) => d.title).filter((title) => title.startsWith('VM')),
+          ['VM web-01 stopped on pool fake-pool'],
+          `the stop ${stopFirst ? 'before' : 'after'} the host's going down, the host up after ${upAfter} ms`,
+        )
+      }
     })
 
     it('does not repeat a VM problem told already while the host it was on is down', () => {
