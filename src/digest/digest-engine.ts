@@ -1,24 +1,24 @@
 import type { XoDigest } from '../destinations/digest-message'
 import type { XoEventSummary } from '../destinations/summary'
 import { isRecord } from '../destinations/text'
-import { type DigestEvent, digestEventOf } from './digest-event'
+import { type DigestEvent, digestEventOf, isVmProblem } from './digest-event'
 import { systemClock, type TimerClock } from '../common/timer-clock'
 import { DueQueue } from './due-queue'
 import { allRecovered, digestOf, explain, gather, openGroup, settle } from './group'
 import { type GroupKey, groupOf } from './group-labels'
-import { Inhibitors } from './inhibitors'
+import { Inhibitors, inhibitionOf } from './inhibitors'
 import { OpenProblems } from './open-problems'
 import { type GroupState, isGroupState } from './group-state'
-import type { Silence } from './silences'
+import { hostsOf, type Silence } from './silences'
 import { PowerIntents } from './power-intents'
 import { SeenEvents } from './seen-events'
-import { type DropReason, Suppressions } from './suppressions'
+import { type DropReason, type HeldEntry, type MuteReason, Suppressions } from './suppressions'
 import { titleOf } from './title'
 
 export type { GroupKey } from './group-labels'
 export type { Silence } from './silences'
 
-export type { DropReason } from './suppressions'
+export type { DropReason, MuteReason } from './suppressions'
 
 export interface DigestOptions {
   /** the labels a group is made by (the node's default: kind and pool); problems always group apart from news */
@@ -36,7 +36,7 @@ export interface DigestOptions {
   /** the messages a digest lists, the first ones (20) */
   maxItems: number
   silences: Silence[]
-  /** a pool-wide problem silences the per-VM problems inside that pool */
+  /** a host down mutes the problems of the VMs that were on it, a new master those of every VM of its pool */
   inhibit: boolean
   /** tests: a clock they move; by default the system's, its timers not keeping the process alive */
   clock?: TimerClock
@@ -56,11 +56,15 @@ export interface DigestSnapshot {
   seen: Array<[string, number]>
   /** hosts in maintenance mode */
   maintenance: string[]
-  /** problems dropped (silenced, inhibited), by pair: their recovery is dropped alike */
-  suppressed: Array<[string, DropReason]>
+  /** problems held while muted (silenced, inhibited), told once nothing mutes them if they are still open */
+  held?: Array<[string, HeldEntry]>
 }
 
-type Added = { accepted: true; group: string } | { accepted: false; reason: DropReason }
+/**
+ * `muted`: a problem held out of its group while a silence or an inhibition holds (told in it afterwards if still
+ * open, dropped with its recovery if it recovers before).
+ */
+type Added = { accepted: true; group: string; muted?: MuteReason } | { accepted: false; reason: DropReason }
 
 interface OpenGroup {
   state: GroupState
@@ -76,6 +80,10 @@ const SNAPSHOT_IDS = 1000
 const CLOSED_IDS_SNAPSHOT = 10_000
 // Recoveries remembered at most (their twins come within seconds; the oldest go first).
 const RECOVERED_KEPT = 10_000
+// The due queue's entry for looking at held problems again, which no group's key can be.
+const HELD_KEY = '\u0000held'
+// While problems are held, how often a window silence is looked at again: its bounds are in minutes.
+const HELD_LOOK_MS = 60_000
 
 /**
  * One message per incident: gathers messages of xo-hook, xo-events and xo-call into groups (by the labels of
@@ -98,6 +106,8 @@ export class DigestEngine {
   readonly #recovered = new Map<string, number>()
   readonly #queue: DueQueue
   #held = 0
+  /** when held problems are next looked at, if they are */
+  #heldLookAt: number | undefined
   #sent = 0
   #dropped = 0
   #stopped = false
@@ -109,7 +119,8 @@ export class DigestEngine {
     this.#seen = new SeenEvents(Math.max(SEEN_AT_LEAST_MS, options.repeatIntervalMs))
     this.#suppressions = new Suppressions(
       options.silences,
-      options.inhibit ? (pool) => this.#inhibitors.inhibits(pool) : undefined,
+      options.inhibit ? (pool, hosts) => this.#inhibitors.inhibits(pool, hosts) : undefined,
+      (reason, about, count, ids) => this.#dropHeld(reason, about, count, ids),
     )
     this.#queue = new DueQueue(this.#clock, (key, at) => this.#due(key, at))
   }
@@ -128,7 +139,9 @@ export class DigestEngine {
       e.pair = undefined
     }
     if (this.#o.dedup && this.#seen.has(s.id, now)) return this.#drop('duplicate', `${s.title} (${s.id})`)
-    this.#suppressions.learn(e)
+    if (this.#suppressions.learn(e)) this.#lookAtHeld(now)
+    // Held problems nothing mutes any more go to their groups first: this message may recover one.
+    if (this.#heldLookAt !== undefined && this.#heldLookAt <= now) this.#releaseHeld(this.#heldLookAt)
     if (e.removes) this.#removed(e.removes, s, now)
     const problemGroup = e.pair ? this.#problems.get(e.pair) : undefined
     // The same recovery told twice (a host's start call, and its coming up in the object stream): once is enough.
@@ -139,11 +152,12 @@ export class DigestEngine {
     // The same problem again (a call failing twice) belongs to the incident still open for it.
     const recurs = !!problemGroup && e.role === 'problem'
     if (!recovers) {
-      const dropped = this.#suppressions.reasonFor(e, now)
-      if (dropped) return this.#drop(dropped, s.title)
+      const verdict = this.#suppressions.verdict(e, now)
+      if (verdict && 'muted' in verdict) return this.#mute(e, verdict.muted, now)
+      if (verdict) return this.#dropHeld(verdict.drop, verdict.about, verdict.count, verdict.ids)
     }
     // A host back up lifts what its going down inhibited, with or without `resolve`.
-    if (e.role === 'recovery' && e.pair && s.pool) this.#inhibitors.lift(s.pool.id, e.pair)
+    if (e.role === 'recovery' && e.pair && s.pool && this.#inhibitors.lift(s.pool.id, e.pair)) this.#lookAtHeld(now)
     const group = recovers || recurs ? problemGroup! : this.#groupFor(e, now)
     const g = group.state
     gather(g, group.subjects, e, this.#o.maxItems, recovers)
@@ -155,14 +169,55 @@ export class DigestEngine {
       this.#recoveredNow(e.pair!, now)
       this.#suppressions.recovered(e.pair!)
     }
-    if (this.#o.inhibit && e.poolWide && e.role === 'problem' && s.pool)
-      this.#inhibitors.add(s.pool.id, e.pair ?? `new:${s.id}`, group)
+    this.#inhibiting(e, group)
     this.#hasten(g, now)
     return { accepted: true, group: g.key }
   }
 
+  // What a problem gathered inhibits, and the hosts a VM problem was on (what a host's going down inhibits).
+  #inhibiting(e: DigestEvent, group: OpenGroup): void {
+    if (!this.#o.inhibit || e.role !== 'problem') return
+    const inhibition = inhibitionOf(e)
+    if (inhibition) this.#inhibitors.add(inhibition, e.pair ?? `new:${e.summary.id}`, group)
+    if (isVmProblem(e) && e.pair) (group.state.problemHosts ??= {})[e.pair] = hostsOf(e.summary, e.msg)
+  }
+
+  // Held: the status counts it as held, a snapshot keeps it, and it is looked at again while it is.
+  #mute(e: DigestEvent, reason: MuteReason, now: number): Added {
+    this.#lookAtHeld(Math.floor(now / HELD_LOOK_MS) * HELD_LOOK_MS + HELD_LOOK_MS)
+    return { accepted: true, group: this.#keyOf(e), muted: reason }
+  }
+
+  // Held problems are looked at `at` (now, when what muted them may have ended), then every minute while any is.
+  #lookAtHeld(at: number): void {
+    if (this.#suppressions.heldCount === 0) return
+    if (this.#heldLookAt !== undefined && this.#heldLookAt <= at) return
+    this.#heldLookAt = at
+    this.#queue.schedule(HELD_KEY, at)
+  }
+
+  // Problems nothing mutes any more are gathered as if they had just come: a new group's first wait, or the next
+  // interval of their group told already.
+  #releaseHeld(at: number): void {
+    if (at !== this.#heldLookAt) return
+    this.#heldLookAt = undefined
+    const now = this.#clock.now()
+    for (const e of this.#suppressions.release(now)) {
+      const told = e.pair ? this.#problems.get(e.pair) : undefined
+      const group = told ?? this.#groupFor(e, now)
+      gather(group.state, group.subjects, e, this.#o.maxItems, false)
+      this.#held++
+      if (this.#o.dedup) this.#remember(group.state, e.summary.id, now)
+      if (e.pair && this.#o.resolve) this.#problems.open(e.pair, group)
+      this.#inhibiting(e, group)
+      this.#hasten(group.state, now)
+    }
+    if (this.#suppressions.heldCount > 0) this.#lookAtHeld(Math.floor(now / HELD_LOOK_MS) * HELD_LOOK_MS + HELD_LOOK_MS)
+  }
+
   stats(): { groups: number; held: number; sent: number; dropped: number } {
-    return { groups: this.#groups.size, held: this.#held, sent: this.#sent, dropped: this.#dropped }
+    const held = this.#held + this.#suppressions.heldCount
+    return { groups: this.#groups.size, held, sent: this.#sent, dropped: this.#dropped }
   }
 
   snapshot(): DigestSnapshot {
@@ -194,7 +249,9 @@ export class DigestEngine {
       this.#queue.schedule(state.key, state.due)
     }
     this.#seen.restoreClosed(list(snapshot.seen), now)
-    this.#suppressions.restore(list(snapshot.maintenance), list(snapshot.suppressed))
+    this.#suppressions.restore(list(snapshot.maintenance), list(snapshot.held))
+    // What muted them may have ended while stopped.
+    if (this.#suppressions.heldCount > 0) this.#lookAtHeld(now)
   }
 
   pause(): void {
@@ -227,17 +284,21 @@ export class DigestEngine {
   }
 
   #groupFor(e: DigestEvent, now: number): OpenGroup {
-    const labeled = groupOf(this.#o.groupBy, e.summary, e.msg)
-    const { labels } = labeled
-    // Problems never share a group with news: what pages someone is about problems alone.
-    const key = e.role === 'problem' ? `${labeled.key}|problem` : labeled.key
+    const key = this.#keyOf(e)
     let group = this.#groups.get(key)
     if (!group) {
+      const { labels } = groupOf(this.#o.groupBy, e.summary, e.msg)
       group = { state: openGroup(key, labels, e, now + this.#o.groupWaitMs), subjects: new Set() }
       this.#groups.set(key, group)
       this.#queue.schedule(key, group.state.due)
     }
     return group
+  }
+
+  #keyOf(e: DigestEvent): string {
+    const { key } = groupOf(this.#o.groupBy, e.summary, e.msg)
+    // Problems never share a group with news: what pages someone is about problems alone.
+    return e.role === 'problem' ? `${key}|problem` : key
   }
 
   // A group sent and waiting for its repeat looks again at the next interval once it has news.
@@ -252,6 +313,7 @@ export class DigestEngine {
   }
 
   #due(key: string, at: number): void {
+    if (key === HELD_KEY) return this.#releaseHeld(at)
     const group = this.#groups.get(key)
     if (!group || group.state.due !== at) return
     const g = group.state
@@ -264,7 +326,7 @@ export class DigestEngine {
       g.due = now + this.#o.groupIntervalMs
     } else if (this.#o.resolve && g.openCount > 0) {
       const repeatAt = (g.lastSentAt ?? now) + this.#o.repeatIntervalMs
-      // Told already, and now under a pool-wide problem: not said again meanwhile.
+      // Told already, and now inhibited (its VMs' host down): not said again meanwhile.
       if (now >= repeatAt && !this.#inhibited(g)) this.#send(g, 'firing', now)
       g.due = now >= repeatAt ? now + this.#o.repeatIntervalMs : repeatAt
     } else return this.#close(group, now)
@@ -272,7 +334,7 @@ export class DigestEngine {
   }
 
   /**
-   * VM problems gathered before their pool-wide cause was known (a VM's stop seen before its host's going down)
+   * VM problems gathered before their cause was known (a VM's stop seen before its host's going down)
    * are held back, never told, while the cause is open, as if inhibited when they came; all recovered by the time
    * they could be told, they never are. Whether the group was held back (and looked at again later, or dropped).
    */
@@ -305,11 +367,13 @@ export class DigestEngine {
 
   // XO's object stream shows a stop before the call's post comes: a problem not told yet was asked for after all.
   #explain(pair: string, s: XoEventSummary): void {
+    // Held meanwhile, it is news that came during a silence or an inhibition: dropped.
+    this.#suppressions.recovered(pair)
     const group = this.#problems.get(pair)
     if (!group || group.state.seq > 0) return
     explain(group.state, pair)
     this.#problems.close(pair)
-    if (s.pool) this.#inhibitors.lift(s.pool.id, pair)
+    if (s.pool && this.#inhibitors.lift(s.pool.id, pair)) this.#lookAtHeld(this.#clock.now())
   }
 
   // An object removed (a VM deleted while stopped, after a call on it failed): its problems are settled, as the
@@ -321,12 +385,19 @@ export class DigestEngine {
       this.#hasten(group.state, now)
       this.#problems.close(pair)
       this.#suppressions.recovered(pair)
-      if (s.pool) this.#inhibitors.lift(s.pool.id, pair)
+      if (s.pool && this.#inhibitors.lift(s.pool.id, pair)) this.#lookAtHeld(now)
     }
+    this.#suppressions.removed(object)
   }
 
+  // Every open problem of the group is a VM's, and each is inhibited (a host it was on down, or its pool's master
+  // new): one on a healthy host is told.
   #inhibited(g: GroupState): boolean {
-    return this.#o.inhibit && g.vmProblems === true && !!g.pool && this.#inhibitors.inhibits(g.pool.id)
+    if (!this.#o.inhibit || g.vmProblems !== true || !g.pool) return false
+    const pool = g.pool.id
+    const open = Object.keys(g.open)
+    if (open.length === 0) return this.#inhibitors.inhibits(pool, [])
+    return open.every((pair) => this.#inhibitors.inhibits(pool, g.problemHosts?.[pair] ?? []))
   }
 
   // A group held by an inhibition, and over before it was lifted: what it gathered is dropped as inhibited.
@@ -341,7 +412,13 @@ export class DigestEngine {
     this.#seen.close(g.ids, now)
     this.#held -= g.newCount
     for (const pair of Object.keys(g.open)) this.#problems.close(pair, group)
-    this.#inhibitors.close(group)
+    if (this.#inhibitors.close(group)) this.#lookAtHeld(now)
+  }
+
+  // Dropped with the problems held before it: their ids are refused a while, as a closed group's are.
+  #dropHeld(reason: DropReason, about: string, count: number, ids: string[]): Added {
+    if (ids.length > 0) this.#seen.close(ids, this.#clock.now())
+    return this.#drop(reason, about, count)
   }
 
   #drop(reason: DropReason, about: string, count = 1): Added {

@@ -31,7 +31,7 @@ export interface GroupState {
   problemVerb?: string
   /** its problems are calls that failed: the title names the method first */
   failedCall?: true
-  /** every problem it has is a VM's own (a pool-wide problem of its pool inhibits it) */
+  /** every problem it has is a VM's own (a host down inhibits those on it, a new master its whole pool) */
   vmProblems?: boolean
   /** held back unsent by an inhibition: if it ends all recovered, it is never told */
   heldBack?: true
@@ -43,8 +43,13 @@ export interface GroupState {
   /** problems not recovered, by what pairs them with their recovery */
   open: Record<string, number>
   openCount: number
-  /** pools whose per-VM problems it inhibits while open (a host down, a new master), each with why */
-  inhibits: Array<{ pool: string; why: string }>
+  /**
+   * what it inhibits while open, each with why: the VM problems of a pool on `host` (a host down), or of the whole
+   * pool without one (a new master)
+   */
+  inhibits: Array<{ pool: string; why: string; host?: string }>
+  /** the hosts each of its VM problems was on (by pair): a host down inhibits those on it */
+  problemHosts?: Record<string, string[]>
   subject?: ObjectRef
   /** distinct subjects, at most SUBJECTS_KEPT (the title then says "more than") */
   subjects: string[]

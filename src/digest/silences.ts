@@ -32,6 +32,24 @@ export function inWindow(silence: Extract<Silence, { kind: 'window' }>, time: nu
 }
 
 /**
+ * The hosts the message's object is on, or was on a moment ago: its host as the summary or a call's object names
+ * it, and for xo-events its `$container` before and after. xo-events names no host of a VM that stopped (its
+ * $container is the pool once halted): the one it ran on is its previous $container, as it is for a VM evacuated
+ * from the host (migrated from it). A pool's id among them is harmless: no host has it.
+ */
+export function hostsOf(s: XoEventSummary, msg: Record<string, unknown>): string[] {
+  const hosts: string[] = []
+  const subject = s.subject
+  const host = s.host?.id ?? (isRecord(subject?.host) ? (subject.host.id as string | undefined) : undefined)
+  if (host) hosts.push(host)
+  const payload = isRecord(msg.payload) ? msg.payload : undefined
+  if (payload === undefined || s.source !== 'events') return hosts
+  for (const object of [payload.object, payload.previous])
+    if (isRecord(object) && typeof object.$container === 'string') hosts.push(object.$container)
+  return hosts
+}
+
+/**
  * The hosts in maintenance mode (disabled), as the messages say: a host's own object (`enabled`), what a call
  * resolved, and the calls that disable or enable a host. Its events and its VMs' are silenced meanwhile.
  */
@@ -41,19 +59,8 @@ export class MaintenanceHosts {
   /** Whether the message is about a host in maintenance or one of its VMs (`learn` it first). */
   covers(s: XoEventSummary, msg: Record<string, unknown>): boolean {
     if (this.#disabled.size === 0) return false
-    const subject = s.subject
-    if (subject?.type === 'host' && this.#disabled.has(subject.id)) return true
-    const host = s.host?.id ?? (isRecord(subject?.host) ? (subject.host.id as string | undefined) : undefined)
-    if (host && this.#disabled.has(host)) return true
-    // xo-events names no host of a VM that stopped (its $container is the pool once halted): the one it ran on is
-    // its previous $container, as it is for a VM evacuated from the host (migrated from it).
-    const payload = isRecord(msg.payload) ? msg.payload : undefined
-    if (payload === undefined || s.source !== 'events') return false
-    return this.#hasContainer(payload.object) || this.#hasContainer(payload.previous)
-  }
-
-  #hasContainer(object: unknown): boolean {
-    return isRecord(object) && typeof object.$container === 'string' && this.#disabled.has(object.$container)
+    if (s.subject?.type === 'host' && this.#disabled.has(s.subject.id)) return true
+    return hostsOf(s, msg).some((host) => this.#disabled.has(host))
   }
 
   list(): string[] {
@@ -64,28 +71,33 @@ export class MaintenanceHosts {
     for (const id of ids) this.#disabled.add(id)
   }
 
-  /** What the message says of hosts' maintenance mode. */
-  learn(s: XoEventSummary, msg: Record<string, unknown>): void {
+  /** What the message says of hosts' maintenance mode; whether a host entered or left it. */
+  learn(s: XoEventSummary, msg: Record<string, unknown>): boolean {
     const payload = isRecord(msg.payload) ? msg.payload : undefined
+    let changed = false
     if (s.source === 'events' && payload?.type === 'host' && isRecord(payload.object))
-      this.#set(payload.id as string, payload.object.enabled)
-    for (const object of Object.values(s.objects)) if (object.type === 'host') this.#set(object.id, object.enabled)
+      changed = this.#set(payload.id as string, payload.object.enabled)
+    for (const object of Object.values(s.objects))
+      if (object.type === 'host') changed = this.#set(object.id, object.enabled) || changed
     const id = s.subject?.id
-    if (!s.ok || s.source === 'events' || !id) return
-    if (s.kind === 'host.disable') this.#disabled.add(id)
-    else if (s.kind === 'host.enable') this.#disabled.delete(id)
-    else if (s.kind === 'host.setMaintenanceMode') {
+    if (!s.ok || s.source === 'events' || !id) return changed
+    if (s.kind === 'host.disable') return this.#set(id, false) || changed
+    if (s.kind === 'host.enable') return this.#set(id, true) || changed
+    if (s.kind === 'host.setMaintenanceMode') {
       const params = isRecord(payload?.params)
         ? payload.params
         : isRecord(msg.xo)
           ? (msg.xo as { params?: unknown }).params
           : {}
-      this.#set(id, isRecord(params) && params.maintenance === false)
+      return this.#set(id, isRecord(params) && params.maintenance === false) || changed
     }
+    return changed
   }
 
-  #set(id: string, enabled: unknown): void {
-    if (enabled === false) this.#disabled.add(id)
-    else if (enabled === true) this.#disabled.delete(id)
+  /** Whether it changed. */
+  #set(id: string, enabled: unknown): boolean {
+    if (enabled === false && !this.#disabled.has(id)) return !!this.#disabled.add(id)
+    if (enabled === true) return this.#disabled.delete(id)
+    return false
   }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import type { DigestEngine } from '../../../src/digest/digest-engine'
 import { digestMessage, infoDigest } from '../../support/digest-fixtures'
 import { eventMessage, hostDown, hostUp, vmMigrated } from '../../support/destination-messages'
 import {
@@ -11,10 +12,13 @@ import {
   hostEnabled,
   MINUTE,
   masterChanged,
+  POOL_ID,
   SECOND,
   vm,
   vmPower,
 } from '../../support/digest-messages'
+
+const mutedBy = (result: ReturnType<DigestEngine['add']>) => (result.accepted ? result.muted : undefined)
 
 describe('DigestEngine: what it does not send', () => {
   let clock: FakeClock
@@ -92,25 +96,40 @@ describe('DigestEngine: what it does not send', () => {
       assert.equal(sent.at(-1)!.status, 'resolved')
     })
 
-    it('silences a host in maintenance mode (disabled) and the VMs on it, with their recoveries, until enabled', () => {
-      const { engine } = engineOn(clock, { silences: [{ kind: 'maintenance' }] })
-      assert.deepEqual(engine.add(hostEnabled(false)), { accepted: false, reason: 'silenced' })
-      assert.deepEqual(engine.add(vmPower('stopped', 1, { on: HOST2 })), { accepted: false, reason: 'silenced' })
-      assert.equal(engine.add(vmPower('stopped', 2, { on: HOST1 })).accepted, true, 'a VM on another host')
+    it('holds the problems of a host in maintenance mode and of its VMs, and drops them with their recoveries', () => {
+      const { engine, sent, dropped } = engineOn(clock, { silences: [{ kind: 'maintenance' }] })
+      const held = (group: string, pool = POOL_ID) => ({
+        accepted: true,
+        group: `kind=${group}|pool=${pool}|problem`,
+        muted: 'silenced',
+      })
+      assert.deepEqual(engine.add(hostEnabled(false)), { accepted: false, reason: 'silenced' }, 'news is dropped')
+      assert.deepEqual(engine.add(vmPower('stopped', 1, { on: HOST2 })), held('VM.stopped'))
       assert.deepEqual(
-        engine.add(hookCall('host.restart', { id: HOST2, type: 'host', name: 'xcp-host-2' }, { time: 1 })),
+        engine.add(vmPower('stopped', 2, { on: HOST1 })),
+        { accepted: true, group: `kind=VM.stopped|pool=${POOL_ID}|problem` },
+        'a VM on another host',
+      )
+      const host2 = { id: HOST2, type: 'host', name: 'xcp-host-2' }
+      assert.deepEqual(engine.add(hookCall('host.restart', host2, { time: 1 })), held('host.restart', ''))
+      assert.deepEqual(engine.add(hookCall('host.start', host2, { time: 2 })), { accepted: false, reason: 'silenced' })
+      assert.deepEqual(engine.add(vmPower('started', 1, { on: HOST2 })), { accepted: false, reason: 'silenced' })
+      assert.deepEqual(dropped.slice(-2), [
         {
-          accepted: false,
           reason: 'silenced',
+          about: 'admin@admin.net restarted host xcp-host-2, then admin@admin.net started host xcp-host-2',
+          count: 2,
         },
-      )
+        { reason: 'silenced', about: 'VM web-01 stopped, then VM web-01 started on xcp-host-2', count: 2 },
+      ])
+      assert.equal(engine.stats().held, 1, 'web-02 only: held problems recovered in the silence are gone')
       assert.equal(engine.add(hostEnabled(true)).accepted, true)
-      assert.deepEqual(
-        engine.add(vmPower('started', 1, { on: HOST2 })),
-        { accepted: false, reason: 'silenced' },
-        'the start of a VM whose stop was silenced',
-      )
       assert.equal(engine.add(vmPower('stopped', 3, { on: HOST2 })).accepted, true)
+      clock.advance(10 * SECOND)
+      assert.deepEqual(
+        sent.map((d) => d.title),
+        ['web-02 and 1 other VM stopped on pool fake-pool', 'Host xcp-host-2 enabled on pool fake-pool'],
+      )
     })
 
     it('silences the VMs evacuated from a host in maintenance (migrated from it)', () => {
@@ -129,30 +148,47 @@ describe('DigestEngine: what it does not send', () => {
         accepted: false,
         reason: 'silenced',
       })
-      assert.deepEqual(engine.add(vmPower('stopped', 1, { on: HOST2 })), { accepted: false, reason: 'silenced' })
+      assert.equal(mutedBy(engine.add(vmPower('stopped', 1, { on: HOST2 }))), 'silenced')
       assert.equal(engine.add(hookCall('host.enable', host2, { time: 2 })).accepted, true)
-      assert.equal(engine.add(vmPower('stopped', 2, { on: HOST2 })).accepted, true)
+      assert.equal(mutedBy(engine.add(vmPower('stopped', 2, { on: HOST2 }))), undefined)
     })
   })
 
   describe('inhibition', () => {
-    it("a host of the pool down inhibits its VMs' problems (and their recoveries) until it is back up", () => {
-      const { engine, sent } = engineOn(clock, { inhibit: true })
+    it('a host down inhibits the problems of the VMs that were on it (and their recoveries) until it is back up', () => {
+      const { engine, sent, dropped } = engineOn(clock, { inhibit: true })
       engine.add(hostDown())
-      assert.deepEqual(engine.add(vmPower('stopped', 1)), { accepted: false, reason: 'inhibited' })
-      assert.deepEqual(engine.add(hookCall('vm.start', vm(2), { ok: false, time: 1 })), {
-        accepted: false,
+      const muted = (msg: Record<string, unknown>) => mutedBy(engine.add(msg))
+      assert.equal(muted(vmPower('stopped', 1, { on: HOST2 })), 'inhibited')
+      assert.equal(muted(hookCall('vm.start', vm(2, HOST2), { ok: false, time: 1 })), 'inhibited')
+      assert.equal(engine.add(hookCall('vm.start', vm(3, HOST2), { time: 2 })).accepted, true, 'news is not inhibited')
+      engine.add(vmPower('started', 1, { on: HOST2 }))
+      assert.deepEqual(dropped.at(-1), {
         reason: 'inhibited',
+        about: 'VM web-01 stopped, then VM web-01 started on xcp-host-2',
+        count: 2,
       })
-      assert.equal(engine.add(hookCall('vm.start', vm(3), { time: 2 })).accepted, true, 'news is not inhibited')
       engine.add(hostUp())
-      assert.deepEqual(engine.add(vmPower('started', 1)), { accepted: false, reason: 'inhibited' })
-      assert.equal(engine.add(vmPower('stopped', 4)).accepted, true)
+      assert.equal(engine.add(vmPower('stopped', 4, { on: HOST2 })).accepted, true)
       clock.advance(10 * SECOND)
       assert.deepEqual(sent.map((d) => d.title).sort(), [
         'Host xcp-host-2 went down on pool fake-pool, all back up',
         'VM web-03 started on pool fake-pool by admin@admin.net',
         'VM web-04 stopped on pool fake-pool',
+        'vm.start failed for VM web-02 on pool fake-pool by admin@admin.net',
+      ])
+    })
+
+    it("a host down inhibits nothing of the VMs on the pool's other hosts", () => {
+      const { engine, sent } = engineOn(clock, { inhibit: true })
+      engine.add(hostDown())
+      assert.equal(mutedBy(engine.add(vmPower('stopped', 7, { on: HOST1 }))), undefined)
+      assert.equal(mutedBy(engine.add(hookCall('vm.start', vm(8), { ok: false, time: 1 }))), undefined)
+      clock.advance(10 * SECOND)
+      assert.deepEqual(sent.map((d) => d.title).sort(), [
+        'Host xcp-host-2 went down on pool fake-pool',
+        'VM web-07 stopped on pool fake-pool',
+        'vm.start failed for VM web-08 on pool fake-pool by admin@admin.net',
       ])
     })
 
@@ -185,22 +221,34 @@ describe('DigestEngine: what it does not send', () => {
     })
 
     it('tells a held VM problem once the host is back up and the VM still down', () => {
-      const { engine, sent } = engineOn(clock, { inhibit: true })
-      engine.add(vmPower('stopped', 1, { on: HOST2 }))
-      engine.add(hostDown())
-      clock.advance(10 * SECOND)
-      engine.add(hostUp())
-      clock.advance(5 * MINUTE)
-      assert.deepEqual(sent.map((d) => d.title).sort(), [
-        'Host xcp-host-2 went down on pool fake-pool',
-        'Host xcp-host-2 went down on pool fake-pool, all back up',
-        'VM web-01 stopped on pool fake-pool',
-      ])
+      // The VM's stop before or after its host's going down (gathered, then held back; or held), the host back before
+      // or after the first digests; a VM held back in a group told of nothing yet is looked at again an interval on.
+      const cases: Array<{ stopFirst: boolean; upAfter: number; toldWithin: number }> = [
+        { stopFirst: true, upAfter: 10 * SECOND, toldWithin: 5 * MINUTE },
+        { stopFirst: true, upAfter: 0, toldWithin: 10 * SECOND },
+        { stopFirst: false, upAfter: 10 * SECOND, toldWithin: 10 * SECOND },
+        { stopFirst: false, upAfter: 0, toldWithin: 10 * SECOND },
+      ]
+      for (const { stopFirst, upAfter, toldWithin } of cases) {
+        const caseClock = new FakeClock()
+        const { engine, sent } = engineOn(caseClock, { inhibit: true })
+        if (stopFirst) engine.add(vmPower('stopped', 1, { on: HOST2 }))
+        engine.add(hostDown())
+        if (!stopFirst) engine.add(vmPower('stopped', 1, { on: HOST2 }))
+        caseClock.advance(upAfter)
+        engine.add(hostUp())
+        caseClock.advance(toldWithin)
+        assert.deepEqual(
+          sent.map((d) => d.title).filter((title) => title.startsWith('VM')),
+          ['VM web-01 stopped on pool fake-pool'],
+          `the stop ${stopFirst ? 'before' : 'after'} the host's going down, the host up after ${upAfter} ms`,
+        )
+      }
     })
 
-    it('does not repeat a VM problem told already while its pool has a host down', () => {
+    it('does not repeat a VM problem told already while the host it was on is down', () => {
       const { engine, sent } = engineOn(clock, { inhibit: true })
-      engine.add(vmPower('stopped', 1))
+      engine.add(vmPower('stopped', 1, { on: HOST2 }))
       clock.advance(10 * SECOND)
       engine.add(hostDown())
       clock.advance(4 * HOUR)
@@ -214,16 +262,29 @@ describe('DigestEngine: what it does not send', () => {
       assert.equal(sent.at(-1)!.title, 'VM web-01 stopped on pool fake-pool', 'repeated once the host is back')
     })
 
-    it('a new master inhibits while its group is open; nothing is inhibited without `inhibit`', () => {
-      const { engine } = engineOn(clock, { inhibit: true })
+    it('a new master inhibits the whole pool while its group is open; nothing is inhibited without `inhibit`', () => {
+      const { engine, sent } = engineOn(clock, { inhibit: true })
       engine.add(masterChanged())
-      assert.deepEqual(engine.add(vmPower('stopped', 1)), { accepted: false, reason: 'inhibited' })
+      assert.equal(mutedBy(engine.add(vmPower('stopped', 1))), 'inhibited')
+      assert.equal(mutedBy(engine.add(vmPower('stopped', 2, { on: HOST2 }))), 'inhibited')
+      assert.equal(mutedBy(engine.add(hookCall('vm.start', vm(3), { ok: false, time: 1 }))), 'inhibited')
       clock.advance(10 * SECOND + 5 * MINUTE)
-      assert.equal(engine.stats().groups, 0)
-      assert.equal(engine.add(vmPower('stopped', 2)).accepted, true)
+      assert.equal(engine.stats().groups, 2, "the master's group closed: the VMs' problems still open are told")
+      clock.advance(10 * SECOND)
+      assert.deepEqual(
+        sent
+          .slice(-2)
+          .map((d) => d.title)
+          .sort(),
+        [
+          'vm.start failed for VM web-03 on pool fake-pool by admin@admin.net',
+          'web-01 and 1 other VM stopped on pool fake-pool',
+        ],
+      )
       const free = engineOn(new FakeClock()).engine
       free.add(hostDown())
-      assert.equal(free.add(vmPower('stopped', 1)).accepted, true)
+      assert.equal(free.add(vmPower('stopped', 1, { on: HOST2 })).accepted, true)
+      assert.equal(mutedBy(free.add(vmPower('stopped', 2, { on: HOST2 }))), undefined)
     })
   })
 
