@@ -89,7 +89,7 @@ msg.payload = { callId: msg.payload.callId, replayed: msg.xo.replayed === true }
     const dir = path.join(red!.userDir, 'xo-state')
     let name: string | undefined
     try {
-      name = readdirSync(dir).find((f) => f.startsWith(prefix))
+      name = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.json'))
     } catch {
       return undefined
     }

@@ -74,7 +74,7 @@ describe('xo digest: open groups survive a kill and a redeploy (stock node-red)'
     const dir = path.join(red!.userDir, 'xo-state')
     const files = (() => {
       try {
-        return readdirSync(dir).filter((f) => f.startsWith('xo-digest_digest-'))
+        return readdirSync(dir).filter((f) => f.startsWith('xo-digest_digest-') && f.endsWith('.json'))
       } catch {
         return []
       }
