@@ -93,6 +93,7 @@ export class DigestKeeper {
   /** this keeper, in the entries it hands over */
   readonly #self = randomBytes(6).toString('hex')
   #handOverSoon: NodeJS.Immediate | undefined
+  #handOverRetry: NodeJS.Timeout | undefined
   #handingOver: Promise<void> = Promise.resolve()
   #taking: Promise<void> = Promise.resolve()
   #takeTimer: NodeJS.Timeout | undefined
@@ -277,13 +278,23 @@ export class DigestKeeper {
           const cut = await this.#inbox!.push(entries, this.#o.handOverAtMost ?? 10_000)
           if (cut) this.#o.lost('the oldest of the messages waiting in Redis for the leader', cut)
         } catch {
-          // Redis went away meanwhile: kept again, handed over (or added here on taking the lead) once it is back.
+          // Redis went away meanwhile: kept again, handed over once it answers (or added here on taking the lead).
           this.#kept.unshift(...batch)
+          this.#handOverLater()
           return
         }
       }
     })
     return this.#handingOver
+  }
+
+  #handOverLater(): void {
+    const { scope } = this.#o
+    if (this.#handOverRetry || scope.closed) return
+    this.#handOverRetry = scope.timeout(() => {
+      this.#handOverRetry = undefined
+      this.#handOverNow()
+    }, this.#o.retryMs ?? 1000)
   }
 
   /** The message as the engine reads it (its topic, payload, xo and any property a group is labelled by). */
