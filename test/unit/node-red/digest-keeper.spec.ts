@@ -208,9 +208,11 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       await waitFor(async () => (await stored(store))?.length === 1, { what: 'the group written' })
       await k.add({ topic: 'b' })
       writes.length = 0
-      // Two groups due in the same turn.
-      engines[0].due()
-      engines[0].due()
+      // Two groups due in the same turn of the event loop, each on its own timer.
+      await new Promise<void>((resolve) => {
+        setTimeout(() => engines[0].due(), 0)
+        setTimeout(() => (engines[0].due(), resolve()), 0)
+      })
       assert.equal(sent.length, 2)
       await waitFor(async () => (await stored(store))?.length === 0, { what: 'the sends written', timeoutMs: 500 })
       await new Promise((r) => setTimeout(r, 20))
