@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { CleanupScope } from '../../src/common/cleanup-scope'
 import { Coordinator } from '../../src/coordination/coordinator'
+import { SharedInbox } from '../../src/coordination/shared-inbox'
 import type { XoDigest } from '../../src/destinations/digest-message'
 import { DigestEngine } from '../../src/digest/digest-engine'
 import { DigestKeeper } from '../../src/node-red/digest-keeper'
@@ -104,7 +105,11 @@ describe('xo digest shared by two Node-REDs through a real redis-server', functi
     await waitFor(() => a.sent.length === 1, { what: "a's digest", timeoutMs: 8_000 })
     const [digest] = a.sent
     assert.deepEqual(digest.items.map((item) => item.title).sort(), ['VM db-01 started', 'VM web-01 started'])
-    assert.equal(await redis.command('LLEN', `${a.coordinator.prefix}inbox:${KEY}`), 0, 'taken off the list')
+    assert.equal(
+      await a.coordinator.link.command('LLEN', `${a.coordinator.prefix}inbox:${KEY}`),
+      0,
+      'taken off the list',
+    )
     // a goes away right after its digest: b, taking over, holds nothing of it to send again (handed over, not kept).
     await a.stop()
     await waitFor(() => b.keeper.role === 'leading', { what: 'b takes over', timeoutMs: 5_000 })
@@ -123,6 +128,12 @@ describe('xo digest shared by two Node-REDs through a real redis-server', functi
     const fromB = b.coordinator.inbox('test')
     assert.equal(await fromB.push(['1', '2', '3'], 2), 1, 'the oldest cut, and said')
     await assert.rejects(fromB.take(10), /no longer holds the lease/)
+    // A former leader, paused past its lease, whose word is stale: Redis itself refuses it.
+    const stale = new SharedInbox(a.coordinator.link, `${a.coordinator.prefix}inbox:test`, () => ({
+      key: a.coordinator.lease.key,
+      holder: 'a former leader|1',
+    }))
+    await assert.rejects(stale.take(10), /no longer holds the lease/)
     const fromA = a.coordinator.inbox('test')
     assert.deepEqual(await fromA.take(1), ['2'])
     assert.deepEqual(await fromA.take(10), ['3'])
