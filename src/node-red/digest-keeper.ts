@@ -267,12 +267,16 @@ export class DigestKeeper {
   #handOver(): Promise<void> {
     this.#handingOver = this.#handingOver.then(async () => {
       while (this.#kept.length && this.#mayHandOver) {
-        const batch = this.#kept.splice(0, BATCH)
+        const batch: Msg[] = []
         const entries: string[] = []
-        for (const msg of batch) {
+        for (const msg of this.#kept.splice(0, BATCH)) {
           const json = this.#entry(msg)
-          if (json) entries.push(json)
-          else this.#o.lost('a message that cannot be written as JSON, for the leader', 1)
+          if (json === undefined) {
+            this.#o.lost('a message that cannot be written as JSON, for the leader', 1)
+            continue
+          }
+          batch.push(msg)
+          entries.push(json)
         }
         try {
           const cut = await this.#inbox!.push(entries, this.#o.handOverAtMost ?? 10_000)

@@ -400,6 +400,19 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       )
     })
 
+    it('a message that cannot travel as JSON is counted, not handed over', async () => {
+      const redis = new FakeRedis()
+      const coordinator = new FakeCoordinator(redis)
+      coordinator.become({ role: 'follower' })
+      const b = keeper(new MemoryStateStore(), coordinator)
+      const payload: Record<string, unknown> = {}
+      payload.self = payload
+      await b.add({ topic: 'circular', payload })
+      await b.add({ topic: 'plain' })
+      await waitFor(() => list(redis).length === 1, { what: 'the plain one handed over' })
+      assert.deepEqual(lost, ['1 a message that cannot be written as JSON, for the leader'])
+    })
+
     it('taking the lead, it adds what waits in the list and what it kept here', async () => {
       const redis = new FakeRedis()
       const coordinator = new FakeCoordinator(redis)
