@@ -36,6 +36,10 @@ const define = nodeType<XoDigestConfig>('xo-digest', ({ RED, node, config, t, sc
     send,
     // A message that is no event fails instead (its input says why).
     dropped: (reason, about, count) => reason !== 'not an event' && dropped.add(reason, about, count),
+    lost: (about, count) => {
+      dropped.add('not handed to the leader', about, count)
+      show.run()
+    },
     scope,
     changed: () => show.run(),
     warn: (message) => node.warn(message),

@@ -4,6 +4,7 @@ import { hostname } from 'node:os'
 import { DELETE_IF_HELD, LeaderLease, LEASE_TTL_MS, type LeaseRole } from './leader-lease'
 import { RedisLink, type RedisLinkOptions } from './redis-link'
 import { RedisStateStore } from './redis-state-store'
+import { SharedInbox } from './shared-inbox'
 import { SharedSnapshot } from './shared-snapshot'
 
 export interface CoordinatorOptions extends RedisLinkOptions {
@@ -268,6 +269,11 @@ export class Coordinator extends EventEmitter {
   /** The object snapshot an xo-events node leads from (fenced as `leaderState`). */
   snapshot(nodeId: string): SharedSnapshot {
     return new SharedSnapshot(this.link, `${this.prefix}objects:${nodeId}`, this.#fence)
+  }
+
+  /** What a follower's node hands to the leader's (`key`: the node's, as for `leaderState`); taken by the leader only. */
+  inbox(key: string): SharedInbox {
+    return new SharedInbox(this.link, `${this.prefix}inbox:${key}`, this.#fence)
   }
 
   /**

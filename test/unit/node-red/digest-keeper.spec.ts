@@ -4,7 +4,12 @@ import { CleanupScope } from '../../../src/common/cleanup-scope'
 import type { LeaseRole } from '../../../src/coordination/leader-lease'
 import type { DigestSnapshot, DropReason } from '../../../src/digest/digest-engine'
 import type { XoDigest } from '../../../src/destinations/digest-message'
-import { DigestKeeper, type DigestEngineLike } from '../../../src/node-red/digest-keeper'
+import {
+  type DigestEngineLike,
+  type DigestInbox,
+  DigestKeeper,
+  type DigestKeeperOptions,
+} from '../../../src/node-red/digest-keeper'
 import { MemoryStateStore, type StateStore } from '../../../src/state/state-store'
 import { waitFor } from '../../support/node-red'
 
@@ -52,10 +57,49 @@ class FakeEngine implements DigestEngineLike {
   }
 }
 
+/** What two instances share in one Redis: the leader's state, the lists followers hand their messages over in. */
+class FakeRedis {
+  readonly state = new MemoryStateStore()
+  readonly lists = new Map<string, string[]>()
+  reachable = true
+  takes = 0
+  check() {
+    if (!this.reachable) throw new Error('Redis is not reachable')
+  }
+}
+
 /** A lease and a fenced store as the coordinator gives them: writes refused unless this instance leads. */
 class FakeCoordinator extends EventEmitter {
   role: LeaseRole = { role: 'unknown', reason: 'starting' }
-  readonly shared = new MemoryStateStore()
+  constructor(readonly redis = new FakeRedis()) {
+    super()
+  }
+  get shared() {
+    return this.redis.state
+  }
+  /** as `SharedInbox`: bounded, the oldest cut; taken from by the leader only */
+  inbox(key: string): DigestInbox {
+    const { redis } = this
+    const list = () => redis.lists.get(key) ?? redis.lists.set(key, []).get(key)!
+    return {
+      push: async (entries, atMost) => {
+        redis.check()
+        const l = list()
+        l.push(...entries)
+        return l.splice(0, Math.max(0, l.length - atMost)).length
+      },
+      take: async (atMost) => {
+        redis.check()
+        redis.takes++
+        if (this.role.role !== 'leader') throw new Error('this instance no longer holds the lease')
+        return list().splice(0, atMost)
+      },
+      forget: async () => {
+        redis.check()
+        redis.lists.delete(key)
+      },
+    }
+  }
   leaderState(): StateStore {
     const fenced = () => {
       if (this.role.role !== 'leader') throw new Error('this instance no longer holds the lease: write refused')
@@ -79,8 +123,10 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
   let sent: XoDigest[]
   let warnings: string[]
   let dropped: string[]
+  let lost: string[]
   beforeEach(() => {
     dropped = []
+    lost = []
     scope = new CleanupScope()
     engines = []
     sent = []
@@ -88,7 +134,7 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
   })
   afterEach(() => scope.close())
 
-  const keeper = (store: StateStore, coordinator?: FakeCoordinator) =>
+  const keeper = (store: StateStore, coordinator?: FakeCoordinator, more: Partial<DigestKeeperOptions> = {}) =>
     new DigestKeeper({
       key: KEY,
       store,
@@ -103,8 +149,11 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       scope,
       changed: () => {},
       warn: (message) => warnings.push(message),
+      lost: (about, count) => lost.push(`${count} ${about}`),
       writeIntervalMs: 5,
       retryMs: 20,
+      takeEveryMs: 10,
+      ...more,
     })
   const stored = async (store: StateStore) => (await store.read<{ held: string[] }>(KEY))?.value.held
 
@@ -146,6 +195,32 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       await scope.close(false)
       assert.deepEqual(await stored(store), ['b'], 'written on close, without waiting for the throttle')
       assert.ok(engines[0].stopped)
+    })
+
+    it('writes a send at once, once for every group sent in the same turn: a kill right after sends nothing again', async () => {
+      const store = new MemoryStateStore()
+      const writes: unknown[] = []
+      const write = store.write.bind(store)
+      store.write = async <T>(key: string, value: T) => (writes.push(value), write(key, value))
+      // An interval far longer than the test: only a write that does not wait for it can land.
+      const k = keeper(store, undefined, { writeIntervalMs: 60_000 })
+      await k.add({ topic: 'a' })
+      await waitFor(async () => (await stored(store))?.length === 1, { what: 'the group written' })
+      await k.add({ topic: 'b' })
+      writes.length = 0
+      // Two groups due in the same turn of the event loop, each on its own timer.
+      await new Promise<void>((resolve) => {
+        setTimeout(() => engines[0].due(), 0)
+        setTimeout(() => (engines[0].due(), resolve()), 0)
+      })
+      assert.equal(sent.length, 2)
+      await waitFor(async () => (await stored(store))?.length === 0, { what: 'the sends written', timeoutMs: 500 })
+      await new Promise((r) => setTimeout(r, 20))
+      assert.equal(writes.length, 1, 'one write for the sends of one turn')
+      // Killed right after (nothing closed): the next keeper on the same store has nothing to send again.
+      const next = keeper(store)
+      await next.add({ topic: 'c' })
+      assert.deepEqual(engines[1].held, ['c'])
     })
 
     it('forgets what it kept when the node is removed', async () => {
@@ -253,6 +328,129 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       assert.ok(engines[1].stopped, 'the engine made for the lead is dropped')
       assert.ok(engines[0].paused && !engines[0].stopped)
       assert.deepEqual(engines[0].held, ['a'])
+    })
+  })
+
+  describe('a follower hands each message to the leader', () => {
+    /** Two instances on one Redis: `a` leads, `b` follows; each with its own engines. */
+    async function pair(more: Partial<DigestKeeperOptions> = {}) {
+      const redis = new FakeRedis()
+      const coordA = new FakeCoordinator(redis)
+      const coordB = new FakeCoordinator(redis)
+      coordA.become({ role: 'leader', token: 1 })
+      coordB.become({ role: 'follower' })
+      const a = keeper(new MemoryStateStore(), coordA, more)
+      await waitFor(() => a.role === 'leading', { what: 'a leads' })
+      const leading = engines.at(-1)!
+      const b = keeper(new MemoryStateStore(), coordB, more)
+      return { redis, coordA, coordB, a, b, leading, following: engines.at(-1)! }
+    }
+    const list = (redis: FakeRedis) => redis.lists.get(KEY) ?? []
+
+    it("a message given to the follower is in the leader's engine while it lives, sent by it once", async () => {
+      const { redis, coordA, coordB, b, leading, following } = await pair()
+      await b.add({ topic: 'to b', _msgid: 'm1' })
+      assert.deepEqual(following.held, ['to b'], 'the follower counts it in its figures')
+      await waitFor(() => leading.held.includes('to b'), { what: "the message in the leader's engine" })
+      assert.deepEqual(list(redis), [], 'taken off the list')
+      await waitFor(async () => (await stored(redis.state))?.includes('to b'), { what: 'written at once' })
+      leading.due()
+      assert.deepEqual(
+        sent.map((d) => d.title),
+        ['to b'],
+      )
+      await waitFor(async () => (await stored(redis.state))?.length === 0, { what: 'the send written' })
+      // The follower takes the lead: the message was handed over, not kept, so it is not gathered again.
+      coordA.become({ role: 'follower' })
+      coordB.become({ role: 'leader', token: 2 })
+      await waitFor(() => b.role === 'leading', { what: 'b leads' })
+      assert.deepEqual(engines.at(-1)!.held, [])
+      assert.deepEqual(lost, [])
+      assert.deepEqual(warnings, [])
+    })
+
+    it('keeps what it is given while Redis is unreachable (the oldest past its bound counted), hands it over once back', async () => {
+      const { redis, coordB, b, leading } = await pair({ keepWhileFollowing: 2 })
+      coordB.become({ role: 'unknown', reason: 'Redis not reachable' })
+      for (const topic of ['1', '2', '3']) await b.add({ topic })
+      await new Promise((r) => setTimeout(r, 30))
+      assert.deepEqual(list(redis), [])
+      assert.deepEqual(lost, ['1 the oldest of the messages kept for the leader while Redis was unreachable'])
+      // Its lead known again, but a push that fails: kept, and tried again a moment later.
+      redis.reachable = false
+      coordB.become({ role: 'follower' })
+      await new Promise((r) => setTimeout(r, 10))
+      assert.deepEqual(leading.held, [])
+      redis.reachable = true
+      await waitFor(() => leading.held.length === 2, { what: 'what was kept reaching the leader' })
+      assert.deepEqual(leading.held, ['2', '3'])
+    })
+
+    it('the list is bounded: what was cut is counted', async () => {
+      const redis = new FakeRedis()
+      const coordinator = new FakeCoordinator(redis)
+      coordinator.become({ role: 'follower' })
+      const b = keeper(new MemoryStateStore(), coordinator, { handOverAtMost: 2 })
+      for (const topic of ['1', '2', '3']) await b.add({ topic })
+      await waitFor(() => lost.length > 0, { what: 'the cut counted' })
+      assert.deepEqual(lost, ['1 the oldest of the messages waiting in Redis for the leader'])
+      assert.deepEqual(
+        list(redis).map((json) => JSON.parse(json).msg.topic),
+        ['2', '3'],
+      )
+    })
+
+    it('a message that cannot travel as JSON is counted, not handed over', async () => {
+      const redis = new FakeRedis()
+      const coordinator = new FakeCoordinator(redis)
+      coordinator.become({ role: 'follower' })
+      const b = keeper(new MemoryStateStore(), coordinator)
+      const payload: Record<string, unknown> = {}
+      payload.self = payload
+      await b.add({ topic: 'circular', payload })
+      await b.add({ topic: 'plain' })
+      await waitFor(() => list(redis).length === 1, { what: 'the plain one handed over' })
+      assert.deepEqual(lost, ['1 a message that cannot be written as JSON, for the leader'])
+    })
+
+    it('taking the lead, it adds what waits in the list and what it kept here', async () => {
+      const redis = new FakeRedis()
+      const coordinator = new FakeCoordinator(redis)
+      coordinator.become({ role: 'follower' })
+      const b = keeper(new MemoryStateStore(), coordinator)
+      await b.add({ topic: 'handed over' })
+      await waitFor(() => list(redis).length === 1, { what: 'handed over' })
+      coordinator.become({ role: 'unknown', reason: 'Redis not reachable' })
+      await b.add({ topic: 'kept here' })
+      coordinator.become({ role: 'leader', token: 3 })
+      await b.add({ topic: 'leading' })
+      assert.deepEqual(engines.at(-1)!.held, ['handed over', 'kept here', 'leading'])
+      assert.deepEqual(list(redis), [])
+    })
+
+    it('closed, the leader takes nothing more; a follower that cannot hand over what it kept says so', async () => {
+      const { redis, coordB, b, leading } = await pair()
+      await b.add({ topic: 'for the leader' })
+      await waitFor(() => leading.held.length === 1, { what: 'taken by the leader' })
+      coordB.become({ role: 'unknown', reason: 'Redis not reachable' })
+      await b.add({ topic: 'kept' })
+      await scope.close(false)
+      assert.ok(redis.lists.has(KEY), 'redeployed, not removed: the list stays')
+      const takes = redis.takes
+      await new Promise((r) => setTimeout(r, 50))
+      assert.equal(redis.takes, takes, 'nothing taken once closed')
+      assert.deepEqual(warnings, ['1 messages not handed to the leader: Redis is not reachable as it closes'])
+    })
+
+    it('a removed node deletes its list', async () => {
+      const redis = new FakeRedis()
+      const coordinator = new FakeCoordinator(redis)
+      coordinator.become({ role: 'follower' })
+      const b = keeper(new MemoryStateStore(), coordinator)
+      await b.add({ topic: 'for the leader' })
+      await waitFor(() => list(redis).length === 1, { what: 'handed over' })
+      await scope.close(true)
+      assert.ok(!redis.lists.has(KEY))
     })
   })
 })
