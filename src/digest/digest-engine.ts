@@ -52,7 +52,7 @@ export interface DigestOptions {
 export interface DigestSnapshot {
   version: 1
   groups: GroupState[]
-  /** ids of closed groups still refused, with until when (ms) */
+  /** the latest event ids gathered, still refused, with until when (ms) */
   seen: Array<[string, number]>
   /** hosts in maintenance mode */
   maintenance: string[]
@@ -68,12 +68,8 @@ interface OpenGroup {
   subjects: Set<string>
 }
 
-// How long event ids of a closed group are still refused, at least: XO's audit log replays missed calls later.
+// How long an event id is refused again, at least: XO's audit log replays missed calls minutes later.
 const SEEN_AT_LEAST_MS = 60 * 60_000
-const IDS_KEPT = 10_000
-// A snapshot keeps the latest ids only, of each group and of closed groups: it may go to a shared store often.
-const SNAPSHOT_IDS = 1000
-const CLOSED_IDS_SNAPSHOT = 10_000
 // Recoveries remembered at most (their twins come within seconds; the oldest go first).
 const RECOVERED_KEPT = 10_000
 
@@ -148,7 +144,7 @@ export class DigestEngine {
     const g = group.state
     gather(g, group.subjects, e, this.#o.maxItems, recovers)
     this.#held++
-    if (this.#o.dedup) this.#remember(g, s.id, now)
+    if (this.#o.dedup) this.#seen.add(s.id, now)
     if (e.role === 'problem' && e.pair && this.#o.resolve) this.#problems.open(e.pair, group)
     if (recovers) {
       this.#problems.close(e.pair!)
@@ -171,8 +167,8 @@ export class DigestEngine {
     return JSON.parse(
       JSON.stringify({
         version: 1,
-        groups: [...this.#groups.values()].map(({ state }) => ({ ...state, ids: state.ids.slice(-SNAPSHOT_IDS) })),
-        seen: this.#seen.closed(now).slice(-CLOSED_IDS_SNAPSHOT),
+        groups: [...this.#groups.values()].map(({ state }) => state),
+        seen: this.#seen.list(now),
         ...this.#suppressions.snapshot(),
       } satisfies DigestSnapshot),
     )
@@ -183,17 +179,20 @@ export class DigestEngine {
     if (!isRecord(snapshot) || snapshot.version !== 1) return
     const now = this.#clock.now()
     const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : [])
+    this.#seen.restore(list(snapshot.seen), now)
     for (const state of list(snapshot.groups)) {
       if (!isGroupState(state)) continue
       const group: OpenGroup = { state, subjects: new Set(state.subjects) }
       this.#groups.set(state.key, group)
       if (this.#o.resolve) for (const pair of Object.keys(state.open)) this.#problems.open(pair, group)
       this.#inhibitors.restore(group)
-      for (const id of state.ids) this.#seen.open(id)
+      // An older version kept each group's ids in it.
+      const { ids } = state as { ids?: unknown }
+      delete (state as { ids?: unknown }).ids
+      if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') this.#seen.add(id, now)
       this.#held += state.newCount
       this.#queue.schedule(state.key, state.due)
     }
-    this.#seen.restoreClosed(list(snapshot.seen), now)
     this.#suppressions.restore(list(snapshot.maintenance), list(snapshot.suppressed))
   }
 
@@ -218,12 +217,6 @@ export class DigestEngine {
       if (until > now && this.#recovered.size <= RECOVERED_KEPT) break
       this.#recovered.delete(old)
     }
-  }
-
-  // A group's ids are refused while it is open; past IDS_KEPT, the oldest half is kept as a closed group's are.
-  #remember(g: GroupState, id: string, now: number): void {
-    this.#seen.open(id)
-    if (g.ids.length > IDS_KEPT) this.#seen.close(g.ids.splice(0, IDS_KEPT / 2), now)
   }
 
   #groupFor(e: DigestEvent, now: number): OpenGroup {
@@ -260,14 +253,14 @@ export class DigestEngine {
     if (g.changed) {
       const resolved = this.#o.resolve && allRecovered(g)
       this.#send(g, resolved ? 'resolved' : 'firing', now)
-      if (resolved) return this.#close(group, now)
+      if (resolved) return this.#close(group)
       g.due = now + this.#o.groupIntervalMs
     } else if (this.#o.resolve && g.openCount > 0) {
       const repeatAt = (g.lastSentAt ?? now) + this.#o.repeatIntervalMs
       // Told already, and now under a pool-wide problem: not said again meanwhile.
       if (now >= repeatAt && !this.#inhibited(g)) this.#send(g, 'firing', now)
       g.due = now >= repeatAt ? now + this.#o.repeatIntervalMs : repeatAt
-    } else return this.#close(group, now)
+    } else return this.#close(group)
     this.#queue.schedule(key, g.due)
   }
 
@@ -282,7 +275,7 @@ export class DigestEngine {
     const held = this.#inhibited(g)
     if (!held && !g.heldBack) return false
     if (this.#o.resolve && allRecovered(g)) {
-      this.#dropGroup(group, now)
+      this.#dropGroup(group)
       return true
     }
     g.heldBack = true
@@ -330,15 +323,14 @@ export class DigestEngine {
   }
 
   // A group held by an inhibition, and over before it was lifted: what it gathered is dropped as inhibited.
-  #dropGroup(group: OpenGroup, now: number): void {
-    this.#close(group, now)
+  #dropGroup(group: OpenGroup): void {
+    this.#close(group)
     this.#drop('inhibited', titleOf(group.state, 'resolved'), group.state.count)
   }
 
-  #close(group: OpenGroup, now: number): void {
+  #close(group: OpenGroup): void {
     const g = group.state
     this.#groups.delete(g.key)
-    this.#seen.close(g.ids, now)
     this.#held -= g.newCount
     for (const pair of Object.keys(g.open)) this.#problems.close(pair, group)
     this.#inhibitors.close(group)

@@ -52,8 +52,6 @@ export interface GroupState {
   pool?: Place | null
   host?: Place | null
   user?: { id?: string; name?: string } | null
-  /** every event id gathered: refused again while the group is open, and a while after */
-  ids: string[]
 }
 
 export const SUBJECTS_KEPT = 1000
@@ -81,7 +79,6 @@ export function isGroupState(value: unknown): value is GroupState {
     isObject(value.open) &&
     Array.isArray(value.items) &&
     Array.isArray(value.inhibits) &&
-    Array.isArray(value.subjects) &&
-    Array.isArray(value.ids)
+    Array.isArray(value.subjects)
   )
 }

@@ -37,7 +37,6 @@ export function openGroup(key: string, labels: Record<string, string>, e: Digest
     inhibits: [],
     ...(s.subject ? { subject: refOf(s.subject) } : {}),
     subjects: [],
-    ids: [],
   }
 }
 
@@ -55,7 +54,6 @@ export function gather(
   g.newCount++
   g.changed = true
   g.counts[s.kind] = (g.counts[s.kind] ?? 0) + 1
-  g.ids.push(s.id)
   if (g.items.length < maxItems) g.items.push(itemOf(e))
   if (first || s.time < g.firstAt) g.firstAt = s.time
   if (first || s.time > g.lastAt) g.lastAt = s.time
