@@ -226,7 +226,7 @@ export class DigestEngine {
     const key = e.role === 'problem' ? `${labeled.key}|problem` : labeled.key
     let group = this.#groups.get(key)
     if (!group) {
-      group = { state: openGroup(key, labels, e, now + this.#o.groupWaitMs), subjects: new Set() }
+      group = { state: openGroup(key, labels, e, now, now + this.#o.groupWaitMs), subjects: new Set() }
       this.#groups.set(key, group)
       this.#queue.schedule(key, group.state.due)
     }

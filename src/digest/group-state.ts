@@ -12,8 +12,13 @@ export interface GroupState {
   labels: Record<string, string>
   /** when it is next looked at (ms): its first send after the wait, then each interval or repeat */
   due: number
-  /** sends made: the next send's id is `key#seq` */
+  /** sends made: the next send's id is `key@opened#seq` */
   seq: number
+  /**
+   * When the group opened (ISO 8601, the engine's clock): the key is the same for every incident of its kind, this
+   * tells one from the next (absent from a snapshot of an older version: its first message's time stands in)
+   */
+  opened?: string
   lastSentAt?: number
   /** gathered since the last send, or a problem recovered since: worth sending */
   changed: boolean

@@ -40,7 +40,7 @@ describe('DigestEngine: when groups are sent (Alertmanager timers)', () => {
     assert.equal(digest.status, 'firing')
     assert.equal(digest.severity, 'info')
     assert.deepEqual(digest.labels, { kind: 'vm.start', pool: 'fake-pool' })
-    assert.equal(digest.id, `kind=vm.start|pool=${POOL_ID}#0`)
+    assert.equal(digest.id, `kind=vm.start|pool=${POOL_ID}@2026-11-30T08:00:00.000Z#0`)
     assert.equal(digest.items[0].title, 'admin@admin.net started VM web-01 on pool fake-pool')
   })
 
@@ -59,7 +59,7 @@ describe('DigestEngine: when groups are sent (Alertmanager timers)', () => {
     assert.equal(sent.length, 2)
     assert.equal(sent[1].count, 3)
     assert.equal(sent[1].newCount, 2)
-    assert.equal(sent[1].id, `${sent[0].group}#1`)
+    assert.equal(sent[1].id, `${sent[0].group}@2026-11-30T08:00:00.000Z#1`)
   })
 
   it('closes an info group once sent and quiet for a group_interval: a later message opens a new one', () => {
@@ -90,6 +90,43 @@ describe('DigestEngine: when groups are sent (Alertmanager timers)', () => {
     assert.equal(sent[1].newCount, 0)
     clock.advance(4 * HOUR)
     assert.equal(sent.length, 3)
+  })
+
+  it('gives each incident of a group its own ids, its key kept: a host down twice is two incidents', () => {
+    const { engine, sent } = engineOn(clock)
+    // Five hours apart: XO's object stream tells the same change of the host by the same event id.
+    for (const hours of [0, 5]) {
+      clock.advance(hours * HOUR)
+      engine.add(hostDown())
+      clock.advance(10 * SECOND)
+      engine.add(hostUp())
+      clock.advance(5 * MINUTE)
+    }
+    assert.deepEqual(
+      sent.map((d) => [d.status, d.group, d.id]),
+      [
+        [
+          'firing',
+          `kind=host.down|pool=${POOL_ID}|problem`,
+          `kind=host.down|pool=${POOL_ID}|problem@2026-11-30T08:00:00.000Z#0`,
+        ],
+        [
+          'resolved',
+          `kind=host.down|pool=${POOL_ID}|problem`,
+          `kind=host.down|pool=${POOL_ID}|problem@2026-11-30T08:00:00.000Z#1`,
+        ],
+        [
+          'firing',
+          `kind=host.down|pool=${POOL_ID}|problem`,
+          `kind=host.down|pool=${POOL_ID}|problem@2026-11-30T13:05:10.000Z#0`,
+        ],
+        [
+          'resolved',
+          `kind=host.down|pool=${POOL_ID}|problem`,
+          `kind=host.down|pool=${POOL_ID}|problem@2026-11-30T13:05:10.000Z#1`,
+        ],
+      ],
+    )
   })
 
   it('news in a group waiting for its repeat goes out at the next interval', () => {

@@ -43,7 +43,7 @@ describe('DigestEngine: across a restart, and paused', () => {
     clock.advance(5 * MINUTE)
     assert.equal(after.sent.length, 1)
     assert.equal(after.sent[0].status, 'resolved')
-    assert.equal(after.sent[0].id, `${before.sent[1].group}#1`, 'its sequence goes on')
+    assert.equal(after.sent[0].id, before.sent[1].id.replace(/#0$/, '#1'), 'its sequence goes on')
   })
 
   it('a group due while stopped is sent once at start', () => {
