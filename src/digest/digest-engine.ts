@@ -126,7 +126,12 @@ export class DigestEngine {
     if (this.#o.dedup && this.#seen.has(s.id, now)) return this.#drop('duplicate', `${s.title} (${s.id})`)
     this.#suppressions.learn(e)
     if (e.removes) this.#removed(e.removes, s, now)
-    const problemGroup = e.pair ? this.#problems.get(e.pair) : undefined
+    let problemGroup = e.pair ? this.#problems.get(e.pair) : undefined
+    // A success recovers as well a failure of its method that made no object (a vm.create that failed).
+    if (!problemGroup && e.role === 'recovery' && e.alsoRecovers) {
+      e.pair = e.alsoRecovers.find((pair) => this.#problems.get(pair)) ?? e.pair
+      problemGroup = this.#problems.get(e.pair!)
+    }
     // The same recovery told twice (a host's start call, and its coming up in the object stream): once is enough.
     if (e.role === 'recovery' && e.pair && !problemGroup && (this.#recovered.get(e.pair) ?? 0) > now)
       return this.#drop('duplicate', `${s.title} (recovered already)`)

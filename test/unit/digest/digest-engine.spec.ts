@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict'
-import { eventMessage, hostDown, hostUp, vmCreated } from '../../support/destination-messages'
+import {
+  callMessage,
+  eventMessage,
+  hookMessage,
+  hostDown,
+  hostUp,
+  scenarioBodies,
+  vmCreated,
+} from '../../support/destination-messages'
 import {
   engineOn,
   FakeClock,
@@ -218,6 +226,64 @@ describe('DigestEngine: problems and their recoveries', () => {
     const resolved = sent.filter((d) => d.status === 'resolved')
     assert.equal(resolved.length, 1)
     assert.equal(resolved[0].group, problem.group)
+  })
+
+  it("recovers a failure that made no object (user.create, vm.create) by its method's next success by the same caller", () => {
+    const { engine, sent } = engineOn(clock)
+    // XO's own posts: a user.create refused (the user exists), then one that made the user.
+    const posts = scenarioBodies().filter(({ body }) => body.method === 'user.create' && body.type === 'post')
+    const failed = posts.find(({ scenario }) => scenario.includes('error'))!.body
+    const made = posts.find(({ scenario }) => scenario.includes('success'))!.body
+    engine.add(hookMessage(failed))
+    clock.advance(10 * SECOND)
+    assert.equal(sent[0].title, 'user.create failed by admin@admin.net')
+    engine.add(hookMessage(made))
+    clock.advance(5 * MINUTE)
+    assert.deepEqual(
+      sent.map((d) => [d.status, d.title]),
+      [
+        ['firing', 'user.create failed by admin@admin.net'],
+        ['resolved', 'user.create failed by admin@admin.net, all succeeded since'],
+      ],
+    )
+    clock.advance(4 * HOUR)
+    assert.equal(sent.filter((d) => d.severity === 'problem').length, 2, 'not repeated')
+  })
+
+  it("a failed vm.create is recovered by the caller's next vm.create, not another's; xo-call's by anyone's", () => {
+    const { engine, sent } = engineOn(clock)
+    // xo-hook's post of a vm.create as XO sends it: the template a parameter, the new VM's id its result.
+    const create = (n: number, ok: boolean, user = 'u1') =>
+      hookMessage({
+        callId: `c-${n}`,
+        userId: user,
+        userName: `${user}@example.net`,
+        userIp: '127.0.0.1',
+        method: 'vm.create',
+        params: { template: 'template-1', name_label: `web-0${n}` },
+        timestamp: clock.now() + n,
+        duration: 900,
+        type: 'post',
+        ...(ok ? { result: `vm-${n}` } : { error: { message: 'SR_FULL' } }),
+      } as never)
+    const xoCall = (error?: { name: string; message: string }) =>
+      callMessage('vm.create', { name_label: 'web-09' }, 'vm-9', error)
+    assert.ok(engine.add(create(1, false)).accepted)
+    assert.ok(engine.add(xoCall({ name: 'Error', message: 'no space left' }) as never).accepted)
+    engine.add(create(2, true, 'u2'))
+    clock.advance(10 * SECOND)
+    const problem = sent.find((d) => d.severity === 'problem')!
+    assert.equal(problem.open, 1, "another caller's success recovers xo-call's failure only")
+    assert.equal(problem.title, 'vm.create failed, 1 succeeded since')
+    engine.add(create(3, true))
+    clock.advance(5 * MINUTE)
+    assert.deepEqual(
+      sent.filter((d) => d.severity === 'problem').map((d) => [d.status, d.open]),
+      [
+        ['firing', 1],
+        ['resolved', 0],
+      ],
+    )
   })
 
   it('gathers the same problem again into the incident still open for it, whatever its labels', () => {
