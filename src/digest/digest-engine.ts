@@ -90,8 +90,11 @@ export class DigestEngine {
   readonly #suppressions: Suppressions
   readonly #seen: SeenEvents
   readonly #intents = new PowerIntents()
-  /** pairs recovered lately, until when a second telling of their recovery is a duplicate (oldest first) */
-  readonly #recovered = new Map<string, number>()
+  /**
+   * powers recovered lately (by pair, oldest first): until when the other source's telling of the same recovery is
+   * a duplicate, and whether the object stream told it (its twin is then a call's)
+   */
+  readonly #recovered = new Map<string, { until: number; byEvents: boolean }>()
   readonly #queue: DueQueue
   #held = 0
   #sent = 0
@@ -133,7 +136,7 @@ export class DigestEngine {
       problemGroup = this.#problems.get(e.pair!)
     }
     // The same recovery told twice (a host's start call, and its coming up in the object stream): once is enough.
-    if (e.role === 'recovery' && e.pair && !problemGroup && (this.#recovered.get(e.pair) ?? 0) > now)
+    if (e.role === 'recovery' && e.pair && !problemGroup && this.#twin(e.pair, s, now))
       return this.#drop('duplicate', `${s.title} (recovered already)`)
     // A recovery always reaches the problem a person was told of, whatever silences or inhibits meanwhile.
     const recovers = !!problemGroup && e.role === 'recovery'
@@ -153,7 +156,7 @@ export class DigestEngine {
     if (e.role === 'problem' && e.pair && this.#o.resolve) this.#problems.open(e.pair, group)
     if (recovers) {
       this.#problems.close(e.pair!)
-      this.#recoveredNow(e.pair!, now)
+      this.#recoveredNow(e.pair!, s, now)
       this.#suppressions.recovered(e.pair!)
     }
     if (this.#o.inhibit && e.poolWide && e.role === 'problem' && s.pool)
@@ -214,11 +217,22 @@ export class DigestEngine {
     this.#queue.hold()
   }
 
-  // Recoveries kept a group interval, to know the twin of one (told by another source) when it comes.
-  #recoveredNow(pair: string, now: number): void {
+  // The first telling of a power's recovery by the other source (the call after the event, or the event after the
+  // call) is its twin; the same source telling it again is another recovery (the VM stopped and started again).
+  #twin(pair: string, s: XoEventSummary, now: number): boolean {
+    const told = this.#recovered.get(pair)
+    if (!told || told.until <= now || told.byEvents === (s.source === 'events')) return false
     this.#recovered.delete(pair)
-    this.#recovered.set(pair, now + this.#o.groupIntervalMs)
-    for (const [old, until] of this.#recovered) {
+    return true
+  }
+
+  // A power's recovery kept a group interval, to know its twin when it comes: a host's start call and its coming up
+  // in the object stream are one recovery. Other recoveries (a call succeeding again) are each news of their own.
+  #recoveredNow(pair: string, s: XoEventSummary, now: number): void {
+    if (!pair.startsWith('power:')) return
+    this.#recovered.delete(pair)
+    this.#recovered.set(pair, { until: now + this.#o.groupIntervalMs, byEvents: s.source === 'events' })
+    for (const [old, { until }] of this.#recovered) {
       if (until > now && this.#recovered.size <= RECOVERED_KEPT) break
       this.#recovered.delete(old)
     }

@@ -200,6 +200,48 @@ describe('DigestEngine: problems and their recoveries', () => {
     )
   })
 
+  it('takes the second telling of a recovery once, from the other source only', () => {
+    const { engine } = engineOn(clock)
+    const host2 = { id: hostDown().payload.id, type: 'host', name: 'xcp-host-2', pool: POOL }
+    engine.add(hostDown())
+    engine.add(hostUp())
+    assert.deepEqual(engine.add(hookCall('host.start', host2, { time: clock.now() })), {
+      accepted: false,
+      reason: 'duplicate',
+    })
+    clock.advance(1 * SECOND)
+    assert.equal(engine.add(hookCall('host.start', host2, { time: clock.now() })).accepted, true, 'told once only')
+    const host3 = { id: 'host-3', type: 'host', name: 'xcp-host-3', pool: POOL }
+    engine.add(hostPower('down', 'host-3'))
+    engine.add(hookCall('host.start', host3, { time: clock.now() }))
+    assert.deepEqual(engine.add(hostPower('up', 'host-3')), { accepted: false, reason: 'duplicate' }, 'call first')
+  })
+
+  it('a recovery of the same source again is news, not a duplicate: a VM started twice, calls succeeding', () => {
+    const { engine, dropped } = engineOn(clock)
+    engine.add(vmPower('stopped', 1))
+    engine.add(vmPower('started', 1, { version: 1 }))
+    engine.add(hookCall('vm.stop', vm(1), { time: clock.now() }))
+    engine.add(vmPower('stopped', 1, { version: 2 }))
+    assert.equal(engine.add(vmPower('started', 1, { version: 3 })).accepted, true, 'started again, on purpose')
+    const token = (n: number, ok = true) =>
+      hookMessage({
+        callId: `t-${n}`,
+        userId: 'u1',
+        userName: 'admin@admin.net',
+        userIp: '127.0.0.1',
+        method: 'token.create',
+        params: { description: 'ci' },
+        timestamp: clock.now() + n,
+        duration: 9,
+        type: 'post',
+        ...(ok ? { result: `token-${n}` } : { error: { message: 'too many tokens' } }),
+      } as never)
+    engine.add(token(0, false))
+    for (let n = 1; n <= 3; n++) assert.equal(engine.add(token(n)).accepted, true, `token.create ${n}`)
+    assert.deepEqual(dropped, [])
+  })
+
   it('stays firing while some problems are open: "3 hosts went down on pool A, 2 back up"', () => {
     const { engine, sent } = engineOn(clock)
     for (const id of ['h1', 'h2', 'h3']) engine.add(hostPower('down', id))
