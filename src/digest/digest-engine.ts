@@ -29,6 +29,12 @@ export interface DigestOptions {
   groupIntervalMs: number
   /** an unchanged group with problems still open is sent again after this (4 h) */
   repeatIntervalMs: number
+  /**
+   * how long an open problem group is repeated with no new message before it is given up and closed, since nothing
+   * may ever recover it (XO tells an event once, never again while it lasts): the node's "Repeat for" (24 h); 0 or
+   * absent, as long as it is open
+   */
+  repeatForMs?: number
   /** pair problems with recoveries, send "resolved" */
   resolve: boolean
   /** refuse an event gathered already (same id: a replayed call, a change seen again) */
@@ -46,6 +52,8 @@ export interface DigestOptions {
    * once when a whole group is), as `stats().dropped` counts them; how often to say so is the caller's choice.
    */
   dropped?(reason: DropReason, about: string, count: number): void
+  /** An open problem group given up after `repeatForMs` (its title): not repeated, nor resolved, any more. */
+  gaveUp?(title: string): void
 }
 
 /** What is open, JSON-able: kept across a restart or redeploy. */
@@ -151,6 +159,7 @@ export class DigestEngine {
     const group = recovers || recurs ? problemGroup! : this.#groupFor(e, now)
     const g = group.state
     gather(g, group.subjects, e, this.#o.maxItems, recovers)
+    g.lastAddedAt = now
     this.#held++
     if (this.#o.dedup) this.#seen.add(s.id, now)
     if (e.role === 'problem' && e.pair && this.#o.resolve) this.#problems.open(e.pair, group)
@@ -276,9 +285,11 @@ export class DigestEngine {
       g.due = now + this.#o.groupIntervalMs
     } else if (this.#o.resolve && g.openCount > 0) {
       const repeatAt = (g.lastSentAt ?? now) + this.#o.repeatIntervalMs
+      const giveUpAt = this.#giveUpAt(g)
+      if (now >= giveUpAt) return this.#giveUp(group)
       // Told already, and now under a pool-wide problem: not said again meanwhile.
       if (now >= repeatAt && !this.#inhibited(g)) this.#send(g, 'firing', now)
-      g.due = now >= repeatAt ? now + this.#o.repeatIntervalMs : repeatAt
+      g.due = Math.min(now >= repeatAt ? now + this.#o.repeatIntervalMs : repeatAt, giveUpAt)
     } else return this.#close(group)
     this.#queue.schedule(key, g.due)
   }
@@ -302,6 +313,19 @@ export class DigestEngine {
     g.due = now + this.#o.groupIntervalMs
     this.#queue.schedule(g.key, g.due)
     return true
+  }
+
+  // XO's events are told once: what no recovery came for in `repeatForMs` of quiet is likely never to get one.
+  #giveUpAt(g: GroupState): number {
+    const quietSince = g.lastAddedAt ?? g.lastSentAt
+    return this.#o.repeatForMs && quietSince !== undefined ? quietSince + this.#o.repeatForMs : Infinity
+  }
+
+  // Closed unresolved: its problems are forgotten (a recovery coming later is news of its own), and what a
+  // destination made of it (a PagerDuty incident) is left as it is.
+  #giveUp(group: OpenGroup): void {
+    this.#close(group)
+    this.#o.gaveUp?.(titleOf(group.state, 'firing'))
   }
 
   #send(g: GroupState, status: XoDigest['status'], now: number): void {

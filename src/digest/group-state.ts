@@ -20,6 +20,8 @@ export interface GroupState {
    */
   opened?: string
   lastSentAt?: number
+  /** when its last message came (ms, the engine's clock; absent from an older snapshot) */
+  lastAddedAt?: number
   /** gathered since the last send, or a problem recovered since: worth sending */
   changed: boolean
   count: number

@@ -137,6 +137,38 @@ describe('DigestEngine: when groups are sent (Alertmanager timers)', () => {
     )
   })
 
+  it('stops repeating an open problem nothing recovered after repeat-for, and says so', () => {
+    const gaveUp: string[] = []
+    const { engine, sent } = engineOn(clock, { repeatForMs: 24 * HOUR, gaveUp: (title) => gaveUp.push(title) })
+    engine.add(vmPower('stopped', 1))
+    clock.advance(10 * SECOND)
+    clock.advance(24 * HOUR - 10 * SECOND - 1)
+    assert.equal(sent.length, 6, 'first sent, then every 4 h')
+    assert.deepEqual(gaveUp, [])
+    clock.advance(1)
+    assert.deepEqual(gaveUp, ['VM web-01 stopped on pool fake-pool'])
+    assert.equal(engine.stats().groups, 0, 'closed')
+    clock.advance(2 * 24 * HOUR)
+    assert.equal(sent.length, 6, 'never sent again, not even resolved')
+    assert.equal(engine.add(vmPower('started', 1)).accepted, true, 'a recovery coming later is news of its own')
+  })
+
+  it('a new message starts repeat-for again; 0 repeats as long as the problem is open', () => {
+    const gaveUp: string[] = []
+    const { engine } = engineOn(clock, { repeatForMs: 24 * HOUR, gaveUp: (title) => gaveUp.push(title) })
+    engine.add(vmPower('stopped', 1))
+    clock.advance(20 * HOUR)
+    engine.add(vmPower('stopped', 2))
+    clock.advance(24 * HOUR - 1)
+    assert.deepEqual(gaveUp, [])
+    clock.advance(1)
+    assert.equal(gaveUp.length, 1)
+    const always = engineOn(clock, { repeatForMs: 0 })
+    always.engine.add(vmPower('stopped', 3))
+    clock.advance(10 * 24 * HOUR)
+    assert.equal(always.sent.length, 60, 'first sent, then every 4 h for ten days')
+  })
+
   it('news in a group waiting for its repeat goes out at the next interval', () => {
     const { engine, sent } = engineOn(clock)
     engine.add(hostDown())
