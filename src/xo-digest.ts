@@ -27,8 +27,12 @@ const define = nodeType<XoDigestConfig>('xo-digest', ({ RED, node, config, t, sc
   // Its figures change with every message: shown a few times a second at most.
   const show = coalesced(showNow)
   scope.defer(() => show.close())
-  // A problem no recovery came for in "Repeat for": no longer repeated (a PagerDuty incident is left open).
-  const gaveUp = (title: string) => node.log(t('log.gaveUp', { after: spanOf(read.settings.repeatForMs ?? 0), title }))
+  // A problem no recovery came for in "Repeat for": no longer repeated (a PagerDuty incident is left open), its
+  // group no longer open.
+  const gaveUp = (title: string) => {
+    node.log(t('log.gaveUp', { after: spanOf(read.settings.repeatForMs ?? 0), title }))
+    show.run()
+  }
   const send = (digest: XoDigest) => node.send({ topic: 'digest', summary: digest.title, payload: digest } as Msg)
   const keeper = new DigestKeeper({
     key: `xo-digest/${node.id}`,
