@@ -2,7 +2,7 @@ import { coalesced } from './common/status'
 import type { XoDigest } from './destinations/digest-message'
 import { DigestEngine } from './digest/digest-engine'
 import { type Done, type Msg, nodeType } from './node-red/define-node'
-import { type DigestConfig, digestSettings } from './node-red/digest-config'
+import { type DigestConfig, digestSettings, spanOf } from './node-red/digest-config'
 import { digestInput } from './node-red/digest-input'
 import { DigestKeeper } from './node-red/digest-keeper'
 import { digestStatus, droppedTally } from './node-red/digest-status'
@@ -27,12 +27,19 @@ const define = nodeType<XoDigestConfig>('xo-digest', ({ RED, node, config, t, sc
   // Its figures change with every message: shown a few times a second at most.
   const show = coalesced(showNow)
   scope.defer(() => show.close())
+  // A problem no recovery came for in "Repeat for": no longer repeated (a PagerDuty incident is left open), its
+  // group no longer open.
+  const gaveUp = (title: string) => {
+    node.log(t('log.gaveUp', { after: spanOf(read.settings.repeatForMs ?? 0), title }))
+    show.run()
+  }
   const send = (digest: XoDigest) => node.send({ topic: 'digest', summary: digest.title, payload: digest } as Msg)
   const keeper = new DigestKeeper({
     key: `xo-digest/${node.id}`,
     store: stateStoreOf(RED),
     coordinator: serverNode(RED, config.server)?.coordinator,
-    create: (sendDigest, droppedBy) => new DigestEngine({ ...read.settings, send: sendDigest, dropped: droppedBy }),
+    create: (sendDigest, droppedBy) =>
+      new DigestEngine({ ...read.settings, send: sendDigest, dropped: droppedBy, gaveUp }),
     send,
     // A message that is no event fails instead (its input says why).
     dropped: (reason, about, count) => reason !== 'not an event' && dropped.add(reason, about, count),

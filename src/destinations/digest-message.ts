@@ -23,7 +23,10 @@ export interface XoDigest {
   kind: 'digest'
   /** the group's key, stable for its whole life (a PagerDuty dedup key, a thread): made from its labels */
   group: string
-  /** this send's id, the same if the same send is made again (group and sequence): receivers deduplicate on it */
+  /**
+   * this send's id, the same if the same send is made again, another for each send and each incident (group, when
+   * it opened, sequence): receivers deduplicate on it
+   */
   id: string
   /** the values the group was made by (`{ pool: 'sim-pool', kind: 'VM.started' }`), by grouping key */
   labels: Record<string, string>

@@ -29,6 +29,12 @@ export interface DigestOptions {
   groupIntervalMs: number
   /** an unchanged group with problems still open is sent again after this (4 h) */
   repeatIntervalMs: number
+  /**
+   * how long an open problem group is repeated with no new message before it is given up and closed, since nothing
+   * may ever recover it (XO tells an event once, never again while it lasts): the node's "Repeat for" (24 h); 0 or
+   * absent, as long as it is open
+   */
+  repeatForMs?: number
   /** pair problems with recoveries, send "resolved" */
   resolve: boolean
   /** refuse an event gathered already (same id: a replayed call, a change seen again) */
@@ -46,13 +52,15 @@ export interface DigestOptions {
    * once when a whole group is), as `stats().dropped` counts them; how often to say so is the caller's choice.
    */
   dropped?(reason: DropReason, about: string, count: number): void
+  /** An open problem group given up after `repeatForMs` (its title): not repeated, nor resolved, any more. */
+  gaveUp?(title: string): void
 }
 
 /** What is open, JSON-able: kept across a restart or redeploy. */
 export interface DigestSnapshot {
   version: 1
   groups: GroupState[]
-  /** ids of closed groups still refused, with until when (ms) */
+  /** the latest event ids gathered, still refused, with until when (ms) */
   seen: Array<[string, number]>
   /** hosts in maintenance mode */
   maintenance: string[]
@@ -72,12 +80,8 @@ interface OpenGroup {
   subjects: Set<string>
 }
 
-// How long event ids of a closed group are still refused, at least: XO's audit log replays missed calls later.
+// How long an event id is refused again, at least: XO's audit log replays missed calls minutes later.
 const SEEN_AT_LEAST_MS = 60 * 60_000
-const IDS_KEPT = 10_000
-// A snapshot keeps the latest ids only, of each group and of closed groups: it may go to a shared store often.
-const SNAPSHOT_IDS = 1000
-const CLOSED_IDS_SNAPSHOT = 10_000
 // Recoveries remembered at most (their twins come within seconds; the oldest go first).
 const RECOVERED_KEPT = 10_000
 // The due queue's entry for looking at held problems again, which no group's key can be.
@@ -102,8 +106,11 @@ export class DigestEngine {
   readonly #suppressions: Suppressions
   readonly #seen: SeenEvents
   readonly #intents = new PowerIntents()
-  /** pairs recovered lately, until when a second telling of their recovery is a duplicate (oldest first) */
-  readonly #recovered = new Map<string, number>()
+  /**
+   * powers recovered lately (by pair, oldest first): until when the other source's telling of the same recovery is
+   * a duplicate, and whether the object stream told it (its twin is then a call's)
+   */
+  readonly #recovered = new Map<string, { until: number; byEvents: boolean }>()
   readonly #queue: DueQueue
   #held = 0
   /** when held problems are next looked at, if they are */
@@ -143,9 +150,14 @@ export class DigestEngine {
     // Held problems nothing mutes any more go to their groups first: this message may recover one.
     if (this.#heldLookAt !== undefined && this.#heldLookAt <= now) this.#releaseHeld(this.#heldLookAt)
     if (e.removes) this.#removed(e.removes, s, now)
-    const problemGroup = e.pair ? this.#problems.get(e.pair) : undefined
+    let problemGroup = e.pair ? this.#problems.get(e.pair) : undefined
+    // A success recovers as well a failure of its method that made no object (a vm.create that failed).
+    if (!problemGroup && e.role === 'recovery' && e.alsoRecovers) {
+      e.pair = e.alsoRecovers.find((pair) => this.#problems.get(pair)) ?? e.pair
+      problemGroup = this.#problems.get(e.pair!)
+    }
     // The same recovery told twice (a host's start call, and its coming up in the object stream): once is enough.
-    if (e.role === 'recovery' && e.pair && !problemGroup && (this.#recovered.get(e.pair) ?? 0) > now)
+    if (e.role === 'recovery' && e.pair && !problemGroup && this.#twin(e.pair, s, now))
       return this.#drop('duplicate', `${s.title} (recovered already)`)
     // A recovery always reaches the problem a person was told of, whatever silences or inhibits meanwhile.
     const recovers = !!problemGroup && e.role === 'recovery'
@@ -161,12 +173,13 @@ export class DigestEngine {
     const group = recovers || recurs ? problemGroup! : this.#groupFor(e, now)
     const g = group.state
     gather(g, group.subjects, e, this.#o.maxItems, recovers)
+    g.lastAddedAt = now
     this.#held++
-    if (this.#o.dedup) this.#remember(g, s.id, now)
+    if (this.#o.dedup) this.#seen.add(s.id, now)
     if (e.role === 'problem' && e.pair && this.#o.resolve) this.#problems.open(e.pair, group)
     if (recovers) {
       this.#problems.close(e.pair!)
-      this.#recoveredNow(e.pair!, now)
+      this.#recoveredNow(e.pair!, s, now)
       this.#suppressions.recovered(e.pair!)
     }
     this.#inhibiting(e, group)
@@ -207,7 +220,7 @@ export class DigestEngine {
       const group = told ?? this.#groupFor(e, now)
       gather(group.state, group.subjects, e, this.#o.maxItems, false)
       this.#held++
-      if (this.#o.dedup) this.#remember(group.state, e.summary.id, now)
+      if (this.#o.dedup) this.#seen.add(e.summary.id, now)
       if (e.pair && this.#o.resolve) this.#problems.open(e.pair, group)
       this.#inhibiting(e, group)
       this.#hasten(group.state, now)
@@ -226,8 +239,8 @@ export class DigestEngine {
     return JSON.parse(
       JSON.stringify({
         version: 1,
-        groups: [...this.#groups.values()].map(({ state }) => ({ ...state, ids: state.ids.slice(-SNAPSHOT_IDS) })),
-        seen: this.#seen.closed(now).slice(-CLOSED_IDS_SNAPSHOT),
+        groups: [...this.#groups.values()].map(({ state }) => state),
+        seen: this.#seen.list(now),
         ...this.#suppressions.snapshot(),
       } satisfies DigestSnapshot),
     )
@@ -238,17 +251,20 @@ export class DigestEngine {
     if (!isRecord(snapshot) || snapshot.version !== 1) return
     const now = this.#clock.now()
     const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : [])
+    this.#seen.restore(list(snapshot.seen), now)
     for (const state of list(snapshot.groups)) {
       if (!isGroupState(state)) continue
       const group: OpenGroup = { state, subjects: new Set(state.subjects) }
       this.#groups.set(state.key, group)
       if (this.#o.resolve) for (const pair of Object.keys(state.open)) this.#problems.open(pair, group)
       this.#inhibitors.restore(group)
-      for (const id of state.ids) this.#seen.open(id)
+      // An older version kept each group's ids in it.
+      const { ids } = state as { ids?: unknown }
+      delete (state as { ids?: unknown }).ids
+      if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') this.#seen.add(id, now)
       this.#held += state.newCount
       this.#queue.schedule(state.key, state.due)
     }
-    this.#seen.restoreClosed(list(snapshot.seen), now)
     this.#suppressions.restore(list(snapshot.maintenance), list(snapshot.held))
     // What muted them may have ended while stopped.
     if (this.#suppressions.heldCount > 0) this.#lookAtHeld(now)
@@ -267,20 +283,25 @@ export class DigestEngine {
     this.#queue.hold()
   }
 
-  // Recoveries kept a group interval, to know the twin of one (told by another source) when it comes.
-  #recoveredNow(pair: string, now: number): void {
+  // The first telling of a power's recovery by the other source (the call after the event, or the event after the
+  // call) is its twin; the same source telling it again is another recovery (the VM stopped and started again).
+  #twin(pair: string, s: XoEventSummary, now: number): boolean {
+    const told = this.#recovered.get(pair)
+    if (!told || told.until <= now || told.byEvents === (s.source === 'events')) return false
     this.#recovered.delete(pair)
-    this.#recovered.set(pair, now + this.#o.groupIntervalMs)
-    for (const [old, until] of this.#recovered) {
+    return true
+  }
+
+  // A power's recovery kept a group interval, to know its twin when it comes: a host's start call and its coming up
+  // in the object stream are one recovery. Other recoveries (a call succeeding again) are each news of their own.
+  #recoveredNow(pair: string, s: XoEventSummary, now: number): void {
+    if (!pair.startsWith('power:')) return
+    this.#recovered.delete(pair)
+    this.#recovered.set(pair, { until: now + this.#o.groupIntervalMs, byEvents: s.source === 'events' })
+    for (const [old, { until }] of this.#recovered) {
       if (until > now && this.#recovered.size <= RECOVERED_KEPT) break
       this.#recovered.delete(old)
     }
-  }
-
-  // A group's ids are refused while it is open; past IDS_KEPT, the oldest half is kept as a closed group's are.
-  #remember(g: GroupState, id: string, now: number): void {
-    this.#seen.open(id)
-    if (g.ids.length > IDS_KEPT) this.#seen.close(g.ids.splice(0, IDS_KEPT / 2), now)
   }
 
   #groupFor(e: DigestEvent, now: number): OpenGroup {
@@ -288,7 +309,7 @@ export class DigestEngine {
     let group = this.#groups.get(key)
     if (!group) {
       const { labels } = groupOf(this.#o.groupBy, e.summary, e.msg)
-      group = { state: openGroup(key, labels, e, now + this.#o.groupWaitMs), subjects: new Set() }
+      group = { state: openGroup(key, labels, e, now, now + this.#o.groupWaitMs), subjects: new Set() }
       this.#groups.set(key, group)
       this.#queue.schedule(key, group.state.due)
     }
@@ -322,14 +343,16 @@ export class DigestEngine {
     if (g.changed) {
       const resolved = this.#o.resolve && allRecovered(g)
       this.#send(g, resolved ? 'resolved' : 'firing', now)
-      if (resolved) return this.#close(group, now)
+      if (resolved) return this.#close(group)
       g.due = now + this.#o.groupIntervalMs
     } else if (this.#o.resolve && g.openCount > 0) {
       const repeatAt = (g.lastSentAt ?? now) + this.#o.repeatIntervalMs
+      const giveUpAt = this.#giveUpAt(g)
+      if (now >= giveUpAt) return this.#giveUp(group)
       // Told already, and now inhibited (its VMs' host down): not said again meanwhile.
       if (now >= repeatAt && !this.#inhibited(g)) this.#send(g, 'firing', now)
-      g.due = now >= repeatAt ? now + this.#o.repeatIntervalMs : repeatAt
-    } else return this.#close(group, now)
+      g.due = Math.min(now >= repeatAt ? now + this.#o.repeatIntervalMs : repeatAt, giveUpAt)
+    } else return this.#close(group)
     this.#queue.schedule(key, g.due)
   }
 
@@ -344,7 +367,7 @@ export class DigestEngine {
     const held = this.#inhibited(g)
     if (!held && !g.heldBack) return false
     if (this.#o.resolve && allRecovered(g)) {
-      this.#dropGroup(group, now)
+      this.#dropGroup(group)
       return true
     }
     g.heldBack = true
@@ -352,6 +375,19 @@ export class DigestEngine {
     g.due = now + this.#o.groupIntervalMs
     this.#queue.schedule(g.key, g.due)
     return true
+  }
+
+  // XO's events are told once: what no recovery came for in `repeatForMs` of quiet is likely never to get one.
+  #giveUpAt(g: GroupState): number {
+    const quietSince = g.lastAddedAt ?? g.lastSentAt
+    return this.#o.repeatForMs && quietSince !== undefined ? quietSince + this.#o.repeatForMs : Infinity
+  }
+
+  // Closed unresolved: its problems are forgotten (a recovery coming later is news of its own), and what a
+  // destination made of it (a PagerDuty incident) is left as it is.
+  #giveUp(group: OpenGroup): void {
+    this.#close(group)
+    this.#o.gaveUp?.(titleOf(group.state, 'firing'))
   }
 
   #send(g: GroupState, status: XoDigest['status'], now: number): void {
@@ -401,23 +437,23 @@ export class DigestEngine {
   }
 
   // A group held by an inhibition, and over before it was lifted: what it gathered is dropped as inhibited.
-  #dropGroup(group: OpenGroup, now: number): void {
-    this.#close(group, now)
+  #dropGroup(group: OpenGroup): void {
+    this.#close(group)
     this.#drop('inhibited', titleOf(group.state, 'resolved'), group.state.count)
   }
 
-  #close(group: OpenGroup, now: number): void {
+  #close(group: OpenGroup): void {
     const g = group.state
     this.#groups.delete(g.key)
-    this.#seen.close(g.ids, now)
     this.#held -= g.newCount
     for (const pair of Object.keys(g.open)) this.#problems.close(pair, group)
-    if (this.#inhibitors.close(group)) this.#lookAtHeld(now)
+    if (this.#inhibitors.close(group)) this.#lookAtHeld(this.#clock.now())
   }
 
-  // Dropped with the problems held before it: their ids are refused a while, as a closed group's are.
+  // Dropped with the problems held before it: their ids are refused a while, as those of a group are.
   #dropHeld(reason: DropReason, about: string, count: number, ids: string[]): Added {
-    if (ids.length > 0) this.#seen.close(ids, this.#clock.now())
+    const now = this.#clock.now()
+    for (const id of ids) this.#seen.add(id, now)
     return this.#drop(reason, about, count)
   }
 

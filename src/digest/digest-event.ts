@@ -11,6 +11,8 @@ export interface DigestEvent {
   role: 'problem' | 'recovery' | 'info'
   /** what a problem and its recovery share: the same host's power, the same method on the same object */
   pair?: string
+  /** a call that succeeded: the pairs of its method's failures that made no object, which it recovers as well */
+  alsoRecovers?: string[]
   /** a problem of the whole pool (a host of it down, its master changed): inhibits its VMs' problems */
   poolWide?: boolean
   /** the object it removed (xo-events' `removed`, a VM deleted): its problems will never recover */
@@ -81,9 +83,13 @@ function roleOf(s: XoEventSummary, msg: Record<string, unknown>): Omit<DigestEve
   // a moment later), its start the recovery: one group, one page, whichever of the two a flow listens to.
   if (s.ok && HOST_STOPS.has(s.kind)) return { role: 'problem', pair: `power:${id}`, poolWide: true }
   if (s.ok && s.kind === 'host.start') return { role: 'recovery', pair: `power:${id}` }
-  // A call that failed, and the same method on the same object succeeding later (its recovery).
-  const pair = `call:${s.kind}:${id}`
-  return s.ok ? { role: 'recovery', pair } : { role: 'problem', pair }
+  // A call that failed, and the same method on the same object succeeding later (its recovery). One that failed
+  // making nothing (vm.create, user.create: there is no object yet) is recovered by the next success of the method
+  // by the same caller, by anyone's when it names none (xo-call's); such pairs name no object (`by-` is no id).
+  const byCaller = `call:${s.kind}:by-${s.user?.id ?? ''}`
+  const pair = id ? `call:${s.kind}:${id}` : byCaller
+  if (!s.ok) return { role: 'problem', pair }
+  return { role: 'recovery', pair, alsoRecovers: [...new Set([byCaller, `call:${s.kind}:by-`])] }
 }
 
 /** Whether a problem is a VM's own (what a pool-wide problem inhibits). */

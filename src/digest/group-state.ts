@@ -12,9 +12,16 @@ export interface GroupState {
   labels: Record<string, string>
   /** when it is next looked at (ms): its first send after the wait, then each interval or repeat */
   due: number
-  /** sends made: the next send's id is `key#seq` */
+  /** sends made: the next send's id is `key@opened#seq` */
   seq: number
+  /**
+   * When the group opened (ISO 8601, the engine's clock): the key is the same for every incident of its kind, this
+   * tells one from the next (absent from a snapshot of an older version: its first message's time stands in)
+   */
+  opened?: string
   lastSentAt?: number
+  /** when its last message came (ms, the engine's clock; absent from an older snapshot) */
+  lastAddedAt?: number
   /** gathered since the last send, or a problem recovered since: worth sending */
   changed: boolean
   count: number
@@ -57,8 +64,6 @@ export interface GroupState {
   pool?: Place | null
   host?: Place | null
   user?: { id?: string; name?: string } | null
-  /** every event id gathered: refused again while the group is open, and a while after */
-  ids: string[]
 }
 
 export const SUBJECTS_KEPT = 1000
@@ -86,7 +91,6 @@ export function isGroupState(value: unknown): value is GroupState {
     isObject(value.open) &&
     Array.isArray(value.items) &&
     Array.isArray(value.inhibits) &&
-    Array.isArray(value.subjects) &&
-    Array.isArray(value.ids)
+    Array.isArray(value.subjects)
   )
 }

@@ -13,14 +13,21 @@ function share<T extends { id?: string; name?: string }>(kept: Shared<T>, value:
   return kept?.id === value?.id && kept?.name === value?.name ? kept : null
 }
 
-/** A group that opens with `e`: due after the group wait. */
-export function openGroup(key: string, labels: Record<string, string>, e: DigestEvent, due: number): GroupState {
+/** A group that opens with `e` at `now`: due after the group wait. */
+export function openGroup(
+  key: string,
+  labels: Record<string, string>,
+  e: DigestEvent,
+  now: number,
+  due: number,
+): GroupState {
   const s = e.summary
   return {
     key,
     labels,
     due,
     seq: 0,
+    opened: new Date(now).toISOString(),
     changed: true,
     count: 0,
     newCount: 0,
@@ -37,7 +44,6 @@ export function openGroup(key: string, labels: Record<string, string>, e: Digest
     inhibits: [],
     ...(s.subject ? { subject: refOf(s.subject) } : {}),
     subjects: [],
-    ids: [],
   }
 }
 
@@ -55,7 +61,6 @@ export function gather(
   g.newCount++
   g.changed = true
   g.counts[s.kind] = (g.counts[s.kind] ?? 0) + 1
-  g.ids.push(s.id)
   if (g.items.length < maxItems) g.items.push(itemOf(e))
   if (first || s.time < g.firstAt) g.firstAt = s.time
   if (first || s.time > g.lastAt) g.lastAt = s.time
@@ -133,7 +138,9 @@ export function digestOf(g: GroupState, status: XoDigest['status']): XoDigest {
   const digest: XoDigest = {
     kind: 'digest',
     group: g.key,
-    id: `${g.key}#${g.seq}`,
+    // Unique to the send for ever: a second incident of the same key (the same host down again next week) counts
+    // its sends from 0 again, and receivers deduplicating on the id (CloudEvents' source + id) would drop them.
+    id: `${g.key}@${g.opened ?? g.firstAt}#${g.seq}`,
     labels: { ...g.labels },
     status,
     severity: g.severity,

@@ -52,7 +52,7 @@ function sentenceOf(g: GroupState, status: 'firing' | 'resolved'): string {
       .filter(Boolean)
       .join(', ')
     return g.failedCall
-      ? `${g.problemKind} failed for ${subjects(g, true)}${where}${by}, ${recovery}`
+      ? `${g.problemKind} failed${forWhat(g, true)}${where}${by}, ${recovery}`
       : `${subjects(g, true, true)} ${g.problemVerb ?? g.verb}${where}, ${recovery}`
   }
   const kinds = Object.keys(g.counts)
@@ -63,7 +63,7 @@ function sentenceOf(g: GroupState, status: 'firing' | 'resolved'): string {
     const span = Date.parse(g.lastAt) - Date.parse(g.firstAt)
     const took = g.count > 1 && span >= 1000 ? ` in ${formatDuration(span)}` : ''
     const times = g.count > 1 && g.subjects.length <= 1 ? ` (${g.count} times)` : ''
-    if (g.failedCall) return `${kinds[0]} failed for ${subjects(g, false)}${where}${by}${took}${times}`
+    if (g.failedCall) return `${kinds[0]} failed${forWhat(g, false)}${where}${by}${took}${times}`
     // Only a call may name no object (system.getServerVersion, session.signIn): say the method.
     if (!g.subject) return `${kinds[0]} called${where}${by}${took}${times}`
     return `${subjects(g, false, true)} ${g.verb}${where}${by}${took}${times}`
@@ -80,6 +80,10 @@ function sentenceOf(g: GroupState, status: 'firing' | 'resolved'): string {
   const about = g.subjects.length <= 1 && g.subject ? capitalize(describe(g.subject) ?? '') : `${g.count} events`
   return `${about}${where}: ${top.join(', ')}${others}`
 }
+
+// What a call failed for; nothing when it named no object (a vm.create that failed made none): the method says it.
+const forWhat = (g: GroupState, counted: boolean): string =>
+  g.subject || g.subjects.length > 1 ? ` for ${subjects(g, counted)}` : ''
 
 // "VM web-01", "web-01 and 11 other VMs", or counted ("3 hosts") when the title goes on with how many recovered.
 function subjects(g: GroupState, counted: boolean, atStart = false): string {

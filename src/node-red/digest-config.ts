@@ -6,6 +6,7 @@ export interface DigestConfig {
   groupWait?: unknown
   groupInterval?: unknown
   repeatInterval?: unknown
+  repeatFor?: unknown
   resolve?: unknown
   dedup?: unknown
   maxItems?: unknown
@@ -25,7 +26,7 @@ class Refused extends Error {}
 /**
  * Reads and checks an xo digest node's properties once, at deploy: the engine's options, or the reason they cannot
  * work (naming the property), which the node shows and fails every message with, rather than grouping wrongly.
- * Missing properties take their defaults (group by kind and pool, 10 s, 5 min, 4 h, 20 items).
+ * Missing properties take their defaults (group by kind and pool, 10 s, 5 min, 4 h, repeated for 24 h, 20 items).
  */
 export function digestSettings(config: DigestConfig): { settings: DigestSettings } | { error: string } {
   try {
@@ -35,6 +36,7 @@ export function digestSettings(config: DigestConfig): { settings: DigestSettings
         groupWaitMs: seconds(config.groupWait, 10, 'group wait', 0) * 1000,
         groupIntervalMs: seconds(config.groupInterval, 300, 'group interval', 1) * 1000,
         repeatIntervalMs: seconds(config.repeatInterval, 14_400, 'repeat interval', 1) * 1000,
+        repeatForMs: seconds(config.repeatFor, 86_400, 'repeat for', 0) * 1000,
         resolve: flag(config.resolve, true),
         dedup: flag(config.dedup, true),
         maxItems: maxItems(config.maxItems),
@@ -46,6 +48,14 @@ export function digestSettings(config: DigestConfig): { settings: DigestSettings
     if (error instanceof Refused) return { error: error.message }
     throw error
   }
+}
+
+/** A span set in seconds as the node's log says it: "24 h", "90 min", "45 s". */
+export function spanOf(ms: number): string {
+  const s = Math.round(ms / 1000)
+  if (s >= 3600 && s % 3600 === 0) return `${s / 3600} h`
+  if (s >= 60 && s % 60 === 0) return `${s / 60} min`
+  return `${s} s`
 }
 
 const absent = (value: unknown) => value === undefined || value === null || value === ''

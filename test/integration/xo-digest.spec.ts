@@ -35,8 +35,8 @@ describe('xo digest: open groups survive a kill and a redeploy (stock node-red)'
       id: 'event',
       type: 'function',
       z: 'tab',
-      // An xo-events message: VM started on a pool.
-      func: `msg.payload = { event: 'started', type: 'VM', id: msg.payload.vm, object: { name_label: msg.payload.vm }, pool: { id: msg.payload.pool } }; return msg`,
+      // An xo-events message: VM started (or stopped) on a pool.
+      func: `msg.payload = { event: msg.payload.event || 'started', type: 'VM', id: msg.payload.vm, object: { name_label: msg.payload.vm }, pool: { id: msg.payload.pool } }; return msg`,
       wires: [['digest']],
     },
     { id: 'digest', type: 'xo-digest', z: 'tab', groupWait: GROUP_WAIT_S, ...digest, wires: [['post']] },
@@ -50,11 +50,11 @@ describe('xo digest: open groups survive a kill and a redeploy (stock node-red)'
     { id: 'http', type: 'http request', z: 'tab', method: 'use', ret: 'txt', wires: [[]] },
   ]
 
-  async function inject(vm: string, pool: string): Promise<void> {
+  async function inject(vm: string, pool: string, event?: 'stopped'): Promise<void> {
     const response = await red!.request('/digest-test', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ vm, pool }),
+      body: JSON.stringify({ vm, pool, event }),
     })
     assert.equal(response.status, 200)
   }
@@ -63,6 +63,8 @@ describe('xo digest: open groups survive a kill and a redeploy (stock node-red)'
     sink.on('/digest').map((r) => JSON.parse(r.body) as { topic: string; summary: string; digest: DigestSeen })
   type DigestSeen = {
     group: string
+    status: string
+    severity: string
     title: string
     count: number
     labels: Record<string, string>
@@ -123,6 +125,18 @@ describe('xo digest: open groups survive a kill and a redeploy (stock node-red)'
       ['app-01', 'app-02'],
     )
     assert.deepEqual(red.crashes, [])
+  })
+
+  it('gives up a problem no recovery came for after Repeat for, and says so in its log', async () => {
+    red = await StockNodeRed.start()
+    await red.deploy(flow({ groupWait: 0, groupInterval: 1, repeatInterval: 1, repeatFor: 2 }))
+    const from = red.log.length
+    await inject('web-01', 'pool-a', 'stopped')
+    await red.waitForLog(/no recovery seen in 2 s: not repeated again: VM web-01 stopped on pool pool-a/, from)
+    const sent = digests().length
+    assert.ok(sent >= 1 && digests().every((d) => d.digest.status === 'firing' && d.digest.severity === 'problem'))
+    await red.waitForStatus('digest', (s) => /^0 open/.test(s.text ?? ''))
+    assert.equal(digests().length, sent, 'not repeated again')
   })
 
   it('shows a configuration that cannot work in a red status, and fails each message with it', async () => {

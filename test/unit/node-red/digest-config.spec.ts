@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { digestSettings } from '../../../src/node-red/digest-config'
+import { digestSettings, spanOf } from '../../../src/node-red/digest-config'
 
 const refused = (config: Record<string, unknown>) => {
   const read = digestSettings(config)
@@ -19,6 +19,7 @@ describe('xo digest: its properties, read once at deploy', () => {
       groupWaitMs: 10_000,
       groupIntervalMs: 300_000,
       repeatIntervalMs: 14_400_000,
+      repeatForMs: 86_400_000,
       resolve: true,
       dedup: true,
       maxItems: 20,
@@ -33,6 +34,7 @@ describe('xo digest: its properties, read once at deploy', () => {
       groupWait: '0',
       groupInterval: 60,
       repeatInterval: '3600',
+      repeatFor: '0',
       resolve: 'false',
       dedup: false,
       maxItems: '5',
@@ -42,6 +44,8 @@ describe('xo digest: its properties, read once at deploy', () => {
     assert.equal(s.groupWaitMs, 0)
     assert.equal(s.groupIntervalMs, 60_000)
     assert.equal(s.repeatIntervalMs, 3_600_000)
+    assert.equal(s.repeatForMs, 0, 'repeated as long as open')
+    assert.equal(settings({ repeatFor: 172_800 }).repeatForMs, 172_800_000)
     assert.deepEqual([s.resolve, s.dedup, s.maxItems, s.inhibit], [false, false, 5, true])
     assert.deepEqual(settings({ groupBy: 'kind, user' }).groupBy, ['kind', 'user'])
   })
@@ -71,6 +75,7 @@ describe('xo digest: its properties, read once at deploy', () => {
     assert.match(refused({ groupWait: -1 }), /group wait: -1/)
     assert.match(refused({ groupInterval: 0 }), /group interval: 0/)
     assert.match(refused({ repeatInterval: 'soon' }), /repeat interval: "soon"/)
+    assert.match(refused({ repeatFor: -1 }), /repeat for: -1 is not a number of seconds of at least 0/)
     assert.match(refused({ maxItems: 2.5 }), /list limit: 2.5/)
     assert.match(refused({ maxItems: 0 }), /list limit: 0/)
     assert.match(refused({ silences: 'nights' }), /silences: a list/)
@@ -89,5 +94,17 @@ describe('xo digest: its properties, read once at deploy', () => {
       refused({ silences: [{ kind: 'window', from: '01:00', to: '02:00', days: [] }] }),
       /silence 1: no day ticked/,
     )
+  })
+
+  it('says a span set in seconds as the log reads it: "no recovery seen in 24 h"', () => {
+    assert.deepEqual([86_400_000, 172_800_000, 5_400_000, 3_600_000, 60_000, 45_000, 90_000].map(spanOf), [
+      '24 h',
+      '48 h',
+      '90 min',
+      '1 h',
+      '1 min',
+      '45 s',
+      '90 s',
+    ])
   })
 })
