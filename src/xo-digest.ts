@@ -38,11 +38,12 @@ const define = nodeType<XoDigestConfig>('xo-digest', ({ RED, node, config, t, sc
     key: `xo-digest/${node.id}`,
     store: stateStoreOf(RED),
     coordinator: serverNode(RED, config.server)?.coordinator,
-    create: (sendDigest, droppedBy) =>
-      new DigestEngine({ ...read.settings, send: sendDigest, dropped: droppedBy, gaveUp }),
+    create: (sendDigest, droppedBy, gaveUpOn) =>
+      new DigestEngine({ ...read.settings, send: sendDigest, dropped: droppedBy, gaveUp: gaveUpOn }),
     send,
     // A message that is no event fails instead (its input says why).
     dropped: (reason, about, count) => reason !== 'not an event' && dropped.add(reason, about, count),
+    gaveUp,
     lost: (about, count) => {
       dropped.add('not handed to the leader', about, count)
       show.run()

@@ -42,15 +42,21 @@ export interface DigestKeeperOptions {
   /** this Node-RED's own store, where a node alone keeps its groups */
   store: StateStore
   coordinator?: SharedDigest
-  /** a new engine, sending through `send`, telling what it did not take through `dropped` */
+  /**
+   * a new engine, sending through `send`, telling what it did not take through `dropped` and the problems it gave up
+   * repeating through `gaveUp`
+   */
   create(
     send: (digest: XoDigest) => void,
     dropped: (reason: DropReason, about: string, count: number) => void,
+    gaveUp: (title: string) => void,
   ): DigestEngineLike
   /** a digest to put out (only the current engine's, only while it may send) */
   send(digest: XoDigest): void
   /** a message the engine did not take, and why (counted once: not again when given anew on taking the lead) */
   dropped(reason: DropReason, about: string, count: number): void
+  /** an open problem no longer repeated, no recovery seen for "Repeat for" */
+  gaveUp(title: string): void
   /** the node's: the role listener is removed, and what is open written (or deleted), when it closes */
   scope: CleanupScope
   /** what it shows may have changed */
@@ -143,7 +149,8 @@ export class DigestKeeper {
     if (this.#role === 'following') {
       // The leader's engine decides (what is no event is refused the same there).
       if (result.accepted || result.reason !== 'not an event') this.#keep([msg])
-    } else if (result.accepted) {
+    } else if (result.accepted || result.reason !== 'not an event') {
+      // A message refused may still change what is kept (a held problem dropped with its recovery, ids refused).
       this.#writer.changed()
     }
     return result
@@ -160,6 +167,12 @@ export class DigestKeeper {
       },
       (reason, about, count) => {
         if (!this.#replaying) this.#o.dropped(reason, about, count)
+      },
+      (title) => {
+        if (engine !== this.#engine || this.#role === 'following') return
+        // Its group is closed: kept open, the next start would give it up and say so again.
+        this.#writer.changed()
+        this.#o.gaveUp(title)
       },
     )
     return engine

@@ -64,6 +64,7 @@ describe('xo digest shared by two Node-REDs through a real redis-server', functi
         }),
       send: (digest) => sent.push(digest),
       dropped: () => {},
+      gaveUp: () => {},
       lost: (about, count) => assert.fail(`${name}: ${count} ${about}`),
       scope,
       changed: () => {},

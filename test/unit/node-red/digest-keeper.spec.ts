@@ -23,11 +23,17 @@ class FakeEngine implements DigestEngineLike {
   constructor(
     readonly send: (digest: XoDigest) => void,
     readonly dropped: (reason: DropReason, about: string, count: number) => void,
+    readonly gaveUp: (title: string) => void = () => {},
   ) {}
   add(msg: Record<string, unknown>) {
     if (msg.topic === 'seen before') {
       this.dropped('duplicate', String(msg.topic), 1)
       return { accepted: false as const, reason: 'duplicate' as const }
+    }
+    if (msg.topic === 'recovered while silenced') {
+      // Refused, yet what it held changes: the problem it recovered is dropped with it.
+      this.held = this.held.filter((h) => h !== 'silenced problem')
+      return { accepted: false as const, reason: 'silenced' as const }
     }
     this.held.push(String(msg.topic))
     return { accepted: true as const, group: 'g' }
@@ -49,6 +55,11 @@ class FakeEngine implements DigestEngineLike {
   }
   stop() {
     this.stopped = true
+  }
+  /** nothing recovered what it holds: no longer repeated, its group closed */
+  giveUp() {
+    this.gaveUp(this.held.join(','))
+    this.held = []
   }
   /** the group is due: sends what it holds */
   due() {
@@ -124,7 +135,9 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
   let warnings: string[]
   let dropped: string[]
   let lost: string[]
+  let gaveUps: string[]
   beforeEach(() => {
+    gaveUps = []
     dropped = []
     lost = []
     scope = new CleanupScope()
@@ -139,13 +152,14 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       key: KEY,
       store,
       coordinator,
-      create: (send, droppedBy) => {
-        const engine = new FakeEngine(send, droppedBy)
+      create: (send, droppedBy, gaveUp) => {
+        const engine = new FakeEngine(send, droppedBy, gaveUp)
         engines.push(engine)
         return engine
       },
       send: (digest) => sent.push(digest),
       dropped: (reason, about) => dropped.push(`${reason}: ${about}`),
+      gaveUp: (title) => gaveUps.push(title),
       scope,
       changed: () => {},
       warn: (message) => warnings.push(message),
@@ -195,6 +209,21 @@ describe('xo digest: its open groups kept across restarts, redeploys and failove
       await scope.close(false)
       assert.deepEqual(await stored(store), ['b'], 'written on close, without waiting for the throttle')
       assert.ok(engines[0].stopped)
+    })
+
+    it('writes what a message refused or a problem given up changed: the next start neither tells nor gives it up again', async () => {
+      const store = new MemoryStateStore()
+      const k = keeper(store)
+      await k.add({ topic: 'silenced problem' })
+      await waitFor(async () => (await stored(store))?.length === 1, { what: 'the problem written' })
+      await k.add({ topic: 'recovered while silenced' })
+      await waitFor(async () => (await stored(store))?.length === 0, { what: 'the problem dropped, written' })
+      await k.add({ topic: 'down for good' })
+      await waitFor(async () => (await stored(store))?.length === 1, { what: 'the second problem written' })
+      engines[0].giveUp()
+      assert.deepEqual(gaveUps, ['down for good'])
+      await waitFor(async () => (await stored(store))?.length === 0, { what: 'the give-up written' })
+      assert.deepEqual(sent, [])
     })
 
     it('writes a send at once, once for every group sent in the same turn: a kill right after sends nothing again', async () => {
