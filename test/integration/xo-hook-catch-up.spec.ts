@@ -113,7 +113,9 @@ return msg`,
   /** The node's saved place in the audit log, once it has one. */
   function savedState(): { cursor: string | null; live: unknown[] } | undefined {
     const dir = path.join(red!.userDir, 'xo-state')
-    const file = existsSync(dir) ? readdirSync(dir).find((f) => f.startsWith('xo-hook_hook-') && f.endsWith('.json')) : undefined
+    const file = existsSync(dir)
+      ? readdirSync(dir).find((f) => f.startsWith('xo-hook_hook-') && f.endsWith('.json'))
+      : undefined
     return file ? JSON.parse(readFileSync(path.join(dir, file), 'utf8')).value : undefined
   }
 
