@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { type SimulatorOptions, XoSimulator } from '../../src/simulator'
 import { CommsSocket, type NodeStatus } from './comms'
@@ -86,17 +87,32 @@ export class ExampleRun {
   /** the statuses of the example's nodes, as the editor sees them */
   comms: CommsSocket | undefined
   nodes: Array<{ id: string; type: string; name?: string }> = []
+  #flowDir: string | undefined
 
   /**
    * `options.size`: the simulated inventory's size (default the simulator's); `options.prepare`: what XO was like
-   * before Node-RED started (run on the simulator before the flow deploys: no hook nor event sees it).
+   * before Node-RED started (run on the simulator before the flow deploys: no hook nor event sees it);
+   * `options.digestTimers`: the xo digest nodes' first wait and interval (seconds) in place of the example's, so that
+   * a test of what its digests say does not wait minutes of real time (the browser test runs the examples as shipped).
    */
   static async start(
     file: string,
     env: Record<string, string>,
-    options: { size?: SimulatorOptions['size']; prepare?: (sim: XoSimulator) => Promise<void> } = {},
+    options: {
+      size?: SimulatorOptions['size']
+      prepare?: (sim: XoSimulator) => Promise<void>
+      digestTimers?: { groupWait: number; groupInterval: number }
+    } = {},
   ): Promise<ExampleRun> {
     const run = new ExampleRun()
+    run.nodes = JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8'))
+    let flow = path.join(EXAMPLES, file)
+    if (options.digestTimers) {
+      for (const node of run.nodes) if (node.type === 'xo-digest') Object.assign(node, options.digestTimers)
+      run.#flowDir = mkdtempSync(path.join(tmpdir(), 'xo-example-'))
+      flow = path.join(run.#flowDir, file)
+      writeFileSync(flow, JSON.stringify(run.nodes))
+    }
     run.sim = await XoSimulator.start({ timeScale: 0.04, size: options.size })
     try {
       await options.prepare?.(run.sim)
@@ -111,7 +127,7 @@ export class ExampleRun {
         ...env,
         XO_URL: run.sim.url,
         XO_TOKEN: run.sim.issueToken('admin@admin.net'),
-        DEMO_OPTIONS: JSON.stringify({ flow: path.join(EXAMPLES, file) }),
+        DEMO_OPTIONS: JSON.stringify({ flow }),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
@@ -120,7 +136,6 @@ export class ExampleRun {
       what: `${file} deployed`,
     })
     run.url = ready.url
-    run.nodes = JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8'))
     run.comms = await CommsSocket.open(run.url)
     return run
   }
@@ -171,5 +186,6 @@ export class ExampleRun {
       await exited
     }
     await this.sim?.stop()
+    if (this.#flowDir) rmSync(this.#flowDir, { recursive: true, force: true })
   }
 }
