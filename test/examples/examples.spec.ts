@@ -8,8 +8,8 @@ import { EXAMPLES, ExampleRun, Sink } from '../support/examples'
 import { waitFor } from '../support/node-red'
 
 const json = (body: string) => JSON.parse(body) as Record<string, any>
-// What example 03's digests say is tested on shorter timers than its own (10 s and 1 min), as a resolve comes a
-// group interval after its trigger; the browser test deploys every example as it ships.
+// What the examples' digests say is tested on shorter timers than theirs (a first wait of 10 s; example 03's resolve
+// comes a group interval, 1 min, after its trigger); the browser test deploys every example as it ships.
 const SHORT_DIGEST = { groupWait: 3, groupInterval: 10 }
 const SECRET = `whsec_${Buffer.from('a test secret of 32 bytes, fine.').toString('base64')}`
 
@@ -311,10 +311,11 @@ describe('example flows, as they ship', function () {
   })
 
   it('03 PagerDuty with a ruleset key: the change events it cannot send are counted in its status, not lost in silence', async () => {
-    const r = await start('03 PagerDuty - host shutdowns and VM migrations.json', {
-      PAGERDUTY_ROUTING_KEY: 'R0123456789ABCDEFGHIJKLMNOPQRSTU',
-      PAGERDUTY_EVENTS_URL: sink.url,
-    })
+    const r = await start(
+      '03 PagerDuty - host shutdowns and VM migrations.json',
+      { PAGERDUTY_ROUTING_KEY: 'R0123456789ABCDEFGHIJKLMNOPQRSTU', PAGERDUTY_EVENTS_URL: sink.url },
+      { digestTimers: SHORT_DIGEST },
+    )
     sink.answer(() => ({ status: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"success"}' }))
     await r.hooksRegistered(['vm.migrate'])
     const web = r.object('VM', 'web-01')
@@ -472,9 +473,11 @@ describe('example flows, as they ship', function () {
   })
 
   it('02 Teams: an Adaptive Card for a host operation', async () => {
-    const r = await start('02 Teams - host operations.json', {
-      TEAMS_WEBHOOK_URL: `${sink.url}/teams?sig=x`,
-    })
+    const r = await start(
+      '02 Teams - host operations.json',
+      { TEAMS_WEBHOOK_URL: `${sink.url}/teams?sig=x` },
+      { digestTimers: SHORT_DIGEST },
+    )
     sink.answer(() => ({ status: 202, body: '' }))
     await r.hooksRegistered(['host.setMaintenanceMode'])
     const host = r.object('host', 'xcp-host-2')
@@ -595,9 +598,11 @@ describe('example flows, as they ship', function () {
   })
 
   it('11 Security: an alert for a new token that never shows the token', async () => {
-    const r = await start('11 Security alert - users and tokens created.json', {
-      SECURITY_SLACK_WEBHOOK_URL: `${sink.url}/sec`,
-    })
+    const r = await start(
+      '11 Security alert - users and tokens created.json',
+      { SECURITY_SLACK_WEBHOOK_URL: `${sink.url}/sec` },
+      { digestTimers: SHORT_DIGEST },
+    )
     await r.hooksRegistered(['user.create', 'token.create'])
     const token = (await r.sim.invoke('token.create', { description: 'ci' })) as string
     await r.sim.invoke('user.create', { email: 'intruder@example.net', password: 'x1' })
