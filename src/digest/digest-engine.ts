@@ -88,6 +88,7 @@ const RECOVERED_KEPT = 10_000
 const HELD_KEY = '\u0000held'
 // While problems are held, how often a window silence is looked at again: its bounds are in minutes.
 const HELD_LOOK_MS = 60_000
+const nextHeldLook = (now: number): number => Math.floor(now / HELD_LOOK_MS) * HELD_LOOK_MS + HELD_LOOK_MS
 
 /**
  * One message per incident: gathers messages of xo-hook, xo-events and xo-call into groups (by the labels of
@@ -197,8 +198,8 @@ export class DigestEngine {
 
   // Held: the status counts it as held, a snapshot keeps it, and it is looked at again while it is.
   #mute(e: DigestEvent, reason: MuteReason, now: number): Added {
-    this.#lookAtHeld(Math.floor(now / HELD_LOOK_MS) * HELD_LOOK_MS + HELD_LOOK_MS)
-    return { accepted: true, group: this.#keyOf(e), muted: reason }
+    this.#lookAtHeld(nextHeldLook(now))
+    return { accepted: true, group: this.#labeled(e).key, muted: reason }
   }
 
   // Held problems are looked at `at` (now, when what muted them may have ended), then every minute while any is.
@@ -225,7 +226,7 @@ export class DigestEngine {
       this.#inhibiting(e, group)
       this.#hasten(group.state, now)
     }
-    if (this.#suppressions.heldCount > 0) this.#lookAtHeld(Math.floor(now / HELD_LOOK_MS) * HELD_LOOK_MS + HELD_LOOK_MS)
+    if (this.#suppressions.heldCount > 0) this.#lookAtHeld(nextHeldLook(now))
   }
 
   stats(): { groups: number; held: number; sent: number; dropped: number } {
@@ -305,10 +306,9 @@ export class DigestEngine {
   }
 
   #groupFor(e: DigestEvent, now: number): OpenGroup {
-    const key = this.#keyOf(e)
+    const { key, labels } = this.#labeled(e)
     let group = this.#groups.get(key)
     if (!group) {
-      const { labels } = groupOf(this.#o.groupBy, e.summary, e.msg)
       group = { state: openGroup(key, labels, e, now, now + this.#o.groupWaitMs), subjects: new Set() }
       this.#groups.set(key, group)
       this.#queue.schedule(key, group.state.due)
@@ -316,10 +316,10 @@ export class DigestEngine {
     return group
   }
 
-  #keyOf(e: DigestEvent): string {
-    const { key } = groupOf(this.#o.groupBy, e.summary, e.msg)
+  #labeled(e: DigestEvent): { key: string; labels: Record<string, string> } {
+    const labeled = groupOf(this.#o.groupBy, e.summary, e.msg)
     // Problems never share a group with news: what pages someone is about problems alone.
-    return e.role === 'problem' ? `${key}|problem` : key
+    return e.role === 'problem' ? { key: `${labeled.key}|problem`, labels: labeled.labels } : labeled
   }
 
   // A group sent and waiting for its repeat looks again at the next interval once it has news.
